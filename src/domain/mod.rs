@@ -1,0 +1,13 @@
+//! The heating world and its rules: plain data and pure functions, no egui and no SQL.
+
+pub mod command;
+pub mod kpi;
+pub mod lifecycle;
+pub mod model;
+pub mod network;
+pub mod snapshot;
+
+pub use command::{Applied, Command, NewTicket, Origin};
+pub use lifecycle::Action;
+pub use model::*;
+pub use snapshot::Snapshot;

@@ -1,0 +1,7 @@
+//! HeatDesk: a desktop dispatch console for district-heating customer service.
+
+pub mod demo;
+pub mod domain;
+pub mod map;
+pub mod store;
+pub mod ui;

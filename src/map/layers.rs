@@ -1,0 +1,335 @@
+//! One walkers `Plugin` per map layer: each projects what is in view and paints it.
+
+use egui::{Align2, Color32, FontId, Pos2, Rect, Response, Shape, Stroke, Ui, pos2, vec2};
+use walkers::{MapMemory, Plugin, Projector, lon_lat};
+
+use super::index::{CityIndex, Feature, open_ring};
+use super::style;
+use crate::domain::{Flow, LonLat, Snapshot, Tier};
+
+/// Counts derived from the tickets, recomputed when the tickets change (not every frame).
+#[derive(Default)]
+pub struct Aggregates {
+    pub open_by_building: Vec<u32>,
+    pub open_by_compound: Vec<u32>,
+    pub overdue_by_building: Vec<u32>,
+    /// Worst severity of the open tickets per building (0 none, 1 normal, 2 urgent, 3 emergency).
+    pub worst_by_building: Vec<u8>,
+}
+
+pub fn project(projector: &Projector, p: LonLat) -> Pos2 {
+    projector.project(lon_lat(p[0], p[1])).to_pos2()
+}
+
+/// Visible lon/lat rectangle of the map.
+pub fn view_bounds(projector: &Projector) -> (LonLat, LonLat) {
+    let r = projector.clip_rect();
+    let a = projector.unproject(r.left_top().to_vec2());
+    let b = projector.unproject(r.right_bottom().to_vec2());
+    (
+        [a.x().min(b.x()), a.y().min(b.y())],
+        [a.x().max(b.x()), a.y().max(b.y())],
+    )
+}
+
+/// Level of detail: below this zoom compounds stand for their buildings.
+pub const BUILDINGS_FROM_ZOOM: f64 = 15.0;
+pub const SECONDARY_PIPES_FROM_ZOOM: f64 = 15.5;
+
+pub struct CompoundLayer<'a> {
+    pub snap: &'a Snapshot,
+    pub index: &'a CityIndex,
+    pub agg: &'a Aggregates,
+    pub selected: Option<Feature>,
+}
+
+impl Plugin for CompoundLayer<'_> {
+    fn run(self: Box<Self>, ui: &mut Ui, _: &Response, projector: &Projector, _: &MapMemory) {
+        let (lo, hi) = view_bounds(projector);
+        let detailed = projector.zoom() >= BUILDINGS_FROM_ZOOM;
+        let painter = ui.painter();
+        let mut labels: Vec<Rect> = Vec::new();
+        for f in self.index.in_view(lo, hi) {
+            let Feature::Compound(i) = f else { continue };
+            let c = &self.snap.compounds[i];
+            let points: Vec<Pos2> = open_ring(&c.outline)
+                .iter()
+                .map(|&p| project(projector, p))
+                .collect();
+            let open = self.agg.open_by_compound.get(i).copied().unwrap_or(0);
+            let fill = style::fault_ramp(open as f32 / (c.households.max(1) as f32 / 200.0));
+            let fill = if detailed {
+                fill.gamma_multiply(0.25)
+            } else {
+                fill.gamma_multiply(0.75)
+            };
+            let stroke = if self.selected == Some(f) {
+                Stroke::new(3.0, style::SELECTED)
+            } else {
+                Stroke::new(1.0, style::COMPOUND_EDGE)
+            };
+            // compound outlines are convex by construction and by import check
+            painter.add(Shape::convex_polygon(points.clone(), fill, stroke));
+            let zoom = projector.zoom();
+            if (13.5..=17.5).contains(&zoom) {
+                let centre = points.iter().fold(vec2(0.0, 0.0), |a, p| a + p.to_vec2())
+                    / points.len() as f32;
+                let galley = painter.layout_no_wrap(
+                    c.name.clone(),
+                    FontId::proportional(13.0),
+                    style::LABEL,
+                );
+                let rect = Align2::CENTER_CENTER.anchor_size(centre.to_pos2(), galley.size());
+                if !labels.iter().any(|r| r.expand(4.0).intersects(rect)) {
+                    painter.rect_filled(rect.expand(2.0), 3.0, style::LABEL_HALO);
+                    painter.galley(rect.min, galley, style::LABEL);
+                    labels.push(rect);
+                }
+            }
+        }
+    }
+}
+
+pub struct BuildingLayer<'a> {
+    pub snap: &'a Snapshot,
+    pub index: &'a CityIndex,
+    pub agg: &'a Aggregates,
+    pub selected: Option<Feature>,
+}
+
+impl Plugin for BuildingLayer<'_> {
+    fn run(self: Box<Self>, ui: &mut Ui, _: &Response, projector: &Projector, _: &MapMemory) {
+        if projector.zoom() < BUILDINGS_FROM_ZOOM {
+            return;
+        }
+        let (lo, hi) = view_bounds(projector);
+        let painter = ui.painter();
+        let mut mesh = egui::Mesh::default();
+        let mut outlines = Vec::new();
+        let mut labels = Vec::new();
+        for f in self.index.in_view(lo, hi) {
+            let Feature::Building(i) = f else { continue };
+            let b = &self.snap.buildings[i];
+            let ring = open_ring(&b.footprint);
+            let points: Vec<Pos2> = ring.iter().map(|&p| project(projector, p)).collect();
+            let colour =
+                style::building_fill(self.agg.open_by_building.get(i).copied().unwrap_or(0));
+            let base = mesh.vertices.len() as u32;
+            for p in &points {
+                mesh.colored_vertex(*p, colour);
+            }
+            for tri in self.index.building_triangles[i].chunks_exact(3) {
+                mesh.add_triangle(base + tri[0], base + tri[1], base + tri[2]);
+            }
+            let stroke = if self.selected == Some(f) {
+                Stroke::new(2.5, style::SELECTED)
+            } else {
+                Stroke::new(0.8, style::BUILDING_EDGE)
+            };
+            let mut closed = points.clone();
+            closed.push(points[0]);
+            outlines.push(Shape::line(closed, stroke));
+            if projector.zoom() >= 17.0 {
+                let c = points.iter().fold(vec2(0.0, 0.0), |a, p| a + p.to_vec2())
+                    / points.len() as f32;
+                labels.push((c.to_pos2(), b.number.clone()));
+            }
+        }
+        painter.add(Shape::mesh(mesh));
+        painter.extend(outlines);
+        for (at, text) in labels {
+            painter.text(
+                at,
+                Align2::CENTER_CENTER,
+                text,
+                FontId::proportional(11.0),
+                style::LABEL,
+            );
+        }
+    }
+}
+
+pub struct PipeLayer<'a> {
+    pub snap: &'a Snapshot,
+    pub index: &'a CityIndex,
+    pub selected: Option<Feature>,
+}
+
+impl Plugin for PipeLayer<'_> {
+    fn run(self: Box<Self>, ui: &mut Ui, _: &Response, projector: &Projector, _: &MapMemory) {
+        let zoom = projector.zoom();
+        let (lo, hi) = view_bounds(projector);
+        let painter = ui.painter();
+        let show_return = zoom >= 16.0;
+        for f in self.index.in_view(lo, hi) {
+            match f {
+                Feature::Pipe(i) => {
+                    let p = &self.snap.segments[i];
+                    if p.tier == Tier::Secondary && zoom < SECONDARY_PIPES_FROM_ZOOM {
+                        continue;
+                    }
+                    if p.flow == Flow::Return && !show_return {
+                        continue;
+                    }
+                    let points: Vec<Pos2> = p.path.iter().map(|&q| project(projector, q)).collect();
+                    let width = style::pipe_width(p.dn, zoom);
+                    let colour = style::pipe_colour(p.tier, p.flow);
+                    let stroke = if self.selected == Some(f) {
+                        Stroke::new(width + 3.0, style::SELECTED)
+                    } else {
+                        Stroke::new(width, colour)
+                    };
+                    painter.add(Shape::line(points, stroke));
+                }
+                Feature::Station(i) => {
+                    let at = project(projector, self.snap.stations[i].position);
+                    let r = if zoom >= 15.0 { 6.0 } else { 4.0 };
+                    painter.rect(
+                        Rect::from_center_size(at, vec2(2.0 * r, 2.0 * r)),
+                        1.0,
+                        style::STATION,
+                        Stroke::new(
+                            if self.selected == Some(f) { 3.0 } else { 1.0 },
+                            Color32::WHITE,
+                        ),
+                        egui::StrokeKind::Outside,
+                    );
+                }
+                Feature::Source(i) => {
+                    let at = project(projector, self.snap.sources[i].position);
+                    let tri = vec![
+                        at + vec2(0.0, -11.0),
+                        at + vec2(10.0, 7.0),
+                        at + vec2(-10.0, 7.0),
+                    ];
+                    painter.add(Shape::convex_polygon(
+                        tri,
+                        style::SOURCE,
+                        Stroke::new(1.5, Color32::WHITE),
+                    ));
+                    if zoom >= 13.0 {
+                        painter.text(
+                            at + vec2(0.0, 10.0),
+                            Align2::CENTER_TOP,
+                            &self.snap.sources[i].name,
+                            FontId::proportional(12.0),
+                            style::LABEL,
+                        );
+                    }
+                }
+                _ => {}
+            }
+        }
+        if zoom >= 16.0 {
+            for v in &self.snap.valves {
+                if v.position[0] < lo[0]
+                    || v.position[0] > hi[0]
+                    || v.position[1] < lo[1]
+                    || v.position[1] > hi[1]
+                {
+                    continue;
+                }
+                let at = project(projector, v.position);
+                let colour = if v.operable {
+                    style::VALVE
+                } else {
+                    style::VALVE_BROKEN
+                };
+                painter.circle(at, 3.5, colour, Stroke::new(1.0, Color32::WHITE));
+            }
+        }
+    }
+}
+
+/// A ticket pin per building with open tickets, and a marker per team.
+pub struct ActivityLayer<'a> {
+    pub snap: &'a Snapshot,
+    pub index: &'a CityIndex,
+    pub agg: &'a Aggregates,
+    pub show_tickets: bool,
+    pub show_teams: bool,
+}
+
+impl Plugin for ActivityLayer<'_> {
+    fn run(self: Box<Self>, ui: &mut Ui, _: &Response, projector: &Projector, _: &MapMemory) {
+        let (lo, hi) = view_bounds(projector);
+        let zoom = projector.zoom();
+        let painter = ui.painter();
+        if self.show_tickets && zoom >= 13.0 {
+            for f in self.index.in_view(lo, hi) {
+                let Feature::Building(i) = f else { continue };
+                let open = self.agg.open_by_building.get(i).copied().unwrap_or(0);
+                if open == 0 {
+                    continue;
+                }
+                let b = &self.snap.buildings[i];
+                let at = project(projector, centroid(open_ring(&b.footprint)));
+                let worst = self.agg.worst_by_building.get(i).copied().unwrap_or(1);
+                let r = if zoom >= 15.0 { 7.0 } else { 4.5 };
+                painter.circle(
+                    at,
+                    r,
+                    style::severity_colour(worst),
+                    Stroke::new(1.0, Color32::WHITE),
+                );
+                if self.agg.overdue_by_building.get(i).copied().unwrap_or(0) > 0 {
+                    painter.circle_stroke(at, r + 3.0, Stroke::new(2.0, style::OVERDUE));
+                }
+                if zoom >= 15.0 && open > 1 {
+                    painter.text(
+                        at,
+                        Align2::CENTER_CENTER,
+                        open.to_string(),
+                        FontId::proportional(10.0),
+                        Color32::WHITE,
+                    );
+                }
+            }
+        }
+        if self.show_teams {
+            for t in &self.snap.teams {
+                let at = project(projector, t.position);
+                if !projector.clip_rect().contains(at) {
+                    continue;
+                }
+                painter.circle(
+                    at,
+                    6.0,
+                    style::team_colour(t.status),
+                    Stroke::new(2.0, Color32::WHITE),
+                );
+                if zoom >= 14.0 {
+                    painter.text(
+                        at + vec2(8.0, 0.0),
+                        Align2::LEFT_CENTER,
+                        &t.name,
+                        FontId::proportional(11.0),
+                        style::TEAM_LABEL,
+                    );
+                }
+            }
+        }
+    }
+}
+
+pub fn centroid(points: &[LonLat]) -> LonLat {
+    let n = points.len().max(1) as f64;
+    let s = points
+        .iter()
+        .fold([0.0, 0.0], |a, p| [a[0] + p[0], a[1] + p[1]]);
+    [s[0] / n, s[1] / n]
+}
+
+/// Screen position → map position.
+pub fn unproject(projector: &Projector, at: Pos2) -> LonLat {
+    let p = projector.unproject(at.to_vec2());
+    [p.x(), p.y()]
+}
+
+/// Degrees of longitude covered by `px` screen pixels around the view centre.
+pub fn degrees_per_pixels(projector: &Projector, px: f32) -> f64 {
+    let c = projector.clip_rect().center();
+    let a = unproject(projector, c);
+    let b = unproject(projector, pos2(c.x + px, c.y));
+    (b[0] - a[0]).abs()
+}

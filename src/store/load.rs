@@ -1,0 +1,264 @@
+//! Reading the database into a [`Snapshot`] and a ticket's history.
+
+use rusqlite::{Connection, Row};
+
+use super::StoreError;
+use super::codec::{Code, Path, time_from_sql};
+use crate::domain::*;
+
+fn all<T>(
+    conn: &Connection,
+    sql: &str,
+    map: impl FnMut(&Row<'_>) -> rusqlite::Result<T>,
+) -> Result<Vec<T>, StoreError> {
+    let mut stmt = conn.prepare(sql)?;
+    let rows = stmt.query_map([], map)?;
+    Ok(rows.collect::<Result<Vec<_>, _>>()?)
+}
+
+fn time(row: &Row<'_>, i: usize) -> rusqlite::Result<Timestamp> {
+    Ok(time_from_sql(row.get(i)?))
+}
+
+fn opt_time(row: &Row<'_>, i: usize) -> rusqlite::Result<Option<Timestamp>> {
+    Ok(row.get::<_, Option<i64>>(i)?.map(time_from_sql))
+}
+
+pub fn snapshot(conn: &Connection) -> Result<Snapshot, StoreError> {
+    let mut s = Snapshot {
+        departments: all(conn, "SELECT id, name FROM departments ORDER BY id", |r| {
+            Ok(Department {
+                id: r.get(0)?,
+                name: r.get(1)?,
+            })
+        })?,
+        compounds: all(
+            conn,
+            "SELECT id, name, address, department_id, households, outline FROM compounds ORDER BY id",
+            |r| {
+                Ok(Compound {
+                    id: r.get(0)?,
+                    name: r.get(1)?,
+                    address: r.get(2)?,
+                    department_id: r.get(3)?,
+                    households: r.get(4)?,
+                    outline: r.get::<_, Path>(5)?.0,
+                })
+            },
+        )?,
+        buildings: all(
+            conn,
+            "SELECT id, compound_id, number, units, floors, households, station_id, entry_node_id, footprint
+             FROM buildings ORDER BY id",
+            |r| {
+                Ok(Building {
+                    id: r.get(0)?,
+                    compound_id: r.get(1)?,
+                    number: r.get(2)?,
+                    units: r.get(3)?,
+                    floors: r.get(4)?,
+                    households: r.get(5)?,
+                    station_id: r.get(6)?,
+                    entry_node: r.get(7)?,
+                    footprint: r.get::<_, Path>(8)?.0,
+                })
+            },
+        )?,
+        sources: all(
+            conn,
+            "SELECT id, name, node_id, capacity_mw, lon, lat FROM heat_sources ORDER BY id",
+            |r| {
+                Ok(HeatSource {
+                    id: r.get(0)?,
+                    name: r.get(1)?,
+                    node: r.get(2)?,
+                    capacity_mw: r.get(3)?,
+                    position: [r.get(4)?, r.get(5)?],
+                })
+            },
+        )?,
+        stations: all(
+            conn,
+            "SELECT id, name, department_id, node_id, lon, lat FROM stations ORDER BY id",
+            |r| {
+                Ok(Station {
+                    id: r.get(0)?,
+                    name: r.get(1)?,
+                    department_id: r.get(2)?,
+                    node: r.get(3)?,
+                    position: [r.get(4)?, r.get(5)?],
+                })
+            },
+        )?,
+        nodes: all(conn, "SELECT id, kind, lon, lat FROM network_nodes ORDER BY id", |r| {
+            Ok(NetworkNode {
+                id: r.get(0)?,
+                kind: r.get::<_, Code<NodeKind>>(1)?.0,
+                position: [r.get(2)?, r.get(3)?],
+            })
+        })?,
+        segments: all(
+            conn,
+            "SELECT id, from_node, to_node, tier, flow, dn, laid_year, path FROM pipe_segments ORDER BY id",
+            |r| {
+                Ok(PipeSegment {
+                    id: r.get(0)?,
+                    from: r.get(1)?,
+                    to: r.get(2)?,
+                    tier: r.get::<_, Code<Tier>>(3)?.0,
+                    flow: r.get::<_, Code<Flow>>(4)?.0,
+                    dn: r.get(5)?,
+                    laid_year: r.get(6)?,
+                    path: r.get::<_, Path>(7)?.0,
+                })
+            },
+        )?,
+        valves: all(conn, "SELECT id, segment_id, lon, lat, operable FROM valves ORDER BY id", |r| {
+            Ok(Valve {
+                id: r.get(0)?,
+                segment: r.get(1)?,
+                position: [r.get(2)?, r.get(3)?],
+                operable: r.get(4)?,
+            })
+        })?,
+        teams: all(
+            conn,
+            "SELECT id, name, department_id, members, skills, home_lon, home_lat, lon, lat, status
+             FROM teams ORDER BY id",
+            |r| {
+                let members: String = r.get(3)?;
+                let skills: String = r.get(4)?;
+                Ok(Team {
+                    id: r.get(0)?,
+                    name: r.get(1)?,
+                    department_id: r.get(2)?,
+                    members: serde_json::from_str(&members).unwrap_or_default(),
+                    skills: skills.split(',').filter_map(Skill::from_code).collect(),
+                    home_base: [r.get(5)?, r.get(6)?],
+                    position: [r.get(7)?, r.get(8)?],
+                    status: r.get::<_, Code<TeamStatus>>(9)?.0,
+                })
+            },
+        )?,
+        tickets: all(conn, &format!("{TICKET_COLUMNS} ORDER BY id"), ticket_row)?,
+        visits: all(
+            conn,
+            "SELECT id, compound_id, at, leaders, consultation_desk, households_entered, notes
+             FROM visits ORDER BY id",
+            |r| {
+                Ok(Visit {
+                    id: r.get(0)?,
+                    compound_id: r.get(1)?,
+                    at: time(r, 2)?,
+                    leaders: r.get(3)?,
+                    consultation_desk: r.get(4)?,
+                    households_entered: r.get(5)?,
+                    notes: r.get(6)?,
+                })
+            },
+        )?,
+        readings: all(
+            conn,
+            "SELECT id, building_id, visit_id, room, celsius, method, taken_at, taken_by
+             FROM temperature_readings ORDER BY id",
+            |r| {
+                Ok(TemperatureReading {
+                    id: r.get(0)?,
+                    building_id: r.get(1)?,
+                    visit_id: r.get(2)?,
+                    room: r.get(3)?,
+                    celsius: r.get(4)?,
+                    method: r.get::<_, Code<TempMethod>>(5)?.0,
+                    taken_at: time(r, 6)?,
+                    taken_by: r.get(7)?,
+                })
+            },
+        )?,
+        surveys: all(
+            conn,
+            "SELECT id, building_id, ticket_id, visit_id, answer, at FROM survey_responses ORDER BY id",
+            |r| {
+                Ok(SurveyResponse {
+                    id: r.get(0)?,
+                    building_id: r.get(1)?,
+                    ticket_id: r.get(2)?,
+                    visit_id: r.get(3)?,
+                    answer: r.get::<_, Code<SurveyAnswer>>(4)?.0,
+                    at: time(r, 5)?,
+                })
+            },
+        )?,
+        rules: rules(conn)?,
+        ..Snapshot::default()
+    };
+    s.reindex();
+    Ok(s)
+}
+
+pub fn rules(conn: &Connection) -> Result<Vec<SlaRule>, StoreError> {
+    all(
+        conn,
+        "SELECT category, severity, respond_minutes, resolve_minutes FROM sla_rules
+         ORDER BY category, severity",
+        |r| {
+            Ok(SlaRule {
+                category: r.get::<_, Code<Category>>(0)?.0,
+                severity: r.get::<_, Code<Severity>>(1)?.0,
+                respond_minutes: r.get(2)?,
+                resolve_minutes: r.get(3)?,
+            })
+        },
+    )
+}
+
+pub const TICKET_COLUMNS: &str = "SELECT id, version, channel, category, severity, building_id,
+    address_detail, reporter_name, reporter_phone, description, status, team_id, created_at,
+    respond_by, deadline, updated_at, fixed_at, closed_at, timely, satisfaction FROM tickets";
+
+pub fn ticket_row(r: &Row<'_>) -> rusqlite::Result<Ticket> {
+    Ok(Ticket {
+        id: r.get(0)?,
+        version: r.get(1)?,
+        channel: r.get::<_, Code<Channel>>(2)?.0,
+        category: r.get::<_, Code<Category>>(3)?.0,
+        severity: r.get::<_, Code<Severity>>(4)?.0,
+        building_id: r.get(5)?,
+        address_detail: r.get(6)?,
+        reporter_name: r.get(7)?,
+        reporter_phone: r.get(8)?,
+        description: r.get(9)?,
+        status: r.get::<_, Code<TicketStatus>>(10)?.0,
+        team_id: r.get(11)?,
+        created_at: time(r, 12)?,
+        respond_by: time(r, 13)?,
+        deadline: time(r, 14)?,
+        updated_at: time(r, 15)?,
+        fixed_at: opt_time(r, 16)?,
+        closed_at: opt_time(r, 17)?,
+        timely: r.get(18)?,
+        satisfaction: r.get::<_, Option<Code<SurveyAnswer>>>(19)?.map(|c| c.0),
+    })
+}
+
+pub fn history(conn: &Connection, ticket: TicketId) -> Result<Vec<TicketEvent>, StoreError> {
+    let mut stmt = conn.prepare(
+        "SELECT id, ticket_id, at, actor, action, from_status, to_status, team_id, note
+         FROM ticket_events WHERE ticket_id = ?1 ORDER BY at, id",
+    )?;
+    let rows = stmt.query_map([ticket], event_row)?;
+    Ok(rows.collect::<Result<Vec<_>, _>>()?)
+}
+
+fn event_row(r: &Row<'_>) -> rusqlite::Result<TicketEvent> {
+    Ok(TicketEvent {
+        id: r.get(0)?,
+        ticket_id: r.get(1)?,
+        at: time(r, 2)?,
+        actor: r.get(3)?,
+        action: r.get(4)?,
+        from_status: r.get::<_, Option<Code<TicketStatus>>>(5)?.map(|c| c.0),
+        to_status: r.get::<_, Code<TicketStatus>>(6)?.0,
+        team_id: r.get(7)?,
+        note: r.get(8)?,
+    })
+}

@@ -1,0 +1,170 @@
+//! Numbered migrations; `PRAGMA user_version` records how many have run.
+
+/// Marks a file as a HeatDesk database ("HDSK").
+pub const APPLICATION_ID: i32 = 0x4844_534B;
+
+/// Each entry upgrades the schema by one version. Never edit a released entry: add one.
+pub const MIGRATIONS: &[&str] = &[
+    // 1: the foundation
+    r#"
+CREATE TABLE departments (
+    id   INTEGER PRIMARY KEY,
+    name TEXT NOT NULL
+);
+CREATE TABLE compounds (
+    id            INTEGER PRIMARY KEY,
+    name          TEXT NOT NULL,
+    address       TEXT NOT NULL,
+    department_id INTEGER NOT NULL REFERENCES departments(id),
+    households    INTEGER NOT NULL CHECK (households >= 0),
+    outline       BLOB NOT NULL
+);
+CREATE TABLE network_nodes (
+    id   INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL CHECK (kind IN ('source','station','junction','building_entry')),
+    lon  REAL NOT NULL,
+    lat  REAL NOT NULL
+);
+CREATE TABLE heat_sources (
+    id          INTEGER PRIMARY KEY,
+    name        TEXT NOT NULL,
+    node_id     INTEGER NOT NULL REFERENCES network_nodes(id),
+    capacity_mw REAL NOT NULL,
+    lon         REAL NOT NULL,
+    lat         REAL NOT NULL
+);
+CREATE TABLE stations (
+    id            INTEGER PRIMARY KEY,
+    name          TEXT NOT NULL,
+    department_id INTEGER NOT NULL REFERENCES departments(id),
+    node_id       INTEGER NOT NULL REFERENCES network_nodes(id),
+    lon           REAL NOT NULL,
+    lat           REAL NOT NULL
+);
+CREATE TABLE buildings (
+    id            INTEGER PRIMARY KEY,
+    compound_id   INTEGER NOT NULL REFERENCES compounds(id),
+    number        TEXT NOT NULL,
+    units         INTEGER NOT NULL,
+    floors        INTEGER NOT NULL,
+    households    INTEGER NOT NULL CHECK (households >= 0),
+    station_id    INTEGER NOT NULL REFERENCES stations(id),
+    entry_node_id INTEGER NOT NULL REFERENCES network_nodes(id),
+    footprint     BLOB NOT NULL
+);
+CREATE INDEX buildings_compound ON buildings(compound_id);
+CREATE TABLE pipe_segments (
+    id        INTEGER PRIMARY KEY,
+    from_node INTEGER NOT NULL REFERENCES network_nodes(id),
+    to_node   INTEGER NOT NULL REFERENCES network_nodes(id),
+    tier      TEXT NOT NULL CHECK (tier IN ('primary','secondary')),
+    flow      TEXT NOT NULL CHECK (flow IN ('supply','return')),
+    dn        INTEGER NOT NULL,
+    laid_year INTEGER NOT NULL,
+    path      BLOB NOT NULL
+);
+CREATE TABLE valves (
+    id         INTEGER PRIMARY KEY,
+    segment_id INTEGER NOT NULL REFERENCES pipe_segments(id),
+    lon        REAL NOT NULL,
+    lat        REAL NOT NULL,
+    operable   INTEGER NOT NULL
+);
+CREATE TABLE teams (
+    id            INTEGER PRIMARY KEY,
+    name          TEXT NOT NULL,
+    department_id INTEGER NOT NULL REFERENCES departments(id),
+    members       TEXT NOT NULL,  -- JSON array of names
+    skills        TEXT NOT NULL,  -- comma-separated skill codes
+    home_lon      REAL NOT NULL,
+    home_lat      REAL NOT NULL,
+    lon           REAL NOT NULL,
+    lat           REAL NOT NULL,
+    status        TEXT NOT NULL
+);
+CREATE TABLE sla_rules (
+    category        TEXT NOT NULL,
+    severity        TEXT NOT NULL,
+    respond_minutes INTEGER NOT NULL CHECK (respond_minutes > 0),
+    resolve_minutes INTEGER NOT NULL CHECK (resolve_minutes > 0),
+    PRIMARY KEY (category, severity)
+);
+-- times are seconds since 1970 of the company's local wall clock
+CREATE TABLE tickets (
+    id             INTEGER PRIMARY KEY,
+    version        INTEGER NOT NULL,
+    channel        TEXT NOT NULL,
+    category       TEXT NOT NULL,
+    severity       TEXT NOT NULL,
+    building_id    INTEGER NOT NULL REFERENCES buildings(id),
+    address_detail TEXT NOT NULL,
+    reporter_name  TEXT NOT NULL,
+    reporter_phone TEXT NOT NULL,
+    description    TEXT NOT NULL,
+    status         TEXT NOT NULL,
+    team_id        INTEGER REFERENCES teams(id),
+    created_at     INTEGER NOT NULL,
+    respond_by     INTEGER NOT NULL,
+    deadline       INTEGER NOT NULL,
+    updated_at     INTEGER NOT NULL,
+    fixed_at       INTEGER,
+    closed_at      INTEGER,
+    timely         INTEGER,
+    satisfaction   TEXT
+);
+CREATE INDEX tickets_status ON tickets(status);
+CREATE INDEX tickets_building ON tickets(building_id);
+CREATE TABLE ticket_events (
+    id          INTEGER PRIMARY KEY,
+    ticket_id   INTEGER NOT NULL REFERENCES tickets(id),
+    at          INTEGER NOT NULL,
+    actor       TEXT NOT NULL,
+    action      TEXT NOT NULL,
+    from_status TEXT,
+    to_status   TEXT NOT NULL,
+    team_id     INTEGER REFERENCES teams(id),
+    note        TEXT NOT NULL
+);
+CREATE INDEX ticket_events_ticket ON ticket_events(ticket_id);
+CREATE TABLE visits (
+    id                 INTEGER PRIMARY KEY,
+    compound_id        INTEGER NOT NULL REFERENCES compounds(id),
+    at                 INTEGER NOT NULL,
+    leaders            TEXT NOT NULL,
+    consultation_desk  INTEGER NOT NULL,
+    households_entered INTEGER NOT NULL,
+    notes              TEXT NOT NULL
+);
+CREATE TABLE temperature_readings (
+    id          INTEGER PRIMARY KEY,
+    building_id INTEGER NOT NULL REFERENCES buildings(id),
+    visit_id    INTEGER REFERENCES visits(id),
+    room        TEXT NOT NULL,
+    celsius     REAL NOT NULL,
+    method      TEXT NOT NULL,
+    taken_at    INTEGER NOT NULL,
+    taken_by    TEXT NOT NULL
+);
+CREATE TABLE survey_responses (
+    id          INTEGER PRIMARY KEY,
+    building_id INTEGER NOT NULL REFERENCES buildings(id),
+    ticket_id   INTEGER REFERENCES tickets(id),
+    visit_id    INTEGER REFERENCES visits(id),
+    answer      TEXT NOT NULL,
+    at          INTEGER NOT NULL
+);
+-- the audit trail of changes that are not ticket steps (rule edits, …)
+CREATE TABLE audit_events (
+    id      INTEGER PRIMARY KEY,
+    at      INTEGER NOT NULL,
+    actor   TEXT NOT NULL,
+    command TEXT NOT NULL,
+    detail  TEXT NOT NULL
+);
+"#,
+];
+
+/// The schema version this program writes.
+pub fn latest_version() -> i64 {
+    MIGRATIONS.len() as i64
+}

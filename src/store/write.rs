@@ -1,0 +1,259 @@
+//! Writing rows: bulk loads (demo city, imports) and the single-row helpers commands use.
+
+use rusqlite::{Connection, Transaction, params};
+
+use super::StoreError;
+use super::codec::{encode_path, time_to_sql};
+use crate::domain::*;
+
+/// Write a whole data set in one transaction: all of it lands, or none of it.
+pub fn write_all(
+    conn: &mut Connection,
+    s: &Snapshot,
+    events: &[TicketEvent],
+) -> Result<(), StoreError> {
+    let tx = conn.transaction()?;
+    {
+        let mut st = tx.prepare("INSERT INTO departments (id, name) VALUES (?1, ?2)")?;
+        for d in &s.departments {
+            st.execute(params![d.id, d.name])?;
+        }
+        let mut st = tx.prepare(
+            "INSERT INTO compounds (id, name, address, department_id, households, outline)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?;
+        for c in &s.compounds {
+            st.execute(params![
+                c.id,
+                c.name,
+                c.address,
+                c.department_id,
+                c.households,
+                encode_path(&c.outline)
+            ])?;
+        }
+        let mut st =
+            tx.prepare("INSERT INTO network_nodes (id, kind, lon, lat) VALUES (?1, ?2, ?3, ?4)")?;
+        for n in &s.nodes {
+            st.execute(params![n.id, n.kind.code(), n.position[0], n.position[1]])?;
+        }
+        let mut st = tx.prepare(
+            "INSERT INTO heat_sources (id, name, node_id, capacity_mw, lon, lat) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?;
+        for h in &s.sources {
+            st.execute(params![
+                h.id,
+                h.name,
+                h.node,
+                h.capacity_mw,
+                h.position[0],
+                h.position[1]
+            ])?;
+        }
+        let mut st = tx.prepare(
+            "INSERT INTO stations (id, name, department_id, node_id, lon, lat) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?;
+        for h in &s.stations {
+            st.execute(params![
+                h.id,
+                h.name,
+                h.department_id,
+                h.node,
+                h.position[0],
+                h.position[1]
+            ])?;
+        }
+        let mut st = tx.prepare(
+            "INSERT INTO buildings (id, compound_id, number, units, floors, households, station_id, entry_node_id, footprint)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        )?;
+        for b in &s.buildings {
+            st.execute(params![
+                b.id,
+                b.compound_id,
+                b.number,
+                b.units,
+                b.floors,
+                b.households,
+                b.station_id,
+                b.entry_node,
+                encode_path(&b.footprint)
+            ])?;
+        }
+        let mut st = tx.prepare(
+            "INSERT INTO pipe_segments (id, from_node, to_node, tier, flow, dn, laid_year, path)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        )?;
+        for p in &s.segments {
+            st.execute(params![
+                p.id,
+                p.from,
+                p.to,
+                p.tier.code(),
+                p.flow.code(),
+                p.dn,
+                p.laid_year,
+                encode_path(&p.path)
+            ])?;
+        }
+        let mut st = tx.prepare(
+            "INSERT INTO valves (id, segment_id, lon, lat, operable) VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?;
+        for v in &s.valves {
+            st.execute(params![
+                v.id,
+                v.segment,
+                v.position[0],
+                v.position[1],
+                v.operable
+            ])?;
+        }
+        let mut st = tx.prepare(
+            "INSERT INTO teams (id, name, department_id, members, skills, home_lon, home_lat, lon, lat, status)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        )?;
+        for t in &s.teams {
+            let members = serde_json::to_string(&t.members)
+                .map_err(|e| StoreError::Invalid(e.to_string()))?;
+            let skills: Vec<&str> = t.skills.iter().map(|k| k.code()).collect();
+            st.execute(params![
+                t.id,
+                t.name,
+                t.department_id,
+                members,
+                skills.join(","),
+                t.home_base[0],
+                t.home_base[1],
+                t.position[0],
+                t.position[1],
+                t.status.code()
+            ])?;
+        }
+        for t in &s.tickets {
+            insert_ticket(&tx, t)?;
+        }
+        for e in events {
+            insert_event(&tx, e)?;
+        }
+        let mut st = tx.prepare(
+            "INSERT INTO visits (id, compound_id, at, leaders, consultation_desk, households_entered, notes)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )?;
+        for v in &s.visits {
+            st.execute(params![
+                v.id,
+                v.compound_id,
+                time_to_sql(v.at),
+                v.leaders,
+                v.consultation_desk,
+                v.households_entered,
+                v.notes
+            ])?;
+        }
+        let mut st = tx.prepare(
+            "INSERT INTO temperature_readings (id, building_id, visit_id, room, celsius, method, taken_at, taken_by)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        )?;
+        for r in &s.readings {
+            st.execute(params![
+                r.id,
+                r.building_id,
+                r.visit_id,
+                r.room,
+                r.celsius,
+                r.method.code(),
+                time_to_sql(r.taken_at),
+                r.taken_by
+            ])?;
+        }
+        let mut st = tx.prepare(
+            "INSERT INTO survey_responses (id, building_id, ticket_id, visit_id, answer, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?;
+        for r in &s.surveys {
+            st.execute(params![
+                r.id,
+                r.building_id,
+                r.ticket_id,
+                r.visit_id,
+                r.answer.code(),
+                time_to_sql(r.at)
+            ])?;
+        }
+        if !s.rules.is_empty() {
+            write_rules(&tx, &s.rules)?;
+        }
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+pub fn write_rules(tx: &Transaction<'_>, rules: &[SlaRule]) -> Result<(), StoreError> {
+    let mut st = tx.prepare_cached(
+        "INSERT INTO sla_rules (category, severity, respond_minutes, resolve_minutes) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (category, severity) DO UPDATE SET respond_minutes = excluded.respond_minutes,
+             resolve_minutes = excluded.resolve_minutes",
+    )?;
+    for r in rules {
+        st.execute(params![
+            r.category.code(),
+            r.severity.code(),
+            r.respond_minutes,
+            r.resolve_minutes
+        ])?;
+    }
+    Ok(())
+}
+
+pub fn insert_ticket(tx: &Transaction<'_>, t: &Ticket) -> Result<(), StoreError> {
+    let mut st = tx.prepare_cached(
+        "INSERT INTO tickets (id, version, channel, category, severity, building_id, address_detail,
+            reporter_name, reporter_phone, description, status, team_id, created_at, respond_by, deadline,
+            updated_at, fixed_at, closed_at, timely, satisfaction)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
+    )?;
+    st.execute(params![
+        t.id,
+        t.version,
+        t.channel.code(),
+        t.category.code(),
+        t.severity.code(),
+        t.building_id,
+        t.address_detail,
+        t.reporter_name,
+        t.reporter_phone,
+        t.description,
+        t.status.code(),
+        t.team_id,
+        time_to_sql(t.created_at),
+        time_to_sql(t.respond_by),
+        time_to_sql(t.deadline),
+        time_to_sql(t.updated_at),
+        t.fixed_at.map(time_to_sql),
+        t.closed_at.map(time_to_sql),
+        t.timely,
+        t.satisfaction.map(|a| a.code()),
+    ])?;
+    Ok(())
+}
+
+/// Insert an audit event; returns its id.
+pub fn insert_event(tx: &Transaction<'_>, e: &TicketEvent) -> Result<i64, StoreError> {
+    let mut st = tx.prepare_cached(
+        "INSERT INTO ticket_events (id, ticket_id, at, actor, action, from_status, to_status, team_id, note)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?;
+    // id 0 means "let SQLite choose"
+    let id = (e.id != 0).then_some(e.id);
+    st.execute(params![
+        id,
+        e.ticket_id,
+        time_to_sql(e.at),
+        e.actor,
+        e.action,
+        e.from_status.map(|s| s.code()),
+        e.to_status.code(),
+        e.team_id,
+        e.note,
+    ])?;
+    Ok(tx.last_insert_rowid())
+}

@@ -1,0 +1,359 @@
+//! The console: its state, the one place commands are applied, and the panel layout.
+
+use chrono::{Duration, NaiveTime};
+use egui::Ui;
+use serde::{Deserialize, Serialize};
+
+use super::i18n::{Key, Lang, t};
+use super::{detail, queue, teams, top_bar};
+use crate::domain::kpi::{KpiRules, Kpis, city_kpis};
+use crate::domain::*;
+use crate::map::index::Feature;
+use crate::map::{Hit, LayerToggles, MapView};
+use crate::store::DispatchStore;
+
+/// What the console remembers between runs (not data: that lives in the database).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Prefs {
+    pub lang: Lang,
+    pub map_center: Option<[f64; 2]>,
+    pub map_zoom: f64,
+    pub layers: LayerToggles,
+    /// Written into every audit event this console makes.
+    pub operator: String,
+}
+
+impl Default for Prefs {
+    fn default() -> Self {
+        Prefs {
+            lang: Lang::Zh,
+            map_center: None,
+            map_zoom: 14.0,
+            layers: LayerToggles::default(),
+            operator: "调度员".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Selection {
+    Compound(CompoundId),
+    Building(BuildingId),
+    Ticket(TicketId),
+    Team(TeamId),
+    Station(StationId),
+    Source(i64),
+    Pipe(SegmentId),
+}
+
+/// The outcome of the last action, shown in the status line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Notice {
+    pub ok: bool,
+    pub text: String,
+}
+
+/// Where "now" comes from: the wall clock, or a fixed time in tests.
+pub type Clock = Box<dyn Fn() -> Timestamp>;
+
+pub struct HeatDeskApp {
+    store: Box<dyn DispatchStore>,
+    pub snap: Snapshot,
+    pub prefs: Prefs,
+    pub map: MapView,
+    pub selection: Option<Selection>,
+    pub search: String,
+    pub notice: Option<Notice>,
+    /// Reason typed for hold / return / escalate.
+    pub reason: String,
+    pub kpis: Kpis,
+    history: Option<(TicketId, i64, Vec<TicketEvent>)>,
+    clock: Clock,
+    last_poll: f64,
+}
+
+impl HeatDeskApp {
+    pub fn new(store: Box<dyn DispatchStore>, snap: Snapshot, prefs: Prefs, clock: Clock) -> Self {
+        let mut map = MapView::new(prefs.map_zoom);
+        let mut app = HeatDeskApp {
+            store,
+            snap,
+            prefs,
+            map: MapView::new(14.0),
+            selection: None,
+            search: String::new(),
+            notice: None,
+            reason: String::new(),
+            kpis: Kpis::default(),
+            history: None,
+            clock,
+            last_poll: 0.0,
+        };
+        let centre = app.prefs.map_center.unwrap_or_else(|| app.city_centre());
+        map.fly_to(centre, app.prefs.map_zoom);
+        app.map = map;
+        app.data_changed();
+        app
+    }
+
+    pub fn now(&self) -> Timestamp {
+        (self.clock)()
+    }
+
+    pub fn lang(&self) -> Lang {
+        self.prefs.lang
+    }
+
+    pub fn tr(&self, key: Key) -> &'static str {
+        t(self.prefs.lang, key)
+    }
+
+    fn city_centre(&self) -> [f64; 2] {
+        let n = self.snap.compounds.len().max(1) as f64;
+        let s = self
+            .snap
+            .compounds
+            .iter()
+            .filter_map(|c| c.outline.first())
+            .fold([0.0, 0.0], |a, p| [a[0] + p[0], a[1] + p[1]]);
+        if self.snap.compounds.is_empty() {
+            [116.39, 39.9]
+        } else {
+            [s[0] / n, s[1] / n]
+        }
+    }
+
+    /// Tickets changed: recount what the map and the KPI chips show.
+    fn data_changed(&mut self) {
+        let now = self.now();
+        self.map.recount(&self.snap, now);
+        let today = now.date().and_time(NaiveTime::MIN);
+        self.kpis = city_kpis(
+            &self.snap,
+            today,
+            today + Duration::days(1),
+            now,
+            &KpiRules::default(),
+        );
+    }
+
+    /// The one place a change is made: the store commits it (with its audit event) first,
+    /// then the view shows it.
+    pub fn apply(&mut self, command: Command) {
+        let origin = Origin {
+            actor: self.prefs.operator.clone(),
+            at: self.now(),
+        };
+        let lang = self.lang();
+        match self.store.apply(&command, &origin) {
+            Ok(applied) => {
+                self.snap.absorb(&applied);
+                self.history = None;
+                self.data_changed();
+                self.notice = Some(Notice {
+                    ok: true,
+                    text: match &applied {
+                        Applied::Ticket { ticket, event, .. } => format!(
+                            "{} · #{} {}",
+                            t(lang, Key::Done),
+                            ticket.id,
+                            super::i18n::action(lang, &event.action)
+                        ),
+                        Applied::Rule(_) => t(lang, Key::Done).to_string(),
+                    },
+                });
+                self.reason.clear();
+            }
+            Err(e) => {
+                self.notice = Some(Notice {
+                    ok: false,
+                    text: format!("{}: {e}", t(lang, Key::Refused)),
+                });
+            }
+        }
+    }
+
+    /// Pick up other consoles' commits (about once a second).
+    fn poll(&mut self, time: f64) {
+        if time - self.last_poll < 1.0 {
+            return;
+        }
+        self.last_poll = time;
+        match self.store.changed_elsewhere() {
+            Ok(true) => match self.store.load() {
+                Ok(snap) => {
+                    self.snap = snap;
+                    self.map.invalidate_geometry();
+                    self.history = None;
+                    self.data_changed();
+                    self.notice = Some(Notice {
+                        ok: true,
+                        text: self.tr(Key::ReloadedElsewhere).into(),
+                    });
+                }
+                Err(e) => {
+                    self.notice = Some(Notice {
+                        ok: false,
+                        text: e.to_string(),
+                    })
+                }
+            },
+            Ok(false) => {}
+            Err(e) => {
+                self.notice = Some(Notice {
+                    ok: false,
+                    text: e.to_string(),
+                })
+            }
+        }
+    }
+
+    /// The selected ticket's audit trail, read from the store once per version.
+    pub fn history(&mut self, ticket: &Ticket) -> &[TicketEvent] {
+        let fresh =
+            matches!(&self.history, Some((id, v, _)) if *id == ticket.id && *v == ticket.version);
+        if !fresh {
+            let events = self.store.history(ticket.id).unwrap_or_default();
+            self.history = Some((ticket.id, ticket.version, events));
+        }
+        self.history.as_ref().map(|h| h.2.as_slice()).unwrap_or(&[])
+    }
+
+    pub fn select(&mut self, selection: Selection) {
+        self.selection = Some(selection);
+    }
+
+    /// Select something and centre the map on it.
+    pub fn select_and_fly(&mut self, selection: Selection) {
+        let place = match selection {
+            Selection::Compound(id) => self
+                .snap
+                .compound(id)
+                .and_then(|c| c.outline.first().copied())
+                .map(|p| (p, 16.0)),
+            Selection::Building(id) => self
+                .snap
+                .building(id)
+                .and_then(|b| b.footprint.first().copied())
+                .map(|p| (p, 17.5)),
+            Selection::Ticket(id) => self
+                .snap
+                .ticket(id)
+                .and_then(|t| self.snap.building(t.building_id))
+                .and_then(|b| b.footprint.first().copied())
+                .map(|p| (p, 17.5)),
+            Selection::Team(id) => self.snap.team(id).map(|t| (t.position, 16.0)),
+            _ => None,
+        };
+        if let Some((p, zoom)) = place {
+            self.map.fly_to(p, zoom);
+        }
+        self.select(selection);
+    }
+
+    /// The map feature matching the selection, for highlighting.
+    fn selected_feature(&self) -> Option<Feature> {
+        let pos = |v: Option<usize>| v;
+        match self.selection? {
+            Selection::Compound(id) => {
+                pos(self.snap.compounds.iter().position(|c| c.id == id)).map(Feature::Compound)
+            }
+            Selection::Building(id) => {
+                pos(self.snap.buildings.iter().position(|b| b.id == id)).map(Feature::Building)
+            }
+            Selection::Ticket(id) => {
+                let b = self.snap.ticket(id)?.building_id;
+                self.snap
+                    .buildings
+                    .iter()
+                    .position(|x| x.id == b)
+                    .map(Feature::Building)
+            }
+            Selection::Station(id) => self
+                .snap
+                .stations
+                .iter()
+                .position(|s| s.id == id)
+                .map(Feature::Station),
+            Selection::Source(id) => self
+                .snap
+                .sources
+                .iter()
+                .position(|s| s.id == id)
+                .map(Feature::Source),
+            Selection::Pipe(id) => self
+                .snap
+                .segments
+                .iter()
+                .position(|s| s.id == id)
+                .map(Feature::Pipe),
+            Selection::Team(_) => None,
+        }
+    }
+
+    fn hit_to_selection(&self, hit: Hit) -> Selection {
+        match hit {
+            Hit::Team(id) => Selection::Team(id),
+            Hit::Feature(Feature::Compound(i)) => Selection::Compound(self.snap.compounds[i].id),
+            Hit::Feature(Feature::Building(i)) => Selection::Building(self.snap.buildings[i].id),
+            Hit::Feature(Feature::Station(i)) => Selection::Station(self.snap.stations[i].id),
+            Hit::Feature(Feature::Source(i)) => Selection::Source(self.snap.sources[i].id),
+            Hit::Feature(Feature::Pipe(i)) => Selection::Pipe(self.snap.segments[i].id),
+        }
+    }
+
+    /// The whole console, one frame. eframe and the UI tests both call this.
+    pub fn show(&mut self, ui: &mut Ui) {
+        let time = ui.input(|i| i.time);
+        self.poll(time);
+        ui.ctx()
+            .request_repaint_after(std::time::Duration::from_secs(1));
+
+        egui::Panel::top("top_bar").show(ui, |ui| top_bar::show(self, ui));
+        egui::Panel::left("queue")
+            .resizable(true)
+            .default_size(340.0)
+            .show(ui, |ui| queue::show(self, ui));
+        egui::Panel::right("teams")
+            .resizable(true)
+            .default_size(330.0)
+            .show(ui, |ui| teams::show(self, ui));
+        egui::Panel::bottom("detail")
+            .resizable(true)
+            .default_size(250.0)
+            .show(ui, |ui| detail::show(self, ui));
+        egui::CentralPanel::default()
+            .frame(egui::Frame::NONE)
+            .show(ui, |ui| {
+                let selected = self.selected_feature();
+                let home = self.city_centre();
+                let (hits, response) =
+                    self.map
+                        .show(ui, &self.snap, self.prefs.layers, selected, home);
+                if let Some(hit) = hits.clicked {
+                    self.selection = Some(self.hit_to_selection(hit));
+                }
+                if let (Some(hit), Some(response)) = (hits.hovered, response) {
+                    let text = detail::summary(self, self.hit_to_selection(hit));
+                    response.on_hover_ui_at_pointer(|ui| {
+                        ui.label(text);
+                    });
+                }
+            });
+        self.prefs.map_zoom = self.map.memory.zoom();
+        if let Some(p) = self.map.memory.detached() {
+            self.prefs.map_center = Some([p.x(), p.y()]);
+        }
+    }
+}
+
+impl eframe::App for HeatDeskApp {
+    fn ui(&mut self, ui: &mut Ui, _frame: &mut eframe::Frame) {
+        self.show(ui);
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        eframe::set_value(storage, eframe::APP_KEY, &self.prefs);
+    }
+}

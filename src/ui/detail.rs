@@ -1,0 +1,403 @@
+//! The detail panel: whatever is selected, its figures, and for a ticket its history and
+//! the next steps of its lifecycle.
+
+use egui::{Color32, RichText, Ui};
+
+use super::app::{HeatDeskApp, Selection};
+use super::format::{countdown, mask_phone, percent, time};
+use super::i18n::{self, Key};
+use crate::domain::kpi::Ratio;
+use crate::domain::lifecycle::next_actions;
+use crate::domain::*;
+
+pub fn show(app: &mut HeatDeskApp, ui: &mut Ui) {
+    ui.horizontal(|ui| {
+        ui.heading(app.tr(Key::Detail));
+        if let Some(n) = &app.notice {
+            let colour = if n.ok {
+                Color32::from_rgb(0x2e, 0x7d, 0x32)
+            } else {
+                Color32::from_rgb(0xc6, 0x28, 0x28)
+            };
+            ui.label(RichText::new(&n.text).color(colour));
+        }
+    });
+    ui.separator();
+    egui::ScrollArea::vertical()
+        .auto_shrink([false, false])
+        .show(ui, |ui| match app.selection {
+            None => {
+                ui.label(RichText::new(app.tr(Key::NothingSelected)).weak());
+            }
+            Some(Selection::Ticket(id)) => ticket(app, ui, id),
+            Some(sel) => {
+                ui.label(summary(app, sel));
+                if let Selection::Building(b) = sel {
+                    ticket_links(app, ui, |t| t.building_id == b);
+                }
+                if let Selection::Team(team) = sel {
+                    ticket_links(app, ui, |t| t.team_id == Some(team));
+                }
+            }
+        });
+}
+
+/// Open tickets matching `filter`, as links that open them.
+fn ticket_links(app: &mut HeatDeskApp, ui: &mut Ui, filter: impl Fn(&Ticket) -> bool) {
+    let lang = app.lang();
+    let links: Vec<(TicketId, String)> = app
+        .snap
+        .tickets
+        .iter()
+        .filter(|t| t.status.is_open() && filter(t))
+        .map(|t| {
+            (
+                t.id,
+                format!(
+                    "#{} {} · {}",
+                    t.id,
+                    i18n::category(lang, t.category),
+                    i18n::status(lang, t.status)
+                ),
+            )
+        })
+        .collect();
+    ui.horizontal_wrapped(|ui| {
+        for (id, label) in links {
+            if ui.link(label).clicked() {
+                app.select(Selection::Ticket(id));
+            }
+        }
+    });
+}
+
+/// Satisfaction of the answers given in a set of buildings.
+fn satisfaction_of(snap: &Snapshot, in_scope: impl Fn(BuildingId) -> bool) -> Ratio {
+    let mut r = Ratio::default();
+    for s in snap.surveys.iter().filter(|s| in_scope(s.building_id)) {
+        r.denominator += 1;
+        r.numerator += (s.answer != SurveyAnswer::Dissatisfied) as u64;
+    }
+    r
+}
+
+/// A few lines about anything selectable: used in the detail panel and the map's tooltip.
+pub fn summary(app: &HeatDeskApp, sel: Selection) -> String {
+    let lang = app.lang();
+    let tr = |k| i18n::t(lang, k);
+    let snap = &app.snap;
+    match sel {
+        Selection::Compound(id) => {
+            let Some(c) = snap.compound(id) else {
+                return String::new();
+            };
+            let buildings: std::collections::HashSet<BuildingId> = snap
+                .buildings
+                .iter()
+                .filter(|b| b.compound_id == id)
+                .map(|b| b.id)
+                .collect();
+            let open = snap
+                .tickets
+                .iter()
+                .filter(|t| t.status.is_open() && buildings.contains(&t.building_id))
+                .count();
+            let sat = satisfaction_of(snap, |b| buildings.contains(&b));
+            let last_visit = snap
+                .visits
+                .iter()
+                .filter(|v| v.compound_id == id)
+                .map(|v| v.at)
+                .max();
+            format!(
+                "{}\n{}: {}\n{}: {}\n{}: {} · {}: {}\n{}: {}\n{}: {}\n{}: {}",
+                c.name,
+                tr(Key::Address),
+                c.address,
+                tr(Key::Department),
+                snap.department(c.department_id).map_or("", |d| &d.name),
+                tr(Key::Households),
+                c.households,
+                tr(Key::Buildings),
+                buildings.len(),
+                tr(Key::OpenFaults),
+                open,
+                tr(Key::Satisfaction),
+                percent(sat),
+                tr(Key::LastVisit),
+                last_visit.map_or(tr(Key::Never).to_string(), time),
+            )
+        }
+        Selection::Building(id) => {
+            let Some(b) = snap.building(id) else {
+                return String::new();
+            };
+            let open = snap
+                .tickets
+                .iter()
+                .filter(|t| t.status.is_open() && t.building_id == id)
+                .count();
+            let sat = satisfaction_of(snap, |x| x == id);
+            let station = snap
+                .stations
+                .iter()
+                .find(|s| s.id == b.station_id)
+                .map_or("", |s| &s.name);
+            format!(
+                "{}\n{}: {} · {}: {} · {}: {}\n{}: {}\n{}: {}\n{}: {}",
+                snap.building_label(id),
+                tr(Key::Units),
+                b.units,
+                tr(Key::Floors),
+                b.floors,
+                tr(Key::Households),
+                b.households,
+                tr(Key::Station),
+                station,
+                tr(Key::OpenFaults),
+                open,
+                tr(Key::Satisfaction),
+                percent(sat),
+            )
+        }
+        Selection::Ticket(id) => snap.ticket(id).map_or(String::new(), |t| {
+            format!(
+                "#{} {} · {}\n{}",
+                t.id,
+                i18n::category(lang, t.category),
+                i18n::status(lang, t.status),
+                snap.building_label(t.building_id)
+            )
+        }),
+        Selection::Team(id) => snap.team(id).map_or(String::new(), |t| {
+            let skills: Vec<&str> = t.skills.iter().map(|s| i18n::skill(lang, *s)).collect();
+            format!(
+                "{} · {}\n{}: {}\n{}: {}\n{}: {}",
+                t.name,
+                i18n::team_status(lang, t.status),
+                tr(Key::Members),
+                t.members.join("、"),
+                tr(Key::Skills),
+                skills.join(" · "),
+                tr(Key::Workload),
+                snap.team_workload(id)
+            )
+        }),
+        Selection::Station(id) => {
+            snap.stations
+                .iter()
+                .find(|s| s.id == id)
+                .map_or(String::new(), |s| {
+                    let fed: Vec<&Building> = snap
+                        .buildings
+                        .iter()
+                        .filter(|b| b.station_id == id)
+                        .collect();
+                    format!(
+                        "{}\n{}: {}\n{}: {} · {}: {}",
+                        s.name,
+                        tr(Key::Department),
+                        snap.department(s.department_id).map_or("", |d| &d.name),
+                        tr(Key::Buildings),
+                        fed.len(),
+                        tr(Key::Households),
+                        fed.iter().map(|b| b.households).sum::<u32>()
+                    )
+                })
+        }
+        Selection::Source(id) => snap
+            .sources
+            .iter()
+            .find(|s| s.id == id)
+            .map_or(String::new(), |s| {
+                format!("{}\n{}: {} MW", s.name, tr(Key::Capacity), s.capacity_mw)
+            }),
+        Selection::Pipe(id) => {
+            snap.segments
+                .iter()
+                .find(|s| s.id == id)
+                .map_or(String::new(), |p| {
+                    format!(
+                        "{} #{}\n{}: DN{}\n{}: {}",
+                        i18n::tier(lang, p.tier, p.flow),
+                        p.id,
+                        tr(Key::Diameter),
+                        p.dn,
+                        tr(Key::LaidIn),
+                        p.laid_year
+                    )
+                })
+        }
+    }
+}
+
+fn ticket(app: &mut HeatDeskApp, ui: &mut Ui, id: TicketId) {
+    let Some(t) = app.snap.ticket(id).cloned() else {
+        return;
+    };
+    let lang = app.lang();
+    let tr = |k| i18n::t(lang, k);
+    let now = app.now();
+    ui.horizontal(|ui| {
+        ui.label(
+            RichText::new(format!(
+                "#{} {} · {}",
+                t.id,
+                i18n::category(lang, t.category),
+                i18n::severity(lang, t.severity)
+            ))
+            .strong()
+            .size(16.0),
+        );
+        ui.label(
+            RichText::new(i18n::status(lang, t.status)).color(Color32::from_rgb(0x0b, 0x3d, 0x91)),
+        );
+    });
+    ui.columns(2, |cols| {
+        let ui = &mut cols[0];
+        egui::Grid::new("ticket_fields")
+            .num_columns(2)
+            .spacing([12.0, 2.0])
+            .show(ui, |ui| {
+                ui.label(tr(Key::Address));
+                ui.label(format!(
+                    "{} {}",
+                    app.snap.building_label(t.building_id),
+                    t.address_detail
+                ));
+                ui.end_row();
+                ui.label(tr(Key::Reporter));
+                ui.label(format!(
+                    "{} {}",
+                    t.reporter_name,
+                    mask_phone(&t.reporter_phone)
+                ));
+                ui.end_row();
+                ui.label(tr(Key::Channel));
+                ui.label(i18n::channel(lang, t.channel));
+                ui.end_row();
+                ui.label(tr(Key::Created));
+                ui.label(time(t.created_at));
+                ui.end_row();
+                ui.label(tr(Key::RespondBy));
+                ui.label(time(t.respond_by));
+                ui.end_row();
+                ui.label(tr(Key::Deadline));
+                let (left, overdue) = countdown(lang, t.deadline, now);
+                let text = if t.status.is_open() {
+                    format!("{} ({left})", time(t.deadline))
+                } else {
+                    time(t.deadline)
+                };
+                ui.label(if overdue && t.status.is_open() {
+                    RichText::new(text).color(Color32::RED)
+                } else {
+                    RichText::new(text)
+                });
+                ui.end_row();
+                ui.label(tr(Key::Team));
+                ui.label(
+                    t.team_id
+                        .and_then(|id| app.snap.team(id))
+                        .map_or(tr(Key::Unassigned).to_string(), |x| x.name.clone()),
+                );
+                ui.end_row();
+                ui.label(tr(Key::Description));
+                ui.label(&t.description);
+                ui.end_row();
+                if let Some(a) = t.satisfaction {
+                    ui.label(tr(Key::Answer));
+                    ui.label(i18n::answer(lang, a));
+                    ui.end_row();
+                }
+            });
+        actions(app, &mut cols[0], &t);
+        let ui = &mut cols[1];
+        ui.strong(tr(Key::History));
+        let events = app.history(&t).to_vec();
+        for e in events {
+            let team = e
+                .team_id
+                .and_then(|id| app.snap.team(id))
+                .map_or(String::new(), |x| x.name.clone());
+            let from = e
+                .from_status
+                .map_or(String::new(), |s| format!("{} → ", i18n::status(lang, s)));
+            ui.label(format!(
+                "{} · {} · {} · {from}{} {team} {}",
+                time(e.at),
+                e.actor,
+                i18n::action(lang, &e.action),
+                i18n::status(lang, e.to_status),
+                e.note
+            ));
+        }
+    });
+}
+
+/// Buttons for the steps the lifecycle allows next.
+fn actions(app: &mut HeatDeskApp, ui: &mut Ui, t: &Ticket) {
+    let lang = app.lang();
+    let mut chosen: Option<Action> = None;
+    ui.add_space(6.0);
+    ui.horizontal_wrapped(|ui| {
+        for &code in next_actions(t.status) {
+            match code {
+                "assign" => {
+                    let label = i18n::t(lang, Key::AssignTo);
+                    ui.menu_button(label, |ui| {
+                        for team in &app.snap.teams {
+                            if ui.button(&team.name).clicked() {
+                                chosen = Some(Action::Assign { team: team.id });
+                            }
+                        }
+                    });
+                }
+                "callback" => {
+                    for answer in SurveyAnswer::ALL {
+                        let label = format!(
+                            "{} · {}",
+                            i18n::action(lang, code),
+                            i18n::answer(lang, *answer)
+                        );
+                        if ui.button(label).clicked() {
+                            chosen = Some(Action::Callback { answer: *answer });
+                        }
+                    }
+                }
+                _ => {
+                    if ui.button(i18n::action(lang, code)).clicked() {
+                        let reason = app.reason.clone();
+                        chosen = match code {
+                            "accept" => Some(Action::Accept),
+                            "arrive" => Some(Action::ArriveOnSite),
+                            "fix" => Some(Action::Fix),
+                            "close" => Some(Action::Close),
+                            "resume" => Some(Action::Resume),
+                            "hold" => Some(Action::Hold { reason }),
+                            "return" => Some(Action::Return { reason }),
+                            "escalate" => Some(Action::Escalate { reason }),
+                            _ => None,
+                        };
+                    }
+                }
+            }
+        }
+    });
+    if next_actions(t.status)
+        .iter()
+        .any(|c| matches!(*c, "hold" | "return" | "escalate"))
+    {
+        ui.horizontal(|ui| {
+            ui.label(i18n::t(lang, Key::Reason));
+            ui.text_edit_singleline(&mut app.reason);
+        });
+    }
+    if let Some(action) = chosen {
+        app.apply(Command::Act {
+            ticket: t.id,
+            seen_version: t.version,
+            action,
+        });
+    }
+}

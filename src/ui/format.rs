@@ -1,0 +1,55 @@
+//! Small text helpers shared by the panels.
+
+use crate::domain::Timestamp;
+use crate::domain::kpi::Ratio;
+
+use super::i18n::{Key, Lang, t};
+
+/// "剩余 3h20m" or "已超时 1h05m"; the bool says overdue.
+pub fn countdown(lang: Lang, deadline: Timestamp, now: Timestamp) -> (String, bool) {
+    let minutes = (deadline - now).num_minutes();
+    let span = duration(minutes.abs());
+    if minutes >= 0 {
+        (format!("{} {span}", t(lang, Key::DueIn)), false)
+    } else {
+        (format!("{} {span}", t(lang, Key::Overdue)), true)
+    }
+}
+
+pub fn duration(minutes: i64) -> String {
+    let (d, h, m) = (minutes / 1440, (minutes % 1440) / 60, minutes % 60);
+    if d > 0 {
+        format!("{d}d{h}h")
+    } else if h > 0 {
+        format!("{h}h{m:02}m")
+    } else {
+        format!("{m}m")
+    }
+}
+
+pub fn time(t: Timestamp) -> String {
+    t.format("%m-%d %H:%M").to_string()
+}
+
+/// A percentage with one decimal, or "—" when nothing was counted.
+pub fn percent(r: Ratio) -> String {
+    r.value()
+        .map_or("—".into(), |v| format!("{:.1}%", v * 100.0))
+}
+
+/// A rate per mille with two decimals.
+pub fn per_mille(r: Ratio) -> String {
+    r.value()
+        .map_or("—".into(), |v| format!("{:.2}‰", v * 1000.0))
+}
+
+/// 138****5678: phone numbers are not shown whole in lists.
+pub fn mask_phone(phone: &str) -> String {
+    let chars: Vec<char> = phone.chars().collect();
+    if chars.len() < 7 {
+        return "*".repeat(chars.len());
+    }
+    let head: String = chars[..3].iter().collect();
+    let tail: String = chars[chars.len() - 4..].iter().collect();
+    format!("{head}****{tail}")
+}

@@ -1,0 +1,253 @@
+//! Every user-facing string, in Chinese and English (the zh/en switch).
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::*;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum Lang {
+    #[default]
+    Zh,
+    En,
+}
+
+impl Lang {
+    fn pick(self, zh: &'static str, en: &'static str) -> &'static str {
+        match self {
+            Lang::Zh => zh,
+            Lang::En => en,
+        }
+    }
+}
+
+/// Fixed interface text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Key {
+    AppTitle,
+    Search,
+    SearchHint,
+    Queue,
+    Teams,
+    Detail,
+    NothingSelected,
+    Complaints,
+    Satisfaction,
+    Timely,
+    TempCompliance,
+    Overdue,
+    DueIn,
+    Members,
+    Skills,
+    Workload,
+    History,
+    Reporter,
+    Deadline,
+    RespondBy,
+    Created,
+    Status,
+    Team,
+    Households,
+    Buildings,
+    Department,
+    Address,
+    OpenFaults,
+    Unassigned,
+    NoResults,
+    Layers,
+    LayerCompounds,
+    LayerBuildings,
+    LayerPipes,
+    LayerTickets,
+    LayerTeams,
+    Refused,
+    Done,
+    ReloadedElsewhere,
+    Reason,
+    Floors,
+    Units,
+    Station,
+    DraggedBack,
+    Channel,
+    Description,
+    AssignTo,
+    LastVisit,
+    Never,
+    Capacity,
+    Diameter,
+    LaidIn,
+    Tier,
+    Answer,
+}
+
+pub fn t(lang: Lang, key: Key) -> &'static str {
+    use Key::*;
+    match key {
+        AppTitle => lang.pick("HeatDesk 供热调度台", "HeatDesk heating dispatch"),
+        Search => lang.pick("搜索", "Search"),
+        SearchHint => lang.pick(
+            "小区、楼号、工单号、班组",
+            "compound, building, ticket #, team",
+        ),
+        Queue => lang.pick("待派工单", "Ticket queue"),
+        Teams => lang.pick("维修班组", "Teams"),
+        Detail => lang.pick("详情", "Details"),
+        NothingSelected => lang.pick(
+            "在地图或列表中选择一项",
+            "Select something on the map or in a list",
+        ),
+        Complaints => lang.pick("投诉率", "Complaints"),
+        Satisfaction => lang.pick("满意率", "Satisfaction"),
+        Timely => lang.pick("处置及时率", "Timely"),
+        TempCompliance => lang.pick("室温达标率", "Temp. OK"),
+        Overdue => lang.pick("已超时", "overdue"),
+        DueIn => lang.pick("剩余", "due in"),
+        Members => lang.pick("成员", "Members"),
+        Skills => lang.pick("技能", "Skills"),
+        Workload => lang.pick("在办工单", "Open tickets"),
+        History => lang.pick("处理记录", "History"),
+        Reporter => lang.pick("报修人", "Reporter"),
+        Deadline => lang.pick("完成时限", "Fix by"),
+        RespondBy => lang.pick("到场时限", "On site by"),
+        Created => lang.pick("受理时间", "Received"),
+        Status => lang.pick("状态", "Status"),
+        Team => lang.pick("班组", "Team"),
+        Households => lang.pick("户数", "Households"),
+        Buildings => lang.pick("楼栋", "Buildings"),
+        Department => lang.pick("服务部", "Department"),
+        Address => lang.pick("地址", "Address"),
+        OpenFaults => lang.pick("在办故障", "Open faults"),
+        Unassigned => lang.pick("未派单", "unassigned"),
+        NoResults => lang.pick("无匹配结果", "No matches"),
+        Layers => lang.pick("图层", "Layers"),
+        LayerCompounds => lang.pick("小区", "Compounds"),
+        LayerBuildings => lang.pick("楼栋", "Buildings"),
+        LayerPipes => lang.pick("管网", "Pipes"),
+        LayerTickets => lang.pick("工单", "Tickets"),
+        LayerTeams => lang.pick("班组位置", "Teams"),
+        Refused => lang.pick("操作被拒绝", "Refused"),
+        Done => lang.pick("已保存", "Saved"),
+        ReloadedElsewhere => lang.pick(
+            "已载入其他调度台的更新",
+            "Loaded changes from another console",
+        ),
+        Reason => lang.pick("原因", "Reason"),
+        Floors => lang.pick("层数", "Floors"),
+        Units => lang.pick("单元", "Units"),
+        Station => lang.pick("换热站", "Station"),
+        DraggedBack => lang.pick("拖回待派队列", "dragged back to the queue"),
+        Channel => lang.pick("渠道", "Channel"),
+        Description => lang.pick("问题描述", "Description"),
+        AssignTo => lang.pick("派给", "Assign to"),
+        LastVisit => lang.pick("最近走访", "Last visit"),
+        Never => lang.pick("无", "never"),
+        Capacity => lang.pick("容量", "Capacity"),
+        Diameter => lang.pick("管径", "Diameter"),
+        LaidIn => lang.pick("敷设年份", "Laid in"),
+        Tier => lang.pick("管网", "Network"),
+        Answer => lang.pick("回访结果", "Resident's answer"),
+    }
+}
+
+pub fn channel(lang: Lang, c: Channel) -> &'static str {
+    match c {
+        Channel::Hotline => lang.pick("来电", "Hotline"),
+        Channel::WalkIn => lang.pick("来访", "Walk-in"),
+        Channel::Online => lang.pick("网络媒体", "Online"),
+        Channel::ConsultationDesk => lang.pick("咨询台", "Consultation desk"),
+        Channel::DoorToDoor => lang.pick("入户走访", "Door-to-door"),
+        Channel::LeaderVisit => lang.pick("领导走访", "Leader visit"),
+    }
+}
+
+pub fn category(lang: Lang, c: Category) -> &'static str {
+    match c {
+        Category::AirLock => lang.pick("暖气片积气", "Radiator air-lock"),
+        Category::ValveClosed => lang.pick("忘开阀门", "Valve left closed"),
+        Category::FilterClogged => lang.pick("过滤网堵塞", "Clogged filter"),
+        Category::IllegalModification => lang.pick("私改", "Illegal modification"),
+        Category::LowTemperature => lang.pick("室温不达标", "Low temperature"),
+        Category::NoHeat => lang.pick("不热", "No heat"),
+        Category::Leak => lang.pick("漏水/爆管", "Leak / burst"),
+        Category::EntryOrStationFault => lang.pick("热力入口/换热站故障", "Entry / station fault"),
+        Category::HydraulicImbalance => lang.pick("水力失调", "Hydraulic imbalance"),
+        Category::Enquiry => lang.pick("咨询", "Enquiry"),
+        Category::Complaint => lang.pick("投诉", "Complaint"),
+        Category::TemperatureTest => lang.pick("测温", "Temperature test"),
+    }
+}
+
+pub fn severity(lang: Lang, s: Severity) -> &'static str {
+    match s {
+        Severity::Normal => lang.pick("一般", "Normal"),
+        Severity::Urgent => lang.pick("紧急", "Urgent"),
+        Severity::Emergency => lang.pick("抢修", "Emergency"),
+    }
+}
+
+pub fn status(lang: Lang, s: TicketStatus) -> &'static str {
+    match s {
+        TicketStatus::Received => lang.pick("受理", "Received"),
+        TicketStatus::Assigned => lang.pick("已派单", "Assigned"),
+        TicketStatus::Accepted => lang.pick("已接单", "Accepted"),
+        TicketStatus::OnSite => lang.pick("已到场", "On site"),
+        TicketStatus::Fixed => lang.pick("已完工", "Fixed"),
+        TicketStatus::CallbackDone => lang.pick("已回访", "Called back"),
+        TicketStatus::Closed => lang.pick("已结案", "Closed"),
+        TicketStatus::OnHold => lang.pick("挂起", "On hold"),
+        TicketStatus::Escalated => lang.pick("已升级", "Escalated"),
+    }
+}
+
+pub fn team_status(lang: Lang, s: TeamStatus) -> &'static str {
+    match s {
+        TeamStatus::Free => lang.pick("空闲", "Free"),
+        TeamStatus::OnRoute => lang.pick("在途", "On route"),
+        TeamStatus::OnSite => lang.pick("在现场", "On site"),
+        TeamStatus::OffShift => lang.pick("下班", "Off shift"),
+    }
+}
+
+pub fn skill(lang: Lang, s: Skill) -> &'static str {
+    match s {
+        Skill::Radiator => lang.pick("暖气片", "Radiators"),
+        Skill::Valve => lang.pick("阀门", "Valves"),
+        Skill::Welding => lang.pick("焊接抢修", "Welding"),
+        Skill::Station => lang.pick("换热站", "Stations"),
+        Skill::Measurement => lang.pick("测温", "Measuring"),
+        Skill::Balancing => lang.pick("水力平衡", "Balancing"),
+    }
+}
+
+pub fn action(lang: Lang, code: &str) -> &'static str {
+    match code {
+        "create" => lang.pick("受理", "Received"),
+        "assign" => lang.pick("派单", "Assign"),
+        "accept" => lang.pick("接单", "Accept"),
+        "arrive" => lang.pick("到场", "On site"),
+        "fix" => lang.pick("完工", "Fixed"),
+        "callback" => lang.pick("回访", "Callback"),
+        "close" => lang.pick("结案", "Close"),
+        "hold" => lang.pick("挂起", "Hold"),
+        "resume" => lang.pick("恢复", "Resume"),
+        "return" => lang.pick("退回", "Return"),
+        "escalate" => lang.pick("升级", "Escalate"),
+        _ => lang.pick("其他", "Other"),
+    }
+}
+
+pub fn answer(lang: Lang, a: SurveyAnswer) -> &'static str {
+    match a {
+        SurveyAnswer::Satisfied => lang.pick("满意", "Satisfied"),
+        SurveyAnswer::BasicallySatisfied => lang.pick("基本满意", "Basically satisfied"),
+        SurveyAnswer::Dissatisfied => lang.pick("不满意", "Dissatisfied"),
+    }
+}
+
+pub fn tier(lang: Lang, tier: Tier, flow: Flow) -> &'static str {
+    match (tier, flow) {
+        (Tier::Primary, Flow::Supply) => lang.pick("一次网供水", "Primary supply"),
+        (Tier::Primary, Flow::Return) => lang.pick("一次网回水", "Primary return"),
+        (Tier::Secondary, Flow::Supply) => lang.pick("二次网供水", "Secondary supply"),
+        (Tier::Secondary, Flow::Return) => lang.pick("二次网回水", "Secondary return"),
+    }
+}

@@ -1,0 +1,135 @@
+//! The right panel: team cards; drop a ticket on a card to assign it to that team.
+
+use egui::{Color32, Label, RichText, Sense, Ui};
+
+use super::app::{HeatDeskApp, Selection};
+use super::i18n::{self, Key};
+use super::queue::TicketDrag;
+use crate::domain::{Action, Command, TeamId, TicketId};
+
+pub fn show(app: &mut HeatDeskApp, ui: &mut Ui) {
+    ui.heading(app.tr(Key::Teams));
+    ui.separator();
+    let team_ids: Vec<TeamId> = app.snap.teams.iter().map(|t| t.id).collect();
+    let mut assign: Option<(TicketDrag, TeamId)> = None;
+    egui::ScrollArea::vertical()
+        .auto_shrink([false, false])
+        .show(ui, |ui| {
+            for id in team_ids {
+                if let Some(dropped) = card(app, ui, id) {
+                    assign = Some((dropped, id));
+                }
+                ui.add_space(4.0);
+            }
+        });
+    if let Some((drag, team)) = assign {
+        app.apply(Command::Act {
+            ticket: drag.ticket,
+            seen_version: drag.version,
+            action: Action::Assign { team },
+        });
+    }
+}
+
+/// One team card; returns a ticket dropped on it this frame.
+fn card(app: &mut HeatDeskApp, ui: &mut Ui, id: TeamId) -> Option<TicketDrag> {
+    let team = app.snap.team(id)?.clone();
+    let lang = app.lang();
+    let selected = app.selection == Some(Selection::Team(id));
+    let open: Vec<(TicketId, i64, String)> = app
+        .snap
+        .tickets
+        .iter()
+        .filter(|t| t.team_id == Some(id) && t.status.is_open())
+        .map(|t| {
+            (
+                t.id,
+                t.version,
+                i18n::category(lang, t.category).to_string(),
+            )
+        })
+        .collect();
+    let frame = egui::Frame::group(ui.style())
+        .fill(if selected {
+            ui.visuals().selection.bg_fill.gamma_multiply(0.35)
+        } else {
+            ui.visuals().panel_fill
+        })
+        .inner_margin(6.0);
+    let (inner, dropped) = ui.dnd_drop_zone::<TicketDrag, _>(frame, |ui| {
+        ui.set_width(ui.available_width());
+        ui.horizontal(|ui| {
+            let (dot, _) = ui.allocate_exact_size(egui::vec2(10.0, 10.0), Sense::hover());
+            ui.painter().circle_filled(
+                dot.center(),
+                5.0,
+                crate::map::style::team_colour(team.status),
+            );
+            ui.add(Label::new(RichText::new(&team.name).strong()).selectable(false));
+            ui.add(
+                Label::new(RichText::new(i18n::team_status(lang, team.status)).small())
+                    .selectable(false),
+            );
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                let colour = match open.len() {
+                    0 => Color32::from_rgb(0x2e, 0x9d, 0x44),
+                    1..=3 => ui.visuals().text_color(),
+                    _ => Color32::from_rgb(0xc6, 0x28, 0x28),
+                };
+                ui.add(
+                    Label::new(
+                        RichText::new(format!("{} {}", i18n::t(lang, Key::Workload), open.len()))
+                            .color(colour),
+                    )
+                    .selectable(false),
+                );
+            });
+        });
+        let department = app
+            .snap
+            .department(team.department_id)
+            .map(|d| d.name.clone())
+            .unwrap_or_default();
+        ui.add(
+            Label::new(
+                RichText::new(format!("{department} · {}", team.members.join("、"))).small(),
+            )
+            .selectable(false),
+        );
+        let skills: Vec<&str> = team.skills.iter().map(|s| i18n::skill(lang, *s)).collect();
+        ui.add(
+            Label::new(
+                RichText::new(format!(
+                    "{}: {}",
+                    i18n::t(lang, Key::Skills),
+                    skills.join(" · ")
+                ))
+                .small()
+                .weak(),
+            )
+            .selectable(false),
+        );
+        if !open.is_empty() {
+            ui.horizontal_wrapped(|ui| {
+                for (ticket, version, category) in &open {
+                    // a chip per current ticket: drag it back to the queue to return it
+                    let chip = ui.add(
+                        egui::Button::new(RichText::new(format!("#{ticket} {category}")).small())
+                            .sense(Sense::click_and_drag()),
+                    );
+                    chip.dnd_set_drag_payload(TicketDrag {
+                        ticket: *ticket,
+                        version: *version,
+                    });
+                    if chip.clicked() {
+                        app.selection = Some(Selection::Ticket(*ticket));
+                    }
+                }
+            });
+        }
+    });
+    if inner.response.interact(Sense::click()).clicked() {
+        app.select(Selection::Team(id));
+    }
+    dropped.map(|d| *d)
+}

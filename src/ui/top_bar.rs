@@ -1,0 +1,160 @@
+//! The top bar: clock, search, KPI chips, layers and the language switch.
+
+use egui::{Color32, RichText, Ui};
+
+use super::app::{HeatDeskApp, Selection};
+use super::format::{per_mille, percent};
+use super::i18n::{Key, Lang};
+use crate::domain::kpi::Ratio;
+
+pub fn show(app: &mut HeatDeskApp, ui: &mut Ui) {
+    ui.horizontal(|ui| {
+        ui.strong(app.tr(Key::AppTitle));
+        ui.separator();
+        ui.label(app.now().format("%Y-%m-%d %H:%M").to_string());
+        ui.separator();
+        search(app, ui);
+        ui.separator();
+        let k = app.kpis;
+        chip(
+            ui,
+            app.tr(Key::Complaints),
+            per_mille(k.complaint_rate),
+            k.complaint_rate,
+        );
+        chip(
+            ui,
+            app.tr(Key::Satisfaction),
+            percent(k.satisfaction),
+            k.satisfaction,
+        );
+        chip(ui, app.tr(Key::Timely), percent(k.timely), k.timely);
+        chip(
+            ui,
+            app.tr(Key::TempCompliance),
+            percent(k.temperature),
+            k.temperature,
+        );
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            // the language switch names each language in itself, so it reads the same in both
+            if ui
+                .selectable_label(app.prefs.lang == Lang::En, "English")
+                .clicked()
+            {
+                app.prefs.lang = Lang::En;
+            }
+            if ui
+                .selectable_label(app.prefs.lang == Lang::Zh, "中文")
+                .clicked()
+            {
+                app.prefs.lang = Lang::Zh;
+            }
+            ui.separator();
+            let lang = app.lang();
+            ui.menu_button(super::i18n::t(lang, Key::Layers), |ui| {
+                let l = &mut app.prefs.layers;
+                ui.checkbox(&mut l.compounds, super::i18n::t(lang, Key::LayerCompounds));
+                ui.checkbox(&mut l.buildings, super::i18n::t(lang, Key::LayerBuildings));
+                ui.checkbox(&mut l.pipes, super::i18n::t(lang, Key::LayerPipes));
+                ui.checkbox(&mut l.tickets, super::i18n::t(lang, Key::LayerTickets));
+                ui.checkbox(&mut l.teams, super::i18n::t(lang, Key::LayerTeams));
+            });
+        });
+    });
+}
+
+fn chip(ui: &mut Ui, name: &str, value: String, ratio: Ratio) {
+    egui::Frame::new()
+        .fill(ui.visuals().faint_bg_color)
+        .corner_radius(6.0)
+        .inner_margin(egui::Margin::symmetric(8, 2))
+        .show(ui, |ui| {
+            ui.label(RichText::new(name).small());
+            ui.label(
+                RichText::new(value)
+                    .strong()
+                    .color(Color32::from_rgb(0x0b, 0x3d, 0x91)),
+            );
+        })
+        .response
+        .on_hover_text(format!("{} / {}", ratio.numerator, ratio.denominator));
+}
+
+/// What the search box finds, best first.
+pub fn search_results(app: &HeatDeskApp, query: &str, limit: usize) -> Vec<(Selection, String)> {
+    let q = query.trim();
+    if q.is_empty() {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    let digits = q.trim_start_matches('#');
+    if let Ok(id) = digits.parse::<i64>()
+        && let Some(ticket) = app.snap.ticket(id)
+    {
+        out.push((
+            Selection::Ticket(id),
+            format!("#{id} {}", app.snap.building_label(ticket.building_id)),
+        ));
+    }
+    let lower = q.to_lowercase();
+    for c in &app.snap.compounds {
+        if out.len() >= limit {
+            break;
+        }
+        if c.name.contains(q) || c.address.contains(q) {
+            out.push((Selection::Compound(c.id), c.name.clone()));
+        }
+    }
+    // "工银新村 3号楼" or "工银新村3": compound name then building number
+    for b in &app.snap.buildings {
+        if out.len() >= limit {
+            break;
+        }
+        let label = app.snap.building_label(b.id);
+        if label.contains(q) || label.replace(' ', "").contains(&q.replace(' ', "")) {
+            out.push((Selection::Building(b.id), label));
+        }
+    }
+    for t in &app.snap.teams {
+        if out.len() >= limit {
+            break;
+        }
+        if t.name.to_lowercase().contains(&lower) || t.members.iter().any(|m| m.contains(q)) {
+            out.push((Selection::Team(t.id), t.name.clone()));
+        }
+    }
+    out.truncate(limit);
+    out
+}
+
+fn search(app: &mut HeatDeskApp, ui: &mut Ui) {
+    let hint = app.tr(Key::SearchHint);
+    let response = ui.add(
+        egui::TextEdit::singleline(&mut app.search)
+            .hint_text(hint)
+            .desired_width(260.0),
+    );
+    let results = search_results(app, &app.search, 8);
+    if app.search.trim().is_empty() || !(response.has_focus() || response.lost_focus()) {
+        return;
+    }
+    let enter = response.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+    let mut chosen = None;
+    egui::Popup::from_response(&response).open(true).show(|ui| {
+        if results.is_empty() {
+            ui.label(app.tr(Key::NoResults));
+        }
+        for (sel, label) in &results {
+            if ui.selectable_label(false, label).clicked() {
+                chosen = Some(*sel);
+            }
+        }
+    });
+    if enter {
+        chosen = results.first().map(|r| r.0);
+    }
+    if let Some(sel) = chosen {
+        app.select_and_fly(sel);
+        app.search.clear();
+    }
+}

@@ -1,0 +1,145 @@
+//! The console shell driven like a user would: find panels by their labels, switch language,
+//! drag a ticket onto a team and back, and check the database.
+
+use chrono::NaiveDate;
+use egui::accesskit::Role;
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use heatdesk::demo::{self, DemoParams, Scale};
+use heatdesk::domain::*;
+use heatdesk::store::{DispatchStore, SqliteStore};
+use heatdesk::ui::{HeatDeskApp, Prefs, install_fonts};
+
+fn now() -> Timestamp {
+    demo::noon(NaiveDate::from_ymd_opt(2026, 11, 27).unwrap())
+}
+
+fn console(dir: &std::path::Path) -> (Harness<'static, HeatDeskApp>, std::path::PathBuf) {
+    let path = dir.join("demo.db");
+    demo::write_new(&path, &DemoParams::new(Scale::Demo, now())).unwrap();
+    let store = SqliteStore::open(&path).unwrap();
+    let snap = store.load().unwrap();
+    let app = HeatDeskApp::new(Box::new(store), snap, Prefs::default(), Box::new(now));
+    let harness = Harness::builder()
+        .with_size(egui::vec2(1600.0, 1000.0))
+        .build_ui_state(
+            |ui, app: &mut HeatDeskApp| {
+                install_fonts(ui.ctx());
+                app.show(ui);
+            },
+            app,
+        );
+    (harness, path)
+}
+
+#[test]
+fn the_shell_shows_queue_teams_and_switches_language() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut harness, _) = console(dir.path());
+    harness.run_steps(3);
+    harness.get_by_label("待派工单");
+    harness.get_by_label("维修班组");
+    harness.get_by_label("满意率");
+    let first_team = harness.state().snap.teams[0].name.clone();
+    harness.get_by_label(&first_team);
+
+    harness.get_by_label("English").click();
+    harness.run_steps(3);
+    assert!(
+        harness.query_by_label("待派工单").is_none(),
+        "the Chinese label is gone"
+    );
+    harness.get_by_label("Ticket queue");
+    harness.get_by_label("Teams");
+    harness.get_by_label("Satisfaction");
+    assert_eq!(harness.state().prefs.lang, heatdesk::ui::i18n::Lang::En);
+
+    harness.get_by_label("中文").click();
+    harness.run_steps(3);
+    harness.get_by_label("待派工单");
+    assert!(harness.query_by_label("Ticket queue").is_none());
+}
+
+fn category_zh(c: Category) -> &'static str {
+    heatdesk::ui::i18n::category(heatdesk::ui::i18n::Lang::Zh, c)
+}
+
+fn severity_zh(s: Severity) -> &'static str {
+    heatdesk::ui::i18n::severity(heatdesk::ui::i18n::Lang::Zh, s)
+}
+
+/// The first queue row's centre and the first team card's centre, as the user sees them.
+fn drag(harness: &mut Harness<'static, HeatDeskApp>, from: egui::Pos2, to: egui::Pos2) {
+    harness.drag_at(from);
+    harness.run_steps(2);
+    for k in 1..=4 {
+        let t = k as f32 / 4.0;
+        harness.hover_at(from + (to - from) * t);
+        harness.run_steps(1);
+    }
+    harness.drop_at(to);
+    harness.run_steps(3);
+}
+
+#[test]
+fn dragging_a_ticket_onto_a_team_assigns_it_and_dragging_it_back_returns_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut harness, path) = console(dir.path());
+    harness.run_steps(3);
+    let snap = &harness.state().snap;
+    let mut queue: Vec<&Ticket> = snap
+        .tickets
+        .iter()
+        .filter(|t| t.status == TicketStatus::Received)
+        .collect();
+    queue.sort_by_key(|t| (t.deadline, t.id));
+    let first = queue[0].clone();
+    let team = snap.teams[0].clone();
+
+    let title = format!(
+        "#{} {} · {}",
+        first.id,
+        category_zh(first.category),
+        severity_zh(first.severity)
+    );
+    let row = harness.get_by_label(&title).rect().center();
+    let card = harness.get_by_label(&team.name).rect().center();
+    drag(&mut harness, row, card);
+
+    let check = SqliteStore::open(&path).unwrap();
+    let stored = check.load().unwrap().ticket(first.id).cloned().unwrap();
+    assert_eq!(
+        stored.status,
+        TicketStatus::Assigned,
+        "{:?}",
+        harness.state().notice
+    );
+    assert_eq!(stored.team_id, Some(team.id));
+    let history = check.history(first.id).unwrap();
+    let assigns: Vec<&TicketEvent> = history.iter().filter(|e| e.action == "assign").collect();
+    assert_eq!(assigns.len(), 1, "exactly one audit event for the drag");
+    assert_eq!(assigns[0].team_id, Some(team.id));
+
+    // the ticket now sits on the team's card as a chip: drag it back to the queue
+    harness.run_steps(2);
+    let chip = harness
+        .get_by_role_and_label(
+            Role::Button,
+            &format!("#{} {}", first.id, category_zh(first.category)),
+        )
+        .rect()
+        .center();
+    let queue_area = harness.get_by_label("待派工单").rect().center() + egui::vec2(0.0, 400.0);
+    drag(&mut harness, chip, queue_area);
+
+    let stored = check.load().unwrap().ticket(first.id).cloned().unwrap();
+    assert_eq!(
+        stored.status,
+        TicketStatus::Received,
+        "{:?}",
+        harness.state().notice
+    );
+    assert_eq!(stored.team_id, None);
+    let history = check.history(first.id).unwrap();
+    assert_eq!(history.last().unwrap().action, "return");
+}

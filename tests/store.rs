@@ -1,0 +1,451 @@
+//! The SQLite store: migrations, refusing files it must not touch, and all-or-nothing commands.
+
+use std::path::Path;
+
+use chrono::NaiveDate;
+use heatdesk::domain::*;
+use heatdesk::store::{DispatchStore, SqliteStore, StoreError, schema};
+
+fn at(h: u32, m: u32) -> Timestamp {
+    NaiveDate::from_ymd_opt(2026, 11, 27)
+        .unwrap()
+        .and_hms_opt(h, m, 0)
+        .unwrap()
+}
+
+fn origin(h: u32, m: u32) -> Origin {
+    Origin {
+        actor: "调度员 测试".into(),
+        at: at(h, m),
+    }
+}
+
+fn bytes(path: &Path) -> Vec<u8> {
+    std::fs::read(path).unwrap()
+}
+
+/// A store with one department, compound, building (fed by one station) and two teams.
+fn tiny_store(dir: &Path) -> SqliteStore {
+    let path = dir.join("tiny.db");
+    let mut store = SqliteStore::create(&path).unwrap();
+    store
+        .connection()
+        .execute_batch(
+            "INSERT INTO departments VALUES (1, '城西供热服务部');
+             INSERT INTO compounds VALUES (1, '工银新村', '建设路1号', 1, 120, x'');
+             INSERT INTO network_nodes VALUES (1, 'station', 112.5, 37.8), (2, 'building_entry', 112.5, 37.8);
+             INSERT INTO stations VALUES (1, '工银换热站', 1, 1, 112.5, 37.8);
+             INSERT INTO buildings VALUES (1, 1, '1号楼', 3, 6, 36, 1, 2, x'');
+             INSERT INTO teams VALUES (1, '城西维修一班', 1, '[\"张三\"]', 'valve', 112.5, 37.8, 112.5, 37.8, 'free'),
+                                      (2, '城西维修二班', 1, '[\"李四\"]', 'radiator', 112.5, 37.8, 112.5, 37.8, 'free');",
+        )
+        .unwrap();
+    store
+}
+
+fn new_ticket() -> Command {
+    Command::CreateTicket(NewTicket {
+        channel: Channel::Hotline,
+        category: Category::AirLock,
+        severity: Severity::Normal,
+        building_id: 1,
+        address_detail: "3单元 502".into(),
+        reporter_name: "王先生".into(),
+        reporter_phone: "13812345678".into(),
+        description: "暖气片上热下凉".into(),
+    })
+}
+
+fn event_count(store: &mut SqliteStore) -> i64 {
+    store
+        .connection()
+        .query_row("SELECT count(*) FROM ticket_events", [], |r| r.get(0))
+        .unwrap()
+}
+
+#[test]
+fn migrations_run_from_empty_and_reopen_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("new.db");
+    let store = SqliteStore::create(&path).unwrap();
+    assert_eq!(store.schema_version().unwrap(), schema::latest_version());
+    let rules = store.load().unwrap().rules;
+    assert_eq!(
+        rules.len(),
+        Category::ALL.len() * Severity::ALL.len(),
+        "default deadlines are seeded"
+    );
+    drop(store);
+
+    let mut store = SqliteStore::open(&path).unwrap();
+    assert_eq!(store.schema_version().unwrap(), schema::latest_version());
+    let journal: String = store
+        .connection()
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(journal, "wal");
+    let fk: i64 = store
+        .connection()
+        .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(fk, 1);
+    // reopening did not seed the rules twice
+    assert_eq!(store.load().unwrap().rules.len(), rules.len());
+}
+
+#[test]
+fn a_newer_schema_is_refused_and_left_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("future.db");
+    let mut store = SqliteStore::create(&path).unwrap();
+    store
+        .connection()
+        .pragma_update(None, "user_version", 99)
+        .unwrap();
+    store.checkpoint().unwrap();
+    drop(store);
+    let before = bytes(&path);
+    match SqliteStore::open(&path) {
+        Err(StoreError::NewerSchema {
+            found: 99,
+            supported,
+            ..
+        }) => assert_eq!(supported, schema::latest_version()),
+        Err(other) => panic!("wrong error: {other}"),
+        Ok(_) => panic!("opened a newer schema"),
+    };
+    assert_eq!(before, bytes(&path));
+    assert!(
+        !dir.path().join("future.db-wal").exists(),
+        "nothing written beside it either"
+    );
+}
+
+#[test]
+fn files_that_are_not_heatdesk_databases_are_refused_and_left_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+
+    let text = dir.path().join("notes.txt");
+    std::fs::write(&text, "小区名称,户数\n工银新村,120\n").unwrap();
+    let before = bytes(&text);
+    let err = SqliteStore::open(&text).expect_err("a text file must be refused");
+    assert!(matches!(err, StoreError::NotHeatDesk { .. }), "{err}");
+    assert!(
+        err.to_string().contains("notes.txt"),
+        "the message names the file: {err}"
+    );
+    assert_eq!(before, bytes(&text));
+
+    let other = dir.path().join("other.sqlite");
+    {
+        let conn = rusqlite::Connection::open(&other).unwrap();
+        conn.execute_batch("CREATE TABLE invoices (id INTEGER PRIMARY KEY, amount REAL); INSERT INTO invoices VALUES (1, 9.5);")
+            .unwrap();
+    }
+    let before = bytes(&other);
+    let err = SqliteStore::open(&other).expect_err("a foreign SQLite file must be refused");
+    assert!(matches!(err, StoreError::NotHeatDesk { .. }), "{err}");
+    assert_eq!(before, bytes(&other));
+
+    let corrupt = dir.path().join("corrupt.db");
+    let mut junk = b"SQLite format 3\0".to_vec();
+    junk.extend(std::iter::repeat_n(0xA5u8, 8192));
+    std::fs::write(&corrupt, &junk).unwrap();
+    assert!(
+        SqliteStore::open(&corrupt).is_err(),
+        "a corrupt file must be refused"
+    );
+    assert_eq!(junk, bytes(&corrupt));
+}
+
+#[test]
+fn missing_files_and_folders_are_reported_not_created() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("nope.db");
+    let err = SqliteStore::open(&missing).err().unwrap();
+    assert!(matches!(err, StoreError::Missing { .. }), "{err}");
+    assert!(!missing.exists());
+
+    let in_missing_folder = dir.path().join("no/such/folder/x.db");
+    let err = SqliteStore::create(&in_missing_folder).err().unwrap();
+    assert!(matches!(err, StoreError::BadFolder { .. }), "{err}");
+
+    let existing = dir.path().join("exists.db");
+    std::fs::write(&existing, b"").unwrap();
+    assert!(matches!(
+        SqliteStore::create(&existing),
+        Err(StoreError::Exists { .. })
+    ));
+}
+
+#[test]
+fn a_command_writes_its_change_and_its_audit_event_together() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = tiny_store(dir.path());
+    let created = store.apply(&new_ticket(), &origin(9, 0)).unwrap();
+    let Applied::Ticket { ticket, event, .. } = created else {
+        panic!()
+    };
+    assert_eq!(ticket.status, TicketStatus::Received);
+    // 8 h for an ordinary repair (default rules)
+    assert_eq!(ticket.deadline, at(17, 0));
+    assert_eq!(event.action, "create");
+
+    let assigned = store
+        .apply(
+            &Command::Act {
+                ticket: ticket.id,
+                seen_version: ticket.version,
+                action: Action::Assign { team: 2 },
+            },
+            &origin(9, 5),
+        )
+        .unwrap();
+    let Applied::Ticket { ticket: after, .. } = assigned else {
+        panic!()
+    };
+    let snap = store.load().unwrap();
+    let stored = snap.ticket(ticket.id).unwrap();
+    assert_eq!(stored, &*after);
+    assert_eq!(stored.status, TicketStatus::Assigned);
+    assert_eq!(stored.team_id, Some(2));
+    let history = store.history(ticket.id).unwrap();
+    assert_eq!(history.len(), 2);
+    assert_eq!(history[1].action, "assign");
+    assert_eq!(history[1].from_status, Some(TicketStatus::Received));
+    assert_eq!(history[1].team_id, Some(2));
+    assert_eq!(history[1].actor, "调度员 测试");
+}
+
+#[test]
+fn a_failure_between_change_and_audit_event_leaves_neither() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = tiny_store(dir.path());
+    let Applied::Ticket { ticket, .. } = store.apply(&new_ticket(), &origin(9, 0)).unwrap() else {
+        panic!()
+    };
+    // make the audit write fail after the ticket row has been updated
+    store
+        .connection()
+        .execute_batch(
+            "CREATE TRIGGER fail_audit BEFORE INSERT ON ticket_events
+             BEGIN SELECT RAISE(ABORT, 'disk full (simulated)'); END;",
+        )
+        .unwrap();
+    let events_before = event_count(&mut store);
+    let result = store.apply(
+        &Command::Act {
+            ticket: ticket.id,
+            seen_version: ticket.version,
+            action: Action::Assign { team: 1 },
+        },
+        &origin(9, 10),
+    );
+    assert!(result.is_err());
+    let stored = store.load().unwrap().ticket(ticket.id).cloned().unwrap();
+    assert_eq!(
+        stored, *ticket,
+        "the ticket row was rolled back with the failed event"
+    );
+    assert_eq!(event_count(&mut store), events_before);
+
+    // and a new ticket whose event fails does not exist at all
+    let tickets_before = store.load().unwrap().tickets.len();
+    assert!(store.apply(&new_ticket(), &origin(9, 20)).is_err());
+    assert_eq!(store.load().unwrap().tickets.len(), tickets_before);
+}
+
+#[test]
+fn illegal_transitions_are_refused_and_change_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = tiny_store(dir.path());
+    let Applied::Ticket { ticket, .. } = store.apply(&new_ticket(), &origin(9, 0)).unwrap() else {
+        panic!()
+    };
+    let events_before = event_count(&mut store);
+    let err = store
+        .apply(
+            &Command::Act {
+                ticket: ticket.id,
+                seen_version: ticket.version,
+                action: Action::Close,
+            },
+            &origin(9, 1),
+        )
+        .expect_err("closing an unassigned ticket is illegal");
+    assert!(matches!(err, StoreError::Refused(_)), "{err}");
+    assert!(err.to_string().contains("close"), "{err}");
+    let err = store
+        .apply(
+            &Command::Act {
+                ticket: ticket.id,
+                seen_version: ticket.version,
+                action: Action::Assign { team: 77 },
+            },
+            &origin(9, 1),
+        )
+        .expect_err("no such team");
+    assert!(
+        matches!(
+            err,
+            StoreError::NotFound {
+                what: "team",
+                id: 77
+            }
+        ),
+        "{err}"
+    );
+    assert_eq!(store.load().unwrap().ticket(ticket.id).unwrap(), &*ticket);
+    assert_eq!(event_count(&mut store), events_before);
+}
+
+#[test]
+fn a_stale_action_from_a_second_console_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut first = tiny_store(dir.path());
+    let Applied::Ticket { ticket, .. } = first.apply(&new_ticket(), &origin(9, 0)).unwrap() else {
+        panic!()
+    };
+    let mut second = SqliteStore::open(&dir.path().join("tiny.db")).unwrap();
+    assert!(!second.changed_elsewhere().unwrap());
+
+    // console 1 assigns to team 1; console 2, still looking at version 1, tries team 2
+    first
+        .apply(
+            &Command::Act {
+                ticket: ticket.id,
+                seen_version: ticket.version,
+                action: Action::Assign { team: 1 },
+            },
+            &origin(9, 5),
+        )
+        .unwrap();
+    let err = second
+        .apply(
+            &Command::Act {
+                ticket: ticket.id,
+                seen_version: ticket.version,
+                action: Action::Assign { team: 2 },
+            },
+            &origin(9, 6),
+        )
+        .expect_err("stale view must be refused");
+    assert!(
+        matches!(
+            err,
+            StoreError::Stale {
+                seen: 1,
+                current: 2,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    let stored = second.load().unwrap().ticket(ticket.id).cloned().unwrap();
+    assert_eq!(stored.team_id, Some(1), "nothing overwritten");
+    assert!(
+        second.changed_elsewhere().unwrap(),
+        "the second console notices the first one's commit"
+    );
+    assert!(!second.changed_elsewhere().unwrap());
+}
+
+#[test]
+fn a_rule_change_is_audited_and_only_affects_new_tickets() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = tiny_store(dir.path());
+    let Applied::Ticket { ticket: old, .. } = store.apply(&new_ticket(), &origin(9, 0)).unwrap()
+    else {
+        panic!()
+    };
+    let rule = SlaRule {
+        category: Category::AirLock,
+        severity: Severity::Normal,
+        respond_minutes: 60,
+        resolve_minutes: 240,
+    };
+    store
+        .apply(&Command::SetSlaRule(rule), &origin(9, 30))
+        .unwrap();
+    let Applied::Ticket { ticket: new, .. } = store.apply(&new_ticket(), &origin(10, 0)).unwrap()
+    else {
+        panic!()
+    };
+    assert_eq!(new.deadline, at(14, 0));
+    assert_eq!(new.respond_by, at(11, 0));
+    assert_eq!(
+        store.load().unwrap().ticket(old.id).unwrap().deadline,
+        at(17, 0)
+    );
+    let audited: i64 = store
+        .connection()
+        .query_row(
+            "SELECT count(*) FROM audit_events WHERE command = 'set_sla_rule'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(audited, 1);
+}
+
+#[test]
+fn a_ticket_goes_through_its_whole_lifecycle_with_one_event_per_step() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = tiny_store(dir.path());
+    let Applied::Ticket { ticket, .. } = store.apply(&new_ticket(), &origin(9, 0)).unwrap() else {
+        panic!()
+    };
+    let steps = [
+        (Action::Assign { team: 1 }, 9, 5),
+        (Action::Accept, 9, 10),
+        (Action::ArriveOnSite, 10, 0),
+        (Action::Fix, 11, 0),
+        (
+            Action::Callback {
+                answer: SurveyAnswer::BasicallySatisfied,
+            },
+            15,
+            0,
+        ),
+        (Action::Close, 15, 5),
+    ];
+    let mut version = ticket.version;
+    for (action, h, m) in steps {
+        let Applied::Ticket { ticket, .. } = store
+            .apply(
+                &Command::Act {
+                    ticket: ticket.id,
+                    seen_version: version,
+                    action,
+                },
+                &origin(h, m),
+            )
+            .unwrap()
+        else {
+            panic!()
+        };
+        version = ticket.version;
+    }
+    let snap = store.load().unwrap();
+    let done = snap.ticket(ticket.id).unwrap();
+    assert_eq!(done.status, TicketStatus::Closed);
+    assert_eq!(done.timely, Some(true), "fixed at 11:00, deadline 17:00");
+    assert_eq!(done.fixed_at, Some(at(11, 0)));
+    assert_eq!(done.closed_at, Some(at(15, 5)));
+    assert_eq!(done.satisfaction, Some(SurveyAnswer::BasicallySatisfied));
+    assert_eq!(done.version, 7);
+    assert_eq!(snap.surveys.len(), 1);
+    assert_eq!(snap.surveys[0].ticket_id, Some(ticket.id));
+    let actions: Vec<String> = store
+        .history(ticket.id)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "create", "assign", "accept", "arrive", "fix", "callback", "close"
+        ]
+    );
+}
