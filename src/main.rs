@@ -39,6 +39,15 @@ enum Cmd {
     },
     /// Create an empty HeatDesk database (for imports)
     Init,
+    /// Render the city's own roads, river, parks and blocks into an offline MBTiles basemap
+    Basemap {
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, default_value_t = 11)]
+        min_zoom: u8,
+        #[arg(long, default_value_t = 18)]
+        max_zoom: u8,
+    },
 }
 
 fn main() -> ExitCode {
@@ -84,6 +93,28 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let path = cli.db.context("init needs --db FILE")?;
             SqliteStore::create(&path)?;
             println!("created empty HeatDesk database {}", path.display());
+            Ok(())
+        }
+        Some(Cmd::Basemap {
+            out,
+            min_zoom,
+            max_zoom,
+        }) => {
+            let path = cli.db.context("basemap needs --db FILE")?;
+            anyhow::ensure!(
+                min_zoom <= max_zoom && max_zoom <= 20,
+                "zooms must satisfy min ≤ max ≤ 20 (got {min_zoom}..{max_zoom})"
+            );
+            let started = std::time::Instant::now();
+            let s = heatdesk::map::basemap::render_from_db(&path, &out, min_zoom, max_zoom)?;
+            println!(
+                "wrote {}: {} tiles, zoom {}–{}, in {:.1} s",
+                out.display(),
+                s.tiles,
+                s.min_zoom,
+                s.max_zoom,
+                started.elapsed().as_secs_f64()
+            );
             Ok(())
         }
         None => heatdesk::ui::run_console(cli.db),

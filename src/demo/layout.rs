@@ -28,7 +28,7 @@ impl Ground {
 
 /// Road spacing: one compound per block.
 pub const BLOCK: f64 = 420.0;
-const ROAD_HALF: f64 = 15.0;
+pub const ROAD_HALF: f64 = 15.0;
 
 /// The river winds west–east through the middle of the grid.
 pub fn river_y(rows: usize, x: f64) -> f64 {

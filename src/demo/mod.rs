@@ -4,6 +4,7 @@ mod layout;
 mod pipes;
 mod rng;
 mod season;
+mod streets;
 mod words;
 
 use std::collections::{BTreeSet, HashMap};
@@ -52,6 +53,8 @@ impl DemoParams {
 pub struct DemoCity {
     pub snapshot: Snapshot,
     pub events: Vec<TicketEvent>,
+    /// The city's own map: roads, river, parks, street blocks.
+    pub basemap: Vec<BasemapFeature>,
 }
 
 struct Size {
@@ -483,9 +486,11 @@ pub fn generate(params: &DemoParams) -> DemoCity {
         ..Snapshot::default()
     };
     snapshot.reindex();
+    let built: std::collections::HashSet<(usize, usize)> = candidates.iter().copied().collect();
     DemoCity {
         snapshot,
         events: season.events,
+        basemap: streets::features(ground, size.cols, size.rows, trunk_row, &built, &words),
     }
 }
 
@@ -514,6 +519,7 @@ pub fn write_new(
     let result = (|| {
         let mut store = SqliteStore::create(&partial)?;
         crate::store::write_all(store.connection(), &city.snapshot, &city.events)?;
+        crate::store::write_basemap(store.connection(), &city.basemap)?;
         store.checkpoint()?;
         Ok::<_, StoreError>(())
     })();

@@ -407,3 +407,26 @@ pub struct SlaRule {
     pub respond_minutes: u32,
     pub resolve_minutes: u32,
 }
+
+coded_enum!(
+    /// What a basemap feature is (the city's own map, drawn under the data layers).
+    BasemapKind {
+        Road = "road",
+        River = "river",
+        Green = "green",
+        /// A street block between roads.
+        Block = "block",
+    }
+);
+
+/// A feature of the city's own vector map: roads, the river, parks, street blocks.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BasemapFeature {
+    pub id: i64,
+    pub kind: BasemapKind,
+    pub name: String,
+    /// Drawn width of a road, metres (0 for areas).
+    pub width_m: f64,
+    /// A polyline (roads) or a closed ring (areas).
+    pub geometry: Vec<LonLat>,
+}

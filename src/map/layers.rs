@@ -4,12 +4,16 @@ use egui::{Align2, Color32, FontId, Pos2, Rect, Response, Shape, Stroke, Ui, pos
 use walkers::{MapMemory, Plugin, Projector, lon_lat};
 
 use super::index::{CityIndex, Feature, open_ring};
+use super::metric::{Metric, MetricValues};
 use super::style;
 use crate::domain::{Flow, LonLat, Snapshot, Tier};
 
 /// Counts derived from the tickets, recomputed when the tickets change (not every frame).
 #[derive(Default)]
 pub struct Aggregates {
+    /// What compounds and buildings are coloured by, and its value for each.
+    pub metric: Metric,
+    pub values: MetricValues,
     pub open_by_building: Vec<u32>,
     pub open_by_compound: Vec<u32>,
     pub overdue_by_building: Vec<u32>,
@@ -17,19 +21,58 @@ pub struct Aggregates {
     pub worst_by_building: Vec<u8>,
 }
 
-pub fn project(projector: &Projector, p: LonLat) -> Pos2 {
-    projector.project(lon_lat(p[0], p[1])).to_pos2()
+/// Map ↔ screen for the layers, shifting WGS-84 data onto GCJ-02 tiles when asked.
+#[derive(Clone, Copy)]
+pub struct Screen<'a> {
+    pub projector: &'a Projector<'a>,
+    pub gcj02: bool,
 }
 
-/// Visible lon/lat rectangle of the map.
-pub fn view_bounds(projector: &Projector) -> (LonLat, LonLat) {
-    let r = projector.clip_rect();
-    let a = projector.unproject(r.left_top().to_vec2());
-    let b = projector.unproject(r.right_bottom().to_vec2());
-    (
-        [a.x().min(b.x()), a.y().min(b.y())],
-        [a.x().max(b.x()), a.y().max(b.y())],
-    )
+impl Screen<'_> {
+    pub fn project(&self, p: LonLat) -> Pos2 {
+        let [lon, lat] = if self.gcj02 { to_gcj02(p) } else { p };
+        self.projector.project(lon_lat(lon, lat)).to_pos2()
+    }
+
+    /// Screen position → data position (WGS-84).
+    pub fn unproject(&self, at: Pos2) -> LonLat {
+        let p = self.projector.unproject(at.to_vec2());
+        if self.gcj02 {
+            let (lon, lat) = coordtransform::gcj02_to_wgs84(p.x(), p.y());
+            [lon, lat]
+        } else {
+            [p.x(), p.y()]
+        }
+    }
+
+    /// Visible data rectangle of the map.
+    pub fn view_bounds(&self) -> (LonLat, LonLat) {
+        let r = self.projector.clip_rect();
+        let a = self.unproject(r.left_top());
+        let b = self.unproject(r.right_bottom());
+        (
+            [a[0].min(b[0]), a[1].min(b[1])],
+            [a[0].max(b[0]), a[1].max(b[1])],
+        )
+    }
+
+    /// Degrees of longitude covered by `px` screen pixels around the view centre.
+    pub fn degrees_per_pixels(&self, px: f32) -> f64 {
+        let c = self.projector.clip_rect().center();
+        let a = self.unproject(c);
+        let b = self.unproject(pos2(c.x + px, c.y));
+        (b[0] - a[0]).abs()
+    }
+
+    pub fn zoom(&self) -> f64 {
+        self.projector.zoom()
+    }
+}
+
+/// WGS-84 → GCJ-02 (the offset AMap and Tencent tiles are drawn in).
+pub fn to_gcj02(p: LonLat) -> LonLat {
+    let (lon, lat) = coordtransform::wgs84_to_gcj02(p[0], p[1]);
+    [lon, lat]
 }
 
 /// Level of detail: below this zoom compounds stand for their buildings.
@@ -37,6 +80,7 @@ pub const BUILDINGS_FROM_ZOOM: f64 = 15.0;
 pub const SECONDARY_PIPES_FROM_ZOOM: f64 = 15.5;
 
 pub struct CompoundLayer<'a> {
+    pub gcj02: bool,
     pub snap: &'a Snapshot,
     pub index: &'a CityIndex,
     pub agg: &'a Aggregates,
@@ -45,23 +89,26 @@ pub struct CompoundLayer<'a> {
 
 impl Plugin for CompoundLayer<'_> {
     fn run(self: Box<Self>, ui: &mut Ui, _: &Response, projector: &Projector, _: &MapMemory) {
-        let (lo, hi) = view_bounds(projector);
+        let screen = Screen {
+            projector,
+            gcj02: self.gcj02,
+        };
+        let (lo, hi) = screen.view_bounds();
         let detailed = projector.zoom() >= BUILDINGS_FROM_ZOOM;
         let painter = ui.painter();
-        let mut labels: Vec<Rect> = Vec::new();
+        let mut labels = LabelPlacer::default();
         for f in self.index.in_view(lo, hi) {
             let Feature::Compound(i) = f else { continue };
             let c = &self.snap.compounds[i];
             let points: Vec<Pos2> = open_ring(&c.outline)
                 .iter()
-                .map(|&p| project(projector, p))
+                .map(|&p| screen.project(p))
                 .collect();
-            let open = self.agg.open_by_compound.get(i).copied().unwrap_or(0);
-            let fill = style::fault_ramp(open as f32 / (c.households.max(1) as f32 / 200.0));
+            let fill = self.agg.compound_colour(i);
             let fill = if detailed {
-                fill.gamma_multiply(0.25)
+                fill.gamma_multiply(0.3)
             } else {
-                fill.gamma_multiply(0.75)
+                fill.gamma_multiply(0.8)
             };
             let stroke = if self.selected == Some(f) {
                 Stroke::new(3.0, style::SELECTED)
@@ -74,23 +121,21 @@ impl Plugin for CompoundLayer<'_> {
             if (13.5..=17.5).contains(&zoom) {
                 let centre = points.iter().fold(vec2(0.0, 0.0), |a, p| a + p.to_vec2())
                     / points.len() as f32;
-                let galley = painter.layout_no_wrap(
+                labels.place(
+                    painter,
+                    centre.to_pos2(),
+                    Align2::CENTER_CENTER,
                     c.name.clone(),
-                    FontId::proportional(13.0),
+                    13.0,
                     style::LABEL,
                 );
-                let rect = Align2::CENTER_CENTER.anchor_size(centre.to_pos2(), galley.size());
-                if !labels.iter().any(|r| r.expand(4.0).intersects(rect)) {
-                    painter.rect_filled(rect.expand(2.0), 3.0, style::LABEL_HALO);
-                    painter.galley(rect.min, galley, style::LABEL);
-                    labels.push(rect);
-                }
             }
         }
     }
 }
 
 pub struct BuildingLayer<'a> {
+    pub gcj02: bool,
     pub snap: &'a Snapshot,
     pub index: &'a CityIndex,
     pub agg: &'a Aggregates,
@@ -99,10 +144,14 @@ pub struct BuildingLayer<'a> {
 
 impl Plugin for BuildingLayer<'_> {
     fn run(self: Box<Self>, ui: &mut Ui, _: &Response, projector: &Projector, _: &MapMemory) {
+        let screen = Screen {
+            projector,
+            gcj02: self.gcj02,
+        };
         if projector.zoom() < BUILDINGS_FROM_ZOOM {
             return;
         }
-        let (lo, hi) = view_bounds(projector);
+        let (lo, hi) = screen.view_bounds();
         let painter = ui.painter();
         let mut mesh = egui::Mesh::default();
         let mut outlines = Vec::new();
@@ -111,9 +160,8 @@ impl Plugin for BuildingLayer<'_> {
             let Feature::Building(i) = f else { continue };
             let b = &self.snap.buildings[i];
             let ring = open_ring(&b.footprint);
-            let points: Vec<Pos2> = ring.iter().map(|&p| project(projector, p)).collect();
-            let colour =
-                style::building_fill(self.agg.open_by_building.get(i).copied().unwrap_or(0));
+            let points: Vec<Pos2> = ring.iter().map(|&p| screen.project(p)).collect();
+            let colour = self.agg.building_colour(i);
             let base = mesh.vertices.len() as u32;
             for p in &points {
                 mesh.colored_vertex(*p, colour);
@@ -137,19 +185,15 @@ impl Plugin for BuildingLayer<'_> {
         }
         painter.add(Shape::mesh(mesh));
         painter.extend(outlines);
+        let mut placer = LabelPlacer::default();
         for (at, text) in labels {
-            painter.text(
-                at,
-                Align2::CENTER_CENTER,
-                text,
-                FontId::proportional(11.0),
-                style::LABEL,
-            );
+            placer.place(painter, at, Align2::CENTER_CENTER, text, 11.0, style::LABEL);
         }
     }
 }
 
 pub struct PipeLayer<'a> {
+    pub gcj02: bool,
     pub snap: &'a Snapshot,
     pub index: &'a CityIndex,
     pub selected: Option<Feature>,
@@ -157,8 +201,12 @@ pub struct PipeLayer<'a> {
 
 impl Plugin for PipeLayer<'_> {
     fn run(self: Box<Self>, ui: &mut Ui, _: &Response, projector: &Projector, _: &MapMemory) {
+        let screen = Screen {
+            projector,
+            gcj02: self.gcj02,
+        };
         let zoom = projector.zoom();
-        let (lo, hi) = view_bounds(projector);
+        let (lo, hi) = screen.view_bounds();
         let painter = ui.painter();
         let show_return = zoom >= 16.0;
         for f in self.index.in_view(lo, hi) {
@@ -171,7 +219,7 @@ impl Plugin for PipeLayer<'_> {
                     if p.flow == Flow::Return && !show_return {
                         continue;
                     }
-                    let points: Vec<Pos2> = p.path.iter().map(|&q| project(projector, q)).collect();
+                    let points: Vec<Pos2> = p.path.iter().map(|&q| screen.project(q)).collect();
                     let width = style::pipe_width(p.dn, zoom);
                     let colour = style::pipe_colour(p.tier, p.flow);
                     let stroke = if self.selected == Some(f) {
@@ -182,7 +230,7 @@ impl Plugin for PipeLayer<'_> {
                     painter.add(Shape::line(points, stroke));
                 }
                 Feature::Station(i) => {
-                    let at = project(projector, self.snap.stations[i].position);
+                    let at = screen.project(self.snap.stations[i].position);
                     let r = if zoom >= 15.0 { 6.0 } else { 4.0 };
                     painter.rect(
                         Rect::from_center_size(at, vec2(2.0 * r, 2.0 * r)),
@@ -196,7 +244,7 @@ impl Plugin for PipeLayer<'_> {
                     );
                 }
                 Feature::Source(i) => {
-                    let at = project(projector, self.snap.sources[i].position);
+                    let at = screen.project(self.snap.sources[i].position);
                     let tri = vec![
                         at + vec2(0.0, -11.0),
                         at + vec2(10.0, 7.0),
@@ -229,7 +277,7 @@ impl Plugin for PipeLayer<'_> {
                 {
                     continue;
                 }
-                let at = project(projector, v.position);
+                let at = screen.project(v.position);
                 let colour = if v.operable {
                     style::VALVE
                 } else {
@@ -243,6 +291,7 @@ impl Plugin for PipeLayer<'_> {
 
 /// A ticket pin per building with open tickets, and a marker per team.
 pub struct ActivityLayer<'a> {
+    pub gcj02: bool,
     pub snap: &'a Snapshot,
     pub index: &'a CityIndex,
     pub agg: &'a Aggregates,
@@ -252,7 +301,11 @@ pub struct ActivityLayer<'a> {
 
 impl Plugin for ActivityLayer<'_> {
     fn run(self: Box<Self>, ui: &mut Ui, _: &Response, projector: &Projector, _: &MapMemory) {
-        let (lo, hi) = view_bounds(projector);
+        let screen = Screen {
+            projector,
+            gcj02: self.gcj02,
+        };
+        let (lo, hi) = screen.view_bounds();
         let zoom = projector.zoom();
         let painter = ui.painter();
         if self.show_tickets && zoom >= 13.0 {
@@ -263,7 +316,7 @@ impl Plugin for ActivityLayer<'_> {
                     continue;
                 }
                 let b = &self.snap.buildings[i];
-                let at = project(projector, centroid(open_ring(&b.footprint)));
+                let at = screen.project(centroid(open_ring(&b.footprint)));
                 let worst = self.agg.worst_by_building.get(i).copied().unwrap_or(1);
                 let r = if zoom >= 15.0 { 7.0 } else { 4.5 };
                 painter.circle(
@@ -287,8 +340,9 @@ impl Plugin for ActivityLayer<'_> {
             }
         }
         if self.show_teams {
+            let mut placer = LabelPlacer::default();
             for t in &self.snap.teams {
-                let at = project(projector, t.position);
+                let at = screen.project(t.position);
                 if !projector.clip_rect().contains(at) {
                     continue;
                 }
@@ -299,15 +353,63 @@ impl Plugin for ActivityLayer<'_> {
                     Stroke::new(2.0, Color32::WHITE),
                 );
                 if zoom >= 14.0 {
-                    painter.text(
+                    placer.place(
+                        painter,
                         at + vec2(8.0, 0.0),
                         Align2::LEFT_CENTER,
-                        &t.name,
-                        FontId::proportional(11.0),
+                        t.name.clone(),
+                        11.0,
                         style::TEAM_LABEL,
                     );
                 }
             }
+        }
+    }
+}
+
+/// Places labels on a halo, skipping any that would overlap one already placed, so dense
+/// areas thin out instead of turning into mush.
+#[derive(Default)]
+pub struct LabelPlacer {
+    placed: Vec<Rect>,
+}
+
+impl LabelPlacer {
+    pub fn place(
+        &mut self,
+        painter: &egui::Painter,
+        at: Pos2,
+        anchor: Align2,
+        text: String,
+        size: f32,
+        colour: Color32,
+    ) -> bool {
+        let galley = painter.layout_no_wrap(text, FontId::proportional(size), colour);
+        let rect = anchor.anchor_size(at, galley.size());
+        if !painter.clip_rect().intersects(rect)
+            || self.placed.iter().any(|r| r.expand(3.0).intersects(rect))
+        {
+            return false;
+        }
+        painter.rect_filled(rect.expand(2.0), 3.0, style::LABEL_HALO);
+        painter.galley(rect.min, galley, colour);
+        self.placed.push(rect);
+        true
+    }
+}
+
+impl Aggregates {
+    pub fn compound_colour(&self, i: usize) -> Color32 {
+        match self.values.compounds.get(i).copied().flatten() {
+            Some(v) => style::class_colour(self.metric.class(v)),
+            None => style::NO_DATA,
+        }
+    }
+
+    pub fn building_colour(&self, i: usize) -> Color32 {
+        match self.values.buildings.get(i).copied().flatten() {
+            Some(v) => style::class_colour(self.metric.class(v)),
+            None => style::NO_DATA,
         }
     }
 }
@@ -318,18 +420,4 @@ pub fn centroid(points: &[LonLat]) -> LonLat {
         .iter()
         .fold([0.0, 0.0], |a, p| [a[0] + p[0], a[1] + p[1]]);
     [s[0] / n, s[1] / n]
-}
-
-/// Screen position → map position.
-pub fn unproject(projector: &Projector, at: Pos2) -> LonLat {
-    let p = projector.unproject(at.to_vec2());
-    [p.x(), p.y()]
-}
-
-/// Degrees of longitude covered by `px` screen pixels around the view centre.
-pub fn degrees_per_pixels(projector: &Projector, px: f32) -> f64 {
-    let c = projector.clip_rect().center();
-    let a = unproject(projector, c);
-    let b = unproject(projector, pos2(c.x + px, c.y));
-    (b[0] - a[0]).abs()
 }

@@ -1,8 +1,14 @@
-//! The map view: walkers' map with one plugin per layer, hit-testing through the R-tree.
+//! The map view: walkers' map with a tile layer and one plugin per data layer, hit-testing
+//! through the R-tree.
 
+pub mod basemap;
 pub mod index;
 pub mod layers;
+pub mod metric;
 pub mod style;
+pub mod tiles;
+
+use std::path::PathBuf;
 
 use egui::Ui;
 use serde::{Deserialize, Serialize};
@@ -10,7 +16,8 @@ use walkers::{Map, MapMemory, lon_lat};
 
 use crate::domain::{Severity, Snapshot, TeamId, Timestamp};
 use index::{CityIndex, Feature};
-use layers::{Aggregates, project, unproject};
+use layers::{Aggregates, Screen};
+use metric::Metric;
 
 /// Which layers are on (persisted with the window state).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -20,6 +27,7 @@ pub struct LayerToggles {
     pub pipes: bool,
     pub tickets: bool,
     pub teams: bool,
+    pub legend: bool,
 }
 
 impl Default for LayerToggles {
@@ -30,8 +38,46 @@ impl Default for LayerToggles {
             pipes: true,
             tickets: true,
             teams: true,
+            legend: true,
         }
     }
+}
+
+/// Where the map's background comes from (a setting, remembered between runs).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum Basemap {
+    /// The database's own basemap, `<database>.mbtiles` beside it.
+    #[default]
+    Demo,
+    /// Any MBTiles file (raster PNG/JPEG tiles).
+    MbTiles(PathBuf),
+    /// OpenStreetMap's tile server (online).
+    OpenStreetMap,
+    /// 天地图 vector map with its label layer; needs the user's key (`tk`).
+    Tianditu { key: String },
+    /// Any XYZ URL template with {z} {x} {y} (and {s} for a server number).
+    Xyz { url: String },
+    /// A plain background.
+    None,
+}
+
+/// An open tile source.
+enum TileLayer {
+    MbTiles(tiles::source::MbTilesSource),
+    Http {
+        base: Box<walkers::HttpTiles>,
+        labels: Option<Box<walkers::HttpTiles>>,
+    },
+}
+
+/// How the map is set up: background, datum, what colours the shapes.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MapSettings {
+    pub basemap: Basemap,
+    /// The tiles are in GCJ-02 (AMap, Tencent): shift the WGS-84 data onto them.
+    pub gcj02: bool,
+    pub metric: Metric,
 }
 
 /// What the pointer did on the map this frame.
@@ -47,11 +93,18 @@ pub enum Hit {
     Team(TeamId),
 }
 
-/// The map's own state: walkers' memory and the geometry prepared for the current data.
+/// The map's own state: walkers' memory, the tile source, and the geometry prepared for the
+/// current data.
 pub struct MapView {
     pub memory: MapMemory,
     index: Option<CityIndex>,
     pub aggregates: Aggregates,
+    tiles: Option<TileLayer>,
+    /// The basemap the tiles were opened for, and why it failed if it did.
+    tiles_for: Option<Basemap>,
+    pub tiles_problem: Option<String>,
+    /// `<database>.mbtiles`, for [`Basemap::Demo`].
+    pub demo_basemap: Option<PathBuf>,
 }
 
 impl MapView {
@@ -62,6 +115,10 @@ impl MapView {
             memory,
             index: None,
             aggregates: Aggregates::default(),
+            tiles: None,
+            tiles_for: None,
+            tiles_problem: None,
+            demo_basemap: None,
         }
     }
 
@@ -74,9 +131,11 @@ impl MapView {
         self.index.get_or_insert_with(|| CityIndex::build(snap))
     }
 
-    /// Recount open and overdue tickets per building and compound (after tickets change).
-    pub fn recount(&mut self, snap: &Snapshot, now: Timestamp) {
+    /// Recount what the layers show (after the data or the chosen metric changed).
+    pub fn recount(&mut self, snap: &Snapshot, now: Timestamp, metric: Metric) {
         let mut agg = Aggregates {
+            metric,
+            values: metric::values(snap, metric, now, 18.0),
             open_by_building: vec![0; snap.buildings.len()],
             open_by_compound: vec![0; snap.compounds.len()],
             overdue_by_building: vec![0; snap.buildings.len()],
@@ -115,27 +174,102 @@ impl MapView {
         self.aggregates = agg;
     }
 
+    /// Open the chosen basemap when the choice changed; a bad file is reported, not fatal.
+    fn ensure_tiles(&mut self, ctx: &egui::Context, basemap: &Basemap) {
+        if self.tiles_for.as_ref() == Some(basemap) {
+            return;
+        }
+        self.tiles_for = Some(basemap.clone());
+        self.tiles = None;
+        self.tiles_problem = None;
+        let ctx = ctx.clone();
+        let http = |url: String, attribution| tiles::http::open(url, attribution, &ctx);
+        let path = match basemap {
+            Basemap::None => return,
+            Basemap::Demo => match &self.demo_basemap {
+                Some(p) => p.clone(),
+                None => return,
+            },
+            Basemap::MbTiles(p) => p.clone(),
+            Basemap::OpenStreetMap => {
+                self.tiles = Some(TileLayer::Http {
+                    base: Box::new(http(
+                        tiles::http::OSM.into(),
+                        "© OpenStreetMap contributors",
+                    )),
+                    labels: None,
+                });
+                return;
+            }
+            Basemap::Tianditu { key } => {
+                self.tiles = Some(TileLayer::Http {
+                    base: Box::new(http(tiles::http::tianditu("vec", key), "天地图")),
+                    labels: Some(Box::new(http(tiles::http::tianditu("cva", key), "天地图"))),
+                });
+                return;
+            }
+            Basemap::Xyz { url } => {
+                self.tiles = Some(TileLayer::Http {
+                    base: Box::new(http(url.clone(), "XYZ")),
+                    labels: None,
+                });
+                return;
+            }
+        };
+        match tiles::source::MbTilesSource::open(&path, &ctx) {
+            Ok(source) => self.tiles = Some(TileLayer::MbTiles(source)),
+            Err(e) => self.tiles_problem = Some(e.to_string()),
+        }
+    }
+
     /// Draw the map with the chosen layers; report hover and click.
     pub fn show(
         &mut self,
         ui: &mut Ui,
         snap: &Snapshot,
         layers: LayerToggles,
+        settings: &MapSettings,
         selected: Option<Feature>,
         home: [f64; 2],
     ) -> (MapHits, Option<egui::Response>) {
+        self.ensure_tiles(ui.ctx(), &settings.basemap);
         self.index(snap);
+        let gcj02 = settings.gcj02;
         let MapView {
             memory,
             index,
             aggregates,
+            tiles,
+            ..
         } = self;
         let Some(index) = index.as_ref() else {
             return (MapHits::default(), None);
         };
-        let mut map = Map::new(None, memory, lon_lat(home[0], home[1]));
+        let home_position = lon_lat(home[0], home[1]);
+        let mut map = match tiles {
+            Some(TileLayer::MbTiles(t)) => {
+                if let Some(why) = &t.last_failure {
+                    self.tiles_problem = Some(format!("{why} ({} tiles)", t.failures));
+                }
+                Map::new(Some(t), memory, home_position)
+            }
+            Some(TileLayer::Http { base, labels }) => {
+                if let (n, Some(why)) = tiles::http::failures()
+                    && n > 0
+                {
+                    self.tiles_problem = Some(format!("{n} × {why}"));
+                }
+                let map = Map::new(Some(base.as_mut()), memory, home_position);
+                match labels {
+                    Some(l) => map.with_layer(l.as_mut(), 1.0),
+                    None => map,
+                }
+            }
+            None => Map::new(None, memory, home_position),
+        };
         if layers.compounds {
             map = map.with_plugin(layers::CompoundLayer {
+                gcj02,
                 snap,
                 index,
                 agg: aggregates,
@@ -144,6 +278,7 @@ impl MapView {
         }
         if layers.pipes {
             map = map.with_plugin(layers::PipeLayer {
+                gcj02,
                 snap,
                 index,
                 selected,
@@ -151,6 +286,7 @@ impl MapView {
         }
         if layers.buildings {
             map = map.with_plugin(layers::BuildingLayer {
+                gcj02,
                 snap,
                 index,
                 agg: aggregates,
@@ -158,6 +294,7 @@ impl MapView {
             });
         }
         map = map.with_plugin(layers::ActivityLayer {
+            gcj02,
             snap,
             index,
             agg: aggregates,
@@ -167,25 +304,26 @@ impl MapView {
         ui.painter()
             .rect_filled(ui.available_rect_before_wrap(), 0.0, style::BACKGROUND);
         let shown = map.show(ui, |_ui, response, projector, _| {
+            let screen = Screen { projector, gcj02 };
             let pick = |at: egui::Pos2| -> Option<Hit> {
                 if layers.teams {
                     let near_team = snap
                         .teams
                         .iter()
-                        .map(|t| (t.id, project(projector, t.position).distance(at)))
+                        .map(|t| (t.id, screen.project(t.position).distance(at)))
                         .filter(|(_, d)| *d <= 8.0)
                         .min_by(|a, b| a.1.total_cmp(&b.1));
                     if let Some((id, _)) = near_team {
                         return Some(Hit::Team(id));
                     }
                 }
-                let p = unproject(projector, at);
-                let tolerance = layers::degrees_per_pixels(projector, 8.0);
+                let p = screen.unproject(at);
+                let tolerance = screen.degrees_per_pixels(8.0);
                 if let Some(f) = index.point_feature_near(snap, p, tolerance) {
                     return Some(Hit::Feature(f));
                 }
                 if layers.buildings
-                    && projector.zoom() >= layers::BUILDINGS_FROM_ZOOM
+                    && screen.zoom() >= layers::BUILDINGS_FROM_ZOOM
                     && let Some(b) = index.building_at(p)
                 {
                     return Some(Hit::Feature(Feature::Building(b)));

@@ -17,25 +17,18 @@ pub const VALVE_BROKEN: Color32 = Color32::from_rgb(0x55, 0x55, 0x55);
 pub const OVERDUE: Color32 = Color32::from_rgb(0xd0, 0x10, 0x10);
 pub const BACKGROUND: Color32 = Color32::from_rgb(0xee, 0xec, 0xe6);
 
-/// Green (quiet) → amber → red (many open faults); `x` is 0 for none, 1 and more for many.
-pub fn fault_ramp(x: f32) -> Color32 {
-    let x = x.clamp(0.0, 1.0);
-    let (a, b, t) = if x < 0.5 {
-        ((0x8c, 0xc0, 0x84), (0xf2, 0xc1, 0x4e), x * 2.0)
-    } else {
-        ((0xf2, 0xc1, 0x4e), (0xd6, 0x3c, 0x2f), (x - 0.5) * 2.0)
-    };
-    let lerp = |p: u8, q: u8| (p as f32 + (q as f32 - p as f32) * t).round() as u8;
-    Color32::from_rgb(lerp(a.0, b.0), lerp(a.1, b.1), lerp(a.2, b.2))
-}
+/// Five classes from good (green) to bad (red), as in the legend.
+pub const CLASS_COLOURS: [Color32; 5] = [
+    Color32::from_rgb(0x1a, 0x98, 0x50),
+    Color32::from_rgb(0x91, 0xcf, 0x60),
+    Color32::from_rgb(0xfe, 0xe0, 0x8b),
+    Color32::from_rgb(0xfc, 0x8d, 0x59),
+    Color32::from_rgb(0xd7, 0x30, 0x27),
+];
+pub const NO_DATA: Color32 = Color32::from_rgb(0xbd, 0xbd, 0xbd);
 
-pub fn building_fill(open: u32) -> Color32 {
-    match open {
-        0 => Color32::from_rgb(0xb8, 0xc4, 0xd0),
-        1 => Color32::from_rgb(0xf2, 0xc1, 0x4e),
-        2 => Color32::from_rgb(0xee, 0x8a, 0x3c),
-        _ => Color32::from_rgb(0xd6, 0x3c, 0x2f),
-    }
+pub fn class_colour(class: usize) -> Color32 {
+    CLASS_COLOURS[class.min(4)]
 }
 
 pub fn severity_colour(worst: u8) -> Color32 {

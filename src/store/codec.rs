@@ -81,7 +81,8 @@ coded!(
     Skill,
     TeamStatus,
     SurveyAnswer,
-    TempMethod
+    TempMethod,
+    BasemapKind
 );
 
 impl<T: Coded> FromSql for Code<T> {

@@ -262,3 +262,19 @@ fn event_row(r: &Row<'_>) -> rusqlite::Result<TicketEvent> {
         note: r.get(8)?,
     })
 }
+
+pub fn basemap(conn: &Connection) -> Result<Vec<BasemapFeature>, StoreError> {
+    all(
+        conn,
+        "SELECT id, kind, name, width_m, geometry FROM basemap_features ORDER BY id",
+        |r| {
+            Ok(BasemapFeature {
+                id: r.get(0)?,
+                kind: r.get::<_, Code<BasemapKind>>(1)?.0,
+                name: r.get(2)?,
+                width_m: r.get(3)?,
+                geometry: r.get::<_, Path>(4)?.0,
+            })
+        },
+    )
+}

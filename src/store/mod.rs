@@ -19,7 +19,7 @@ use thiserror::Error;
 use crate::domain::lifecycle::TransitionError;
 use crate::domain::{Applied, Command, Origin, Snapshot, TicketEvent, TicketId};
 
-pub use write::write_all;
+pub use write::{write_all, write_basemap};
 
 #[derive(Debug, Error)]
 pub enum StoreError {
@@ -216,6 +216,11 @@ impl SqliteStore {
     /// Direct access for bulk writers (the demo generator, importers) and tests.
     pub fn connection(&mut self) -> &mut Connection {
         &mut self.conn
+    }
+
+    /// The city's own vector map (for rendering the offline basemap).
+    pub fn basemap_features(&self) -> Result<Vec<crate::domain::BasemapFeature>, StoreError> {
+        load::basemap(&self.conn)
     }
 
     fn read_data_version(&self) -> Result<i64, StoreError> {

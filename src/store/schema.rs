@@ -162,6 +162,16 @@ CREATE TABLE audit_events (
     detail  TEXT NOT NULL
 );
 "#,
+    // 2: the city's own vector map, for the offline basemap
+    r#"
+CREATE TABLE basemap_features (
+    id       INTEGER PRIMARY KEY,
+    kind     TEXT NOT NULL CHECK (kind IN ('road','river','green','block')),
+    name     TEXT NOT NULL,
+    width_m  REAL NOT NULL,
+    geometry BLOB NOT NULL
+);
+"#,
 ];
 
 /// The schema version this program writes.

@@ -257,3 +257,22 @@ pub fn insert_event(tx: &Transaction<'_>, e: &TicketEvent) -> Result<i64, StoreE
     ])?;
     Ok(tx.last_insert_rowid())
 }
+
+/// Write the city's own vector map (roads, river, green areas, blocks) in one transaction.
+pub fn write_basemap(conn: &mut Connection, features: &[BasemapFeature]) -> Result<(), StoreError> {
+    let tx = conn.transaction()?;
+    {
+        let mut st = tx.prepare("INSERT INTO basemap_features (id, kind, name, width_m, geometry) VALUES (?1, ?2, ?3, ?4, ?5)")?;
+        for f in features {
+            st.execute(params![
+                f.id,
+                f.kind.code(),
+                f.name,
+                f.width_m,
+                encode_path(&f.geometry)
+            ])?;
+        }
+    }
+    tx.commit()?;
+    Ok(())
+}

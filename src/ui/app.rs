@@ -9,7 +9,7 @@ use super::{detail, queue, teams, top_bar};
 use crate::domain::kpi::{KpiRules, Kpis, city_kpis};
 use crate::domain::*;
 use crate::map::index::Feature;
-use crate::map::{Hit, LayerToggles, MapView};
+use crate::map::{Hit, LayerToggles, MapSettings, MapView};
 use crate::store::DispatchStore;
 
 /// What the console remembers between runs (not data: that lives in the database).
@@ -20,6 +20,7 @@ pub struct Prefs {
     pub map_center: Option<[f64; 2]>,
     pub map_zoom: f64,
     pub layers: LayerToggles,
+    pub map: MapSettings,
     /// Written into every audit event this console makes.
     pub operator: String,
 }
@@ -31,6 +32,7 @@ impl Default for Prefs {
             map_center: None,
             map_zoom: 14.0,
             layers: LayerToggles::default(),
+            map: MapSettings::default(),
             operator: "调度员".into(),
         }
     }
@@ -68,6 +70,10 @@ pub struct HeatDeskApp {
     /// Reason typed for hold / return / escalate.
     pub reason: String,
     pub kpis: Kpis,
+    /// The MBTiles path being typed in the map menu.
+    pub mbtiles_input: String,
+    pub tianditu_key: String,
+    pub xyz_input: String,
     history: Option<(TicketId, i64, Vec<TicketEvent>)>,
     clock: Clock,
     last_poll: f64,
@@ -86,6 +92,9 @@ impl HeatDeskApp {
             notice: None,
             reason: String::new(),
             kpis: Kpis::default(),
+            mbtiles_input: String::new(),
+            tianditu_key: String::new(),
+            xyz_input: String::new(),
             history: None,
             clock,
             last_poll: 0.0,
@@ -124,10 +133,16 @@ impl HeatDeskApp {
         }
     }
 
+    /// The basemap of [`crate::map::Basemap::Demo`]: the MBTiles file beside the database.
+    pub fn with_demo_basemap(mut self, path: Option<std::path::PathBuf>) -> Self {
+        self.map.demo_basemap = path;
+        self
+    }
+
     /// Tickets changed: recount what the map and the KPI chips show.
-    fn data_changed(&mut self) {
+    pub fn data_changed(&mut self) {
         let now = self.now();
-        self.map.recount(&self.snap, now);
+        self.map.recount(&self.snap, now, self.prefs.map.metric);
         let today = now.date().and_time(NaiveTime::MIN);
         self.kpis = city_kpis(
             &self.snap,
@@ -328,9 +343,17 @@ impl HeatDeskApp {
             .show(ui, |ui| {
                 let selected = self.selected_feature();
                 let home = self.city_centre();
-                let (hits, response) =
-                    self.map
-                        .show(ui, &self.snap, self.prefs.layers, selected, home);
+                let (hits, response) = self.map.show(
+                    ui,
+                    &self.snap,
+                    self.prefs.layers,
+                    &self.prefs.map,
+                    selected,
+                    home,
+                );
+                if let Some(r) = &response {
+                    super::legend::show(self, ui, r.rect);
+                }
                 if let Some(hit) = hits.clicked {
                     self.selection = Some(self.hit_to_selection(hit));
                 }

@@ -77,6 +77,21 @@ pub enum Key {
     LaidIn,
     Tier,
     Answer,
+    BasemapProblem,
+    NoData,
+    SeverityNormal,
+    SeverityUrgent,
+    SeverityEmergency,
+    MapSettings,
+    ColourBy,
+    Background,
+    DemoBasemap,
+    MbTilesFile,
+    NoBasemap,
+    Gcj02,
+    Open,
+    Legend,
+    Tianditu,
 }
 
 pub fn t(lang: Lang, key: Key) -> &'static str {
@@ -145,6 +160,24 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         LaidIn => lang.pick("敷设年份", "Laid in"),
         Tier => lang.pick("管网", "Network"),
         Answer => lang.pick("回访结果", "Resident's answer"),
+        BasemapProblem => lang.pick("底图不可用", "Basemap unavailable"),
+        NoData => lang.pick("无数据", "no data"),
+        SeverityNormal => lang.pick("一般", "Normal"),
+        SeverityUrgent => lang.pick("紧急", "Urgent"),
+        SeverityEmergency => lang.pick("抢修", "Emergency"),
+        MapSettings => lang.pick("地图", "Map"),
+        ColourBy => lang.pick("着色指标", "Colour by"),
+        Background => lang.pick("底图", "Basemap"),
+        DemoBasemap => lang.pick("演示城市底图", "Demo city basemap"),
+        MbTilesFile => lang.pick("MBTiles 文件", "MBTiles file"),
+        NoBasemap => lang.pick("无底图", "None"),
+        Gcj02 => lang.pick(
+            "底图为 GCJ-02 坐标(高德/腾讯)",
+            "Basemap is GCJ-02 (AMap/Tencent)",
+        ),
+        Open => lang.pick("打开", "Open"),
+        Legend => lang.pick("图例", "Legend"),
+        Tianditu => lang.pick("天地图 (密钥)", "Tianditu (key)"),
     }
 }
 
@@ -249,5 +282,15 @@ pub fn tier(lang: Lang, tier: Tier, flow: Flow) -> &'static str {
         (Tier::Primary, Flow::Return) => lang.pick("一次网回水", "Primary return"),
         (Tier::Secondary, Flow::Supply) => lang.pick("二次网供水", "Secondary supply"),
         (Tier::Secondary, Flow::Return) => lang.pick("二次网回水", "Secondary return"),
+    }
+}
+
+pub fn metric(lang: Lang, m: crate::map::metric::Metric) -> &'static str {
+    use crate::map::metric::Metric;
+    match m {
+        Metric::OpenFaults => lang.pick("在办故障 (每千户)", "Open faults per 1,000 households"),
+        Metric::Satisfaction => lang.pick("满意率", "Satisfaction"),
+        Metric::TemperatureCompliance => lang.pick("室温达标率", "Temperature compliance"),
+        Metric::Overdue => lang.pick("超时工单", "Overdue tickets"),
     }
 }

@@ -4,6 +4,8 @@ pub mod app;
 mod detail;
 pub mod format;
 pub mod i18n;
+mod legend;
+mod map_menu;
 mod queue;
 mod teams;
 pub mod top_bar;
@@ -55,9 +57,15 @@ pub fn run_console(db: Option<PathBuf>) -> anyhow::Result<()> {
                 demo::write_new(&p, &DemoParams::new(Scale::Demo, now))?;
                 eprintln!("heatdesk: created the demo city at {}", p.display());
             }
+            let tiles = crate::map::basemap::beside(&p);
+            if !tiles.exists() {
+                crate::map::basemap::render_from_db(&p, &tiles, 11, 18)?;
+            }
             p
         }
     };
+    // HTTPS tiles: rustls with the ring provider (see Cargo.toml)
+    let _ = rustls::crypto::ring::default_provider().install_default();
     // every refusal (missing, foreign, newer, corrupt) happens here, before a window opens
     let store = SqliteStore::open(&path)?;
     let snap = store.load()?;
@@ -79,12 +87,11 @@ pub fn run_console(db: Option<PathBuf>) -> anyhow::Result<()> {
                 .and_then(|s| eframe::get_value(s, eframe::APP_KEY))
                 .unwrap_or_default();
             let clock: app::Clock = Box::new(|| chrono::Local::now().naive_local());
-            Ok(Box::new(HeatDeskApp::new(
-                Box::new(store),
-                snap,
-                prefs,
-                clock,
-            )))
+            let basemap = crate::map::basemap::beside(&path);
+            Ok(Box::new(
+                HeatDeskApp::new(Box::new(store), snap, prefs, clock)
+                    .with_demo_basemap(Some(basemap)),
+            ))
         }),
     )
     .map_err(|e| anyhow::anyhow!("cannot open the console window: {e}"))

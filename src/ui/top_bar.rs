@@ -50,6 +50,7 @@ pub fn show(app: &mut HeatDeskApp, ui: &mut Ui) {
                 app.prefs.lang = Lang::Zh;
             }
             ui.separator();
+            super::map_menu::show(app, ui);
             let lang = app.lang();
             ui.menu_button(super::i18n::t(lang, Key::Layers), |ui| {
                 let l = &mut app.prefs.layers;

@@ -1,0 +1,131 @@
+//! CPU time to build one frame of the map over the city-scale data set (`--scale city`) at
+//! three zooms, against a naive baseline that draws every shape every frame, in the same run.
+//!
+//! A "frame" is the whole egui pass with the map in it plus tessellation into meshes: what
+//! the CPU does before the GPU draws. Run: `cargo bench --bench map_frame`.
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use egui::{Pos2, Shape, Stroke};
+use heatdesk::demo::{self, DemoParams, Scale};
+use heatdesk::domain::{LonLat, Snapshot};
+use heatdesk::map::layers::Screen;
+use heatdesk::map::{Basemap, LayerToggles, MapSettings, MapView};
+use walkers::{MapMemory, Plugin, Projector, lon_lat};
+
+fn raw_input() -> egui::RawInput {
+    egui::RawInput {
+        screen_rect: Some(egui::Rect::from_min_size(
+            Pos2::ZERO,
+            egui::vec2(1000.0, 700.0),
+        )),
+        ..Default::default()
+    }
+}
+
+/// Run one full frame and tessellate it; returns the number of primitives (to keep it alive).
+fn frame(ctx: &egui::Context, mut draw: impl FnMut(&mut egui::Ui)) -> usize {
+    let output = ctx.run_ui(raw_input(), |ui| {
+        egui::CentralPanel::default()
+            .frame(egui::Frame::NONE)
+            .show(ui, |ui| draw(ui));
+    });
+    ctx.tessellate(output.shapes, output.pixels_per_point).len()
+}
+
+/// The baseline: every compound, building and pipe projected and drawn, every frame.
+struct DrawEverything<'a> {
+    snap: &'a Snapshot,
+}
+
+impl Plugin for DrawEverything<'_> {
+    fn run(
+        self: Box<Self>,
+        ui: &mut egui::Ui,
+        _: &egui::Response,
+        projector: &Projector,
+        _: &MapMemory,
+    ) {
+        let screen = Screen {
+            projector,
+            gcj02: false,
+        };
+        let painter = ui.painter();
+        let poly = |ring: &[LonLat]| {
+            ring.iter()
+                .map(|&p| screen.project(p))
+                .collect::<Vec<Pos2>>()
+        };
+        for c in &self.snap.compounds {
+            painter.add(Shape::convex_polygon(
+                poly(&c.outline),
+                egui::Color32::LIGHT_GREEN,
+                Stroke::new(1.0, egui::Color32::GRAY),
+            ));
+        }
+        for b in &self.snap.buildings {
+            painter.add(Shape::convex_polygon(
+                poly(&b.footprint),
+                egui::Color32::LIGHT_GRAY,
+                Stroke::new(0.8, egui::Color32::DARK_GRAY),
+            ));
+        }
+        for p in &self.snap.segments {
+            painter.add(Shape::line(
+                poly(&p.path),
+                Stroke::new(1.5, egui::Color32::RED),
+            ));
+        }
+    }
+}
+
+fn bench(c: &mut Criterion) {
+    let now = demo::noon(chrono::NaiveDate::from_ymd_opt(2026, 11, 27).expect("valid date"));
+    let city = demo::generate(&DemoParams::new(Scale::City, now));
+    let snap = city.snapshot;
+    let centre = {
+        let c = &snap.compounds[snap.compounds.len() / 2];
+        c.outline[0]
+    };
+    let settings = MapSettings {
+        basemap: Basemap::None,
+        ..MapSettings::default()
+    };
+    let ctx = egui::Context::default();
+    heatdesk::ui::install_fonts(&ctx);
+    let mut view = MapView::new(15.0);
+    view.recount(&snap, now, settings.metric);
+    // build the index and warm the font atlas once, as the console does at start
+    view.fly_to(centre, 15.0);
+    frame(&ctx, |ui| {
+        view.show(ui, &snap, LayerToggles::default(), &settings, None, centre);
+    });
+
+    let mut group = c.benchmark_group("map_frame_city");
+    group.sample_size(20);
+    for zoom in [12.5, 15.0, 17.5] {
+        view.fly_to(centre, zoom);
+        group.bench_function(format!("heatdesk_zoom_{zoom}"), |b| {
+            b.iter(|| {
+                frame(&ctx, |ui| {
+                    view.show(ui, &snap, LayerToggles::default(), &settings, None, centre);
+                })
+            })
+        });
+        let mut memory = MapMemory::default();
+        memory.center_at(lon_lat(centre[0], centre[1]));
+        let _ = memory.set_zoom(zoom);
+        group.bench_function(format!("naive_zoom_{zoom}"), |b| {
+            b.iter(|| {
+                frame(&ctx, |ui| {
+                    let map = walkers::Map::new(None, &mut memory, lon_lat(centre[0], centre[1]))
+                        .with_plugin(DrawEverything { snap: &snap });
+                    ui.add(map);
+                })
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

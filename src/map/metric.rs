@@ -1,0 +1,155 @@
+//! What compounds and buildings are coloured by, with class breaks for the legend.
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::{Snapshot, SurveyAnswer, Timestamp};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum Metric {
+    /// Open faults per 1,000 households.
+    #[default]
+    OpenFaults,
+    /// Satisfied + basically satisfied ÷ answers.
+    Satisfaction,
+    /// Readings ≥ standard ÷ readings.
+    TemperatureCompliance,
+    /// Open tickets past their deadline.
+    Overdue,
+}
+
+impl Metric {
+    pub const ALL: [Metric; 4] = [
+        Metric::OpenFaults,
+        Metric::Satisfaction,
+        Metric::TemperatureCompliance,
+        Metric::Overdue,
+    ];
+
+    /// Lower bounds of the five classes, from good to bad.
+    pub fn breaks(self) -> [f64; 5] {
+        match self {
+            Metric::OpenFaults => [0.0, 1.0, 3.0, 6.0, 12.0],
+            Metric::Satisfaction | Metric::TemperatureCompliance => [1.0, 0.95, 0.9, 0.8, 0.7],
+            Metric::Overdue => [0.0, 1.0, 2.0, 4.0, 8.0],
+        }
+    }
+
+    /// Class 0 (good) to 4 (bad) of a value: how many class bounds it has crossed.
+    pub fn class(self, value: f64) -> usize {
+        let b = self.breaks();
+        if b[4] > b[0] {
+            b[1..].iter().filter(|&&x| value >= x).count()
+        } else {
+            b[1..].iter().filter(|&&x| value < x).count()
+        }
+    }
+
+    /// Legend text of each class.
+    pub fn class_labels(self) -> [String; 5] {
+        let b = self.breaks();
+        let f = |x: f64| match self {
+            Metric::Satisfaction | Metric::TemperatureCompliance => format!("{:.0}%", x * 100.0),
+            _ => format!("{x}"),
+        };
+        if b[4] > b[0] {
+            [
+                format!("< {}", f(b[1])),
+                format!("{}–{}", f(b[1]), f(b[2])),
+                format!("{}–{}", f(b[2]), f(b[3])),
+                format!("{}–{}", f(b[3]), f(b[4])),
+                format!("≥ {}", f(b[4])),
+            ]
+        } else {
+            [
+                format!("≥ {}", f(b[1])),
+                format!("{}–{}", f(b[2]), f(b[1])),
+                format!("{}–{}", f(b[3]), f(b[2])),
+                format!("{}–{}", f(b[4]), f(b[3])),
+                format!("< {}", f(b[4])),
+            ]
+        }
+    }
+}
+
+/// A metric's value per compound and per building (None where there is nothing to measure).
+#[derive(Debug, Clone, Default)]
+pub struct MetricValues {
+    pub compounds: Vec<Option<f64>>,
+    pub buildings: Vec<Option<f64>>,
+}
+
+/// Compute `metric` for every compound and building (positions as in the snapshot).
+pub fn values(snap: &Snapshot, metric: Metric, now: Timestamp, standard: f64) -> MetricValues {
+    let building_pos: std::collections::HashMap<i64, usize> = snap
+        .buildings
+        .iter()
+        .enumerate()
+        .map(|(i, b)| (b.id, i))
+        .collect();
+    let compound_pos: std::collections::HashMap<i64, usize> = snap
+        .compounds
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.id, i))
+        .collect();
+    let compound_of = |bi: usize| compound_pos.get(&snap.buildings[bi].compound_id).copied();
+    // (numerator, denominator) per building and per compound
+    let mut b = vec![(0.0f64, 0.0f64); snap.buildings.len()];
+    let mut c = vec![(0.0f64, 0.0f64); snap.compounds.len()];
+    let mut add = |bi: usize, num: f64, den: f64| {
+        b[bi].0 += num;
+        b[bi].1 += den;
+        if let Some(ci) = compound_of(bi) {
+            c[ci].0 += num;
+            c[ci].1 += den;
+        }
+    };
+    match metric {
+        Metric::OpenFaults | Metric::Overdue => {
+            for t in snap.tickets.iter().filter(|t| t.status.is_open()) {
+                let counts = match metric {
+                    Metric::Overdue => t.is_overdue(now),
+                    _ => t.category.is_household_fault() || t.category.is_network_fault(),
+                };
+                if counts && let Some(&bi) = building_pos.get(&t.building_id) {
+                    add(bi, 1.0, 0.0);
+                }
+            }
+        }
+        Metric::Satisfaction => {
+            for s in &snap.surveys {
+                if let Some(&bi) = building_pos.get(&s.building_id) {
+                    add(
+                        bi,
+                        (s.answer != SurveyAnswer::Dissatisfied) as u8 as f64,
+                        1.0,
+                    );
+                }
+            }
+        }
+        Metric::TemperatureCompliance => {
+            for r in &snap.readings {
+                if let Some(&bi) = building_pos.get(&r.building_id) {
+                    add(bi, (r.celsius >= standard) as u8 as f64, 1.0);
+                }
+            }
+        }
+    }
+    let finish = |(num, den): (f64, f64), households: u32| match metric {
+        Metric::OpenFaults => Some(num * 1000.0 / households.max(1) as f64),
+        Metric::Overdue => Some(num),
+        _ => (den > 0.0).then(|| num / den),
+    };
+    MetricValues {
+        compounds: c
+            .into_iter()
+            .zip(&snap.compounds)
+            .map(|(v, x)| finish(v, x.households))
+            .collect(),
+        buildings: b
+            .into_iter()
+            .zip(&snap.buildings)
+            .map(|(v, x)| finish(v, x.households))
+            .collect(),
+    }
+}

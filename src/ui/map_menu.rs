@@ -1,0 +1,51 @@
+//! The map menu in the top bar: what colours the shapes, which basemap, GCJ-02, legend.
+
+use egui::Ui;
+
+use super::app::HeatDeskApp;
+use super::i18n::{self, Key};
+use crate::map::Basemap;
+use crate::map::metric::Metric;
+
+pub fn show(app: &mut HeatDeskApp, ui: &mut Ui) {
+    let lang = app.lang();
+    let tr = |k| i18n::t(lang, k);
+    ui.menu_button(tr(Key::MapSettings), |ui| {
+        ui.label(egui::RichText::new(tr(Key::ColourBy)).strong());
+        let before = app.prefs.map.metric;
+        for m in Metric::ALL {
+            ui.radio_value(&mut app.prefs.map.metric, m, i18n::metric(lang, m));
+        }
+        if app.prefs.map.metric != before {
+            app.data_changed();
+        }
+        ui.separator();
+        ui.label(egui::RichText::new(tr(Key::Background)).strong());
+        ui.radio_value(
+            &mut app.prefs.map.basemap,
+            Basemap::Demo,
+            tr(Key::DemoBasemap),
+        );
+        ui.radio_value(
+            &mut app.prefs.map.basemap,
+            Basemap::None,
+            tr(Key::NoBasemap),
+        );
+        ui.horizontal(|ui| {
+            let chosen = matches!(app.prefs.map.basemap, Basemap::MbTiles(_));
+            ui.label(if chosen { "◉" } else { "○" });
+            ui.label(tr(Key::MbTilesFile));
+            ui.add(
+                egui::TextEdit::singleline(&mut app.mbtiles_input)
+                    .desired_width(220.0)
+                    .hint_text("/path/to/city.mbtiles"),
+            );
+            if ui.button(tr(Key::Open)).clicked() && !app.mbtiles_input.trim().is_empty() {
+                app.prefs.map.basemap = Basemap::MbTiles(app.mbtiles_input.trim().into());
+            }
+        });
+        ui.checkbox(&mut app.prefs.map.gcj02, tr(Key::Gcj02));
+        ui.separator();
+        ui.checkbox(&mut app.prefs.layers.legend, tr(Key::Legend));
+    });
+}
