@@ -143,3 +143,137 @@ fn dragging_a_ticket_onto_a_team_assigns_it_and_dragging_it_back_returns_it() {
     let history = check.history(first.id).unwrap();
     assert_eq!(history.last().unwrap().action, "return");
 }
+
+#[test]
+fn ctrl_z_undoes_the_last_assignment() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut harness, path) = console(dir.path());
+    harness.run_steps(3);
+    let snap = &harness.state().snap;
+    let ticket = snap
+        .tickets
+        .iter()
+        .find(|t| t.status == TicketStatus::Received)
+        .unwrap()
+        .clone();
+    let team = snap.teams[1].id;
+    harness.state_mut().assign(ticket.id, ticket.version, team);
+    harness.run_steps(2);
+    let check = SqliteStore::open(&path).unwrap();
+    assert_eq!(
+        check.load().unwrap().ticket(ticket.id).unwrap().team_id,
+        Some(team)
+    );
+
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
+    harness.run_steps(3);
+    let stored = check.load().unwrap().ticket(ticket.id).cloned().unwrap();
+    assert_eq!(
+        stored.status,
+        TicketStatus::Received,
+        "{:?}",
+        harness.state().notice
+    );
+    assert_eq!(stored.team_id, None);
+    let actions: Vec<String> = check
+        .history(ticket.id)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    assert_eq!(actions.last().map(String::as_str), Some("return"));
+
+    // nothing left to undo: a second Ctrl+Z changes nothing
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
+    harness.run_steps(3);
+    assert_eq!(check.history(ticket.id).unwrap().len(), actions.len());
+}
+
+#[test]
+fn the_intake_form_creates_a_ticket_with_its_deadline_or_links_a_repeat() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut harness, path) = console(dir.path());
+    harness.run_steps(3);
+    harness.get_by_label("＋ 新建工单").click();
+    harness.run_steps(3);
+    harness.get_by_label("新建工单");
+
+    // a building nobody has reported a leak for
+    let (building, label) = {
+        let s = &harness.state().snap;
+        let b = s
+            .buildings
+            .iter()
+            .find(|b| {
+                !s.tickets
+                    .iter()
+                    .any(|t| t.building_id == b.id && t.status.is_open())
+            })
+            .unwrap();
+        (b.id, s.building_label(b.id))
+    };
+    {
+        let form = &mut harness.state_mut().intake;
+        form.category = Category::Leak;
+        form.severity = Severity::Emergency;
+        form.building_query = label.clone();
+        form.reporter_name = "刘女士".into();
+        form.reporter_phone = "13912345678".into();
+        form.address_detail = "2单元 301".into();
+        form.description = "楼道暖气管漏水".into();
+    }
+    harness.run_steps(2);
+    // the building is picked from what was typed, as the operator would click it
+    harness.get_by_label(&label).click();
+    harness.run_steps(2);
+    assert_eq!(harness.state().intake.building, Some(building));
+    harness.get_by_label("受理 (Ctrl+Enter)").click();
+    harness.run_steps(3);
+
+    let check = SqliteStore::open(&path).unwrap();
+    let snap = check.load().unwrap();
+    let created = snap
+        .tickets
+        .iter()
+        .filter(|t| t.building_id == building && t.category == Category::Leak)
+        .max_by_key(|t| t.id)
+        .cloned()
+        .expect("the ticket was created");
+    assert_eq!(created.status, TicketStatus::Received);
+    assert_eq!(created.reporter_phone, "13912345678");
+    // emergency leak: on site within 30 minutes (default rules)
+    assert_eq!(
+        created.respond_by - created.created_at,
+        chrono::Duration::minutes(30)
+    );
+    assert_eq!(
+        harness.state().selection,
+        Some(heatdesk::ui::Selection::Ticket(created.id))
+    );
+
+    // the same problem reported again: flagged, and linked instead of duplicated
+    harness.get_by_label("＋ 新建工单").click();
+    harness.run_steps(2);
+    {
+        let form = &mut harness.state_mut().intake;
+        form.category = Category::Leak;
+        form.building = Some(building);
+        form.building_query = label.clone();
+        form.reporter_name = "王先生".into();
+    }
+    harness.run_steps(3);
+    harness
+        .get_by_label(&format!("记为重复报修, 关联到 #{}", created.id))
+        .click();
+    harness.run_steps(3);
+    let snap = check.load().unwrap();
+    let leaks = snap
+        .tickets
+        .iter()
+        .filter(|t| t.building_id == building && t.category == Category::Leak)
+        .count();
+    assert_eq!(leaks, 1, "no duplicate ticket");
+    let history = check.history(created.id).unwrap();
+    assert_eq!(history.last().unwrap().action, "repeat_report");
+    assert!(history.last().unwrap().note.contains("王先生"));
+}

@@ -58,6 +58,16 @@ fn street() -> Snapshot {
             ]),
         ),
     ];
+    snap.segments = vec![PipeSegment {
+        id: 1,
+        from: 1,
+        to: 2,
+        tier: Tier::Secondary,
+        flow: Flow::Supply,
+        dn: 80,
+        laid_year: 2001,
+        path: vec![m(-10.0, -8.0), m(190.0, -8.0)],
+    }];
     snap.reindex();
     snap
 }
@@ -140,12 +150,42 @@ fn tile_urls_are_filled_in_and_keys_never_appear_in_messages() {
         template: "https://tiles.example/{z}/{x}/{y}.png?s={s}".into(),
         attribution: "",
     };
-    assert_eq!(t.url(15, 26800, 12400), "https://tiles.example/15/26800/12400.png?s=0");
+    assert_eq!(
+        t.url(15, 26800, 12400),
+        "https://tiles.example/15/26800/12400.png?s=0"
+    );
     let url = tianditu("vec", "SECRET123");
     assert!(url.contains("LAYER=vec") && url.contains("tk=SECRET123"));
-    let message = format!("error sending request for url ({}): connection refused", url.replace("{z}", "3"));
+    let message = format!(
+        "error sending request for url ({}): connection refused",
+        url.replace("{z}", "3")
+    );
     let shown = redact(&message);
     assert!(!shown.contains("SECRET123"), "{shown}");
-    assert!(shown.contains("tk=***") && shown.contains("connection refused"), "{shown}");
+    assert!(
+        shown.contains("tk=***") && shown.contains("connection refused"),
+        "{shown}"
+    );
     assert_eq!(redact("key=abc&z=1 and tk=def"), "key=***&z=1 and tk=***");
+}
+
+#[test]
+fn a_click_beside_a_pipe_picks_the_pipe() {
+    let snap = street();
+    let index = CityIndex::build(&snap);
+    let metre = 1.0 / 88_000.0;
+    assert_eq!(
+        index.pipe_near(&snap, at(100.0, -7.0), 3.0 * metre, |_| true),
+        Some(0)
+    );
+    assert_eq!(
+        index.pipe_near(&snap, at(100.0, 5.0), 3.0 * metre, |_| true),
+        None,
+        "13 m away"
+    );
+    assert_eq!(
+        index.pipe_near(&snap, at(100.0, -7.0), 3.0 * metre, |_| false),
+        None,
+        "hidden pipes are not picked"
+    );
 }

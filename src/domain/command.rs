@@ -31,6 +31,28 @@ pub enum Command {
     },
     /// Edit one row of the deadline table; tickets already given a deadline keep it.
     SetSlaRule(SlaRule),
+    /// A repeated report of a problem already open: recorded on that ticket instead of
+    /// creating a duplicate.
+    LinkReport {
+        ticket: TicketId,
+        channel: Channel,
+        reporter_name: String,
+        reporter_phone: String,
+        note: String,
+    },
+}
+
+/// Open tickets for the same building and category: a new report of it is probably a repeat.
+pub fn likely_duplicates(
+    snap: &super::snapshot::Snapshot,
+    building: BuildingId,
+    category: Category,
+) -> Vec<TicketId> {
+    snap.tickets
+        .iter()
+        .filter(|t| t.status.is_open() && t.building_id == building && t.category == category)
+        .map(|t| t.id)
+        .collect()
 }
 
 /// Who makes a change and when: written into the audit event.

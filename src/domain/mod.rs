@@ -6,8 +6,9 @@ pub mod lifecycle;
 pub mod model;
 pub mod network;
 pub mod snapshot;
+pub mod suggest;
 
-pub use command::{Applied, Command, NewTicket, Origin};
+pub use command::{Applied, Command, NewTicket, Origin, likely_duplicates};
 pub use lifecycle::Action;
 pub use model::*;
 pub use snapshot::Snapshot;

@@ -430,3 +430,16 @@ pub struct BasemapFeature {
     /// A polyline (roads) or a closed ring (areas).
     pub geometry: Vec<LonLat>,
 }
+
+/// The average of a ring's corners (closing point excluded): where a building's pin goes.
+pub fn centroid(ring: &[LonLat]) -> LonLat {
+    let open = match (ring.first(), ring.last()) {
+        (Some(a), Some(b)) if ring.len() > 1 && a == b => &ring[..ring.len() - 1],
+        _ => ring,
+    };
+    let n = open.len().max(1) as f64;
+    let s = open
+        .iter()
+        .fold([0.0, 0.0], |a, p| [a[0] + p[0], a[1] + p[1]]);
+    [s[0] / n, s[1] / n]
+}

@@ -19,10 +19,27 @@ pub enum Feature {
 
 type Entry = GeomWithData<Rectangle<[f64; 2]>, Feature>;
 
+/// One R-tree per kind of shape, so a layer that draws only compounds (or only primary
+/// pipes at city zoom) never walks past the buildings and secondary pipes in view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Compounds,
+    Buildings,
+    PrimaryPipes,
+    SecondaryPipes,
+    /// stations and heat sources
+    Points,
+}
+
 pub struct CityIndex {
-    tree: RTree<Entry>,
+    trees: [RTree<Entry>; 5],
     /// Triangles (index triples into the ring, closing point excluded) per building.
     pub building_triangles: Vec<Vec<u32>>,
+    /// The same for compound outlines (imported ones may be concave too).
+    pub compound_triangles: Vec<Vec<u32>>,
+    /// Primary supply mains (DN ≥ 300) joined into long polylines for the city-zoom view,
+    /// where drawing thousands of short segments one by one would cost more than a frame.
+    pub mains: Vec<Main>,
     building_polygons: Vec<Polygon<f64>>,
     compound_polygons: Vec<Polygon<f64>>,
     /// Bounding box of everything: [min lon, min lat], [max lon, max lat].
@@ -61,69 +78,100 @@ pub fn open_ring(ring: &[LonLat]) -> &[LonLat] {
 
 impl CityIndex {
     pub fn build(snap: &Snapshot) -> Self {
-        let mut entries =
-            Vec::with_capacity(snap.buildings.len() + snap.segments.len() + snap.compounds.len());
-        let mut add = |points: &[LonLat], feature: Feature| {
+        let mut entries: [Vec<Entry>; 5] = Default::default();
+        let mut add = |kind: Kind, points: &[LonLat], feature: Feature| {
             if let Some((lo, hi)) = bbox(points) {
-                entries.push(GeomWithData::new(Rectangle::from_corners(lo, hi), feature));
+                entries[kind as usize]
+                    .push(GeomWithData::new(Rectangle::from_corners(lo, hi), feature));
             }
         };
         for (i, c) in snap.compounds.iter().enumerate() {
-            add(&c.outline, Feature::Compound(i));
+            add(Kind::Compounds, &c.outline, Feature::Compound(i));
         }
         for (i, b) in snap.buildings.iter().enumerate() {
-            add(&b.footprint, Feature::Building(i));
+            add(Kind::Buildings, &b.footprint, Feature::Building(i));
         }
         for (i, p) in snap.segments.iter().enumerate() {
-            add(&p.path, Feature::Pipe(i));
+            let kind = match p.tier {
+                crate::domain::Tier::Primary => Kind::PrimaryPipes,
+                crate::domain::Tier::Secondary => Kind::SecondaryPipes,
+            };
+            add(kind, &p.path, Feature::Pipe(i));
         }
         for (i, s) in snap.stations.iter().enumerate() {
-            add(&[s.position], Feature::Station(i));
+            add(Kind::Points, &[s.position], Feature::Station(i));
         }
         for (i, s) in snap.sources.iter().enumerate() {
-            add(&[s.position], Feature::Source(i));
+            add(Kind::Points, &[s.position], Feature::Source(i));
         }
         let mut earcut = earcut::Earcut::new();
+        let mut triangulate = |ring: &[LonLat]| {
+            let mut triangles = Vec::new();
+            earcut.earcut(
+                open_ring(ring).iter().copied(),
+                &[] as &[u32],
+                &mut triangles,
+            );
+            triangles
+        };
         let building_triangles = snap
             .buildings
             .iter()
-            .map(|b| {
-                let mut triangles = Vec::new();
-                earcut.earcut(
-                    open_ring(&b.footprint).iter().copied(),
-                    &[] as &[u32],
-                    &mut triangles,
-                );
-                triangles
-            })
+            .map(|b| triangulate(&b.footprint))
             .collect();
-        let tree = RTree::bulk_load(entries);
-        let envelope = tree.root().envelope();
+        let compound_triangles = snap
+            .compounds
+            .iter()
+            .map(|c| triangulate(&c.outline))
+            .collect();
+        let trees = entries.map(RTree::bulk_load);
+        let mut lo = [f64::INFINITY; 2];
+        let mut hi = [f64::NEG_INFINITY; 2];
+        for tree in trees.iter().filter(|t| t.size() > 0) {
+            let e = tree.root().envelope();
+            lo = [lo[0].min(e.lower()[0]), lo[1].min(e.lower()[1])];
+            hi = [hi[0].max(e.upper()[0]), hi[1].max(e.upper()[1])];
+        }
         CityIndex {
-            tree,
+            mains: join_mains(snap),
+            trees,
             building_triangles,
+            compound_triangles,
             building_polygons: snap
                 .buildings
                 .iter()
                 .map(|b| polygon(&b.footprint))
                 .collect(),
             compound_polygons: snap.compounds.iter().map(|c| polygon(&c.outline)).collect(),
-            bounds: [envelope.lower(), envelope.upper()],
+            bounds: [lo, hi],
         }
     }
 
-    /// Shapes whose bounding box meets the view rectangle.
-    pub fn in_view(&self, lo: LonLat, hi: LonLat) -> impl Iterator<Item = Feature> + '_ {
-        self.tree
+    /// Shapes of one kind whose bounding box meets the view rectangle.
+    pub fn in_layer(
+        &self,
+        kind: Kind,
+        lo: LonLat,
+        hi: LonLat,
+    ) -> impl Iterator<Item = Feature> + '_ {
+        self.trees[kind as usize]
             .locate_in_envelope_intersecting(&AABB::from_corners(lo, hi))
             .map(|e| e.data)
+    }
+
+    /// Shapes of every kind whose bounding box meets the view rectangle.
+    pub fn in_view(&self, lo: LonLat, hi: LonLat) -> impl Iterator<Item = Feature> + '_ {
+        self.trees.iter().flat_map(move |t| {
+            t.locate_in_envelope_intersecting(&AABB::from_corners(lo, hi))
+                .map(|e| e.data)
+        })
     }
 
     /// The building whose footprint contains the point (not its bounding box: a point in the
     /// notch of a U-shaped block is in no building).
     pub fn building_at(&self, p: LonLat) -> Option<usize> {
         let point = Point::new(p[0], p[1]);
-        self.tree
+        self.trees[Kind::Buildings as usize]
             .locate_all_at_point(&p)
             .filter_map(|e| match e.data {
                 Feature::Building(i) if self.building_polygons[i].contains(&point) => Some(i),
@@ -134,13 +182,37 @@ impl CityIndex {
 
     pub fn compound_at(&self, p: LonLat) -> Option<usize> {
         let point = Point::new(p[0], p[1]);
-        self.tree
+        self.trees[Kind::Compounds as usize]
             .locate_all_at_point(&p)
             .filter_map(|e| match e.data {
                 Feature::Compound(i) if self.compound_polygons[i].contains(&point) => Some(i),
                 _ => None,
             })
             .next()
+    }
+
+    /// The pipe segment nearest to `p` within `tolerance` degrees (supply pipes only when
+    /// `supply_only`, as when return pipes are not drawn).
+    pub fn pipe_near(
+        &self,
+        snap: &Snapshot,
+        p: LonLat,
+        tolerance: f64,
+        visible: impl Fn(usize) -> bool,
+    ) -> Option<usize> {
+        let lo = [p[0] - tolerance, p[1] - tolerance];
+        let hi = [p[0] + tolerance, p[1] + tolerance];
+        self.in_layer(Kind::PrimaryPipes, lo, hi)
+            .chain(self.in_layer(Kind::SecondaryPipes, lo, hi))
+            .filter_map(|f| match f {
+                Feature::Pipe(i) if visible(i) => {
+                    Some((i, distance_to_path(p, &snap.segments[i].path)))
+                }
+                _ => None,
+            })
+            .filter(|(_, d)| *d <= tolerance)
+            .min_by(|a, b| a.1.total_cmp(&b.1))
+            .map(|(i, _)| i)
     }
 
     /// Point features (stations, sources) within `tolerance` degrees of `p`, nearest first.
@@ -157,10 +229,73 @@ impl CityIndex {
             Feature::Source(i) => Some(snap.sources[i].position),
             _ => None,
         };
-        self.in_view(lo, hi)
+        self.in_layer(Kind::Points, lo, hi)
             .filter_map(|f| position(&f).map(|q| (f, (q[0] - p[0]).hypot(q[1] - p[1]))))
             .filter(|(_, d)| *d <= tolerance)
             .min_by(|a, b| a.1.total_cmp(&b.1))
             .map(|(f, _)| f)
     }
+}
+
+/// A run of connected mains of one diameter.
+pub struct Main {
+    pub dn: u32,
+    pub path: Vec<LonLat>,
+    pub lo: LonLat,
+    pub hi: LonLat,
+}
+
+/// Join primary supply segments of DN ≥ 300 end to end (same diameter) into long runs.
+fn join_mains(snap: &Snapshot) -> Vec<Main> {
+    use crate::domain::{Flow, Tier};
+    let mains: Vec<usize> = (0..snap.segments.len())
+        .filter(|&i| {
+            let s = &snap.segments[i];
+            s.tier == Tier::Primary && s.flow == Flow::Supply && s.dn >= 300
+        })
+        .collect();
+    let mut outgoing: std::collections::HashMap<i64, Vec<usize>> = std::collections::HashMap::new();
+    for &i in &mains {
+        outgoing.entry(snap.segments[i].from).or_default().push(i);
+    }
+    let mut used = vec![false; snap.segments.len()];
+    let mut runs = Vec::new();
+    for &start in &mains {
+        if used[start] {
+            continue;
+        }
+        used[start] = true;
+        let dn = snap.segments[start].dn;
+        let mut path = snap.segments[start].path.clone();
+        let mut at = snap.segments[start].to;
+        while let Some(&next) = outgoing
+            .get(&at)
+            .and_then(|out| out.iter().find(|&&j| !used[j] && snap.segments[j].dn == dn))
+        {
+            used[next] = true;
+            path.extend(snap.segments[next].path.iter().skip(1));
+            at = snap.segments[next].to;
+        }
+        if let Some((lo, hi)) = bbox(&path) {
+            runs.push(Main { dn, path, lo, hi });
+        }
+    }
+    runs
+}
+
+/// Distance from a point to a polyline, in degrees (good enough at street scale).
+fn distance_to_path(p: LonLat, path: &[LonLat]) -> f64 {
+    path.windows(2)
+        .map(|w| {
+            let (a, b) = (w[0], w[1]);
+            let (dx, dy) = (b[0] - a[0], b[1] - a[1]);
+            let len2 = dx * dx + dy * dy;
+            let t = if len2 > 0.0 {
+                (((p[0] - a[0]) * dx + (p[1] - a[1]) * dy) / len2).clamp(0.0, 1.0)
+            } else {
+                0.0
+            };
+            (p[0] - (a[0] + t * dx)).hypot(p[1] - (a[1] + t * dy))
+        })
+        .fold(f64::INFINITY, f64::min)
 }

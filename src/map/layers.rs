@@ -3,7 +3,7 @@
 use egui::{Align2, Color32, FontId, Pos2, Rect, Response, Shape, Stroke, Ui, pos2, vec2};
 use walkers::{MapMemory, Plugin, Projector, lon_lat};
 
-use super::index::{CityIndex, Feature, open_ring};
+use super::index::{CityIndex, Feature, Kind, open_ring};
 use super::metric::{Metric, MetricValues};
 use super::style;
 use crate::domain::{Flow, LonLat, Snapshot, Tier};
@@ -19,6 +19,8 @@ pub struct Aggregates {
     pub overdue_by_building: Vec<u32>,
     /// Worst severity of the open tickets per building (0 none, 1 normal, 2 urgent, 3 emergency).
     pub worst_by_building: Vec<u8>,
+    /// The open ticket with the earliest deadline per building (what its pin opens).
+    pub first_ticket_by_building: Vec<Option<crate::domain::TicketId>>,
 }
 
 /// Map ↔ screen for the layers, shifting WGS-84 data onto GCJ-02 tiles when asked.
@@ -78,6 +80,8 @@ pub fn to_gcj02(p: LonLat) -> LonLat {
 /// Level of detail: below this zoom compounds stand for their buildings.
 pub const BUILDINGS_FROM_ZOOM: f64 = 15.0;
 pub const SECONDARY_PIPES_FROM_ZOOM: f64 = 15.5;
+/// Below this zoom the whole city is in view: only trunk mains, no stations, no outlines.
+pub const CITY_ZOOM: f64 = 13.5;
 
 pub struct CompoundLayer<'a> {
     pub gcj02: bool,
@@ -97,7 +101,11 @@ impl Plugin for CompoundLayer<'_> {
         let detailed = projector.zoom() >= BUILDINGS_FROM_ZOOM;
         let painter = ui.painter();
         let mut labels = LabelPlacer::default();
-        for f in self.index.in_view(lo, hi) {
+        // all fills in one mesh (triangulated once, at load): one shape instead of thousands
+        let mut mesh = egui::Mesh::default();
+        let mut outlines = Vec::new();
+        let zoom = projector.zoom();
+        for f in self.index.in_layer(Kind::Compounds, lo, hi) {
             let Feature::Compound(i) = f else { continue };
             let c = &self.snap.compounds[i];
             let points: Vec<Pos2> = open_ring(&c.outline)
@@ -110,26 +118,34 @@ impl Plugin for CompoundLayer<'_> {
             } else {
                 fill.gamma_multiply(0.8)
             };
+            let base = mesh.vertices.len() as u32;
+            for p in &points {
+                mesh.colored_vertex(*p, fill);
+            }
+            for tri in self.index.compound_triangles[i].chunks_exact(3) {
+                mesh.add_triangle(base + tri[0], base + tri[1], base + tri[2]);
+            }
             let stroke = if self.selected == Some(f) {
                 Stroke::new(3.0, style::SELECTED)
+            } else if zoom < CITY_ZOOM {
+                // city zoom: the compounds are a colour field; outlines would be mush
+                Stroke::NONE
             } else {
                 Stroke::new(1.0, style::COMPOUND_EDGE)
             };
-            // compound outlines are convex by construction and by import check
-            painter.add(Shape::convex_polygon(points.clone(), fill, stroke));
-            let zoom = projector.zoom();
+            if stroke != Stroke::NONE {
+                outlines.push(Shape::closed_line(points.clone(), stroke));
+            }
             if (13.5..=17.5).contains(&zoom) {
                 let centre = points.iter().fold(vec2(0.0, 0.0), |a, p| a + p.to_vec2())
                     / points.len() as f32;
-                labels.place(
-                    painter,
-                    centre.to_pos2(),
-                    Align2::CENTER_CENTER,
-                    c.name.clone(),
-                    13.0,
-                    style::LABEL,
-                );
+                labels.candidates.push((centre.to_pos2(), c.name.clone()));
             }
+        }
+        painter.add(Shape::mesh(mesh));
+        painter.extend(outlines);
+        for (at, name) in std::mem::take(&mut labels.candidates) {
+            labels.place(painter, at, Align2::CENTER_CENTER, name, 13.0, style::LABEL);
         }
     }
 }
@@ -156,7 +172,7 @@ impl Plugin for BuildingLayer<'_> {
         let mut mesh = egui::Mesh::default();
         let mut outlines = Vec::new();
         let mut labels = Vec::new();
-        for f in self.index.in_view(lo, hi) {
+        for f in self.index.in_layer(Kind::Buildings, lo, hi) {
             let Feature::Building(i) = f else { continue };
             let b = &self.snap.buildings[i];
             let ring = open_ring(&b.footprint);
@@ -169,14 +185,18 @@ impl Plugin for BuildingLayer<'_> {
             for tri in self.index.building_triangles[i].chunks_exact(3) {
                 mesh.add_triangle(base + tri[0], base + tri[1], base + tri[2]);
             }
-            let stroke = if self.selected == Some(f) {
-                Stroke::new(2.5, style::SELECTED)
-            } else {
-                Stroke::new(0.8, style::BUILDING_EDGE)
-            };
-            let mut closed = points.clone();
-            closed.push(points[0]);
-            outlines.push(Shape::line(closed, stroke));
+            // outlines only where a building is big enough on screen to need one
+            if self.selected == Some(f) {
+                outlines.push(Shape::closed_line(
+                    points.clone(),
+                    Stroke::new(2.5, style::SELECTED),
+                ));
+            } else if projector.zoom() >= 16.0 {
+                outlines.push(Shape::closed_line(
+                    points.clone(),
+                    Stroke::new(0.8, style::BUILDING_EDGE),
+                ));
+            }
             if projector.zoom() >= 17.0 {
                 let c = points.iter().fold(vec2(0.0, 0.0), |a, p| a + p.to_vec2())
                     / points.len() as f32;
@@ -209,7 +229,37 @@ impl Plugin for PipeLayer<'_> {
         let (lo, hi) = screen.view_bounds();
         let painter = ui.painter();
         let show_return = zoom >= 16.0;
-        for f in self.index.in_view(lo, hi) {
+        let secondary = zoom >= SECONDARY_PIPES_FROM_ZOOM;
+        let city = zoom < CITY_ZOOM;
+        if city {
+            // the whole city: the joined mains, not thousands of segments
+            let colour = style::pipe_colour(Tier::Primary, Flow::Supply);
+            for m in &self.index.mains {
+                if m.lo[0] <= hi[0] && m.hi[0] >= lo[0] && m.lo[1] <= hi[1] && m.hi[1] >= lo[1] {
+                    let points: Vec<Pos2> = m.path.iter().map(|&q| screen.project(q)).collect();
+                    painter.add(Shape::line(
+                        points,
+                        Stroke::new(style::pipe_width(m.dn, zoom), colour),
+                    ));
+                }
+            }
+        }
+        let pipe_features = self
+            .index
+            .in_layer(Kind::Points, lo, hi)
+            .chain(
+                (!city)
+                    .then(|| self.index.in_layer(Kind::PrimaryPipes, lo, hi))
+                    .into_iter()
+                    .flatten(),
+            )
+            .chain(
+                secondary
+                    .then(|| self.index.in_layer(Kind::SecondaryPipes, lo, hi))
+                    .into_iter()
+                    .flatten(),
+            );
+        for f in pipe_features {
             match f {
                 Feature::Pipe(i) => {
                     let p = &self.snap.segments[i];
@@ -230,6 +280,9 @@ impl Plugin for PipeLayer<'_> {
                     painter.add(Shape::line(points, stroke));
                 }
                 Feature::Station(i) => {
+                    if zoom < CITY_ZOOM && self.selected != Some(f) {
+                        continue;
+                    }
                     let at = screen.project(self.snap.stations[i].position);
                     let r = if zoom >= 15.0 { 6.0 } else { 4.0 };
                     painter.rect(
@@ -309,14 +362,14 @@ impl Plugin for ActivityLayer<'_> {
         let zoom = projector.zoom();
         let painter = ui.painter();
         if self.show_tickets && zoom >= 13.0 {
-            for f in self.index.in_view(lo, hi) {
+            for f in self.index.in_layer(Kind::Buildings, lo, hi) {
                 let Feature::Building(i) = f else { continue };
                 let open = self.agg.open_by_building.get(i).copied().unwrap_or(0);
                 if open == 0 {
                     continue;
                 }
                 let b = &self.snap.buildings[i];
-                let at = screen.project(centroid(open_ring(&b.footprint)));
+                let at = screen.project(crate::domain::centroid(&b.footprint));
                 let worst = self.agg.worst_by_building.get(i).copied().unwrap_or(1);
                 let r = if zoom >= 15.0 { 7.0 } else { 4.5 };
                 painter.circle(
@@ -372,6 +425,8 @@ impl Plugin for ActivityLayer<'_> {
 #[derive(Default)]
 pub struct LabelPlacer {
     placed: Vec<Rect>,
+    /// Labels waiting to be placed after the shapes under them are drawn.
+    pub candidates: Vec<(Pos2, String)>,
 }
 
 impl LabelPlacer {
@@ -412,12 +467,4 @@ impl Aggregates {
             None => style::NO_DATA,
         }
     }
-}
-
-pub fn centroid(points: &[LonLat]) -> LonLat {
-    let n = points.len().max(1) as f64;
-    let s = points
-        .iter()
-        .fold([0.0, 0.0], |a, p| [a[0] + p[0], a[1] + p[1]]);
-    [s[0] / n, s[1] / n]
 }

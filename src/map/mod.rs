@@ -85,12 +85,15 @@ pub struct MapSettings {
 pub struct MapHits {
     pub hovered: Option<Hit>,
     pub clicked: Option<Hit>,
+    /// Something dragged (a ticket) was released over this team's marker.
+    pub dropped_on_team: Option<TeamId>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Hit {
     Feature(Feature),
     Team(TeamId),
+    Ticket(crate::domain::TicketId),
 }
 
 /// The map's own state: walkers' memory, the tile source, and the geometry prepared for the
@@ -140,7 +143,9 @@ impl MapView {
             open_by_compound: vec![0; snap.compounds.len()],
             overdue_by_building: vec![0; snap.buildings.len()],
             worst_by_building: vec![0; snap.buildings.len()],
+            first_ticket_by_building: vec![None; snap.buildings.len()],
         };
+        let mut first_deadline = vec![None; snap.buildings.len()];
         let building_pos: std::collections::HashMap<i64, usize> = snap
             .buildings
             .iter()
@@ -167,6 +172,10 @@ impl MapView {
                 Severity::Emergency => 3,
             };
             agg.worst_by_building[bi] = agg.worst_by_building[bi].max(sev);
+            if first_deadline[bi].is_none_or(|d| t.deadline < d) {
+                first_deadline[bi] = Some(t.deadline);
+                agg.first_ticket_by_building[bi] = Some(t.id);
+            }
             if let Some(&ci) = compound_pos.get(&snap.buildings[bi].compound_id) {
                 agg.open_by_compound[ci] += 1;
             }
@@ -257,7 +266,7 @@ impl MapView {
                 if let (n, Some(why)) = tiles::http::failures()
                     && n > 0
                 {
-                    self.tiles_problem = Some(format!("{n} × {why}"));
+                    self.tiles_problem = Some(format!("{n} failed: {why}"));
                 }
                 let map = Map::new(Some(base.as_mut()), memory, home_position);
                 match labels {
@@ -303,8 +312,26 @@ impl MapView {
         });
         ui.painter()
             .rect_filled(ui.available_rect_before_wrap(), 0.0, style::BACKGROUND);
-        let shown = map.show(ui, |_ui, response, projector, _| {
+        let shown = map.show(ui, |ui, response, projector, _| {
             let screen = Screen { projector, gcj02 };
+            let team_at = |at: egui::Pos2| {
+                snap.teams
+                    .iter()
+                    .map(|t| (t.id, screen.project(t.position).distance(at)))
+                    .filter(|(_, d)| *d <= 10.0)
+                    .min_by(|a, b| a.1.total_cmp(&b.1))
+                    .map(|(id, _)| id)
+            };
+            let dropped_on_team = if layers.teams
+                && egui::DragAndDrop::has_any_payload(ui.ctx())
+                && ui.input(|i| i.pointer.any_released())
+            {
+                ui.input(|i| i.pointer.latest_pos())
+                    .filter(|p| response.rect.contains(*p))
+                    .and_then(team_at)
+            } else {
+                None
+            };
             let pick = |at: egui::Pos2| -> Option<Hit> {
                 if layers.teams {
                     let near_team = snap
@@ -322,11 +349,52 @@ impl MapView {
                 if let Some(f) = index.point_feature_near(snap, p, tolerance) {
                     return Some(Hit::Feature(f));
                 }
+                if layers.tickets && screen.zoom() >= 13.0 {
+                    // a pin stands for its building's most pressing open ticket
+                    let pin = index
+                        .in_layer(
+                            index::Kind::Buildings,
+                            [p[0] - tolerance, p[1] - tolerance],
+                            [p[0] + tolerance, p[1] + tolerance],
+                        )
+                        .filter_map(|f| match f {
+                            Feature::Building(i) => aggregates
+                                .first_ticket_by_building
+                                .get(i)
+                                .copied()
+                                .flatten()
+                                .map(|t| (i, t)),
+                            _ => None,
+                        })
+                        .map(|(i, t)| {
+                            let centre = crate::domain::centroid(&snap.buildings[i].footprint);
+                            (t, screen.project(centre).distance(at))
+                        })
+                        .filter(|(_, d)| *d <= 9.0)
+                        .min_by(|a, b| a.1.total_cmp(&b.1));
+                    if let Some((ticket, _)) = pin {
+                        return Some(Hit::Ticket(ticket));
+                    }
+                }
                 if layers.buildings
                     && screen.zoom() >= layers::BUILDINGS_FROM_ZOOM
                     && let Some(b) = index.building_at(p)
                 {
                     return Some(Hit::Feature(Feature::Building(b)));
+                }
+                if layers.pipes {
+                    let zoom = screen.zoom();
+                    let visible = |i: usize| {
+                        let seg = &snap.segments[i];
+                        (seg.tier == crate::domain::Tier::Primary
+                            || zoom >= layers::SECONDARY_PIPES_FROM_ZOOM)
+                            && (seg.flow == crate::domain::Flow::Supply || zoom >= 16.0)
+                    };
+                    if let Some(i) =
+                        index.pipe_near(snap, p, screen.degrees_per_pixels(5.0), visible)
+                    {
+                        return Some(Hit::Feature(Feature::Pipe(i)));
+                    }
                 }
                 index
                     .compound_at(p)
@@ -338,7 +406,11 @@ impl MapView {
             } else {
                 None
             };
-            MapHits { hovered, clicked }
+            MapHits {
+                hovered,
+                clicked,
+                dropped_on_team,
+            }
         });
         (shown.inner, Some(shown.response))
     }

@@ -41,6 +41,21 @@ pub fn apply(
             )?;
             Applied::Rule(*rule)
         }
+        Command::LinkReport {
+            ticket,
+            channel,
+            reporter_name,
+            reporter_phone,
+            note,
+        } => link_report(
+            &tx,
+            *ticket,
+            *channel,
+            reporter_name,
+            reporter_phone,
+            note,
+            origin,
+        )?,
     };
     tx.commit()?;
     Ok(applied)
@@ -214,5 +229,48 @@ fn act(
         event,
         previous: Some(previous),
         survey,
+    })
+}
+
+/// Record a repeated report on the open ticket it repeats (no new ticket, no state change).
+fn link_report(
+    tx: &rusqlite::Transaction<'_>,
+    id: TicketId,
+    channel: Channel,
+    reporter_name: &str,
+    reporter_phone: &str,
+    note: &str,
+    origin: &Origin,
+) -> Result<Applied, StoreError> {
+    let ticket = tx
+        .query_row(&format!("{TICKET_COLUMNS} WHERE id = ?1"), [id], ticket_row)
+        .optional()?
+        .ok_or(StoreError::NotFound { what: "ticket", id })?;
+    if !ticket.status.is_open() {
+        return Err(StoreError::Invalid(format!(
+            "ticket #{id} is already {:?}; create a new ticket instead",
+            ticket.status
+        )));
+    }
+    let mut event = TicketEvent {
+        id: 0,
+        ticket_id: id,
+        at: origin.at,
+        actor: origin.actor.clone(),
+        action: "repeat_report".into(),
+        from_status: Some(ticket.status),
+        to_status: ticket.status,
+        team_id: ticket.team_id,
+        note: format!(
+            "{} · {reporter_name} {reporter_phone} · {note}",
+            channel.code()
+        ),
+    };
+    event.id = insert_event(tx, &event)?;
+    Ok(Applied::Ticket {
+        previous: Some(ticket.status),
+        ticket: Box::new(ticket),
+        event,
+        survey: None,
     })
 }

@@ -56,6 +56,15 @@ pub struct Notice {
     pub text: String,
 }
 
+/// How to take back one assignment.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct UndoAssign {
+    pub ticket: TicketId,
+    /// The ticket's version right after the assignment: undo is refused if it moved on.
+    pub version: i64,
+    pub previous_team: Option<TeamId>,
+}
+
 /// Where "now" comes from: the wall clock, or a fixed time in tests.
 pub type Clock = Box<dyn Fn() -> Timestamp>;
 
@@ -74,6 +83,12 @@ pub struct HeatDeskApp {
     pub mbtiles_input: String,
     pub tianditu_key: String,
     pub xyz_input: String,
+    pub intake: super::intake::IntakeForm,
+    pub queue_filter: super::queue::QueueFilter,
+    pub show_rules: bool,
+    pub rules_edit: Vec<SlaRule>,
+    undo: Vec<UndoAssign>,
+    last_team_before: Option<TeamId>,
     history: Option<(TicketId, i64, Vec<TicketEvent>)>,
     clock: Clock,
     last_poll: f64,
@@ -95,6 +110,12 @@ impl HeatDeskApp {
             mbtiles_input: String::new(),
             tianditu_key: String::new(),
             xyz_input: String::new(),
+            intake: Default::default(),
+            queue_filter: Default::default(),
+            show_rules: false,
+            rules_edit: Vec::new(),
+            undo: Vec::new(),
+            last_team_before: None,
             history: None,
             clock,
             last_poll: 0.0,
@@ -154,8 +175,8 @@ impl HeatDeskApp {
     }
 
     /// The one place a change is made: the store commits it (with its audit event) first,
-    /// then the view shows it.
-    pub fn apply(&mut self, command: Command) {
+    /// then the view shows it. Returns what changed, or None if it was refused.
+    pub fn apply(&mut self, command: Command) -> Option<Applied> {
         let origin = Origin {
             actor: self.prefs.operator.clone(),
             at: self.now(),
@@ -179,14 +200,77 @@ impl HeatDeskApp {
                     },
                 });
                 self.reason.clear();
+                if let Applied::Ticket {
+                    ticket,
+                    event,
+                    previous,
+                    ..
+                } = &applied
+                    && event.action == "assign"
+                {
+                    self.undo.push(UndoAssign {
+                        ticket: ticket.id,
+                        version: ticket.version,
+                        previous_team: if previous.is_some_and(|p| p == TicketStatus::Assigned) {
+                            self.last_team_before
+                        } else {
+                            None
+                        },
+                    });
+                }
+                Some(applied)
             }
             Err(e) => {
                 self.notice = Some(Notice {
                     ok: false,
                     text: format!("{}: {e}", t(lang, Key::Refused)),
                 });
+                None
             }
         }
+    }
+
+    /// Ctrl+Z: take back the last assignment this console made (if nobody changed the
+    /// ticket since): back to the queue, or back to the team it had.
+    pub fn undo_last_assignment(&mut self) {
+        let Some(step) = self.undo.pop() else {
+            self.notice = Some(Notice {
+                ok: false,
+                text: self.tr(Key::NothingToUndo).into(),
+            });
+            return;
+        };
+        let action = match step.previous_team {
+            Some(team) => Action::Assign { team },
+            None => Action::Return {
+                reason: self.tr(Key::Undone).into(),
+            },
+        };
+        let undone = self.apply(Command::Act {
+            ticket: step.ticket,
+            seen_version: step.version,
+            action,
+        });
+        if undone.is_some() {
+            // undoing is not itself undoable
+            if step.previous_team.is_some() {
+                self.undo.pop();
+            }
+            self.notice = Some(Notice {
+                ok: true,
+                text: format!("{} · #{}", self.tr(Key::Undone), step.ticket),
+            });
+        }
+    }
+
+    /// Assign a ticket as the user saw it, remembering its team for undo.
+    pub fn assign(&mut self, ticket: TicketId, seen_version: i64, team: TeamId) {
+        self.last_team_before = self.snap.ticket(ticket).and_then(|t| t.team_id);
+        self.apply(Command::Act {
+            ticket,
+            seen_version,
+            action: Action::Assign { team },
+        });
     }
 
     /// Pick up other consoles' commits (about once a second).
@@ -310,6 +394,7 @@ impl HeatDeskApp {
     fn hit_to_selection(&self, hit: Hit) -> Selection {
         match hit {
             Hit::Team(id) => Selection::Team(id),
+            Hit::Ticket(id) => Selection::Ticket(id),
             Hit::Feature(Feature::Compound(i)) => Selection::Compound(self.snap.compounds[i].id),
             Hit::Feature(Feature::Building(i)) => Selection::Building(self.snap.buildings[i].id),
             Hit::Feature(Feature::Station(i)) => Selection::Station(self.snap.stations[i].id),
@@ -324,6 +409,13 @@ impl HeatDeskApp {
         self.poll(time);
         ui.ctx()
             .request_repaint_after(std::time::Duration::from_secs(1));
+
+        let typing = ui.ctx().memory(|m| m.focused().is_some());
+        if !typing && ui.input_mut(|i| i.consume_key(egui::Modifiers::COMMAND, egui::Key::Z)) {
+            self.undo_last_assignment();
+        }
+        super::intake::show(self, &ui.ctx().clone());
+        super::rules::show(self, &ui.ctx().clone());
 
         egui::Panel::top("top_bar").show(ui, |ui| top_bar::show(self, ui));
         egui::Panel::left("queue")
@@ -353,6 +445,12 @@ impl HeatDeskApp {
                 );
                 if let Some(r) = &response {
                     super::legend::show(self, ui, r.rect);
+                }
+                if let Some(team) = hits.dropped_on_team
+                    && let Some(drag) =
+                        egui::DragAndDrop::take_payload::<super::queue::TicketDrag>(ui.ctx())
+                {
+                    self.assign(drag.ticket, drag.version, team);
                 }
                 if let Some(hit) = hits.clicked {
                     self.selection = Some(self.hit_to_selection(hit));

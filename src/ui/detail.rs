@@ -312,6 +312,9 @@ fn ticket(app: &mut HeatDeskApp, ui: &mut Ui, id: TicketId) {
                 }
             });
         actions(app, &mut cols[0], &t);
+        if t.status.in_queue() || t.status == TicketStatus::Assigned {
+            suggestions(app, &mut cols[0], &t);
+        }
         let ui = &mut cols[1];
         ui.strong(tr(Key::History));
         let events = app.history(&t).to_vec();
@@ -322,7 +325,7 @@ fn ticket(app: &mut HeatDeskApp, ui: &mut Ui, id: TicketId) {
                 .map_or(String::new(), |x| x.name.clone());
             let from = e
                 .from_status
-                .map_or(String::new(), |s| format!("{} → ", i18n::status(lang, s)));
+                .map_or(String::new(), |s| format!("{} -> ", i18n::status(lang, s)));
             ui.label(format!(
                 "{} · {} · {} · {from}{} {team} {}",
                 time(e.at),
@@ -339,6 +342,7 @@ fn ticket(app: &mut HeatDeskApp, ui: &mut Ui, id: TicketId) {
 fn actions(app: &mut HeatDeskApp, ui: &mut Ui, t: &Ticket) {
     let lang = app.lang();
     let mut chosen: Option<Action> = None;
+    let mut assign_to: Option<TeamId> = None;
     ui.add_space(6.0);
     ui.horizontal_wrapped(|ui| {
         for &code in next_actions(t.status) {
@@ -348,7 +352,7 @@ fn actions(app: &mut HeatDeskApp, ui: &mut Ui, t: &Ticket) {
                     ui.menu_button(label, |ui| {
                         for team in &app.snap.teams {
                             if ui.button(&team.name).clicked() {
-                                chosen = Some(Action::Assign { team: team.id });
+                                assign_to = Some(team.id);
                             }
                         }
                     });
@@ -393,11 +397,57 @@ fn actions(app: &mut HeatDeskApp, ui: &mut Ui, t: &Ticket) {
             ui.text_edit_singleline(&mut app.reason);
         });
     }
+    if let Some(team) = assign_to {
+        app.assign(t.id, t.version, team);
+    }
     if let Some(action) = chosen {
         app.apply(Command::Act {
             ticket: t.id,
             seen_version: t.version,
             action,
         });
+    }
+}
+
+/// The best-fit teams for a ticket, each with the reasons for its rank.
+fn suggestions(app: &mut HeatDeskApp, ui: &mut Ui, t: &Ticket) {
+    let lang = app.lang();
+    let tr = |k| i18n::t(lang, k);
+    let ranked = crate::domain::suggest::suggest(&app.snap, t, &Default::default());
+    ui.add_space(6.0);
+    ui.strong(tr(Key::Suggestions));
+    let mut chosen = None;
+    for (rank, s) in ranked.iter().take(4).enumerate() {
+        let Some(team) = app.snap.team(s.team) else {
+            continue;
+        };
+        let why = format!(
+            "{:.1} km · {} {} · {} {} · {} · {}",
+            s.distance_km,
+            tr(if s.has_skill {
+                Key::HasSkill
+            } else {
+                Key::LacksSkill
+            }),
+            i18n::skill(lang, s.skill),
+            tr(Key::OpenCount),
+            s.open_tickets,
+            tr(if s.same_department {
+                Key::SameDepartment
+            } else {
+                Key::OtherDepartment
+            }),
+            i18n::team_status(lang, s.status),
+        );
+        ui.horizontal(|ui| {
+            ui.label(format!("{}. {}", rank + 1, team.name));
+            if ui.small_button(tr(Key::Assign)).clicked() {
+                chosen = Some(s.team);
+            }
+        });
+        ui.label(RichText::new(why).small().weak());
+    }
+    if let Some(team) = chosen {
+        app.assign(t.id, t.version, team);
     }
 }

@@ -33,7 +33,7 @@ pub fn show(app: &mut HeatDeskApp, ui: &mut Ui) {
         );
         ui.horizontal(|ui| {
             let chosen = matches!(app.prefs.map.basemap, Basemap::MbTiles(_));
-            ui.label(if chosen { "◉" } else { "○" });
+            let _ = ui.radio(chosen, "");
             ui.label(tr(Key::MbTilesFile));
             ui.add(
                 egui::TextEdit::singleline(&mut app.mbtiles_input)

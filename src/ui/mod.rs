@@ -4,9 +4,11 @@ pub mod app;
 mod detail;
 pub mod format;
 pub mod i18n;
+pub mod intake;
 mod legend;
 mod map_menu;
-mod queue;
+pub mod queue;
+mod rules;
 mod teams;
 pub mod top_bar;
 

@@ -5,7 +5,7 @@ use egui::{Color32, Label, RichText, Sense, Ui, UiBuilder, vec2};
 use super::app::{HeatDeskApp, Selection};
 use super::format::countdown;
 use super::i18n::{self, Key};
-use crate::domain::{Action, Command, TicketId};
+use crate::domain::*;
 
 /// What is carried while a ticket is dragged: the ticket as the user saw it.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -16,21 +16,155 @@ pub struct TicketDrag {
 
 const ROW_HEIGHT: f32 = 48.0;
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum QueueSort {
+    #[default]
+    Deadline,
+    Created,
+    Severity,
+}
+
+/// Which queued tickets are shown, and in what order.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct QueueFilter {
+    pub channel: Option<Channel>,
+    pub category: Option<Category>,
+    pub severity: Option<Severity>,
+    pub department: Option<DepartmentId>,
+    pub overdue_only: bool,
+    pub sort: QueueSort,
+}
+
+impl QueueFilter {
+    /// The queue as filtered and sorted (deadline first by default).
+    pub fn apply(&self, snap: &Snapshot, now: chrono::NaiveDateTime) -> Vec<TicketId> {
+        let department_of = |t: &Ticket| {
+            snap.building(t.building_id)
+                .and_then(|b| snap.compound(b.compound_id))
+                .map(|c| c.department_id)
+        };
+        let mut rows: Vec<&Ticket> = snap
+            .tickets
+            .iter()
+            .filter(|t| t.status.in_queue())
+            .filter(|t| self.channel.is_none_or(|c| t.channel == c))
+            .filter(|t| self.category.is_none_or(|c| t.category == c))
+            .filter(|t| self.severity.is_none_or(|s| t.severity == s))
+            .filter(|t| self.department.is_none_or(|d| department_of(t) == Some(d)))
+            .filter(|t| !self.overdue_only || t.is_overdue(now))
+            .collect();
+        match self.sort {
+            QueueSort::Deadline => rows.sort_by_key(|t| (t.deadline, t.id)),
+            QueueSort::Created => rows.sort_by_key(|t| (t.created_at, t.id)),
+            QueueSort::Severity => {
+                rows.sort_by_key(|t| (std::cmp::Reverse(t.severity), t.deadline, t.id))
+            }
+        }
+        rows.into_iter().map(|t| t.id).collect()
+    }
+}
+
+fn filter_combo<T: Copy + PartialEq>(
+    ui: &mut Ui,
+    label: &str,
+    all_label: &str,
+    value: &mut Option<T>,
+    all: &[T],
+    name: impl Fn(T) -> String,
+) {
+    egui::ComboBox::new(label, label)
+        .selected_text(value.map_or(all_label.to_string(), &name))
+        .width(84.0)
+        .show_ui(ui, |ui| {
+            ui.selectable_value(value, None, all_label);
+            for &v in all {
+                ui.selectable_value(value, Some(v), name(v));
+            }
+        });
+}
+
+fn filters(app: &mut HeatDeskApp, ui: &mut Ui) {
+    let lang = app.lang();
+    let tr = |k| i18n::t(lang, k);
+    let departments: Vec<(DepartmentId, String)> = app
+        .snap
+        .departments
+        .iter()
+        .map(|d| (d.id, d.name.clone()))
+        .collect();
+    let ids: Vec<DepartmentId> = departments.iter().map(|d| d.0).collect();
+    let f = &mut app.queue_filter;
+    ui.horizontal_wrapped(|ui| {
+        filter_combo(
+            ui,
+            tr(Key::Channel),
+            tr(Key::All),
+            &mut f.channel,
+            Channel::ALL,
+            |c| i18n::channel(lang, c).into(),
+        );
+        filter_combo(
+            ui,
+            tr(Key::Category),
+            tr(Key::All),
+            &mut f.category,
+            Category::ALL,
+            |c| i18n::category(lang, c).into(),
+        );
+        filter_combo(
+            ui,
+            tr(Key::Severity),
+            tr(Key::All),
+            &mut f.severity,
+            Severity::ALL,
+            |s| i18n::severity(lang, s).into(),
+        );
+        filter_combo(
+            ui,
+            tr(Key::Department),
+            tr(Key::All),
+            &mut f.department,
+            &ids,
+            |d| {
+                departments
+                    .iter()
+                    .find(|x| x.0 == d)
+                    .map(|x| x.1.clone())
+                    .unwrap_or_default()
+            },
+        );
+        ui.checkbox(&mut f.overdue_only, tr(Key::OverdueOnly));
+        egui::ComboBox::new("f_sort", tr(Key::SortBy))
+            .selected_text(match f.sort {
+                QueueSort::Deadline => tr(Key::SortDeadline),
+                QueueSort::Created => tr(Key::SortCreated),
+                QueueSort::Severity => tr(Key::SortSeverity),
+            })
+            .show_ui(ui, |ui| {
+                ui.selectable_value(&mut f.sort, QueueSort::Deadline, tr(Key::SortDeadline));
+                ui.selectable_value(&mut f.sort, QueueSort::Created, tr(Key::SortCreated));
+                ui.selectable_value(&mut f.sort, QueueSort::Severity, tr(Key::SortSeverity));
+            });
+    });
+}
+
 pub fn show(app: &mut HeatDeskApp, ui: &mut Ui) {
     let now = app.now();
-    let mut queue: Vec<(TicketId, chrono::NaiveDateTime)> = app
-        .snap
-        .tickets
-        .iter()
-        .filter(|t| t.status.in_queue())
-        .map(|t| (t.id, t.deadline))
-        .collect();
-    queue.sort_by_key(|&(id, deadline)| (deadline, id));
+    let queue = app.queue_filter.apply(&app.snap, now);
 
     ui.horizontal(|ui| {
         ui.heading(app.tr(Key::Queue));
         ui.label(RichText::new(queue.len().to_string()).strong());
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            if ui
+                .button(format!("＋ {}", app.tr(Key::NewTicket)))
+                .clicked()
+            {
+                app.intake.open = true;
+            }
+        });
     });
+    filters(app, ui);
     ui.separator();
 
     // the whole list is also where a ticket is dragged back to, to return it to the queue
@@ -44,7 +178,7 @@ pub fn show(app: &mut HeatDeskApp, ui: &mut Ui) {
                 ROW_HEIGHT + ui.spacing().item_spacing.y,
                 queue.len(),
                 |ui, range| {
-                    for &(id, _) in &queue[range] {
+                    for &id in &queue[range] {
                         row(app, ui, id, now);
                     }
                 },

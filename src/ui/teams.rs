@@ -5,7 +5,7 @@ use egui::{Color32, Label, RichText, Sense, Ui};
 use super::app::{HeatDeskApp, Selection};
 use super::i18n::{self, Key};
 use super::queue::TicketDrag;
-use crate::domain::{Action, Command, TeamId, TicketId};
+use crate::domain::{TeamId, TicketId};
 
 pub fn show(app: &mut HeatDeskApp, ui: &mut Ui) {
     ui.heading(app.tr(Key::Teams));
@@ -23,11 +23,7 @@ pub fn show(app: &mut HeatDeskApp, ui: &mut Ui) {
             }
         });
     if let Some((drag, team)) = assign {
-        app.apply(Command::Act {
-            ticket: drag.ticket,
-            seen_version: drag.version,
-            action: Action::Assign { team },
-        });
+        app.assign(drag.ticket, drag.version, team);
     }
 }
 

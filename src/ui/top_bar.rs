@@ -51,6 +51,9 @@ pub fn show(app: &mut HeatDeskApp, ui: &mut Ui) {
             }
             ui.separator();
             super::map_menu::show(app, ui);
+            if ui.button(app.tr(Key::Rules)).clicked() {
+                app.show_rules = true;
+            }
             let lang = app.lang();
             ui.menu_button(super::i18n::t(lang, Key::Layers), |ui| {
                 let l = &mut app.prefs.layers;
