@@ -85,6 +85,8 @@ pub const CITY_ZOOM: f64 = 13.5;
 
 pub struct CompoundLayer<'a> {
     pub gcj02: bool,
+    /// Shared by the layers of one frame, so no label is drawn over another layer's.
+    pub labels: &'a std::cell::RefCell<LabelPlacer>,
     pub snap: &'a Snapshot,
     pub index: &'a CityIndex,
     pub agg: &'a Aggregates,
@@ -100,7 +102,7 @@ impl Plugin for CompoundLayer<'_> {
         let (lo, hi) = screen.view_bounds();
         let detailed = projector.zoom() >= BUILDINGS_FROM_ZOOM;
         let painter = ui.painter();
-        let mut labels = LabelPlacer::default();
+        let mut labels = self.labels.borrow_mut();
         // all fills in one mesh (triangulated once, at load): one shape instead of thousands
         let mut mesh = egui::Mesh::default();
         let mut outlines = Vec::new();
@@ -139,19 +141,25 @@ impl Plugin for CompoundLayer<'_> {
             if (13.5..=17.5).contains(&zoom) {
                 let centre = points.iter().fold(vec2(0.0, 0.0), |a, p| a + p.to_vec2())
                     / points.len() as f32;
-                labels.candidates.push((centre.to_pos2(), c.name.clone()));
+                labels.push(
+                    1,
+                    centre.to_pos2(),
+                    Align2::CENTER_CENTER,
+                    c.name.clone(),
+                    13.0,
+                    style::LABEL,
+                );
             }
         }
         painter.add(Shape::mesh(mesh));
         painter.extend(outlines);
-        for (at, name) in std::mem::take(&mut labels.candidates) {
-            labels.place(painter, at, Align2::CENTER_CENTER, name, 13.0, style::LABEL);
-        }
     }
 }
 
 pub struct BuildingLayer<'a> {
     pub gcj02: bool,
+    /// Shared by the layers of one frame, so no label is drawn over another layer's.
+    pub labels: &'a std::cell::RefCell<LabelPlacer>,
     pub snap: &'a Snapshot,
     pub index: &'a CityIndex,
     pub agg: &'a Aggregates,
@@ -205,9 +213,9 @@ impl Plugin for BuildingLayer<'_> {
         }
         painter.add(Shape::mesh(mesh));
         painter.extend(outlines);
-        let mut placer = LabelPlacer::default();
+        let mut placer = self.labels.borrow_mut();
         for (at, text) in labels {
-            placer.place(painter, at, Align2::CENTER_CENTER, text, 11.0, style::LABEL);
+            placer.push(2, at, Align2::CENTER_CENTER, text, 11.0, style::LABEL);
         }
     }
 }
@@ -345,6 +353,8 @@ impl Plugin for PipeLayer<'_> {
 /// A ticket pin per building with open tickets, and a marker per team.
 pub struct ActivityLayer<'a> {
     pub gcj02: bool,
+    /// Shared by the layers of one frame, so no label is drawn over another layer's.
+    pub labels: &'a std::cell::RefCell<LabelPlacer>,
     pub snap: &'a Snapshot,
     pub index: &'a CityIndex,
     pub agg: &'a Aggregates,
@@ -393,7 +403,7 @@ impl Plugin for ActivityLayer<'_> {
             }
         }
         if self.show_teams {
-            let mut placer = LabelPlacer::default();
+            let mut placer = self.labels.borrow_mut();
             for t in &self.snap.teams {
                 let at = screen.project(t.position);
                 if !projector.clip_rect().contains(at) {
@@ -406,8 +416,8 @@ impl Plugin for ActivityLayer<'_> {
                     Stroke::new(2.0, Color32::WHITE),
                 );
                 if zoom >= 14.0 {
-                    placer.place(
-                        painter,
+                    placer.push(
+                        0,
                         at + vec2(8.0, 0.0),
                         Align2::LEFT_CENTER,
                         t.name.clone(),
@@ -417,39 +427,66 @@ impl Plugin for ActivityLayer<'_> {
                 }
             }
         }
+        // the last layer: every layer's labels go on top, the most important first
+        self.labels.borrow_mut().flush(painter);
     }
 }
 
-/// Places labels on a halo, skipping any that would overlap one already placed, so dense
-/// areas thin out instead of turning into mush.
+/// Collects the labels of every layer during a frame and places them last, on a halo,
+/// skipping any that would overlap one already placed: dense areas thin out instead of
+/// turning into mush, and no pipe or pin is drawn over a label.
 #[derive(Default)]
 pub struct LabelPlacer {
-    placed: Vec<Rect>,
-    /// Labels waiting to be placed after the shapes under them are drawn.
-    pub candidates: Vec<(Pos2, String)>,
+    candidates: Vec<Label>,
+}
+
+struct Label {
+    /// lower goes first
+    priority: u8,
+    at: Pos2,
+    anchor: Align2,
+    text: String,
+    size: f32,
+    colour: Color32,
 }
 
 impl LabelPlacer {
-    pub fn place(
+    pub fn push(
         &mut self,
-        painter: &egui::Painter,
+        priority: u8,
         at: Pos2,
         anchor: Align2,
         text: String,
         size: f32,
         colour: Color32,
-    ) -> bool {
-        let galley = painter.layout_no_wrap(text, FontId::proportional(size), colour);
-        let rect = anchor.anchor_size(at, galley.size());
-        if !painter.clip_rect().intersects(rect)
-            || self.placed.iter().any(|r| r.expand(3.0).intersects(rect))
-        {
-            return false;
+    ) {
+        self.candidates.push(Label {
+            priority,
+            at,
+            anchor,
+            text,
+            size,
+            colour,
+        });
+    }
+
+    /// Draw the labels that fit, most important first.
+    pub fn flush(&mut self, painter: &egui::Painter) {
+        let mut labels = std::mem::take(&mut self.candidates);
+        labels.sort_by_key(|l| l.priority);
+        let mut placed: Vec<Rect> = Vec::with_capacity(labels.len());
+        for l in labels {
+            let galley = painter.layout_no_wrap(l.text, FontId::proportional(l.size), l.colour);
+            let rect = l.anchor.anchor_size(l.at, galley.size());
+            if !painter.clip_rect().intersects(rect)
+                || placed.iter().any(|r| r.expand(3.0).intersects(rect))
+            {
+                continue;
+            }
+            painter.rect_filled(rect.expand(2.0), 3.0, style::LABEL_HALO);
+            painter.galley(rect.min, galley, l.colour);
+            placed.push(rect);
         }
-        painter.rect_filled(rect.expand(2.0), 3.0, style::LABEL_HALO);
-        painter.galley(rect.min, galley, colour);
-        self.placed.push(rect);
-        true
     }
 }
 

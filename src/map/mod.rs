@@ -255,6 +255,7 @@ impl MapView {
             return (MapHits::default(), None);
         };
         let home_position = lon_lat(home[0], home[1]);
+        let labels = std::cell::RefCell::new(layers::LabelPlacer::default());
         let mut map = match tiles {
             Some(TileLayer::MbTiles(t)) => {
                 if let Some(why) = &t.last_failure {
@@ -279,6 +280,7 @@ impl MapView {
         if layers.compounds {
             map = map.with_plugin(layers::CompoundLayer {
                 gcj02,
+                labels: &labels,
                 snap,
                 index,
                 agg: aggregates,
@@ -296,6 +298,7 @@ impl MapView {
         if layers.buildings {
             map = map.with_plugin(layers::BuildingLayer {
                 gcj02,
+                labels: &labels,
                 snap,
                 index,
                 agg: aggregates,
@@ -304,6 +307,7 @@ impl MapView {
         }
         map = map.with_plugin(layers::ActivityLayer {
             gcj02,
+            labels: &labels,
             snap,
             index,
             agg: aggregates,

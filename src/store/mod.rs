@@ -162,7 +162,9 @@ impl SqliteStore {
                 detail: format!("cannot switch to WAL (journal mode stays {mode})"),
             });
         }
-        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        // FULL: a commit the console has shown as done survives a power cut too (WAL + NORMAL
+        // could lose the last commits, though never corrupt the file).
+        conn.pragma_update(None, "synchronous", "FULL")?;
         let mut store = SqliteStore {
             conn,
             path: path.to_path_buf(),

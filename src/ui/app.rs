@@ -428,7 +428,7 @@ impl HeatDeskApp {
             .show(ui, |ui| teams::show(self, ui));
         egui::Panel::bottom("detail")
             .resizable(true)
-            .default_size(250.0)
+            .default_size(300.0)
             .show(ui, |ui| detail::show(self, ui));
         egui::CentralPanel::default()
             .frame(egui::Frame::NONE)

@@ -274,6 +274,6 @@ fn row(app: &mut HeatDeskApp, ui: &mut Ui, id: TicketId, now: chrono::NaiveDateT
         },
     );
     if response.clicked() {
-        app.select(Selection::Ticket(id));
+        app.select_and_fly(Selection::Ticket(id));
     }
 }
