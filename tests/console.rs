@@ -277,3 +277,112 @@ fn the_intake_form_creates_a_ticket_with_its_deadline_or_links_a_repeat() {
     assert_eq!(history.last().unwrap().action, "repeat_report");
     assert!(history.last().unwrap().note.contains("王先生"));
 }
+
+#[test]
+fn dropping_a_ticket_on_a_team_marker_on_the_map_assigns_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut harness, path) = console(dir.path());
+    harness.run_steps(3);
+    // a team whose marker is on screen, clear of the legend and of other markers
+    let (team, marker) = {
+        let app = harness.state();
+        let rect = app.map_rect.unwrap();
+        app.snap
+            .teams
+            .iter()
+            .filter_map(|t| app.team_marker(t.id).map(|p| (t.id, p)))
+            .filter(|(_, p)| rect.shrink(40.0).contains(*p) && p.x > rect.left() + 260.0)
+            .find(|(id, p)| {
+                app.snap
+                    .teams
+                    .iter()
+                    .filter(|o| o.id != *id)
+                    .filter_map(|o| app.team_marker(o.id))
+                    .all(|q| q.distance(*p) > 24.0)
+            })
+            .expect("a lone team marker in view")
+    };
+    let ticket = {
+        let snap = &harness.state().snap;
+        let mut queue: Vec<&Ticket> = snap
+            .tickets
+            .iter()
+            .filter(|t| t.status == TicketStatus::Received)
+            .collect();
+        queue.sort_by_key(|t| (t.deadline, t.id));
+        queue[0].clone()
+    };
+    let title = format!(
+        "#{} {} · {}",
+        ticket.id,
+        category_zh(ticket.category),
+        severity_zh(ticket.severity)
+    );
+    let row = harness.get_by_label(&title).rect().center();
+    drag(&mut harness, row, marker);
+
+    let stored = SqliteStore::open(&path)
+        .unwrap()
+        .load()
+        .unwrap()
+        .ticket(ticket.id)
+        .cloned()
+        .unwrap();
+    assert_eq!(
+        stored.status,
+        TicketStatus::Assigned,
+        "{:?}",
+        harness.state().notice
+    );
+    assert_eq!(stored.team_id, Some(team));
+}
+
+#[test]
+fn another_consoles_change_shows_up_within_about_a_second() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut harness, path) = console(dir.path());
+    harness.run_steps(3);
+    let ticket = harness
+        .state()
+        .snap
+        .tickets
+        .iter()
+        .find(|t| t.status == TicketStatus::Received)
+        .unwrap()
+        .clone();
+    let team = harness.state().snap.teams[2].id;
+
+    // a second console assigns it
+    let mut other = SqliteStore::open(&path).unwrap();
+    other
+        .apply(
+            &Command::Act {
+                ticket: ticket.id,
+                seen_version: ticket.version,
+                action: Action::Assign { team },
+            },
+            &Origin {
+                actor: "调度员 二号台".into(),
+                at: now(),
+            },
+        )
+        .unwrap();
+    // the harness advances egui time by 0.25 s a step: 5 steps is 1.25 s
+    for _ in 0..5 {
+        harness.step();
+    }
+    let seen = harness.state().snap.ticket(ticket.id).cloned().unwrap();
+    assert_eq!(seen.status, TicketStatus::Assigned);
+    assert_eq!(seen.team_id, Some(team));
+    // and acting on the old version from this console is refused, not overwritten
+    let first_team = harness.state().snap.teams[0].id;
+    harness
+        .state_mut()
+        .assign(ticket.id, ticket.version, first_team);
+    let notice = harness.state().notice.clone().unwrap();
+    assert!(!notice.ok, "{notice:?}");
+    assert_eq!(
+        other.load().unwrap().ticket(ticket.id).unwrap().team_id,
+        Some(team)
+    );
+}

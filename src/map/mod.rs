@@ -419,6 +419,27 @@ impl MapView {
         (shown.inner, Some(shown.response))
     }
 
+    /// Where a map position is on screen, for a map drawn in `rect`.
+    pub fn screen_position(
+        &self,
+        rect: egui::Rect,
+        home: [f64; 2],
+        p: crate::domain::LonLat,
+        gcj02: bool,
+    ) -> egui::Pos2 {
+        let projector = walkers::Projector::new(
+            rect,
+            &walkers::MercatorProjection,
+            &self.memory,
+            lon_lat(home[0], home[1]),
+        );
+        Screen {
+            projector: &projector,
+            gcj02,
+        }
+        .project(p)
+    }
+
     /// Centre the map on a place (search results, "show on map").
     pub fn fly_to(&mut self, at: [f64; 2], zoom: f64) {
         self.memory.center_at(lon_lat(at[0], at[1]));

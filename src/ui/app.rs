@@ -88,6 +88,8 @@ pub struct HeatDeskApp {
     pub show_rules: bool,
     pub rules_edit: Vec<SlaRule>,
     undo: Vec<UndoAssign>,
+    /// Where the map was drawn last frame.
+    pub map_rect: Option<egui::Rect>,
     last_team_before: Option<TeamId>,
     history: Option<(TicketId, i64, Vec<TicketEvent>)>,
     clock: Clock,
@@ -115,6 +117,7 @@ impl HeatDeskApp {
             show_rules: false,
             rules_edit: Vec::new(),
             undo: Vec::new(),
+            map_rect: None,
             last_team_before: None,
             history: None,
             clock,
@@ -139,7 +142,7 @@ impl HeatDeskApp {
         t(self.prefs.lang, key)
     }
 
-    fn city_centre(&self) -> [f64; 2] {
+    pub fn city_centre(&self) -> [f64; 2] {
         let n = self.snap.compounds.len().max(1) as f64;
         let s = self
             .snap
@@ -351,6 +354,16 @@ impl HeatDeskApp {
         self.select(selection);
     }
 
+    /// Where a team's marker is on screen now (for drops and tests).
+    pub fn team_marker(&self, team: TeamId) -> Option<egui::Pos2> {
+        let rect = self.map_rect?;
+        let position = self.snap.team(team)?.position;
+        Some(
+            self.map
+                .screen_position(rect, self.city_centre(), position, self.prefs.map.gcj02),
+        )
+    }
+
     /// The map feature matching the selection, for highlighting.
     fn selected_feature(&self) -> Option<Feature> {
         let pos = |v: Option<usize>| v;
@@ -444,6 +457,7 @@ impl HeatDeskApp {
                     home,
                 );
                 if let Some(r) = &response {
+                    self.map_rect = Some(r.rect);
                     super::legend::show(self, ui, r.rect);
                 }
                 if let Some(team) = hits.dropped_on_team
