@@ -32,6 +32,7 @@ pub(crate) struct Index {
     team: HashMap<TeamId, usize>,
     ticket: HashMap<TicketId, usize>,
     department: HashMap<DepartmentId, usize>,
+    segment: HashMap<SegmentId, usize>,
 }
 
 impl Snapshot {
@@ -46,7 +47,23 @@ impl Snapshot {
             team: ids(&self.teams, |t| t.id),
             ticket: ids(&self.tickets, |t| t.id),
             department: ids(&self.departments, |d| d.id),
+            segment: ids(&self.segments, |s| s.id),
         };
+    }
+
+    /// Where a building sits in `buildings` (map layers keep per-position arrays).
+    pub fn building_pos(&self, id: BuildingId) -> Option<usize> {
+        self.index.building.get(&id).copied()
+    }
+
+    /// Where a pipe segment sits in `segments`.
+    pub fn segment_pos(&self, id: SegmentId) -> Option<usize> {
+        self.index.segment.get(&id).copied()
+    }
+
+    /// Where a compound sits in `compounds`.
+    pub fn compound_pos(&self, id: CompoundId) -> Option<usize> {
+        self.index.compound.get(&id).copied()
     }
 
     pub fn compound(&self, id: CompoundId) -> Option<&Compound> {

@@ -492,14 +492,15 @@ impl LabelPlacer {
 
 impl Aggregates {
     pub fn compound_colour(&self, i: usize) -> Color32 {
-        match self.values.compounds.get(i).copied().flatten() {
-            Some(v) => style::class_colour(self.metric.class(v)),
-            None => style::NO_DATA,
-        }
+        self.colour(self.values.compounds.get(i))
     }
 
     pub fn building_colour(&self, i: usize) -> Color32 {
-        match self.values.buildings.get(i).copied().flatten() {
+        self.colour(self.values.buildings.get(i))
+    }
+
+    fn colour(&self, value: Option<&Option<f64>>) -> Color32 {
+        match value.copied().flatten() {
             Some(v) => style::class_colour(self.metric.class(v)),
             None => style::NO_DATA,
         }

@@ -80,19 +80,7 @@ pub struct MetricValues {
 
 /// Compute `metric` for every compound and building (positions as in the snapshot).
 pub fn values(snap: &Snapshot, metric: Metric, now: Timestamp, standard: f64) -> MetricValues {
-    let building_pos: std::collections::HashMap<i64, usize> = snap
-        .buildings
-        .iter()
-        .enumerate()
-        .map(|(i, b)| (b.id, i))
-        .collect();
-    let compound_pos: std::collections::HashMap<i64, usize> = snap
-        .compounds
-        .iter()
-        .enumerate()
-        .map(|(i, c)| (c.id, i))
-        .collect();
-    let compound_of = |bi: usize| compound_pos.get(&snap.buildings[bi].compound_id).copied();
+    let compound_of = |bi: usize| snap.compound_pos(snap.buildings[bi].compound_id);
     // (numerator, denominator) per building and per compound
     let mut b = vec![(0.0f64, 0.0f64); snap.buildings.len()];
     let mut c = vec![(0.0f64, 0.0f64); snap.compounds.len()];
@@ -111,14 +99,14 @@ pub fn values(snap: &Snapshot, metric: Metric, now: Timestamp, standard: f64) ->
                     Metric::Overdue => t.is_overdue(now),
                     _ => t.category.is_household_fault() || t.category.is_network_fault(),
                 };
-                if counts && let Some(&bi) = building_pos.get(&t.building_id) {
+                if counts && let Some(bi) = snap.building_pos(t.building_id) {
                     add(bi, 1.0, 0.0);
                 }
             }
         }
         Metric::Satisfaction => {
             for s in &snap.surveys {
-                if let Some(&bi) = building_pos.get(&s.building_id) {
+                if let Some(bi) = snap.building_pos(s.building_id) {
                     add(
                         bi,
                         (s.answer != SurveyAnswer::Dissatisfied) as u8 as f64,
@@ -129,7 +117,7 @@ pub fn values(snap: &Snapshot, metric: Metric, now: Timestamp, standard: f64) ->
         }
         Metric::TemperatureCompliance => {
             for r in &snap.readings {
-                if let Some(&bi) = building_pos.get(&r.building_id) {
+                if let Some(bi) = snap.building_pos(r.building_id) {
                     add(bi, (r.celsius >= standard) as u8 as f64, 1.0);
                 }
             }

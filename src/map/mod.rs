@@ -146,20 +146,8 @@ impl MapView {
             first_ticket_by_building: vec![None; snap.buildings.len()],
         };
         let mut first_deadline = vec![None; snap.buildings.len()];
-        let building_pos: std::collections::HashMap<i64, usize> = snap
-            .buildings
-            .iter()
-            .enumerate()
-            .map(|(i, b)| (b.id, i))
-            .collect();
-        let compound_pos: std::collections::HashMap<i64, usize> = snap
-            .compounds
-            .iter()
-            .enumerate()
-            .map(|(i, c)| (c.id, i))
-            .collect();
         for t in snap.tickets.iter().filter(|t| t.status.is_open()) {
-            let Some(&bi) = building_pos.get(&t.building_id) else {
+            let Some(bi) = snap.building_pos(t.building_id) else {
                 continue;
             };
             agg.open_by_building[bi] += 1;
@@ -176,7 +164,7 @@ impl MapView {
                 first_deadline[bi] = Some(t.deadline);
                 agg.first_ticket_by_building[bi] = Some(t.id);
             }
-            if let Some(&ci) = compound_pos.get(&snap.buildings[bi].compound_id) {
+            if let Some(ci) = snap.compound_pos(snap.buildings[bi].compound_id) {
                 agg.open_by_compound[ci] += 1;
             }
         }

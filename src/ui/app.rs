@@ -366,40 +366,24 @@ impl HeatDeskApp {
 
     /// The map feature matching the selection, for highlighting.
     fn selected_feature(&self) -> Option<Feature> {
-        let pos = |v: Option<usize>| v;
+        let snap = &self.snap;
         match self.selection? {
-            Selection::Compound(id) => {
-                pos(self.snap.compounds.iter().position(|c| c.id == id)).map(Feature::Compound)
-            }
-            Selection::Building(id) => {
-                pos(self.snap.buildings.iter().position(|b| b.id == id)).map(Feature::Building)
-            }
-            Selection::Ticket(id) => {
-                let b = self.snap.ticket(id)?.building_id;
-                self.snap
-                    .buildings
-                    .iter()
-                    .position(|x| x.id == b)
-                    .map(Feature::Building)
-            }
-            Selection::Station(id) => self
-                .snap
+            Selection::Compound(id) => snap.compound_pos(id).map(Feature::Compound),
+            Selection::Building(id) => snap.building_pos(id).map(Feature::Building),
+            Selection::Ticket(id) => snap
+                .building_pos(snap.ticket(id)?.building_id)
+                .map(Feature::Building),
+            Selection::Station(id) => snap
                 .stations
                 .iter()
                 .position(|s| s.id == id)
                 .map(Feature::Station),
-            Selection::Source(id) => self
-                .snap
+            Selection::Source(id) => snap
                 .sources
                 .iter()
                 .position(|s| s.id == id)
                 .map(Feature::Source),
-            Selection::Pipe(id) => self
-                .snap
-                .segments
-                .iter()
-                .position(|s| s.id == id)
-                .map(Feature::Pipe),
+            Selection::Pipe(id) => snap.segment_pos(id).map(Feature::Pipe),
             Selection::Team(_) => None,
         }
     }

@@ -213,9 +213,8 @@ pub fn summary(app: &HeatDeskApp, sel: Selection) -> String {
                 format!("{}\n{}: {} MW", s.name, tr(Key::Capacity), s.capacity_mw)
             }),
         Selection::Pipe(id) => {
-            snap.segments
-                .iter()
-                .find(|s| s.id == id)
+            snap.segment_pos(id)
+                .map(|i| &snap.segments[i])
                 .map_or(String::new(), |p| {
                     format!(
                         "{} #{}\n{}: DN{}\n{}: {}",
