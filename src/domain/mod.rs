@@ -7,6 +7,7 @@ pub mod model;
 pub mod network;
 pub mod snapshot;
 pub mod suggest;
+pub mod trace;
 
 pub use command::{Applied, Command, NewTicket, Origin, likely_duplicates};
 pub use lifecycle::Action;

@@ -64,6 +64,14 @@ impl PipeGraph {
             .collect()
     }
 
+    pub fn graph(&self) -> &DiGraph<NodeId, SegmentId> {
+        &self.graph
+    }
+
+    pub fn node_index(&self, node: NodeId) -> Option<NodeIndex> {
+        self.index.get(&node).copied()
+    }
+
     pub fn node_count(&self) -> usize {
         self.index.len()
     }

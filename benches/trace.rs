@@ -1,0 +1,48 @@
+//! Downstream trace and burst isolation on the city-scale network (~230,000 pipe segments).
+//! Run: `cargo bench --bench trace`.
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use heatdesk::demo::{self, DemoParams, Scale};
+use heatdesk::domain::trace::{Network, TraceFrom};
+use heatdesk::domain::{Flow, Tier};
+
+fn bench(c: &mut Criterion) {
+    let now = demo::noon(chrono::NaiveDate::from_ymd_opt(2026, 11, 27).expect("valid date"));
+    let snap = demo::generate(&DemoParams::new(Scale::City, now)).snapshot;
+    let net = Network::build(&snap);
+    // a primary feeder near the middle of the city (feeds many stations), and a service pipe
+    let feeder = snap
+        .segments
+        .iter()
+        .filter(|s| s.tier == Tier::Primary && s.flow == Flow::Supply && s.dn == 400)
+        .nth(20)
+        .expect("a feeder");
+    let secondary = snap
+        .segments
+        .iter()
+        .filter(|s| s.tier == Tier::Secondary && s.flow == Flow::Supply)
+        .nth(50_000)
+        .expect("a secondary pipe");
+    let station = snap.stations[snap.stations.len() / 2].node;
+    let fed = net
+        .downstream(TraceFrom::Segment(feeder.id))
+        .buildings
+        .len();
+    eprintln!("feeder {} feeds {fed} buildings", feeder.id);
+
+    c.bench_function("downstream_trace_primary_feeder", |b| {
+        b.iter(|| net.downstream(TraceFrom::Segment(feeder.id)))
+    });
+    c.bench_function("downstream_trace_station", |b| {
+        b.iter(|| net.downstream(TraceFrom::Node(station)))
+    });
+    c.bench_function("isolation_secondary_burst", |b| {
+        b.iter(|| net.isolate(secondary.id))
+    });
+    c.bench_function("isolation_primary_burst", |b| {
+        b.iter(|| net.isolate(feeder.id))
+    });
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
