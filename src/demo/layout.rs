@@ -98,6 +98,9 @@ const ROW_SPACING: f64 = 48.0;
 pub struct Density {
     pub rows: (i64, i64),
     pub per_row: (i64, i64),
+    /// Mostly 2–5-storey blocks and few towers, so that ~50,000 buildings house about a
+    /// million households as in DESIGN.md's large city (the demo city is denser).
+    pub low_rise: bool,
 }
 
 pub fn plan_block(rng: &mut Rng, col: usize, row: usize, density: &Density) -> BlockPlan {
@@ -128,70 +131,76 @@ pub fn plan_block(rng: &mut Rng, col: usize, row: usize, density: &Density) -> B
         let slot = (x_end - x_start) / per_row as f64;
         for k in 0..per_row {
             let x = x_start + k as f64 * slot + 4.0;
-            plan.buildings.push(building(rng, [x, y], slot - 10.0, r));
+            plan.buildings
+                .push(building(rng, [x, y], slot - 10.0, r, density.low_rise));
         }
     }
     plan
 }
 
 /// One building whose south-west corner is at `at`, fitting in `width` metres.
-fn building(rng: &mut Rng, at: [f64; 2], width: f64, row: usize) -> BuildingPlan {
+fn building(rng: &mut Rng, at: [f64; 2], width: f64, row: usize, low_rise: bool) -> BuildingPlan {
     let depth = rng.range(11.0, 14.0);
     let wing = rng.range(14.0, 24.0);
     let length = width.clamp(24.0, 80.0) * rng.range(0.75, 1.0);
     let kind = rng.unit();
-    let (shape, units, floors, per_floor): (Vec<[f64; 2]>, u32, u32, u32) = if kind < 0.15 {
-        // point tower
-        let s = rng.range(20.0, 26.0);
-        let floors = rng.int(18, 33) as u32;
-        (vec![[0.0, 0.0], [s, 0.0], [s, s], [0.0, s]], 1, floors, 4)
-    } else if kind < 0.32 {
-        // L-shaped: a bar with a wing at its west end
-        let floors = *rng.pick(&[6u32, 7, 11]);
-        let units = ((length + wing) / 16.0).round().max(2.0) as u32;
-        (
-            vec![
-                [0.0, 0.0],
-                [length, 0.0],
-                [length, depth],
-                [depth, depth],
-                [depth, depth + wing],
-                [0.0, depth + wing],
-            ],
-            units,
-            floors,
-            2,
-        )
-    } else if kind < 0.45 {
-        // U-shaped: a bar with wings at both ends, the courtyard opening north
-        let floors = *rng.pick(&[5u32, 6, 7]);
-        let units = ((length + 2.0 * wing) / 16.0).round().max(3.0) as u32;
-        (
-            vec![
-                [0.0, 0.0],
-                [length, 0.0],
-                [length, depth + wing],
-                [length - depth, depth + wing],
-                [length - depth, depth],
-                [depth, depth],
-                [depth, depth + wing],
-                [0.0, depth + wing],
-            ],
-            units,
-            floors,
-            2,
-        )
-    } else {
-        // slab
-        let floors = *rng.pick(&[6u32, 6, 7, 11, 18]);
-        let units = (length / 16.0).round().max(1.0) as u32;
-        (
-            vec![[0.0, 0.0], [length, 0.0], [length, depth], [0.0, depth]],
-            units,
-            floors,
-            2,
-        )
-    };
+    let tower_share = if low_rise { 0.02 } else { 0.15 };
+    let (shape, units, mut floors, per_floor): (Vec<[f64; 2]>, u32, u32, u32) =
+        if kind < tower_share {
+            // point tower
+            let s = rng.range(20.0, 26.0);
+            let floors = rng.int(18, 33) as u32;
+            (vec![[0.0, 0.0], [s, 0.0], [s, s], [0.0, s]], 1, floors, 4)
+        } else if kind < 0.32 {
+            // L-shaped: a bar with a wing at its west end
+            let floors = *rng.pick(&[6u32, 7, 11]);
+            let units = ((length + wing) / 16.0).round().max(2.0) as u32;
+            (
+                vec![
+                    [0.0, 0.0],
+                    [length, 0.0],
+                    [length, depth],
+                    [depth, depth],
+                    [depth, depth + wing],
+                    [0.0, depth + wing],
+                ],
+                units,
+                floors,
+                2,
+            )
+        } else if kind < 0.45 {
+            // U-shaped: a bar with wings at both ends, the courtyard opening north
+            let floors = *rng.pick(&[5u32, 6, 7]);
+            let units = ((length + 2.0 * wing) / 16.0).round().max(3.0) as u32;
+            (
+                vec![
+                    [0.0, 0.0],
+                    [length, 0.0],
+                    [length, depth + wing],
+                    [length - depth, depth + wing],
+                    [length - depth, depth],
+                    [depth, depth],
+                    [depth, depth + wing],
+                    [0.0, depth + wing],
+                ],
+                units,
+                floors,
+                2,
+            )
+        } else {
+            // slab
+            let floors = *rng.pick(&[6u32, 6, 7, 11, 18]);
+            let units = (length / 16.0).round().max(1.0) as u32;
+            (
+                vec![[0.0, 0.0], [length, 0.0], [length, depth], [0.0, depth]],
+                units,
+                floors,
+                2,
+            )
+        };
+    if low_rise && kind >= tower_share {
+        floors = *rng.pick(&[1u32, 2, 2, 3, 4]);
+    }
     let mut footprint: Vec<[f64; 2]> = shape.iter().map(|p| [at[0] + p[0], at[1] + p[1]]).collect();
     footprint.push(footprint[0]);
     let south_width = shape[1][0];

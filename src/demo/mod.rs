@@ -78,6 +78,7 @@ fn size(scale: Scale) -> Size {
             density: Density {
                 rows: (3, 4),
                 per_row: (2, 4),
+                low_rise: false,
             },
             departments: 5,
             teams_per_department: 4,
@@ -92,6 +93,7 @@ fn size(scale: Scale) -> Size {
             density: Density {
                 rows: (5, 5),
                 per_row: (3, 4),
+                low_rise: true,
             },
             departments: 6,
             teams_per_department: 34,
