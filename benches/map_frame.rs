@@ -97,7 +97,14 @@ fn bench(c: &mut Criterion) {
     // build the index and warm the font atlas once, as the console does at start
     view.fly_to(centre, 15.0);
     frame(&ctx, |ui| {
-        view.show(ui, &snap, LayerToggles::default(), &settings, None, centre);
+        view.show(
+            ui,
+            &snap,
+            LayerToggles::default(),
+            &settings,
+            Default::default(),
+            centre,
+        );
     });
 
     let mut group = c.benchmark_group("map_frame_city");
@@ -107,7 +114,14 @@ fn bench(c: &mut Criterion) {
         group.bench_function(format!("heatdesk_zoom_{zoom}"), |b| {
             b.iter(|| {
                 frame(&ctx, |ui| {
-                    view.show(ui, &snap, LayerToggles::default(), &settings, None, centre);
+                    view.show(
+                        ui,
+                        &snap,
+                        LayerToggles::default(),
+                        &settings,
+                        Default::default(),
+                        centre,
+                    );
                 })
             })
         });

@@ -386,3 +386,36 @@ fn another_consoles_change_shows_up_within_about_a_second() {
         Some(team)
     );
 }
+
+#[test]
+fn tracing_a_station_highlights_the_buildings_it_feeds() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut harness, _) = console(dir.path());
+    harness.run_steps(2);
+    let (station, fed) = {
+        let s = &harness.state().snap;
+        let st = &s.stations[3];
+        let fed: std::collections::HashSet<i64> = s
+            .buildings
+            .iter()
+            .filter(|b| b.station_id == st.id)
+            .map(|b| b.id)
+            .collect();
+        (st.id, fed)
+    };
+    harness
+        .state_mut()
+        .select(heatdesk::ui::Selection::Station(station));
+    harness.run_steps(2);
+    harness.get_by_label("下游追踪").click();
+    harness.run_steps(2);
+    let trace = harness.state().trace.clone().expect("a trace is shown");
+    assert_eq!(
+        trace.buildings, fed,
+        "exactly the buildings the station feeds"
+    );
+    assert!(!trace.segments.is_empty());
+    harness.get_by_label("清除追踪").click();
+    harness.run_steps(2);
+    assert!(harness.state().trace.is_none());
+}

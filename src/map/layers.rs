@@ -350,6 +350,60 @@ impl Plugin for PipeLayer<'_> {
     }
 }
 
+/// A network trace drawn over the pipes: traced segments, buildings and valves to close.
+pub struct TraceLayer<'a> {
+    pub gcj02: bool,
+    pub snap: &'a Snapshot,
+    pub highlight: &'a super::Highlight,
+}
+
+impl Plugin for TraceLayer<'_> {
+    fn run(self: Box<Self>, ui: &mut Ui, _: &Response, projector: &Projector, _: &MapMemory) {
+        let screen = Screen {
+            projector,
+            gcj02: self.gcj02,
+        };
+        let painter = ui.painter();
+        let clip = projector.clip_rect();
+        let zoom = projector.zoom();
+        for &id in &self.highlight.buildings {
+            if let Some(b) = self.snap.building_pos(id).map(|i| &self.snap.buildings[i]) {
+                let points: Vec<Pos2> = open_ring(&b.footprint)
+                    .iter()
+                    .map(|&p| screen.project(p))
+                    .collect();
+                if points.iter().any(|p| clip.contains(*p)) {
+                    painter.add(Shape::closed_line(points, Stroke::new(2.5, style::TRACE)));
+                }
+            }
+        }
+        for &id in &self.highlight.segments {
+            let Some(p) = self.snap.segment_pos(id).map(|i| &self.snap.segments[i]) else {
+                continue;
+            };
+            if p.flow == Flow::Return && zoom < 16.0 {
+                continue;
+            }
+            let points: Vec<Pos2> = p.path.iter().map(|&q| screen.project(q)).collect();
+            if points.iter().any(|q| clip.contains(*q)) {
+                painter.add(Shape::line(
+                    points,
+                    Stroke::new(style::pipe_width(p.dn, zoom) + 3.0, style::TRACE),
+                ));
+            }
+        }
+        for v in self
+            .snap
+            .valves
+            .iter()
+            .filter(|v| self.highlight.valves.contains(&v.id))
+        {
+            let at = screen.project(v.position);
+            painter.circle(at, 8.0, style::VALVE, Stroke::new(3.0, style::TRACE));
+        }
+    }
+}
+
 /// A ticket pin per building with open tickets, and a marker per team.
 pub struct ActivityLayer<'a> {
     pub gcj02: bool,

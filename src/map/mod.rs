@@ -80,6 +80,22 @@ pub struct MapSettings {
     pub metric: Metric,
 }
 
+/// A traced part of the network to show on the map (downstream set, isolation).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Highlight {
+    pub text: String,
+    pub segments: std::collections::HashSet<crate::domain::SegmentId>,
+    pub buildings: std::collections::HashSet<crate::domain::BuildingId>,
+    pub valves: Vec<i64>,
+}
+
+/// What the map brings forward: the selected shape and a network trace.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Focus<'a> {
+    pub selected: Option<Feature>,
+    pub highlight: Option<&'a Highlight>,
+}
+
 /// What the pointer did on the map this frame.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct MapHits {
@@ -226,9 +242,13 @@ impl MapView {
         snap: &Snapshot,
         layers: LayerToggles,
         settings: &MapSettings,
-        selected: Option<Feature>,
+        focus: Focus<'_>,
         home: [f64; 2],
     ) -> (MapHits, Option<egui::Response>) {
+        let Focus {
+            selected,
+            highlight,
+        } = focus;
         self.ensure_tiles(ui.ctx(), &settings.basemap);
         self.index(snap);
         let gcj02 = settings.gcj02;
@@ -291,6 +311,13 @@ impl MapView {
                 index,
                 agg: aggregates,
                 selected,
+            });
+        }
+        if let Some(h) = highlight {
+            map = map.with_plugin(layers::TraceLayer {
+                gcj02,
+                snap,
+                highlight: h,
             });
         }
         map = map.with_plugin(layers::ActivityLayer {

@@ -15,6 +15,7 @@ pub const SOURCE: Color32 = Color32::from_rgb(0xa0, 0x1c, 0x1c);
 pub const VALVE: Color32 = Color32::from_rgb(0x2e, 0x7d, 0x32);
 pub const VALVE_BROKEN: Color32 = Color32::from_rgb(0x55, 0x55, 0x55);
 pub const OVERDUE: Color32 = Color32::from_rgb(0xd0, 0x10, 0x10);
+pub const TRACE: Color32 = Color32::from_rgb(0x00, 0xb8, 0xd9);
 pub const BACKGROUND: Color32 = Color32::from_rgb(0xee, 0xec, 0xe6);
 
 /// Five classes from good (green) to bad (red), as in the legend.

@@ -90,6 +90,8 @@ pub struct HeatDeskApp {
     undo: Vec<UndoAssign>,
     /// Where the map was drawn last frame.
     pub map_rect: Option<egui::Rect>,
+    /// The last network trace, highlighted on the map until cleared.
+    pub trace: Option<crate::map::Highlight>,
     last_team_before: Option<TeamId>,
     history: Option<(TicketId, i64, Vec<TicketEvent>)>,
     clock: Clock,
@@ -118,6 +120,7 @@ impl HeatDeskApp {
             rules_edit: Vec::new(),
             undo: Vec::new(),
             map_rect: None,
+            trace: None,
             last_team_before: None,
             history: None,
             clock,
@@ -437,7 +440,10 @@ impl HeatDeskApp {
                     &self.snap,
                     self.prefs.layers,
                     &self.prefs.map,
-                    selected,
+                    crate::map::Focus {
+                        selected,
+                        highlight: self.trace.as_ref(),
+                    },
                     home,
                 );
                 if let Some(r) = &response {

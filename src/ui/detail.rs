@@ -38,6 +38,7 @@ pub fn show(app: &mut HeatDeskApp, ui: &mut Ui) {
                 if let Selection::Team(team) = sel {
                     ticket_links(app, ui, |t| t.team_id == Some(team));
                 }
+                super::trace_panel::show(app, ui, sel);
             }
         });
 }

@@ -125,6 +125,13 @@ pub enum Key {
     SameDepartment,
     OtherDepartment,
     Picked,
+    TraceDownstream,
+    Isolate,
+    CloseValves,
+    SeizedSkipped,
+    LoseHeat,
+    ClearTrace,
+    Compounds,
 }
 
 pub fn t(lang: Lang, key: Key) -> &'static str {
@@ -253,6 +260,13 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         SameDepartment => lang.pick("同服务部", "same department"),
         OtherDepartment => lang.pick("其他服务部", "other department"),
         Picked => lang.pick("已选:", "Picked:"),
+        TraceDownstream => lang.pick("下游追踪", "Trace downstream"),
+        Isolate => lang.pick("爆管隔离", "Isolate a burst"),
+        CloseValves => lang.pick("关闭阀门", "close valves"),
+        SeizedSkipped => lang.pick("跳过失效阀门", "seized, skipped"),
+        LoseHeat => lang.pick("栋楼停热", "buildings lose heat"),
+        ClearTrace => lang.pick("清除追踪", "Clear trace"),
+        Compounds => lang.pick("小区", "compounds"),
     }
 }
 

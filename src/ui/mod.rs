@@ -11,6 +11,7 @@ pub mod queue;
 mod rules;
 mod teams;
 pub mod top_bar;
+mod trace_panel;
 
 use std::path::PathBuf;
 
