@@ -68,6 +68,26 @@ fn severity_zh(s: Severity) -> &'static str {
     heatdesk::ui::i18n::severity(heatdesk::ui::i18n::Lang::Zh, s)
 }
 
+/// The received ticket at the top of the queue (deadline first), and its row's centre.
+fn first_received_row(harness: &Harness<'static, HeatDeskApp>) -> (Ticket, egui::Pos2) {
+    let snap = &harness.state().snap;
+    let mut queue: Vec<&Ticket> = snap
+        .tickets
+        .iter()
+        .filter(|t| t.status == TicketStatus::Received)
+        .collect();
+    queue.sort_by_key(|t| (t.deadline, t.id));
+    let first = queue[0].clone();
+    let title = format!(
+        "#{} {} · {}",
+        first.id,
+        category_zh(first.category),
+        severity_zh(first.severity)
+    );
+    let row = harness.get_by_label(&title).rect().center();
+    (first, row)
+}
+
 /// The first queue row's centre and the first team card's centre, as the user sees them.
 fn drag(harness: &mut Harness<'static, HeatDeskApp>, from: egui::Pos2, to: egui::Pos2) {
     harness.drag_at(from);
@@ -86,23 +106,8 @@ fn dragging_a_ticket_onto_a_team_assigns_it_and_dragging_it_back_returns_it() {
     let dir = tempfile::tempdir().unwrap();
     let (mut harness, path) = console(dir.path());
     harness.run_steps(3);
-    let snap = &harness.state().snap;
-    let mut queue: Vec<&Ticket> = snap
-        .tickets
-        .iter()
-        .filter(|t| t.status == TicketStatus::Received)
-        .collect();
-    queue.sort_by_key(|t| (t.deadline, t.id));
-    let first = queue[0].clone();
-    let team = snap.teams[0].clone();
-
-    let title = format!(
-        "#{} {} · {}",
-        first.id,
-        category_zh(first.category),
-        severity_zh(first.severity)
-    );
-    let row = harness.get_by_label(&title).rect().center();
+    let (first, row) = first_received_row(&harness);
+    let team = harness.state().snap.teams[0].clone();
     let card = harness.get_by_label(&team.name).rect().center();
     drag(&mut harness, row, card);
 
@@ -302,23 +307,7 @@ fn dropping_a_ticket_on_a_team_marker_on_the_map_assigns_it() {
             })
             .expect("a lone team marker in view")
     };
-    let ticket = {
-        let snap = &harness.state().snap;
-        let mut queue: Vec<&Ticket> = snap
-            .tickets
-            .iter()
-            .filter(|t| t.status == TicketStatus::Received)
-            .collect();
-        queue.sort_by_key(|t| (t.deadline, t.id));
-        queue[0].clone()
-    };
-    let title = format!(
-        "#{} {} · {}",
-        ticket.id,
-        category_zh(ticket.category),
-        severity_zh(ticket.severity)
-    );
-    let row = harness.get_by_label(&title).rect().center();
+    let (ticket, row) = first_received_row(&harness);
     drag(&mut harness, row, marker);
 
     let stored = SqliteStore::open(&path)

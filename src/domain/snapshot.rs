@@ -96,14 +96,6 @@ impl Snapshot {
         }
     }
 
-    /// Tickets a team is working on now.
-    pub fn team_workload(&self, team: TeamId) -> usize {
-        self.tickets
-            .iter()
-            .filter(|t| t.team_id == Some(team) && t.status.is_open())
-            .count()
-    }
-
     /// Fold an applied command into the snapshot (the store has already committed it).
     pub fn absorb(&mut self, applied: &Applied) {
         match applied {

@@ -89,43 +89,33 @@ fn render_tile(
         let Some(path) = path_of(&f.feature.geometry, f.feature.kind != BasemapKind::Road) else {
             continue;
         };
-        match f.feature.kind {
-            BasemapKind::Green => {
-                paint.set_color(colour(0xcde6c0));
-                pixmap.fill_path(
-                    &path,
-                    &paint,
-                    FillRule::EvenOdd,
-                    Transform::identity(),
-                    None,
-                );
-            }
-            BasemapKind::River => {
-                paint.set_color(colour(0xaad3df));
-                pixmap.fill_path(
-                    &path,
-                    &paint,
-                    FillRule::EvenOdd,
-                    Transform::identity(),
-                    None,
-                );
-            }
-            BasemapKind::Block => {
-                paint.set_color(colour(0xe4ddd4));
-                pixmap.fill_path(
-                    &path,
-                    &paint,
-                    FillRule::EvenOdd,
-                    Transform::identity(),
-                    None,
-                );
-                paint.set_color(colour(0xc9beb2));
+        // areas: a fill, and for street blocks a thin edge
+        let area = match f.feature.kind {
+            BasemapKind::Green => Some((0xcde6c0, None)),
+            BasemapKind::River => Some((0xaad3df, None)),
+            BasemapKind::Block => Some((0xe4ddd4, Some(0xc9beb2))),
+            BasemapKind::Road => None,
+        };
+        if let Some((fill, edge)) = area {
+            paint.set_color(colour(fill));
+            pixmap.fill_path(
+                &path,
+                &paint,
+                FillRule::EvenOdd,
+                Transform::identity(),
+                None,
+            );
+            if let Some(edge) = edge {
+                paint.set_color(colour(edge));
                 let stroke = Stroke {
                     width: 1.0,
                     ..Stroke::default()
                 };
                 pixmap.stroke_path(&path, &paint, &stroke, Transform::identity(), None);
             }
+            continue;
+        }
+        match f.feature.kind {
             BasemapKind::Road => {
                 let width = (f.feature.width_m as f32 / mpp).max(1.2);
                 for (hex, w) in [(0xc8c2b8, width + 2.0), (0xffffff, width)] {
@@ -139,6 +129,7 @@ fn render_tile(
                     pixmap.stroke_path(&path, &paint, &stroke, Transform::identity(), None);
                 }
             }
+            BasemapKind::Green | BasemapKind::River | BasemapKind::Block => {}
         }
     }
     // block outlines of the compounds themselves, faint, under the data layers

@@ -65,6 +65,32 @@ pub struct UndoAssign {
     pub previous_team: Option<TeamId>,
 }
 
+/// Lists the board panels draw every frame, derived once per data change.
+#[derive(Debug, Clone, Default)]
+pub struct Board {
+    /// Tickets waiting in the queue (received or escalated).
+    pub queued: Vec<TicketId>,
+    /// Each team's open tickets, oldest first.
+    pub open_by_team: std::collections::HashMap<TeamId, Vec<TicketId>>,
+}
+
+impl Board {
+    fn derive(snap: &Snapshot) -> Self {
+        let mut board = Board::default();
+        for t in &snap.tickets {
+            if t.status.in_queue() {
+                board.queued.push(t.id);
+            }
+            if let Some(team) = t.team_id
+                && t.status.is_open()
+            {
+                board.open_by_team.entry(team).or_default().push(t.id);
+            }
+        }
+        board
+    }
+}
+
 /// Where "now" comes from: the wall clock, or a fixed time in tests.
 pub type Clock = Box<dyn Fn() -> Timestamp>;
 
@@ -79,6 +105,7 @@ pub struct HeatDeskApp {
     /// Reason typed for hold / return / escalate.
     pub reason: String,
     pub kpis: Kpis,
+    pub board: Board,
     /// The MBTiles path being typed in the map menu.
     pub mbtiles_input: String,
     pub tianditu_key: String,
@@ -111,6 +138,7 @@ impl HeatDeskApp {
             notice: None,
             reason: String::new(),
             kpis: Kpis::default(),
+            board: Board::default(),
             mbtiles_input: String::new(),
             tianditu_key: String::new(),
             xyz_input: String::new(),
@@ -170,6 +198,7 @@ impl HeatDeskApp {
     pub fn data_changed(&mut self) {
         let now = self.now();
         self.map.recount(&self.snap, now, self.prefs.map.metric);
+        self.board = Board::derive(&self.snap);
         let today = now.date().and_time(NaiveTime::MIN);
         self.kpis = city_kpis(
             &self.snap,

@@ -181,7 +181,7 @@ pub fn summary(app: &HeatDeskApp, sel: Selection) -> String {
                 tr(Key::Skills),
                 skills.join(" · "),
                 tr(Key::Workload),
-                snap.team_workload(id)
+                app.board.open_by_team.get(&id).map_or(0, Vec::len)
             )
         }),
         Selection::Station(id) => {

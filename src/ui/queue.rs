@@ -38,14 +38,31 @@ pub struct QueueFilter {
 impl QueueFilter {
     /// The queue as filtered and sorted (deadline first by default).
     pub fn apply(&self, snap: &Snapshot, now: chrono::NaiveDateTime) -> Vec<TicketId> {
+        let queued: Vec<TicketId> = snap
+            .tickets
+            .iter()
+            .filter(|t| t.status.in_queue())
+            .map(|t| t.id)
+            .collect();
+        self.apply_to(snap, &queued, now)
+    }
+
+    /// The same over tickets already known to be queued (the console keeps that list per data
+    /// change, so a frame never walks every ticket of the season).
+    pub fn apply_to(
+        &self,
+        snap: &Snapshot,
+        queued: &[TicketId],
+        now: chrono::NaiveDateTime,
+    ) -> Vec<TicketId> {
         let department_of = |t: &Ticket| {
             snap.building(t.building_id)
                 .and_then(|b| snap.compound(b.compound_id))
                 .map(|c| c.department_id)
         };
-        let mut rows: Vec<&Ticket> = snap
-            .tickets
+        let mut rows: Vec<&Ticket> = queued
             .iter()
+            .filter_map(|&id| snap.ticket(id))
             .filter(|t| t.status.in_queue())
             .filter(|t| self.channel.is_none_or(|c| t.channel == c))
             .filter(|t| self.category.is_none_or(|c| t.category == c))
@@ -150,7 +167,7 @@ fn filters(app: &mut HeatDeskApp, ui: &mut Ui) {
 
 pub fn show(app: &mut HeatDeskApp, ui: &mut Ui) {
     let now = app.now();
-    let queue = app.queue_filter.apply(&app.snap, now);
+    let queue = app.queue_filter.apply_to(&app.snap, &app.board.queued, now);
 
     ui.horizontal(|ui| {
         ui.heading(app.tr(Key::Queue));

@@ -33,10 +33,12 @@ fn card(app: &mut HeatDeskApp, ui: &mut Ui, id: TeamId) -> Option<TicketDrag> {
     let lang = app.lang();
     let selected = app.selection == Some(Selection::Team(id));
     let open: Vec<(TicketId, i64, String)> = app
-        .snap
-        .tickets
-        .iter()
-        .filter(|t| t.team_id == Some(id) && t.status.is_open())
+        .board
+        .open_by_team
+        .get(&id)
+        .into_iter()
+        .flatten()
+        .filter_map(|&t| app.snap.ticket(t))
         .map(|t| {
             (
                 t.id,
