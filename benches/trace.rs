@@ -1,9 +1,10 @@
-//! Downstream trace and burst isolation on the city-scale network (~230,000 pipe segments).
+//! Downstream trace, burst isolation and complaint clusters on the city-scale network
+//! (~255,000 pipe segments, 300,000 tickets).
 //! Run: `cargo bench --bench trace`.
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use heatdesk::demo::{self, DemoParams, Scale};
-use heatdesk::domain::trace::{Network, TraceFrom};
+use heatdesk::domain::trace::{ClusterRules, Network, Topology, TraceFrom};
 use heatdesk::domain::{Flow, Tier};
 
 fn bench(c: &mut Criterion) {
@@ -42,6 +43,11 @@ fn bench(c: &mut Criterion) {
     c.bench_function("isolation_primary_burst", |b| {
         b.iter(|| net.isolate(feeder.id))
     });
+    // what the console does once per load, and on every data change
+    c.bench_function("topology_build", |b| b.iter(|| Topology::build(&snap)));
+    let rules = ClusterRules::recent(now, 48);
+    eprintln!("{} clusters in the last 48 h", net.clusters(&rules).len());
+    c.bench_function("complaint_clusters", |b| b.iter(|| net.clusters(&rules)));
 }
 
 criterion_group!(benches, bench);

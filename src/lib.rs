@@ -2,6 +2,7 @@
 
 pub mod demo;
 pub mod domain;
+pub mod export;
 pub mod map;
 pub mod store;
 pub mod ui;

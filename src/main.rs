@@ -48,6 +48,47 @@ enum Cmd {
         #[arg(long, default_value_t = 18)]
         max_zoom: u8,
     },
+    /// The day's report: KPIs per department, overdue tickets, the day's visits (XLSX or CSV)
+    Report {
+        /// The day (YYYY-MM-DD; default: today)
+        #[arg(long)]
+        date: Option<chrono::NaiveDate>,
+        /// FILE.xlsx (three sheets) or FILE.csv (one file per sheet)
+        #[arg(long)]
+        out: PathBuf,
+        /// English headers (default Chinese)
+        #[arg(long)]
+        english: bool,
+    },
+    /// Who loses heat when a pipe, valve or station is shut off (停热通知), as CSV or XLSX
+    Outage {
+        /// A pipe segment shut off (or, with --burst, burst)
+        #[arg(long, conflicts_with_all = ["valve", "station"])]
+        segment: Option<i64>,
+        /// A valve closed
+        #[arg(long, conflicts_with = "station")]
+        valve: Option<i64>,
+        /// A station stopped
+        #[arg(long)]
+        station: Option<i64>,
+        /// The segment burst: the nearest operable valves close, more may lose heat
+        #[arg(long, requires = "segment")]
+        burst: bool,
+        /// FILE.csv or FILE.xlsx
+        #[arg(long)]
+        out: PathBuf,
+        /// English headers (default Chinese)
+        #[arg(long)]
+        english: bool,
+    },
+}
+
+fn lang(english: bool) -> heatdesk::ui::i18n::Lang {
+    if english {
+        heatdesk::ui::i18n::Lang::En
+    } else {
+        heatdesk::ui::i18n::Lang::Zh
+    }
 }
 
 fn main() -> ExitCode {
@@ -114,6 +155,70 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 s.min_zoom,
                 s.max_zoom,
                 started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
+        Some(Cmd::Outage {
+            segment,
+            valve,
+            station,
+            burst,
+            out,
+            english,
+        }) => {
+            use heatdesk::domain::trace::{Network, TraceFrom};
+            let path = cli.db.context("outage needs --db FILE")?;
+            let snap = heatdesk::store::DispatchStore::load(&SqliteStore::open(&path)?)?;
+            let net = Network::build(&snap);
+            let buildings = match (segment, valve, station) {
+                (Some(s), _, _) if burst => net.isolate(s).buildings_without_heat,
+                (Some(s), _, _) => net.downstream(TraceFrom::Segment(s)).buildings,
+                (_, Some(v), _) => net.downstream(TraceFrom::Valve(v)).buildings,
+                (_, _, Some(id)) => {
+                    let st = snap
+                        .stations
+                        .iter()
+                        .find(|s| s.id == id)
+                        .with_context(|| format!("{}: no station {id}", path.display()))?;
+                    net.downstream(TraceFrom::Node(st.node)).buildings
+                }
+                _ => anyhow::bail!("say what is shut off: --segment, --valve or --station"),
+            };
+            anyhow::ensure!(
+                !buildings.is_empty(),
+                "nothing downstream: check the id (or it feeds no building)"
+            );
+            let table = heatdesk::export::outage::outage_notice(&snap, &buildings, lang(english));
+            heatdesk::export::write(&out, &[table])?;
+            let s = net.summary(&buildings);
+            println!(
+                "wrote {}: {} compounds, {} buildings, {} households",
+                out.display(),
+                s.compounds,
+                s.buildings,
+                s.households
+            );
+            Ok(())
+        }
+        Some(Cmd::Report { date, out, english }) => {
+            let path = cli.db.context("report needs --db FILE")?;
+            let snap = heatdesk::store::DispatchStore::load(&SqliteStore::open(&path)?)?;
+            let wall = chrono::Local::now().naive_local();
+            let day = date.unwrap_or(wall.date());
+            // a past day is reported as it stood at its end
+            let end = day
+                .succ_opt()
+                .unwrap_or(day)
+                .and_time(chrono::NaiveTime::MIN);
+            let now = wall.min(end);
+            let tables = heatdesk::export::report::daily_report(&snap, day, now, lang(english));
+            heatdesk::export::write(&out, &tables)?;
+            println!(
+                "wrote {}: {} departments, {} overdue tickets, {} visits on {day}",
+                out.display(),
+                tables[0].rows.len() - 1,
+                tables[1].rows.len(),
+                tables[2].rows.len()
             );
             Ok(())
         }

@@ -71,7 +71,8 @@ fn the_demo_city_is_complete_and_connected() {
     // every ticket points at an existing building; every channel and every status occurs
     let buildings: HashSet<i64> = s.buildings.iter().map(|b| b.id).collect();
     assert!(s.tickets.iter().all(|t| buildings.contains(&t.building_id)));
-    for &c in Channel::ALL {
+    // (network tickets are raised by the dispatch desk itself, from a cluster it sees)
+    for &c in Channel::ALL.iter().filter(|c| **c != Channel::NetworkAlert) {
         assert!(
             s.tickets.iter().any(|t| t.channel == c),
             "no ticket from {c:?}"
@@ -254,4 +255,36 @@ fn the_city_scale_reaches_the_design_size() {
     let graph = PipeGraph::build(&s.nodes, &s.segments);
     let unfed = graph.unfed_buildings(s.buildings.iter().map(|b| (b.id, b.entry_node)));
     assert!(unfed.is_empty(), "{} buildings get no heat", unfed.len());
+}
+
+#[test]
+fn the_demo_city_has_a_network_fault_for_the_dispatcher_to_find() {
+    let p = params(Scale::Demo);
+    let city = demo::generate(&p);
+    let snap = &city.snapshot;
+    let clusters = heatdesk::domain::trace::Network::build(snap)
+        .clusters(&heatdesk::domain::trace::ClusterRules::recent(p.now, 48));
+    let changcheng = snap
+        .compounds
+        .iter()
+        .find(|c| c.name == SEED_COMPOUNDS[2])
+        .unwrap();
+    let planted = clusters
+        .iter()
+        .find(|c| {
+            c.buildings
+                .iter()
+                .all(|&b| snap.building(b).unwrap().compound_id == changcheng.id)
+        })
+        .expect("a cluster in 长城小区");
+    let in_compound = snap
+        .buildings
+        .iter()
+        .filter(|b| b.compound_id == changcheng.id)
+        .count();
+    // one alert for the compound's branch (all but one building), not one per row
+    assert_eq!(planted.buildings.len(), in_compound - 1);
+    assert_eq!(planted.fed_buildings, in_compound);
+    assert!(planted.tickets.len() >= planted.buildings.len());
+    assert!(planted.feeding_segment.is_some());
 }

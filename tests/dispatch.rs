@@ -1,6 +1,8 @@
 //! The dispatcher's helpers without a window: best-fit suggestions that explain themselves,
 //! queue filters and order, duplicate detection.
 
+mod common;
+
 use chrono::NaiveDate;
 use heatdesk::domain::suggest::{SuggestWeights, distance_km, suggest};
 use heatdesk::domain::*;
@@ -40,26 +42,10 @@ fn ticket(
     deadline_h: u32,
 ) -> Ticket {
     Ticket {
-        id,
-        version: 1,
-        channel: Channel::Hotline,
-        category,
-        severity: Severity::Normal,
-        building_id: 1,
-        address_detail: String::new(),
-        reporter_name: String::new(),
-        reporter_phone: String::new(),
-        description: String::new(),
         status,
         team_id: team,
-        created_at: at(8),
         respond_by: at(9),
-        deadline: at(deadline_h),
-        updated_at: at(8),
-        fixed_at: None,
-        closed_at: None,
-        timely: None,
-        satisfaction: None,
+        ..common::ticket(id, 1, category, at(8), at(deadline_h))
     }
 }
 

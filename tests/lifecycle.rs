@@ -1,7 +1,8 @@
-//! Ticket lifecycle rules, deadlines from the rule table, and KPIs on a hand-computed case.
+//! Ticket lifecycle rules and deadlines from the rule table.
+
+mod common;
 
 use chrono::{Duration, NaiveDate};
-use heatdesk::domain::kpi::{KpiRules, city_kpis};
 use heatdesk::domain::lifecycle::{Transition, deadlines, default_rules, transition};
 use heatdesk::domain::*;
 
@@ -14,26 +15,10 @@ fn at(d: u32, h: u32) -> Timestamp {
 
 fn ticket(status: TicketStatus, team: Option<TeamId>) -> Ticket {
     Ticket {
-        id: 7,
-        version: 1,
-        channel: Channel::Hotline,
-        category: Category::NoHeat,
-        severity: Severity::Normal,
-        building_id: 1,
-        address_detail: String::new(),
-        reporter_name: String::new(),
-        reporter_phone: String::new(),
-        description: String::new(),
         status,
         team_id: team,
-        created_at: at(20, 8),
         respond_by: at(20, 10),
-        deadline: at(21, 8),
-        updated_at: at(20, 8),
-        fixed_at: None,
-        closed_at: None,
-        timely: None,
-        satisfaction: None,
+        ..common::ticket(7, 1, Category::NoHeat, at(20, 8), at(21, 8))
     }
 }
 
@@ -183,114 +168,4 @@ fn deadlines_come_from_the_rule_table() {
         (respond, fix),
         (created + Duration::hours(24), created + Duration::hours(48))
     );
-}
-
-#[test]
-fn kpis_on_a_hand_built_case() {
-    let mut snap = Snapshot::default();
-    snap.compounds = vec![
-        Compound {
-            id: 1,
-            name: "工银新村".into(),
-            address: String::new(),
-            department_id: 1,
-            households: 1500,
-            outline: vec![],
-        },
-        Compound {
-            id: 2,
-            name: "长城小区".into(),
-            address: String::new(),
-            department_id: 1,
-            households: 500,
-            outline: vec![],
-        },
-    ];
-    // 2000 households; 3 complaints in the period, 1 before it
-    let mut tickets = Vec::new();
-    for (i, day) in [20, 21, 22, 10].into_iter().enumerate() {
-        let mut t = ticket(TicketStatus::Received, None);
-        t.id = i as i64 + 1;
-        t.category = Category::Complaint;
-        t.created_at = at(day, 9);
-        t.deadline = at(30, 9); // not due yet
-        tickets.push(t);
-    }
-    // 4 tickets due in the period: 2 fixed in time, 1 fixed late, 1 still open and overdue
-    for (i, fixed) in [Some(at(20, 10)), Some(at(21, 7)), Some(at(23, 9)), None]
-        .into_iter()
-        .enumerate()
-    {
-        let mut t = ticket(TicketStatus::Fixed, Some(1));
-        t.id = 10 + i as i64;
-        t.deadline = at(21 + i as u32 % 2, 8);
-        t.fixed_at = fixed;
-        tickets.push(t);
-    }
-    snap.tickets = tickets;
-    let answers = [
-        SurveyAnswer::Satisfied,
-        SurveyAnswer::Satisfied,
-        SurveyAnswer::BasicallySatisfied,
-        SurveyAnswer::Dissatisfied,
-        SurveyAnswer::Satisfied,
-    ];
-    snap.surveys = answers
-        .iter()
-        .enumerate()
-        .map(|(i, &answer)| SurveyResponse {
-            id: i as i64 + 1,
-            building_id: 1,
-            ticket_id: None,
-            visit_id: None,
-            answer,
-            at: at(21, 10),
-        })
-        .collect();
-    snap.readings = [17.5, 18.0, 19.2, 21.0, 16.0]
-        .iter()
-        .enumerate()
-        .map(|(i, &celsius)| TemperatureReading {
-            id: i as i64 + 1,
-            building_id: 1,
-            visit_id: None,
-            room: "卧室".into(),
-            celsius,
-            method: TempMethod::Thermometer,
-            taken_at: at(21, 11),
-            taken_by: "王书记".into(),
-        })
-        .collect();
-    snap.reindex();
-
-    let k = city_kpis(
-        &snap,
-        at(15, 0),
-        at(25, 0),
-        at(24, 12),
-        &KpiRules::default(),
-    );
-    assert_eq!(
-        (k.complaint_rate.numerator, k.complaint_rate.denominator),
-        (3, 2000)
-    );
-    assert!(
-        (k.complaint_rate.value().unwrap() * 1000.0 - 1.5).abs() < 1e-9,
-        "1.5 ‰"
-    );
-    assert_eq!(
-        (k.satisfaction.numerator, k.satisfaction.denominator),
-        (4, 5)
-    );
-    assert_eq!((k.timely.numerator, k.timely.denominator), (2, 4));
-    assert_eq!((k.temperature.numerator, k.temperature.denominator), (3, 5));
-
-    // stricter definitions: 20 °C standard, "basically satisfied" not counted
-    let strict = KpiRules {
-        temperature_standard: 20.0,
-        basic_counts_as_satisfied: false,
-    };
-    let k = city_kpis(&snap, at(15, 0), at(25, 0), at(24, 12), &strict);
-    assert_eq!(k.satisfaction.numerator, 3);
-    assert_eq!(k.temperature.numerator, 1);
 }

@@ -449,3 +449,231 @@ fn a_ticket_goes_through_its_whole_lifecycle_with_one_event_per_step() {
         ]
     );
 }
+
+fn created(store: &mut SqliteStore, category: Category, h: u32) -> Ticket {
+    let Command::CreateTicket(mut new) = new_ticket() else {
+        unreachable!()
+    };
+    new.category = category;
+    match store
+        .apply(&Command::CreateTicket(new), &origin(h, 0))
+        .unwrap()
+    {
+        Applied::Ticket { ticket, .. } => *ticket,
+        other => panic!("{other:?}"),
+    }
+}
+
+fn act(store: &mut SqliteStore, t: &Ticket, action: Action, h: u32) -> Applied {
+    store
+        .apply(
+            &Command::Act {
+                ticket: t.id,
+                seen_version: t.version,
+                action,
+            },
+            &origin(h, 30),
+        )
+        .unwrap()
+}
+
+#[test]
+fn a_network_ticket_links_household_reports_which_are_fixed_with_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = tiny_store(dir.path());
+    let a = created(&mut store, Category::NoHeat, 8);
+    let b = created(&mut store, Category::LowTemperature, 8);
+    // b already has a team on the way: linking keeps its step, fixing still fixes it
+    let Applied::Ticket { ticket: b, .. } = act(&mut store, &b, Action::Assign { team: 1 }, 8)
+    else {
+        panic!()
+    };
+    let events_before = event_count(&mut store);
+    let applied = store
+        .apply(
+            &Command::NetworkTicket {
+                category: Category::HydraulicImbalance,
+                severity: Severity::Urgent,
+                building_id: 1,
+                segment: None,
+                description: "疑似管网故障".into(),
+                linked: vec![a.id, b.id],
+            },
+            &origin(9, 0),
+        )
+        .unwrap();
+    let tickets = applied.tickets();
+    assert_eq!(tickets.len(), 3, "the network ticket and the two it links");
+    let parent = tickets[0].clone();
+    assert_eq!(parent.channel, Channel::NetworkAlert);
+    assert_eq!(event_count(&mut store), events_before + 3);
+
+    let snap = store.load().unwrap();
+    assert_eq!(snap.ticket(a.id).unwrap().parent_id, Some(parent.id));
+    assert_eq!(snap.ticket(b.id).unwrap().parent_id, Some(parent.id));
+    assert_eq!(snap.ticket(b.id).unwrap().status, TicketStatus::Assigned);
+    assert_eq!(
+        store.history(a.id).unwrap().last().unwrap().action,
+        "link_network"
+    );
+
+    // the crew fixes the branch valve at 10:30: both reports are fixed with it
+    let parent = snap.ticket(parent.id).unwrap().clone();
+    let Applied::Ticket { ticket: parent, .. } =
+        act(&mut store, &parent, Action::Assign { team: 1 }, 9)
+    else {
+        panic!()
+    };
+    let Applied::Ticket { ticket: parent, .. } = act(&mut store, &parent, Action::Accept, 9) else {
+        panic!()
+    };
+    let fixed = act(&mut store, &parent, Action::Fix, 10);
+    assert_eq!(fixed.tickets().len(), 3);
+    let snap = store.load().unwrap();
+    for id in [parent.id, a.id, b.id] {
+        let t = snap.ticket(id).unwrap();
+        assert_eq!(t.status, TicketStatus::Fixed, "#{id}");
+        assert_eq!(t.fixed_at, Some(at(10, 30)));
+        assert_eq!(t.timely, Some(true));
+    }
+    let note = store.history(a.id).unwrap().last().unwrap().clone();
+    assert_eq!(
+        (note.action.as_str(), note.note),
+        ("fix", format!("#{}", parent.id))
+    );
+    // each resident still gets a callback of their own
+    let a_now = snap.ticket(a.id).unwrap().clone();
+    act(
+        &mut store,
+        &a_now,
+        Action::Callback {
+            answer: SurveyAnswer::Satisfied,
+        },
+        14,
+    );
+    assert_eq!(
+        store.load().unwrap().ticket(a.id).unwrap().status,
+        TicketStatus::CallbackDone
+    );
+}
+
+#[test]
+fn a_network_ticket_that_cannot_link_everything_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = tiny_store(dir.path());
+    let a = created(&mut store, Category::NoHeat, 8);
+    let b = created(&mut store, Category::NoHeat, 8);
+    let Applied::Ticket { ticket: b, .. } = act(&mut store, &b, Action::Assign { team: 1 }, 8)
+    else {
+        panic!()
+    };
+    let Applied::Ticket { ticket: b, .. } = act(&mut store, &b, Action::Accept, 8) else {
+        panic!()
+    };
+    act(&mut store, &b, Action::Fix, 8);
+    let path = dir.path().join("tiny.db");
+    store.checkpoint().unwrap();
+    let before = bytes(&path);
+    let tickets_before = store.load().unwrap().tickets.len();
+    let refused = store.apply(
+        &Command::NetworkTicket {
+            category: Category::HydraulicImbalance,
+            severity: Severity::Urgent,
+            building_id: 1,
+            segment: None,
+            description: String::new(),
+            linked: vec![a.id, b.id],
+        },
+        &origin(9, 0),
+    );
+    let Err(StoreError::Invalid(why)) = refused else {
+        panic!("{refused:?}")
+    };
+    assert!(why.contains(&format!("#{}", b.id)), "{why}");
+    let snap = store.load().unwrap();
+    assert_eq!(
+        snap.tickets.len(),
+        tickets_before,
+        "no network ticket left behind"
+    );
+    assert_eq!(snap.ticket(a.id).unwrap().parent_id, None);
+    store.checkpoint().unwrap();
+    assert_eq!(bytes(&path), before);
+}
+
+fn visit(households: Vec<command::HouseholdVisit>) -> Command {
+    Command::RecordVisit(command::NewVisit {
+        compound_id: 1,
+        at: at(10, 0),
+        channel: Channel::LeaderVisit,
+        leaders: "王书记".into(),
+        staff: String::new(),
+        consultation_desk: true,
+        households_entered: 3,
+        notes: String::new(),
+        households,
+    })
+}
+
+fn household(building: i64, celsius: f64) -> command::HouseholdVisit {
+    command::HouseholdVisit {
+        building_id: building,
+        address_detail: "1单元 101".into(),
+        readings: vec![command::RoomReading {
+            room: "卧室".into(),
+            celsius,
+            method: TempMethod::Thermometer,
+        }],
+        problems: vec![command::Problem {
+            category: Category::AirLock,
+            severity: Severity::Normal,
+            description: "积气".into(),
+            fixed_on_site: true,
+        }],
+        answer: Some(SurveyAnswer::Satisfied),
+    }
+}
+
+#[test]
+fn a_bad_visit_record_is_refused_whole_and_names_the_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = tiny_store(dir.path());
+    let path = dir.path().join("tiny.db");
+    store.checkpoint().unwrap();
+    let before = bytes(&path);
+    // the second household's reading is not an indoor temperature, or its building is elsewhere
+    for (bad, expect) in [
+        (household(1, 85.0), "household 2, reading 1"),
+        (household(99, 18.0), "household 2: building #99"),
+    ] {
+        let refused = store.apply(&visit(vec![household(1, 17.0), bad]), &origin(10, 5));
+        let Err(StoreError::Invalid(why)) = refused else {
+            panic!("{refused:?}")
+        };
+        assert!(why.contains(expect), "{why}");
+    }
+    store.checkpoint().unwrap();
+    assert_eq!(bytes(&path), before, "nothing of the visit was written");
+
+    // the same visit, corrected, is saved whole
+    let applied = store
+        .apply(
+            &visit(vec![household(1, 17.0), household(1, 19.5)]),
+            &origin(10, 5),
+        )
+        .unwrap();
+    assert_eq!(applied.tickets().len(), 2);
+    let snap = store.load().unwrap();
+    assert_eq!(snap.visits.len(), 1);
+    assert_eq!(snap.readings.len(), 2);
+    assert_eq!(snap.surveys.len(), 2);
+    assert!(
+        snap.tickets
+            .iter()
+            .all(|t| t.status == TicketStatus::Fixed && t.timely == Some(true))
+    );
+    let trail = store.history(snap.tickets[0].id).unwrap();
+    let steps: Vec<&str> = trail.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(steps, ["create", "fix"]);
+    assert_eq!(trail[0].actor, "调度员 测试");
+}

@@ -8,6 +8,8 @@
 //! ```
 //! Every supply segment n has a return twin 100 + n with the same ends.
 
+mod common;
+
 use chrono::NaiveDate;
 use heatdesk::domain::trace::{ClusterRules, Network, TraceFrom};
 use heatdesk::domain::*;
@@ -130,28 +132,7 @@ fn network() -> Snapshot {
 }
 
 fn complaint(id: i64, building: i64, category: Category, day: u32) -> Ticket {
-    Ticket {
-        id,
-        version: 1,
-        channel: Channel::Hotline,
-        category,
-        severity: Severity::Normal,
-        building_id: building,
-        address_detail: String::new(),
-        reporter_name: String::new(),
-        reporter_phone: String::new(),
-        description: String::new(),
-        status: TicketStatus::Received,
-        team_id: None,
-        created_at: at(day),
-        respond_by: at(day),
-        deadline: at(day + 1),
-        updated_at: at(day),
-        fixed_at: None,
-        closed_at: None,
-        timely: None,
-        satisfaction: None,
-    }
+    common::ticket(id, building, category, at(day), at(day + 1))
 }
 
 fn rules() -> ClusterRules {

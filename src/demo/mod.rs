@@ -455,7 +455,7 @@ pub fn generate(params: &DemoParams) -> DemoCity {
     let tickets = size
         .tickets
         .unwrap_or(((households as f64) * 0.3 * days as f64 / 120.0).ceil() as usize);
-    let season = season::generate(
+    let mut season = season::generate(
         &mut rng_season,
         &season::SeasonInput {
             words: &words,
@@ -470,6 +470,17 @@ pub fn generate(params: &DemoParams) -> DemoCity {
         },
     );
 
+    if let Some(c) = compounds.iter().find(|c| c.name == SEED_COMPOUNDS[2]) {
+        let of_compound: Vec<&Building> =
+            buildings.iter().filter(|b| b.compound_id == c.id).collect();
+        season::plant_network_fault(
+            &mut root.fork(5),
+            &mut season,
+            &words,
+            &of_compound,
+            params.now,
+        );
+    }
     let mut snapshot = Snapshot {
         departments,
         compounds,

@@ -151,9 +151,7 @@ pub fn generate(rng: &mut Rng, input: &SeasonInput<'_>) -> Season {
         let floor = rng.int(1, building.floors as i64);
         let unit = rng.int(1, building.units.max(1) as i64);
         let descriptions = input.words.descriptions(category);
-        let mut ticket = Ticket {
-            id,
-            version: 1,
+        let new = NewTicket {
             channel,
             category,
             severity,
@@ -174,17 +172,8 @@ pub fn generate(rng: &mut Rng, input: &SeasonInput<'_>) -> Season {
             } else {
                 rng.pick(&descriptions).to_string()
             },
-            status: TicketStatus::Received,
-            team_id: None,
-            created_at: created,
-            respond_by,
-            deadline,
-            updated_at: created,
-            fixed_at: None,
-            closed_at: None,
-            timely: None,
-            satisfaction: None,
         };
+        let mut ticket = Ticket::received(id, &new, created, (respond_by, deadline));
         let dispatcher = rng.pick(&input.words.dispatchers).to_string();
         let push = |season: &mut Season,
                     t: &mut Ticket,
@@ -408,6 +397,7 @@ fn visits(rng: &mut Rng, input: &SeasonInput<'_>, days: i64, season: &mut Season
                 compound_id: compound.id,
                 at,
                 leaders: leaders.join("、"),
+                staff: String::new(),
                 consultation_desk: rng.chance(0.4),
                 households_entered: households,
                 notes: String::new(),
@@ -449,5 +439,71 @@ fn visits(rng: &mut Rng, input: &SeasonInput<'_>, days: i64, season: &mut Season
                 });
             }
         }
+    }
+}
+
+/// A network fault for the dispatcher to find: since this morning most buildings of one
+/// compound's branch report no heat or cold rooms (a valve on the branch has failed shut).
+/// The reports wait in the queue, as they would before anyone sees the pattern.
+pub fn plant_network_fault(
+    rng: &mut Rng,
+    season: &mut Season,
+    words: &Words,
+    buildings: &[&Building],
+    now: NaiveDateTime,
+) {
+    let rules = default_rules();
+    let dispatcher = rng.pick(&words.dispatchers).to_string();
+    // all but one building: a cluster, yet not a whole-station outage
+    let hit = buildings
+        .len()
+        .saturating_sub(1)
+        .max(3)
+        .min(buildings.len());
+    for (k, building) in buildings.iter().take(hit).enumerate() {
+        let category = if k % 3 == 2 {
+            Category::LowTemperature
+        } else {
+            Category::NoHeat
+        };
+        let created = now - minutes(rng.range(20.0, 5.0 * 60.0));
+        let new = NewTicket {
+            channel: *rng.pick(&[Channel::Hotline, Channel::Hotline, Channel::Online]),
+            category,
+            severity: Severity::Urgent,
+            building_id: building.id,
+            address_detail: format!(
+                "{}单元 {}{:02}",
+                rng.int(1, building.units.max(1) as i64),
+                rng.int(1, building.floors as i64),
+                rng.int(1, 4)
+            ),
+            reporter_name: format!(
+                "{}{}",
+                rng.pick(&words.surnames),
+                rng.pick(&["先生", "女士"])
+            ),
+            reporter_phone: format!("13{:09}", rng.next_u64() % 1_000_000_000),
+            description: words
+                .descriptions(category)
+                .first()
+                .map_or(String::new(), |d| d.to_string()),
+        };
+        let id = season.tickets.last().map_or(1, |t| t.id + 1);
+        let due = deadlines(&rules, category, Severity::Urgent, created);
+        season
+            .tickets
+            .push(Ticket::received(id, &new, created, due));
+        season.events.push(TicketEvent {
+            id: season.events.last().map_or(1, |e| e.id + 1),
+            ticket_id: id,
+            at: created,
+            actor: dispatcher.clone(),
+            action: "create".into(),
+            from_status: None,
+            to_status: TicketStatus::Received,
+            team_id: None,
+            note: String::new(),
+        });
     }
 }

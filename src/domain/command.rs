@@ -4,7 +4,8 @@ use serde::{Deserialize, Serialize};
 
 use super::lifecycle::Action;
 use super::model::{
-    BuildingId, Category, Channel, Severity, SlaRule, TicketId, TicketStatus, Timestamp,
+    BuildingId, Category, Channel, CompoundId, SegmentId, Severity, SlaRule, SurveyAnswer,
+    TempMethod, TicketId, TicketStatus, Timestamp,
 };
 
 /// A new problem as the operator types it in (受理).
@@ -31,6 +32,21 @@ pub enum Command {
     },
     /// Edit one row of the deadline table; tickets already given a deadline keep it.
     SetSlaRule(SlaRule),
+    /// A network fault found from a complaint cluster: one ticket for the pipe, with the
+    /// household reports linked to it (fixed with it; each resident still gets a callback).
+    NetworkTicket {
+        category: Category,
+        severity: Severity,
+        /// Where the crew goes: a building at the suspected point.
+        building_id: BuildingId,
+        segment: Option<SegmentId>,
+        description: String,
+        linked: Vec<TicketId>,
+    },
+    /// A leaders' visit with its readings, answers and the problems found (访民问暖).
+    RecordVisit(NewVisit),
+    /// The company's KPI definitions and thresholds.
+    SetKpiRules(super::kpi::KpiRules),
     /// A repeated report of a problem already open: recorded on that ticket instead of
     /// creating a duplicate.
     LinkReport {
@@ -40,6 +56,93 @@ pub enum Command {
         reporter_phone: String,
         note: String,
     },
+}
+
+/// A visit as written on the form: who went where, and what each household showed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewVisit {
+    pub compound_id: CompoundId,
+    pub at: Timestamp,
+    /// 入户走访 (staff survey) or 领导走访 (leaders): the channel of the tickets it raises.
+    pub channel: Channel,
+    pub leaders: String,
+    pub staff: String,
+    pub consultation_desk: bool,
+    pub households_entered: u32,
+    pub notes: String,
+    pub households: Vec<HouseholdVisit>,
+}
+
+/// One household entered during a visit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HouseholdVisit {
+    pub building_id: BuildingId,
+    /// "3单元 502"
+    pub address_detail: String,
+    pub readings: Vec<RoomReading>,
+    pub problems: Vec<Problem>,
+    pub answer: Option<SurveyAnswer>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RoomReading {
+    pub room: String,
+    pub celsius: f64,
+    pub method: TempMethod,
+}
+
+/// A problem found in a household: fixed there and then, or registered for a team.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Problem {
+    pub category: Category,
+    pub severity: Severity,
+    pub description: String,
+    pub fixed_on_site: bool,
+}
+
+impl NewVisit {
+    /// What the form must get right before anything is saved; the message names the field.
+    pub fn check(&self) -> Result<(), String> {
+        if !matches!(self.channel, Channel::LeaderVisit | Channel::DoorToDoor) {
+            return Err(format!(
+                "channel: a visit is {:?} or {:?}",
+                Channel::LeaderVisit,
+                Channel::DoorToDoor
+            ));
+        }
+        if self.leaders.trim().is_empty() {
+            return Err("leaders: name who went".into());
+        }
+        if (self.households_entered as usize) < self.households.len() {
+            return Err(format!(
+                "households_entered: {} is fewer than the {} households recorded",
+                self.households_entered,
+                self.households.len()
+            ));
+        }
+        for (h, household) in self.households.iter().enumerate() {
+            for (r, reading) in household.readings.iter().enumerate() {
+                if !(reading.celsius.is_finite() && (0.0..=40.0).contains(&reading.celsius)) {
+                    return Err(format!(
+                        "household {}, reading {}: {} °C is not an indoor temperature",
+                        h + 1,
+                        r + 1,
+                        reading.celsius
+                    ));
+                }
+            }
+            for (p, problem) in household.problems.iter().enumerate() {
+                if problem.description.trim().is_empty() {
+                    return Err(format!(
+                        "household {}, problem {}: describe the problem",
+                        h + 1,
+                        p + 1
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Open tickets for the same building and category: a new report of it is probably a repeat.
@@ -73,4 +176,25 @@ pub enum Applied {
         survey: Option<super::model::SurveyResponse>,
     },
     Rule(SlaRule),
+    KpiRules(super::kpi::KpiRules),
+    /// One command that changed several things (a network ticket and the reports it links;
+    /// a fix that fixes them too; a visit record), first the main one.
+    Batch(Vec<Applied>),
+    /// A leaders' visit with its readings and answers (its tickets follow in a `Batch`).
+    Visit {
+        visit: super::model::Visit,
+        readings: Vec<super::model::TemperatureReading>,
+        surveys: Vec<super::model::SurveyResponse>,
+    },
+}
+
+impl Applied {
+    /// Every ticket this change touched, the main one first.
+    pub fn tickets(&self) -> Vec<&super::model::Ticket> {
+        match self {
+            Applied::Ticket { ticket, .. } => vec![&**ticket],
+            Applied::Batch(all) => all.iter().flat_map(Applied::tickets).collect(),
+            Applied::Rule(_) | Applied::KpiRules(_) | Applied::Visit { .. } => vec![],
+        }
+    }
 }

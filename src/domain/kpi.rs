@@ -1,17 +1,26 @@
-//! The three figures leaders are judged by, plus temperature compliance (DESIGN.md, "KPIs").
+//! The three figures leaders are judged by, plus temperature compliance (DESIGN.md, "KPIs"),
+//! for the city, each service department and each compound, over any period.
 
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use super::model::{Category, SurveyAnswer, Timestamp};
+use super::model::{Category, CompoundId, DepartmentId, SurveyAnswer, Timestamp};
 use super::snapshot::Snapshot;
 
-/// How the figures are defined; cities differ, so these are settings.
+/// How the figures are defined and judged; cities differ, so these are company settings.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct KpiRules {
     /// Indoor standard in °C (18, or 20 in some provinces).
     pub temperature_standard: f64,
     /// Whether "basically satisfied" counts as satisfied.
     pub basic_counts_as_satisfied: bool,
+    /// Complaints are counted per this many households (1,000 → ‰; 10,000 → per 万户).
+    pub complaints_per_households: u32,
+    /// A figure at or better than `green` is green, at or better than `amber` amber, else red.
+    pub thresholds: Thresholds,
 }
 
 impl Default for KpiRules {
@@ -19,8 +28,69 @@ impl Default for KpiRules {
         KpiRules {
             temperature_standard: 18.0,
             basic_counts_as_satisfied: true,
+            complaints_per_households: 1000,
+            thresholds: Thresholds::default(),
         }
     }
+}
+
+impl KpiRules {
+    /// Whether an answer counts as satisfied under these rules.
+    pub fn satisfied(&self, answer: SurveyAnswer) -> bool {
+        match answer {
+            SurveyAnswer::Satisfied => true,
+            SurveyAnswer::BasicallySatisfied => self.basic_counts_as_satisfied,
+            SurveyAnswer::Dissatisfied => false,
+        }
+    }
+}
+
+/// Green and amber limits per figure (complaints: at most; the others: at least).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Thresholds {
+    pub complaints: [f64; 2],
+    pub satisfaction: [f64; 2],
+    pub timely: [f64; 2],
+    pub temperature: [f64; 2],
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Thresholds {
+            complaints: [1.0, 3.0],
+            satisfaction: [0.95, 0.90],
+            timely: [0.98, 0.95],
+            temperature: [0.95, 0.90],
+        }
+    }
+}
+
+/// One of the four figures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Figure {
+    Complaints,
+    Satisfaction,
+    Timely,
+    Temperature,
+}
+
+impl Figure {
+    pub const ALL: [Figure; 4] = [
+        Figure::Complaints,
+        Figure::Satisfaction,
+        Figure::Timely,
+        Figure::Temperature,
+    ];
+}
+
+/// Red / amber / green, as a leader reads a figure at a glance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rag {
+    Green,
+    Amber,
+    Red,
+    /// Nothing to judge (no answers, no readings, nothing due).
+    NoData,
 }
 
 /// A ratio with its parts, so a figure can always say what it was computed from.
@@ -34,21 +104,165 @@ impl Ratio {
     pub fn value(self) -> Option<f64> {
         (self.denominator > 0).then(|| self.numerator as f64 / self.denominator as f64)
     }
+
+    fn add(&mut self, hit: bool) {
+        self.denominator += 1;
+        self.numerator += hit as u64;
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct Kpis {
-    /// complaints ÷ households served (show ×1000 as ‰)
+    /// complaints ÷ households served
     pub complaint_rate: Ratio,
-    /// (satisfied + basically satisfied) ÷ answers
+    /// (satisfied [+ basically satisfied]) ÷ answers
     pub satisfaction: Ratio,
-    /// finished within deadline ÷ due in the period
+    /// fixed within deadline ÷ due in the period
     pub timely: Ratio,
     /// readings ≥ standard ÷ readings
     pub temperature: Ratio,
 }
 
-/// City-wide figures over `[from, to)`, as of `now` (a ticket is "due" once its deadline passed).
+impl Kpis {
+    pub fn ratio(&self, figure: Figure) -> Ratio {
+        match figure {
+            Figure::Complaints => self.complaint_rate,
+            Figure::Satisfaction => self.satisfaction,
+            Figure::Timely => self.timely,
+            Figure::Temperature => self.temperature,
+        }
+    }
+
+    /// The figure as shown: complaints per `complaints_per_households`, the rest as 0..1.
+    pub fn value(&self, figure: Figure, rules: &KpiRules) -> Option<f64> {
+        let v = self.ratio(figure).value()?;
+        Some(match figure {
+            Figure::Complaints => v * rules.complaints_per_households as f64,
+            _ => v,
+        })
+    }
+
+    pub fn rag(&self, figure: Figure, rules: &KpiRules) -> Rag {
+        let Some(v) = self.value(figure, rules) else {
+            return Rag::NoData;
+        };
+        let t = &rules.thresholds;
+        let (limits, lower_is_better) = match figure {
+            Figure::Complaints => (t.complaints, true),
+            Figure::Satisfaction => (t.satisfaction, false),
+            Figure::Timely => (t.timely, false),
+            Figure::Temperature => (t.temperature, false),
+        };
+        let within = |limit: f64| {
+            if lower_is_better {
+                v <= limit
+            } else {
+                v >= limit
+            }
+        };
+        if within(limits[0]) {
+            Rag::Green
+        } else if within(limits[1]) {
+            Rag::Amber
+        } else {
+            Rag::Red
+        }
+    }
+
+    fn merge(&mut self, o: &Kpis) {
+        for (a, b) in [
+            (&mut self.complaint_rate, o.complaint_rate),
+            (&mut self.satisfaction, o.satisfaction),
+            (&mut self.timely, o.timely),
+            (&mut self.temperature, o.temperature),
+        ] {
+            a.numerator += b.numerator;
+            a.denominator += b.denominator;
+        }
+    }
+}
+
+/// The figures of a period for the city, each department and each compound.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct KpiBreakdown {
+    pub city: Kpis,
+    pub departments: Vec<(DepartmentId, Kpis)>,
+    pub compounds: Vec<(CompoundId, Kpis)>,
+}
+
+/// All four figures over `[from, to)`, as of `now` (a ticket is "due" once its deadline has
+/// passed), in one pass over tickets, answers and readings.
+pub fn breakdown(
+    snap: &Snapshot,
+    from: Timestamp,
+    to: Timestamp,
+    now: Timestamp,
+    rules: &KpiRules,
+) -> KpiBreakdown {
+    let in_period = |t: Timestamp| t >= from && t < to;
+    let by_building = snap.compound_pos_by_building();
+    let where_is = |b| snap.compound_pos_of(&by_building, b);
+    let mut per: Vec<Kpis> = snap
+        .compounds
+        .iter()
+        .map(|c| Kpis {
+            complaint_rate: Ratio {
+                numerator: 0,
+                denominator: c.households as u64,
+            },
+            ..Kpis::default()
+        })
+        .collect();
+    for t in &snap.tickets {
+        let Some(i) = where_is(t.building_id) else {
+            continue;
+        };
+        if t.category == Category::Complaint && in_period(t.created_at) {
+            per[i].complaint_rate.numerator += 1;
+        }
+        if in_period(t.deadline) && t.deadline <= now {
+            per[i]
+                .timely
+                .add(t.fixed_at.is_some_and(|f| f <= t.deadline));
+        }
+    }
+    for s in snap.surveys.iter().filter(|s| in_period(s.at)) {
+        if let Some(i) = where_is(s.building_id) {
+            per[i].satisfaction.add(rules.satisfied(s.answer));
+        }
+    }
+    for r in snap.readings.iter().filter(|r| in_period(r.taken_at)) {
+        if let Some(i) = where_is(r.building_id) {
+            per[i]
+                .temperature
+                .add(r.celsius >= rules.temperature_standard);
+        }
+    }
+    let mut city = Kpis::default();
+    let mut departments: Vec<(DepartmentId, Kpis)> = snap
+        .departments
+        .iter()
+        .map(|d| (d.id, Kpis::default()))
+        .collect();
+    let department_pos: HashMap<DepartmentId, usize> = departments
+        .iter()
+        .enumerate()
+        .map(|(i, d)| (d.0, i))
+        .collect();
+    for (c, k) in snap.compounds.iter().zip(&per) {
+        city.merge(k);
+        if let Some(&d) = department_pos.get(&c.department_id) {
+            departments[d].1.merge(k);
+        }
+    }
+    KpiBreakdown {
+        city,
+        departments,
+        compounds: snap.compounds.iter().map(|c| c.id).zip(per).collect(),
+    }
+}
+
+/// City-wide figures over `[from, to)`, as of `now`.
 pub fn city_kpis(
     snap: &Snapshot,
     from: Timestamp,
@@ -56,48 +270,65 @@ pub fn city_kpis(
     now: Timestamp,
     rules: &KpiRules,
 ) -> Kpis {
-    let in_period = |t: Timestamp| t >= from && t < to;
+    breakdown(snap, from, to, now, rules).city
+}
+
+/// The city's figures day by day over `first..=last` (the dashboard's trend lines), in one
+/// pass. A day's timely figure counts the tickets due that day (up to `now`).
+pub fn daily(
+    snap: &Snapshot,
+    first: NaiveDate,
+    last: NaiveDate,
+    now: Timestamp,
+    rules: &KpiRules,
+) -> Vec<(NaiveDate, Kpis)> {
+    let days = (last - first).num_days().max(-1) + 1;
     let households: u64 = snap.compounds.iter().map(|c| c.households as u64).sum();
-    let complaints = snap
-        .tickets
-        .iter()
-        .filter(|t| t.category == Category::Complaint && in_period(t.created_at))
-        .count() as u64;
-
-    let mut satisfaction = Ratio::default();
-    for s in snap.surveys.iter().filter(|s| in_period(s.at)) {
-        satisfaction.denominator += 1;
-        let ok = match s.answer {
-            SurveyAnswer::Satisfied => true,
-            SurveyAnswer::BasicallySatisfied => rules.basic_counts_as_satisfied,
-            SurveyAnswer::Dissatisfied => false,
-        };
-        satisfaction.numerator += ok as u64;
+    let mut out: Vec<(NaiveDate, Kpis)> = (0..days)
+        .map(|d| {
+            (
+                first + chrono::Duration::days(d),
+                Kpis {
+                    complaint_rate: Ratio {
+                        numerator: 0,
+                        denominator: households,
+                    },
+                    ..Kpis::default()
+                },
+            )
+        })
+        .collect();
+    let day = |t: Timestamp| {
+        let d = (t.date() - first).num_days();
+        (0..days).contains(&d).then_some(d as usize)
+    };
+    for t in &snap.tickets {
+        if t.category == Category::Complaint
+            && let Some(d) = day(t.created_at)
+        {
+            out[d].1.complaint_rate.numerator += 1;
+        }
+        if t.deadline <= now
+            && let Some(d) = day(t.deadline)
+        {
+            out[d]
+                .1
+                .timely
+                .add(t.fixed_at.is_some_and(|f| f <= t.deadline));
+        }
     }
-
-    let mut timely = Ratio::default();
-    for t in snap
-        .tickets
-        .iter()
-        .filter(|t| in_period(t.deadline) && t.deadline <= now)
-    {
-        timely.denominator += 1;
-        timely.numerator += t.fixed_at.is_some_and(|f| f <= t.deadline) as u64;
+    for s in &snap.surveys {
+        if let Some(d) = day(s.at) {
+            out[d].1.satisfaction.add(rules.satisfied(s.answer));
+        }
     }
-
-    let mut temperature = Ratio::default();
-    for r in snap.readings.iter().filter(|r| in_period(r.taken_at)) {
-        temperature.denominator += 1;
-        temperature.numerator += (r.celsius >= rules.temperature_standard) as u64;
+    for r in &snap.readings {
+        if let Some(d) = day(r.taken_at) {
+            out[d]
+                .1
+                .temperature
+                .add(r.celsius >= rules.temperature_standard);
+        }
     }
-
-    Kpis {
-        complaint_rate: Ratio {
-            numerator: complaints,
-            denominator: households,
-        },
-        satisfaction,
-        timely,
-        temperature,
-    }
+    out
 }

@@ -204,6 +204,28 @@ pub fn transition(
     Ok(next)
 }
 
+/// A household report fixed because the network fault behind it was fixed: whatever step it
+/// had reached, it is fixed now, timely by its own deadline (its resident still gets a callback).
+pub fn fixed_with_network(ticket: &Ticket, now: Timestamp) -> Option<Transition> {
+    matches!(
+        ticket.status,
+        TicketStatus::Received
+            | TicketStatus::Assigned
+            | TicketStatus::Accepted
+            | TicketStatus::OnSite
+            | TicketStatus::OnHold
+            | TicketStatus::Escalated
+    )
+    .then(|| Transition {
+        to: TicketStatus::Fixed,
+        team: ticket.team_id,
+        fixed_at: Some(now),
+        timely: Some(now <= ticket.deadline),
+        satisfaction: ticket.satisfaction,
+        closed_at: ticket.closed_at,
+    })
+}
+
 /// The actions a user can take next on a ticket in this status (for the detail panel).
 pub fn next_actions(status: TicketStatus) -> &'static [&'static str] {
     use TicketStatus as S;

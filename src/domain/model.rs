@@ -48,6 +48,8 @@ coded_enum!(
         ConsultationDesk = "consultation_desk",
         DoorToDoor = "door_to_door",
         LeaderVisit = "leader_visit",
+        /// Raised by the dispatch desk itself from a complaint cluster (a network ticket).
+        NetworkAlert = "network_alert",
     }
 );
 
@@ -342,9 +344,46 @@ pub struct Ticket {
     /// Decided when the ticket is fixed: fixed before its deadline or not.
     pub timely: Option<bool>,
     pub satisfaction: Option<SurveyAnswer>,
+    /// A household report linked to the network ticket that explains it: fixed together.
+    pub parent_id: Option<TicketId>,
+    /// A network ticket's suspected pipe segment.
+    pub segment_id: Option<SegmentId>,
 }
 
 impl Ticket {
+    /// A report as received (受理), before anyone acts on it; `due` is (respond by, fix by).
+    pub fn received(
+        id: TicketId,
+        new: &super::command::NewTicket,
+        created: Timestamp,
+        due: (Timestamp, Timestamp),
+    ) -> Ticket {
+        Ticket {
+            id,
+            version: 1,
+            channel: new.channel,
+            category: new.category,
+            severity: new.severity,
+            building_id: new.building_id,
+            address_detail: new.address_detail.clone(),
+            reporter_name: new.reporter_name.clone(),
+            reporter_phone: new.reporter_phone.clone(),
+            description: new.description.clone(),
+            status: TicketStatus::Received,
+            team_id: None,
+            created_at: created,
+            respond_by: due.0,
+            deadline: due.1,
+            updated_at: created,
+            fixed_at: None,
+            closed_at: None,
+            timely: None,
+            satisfaction: None,
+            parent_id: None,
+            segment_id: None,
+        }
+    }
+
     pub fn is_overdue(&self, now: Timestamp) -> bool {
         self.status.is_open() && now > self.deadline
     }
@@ -371,6 +410,8 @@ pub struct Visit {
     pub compound_id: CompoundId,
     pub at: Timestamp,
     pub leaders: String,
+    /// Staff who went with the leaders.
+    pub staff: String,
     pub consultation_desk: bool,
     pub households_entered: u32,
     pub notes: String,

@@ -9,6 +9,7 @@ use super::model::{BuildingId, Flow, NetworkNode, NodeId, NodeKind, PipeSegment,
 
 /// Supply-side topology: an edge for each supply segment, from its upstream end.
 /// Return pipes mirror supply pipes node for node, so tracing the supply side is enough.
+#[derive(Clone)]
 pub struct PipeGraph {
     graph: DiGraph<NodeId, SegmentId>,
     index: HashMap<NodeId, NodeIndex>,

@@ -21,25 +21,91 @@ pub struct Snapshot {
     pub readings: Vec<TemperatureReading>,
     pub surveys: Vec<SurveyResponse>,
     pub rules: Vec<SlaRule>,
+    /// The company's KPI definitions and thresholds.
+    pub kpi_rules: super::kpi::KpiRules,
     pub(crate) index: Index,
 }
 
 /// Id → position lookups, rebuilt when rows are added.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Index {
-    compound: HashMap<CompoundId, usize>,
-    building: HashMap<BuildingId, usize>,
-    team: HashMap<TeamId, usize>,
-    ticket: HashMap<TicketId, usize>,
-    department: HashMap<DepartmentId, usize>,
-    segment: HashMap<SegmentId, usize>,
+    compound: IdIndex,
+    building: IdIndex,
+    team: IdIndex,
+    ticket: IdIndex,
+    department: IdIndex,
+    segment: IdIndex,
+}
+
+/// Id → position. Ids in a database table are nearly always 1..n, so a plain array answers
+/// in one load (KPIs look up 300,000 tickets' buildings); scattered ids fall back to a map.
+#[derive(Debug, Clone)]
+pub(crate) enum IdIndex {
+    Dense(Vec<u32>),
+    Sparse(HashMap<i64, usize>),
+}
+
+const NONE: u32 = u32::MAX;
+
+impl Default for IdIndex {
+    fn default() -> Self {
+        IdIndex::Dense(Vec::new())
+    }
+}
+
+impl IdIndex {
+    fn build(ids: impl Iterator<Item = i64>) -> Self {
+        let mut index = IdIndex::default();
+        for (pos, id) in ids.enumerate() {
+            index.insert(id, pos);
+        }
+        index
+    }
+
+    /// Still worth an array: ids not far beyond the number of rows.
+    fn dense_enough(id: i64, rows: usize) -> bool {
+        id >= 0 && (id as usize) <= 2 * rows + 1024 && rows < NONE as usize
+    }
+
+    pub(crate) fn get(&self, id: i64) -> Option<usize> {
+        match self {
+            IdIndex::Dense(v) => {
+                let p = *v.get(usize::try_from(id).ok()?)?;
+                (p != NONE).then_some(p as usize)
+            }
+            IdIndex::Sparse(m) => m.get(&id).copied(),
+        }
+    }
+
+    pub(crate) fn insert(&mut self, id: i64, pos: usize) {
+        if let IdIndex::Dense(v) = self {
+            if Self::dense_enough(id, pos + 1) {
+                let i = id as usize;
+                if i >= v.len() {
+                    v.resize(i + 1, NONE);
+                }
+                v[i] = pos as u32;
+                return;
+            }
+            let map = v
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| **p != NONE)
+                .map(|(i, p)| (i as i64, *p as usize))
+                .collect();
+            *self = IdIndex::Sparse(map);
+        }
+        if let IdIndex::Sparse(m) = self {
+            m.insert(id, pos);
+        }
+    }
 }
 
 impl Snapshot {
     /// Build the lookups; call after filling the vectors.
     pub fn reindex(&mut self) {
-        fn ids<T>(rows: &[T], id: impl Fn(&T) -> i64) -> HashMap<i64, usize> {
-            rows.iter().enumerate().map(|(i, r)| (id(r), i)).collect()
+        fn ids<T>(rows: &[T], id: impl Fn(&T) -> i64) -> IdIndex {
+            IdIndex::build(rows.iter().map(id))
         }
         self.index = Index {
             compound: ids(&self.compounds, |c| c.id),
@@ -53,36 +119,53 @@ impl Snapshot {
 
     /// Where a building sits in `buildings` (map layers keep per-position arrays).
     pub fn building_pos(&self, id: BuildingId) -> Option<usize> {
-        self.index.building.get(&id).copied()
+        self.index.building.get(id)
     }
 
     /// Where a pipe segment sits in `segments`.
     pub fn segment_pos(&self, id: SegmentId) -> Option<usize> {
-        self.index.segment.get(&id).copied()
+        self.index.segment.get(id)
+    }
+
+    /// For each building (by position in `buildings`), its compound's position in `compounds`.
+    pub fn compound_pos_by_building(&self) -> Vec<Option<usize>> {
+        self.buildings
+            .iter()
+            .map(|b| self.compound_pos(b.compound_id))
+            .collect()
+    }
+
+    /// The position in `compounds` of the compound a building belongs to.
+    pub fn compound_pos_of(
+        &self,
+        by_building: &[Option<usize>],
+        building: BuildingId,
+    ) -> Option<usize> {
+        by_building
+            .get(self.building_pos(building)?)
+            .copied()
+            .flatten()
     }
 
     /// Where a compound sits in `compounds`.
     pub fn compound_pos(&self, id: CompoundId) -> Option<usize> {
-        self.index.compound.get(&id).copied()
+        self.index.compound.get(id)
     }
 
     pub fn compound(&self, id: CompoundId) -> Option<&Compound> {
-        self.index.compound.get(&id).map(|&i| &self.compounds[i])
+        self.index.compound.get(id).map(|i| &self.compounds[i])
     }
     pub fn building(&self, id: BuildingId) -> Option<&Building> {
-        self.index.building.get(&id).map(|&i| &self.buildings[i])
+        self.index.building.get(id).map(|i| &self.buildings[i])
     }
     pub fn team(&self, id: TeamId) -> Option<&Team> {
-        self.index.team.get(&id).map(|&i| &self.teams[i])
+        self.index.team.get(id).map(|i| &self.teams[i])
     }
     pub fn ticket(&self, id: TicketId) -> Option<&Ticket> {
-        self.index.ticket.get(&id).map(|&i| &self.tickets[i])
+        self.index.ticket.get(id).map(|i| &self.tickets[i])
     }
     pub fn department(&self, id: DepartmentId) -> Option<&Department> {
-        self.index
-            .department
-            .get(&id)
-            .map(|&i| &self.departments[i])
+        self.index.department.get(id).map(|i| &self.departments[i])
     }
 
     /// "工银新村 3号楼", the way a dispatcher names a place.
@@ -100,8 +183,8 @@ impl Snapshot {
     pub fn absorb(&mut self, applied: &Applied) {
         match applied {
             Applied::Ticket { ticket, survey, .. } => {
-                match self.index.ticket.get(&ticket.id) {
-                    Some(&i) => self.tickets[i] = (**ticket).clone(),
+                match self.index.ticket.get(ticket.id) {
+                    Some(i) => self.tickets[i] = (**ticket).clone(),
                     None => {
                         self.index.ticket.insert(ticket.id, self.tickets.len());
                         self.tickets.push((**ticket).clone());
@@ -110,6 +193,17 @@ impl Snapshot {
                 if let Some(s) = survey {
                     self.surveys.push(s.clone());
                 }
+            }
+            Applied::KpiRules(r) => self.kpi_rules = *r,
+            Applied::Batch(all) => all.iter().for_each(|a| self.absorb(a)),
+            Applied::Visit {
+                visit,
+                readings,
+                surveys,
+            } => {
+                self.visits.push(visit.clone());
+                self.readings.extend(readings.iter().cloned());
+                self.surveys.extend(surveys.iter().cloned());
             }
             Applied::Rule(rule) => {
                 match self

@@ -1,6 +1,7 @@
 //! Network tracing on the supply graph: what a segment, valve or station feeds (downstream),
 //! which valves isolate a burst, and complaint clusters that point at a network fault.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet, VecDeque};
 
 use petgraph::Direction;
@@ -48,9 +49,10 @@ pub struct Isolation {
     pub buildings_without_heat: Vec<BuildingId>,
 }
 
-/// The network around a snapshot, prepared once: graph, valves and entries by segment/node.
-pub struct Network<'a> {
-    snap: &'a Snapshot,
+/// The network's topology, prepared once per loaded network (tickets do not change it):
+/// graph, valves and entries by segment/node.
+#[derive(Clone)]
+pub struct Topology {
     graph: PipeGraph,
     /// supply segment → its edge; return segment → its supply twin's edge
     edge_of: HashMap<SegmentId, EdgeIndex>,
@@ -60,10 +62,43 @@ pub struct Network<'a> {
     valves: HashMap<SegmentId, Vec<(i64, bool)>>,
     /// by node index: the building whose entry the node is
     building_at: Vec<Option<BuildingId>>,
+    /// valve id → its segment
+    valve_segment: HashMap<i64, SegmentId>,
+}
+
+/// The network around a snapshot: its topology and the tickets and buildings on it.
+pub struct Network<'a> {
+    snap: &'a Snapshot,
+    topo: Cow<'a, Topology>,
 }
 
 impl<'a> Network<'a> {
+    /// Prepare the topology and trace on it (tests, one-off traces).
     pub fn build(snap: &'a Snapshot) -> Self {
+        Network {
+            snap,
+            topo: Cow::Owned(Topology::build(snap)),
+        }
+    }
+
+    /// Trace on a topology prepared earlier for the same network.
+    pub fn on(snap: &'a Snapshot, topo: &'a Topology) -> Self {
+        Network {
+            snap,
+            topo: Cow::Borrowed(topo),
+        }
+    }
+}
+
+impl std::ops::Deref for Network<'_> {
+    type Target = Topology;
+    fn deref(&self) -> &Topology {
+        &self.topo
+    }
+}
+
+impl Topology {
+    pub fn build(snap: &Snapshot) -> Self {
         let graph = PipeGraph::build(&snap.nodes, &snap.segments);
         let mut edge_of = HashMap::new();
         for e in graph.graph().edge_indices() {
@@ -104,13 +139,13 @@ impl<'a> Network<'a> {
                 building_at[ix.index()] = Some(b.id);
             }
         }
-        Network {
-            snap,
+        Topology {
             graph,
             edge_of,
             twin,
             valves,
             building_at,
+            valve_segment: snap.valves.iter().map(|v| (v.id, v.segment)).collect(),
         }
     }
 
@@ -118,8 +153,8 @@ impl<'a> Network<'a> {
         match from {
             TraceFrom::Segment(s) => self.edge_of.get(&s).copied().map(Ok),
             TraceFrom::Valve(v) => {
-                let valve = self.snap.valves.iter().find(|x| x.id == v)?;
-                self.edge_of.get(&valve.segment).copied().map(Ok)
+                let segment = self.valve_segment.get(&v)?;
+                self.edge_of.get(segment).copied().map(Ok)
             }
             TraceFrom::Node(n) => Some(Err(n)),
         }
@@ -166,30 +201,6 @@ impl<'a> Network<'a> {
         out.segments.push(supply);
         if let Some(&r) = self.twin.get(&supply) {
             out.segments.push(r);
-        }
-    }
-
-    /// Compounds, buildings, households and open tickets among a set of buildings.
-    pub fn summary(&self, buildings: &[BuildingId]) -> TraceSummary {
-        let set: HashSet<BuildingId> = buildings.iter().copied().collect();
-        let mut compounds = HashSet::new();
-        let mut households = 0u64;
-        for &b in buildings {
-            if let Some(x) = self.snap.building(b) {
-                compounds.insert(x.compound_id);
-                households += x.households as u64;
-            }
-        }
-        TraceSummary {
-            compounds: compounds.len(),
-            buildings: set.len(),
-            households,
-            open_tickets: self
-                .snap
-                .tickets
-                .iter()
-                .filter(|t| t.status.is_open() && set.contains(&t.building_id))
-                .count(),
         }
     }
 
@@ -268,6 +279,8 @@ impl<'a> Network<'a> {
 pub struct Cluster {
     /// The deepest network node above all the complaining buildings of the cluster.
     pub node: NodeId,
+    /// Where that node is (for the map's alert).
+    pub position: super::model::LonLat,
     /// The segment that feeds that node (to trace, isolate or ticket).
     pub feeding_segment: Option<SegmentId>,
     pub buildings: Vec<BuildingId>,
@@ -276,7 +289,7 @@ pub struct Cluster {
     pub fed_buildings: usize,
 }
 
-/// When complaints count as a cluster.
+/// When complaints count as a cluster (a setting: the dispatcher may tighten or loosen it).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ClusterRules {
     /// at least this many different buildings (default 3)
@@ -288,13 +301,50 @@ pub struct ClusterRules {
     pub since: Timestamp,
 }
 
+impl ClusterRules {
+    /// The default: 3 buildings and 30 % of what the point feeds, reports of the last `hours`
+    /// (a fifth raised too many alerts for scattered household faults on the demo city).
+    pub fn recent(now: Timestamp, hours: i64) -> Self {
+        ClusterRules {
+            min_buildings: 3,
+            min_share: 0.3,
+            since: now - chrono::Duration::hours(hours),
+        }
+    }
+}
+
 impl Network<'_> {
+    /// Compounds, buildings, households and open tickets among a set of buildings.
+    pub fn summary(&self, buildings: &[BuildingId]) -> TraceSummary {
+        let set: HashSet<BuildingId> = buildings.iter().copied().collect();
+        let mut compounds = HashSet::new();
+        let mut households = 0u64;
+        for &b in buildings {
+            if let Some(x) = self.snap.building(b) {
+                compounds.insert(x.compound_id);
+                households += x.households as u64;
+            }
+        }
+        TraceSummary {
+            compounds: compounds.len(),
+            buildings: set.len(),
+            households,
+            open_tickets: self
+                .snap
+                .tickets
+                .iter()
+                .filter(|t| t.status.is_open() && set.contains(&t.building_id))
+                .count(),
+        }
+    }
+
     /// Open low-temperature / no-heat tickets grouped under the network point they share.
     pub fn clusters(&self, rules: &ClusterRules) -> Vec<Cluster> {
         let g = self.graph.graph();
         let mut tickets_of: HashMap<BuildingId, Vec<TicketId>> = HashMap::new();
         for t in self.snap.tickets.iter().filter(|t| {
             t.status.is_open()
+                && t.parent_id.is_none()
                 && matches!(t.category, Category::LowTemperature | Category::NoHeat)
                 && t.created_at >= rules.since
         }) {
@@ -341,24 +391,36 @@ impl Network<'_> {
             let f = fed.get(&n).copied().unwrap_or(0).max(1);
             c >= rules.min_buildings && c as f64 / f as f64 >= rules.min_share
         };
+        // candidate points: qualifying, and where the complaints meet (not a pass-through
+        // whose one branch carries them all)
+        let mut candidates: Vec<_> = complaining
+            .iter()
+            .filter(|&(&n, buildings)| {
+                qualifies(n)
+                    && !g.edges_directed(n, Direction::Outgoing).any(|e| {
+                        complaining.get(&e.target()).map_or(0, Vec::len) == buildings.len()
+                    })
+            })
+            .collect();
+        // the widest first: a point that explains more complaints takes the smaller points
+        // below it (one alert for a compound's branch, not one per row of buildings)
+        candidates.sort_by_key(|(n, b)| (std::cmp::Reverse(b.len()), g[**n]));
+        let mut explained = HashSet::new();
         let mut out = Vec::new();
-        for (&n, buildings) in &complaining {
-            if !qualifies(n) {
+        for (&n, buildings) in candidates {
+            if buildings.iter().any(|b| explained.contains(b)) {
                 continue;
             }
-            // the deepest such point: no point further down qualifies, and it is not merely a
-            // pass-through with one branch carrying the same complaints
-            let deeper = g.edges_directed(n, Direction::Outgoing).any(|e| {
-                qualifies(e.target())
-                    || complaining.get(&e.target()).map_or(0, Vec::len) == buildings.len()
-            });
-            if deeper {
-                continue;
-            }
+            explained.extend(buildings.iter().copied());
             let mut bs = buildings.clone();
             bs.sort_unstable();
             out.push(Cluster {
                 node: g[n],
+                position: self
+                    .snap
+                    .nodes
+                    .get(n.index())
+                    .map_or([0.0, 0.0], |x| x.position),
                 feeding_segment: g
                     .edges_directed(n, Direction::Incoming)
                     .next()

@@ -5,6 +5,7 @@ pub mod basemap;
 pub mod index;
 pub mod layers;
 pub mod metric;
+pub mod overlays;
 pub mod style;
 pub mod tiles;
 
@@ -94,6 +95,10 @@ pub struct Highlight {
 pub struct Focus<'a> {
     pub selected: Option<Feature>,
     pub highlight: Option<&'a Highlight>,
+    /// Suspected network faults.
+    pub alerts: &'a [overlays::MapAlert],
+    /// A leaders' visit route.
+    pub route: Option<&'a overlays::RouteOverlay>,
 }
 
 /// What the pointer did on the map this frame.
@@ -248,6 +253,8 @@ impl MapView {
         let Focus {
             selected,
             highlight,
+            alerts,
+            route,
         } = focus;
         self.ensure_tiles(ui.ctx(), &settings.basemap);
         self.index(snap);
@@ -318,6 +325,20 @@ impl MapView {
                 gcj02,
                 snap,
                 highlight: h,
+            });
+        }
+        if let Some(route) = route {
+            map = map.with_plugin(overlays::RouteLayer {
+                gcj02,
+                labels: &labels,
+                route,
+            });
+        }
+        if !alerts.is_empty() {
+            map = map.with_plugin(overlays::AlertLayer {
+                gcj02,
+                labels: &labels,
+                alerts,
             });
         }
         map = map.with_plugin(layers::ActivityLayer {

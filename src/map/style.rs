@@ -16,6 +16,10 @@ pub const VALVE: Color32 = Color32::from_rgb(0x2e, 0x7d, 0x32);
 pub const VALVE_BROKEN: Color32 = Color32::from_rgb(0x55, 0x55, 0x55);
 pub const OVERDUE: Color32 = Color32::from_rgb(0xd0, 0x10, 0x10);
 pub const TRACE: Color32 = Color32::from_rgb(0x00, 0xb8, 0xd9);
+/// A suspected network fault.
+pub const ALERT: Color32 = Color32::from_rgb(0xe6, 0x51, 0x00);
+/// A leaders' visit route.
+pub const ROUTE: Color32 = Color32::from_rgb(0x6a, 0x1b, 0x9a);
 pub const BACKGROUND: Color32 = Color32::from_rgb(0xee, 0xec, 0xe6);
 
 /// Five classes from good (green) to bad (red), as in the legend.

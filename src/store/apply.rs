@@ -5,8 +5,8 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use super::StoreError;
 use super::codec::time_to_sql;
 use super::load::{TICKET_COLUMNS, rules, ticket_row};
-use super::write::{insert_event, insert_ticket, write_rules};
-use crate::domain::lifecycle::{deadlines, transition};
+use super::write::{insert_event, insert_survey, insert_ticket, write_rules};
+use crate::domain::lifecycle::{Transition, deadlines, fixed_with_network, transition};
 use crate::domain::*;
 
 pub fn apply(
@@ -41,6 +41,22 @@ pub fn apply(
             )?;
             Applied::Rule(*rule)
         }
+        Command::NetworkTicket { .. } => network_ticket(&tx, command, origin)?,
+        Command::RecordVisit(new) => super::visit::record_visit(&tx, new, origin)?,
+        Command::SetKpiRules(rules) => {
+            let json =
+                serde_json::to_string(rules).map_err(|e| StoreError::Invalid(e.to_string()))?;
+            tx.execute(
+                "INSERT INTO settings (key, value) VALUES ('kpi_rules', ?1)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                [&json],
+            )?;
+            tx.execute(
+                "INSERT INTO audit_events (at, actor, command, detail) VALUES (?1, ?2, 'set_kpi_rules', ?3)",
+                params![time_to_sql(origin.at), origin.actor, json],
+            )?;
+            Applied::KpiRules(*rules)
+        }
         Command::LinkReport {
             ticket,
             channel,
@@ -61,7 +77,7 @@ pub fn apply(
     Ok(applied)
 }
 
-fn create_ticket(
+pub(super) fn create_ticket(
     tx: &rusqlite::Transaction<'_>,
     new: &NewTicket,
     origin: &Origin,
@@ -84,28 +100,7 @@ fn create_ticket(
     let id: i64 = tx.query_row("SELECT coalesce(max(id), 0) + 1 FROM tickets", [], |r| {
         r.get(0)
     })?;
-    let ticket = Ticket {
-        id,
-        version: 1,
-        channel: new.channel,
-        category: new.category,
-        severity: new.severity,
-        building_id: new.building_id,
-        address_detail: new.address_detail.clone(),
-        reporter_name: new.reporter_name.clone(),
-        reporter_phone: new.reporter_phone.clone(),
-        description: new.description.clone(),
-        status: TicketStatus::Received,
-        team_id: None,
-        created_at: origin.at,
-        respond_by,
-        deadline,
-        updated_at: origin.at,
-        fixed_at: None,
-        closed_at: None,
-        timely: None,
-        satisfaction: None,
-    };
+    let ticket = Ticket::received(id, new, origin.at, (respond_by, deadline));
     insert_ticket(tx, &ticket)?;
     let mut event = TicketEvent {
         id: 0,
@@ -134,7 +129,7 @@ fn act(
     action: &Action,
     origin: &Origin,
 ) -> Result<Applied, StoreError> {
-    let mut ticket = tx
+    let ticket = tx
         .query_row(&format!("{TICKET_COLUMNS} WHERE id = ?1"), [id], ticket_row)
         .optional()?
         .ok_or(StoreError::NotFound { what: "ticket", id })?;
@@ -158,6 +153,59 @@ fn act(
         }
     }
     let next = transition(&ticket, action, origin.at)?;
+    let survey_answer = match action {
+        Action::Callback { answer } => Some(*answer),
+        _ => None,
+    };
+    let note = match action {
+        Action::Callback { answer } => answer.code().to_string(),
+        other => other.reason().unwrap_or_default().to_string(),
+    };
+    let applied = save_step(tx, ticket, next, action.code(), note, survey_answer, origin)?;
+    if !matches!(action, Action::Fix) {
+        return Ok(applied);
+    }
+    // the household reports linked to a network ticket are fixed with it
+    let linked = {
+        let mut st = tx.prepare_cached(&format!(
+            "{TICKET_COLUMNS} WHERE parent_id = ?1 AND status NOT IN ('fixed', 'callback_done', 'closed')
+             ORDER BY id"
+        ))?;
+        st.query_map([id], ticket_row)?
+            .collect::<Result<Vec<_>, _>>()?
+    };
+    if linked.is_empty() {
+        return Ok(applied);
+    }
+    let mut all = vec![applied];
+    for child in linked {
+        if let Some(next) = fixed_with_network(&child, origin.at) {
+            all.push(save_step(
+                tx,
+                child,
+                next,
+                "fix",
+                format!("#{id}"),
+                None,
+                origin,
+            )?);
+        }
+    }
+    Ok(Applied::Batch(all))
+}
+
+/// Write one lifecycle step of a ticket (its row, its audit event, a callback's answer).
+pub(super) fn save_step(
+    tx: &rusqlite::Transaction<'_>,
+    mut ticket: Ticket,
+    next: Transition,
+    action: &str,
+    note: String,
+    answer: Option<SurveyAnswer>,
+    origin: &Origin,
+) -> Result<Applied, StoreError> {
+    let id = ticket.id;
+    let seen_version = ticket.version;
     let previous = ticket.status;
     ticket.status = next.to;
     ticket.team_id = next.team;
@@ -191,33 +239,27 @@ fn act(
             current: seen_version + 1,
         });
     }
-    let survey = match action {
-        Action::Callback { answer } => {
-            tx.execute(
-                "INSERT INTO survey_responses (building_id, ticket_id, visit_id, answer, at) VALUES (?1, ?2, NULL, ?3, ?4)",
-                params![ticket.building_id, id, answer.code(), time_to_sql(origin.at)],
-            )?;
-            Some(SurveyResponse {
-                id: tx.last_insert_rowid(),
+    let survey = match answer {
+        Some(answer) => {
+            let mut s = SurveyResponse {
+                id: 0,
                 building_id: ticket.building_id,
                 ticket_id: Some(id),
                 visit_id: None,
-                answer: *answer,
+                answer,
                 at: origin.at,
-            })
+            };
+            s.id = insert_survey(tx, &s)?;
+            Some(s)
         }
-        _ => None,
-    };
-    let note = match action {
-        Action::Callback { answer } => answer.code().to_string(),
-        other => other.reason().unwrap_or_default().to_string(),
+        None => None,
     };
     let mut event = TicketEvent {
         id: 0,
         ticket_id: id,
         at: origin.at,
         actor: origin.actor.clone(),
-        action: action.code().into(),
+        action: action.into(),
         from_status: Some(previous),
         to_status: ticket.status,
         team_id: ticket.team_id,
@@ -230,6 +272,130 @@ fn act(
         previous: Some(previous),
         survey,
     })
+}
+
+/// A network ticket from a complaint cluster, and the open household reports it explains
+/// linked to it (each with its own audit event).
+fn network_ticket(
+    tx: &rusqlite::Transaction<'_>,
+    command: &Command,
+    origin: &Origin,
+) -> Result<Applied, StoreError> {
+    let Command::NetworkTicket {
+        category,
+        severity,
+        building_id,
+        segment,
+        description,
+        linked,
+    } = command
+    else {
+        unreachable!("called for network tickets only")
+    };
+    if let Some(seg) = segment {
+        let exists: bool = tx
+            .query_row("SELECT 1 FROM pipe_segments WHERE id = ?1", [seg], |_| {
+                Ok(true)
+            })
+            .optional()?
+            .unwrap_or(false);
+        if !exists {
+            return Err(StoreError::NotFound {
+                what: "pipe segment",
+                id: *seg,
+            });
+        }
+    }
+    let new = NewTicket {
+        channel: Channel::NetworkAlert,
+        category: *category,
+        severity: *severity,
+        building_id: *building_id,
+        address_detail: String::new(),
+        reporter_name: origin.actor.clone(),
+        reporter_phone: String::new(),
+        description: description.clone(),
+    };
+    let Applied::Ticket {
+        mut ticket,
+        mut event,
+        ..
+    } = create_ticket(tx, &new, origin)?
+    else {
+        unreachable!("create_ticket makes one ticket")
+    };
+    ticket.segment_id = *segment;
+    tx.execute(
+        "UPDATE tickets SET segment_id = ?2 WHERE id = ?1",
+        params![ticket.id, segment],
+    )?;
+    event.action = "network_ticket".into();
+    event.note = linked
+        .iter()
+        .map(|t| format!("#{t}"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    tx.execute(
+        "UPDATE ticket_events SET action = ?2, note = ?3 WHERE id = ?1",
+        params![event.id, event.action, event.note],
+    )?;
+    let parent = ticket.id;
+    let mut all = vec![Applied::Ticket {
+        ticket,
+        event,
+        previous: None,
+        survey: None,
+    }];
+    for &child in linked {
+        let mut t = tx
+            .query_row(
+                &format!("{TICKET_COLUMNS} WHERE id = ?1"),
+                [child],
+                ticket_row,
+            )
+            .optional()?
+            .ok_or(StoreError::NotFound {
+                what: "ticket",
+                id: child,
+            })?;
+        if !t.status.is_open() {
+            return Err(StoreError::Invalid(format!(
+                "ticket #{child} is already {:?}: it cannot be linked",
+                t.status
+            )));
+        }
+        if let Some(p) = t.parent_id {
+            return Err(StoreError::Invalid(format!(
+                "ticket #{child} is already linked to network ticket #{p}"
+            )));
+        }
+        t.parent_id = Some(parent);
+        t.version += 1;
+        t.updated_at = origin.at;
+        tx.execute(
+            "UPDATE tickets SET parent_id = ?2, version = ?3, updated_at = ?4 WHERE id = ?1",
+            params![child, parent, t.version, time_to_sql(origin.at)],
+        )?;
+        let mut event = TicketEvent {
+            id: 0,
+            ticket_id: child,
+            at: origin.at,
+            actor: origin.actor.clone(),
+            action: "link_network".into(),
+            from_status: Some(t.status),
+            to_status: t.status,
+            team_id: t.team_id,
+            note: format!("#{parent}"),
+        };
+        event.id = insert_event(tx, &event)?;
+        all.push(Applied::Ticket {
+            previous: Some(t.status),
+            ticket: Box::new(t),
+            event,
+            survey: None,
+        });
+    }
+    Ok(Applied::Batch(all))
 }
 
 /// Record a repeated report on the open ticket it repeats (no new ticket, no state change).

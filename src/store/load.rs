@@ -143,8 +143,8 @@ pub fn snapshot(conn: &Connection) -> Result<Snapshot, StoreError> {
         tickets: all(conn, &format!("{TICKET_COLUMNS} ORDER BY id"), ticket_row)?,
         visits: all(
             conn,
-            "SELECT id, compound_id, at, leaders, consultation_desk, households_entered, notes
-             FROM visits ORDER BY id",
+            "SELECT id, compound_id, at, leaders, consultation_desk, households_entered, notes,
+                staff FROM visits ORDER BY id",
             |r| {
                 Ok(Visit {
                     id: r.get(0)?,
@@ -154,6 +154,7 @@ pub fn snapshot(conn: &Connection) -> Result<Snapshot, StoreError> {
                     consultation_desk: r.get(4)?,
                     households_entered: r.get(5)?,
                     notes: r.get(6)?,
+                    staff: r.get(7)?,
                 })
             },
         )?,
@@ -189,6 +190,7 @@ pub fn snapshot(conn: &Connection) -> Result<Snapshot, StoreError> {
             },
         )?,
         rules: rules(conn)?,
+        kpi_rules: setting(conn, "kpi_rules")?.unwrap_or_default(),
         ..Snapshot::default()
     };
     s.reindex();
@@ -213,7 +215,7 @@ pub fn rules(conn: &Connection) -> Result<Vec<SlaRule>, StoreError> {
 
 pub const TICKET_COLUMNS: &str = "SELECT id, version, channel, category, severity, building_id,
     address_detail, reporter_name, reporter_phone, description, status, team_id, created_at,
-    respond_by, deadline, updated_at, fixed_at, closed_at, timely, satisfaction FROM tickets";
+    respond_by, deadline, updated_at, fixed_at, closed_at, timely, satisfaction, parent_id, segment_id FROM tickets";
 
 pub fn ticket_row(r: &Row<'_>) -> rusqlite::Result<Ticket> {
     Ok(Ticket {
@@ -237,6 +239,8 @@ pub fn ticket_row(r: &Row<'_>) -> rusqlite::Result<Ticket> {
         closed_at: opt_time(r, 17)?,
         timely: r.get(18)?,
         satisfaction: r.get::<_, Option<Code<SurveyAnswer>>>(19)?.map(|c| c.0),
+        parent_id: r.get(20)?,
+        segment_id: r.get(21)?,
     })
 }
 
@@ -277,4 +281,21 @@ pub fn basemap(conn: &Connection) -> Result<Vec<BasemapFeature>, StoreError> {
             })
         },
     )
+}
+
+/// A company setting stored as JSON; None when never set.
+pub fn setting<T: serde::de::DeserializeOwned>(
+    conn: &Connection,
+    key: &str,
+) -> Result<Option<T>, StoreError> {
+    use rusqlite::OptionalExtension;
+    let json: Option<String> = conn
+        .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    json.map(|j| {
+        serde_json::from_str(&j).map_err(|e| StoreError::Invalid(format!("setting {key}: {e}")))
+    })
+    .transpose()
 }

@@ -7,6 +7,7 @@ mod apply;
 mod codec;
 mod load;
 pub mod schema;
+mod visit;
 mod write;
 
 use std::io::Read;

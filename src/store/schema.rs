@@ -172,6 +172,18 @@ CREATE TABLE basemap_features (
     geometry BLOB NOT NULL
 );
 "#,
+    // 3: network tickets that link household reports; who went on a visit; settings
+    r#"
+ALTER TABLE tickets ADD COLUMN parent_id INTEGER REFERENCES tickets(id);
+ALTER TABLE tickets ADD COLUMN segment_id INTEGER REFERENCES pipe_segments(id);
+CREATE INDEX tickets_parent ON tickets(parent_id) WHERE parent_id IS NOT NULL;
+ALTER TABLE visits ADD COLUMN staff TEXT NOT NULL DEFAULT '';
+-- company settings (KPI definitions, …) as JSON values
+CREATE TABLE settings (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+"#,
 ];
 
 /// The schema version this program writes.

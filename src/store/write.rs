@@ -135,49 +135,14 @@ pub fn write_all(
         for e in events {
             insert_event(&tx, e)?;
         }
-        let mut st = tx.prepare(
-            "INSERT INTO visits (id, compound_id, at, leaders, consultation_desk, households_entered, notes)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        )?;
         for v in &s.visits {
-            st.execute(params![
-                v.id,
-                v.compound_id,
-                time_to_sql(v.at),
-                v.leaders,
-                v.consultation_desk,
-                v.households_entered,
-                v.notes
-            ])?;
+            insert_visit(&tx, v)?;
         }
-        let mut st = tx.prepare(
-            "INSERT INTO temperature_readings (id, building_id, visit_id, room, celsius, method, taken_at, taken_by)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        )?;
         for r in &s.readings {
-            st.execute(params![
-                r.id,
-                r.building_id,
-                r.visit_id,
-                r.room,
-                r.celsius,
-                r.method.code(),
-                time_to_sql(r.taken_at),
-                r.taken_by
-            ])?;
+            insert_reading(&tx, r)?;
         }
-        let mut st = tx.prepare(
-            "INSERT INTO survey_responses (id, building_id, ticket_id, visit_id, answer, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        )?;
         for r in &s.surveys {
-            st.execute(params![
-                r.id,
-                r.building_id,
-                r.ticket_id,
-                r.visit_id,
-                r.answer.code(),
-                time_to_sql(r.at)
-            ])?;
+            insert_survey(&tx, r)?;
         }
         if !s.rules.is_empty() {
             write_rules(&tx, &s.rules)?;
@@ -208,8 +173,9 @@ pub fn insert_ticket(tx: &Transaction<'_>, t: &Ticket) -> Result<(), StoreError>
     let mut st = tx.prepare_cached(
         "INSERT INTO tickets (id, version, channel, category, severity, building_id, address_detail,
             reporter_name, reporter_phone, description, status, team_id, created_at, respond_by, deadline,
-            updated_at, fixed_at, closed_at, timely, satisfaction)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
+            updated_at, fixed_at, closed_at, timely, satisfaction, parent_id, segment_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,
+            ?21, ?22)",
     )?;
     st.execute(params![
         t.id,
@@ -232,6 +198,8 @@ pub fn insert_ticket(tx: &Transaction<'_>, t: &Ticket) -> Result<(), StoreError>
         t.closed_at.map(time_to_sql),
         t.timely,
         t.satisfaction.map(|a| a.code()),
+        t.parent_id,
+        t.segment_id,
     ])?;
     Ok(())
 }
@@ -254,6 +222,61 @@ pub fn insert_event(tx: &Transaction<'_>, e: &TicketEvent) -> Result<i64, StoreE
         e.to_status.code(),
         e.team_id,
         e.note,
+    ])?;
+    Ok(tx.last_insert_rowid())
+}
+
+/// Insert a visit; id 0 lets SQLite choose. Returns its id.
+pub fn insert_visit(tx: &Transaction<'_>, v: &Visit) -> Result<i64, StoreError> {
+    tx.prepare_cached(
+        "INSERT INTO visits (id, compound_id, at, leaders, staff, consultation_desk, households_entered, notes)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?
+    .execute(params![
+        (v.id != 0).then_some(v.id),
+        v.compound_id,
+        time_to_sql(v.at),
+        v.leaders,
+        v.staff,
+        v.consultation_desk,
+        v.households_entered,
+        v.notes
+    ])?;
+    Ok(tx.last_insert_rowid())
+}
+
+/// Insert a temperature reading; id 0 lets SQLite choose. Returns its id.
+pub fn insert_reading(tx: &Transaction<'_>, r: &TemperatureReading) -> Result<i64, StoreError> {
+    tx.prepare_cached(
+        "INSERT INTO temperature_readings (id, building_id, visit_id, room, celsius, method, taken_at, taken_by)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?
+    .execute(params![
+        (r.id != 0).then_some(r.id),
+        r.building_id,
+        r.visit_id,
+        r.room,
+        r.celsius,
+        r.method.code(),
+        time_to_sql(r.taken_at),
+        r.taken_by
+    ])?;
+    Ok(tx.last_insert_rowid())
+}
+
+/// Insert a resident's answer; id 0 lets SQLite choose. Returns its id.
+pub fn insert_survey(tx: &Transaction<'_>, r: &SurveyResponse) -> Result<i64, StoreError> {
+    tx.prepare_cached(
+        "INSERT INTO survey_responses (id, building_id, ticket_id, visit_id, answer, at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![
+        (r.id != 0).then_some(r.id),
+        r.building_id,
+        r.ticket_id,
+        r.visit_id,
+        r.answer.code(),
+        time_to_sql(r.at)
     ])?;
     Ok(tx.last_insert_rowid())
 }

@@ -2,41 +2,16 @@
 
 use chrono::{Duration, NaiveTime};
 use egui::Ui;
-use serde::{Deserialize, Serialize};
 
 use super::i18n::{Key, Lang, t};
+pub use super::prefs::{Prefs, View};
 use super::{detail, queue, teams, top_bar};
-use crate::domain::kpi::{KpiRules, Kpis, city_kpis};
+use crate::domain::kpi::{Kpis, city_kpis};
+use crate::domain::trace::{Cluster, ClusterRules, Network, Topology};
 use crate::domain::*;
 use crate::map::index::Feature;
-use crate::map::{Hit, LayerToggles, MapSettings, MapView};
+use crate::map::{Hit, MapView};
 use crate::store::DispatchStore;
-
-/// What the console remembers between runs (not data: that lives in the database).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct Prefs {
-    pub lang: Lang,
-    pub map_center: Option<[f64; 2]>,
-    pub map_zoom: f64,
-    pub layers: LayerToggles,
-    pub map: MapSettings,
-    /// Written into every audit event this console makes.
-    pub operator: String,
-}
-
-impl Default for Prefs {
-    fn default() -> Self {
-        Prefs {
-            lang: Lang::Zh,
-            map_center: None,
-            map_zoom: 14.0,
-            layers: LayerToggles::default(),
-            map: MapSettings::default(),
-            operator: "调度员".into(),
-        }
-    }
-}
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Selection {
@@ -68,8 +43,11 @@ pub struct UndoAssign {
 /// Lists the board panels draw every frame, derived once per data change.
 #[derive(Debug, Clone, Default)]
 pub struct Board {
-    /// Tickets waiting in the queue (received or escalated).
+    /// Tickets waiting in the queue (received or escalated), except those a network ticket
+    /// already covers.
     pub queued: Vec<TicketId>,
+    /// Each network ticket's linked household reports.
+    pub linked: std::collections::HashMap<TicketId, Vec<TicketId>>,
     /// Each team's open tickets, oldest first.
     pub open_by_team: std::collections::HashMap<TeamId, Vec<TicketId>>,
 }
@@ -78,8 +56,11 @@ impl Board {
     fn derive(snap: &Snapshot) -> Self {
         let mut board = Board::default();
         for t in &snap.tickets {
-            if t.status.in_queue() {
+            if t.status.in_queue() && t.parent_id.is_none() {
                 board.queued.push(t.id);
+            }
+            if let Some(parent) = t.parent_id {
+                board.linked.entry(parent).or_default().push(t.id);
             }
             if let Some(team) = t.team_id
                 && t.status.is_open()
@@ -90,6 +71,9 @@ impl Board {
         board
     }
 }
+
+/// Complaints of the last two days count towards a suspected network fault.
+pub const CLUSTER_WINDOW_HOURS: i64 = 48;
 
 /// Where "now" comes from: the wall clock, or a fixed time in tests.
 pub type Clock = Box<dyn Fn() -> Timestamp>;
@@ -119,6 +103,17 @@ pub struct HeatDeskApp {
     pub map_rect: Option<egui::Rect>,
     /// The last network trace, highlighted on the map until cleared.
     pub trace: Option<crate::map::Highlight>,
+    /// The network's topology, prepared once per load (tickets do not change it).
+    topology: Topology,
+    /// Suspected network faults among today's complaints, and their map markers.
+    pub alerts: Vec<Cluster>,
+    pub map_alerts: Vec<crate::map::overlays::MapAlert>,
+    /// Bumped by every data change: views that derive figures recompute when it moves.
+    pub data_gen: u64,
+    pub leaders: super::leaders::LeadersState,
+    pub visit_form: super::visit_form::VisitForm,
+    /// Where exported files go (beside the database in the console).
+    pub export_dir: std::path::PathBuf,
     last_team_before: Option<TeamId>,
     history: Option<(TicketId, i64, Vec<TicketEvent>)>,
     clock: Clock,
@@ -128,6 +123,7 @@ pub struct HeatDeskApp {
 impl HeatDeskApp {
     pub fn new(store: Box<dyn DispatchStore>, snap: Snapshot, prefs: Prefs, clock: Clock) -> Self {
         let mut map = MapView::new(prefs.map_zoom);
+        let topology = Topology::build(&snap);
         let mut app = HeatDeskApp {
             store,
             snap,
@@ -149,6 +145,13 @@ impl HeatDeskApp {
             undo: Vec::new(),
             map_rect: None,
             trace: None,
+            topology,
+            alerts: Vec::new(),
+            map_alerts: Vec::new(),
+            export_dir: std::env::temp_dir().join("heatdesk-exports"),
+            data_gen: 0,
+            leaders: Default::default(),
+            visit_form: Default::default(),
             last_team_before: None,
             history: None,
             clock,
@@ -194,9 +197,35 @@ impl HeatDeskApp {
         self
     }
 
+    /// Exports go to `dir` (made when the first file is written).
+    pub fn with_export_dir(mut self, dir: std::path::PathBuf) -> Self {
+        self.export_dir = dir;
+        self
+    }
+
+    /// Write tables to `<export dir>/<stem>-<date time>.<ext>` and say where in the status line.
+    pub fn export(&mut self, stem: &str, ext: &str, tables: &[crate::export::Table]) {
+        let name = format!("{stem}-{}.{ext}", self.now().format("%Y%m%d-%H%M%S"));
+        let path = self.export_dir.join(name);
+        let result = std::fs::create_dir_all(&self.export_dir)
+            .map_err(|e| format!("{}: {e}", self.export_dir.display()))
+            .and_then(|()| crate::export::write(&path, tables).map_err(|e| e.to_string()));
+        self.notice = Some(match result {
+            Ok(()) => Notice {
+                ok: true,
+                text: format!("{} {}", self.tr(Key::Saved), path.display()),
+            },
+            Err(e) => Notice {
+                ok: false,
+                text: format!("{}: {e}", self.tr(Key::Refused)),
+            },
+        });
+    }
+
     /// Tickets changed: recount what the map and the KPI chips show.
     pub fn data_changed(&mut self) {
         let now = self.now();
+        self.data_gen += 1;
         self.map.recount(&self.snap, now, self.prefs.map.metric);
         self.board = Board::derive(&self.snap);
         let today = now.date().and_time(NaiveTime::MIN);
@@ -205,8 +234,24 @@ impl HeatDeskApp {
             today,
             today + Duration::days(1),
             now,
-            &KpiRules::default(),
+            &self.snap.kpi_rules,
         );
+        self.alerts = self
+            .network()
+            .clusters(&ClusterRules::recent(now, CLUSTER_WINDOW_HOURS));
+        self.map_alerts = self
+            .alerts
+            .iter()
+            .map(|c| crate::map::overlays::MapAlert {
+                position: c.position,
+                text: super::alerts::headline(self, c),
+            })
+            .collect();
+    }
+
+    /// The network with today's tickets on it, for traces and cluster alerts.
+    pub fn network(&self) -> Network<'_> {
+        Network::on(&self.snap, &self.topology)
     }
 
     /// The one place a change is made: the store commits it (with its audit event) first,
@@ -231,7 +276,27 @@ impl HeatDeskApp {
                             ticket.id,
                             super::i18n::action(lang, &event.action)
                         ),
-                        Applied::Rule(_) => t(lang, Key::Done).to_string(),
+                        Applied::Batch(all) => match all.first() {
+                            Some(Applied::Ticket { ticket, event, .. }) => format!(
+                                "{} · #{} {} · {} {}",
+                                t(lang, Key::Done),
+                                ticket.id,
+                                super::i18n::action(lang, &event.action),
+                                all.len() - 1,
+                                t(lang, Key::LinkedTickets)
+                            ),
+                            Some(Applied::Visit { .. }) => format!(
+                                "{} · {} · {} {}",
+                                t(lang, Key::Done),
+                                super::i18n::action(lang, "visit"),
+                                all.len() - 1,
+                                t(lang, Key::TicketsWord)
+                            ),
+                            _ => t(lang, Key::Done).to_string(),
+                        },
+                        Applied::Rule(_) | Applied::KpiRules(_) | Applied::Visit { .. } => {
+                            t(lang, Key::Done).to_string()
+                        }
                     },
                 });
                 self.reason.clear();
@@ -318,6 +383,7 @@ impl HeatDeskApp {
             Ok(true) => match self.store.load() {
                 Ok(snap) => {
                     self.snap = snap;
+                    self.topology = Topology::build(&self.snap);
                     self.map.invalidate_geometry();
                     self.history = None;
                     self.data_changed();
@@ -445,16 +511,27 @@ impl HeatDeskApp {
         }
         super::intake::show(self, &ui.ctx().clone());
         super::rules::show(self, &ui.ctx().clone());
+        super::visit_form::show(self, &ui.ctx().clone());
 
         egui::Panel::top("top_bar").show(ui, |ui| top_bar::show(self, ui));
-        egui::Panel::left("queue")
-            .resizable(true)
-            .default_size(340.0)
-            .show(ui, |ui| queue::show(self, ui));
-        egui::Panel::right("teams")
-            .resizable(true)
-            .default_size(330.0)
-            .show(ui, |ui| teams::show(self, ui));
+        match self.prefs.view {
+            View::Dispatch => {
+                egui::Panel::left("queue")
+                    .resizable(true)
+                    .default_size(340.0)
+                    .show(ui, |ui| queue::show(self, ui));
+                egui::Panel::right("teams")
+                    .resizable(true)
+                    .default_size(330.0)
+                    .show(ui, |ui| teams::show(self, ui));
+            }
+            View::Leaders => {
+                egui::Panel::left("leaders")
+                    .resizable(true)
+                    .default_size(560.0)
+                    .show(ui, |ui| super::leaders::show(self, ui));
+            }
+        }
         egui::Panel::bottom("detail")
             .resizable(true)
             .default_size(300.0)
@@ -464,6 +541,7 @@ impl HeatDeskApp {
             .show(ui, |ui| {
                 let selected = self.selected_feature();
                 let home = self.city_centre();
+                let route = super::leaders::route_overlay(self);
                 let (hits, response) = self.map.show(
                     ui,
                     &self.snap,
@@ -472,6 +550,8 @@ impl HeatDeskApp {
                     crate::map::Focus {
                         selected,
                         highlight: self.trace.as_ref(),
+                        alerts: &self.map_alerts,
+                        route: route.as_ref(),
                     },
                     home,
                 );

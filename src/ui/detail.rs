@@ -38,6 +38,12 @@ pub fn show(app: &mut HeatDeskApp, ui: &mut Ui) {
                 if let Selection::Team(team) = sel {
                     ticket_links(app, ui, |t| t.team_id == Some(team));
                 }
+                if let Selection::Compound(c) = sel
+                    && ui.button(app.tr(Key::RecordVisit)).clicked()
+                {
+                    let now = app.now();
+                    app.visit_form.open_for(&app.snap, c, now);
+                }
                 super::trace_panel::show(app, ui, sel);
             }
         });
@@ -305,6 +311,26 @@ fn ticket(app: &mut HeatDeskApp, ui: &mut Ui, id: TicketId) {
                 ui.label(tr(Key::Description));
                 ui.label(&t.description);
                 ui.end_row();
+                if let Some(parent) = t.parent_id {
+                    ui.label(tr(Key::LinkedTo));
+                    if ui.link(format!("#{parent}")).clicked() {
+                        app.select(Selection::Ticket(parent));
+                    }
+                    ui.end_row();
+                }
+                if let Some(linked) = app.board.linked.get(&t.id).cloned() {
+                    ui.label(format!("{} ({})", tr(Key::LinkedTickets), linked.len()));
+                    ui.horizontal_wrapped(|ui| {
+                        for id in linked {
+                            let done = app.snap.ticket(id).is_some_and(|x| !x.status.is_open());
+                            let text = RichText::new(format!("#{id}"));
+                            if ui.link(if done { text.weak() } else { text }).clicked() {
+                                app.select(Selection::Ticket(id));
+                            }
+                        }
+                    });
+                    ui.end_row();
+                }
                 if let Some(a) = t.satisfaction {
                     ui.label(tr(Key::Answer));
                     ui.label(i18n::answer(lang, a));

@@ -1,7 +1,7 @@
 //! Small text helpers shared by the panels.
 
 use crate::domain::Timestamp;
-use crate::domain::kpi::Ratio;
+use crate::domain::kpi::{Figure, KpiRules, Kpis, Rag, Ratio};
 
 use super::i18n::{Key, Lang, t};
 
@@ -52,4 +52,39 @@ pub fn mask_phone(phone: &str) -> String {
     let head: String = chars[..3].iter().collect();
     let tail: String = chars[chars.len() - 4..].iter().collect();
     format!("{head}****{tail}")
+}
+
+/// A KPI figure as shown: complaints per the company's basis (‰ or per 10,000 households),
+/// the others as percentages.
+pub fn figure(lang: Lang, f: Figure, k: &Kpis, rules: &KpiRules) -> String {
+    match (f, k.value(f, rules)) {
+        (_, None) => "—".into(),
+        (Figure::Complaints, Some(v)) if rules.complaints_per_households == 1000 => {
+            format!("{v:.2}‰")
+        }
+        (Figure::Complaints, Some(v)) => format!("{v:.2}{}", t(lang, Key::PerTenThousand)),
+        (_, Some(v)) => format!("{:.1}%", v * 100.0),
+    }
+}
+
+/// The colour a leader reads a figure by.
+pub fn rag_colour(rag: Rag) -> egui::Color32 {
+    match rag {
+        Rag::Green => egui::Color32::from_rgb(0x2e, 0x7d, 0x32),
+        Rag::Amber => egui::Color32::from_rgb(0xe0, 0x8a, 0x00),
+        Rag::Red => egui::Color32::from_rgb(0xc6, 0x28, 0x28),
+        Rag::NoData => egui::Color32::GRAY,
+    }
+}
+
+pub fn figure_name(lang: Lang, f: Figure) -> &'static str {
+    t(
+        lang,
+        match f {
+            Figure::Complaints => Key::Complaints,
+            Figure::Satisfaction => Key::Satisfaction,
+            Figure::Timely => Key::Timely,
+            Figure::Temperature => Key::TempCompliance,
+        },
+    )
 }

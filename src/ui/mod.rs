@@ -1,17 +1,21 @@
 //! Panels and dialogs: they draw the snapshot and send commands, nothing more.
 
+mod alerts;
 pub mod app;
 mod detail;
 pub mod format;
 pub mod i18n;
 pub mod intake;
+mod leaders;
 mod legend;
 mod map_menu;
+mod prefs;
 pub mod queue;
 mod rules;
 mod teams;
 pub mod top_bar;
 mod trace_panel;
+pub mod visit_form;
 
 use std::path::PathBuf;
 
@@ -91,9 +95,14 @@ pub fn run_console(db: Option<PathBuf>) -> anyhow::Result<()> {
                 .unwrap_or_default();
             let clock: app::Clock = Box::new(|| chrono::Local::now().naive_local());
             let basemap = crate::map::basemap::beside(&path);
+            let exports = path
+                .parent()
+                .unwrap_or(std::path::Path::new("."))
+                .join("exports");
             Ok(Box::new(
                 HeatDeskApp::new(Box::new(store), snap, prefs, clock)
-                    .with_demo_basemap(Some(basemap)),
+                    .with_demo_basemap(Some(basemap))
+                    .with_export_dir(exports),
             ))
         }),
     )

@@ -181,6 +181,7 @@ pub fn show(app: &mut HeatDeskApp, ui: &mut Ui) {
             }
         });
     });
+    super::alerts::show(app, ui);
     filters(app, ui);
     ui.separator();
 

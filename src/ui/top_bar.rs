@@ -2,10 +2,10 @@
 
 use egui::{Color32, RichText, Ui};
 
-use super::app::{HeatDeskApp, Selection};
-use super::format::{per_mille, percent};
+use super::app::{HeatDeskApp, Selection, View};
+use super::format::{figure, figure_name, rag_colour};
 use super::i18n::{Key, Lang};
-use crate::domain::kpi::Ratio;
+use crate::domain::kpi::{Figure, Ratio};
 
 pub fn show(app: &mut HeatDeskApp, ui: &mut Ui) {
     ui.horizontal(|ui| {
@@ -15,26 +15,28 @@ pub fn show(app: &mut HeatDeskApp, ui: &mut Ui) {
         ui.separator();
         search(app, ui);
         ui.separator();
-        let k = app.kpis;
-        chip(
-            ui,
-            app.tr(Key::Complaints),
-            per_mille(k.complaint_rate),
-            k.complaint_rate,
-        );
-        chip(
-            ui,
-            app.tr(Key::Satisfaction),
-            percent(k.satisfaction),
-            k.satisfaction,
-        );
-        chip(ui, app.tr(Key::Timely), percent(k.timely), k.timely);
-        chip(
-            ui,
-            app.tr(Key::TempCompliance),
-            percent(k.temperature),
-            k.temperature,
-        );
+        let (k, rules, lang) = (app.kpis, app.snap.kpi_rules, app.lang());
+        for f in Figure::ALL {
+            chip(
+                ui,
+                figure_name(lang, f),
+                figure(lang, f, &k, &rules),
+                k.ratio(f),
+                rag_colour(k.rag(f, &rules)),
+            );
+        }
+        ui.separator();
+        for (view, key) in [
+            (View::Dispatch, Key::DispatchView),
+            (View::Leaders, Key::LeadersView),
+        ] {
+            if ui
+                .selectable_label(app.prefs.view == view, app.tr(key))
+                .clicked()
+            {
+                app.prefs.view = view;
+            }
+        }
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
             // the language switch names each language in itself, so it reads the same in both
             if ui
@@ -67,18 +69,14 @@ pub fn show(app: &mut HeatDeskApp, ui: &mut Ui) {
     });
 }
 
-fn chip(ui: &mut Ui, name: &str, value: String, ratio: Ratio) {
+fn chip(ui: &mut Ui, name: &str, value: String, ratio: Ratio, colour: Color32) {
     egui::Frame::new()
         .fill(ui.visuals().faint_bg_color)
         .corner_radius(6.0)
         .inner_margin(egui::Margin::symmetric(8, 2))
         .show(ui, |ui| {
             ui.label(RichText::new(name).small());
-            ui.label(
-                RichText::new(value)
-                    .strong()
-                    .color(Color32::from_rgb(0x0b, 0x3d, 0x91)),
-            );
+            ui.label(RichText::new(value).strong().color(colour));
         })
         .response
         .on_hover_text(format!("{} / {}", ratio.numerator, ratio.denominator));

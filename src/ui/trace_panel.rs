@@ -5,7 +5,7 @@ use egui::{RichText, Ui};
 
 use super::app::{HeatDeskApp, Selection};
 use super::i18n::{self, Key};
-use crate::domain::trace::{Network, TraceFrom};
+use crate::domain::trace::TraceFrom;
 use crate::map::Highlight;
 
 pub fn show(app: &mut HeatDeskApp, ui: &mut Ui, sel: Selection) {
@@ -21,7 +21,7 @@ pub fn show(app: &mut HeatDeskApp, ui: &mut Ui, sel: Selection) {
     };
     ui.horizontal(|ui| {
         if ui.button(tr(Key::TraceDownstream)).clicked() {
-            let net = Network::build(&app.snap);
+            let net = app.network();
             let down = net.downstream(from);
             let s = net.summary(&down.buildings);
             app.trace = Some(Highlight {
@@ -45,7 +45,7 @@ pub fn show(app: &mut HeatDeskApp, ui: &mut Ui, sel: Selection) {
         if let TraceFrom::Segment(segment) = from
             && ui.button(tr(Key::Isolate)).clicked()
         {
-            let net = Network::build(&app.snap);
+            let net = app.network();
             let iso = net.isolate(segment);
             let s = net.summary(&iso.buildings_without_heat);
             let ids = |v: &[i64]| {
@@ -72,11 +72,33 @@ pub fn show(app: &mut HeatDeskApp, ui: &mut Ui, sel: Selection) {
                 valves: iso.valves,
             });
         }
-        if app.trace.is_some() && ui.button(tr(Key::ClearTrace)).clicked() {
-            app.trace = None;
+        if app.trace.is_some() {
+            if ui.button(tr(Key::ClearTrace)).clicked() {
+                app.trace = None;
+            }
+            outage_buttons(app, ui);
         }
     });
     if let Some(t) = &app.trace {
         ui.label(RichText::new(&t.text).strong());
+    }
+}
+
+/// Export who loses heat in the current trace, for informing residents.
+pub fn outage_buttons(app: &mut HeatDeskApp, ui: &mut Ui) {
+    let lang = app.lang();
+    for ext in ["csv", "xlsx"] {
+        let label = format!(
+            "{} {}",
+            i18n::t(lang, Key::OutageNotice),
+            ext.to_uppercase()
+        );
+        if ui.button(label).clicked() {
+            let Some(trace) = &app.trace else { return };
+            let mut buildings: Vec<_> = trace.buildings.iter().copied().collect();
+            buildings.sort_unstable();
+            let table = crate::export::outage::outage_notice(&app.snap, &buildings, lang);
+            app.export("outage", ext, &[table]);
+        }
     }
 }

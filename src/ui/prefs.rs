@@ -1,0 +1,42 @@
+//! What the console remembers between runs (not data: that lives in the database).
+
+use serde::{Deserialize, Serialize};
+
+use super::i18n::Lang;
+use crate::map::{LayerToggles, MapSettings};
+
+/// The dispatch board or the leaders' view (KPIs, visit planning) beside the map.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum View {
+    #[default]
+    Dispatch,
+    Leaders,
+}
+
+/// What the console remembers between runs (not data: that lives in the database).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Prefs {
+    pub lang: Lang,
+    pub map_center: Option<[f64; 2]>,
+    pub map_zoom: f64,
+    pub layers: LayerToggles,
+    pub map: MapSettings,
+    /// Written into every audit event this console makes.
+    pub operator: String,
+    pub view: View,
+}
+
+impl Default for Prefs {
+    fn default() -> Self {
+        Prefs {
+            lang: Lang::Zh,
+            map_center: None,
+            map_zoom: 14.0,
+            layers: LayerToggles::default(),
+            map: MapSettings::default(),
+            operator: "调度员".into(),
+            view: View::Dispatch,
+        }
+    }
+}

@@ -1,0 +1,157 @@
+//! Files for people outside the console: the outage notice as CSV and XLSX, from the
+//! library and from the command line.
+
+use chrono::NaiveDate;
+use heatdesk::demo::{self, DemoParams, Scale};
+use heatdesk::domain::trace::{Network, TraceFrom};
+use heatdesk::export::{self, outage::outage_notice};
+use heatdesk::ui::i18n::Lang;
+
+fn now() -> chrono::NaiveDateTime {
+    demo::noon(NaiveDate::from_ymd_opt(2026, 11, 27).unwrap())
+}
+
+#[test]
+fn an_outage_notice_lists_every_building_that_loses_heat() {
+    let city = demo::generate(&DemoParams::new(Scale::Demo, now()));
+    let snap = &city.snapshot;
+    let station = &snap.stations[5];
+    let net = Network::build(snap);
+    let buildings = net.downstream(TraceFrom::Node(station.node)).buildings;
+    let summary = net.summary(&buildings);
+    let table = outage_notice(snap, &buildings, Lang::Zh);
+
+    let dir = tempfile::tempdir().unwrap();
+    let csv_path = dir.path().join("outage.csv");
+    export::write(&csv_path, std::slice::from_ref(&table)).unwrap();
+    let bytes = std::fs::read(&csv_path).unwrap();
+    assert!(bytes.starts_with("\u{feff}".as_bytes()), "a BOM for Excel");
+    let mut reader = csv::Reader::from_reader(&bytes[3..]);
+    assert_eq!(
+        reader.headers().unwrap().iter().collect::<Vec<_>>(),
+        ["小区", "地址", "服务中心", "楼号", "单元数", "户数"]
+    );
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(
+        rows.len(),
+        buildings.len() + 1,
+        "a row per building and a total"
+    );
+    let households: u64 = rows[..rows.len() - 1]
+        .iter()
+        .map(|r| r[5].parse::<u64>().unwrap())
+        .sum();
+    assert_eq!(households, summary.households);
+    let total = rows.last().unwrap();
+    assert_eq!(&total[0], "合计");
+    assert_eq!(total[5].parse::<u64>().unwrap(), summary.households);
+    // every building of the trace, by its compound's name and number
+    for &b in &buildings {
+        let building = snap.building(b).unwrap();
+        let compound = snap.compound(building.compound_id).unwrap();
+        assert!(
+            rows.iter()
+                .any(|r| r[0] == compound.name && r[3] == building.number),
+            "{} {}",
+            compound.name,
+            building.number
+        );
+    }
+
+    let xlsx_path = dir.path().join("outage.xlsx");
+    export::write(&xlsx_path, &[table]).unwrap();
+    let xlsx = std::fs::read(&xlsx_path).unwrap();
+    assert!(xlsx.starts_with(b"PK"), "an XLSX is a zip");
+    assert!(
+        !dir.path().join("outage.partial").exists(),
+        "no half-written file left"
+    );
+}
+
+#[test]
+fn the_outage_command_writes_the_notice_or_says_what_is_missing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    demo::write_new(&db, &DemoParams::new(Scale::Demo, now())).unwrap();
+    let out = dir.path().join("notice.xlsx");
+    let bin = env!("CARGO_BIN_EXE_heatdesk");
+    let ok = std::process::Command::new(bin)
+        .args(["outage", "--station", "2", "--out"])
+        .arg(&out)
+        .arg("--db")
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    assert!(String::from_utf8_lossy(&ok.stdout).contains("households"));
+    assert!(std::fs::read(&out).unwrap().starts_with(b"PK"));
+
+    let missing = std::process::Command::new(bin)
+        .args(["outage", "--out", "x.csv", "--db"])
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert!(!missing.status.success());
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("--segment, --valve or --station"));
+
+    let wrong = std::process::Command::new(bin)
+        .args(["outage", "--station", "999999", "--out", "x.csv", "--db"])
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert!(!wrong.status.success());
+    assert!(String::from_utf8_lossy(&wrong.stderr).contains("no station 999999"));
+}
+
+#[test]
+fn the_daily_report_has_kpis_overdue_tickets_and_visits() {
+    let city = demo::generate(&DemoParams::new(Scale::Demo, now()));
+    let snap = &city.snapshot;
+    let tables = export::report::daily_report(snap, now().date(), now(), Lang::Zh);
+    assert_eq!(tables.len(), 3);
+    assert_eq!(
+        tables[0].rows.len(),
+        snap.departments.len() + 1,
+        "+ the city"
+    );
+    let overdue = snap.tickets.iter().filter(|t| t.is_overdue(now())).count();
+    assert_eq!(tables[1].rows.len(), overdue);
+    // no resident's number leaves whole
+    for row in &tables[1].rows {
+        assert!(row[8].to_string().contains("****"), "{}", row[8]);
+    }
+    let visits_today = snap
+        .visits
+        .iter()
+        .filter(|v| v.at.date() == now().date())
+        .count();
+    assert_eq!(tables[2].rows.len(), visits_today);
+
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    demo::write_new(&db, &DemoParams::new(Scale::Demo, now())).unwrap();
+    let out = dir.path().join("report.csv");
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_heatdesk"))
+        .args(["report", "--date", "2026-11-27", "--out"])
+        .arg(&out)
+        .arg("--db")
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    // one CSV per sheet
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("report"))
+        .collect();
+    assert_eq!(names.len(), 3, "{names:?}");
+}

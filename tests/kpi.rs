@@ -1,0 +1,239 @@
+//! KPIs on a hand-built data set, every figure computed by hand in the comments:
+//! three compounds in two departments, one building each.
+//!
+//! | compound (dept) | households | complaints | due / timely | answers (S, S, BS / D / S) | readings |
+//! |-----------------|-----------:|-----------:|-------------:|----------------------------|----------|
+//! | C1 工银新村 (1) | 1500 | 2 | 2 / 2 | S S BS | 17.5 18.0 |
+//! | C2 长城小区 (1) |  500 | 1 | 1 / 0 | D      | 19.2      |
+//! | C3 沁和园 (2)   | 1000 | 0 (1 before) | 1 / 0 (1 not yet due) | S (1 after) | 21.0 16.0 |
+
+mod common;
+
+use chrono::NaiveDate;
+use heatdesk::domain::kpi::*;
+use heatdesk::domain::*;
+
+fn at(d: u32, h: u32) -> Timestamp {
+    NaiveDate::from_ymd_opt(2026, 11, d)
+        .unwrap()
+        .and_hms_opt(h, 0, 0)
+        .unwrap()
+}
+
+fn world() -> Snapshot {
+    let mut s = Snapshot::default();
+    s.departments = vec![
+        Department {
+            id: 1,
+            name: "城西".into(),
+        },
+        Department {
+            id: 2,
+            name: "城东".into(),
+        },
+    ];
+    for (id, name, dept, households) in [
+        (1, "工银新村", 1, 1500),
+        (2, "长城小区", 1, 500),
+        (3, "沁和园", 2, 1000),
+    ] {
+        s.compounds.push(Compound {
+            id,
+            name: name.into(),
+            address: String::new(),
+            department_id: dept,
+            households,
+            outline: vec![],
+        });
+        s.buildings.push(Building {
+            id,
+            compound_id: id,
+            number: "1号楼".into(),
+            units: 2,
+            floors: 6,
+            households: 24,
+            station_id: 1,
+            entry_node: id,
+            footprint: vec![],
+        });
+    }
+    let complaint = |id, building, day| {
+        common::ticket(id, building, Category::Complaint, at(day, 9), at(30, 9))
+    };
+    s.tickets = vec![
+        complaint(1, 1, 20),
+        complaint(2, 1, 21),
+        complaint(3, 2, 22),
+        complaint(4, 3, 10), // before the period
+    ];
+    let due = |id, building, deadline: Timestamp, fixed: Option<Timestamp>| Ticket {
+        fixed_at: fixed,
+        status: if fixed.is_some() {
+            TicketStatus::Fixed
+        } else {
+            TicketStatus::Accepted
+        },
+        ..common::ticket(id, building, Category::AirLock, at(19, 8), deadline)
+    };
+    s.tickets.extend([
+        due(10, 1, at(21, 8), Some(at(20, 10))), // in time
+        due(11, 1, at(22, 8), Some(at(21, 7))),  // in time
+        due(12, 2, at(21, 8), Some(at(23, 9))),  // late
+        due(13, 3, at(22, 8), None),             // overdue, still open
+        due(14, 3, at(24, 18), None),            // due after "now": not counted yet
+    ]);
+    use SurveyAnswer::*;
+    for (i, (building, answer, day)) in [
+        (1, Satisfied, 21),
+        (1, Satisfied, 21),
+        (1, BasicallySatisfied, 21),
+        (2, Dissatisfied, 21),
+        (3, Satisfied, 21),
+        (3, Dissatisfied, 26), // after the period
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        s.surveys.push(SurveyResponse {
+            id: i as i64 + 1,
+            building_id: building,
+            ticket_id: None,
+            visit_id: None,
+            answer,
+            at: at(day, 10),
+        });
+    }
+    for (i, (building, celsius)) in [(1, 17.5), (1, 18.0), (2, 19.2), (3, 21.0), (3, 16.0)]
+        .into_iter()
+        .enumerate()
+    {
+        s.readings.push(TemperatureReading {
+            id: i as i64 + 1,
+            building_id: building,
+            visit_id: None,
+            room: "卧室".into(),
+            celsius,
+            method: TempMethod::Thermometer,
+            taken_at: at(21, 11),
+            taken_by: "王书记".into(),
+        });
+    }
+    s.reindex();
+    s
+}
+
+fn parts(r: Ratio) -> (u64, u64) {
+    (r.numerator, r.denominator)
+}
+
+const NOW: (u32, u32) = (24, 12);
+
+fn period(rules: &KpiRules) -> KpiBreakdown {
+    breakdown(&world(), at(20, 0), at(25, 0), at(NOW.0, NOW.1), rules)
+}
+
+#[test]
+fn city_department_and_compound_figures_match_the_hand_count() {
+    let b = period(&KpiRules::default());
+    // city: 3 complaints / 3000 households; 4 of 5 answers (S S BS S); 2 of 4 due in time;
+    // 3 of 5 readings at ≥ 18 °C (18.0, 19.2, 21.0)
+    assert_eq!(parts(b.city.complaint_rate), (3, 3000));
+    assert_eq!(parts(b.city.satisfaction), (4, 5));
+    assert_eq!(parts(b.city.timely), (2, 4));
+    assert_eq!(parts(b.city.temperature), (3, 5));
+    assert_eq!(
+        b.city.value(Figure::Complaints, &KpiRules::default()),
+        Some(1.0)
+    );
+
+    let dept = |id| b.departments.iter().find(|d| d.0 == id).unwrap().1;
+    // 城西 = C1 + C2
+    assert_eq!(parts(dept(1).complaint_rate), (3, 2000));
+    assert_eq!(parts(dept(1).satisfaction), (3, 4));
+    assert_eq!(parts(dept(1).timely), (2, 3));
+    assert_eq!(parts(dept(1).temperature), (2, 3));
+    // 城东 = C3
+    assert_eq!(parts(dept(2).complaint_rate), (0, 1000));
+    assert_eq!(parts(dept(2).satisfaction), (1, 1));
+    assert_eq!(parts(dept(2).timely), (0, 1));
+    assert_eq!(parts(dept(2).temperature), (1, 2));
+
+    let compound = |id| b.compounds.iter().find(|c| c.0 == id).unwrap().1;
+    assert_eq!(parts(compound(1).complaint_rate), (2, 1500));
+    assert_eq!(parts(compound(1).timely), (2, 2));
+    assert_eq!(parts(compound(1).temperature), (1, 2));
+    assert_eq!(parts(compound(2).satisfaction), (0, 1));
+    assert_eq!(parts(compound(2).timely), (0, 1));
+    assert_eq!(parts(compound(3).complaint_rate), (0, 1000));
+}
+
+#[test]
+fn the_definitions_are_settings() {
+    // 20 °C standard, "basically satisfied" not counted, complaints per 10,000 households
+    let strict = KpiRules {
+        temperature_standard: 20.0,
+        basic_counts_as_satisfied: false,
+        complaints_per_households: 10_000,
+        ..KpiRules::default()
+    };
+    let b = period(&strict);
+    assert_eq!(parts(b.city.satisfaction), (3, 5));
+    assert_eq!(parts(b.city.temperature), (1, 5), "only 21.0 °C");
+    let per_10k = b.city.value(Figure::Complaints, &strict).unwrap();
+    assert!((per_10k - 10.0).abs() < 1e-9, "3 / 3000 × 10,000 = 10");
+}
+
+#[test]
+fn thresholds_colour_each_figure() {
+    let rules = KpiRules::default();
+    let b = period(&rules);
+    let compound = |id| b.compounds.iter().find(|c| c.0 == id).unwrap().1;
+    // complaints ‰: green ≤ 1, amber ≤ 3
+    assert_eq!(b.city.rag(Figure::Complaints, &rules), Rag::Green, "1.0 ‰");
+    assert_eq!(
+        compound(2).rag(Figure::Complaints, &rules),
+        Rag::Amber,
+        "2.0 ‰"
+    );
+    // satisfaction: green ≥ 95 %, amber ≥ 90 %
+    assert_eq!(b.city.rag(Figure::Satisfaction, &rules), Rag::Red, "80 %");
+    assert_eq!(
+        compound(1).rag(Figure::Satisfaction, &rules),
+        Rag::Green,
+        "100 %"
+    );
+    assert_eq!(compound(1).rag(Figure::Timely, &rules), Rag::Green);
+    assert_eq!(b.city.rag(Figure::Timely, &rules), Rag::Red, "50 %");
+    // no readings, no colour
+    let quiet = breakdown(&world(), at(1, 0), at(2, 0), at(NOW.0, NOW.1), &rules);
+    assert_eq!(quiet.city.rag(Figure::Temperature, &rules), Rag::NoData);
+
+    let mut loose = rules;
+    loose.thresholds.satisfaction = [0.8, 0.7];
+    assert_eq!(b.city.rag(Figure::Satisfaction, &loose), Rag::Green);
+}
+
+#[test]
+fn the_daily_trend_puts_each_count_on_its_day() {
+    let rules = KpiRules::default();
+    let days = daily(
+        &world(),
+        NaiveDate::from_ymd_opt(2026, 11, 20).unwrap(),
+        NaiveDate::from_ymd_opt(2026, 11, 24).unwrap(),
+        at(NOW.0, NOW.1),
+        &rules,
+    );
+    assert_eq!(days.len(), 5);
+    let complaints: Vec<u64> = days.iter().map(|d| d.1.complaint_rate.numerator).collect();
+    assert_eq!(complaints, [1, 1, 1, 0, 0]);
+    // due on the 21st: #10 in time, #12 late; on the 22nd: #11 in time, #13 late
+    assert_eq!(parts(days[1].1.timely), (1, 2));
+    assert_eq!(parts(days[2].1.timely), (1, 2));
+    assert_eq!(parts(days[4].1.timely), (0, 0), "#14 is due after now");
+    assert_eq!(parts(days[1].1.satisfaction), (4, 5));
+    assert_eq!(parts(days[1].1.temperature), (3, 5));
+    // the days add up to the period
+    let b = period(&rules);
+    let sum: u64 = days.iter().map(|d| d.1.timely.denominator).sum();
+    assert_eq!(sum, b.city.timely.denominator);
+}
