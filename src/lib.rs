@@ -4,5 +4,6 @@ pub mod demo;
 pub mod domain;
 pub mod export;
 pub mod map;
+pub mod soak;
 pub mod store;
 pub mod ui;

@@ -60,6 +60,25 @@ enum Cmd {
         #[arg(long)]
         english: bool,
     },
+    /// Apply a burst of random legal commands, one JSON line per outcome (crash and concurrency tests)
+    #[command(hide = true)]
+    Soak {
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long, default_value_t = 100)]
+        commands: usize,
+        /// Only touch tickets 1..=N (to make consoles collide)
+        #[arg(long)]
+        tickets: Option<i64>,
+        #[arg(long, default_value = "soak")]
+        actor: String,
+        /// Look for other consoles' changes at most every N ms (0: before every command)
+        #[arg(long, default_value_t = 0)]
+        poll_ms: u64,
+        /// Pause N ms between commands
+        #[arg(long, default_value_t = 0)]
+        pace_ms: u64,
+    },
     /// Who loses heat when a pipe, valve or station is shut off (停热通知), as CSV or XLSX
     Outage {
         /// A pipe segment shut off (or, with --burst, burst)
@@ -221,6 +240,26 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 tables[2].rows.len()
             );
             Ok(())
+        }
+        Some(Cmd::Soak {
+            seed,
+            commands,
+            tickets,
+            actor,
+            poll_ms,
+            pace_ms,
+        }) => {
+            let path = cli.db.context("soak needs --db FILE")?;
+            let mut store = SqliteStore::open(&path)?;
+            let params = heatdesk::soak::SoakParams {
+                seed,
+                commands,
+                tickets,
+                actor,
+                poll_ms,
+                pace_ms,
+            };
+            heatdesk::soak::run(&mut store, &params, &mut std::io::stdout().lock())
         }
         None => heatdesk::ui::run_console(cli.db),
     }

@@ -2,7 +2,7 @@
 
 mod layout;
 mod pipes;
-mod rng;
+pub mod rng;
 mod season;
 mod streets;
 mod words;
