@@ -3,6 +3,7 @@
 pub mod demo;
 pub mod domain;
 pub mod export;
+pub mod logging;
 pub mod map;
 pub mod soak;
 pub mod store;

@@ -79,6 +79,19 @@ enum Cmd {
         #[arg(long, default_value_t = 0)]
         pace_ms: u64,
     },
+    /// Copy the database now (online backup: safe while consoles run) and check the copy opens
+    Backup {
+        /// The copy (default: backups/heatdesk-<time>.db beside the database, keeping the last --keep)
+        #[arg(long)]
+        out: Option<PathBuf>,
+        #[arg(long, default_value_t = 20)]
+        keep: usize,
+    },
+    /// Put a backup in place of the database (close the consoles first); the current file is kept aside
+    Restore {
+        #[arg(long)]
+        from: PathBuf,
+    },
     /// Who loses heat when a pipe, valve or station is shut off (停热通知), as CSV or XLSX
     Outage {
         /// A pipe segment shut off (or, with --burst, burst)
@@ -260,6 +273,42 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 pace_ms,
             };
             heatdesk::soak::run(&mut store, &params, &mut std::io::stdout().lock())
+        }
+        Some(Cmd::Backup { out, keep }) => {
+            use heatdesk::store::backup;
+            let path = cli.db.context("backup needs --db FILE")?;
+            let now = chrono::Local::now().naive_local();
+            let to = match out {
+                Some(to) => {
+                    backup::backup(&path, &to)?;
+                    to
+                }
+                None => {
+                    let dir = path
+                        .parent()
+                        .unwrap_or(std::path::Path::new("."))
+                        .join("backups");
+                    backup::rotating(&path, &dir, keep, now)?
+                }
+            };
+            println!(
+                "backed up {} to {} (checked: it opens)",
+                path.display(),
+                to.display()
+            );
+            Ok(())
+        }
+        Some(Cmd::Restore { from }) => {
+            let path = cli.db.context("restore needs --db FILE")?;
+            let now = chrono::Local::now().naive_local();
+            let aside = heatdesk::store::backup::restore(&path, &from, now)?;
+            println!(
+                "restored {} from {}; the previous file is kept as {}",
+                path.display(),
+                from.display(),
+                aside.display()
+            );
+            Ok(())
         }
         None => heatdesk::ui::run_console(cli.db),
     }

@@ -655,3 +655,51 @@ fn the_dashboard_sorts_flies_to_a_compound_and_saves_kpi_settings() {
     assert_eq!(store.load().unwrap().kpi_rules.temperature_standard, 20.0);
     assert_eq!(harness.state().snap.kpi_rules.temperature_standard, 20.0);
 }
+
+#[test]
+fn a_reporters_number_stays_masked_until_the_operator_reveals_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut harness, _) = console(dir.path());
+    let (first, second) = {
+        let s = &harness.state().snap;
+        let mut with_phone = s.tickets.iter().filter(|t| t.reporter_phone.len() == 11);
+        (
+            with_phone.next().unwrap().clone(),
+            with_phone.next().unwrap().clone(),
+        )
+    };
+    harness
+        .state_mut()
+        .select(heatdesk::ui::Selection::Ticket(first.id));
+    harness.run_steps(2);
+    let masked = heatdesk::ui::format::mask_phone(&first.reporter_phone);
+    assert!(shown(
+        &harness,
+        &format!("{} {masked}", first.reporter_name)
+    ));
+    assert!(!shown(
+        &harness,
+        &format!("{} {}", first.reporter_name, first.reporter_phone)
+    ));
+    harness.get_by_label("显示号码").click();
+    harness.run_steps(2);
+    assert!(shown(
+        &harness,
+        &format!("{} {}", first.reporter_name, first.reporter_phone)
+    ));
+    // the next ticket starts masked again
+    harness
+        .state_mut()
+        .select(heatdesk::ui::Selection::Ticket(second.id));
+    harness.run_steps(2);
+    let masked = heatdesk::ui::format::mask_phone(&second.reporter_phone);
+    assert!(shown(
+        &harness,
+        &format!("{} {masked}", second.reporter_name)
+    ));
+}
+
+/// A label with exactly this text is on screen.
+fn shown(harness: &Harness<'static, HeatDeskApp>, text: &str) -> bool {
+    harness.query_all_by_value(text).next().is_some()
+}

@@ -266,3 +266,21 @@ fn dump(store: &mut SqliteStore, sql: &str) -> Vec<String> {
     .map(Result::unwrap)
     .collect()
 }
+
+#[test]
+fn a_crash_report_keeps_the_form_that_was_being_typed() {
+    let dir = tempfile::tempdir().unwrap();
+    heatdesk::logging::remember_draft(Some(
+        "reporter_name: \"刘女士\", description: \"楼道漏水\"".into(),
+    ));
+    let path = heatdesk::logging::crash_report(dir.path(), "panicked at 'boom'");
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains("panicked at 'boom'"));
+    assert!(
+        text.contains("楼道漏水"),
+        "the unsaved form is in the report"
+    );
+    heatdesk::logging::remember_draft(None);
+    let path = heatdesk::logging::crash_report(&dir.path().join("again"), "x");
+    assert!(!path.exists() || !std::fs::read_to_string(&path).unwrap().contains("楼道漏水"));
+}

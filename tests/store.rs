@@ -1,5 +1,7 @@
 //! The SQLite store: migrations, refusing files it must not touch, and all-or-nothing commands.
 
+mod common;
+
 use std::path::Path;
 
 use chrono::NaiveDate;
@@ -22,25 +24,6 @@ fn origin(h: u32, m: u32) -> Origin {
 
 fn bytes(path: &Path) -> Vec<u8> {
     std::fs::read(path).unwrap()
-}
-
-/// A store with one department, compound, building (fed by one station) and two teams.
-fn tiny_store(dir: &Path) -> SqliteStore {
-    let path = dir.join("tiny.db");
-    let mut store = SqliteStore::create(&path).unwrap();
-    store
-        .connection()
-        .execute_batch(
-            "INSERT INTO departments VALUES (1, '城西供热服务部');
-             INSERT INTO compounds VALUES (1, '工银新村', '建设路1号', 1, 120, x'');
-             INSERT INTO network_nodes VALUES (1, 'station', 112.5, 37.8), (2, 'building_entry', 112.5, 37.8);
-             INSERT INTO stations VALUES (1, '工银换热站', 1, 1, 112.5, 37.8);
-             INSERT INTO buildings VALUES (1, 1, '1号楼', 3, 6, 36, 1, 2, x'');
-             INSERT INTO teams VALUES (1, '城西维修一班', 1, '[\"张三\"]', 'valve', 112.5, 37.8, 112.5, 37.8, 'free'),
-                                      (2, '城西维修二班', 1, '[\"李四\"]', 'radiator', 112.5, 37.8, 112.5, 37.8, 'free');",
-        )
-        .unwrap();
-    store
 }
 
 fn new_ticket() -> Command {
@@ -181,7 +164,7 @@ fn missing_files_and_folders_are_reported_not_created() {
 #[test]
 fn a_command_writes_its_change_and_its_audit_event_together() {
     let dir = tempfile::tempdir().unwrap();
-    let mut store = tiny_store(dir.path());
+    let mut store = common::tiny_store(dir.path());
     let created = store.apply(&new_ticket(), &origin(9, 0)).unwrap();
     let Applied::Ticket { ticket, event, .. } = created else {
         panic!()
@@ -220,7 +203,7 @@ fn a_command_writes_its_change_and_its_audit_event_together() {
 #[test]
 fn a_failure_between_change_and_audit_event_leaves_neither() {
     let dir = tempfile::tempdir().unwrap();
-    let mut store = tiny_store(dir.path());
+    let mut store = common::tiny_store(dir.path());
     let Applied::Ticket { ticket, .. } = store.apply(&new_ticket(), &origin(9, 0)).unwrap() else {
         panic!()
     };
@@ -258,7 +241,7 @@ fn a_failure_between_change_and_audit_event_leaves_neither() {
 #[test]
 fn illegal_transitions_are_refused_and_change_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    let mut store = tiny_store(dir.path());
+    let mut store = common::tiny_store(dir.path());
     let Applied::Ticket { ticket, .. } = store.apply(&new_ticket(), &origin(9, 0)).unwrap() else {
         panic!()
     };
@@ -302,7 +285,7 @@ fn illegal_transitions_are_refused_and_change_nothing() {
 #[test]
 fn a_stale_action_from_a_second_console_is_refused() {
     let dir = tempfile::tempdir().unwrap();
-    let mut first = tiny_store(dir.path());
+    let mut first = common::tiny_store(dir.path());
     let Applied::Ticket { ticket, .. } = first.apply(&new_ticket(), &origin(9, 0)).unwrap() else {
         panic!()
     };
@@ -353,7 +336,7 @@ fn a_stale_action_from_a_second_console_is_refused() {
 #[test]
 fn a_rule_change_is_audited_and_only_affects_new_tickets() {
     let dir = tempfile::tempdir().unwrap();
-    let mut store = tiny_store(dir.path());
+    let mut store = common::tiny_store(dir.path());
     let Applied::Ticket { ticket: old, .. } = store.apply(&new_ticket(), &origin(9, 0)).unwrap()
     else {
         panic!()
@@ -391,7 +374,7 @@ fn a_rule_change_is_audited_and_only_affects_new_tickets() {
 #[test]
 fn a_ticket_goes_through_its_whole_lifecycle_with_one_event_per_step() {
     let dir = tempfile::tempdir().unwrap();
-    let mut store = tiny_store(dir.path());
+    let mut store = common::tiny_store(dir.path());
     let Applied::Ticket { ticket, .. } = store.apply(&new_ticket(), &origin(9, 0)).unwrap() else {
         panic!()
     };
@@ -480,7 +463,7 @@ fn act(store: &mut SqliteStore, t: &Ticket, action: Action, h: u32) -> Applied {
 #[test]
 fn a_network_ticket_links_household_reports_which_are_fixed_with_it() {
     let dir = tempfile::tempdir().unwrap();
-    let mut store = tiny_store(dir.path());
+    let mut store = common::tiny_store(dir.path());
     let a = created(&mut store, Category::NoHeat, 8);
     let b = created(&mut store, Category::LowTemperature, 8);
     // b already has a team on the way: linking keeps its step, fixing still fixes it
@@ -560,7 +543,7 @@ fn a_network_ticket_links_household_reports_which_are_fixed_with_it() {
 #[test]
 fn a_network_ticket_that_cannot_link_everything_changes_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    let mut store = tiny_store(dir.path());
+    let mut store = common::tiny_store(dir.path());
     let a = created(&mut store, Category::NoHeat, 8);
     let b = created(&mut store, Category::NoHeat, 8);
     let Applied::Ticket { ticket: b, .. } = act(&mut store, &b, Action::Assign { team: 1 }, 8)
@@ -637,7 +620,7 @@ fn household(building: i64, celsius: f64) -> command::HouseholdVisit {
 #[test]
 fn a_bad_visit_record_is_refused_whole_and_names_the_field() {
     let dir = tempfile::tempdir().unwrap();
-    let mut store = tiny_store(dir.path());
+    let mut store = common::tiny_store(dir.path());
     let path = dir.path().join("tiny.db");
     store.checkpoint().unwrap();
     let before = bytes(&path);

@@ -58,6 +58,21 @@ pub enum Command {
     },
 }
 
+impl Command {
+    /// What kind of change this is, for logs (no personal data).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Command::CreateTicket(_) => "create_ticket",
+            Command::Act { action, .. } => action.code(),
+            Command::SetSlaRule(_) => "set_sla_rule",
+            Command::NetworkTicket { .. } => "network_ticket",
+            Command::RecordVisit(_) => "record_visit",
+            Command::SetKpiRules(_) => "set_kpi_rules",
+            Command::LinkReport { .. } => "repeat_report",
+        }
+    }
+}
+
 /// A visit as written on the form: who went where, and what each household showed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NewVisit {

@@ -4,6 +4,7 @@
 //! stand behind the same calls later.
 
 mod apply;
+pub mod backup;
 mod codec;
 mod load;
 pub mod schema;
@@ -92,6 +93,31 @@ impl std::fmt::Debug for SqliteStore {
 
 const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
 
+/// Look at a file without touching it (a read-only connection writes nothing, not even WAL
+/// mode): an SQLite file that is a HeatDesk database (or empty) this program can read.
+pub fn identify(path: &Path) -> Result<(), StoreError> {
+    let shown = path.display().to_string();
+    if !path.is_file() {
+        return Err(StoreError::Missing { path: shown });
+    }
+    check_header(path)?;
+    let probe = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .map_err(|e| classify(&shown, e))?;
+    let (app_id, version, tables) = identity(&probe).map_err(|e| classify(&shown, e))?;
+    let empty = app_id == 0 && version == 0 && tables == 0;
+    if app_id != schema::APPLICATION_ID && !empty {
+        return Err(StoreError::NotHeatDesk { path: shown });
+    }
+    if version > schema::latest_version() {
+        return Err(StoreError::NewerSchema {
+            path: shown,
+            found: version,
+            supported: schema::latest_version(),
+        });
+    }
+    Ok(())
+}
+
 impl SqliteStore {
     /// Open an existing HeatDesk database, upgrading its schema if it is older.
     /// A missing file, a foreign file or a newer schema is refused before anything is written.
@@ -100,24 +126,7 @@ impl SqliteStore {
         if !path.is_file() {
             return Err(StoreError::Missing { path: shown });
         }
-        check_header(path)?;
-        {
-            // Look before touching: a read-only connection writes nothing, not even WAL mode.
-            let probe = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
-                .map_err(|e| classify(&shown, e))?;
-            let (app_id, version, tables) = identity(&probe).map_err(|e| classify(&shown, e))?;
-            let empty = app_id == 0 && version == 0 && tables == 0;
-            if app_id != schema::APPLICATION_ID && !empty {
-                return Err(StoreError::NotHeatDesk { path: shown });
-            }
-            if version > schema::latest_version() {
-                return Err(StoreError::NewerSchema {
-                    path: shown,
-                    found: version,
-                    supported: schema::latest_version(),
-                });
-            }
-        }
+        identify(path)?;
         let conn = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,

@@ -112,6 +112,10 @@ pub struct HeatDeskApp {
     pub data_gen: u64,
     pub leaders: super::leaders::LeadersState,
     pub visit_form: super::visit_form::VisitForm,
+    /// The one ticket whose reporter's number is shown unmasked.
+    pub revealed_phone: Option<TicketId>,
+    /// Automatic backups (the real console; not in tests).
+    backups: Option<super::backups::Backups>,
     /// Where exported files go (beside the database in the console).
     pub export_dir: std::path::PathBuf,
     last_team_before: Option<TeamId>,
@@ -150,6 +154,8 @@ impl HeatDeskApp {
             map_alerts: Vec::new(),
             export_dir: std::env::temp_dir().join("heatdesk-exports"),
             data_gen: 0,
+            revealed_phone: None,
+            backups: None,
             leaders: Default::default(),
             visit_form: Default::default(),
             last_team_before: None,
@@ -194,6 +200,12 @@ impl HeatDeskApp {
     /// The basemap of [`crate::map::Basemap::Demo`]: the MBTiles file beside the database.
     pub fn with_demo_basemap(mut self, path: Option<std::path::PathBuf>) -> Self {
         self.map.demo_basemap = path;
+        self
+    }
+
+    /// Back the database at `db` up into `dir`: at start, then as the settings say.
+    pub fn with_backups(mut self, db: std::path::PathBuf, dir: std::path::PathBuf) -> Self {
+        self.backups = Some(super::backups::Backups::new(db, dir));
         self
     }
 
@@ -264,6 +276,12 @@ impl HeatDeskApp {
         let lang = self.lang();
         match self.store.apply(&command, &origin) {
             Ok(applied) => {
+                tracing::info!(
+                    actor = %origin.actor,
+                    command = command.kind(),
+                    tickets = ?applied.tickets().iter().map(|t| t.id).collect::<Vec<_>>(),
+                    "applied"
+                );
                 self.snap.absorb(&applied);
                 self.history = None;
                 self.data_changed();
@@ -321,6 +339,7 @@ impl HeatDeskApp {
                 Some(applied)
             }
             Err(e) => {
+                tracing::warn!(actor = %origin.actor, command = command.kind(), error = %e, "refused");
                 self.notice = Some(Notice {
                     ok: false,
                     text: format!("{}: {e}", t(lang, Key::Refused)),
@@ -379,6 +398,23 @@ impl HeatDeskApp {
             return;
         }
         self.last_poll = time;
+        let now = self.now();
+        if let Some(done) = self
+            .backups
+            .as_mut()
+            .and_then(|b| b.tick(self.prefs.backup_every_hours, self.prefs.backups_kept, now))
+        {
+            self.notice = Some(match done {
+                Ok(path) => Notice {
+                    ok: true,
+                    text: format!("{} {}", self.tr(Key::BackedUp), path.display()),
+                },
+                Err(e) => Notice {
+                    ok: false,
+                    text: format!("{}: {e}", self.tr(Key::BackupFailed)),
+                },
+            });
+        }
         match self.store.changed_elsewhere() {
             Ok(true) => match self.store.load() {
                 Ok(snap) => {
@@ -421,6 +457,9 @@ impl HeatDeskApp {
     }
 
     pub fn select(&mut self, selection: Selection) {
+        if self.selection != Some(selection) {
+            self.revealed_phone = None;
+        }
         self.selection = Some(selection);
     }
 
@@ -512,6 +551,14 @@ impl HeatDeskApp {
         super::intake::show(self, &ui.ctx().clone());
         super::rules::show(self, &ui.ctx().clone());
         super::visit_form::show(self, &ui.ctx().clone());
+        // what is being typed survives a crash in the crash report
+        crate::logging::remember_draft(if self.intake.open {
+            Some(format!("{:#?}", self.intake))
+        } else if self.visit_form.open {
+            Some(format!("{:#?}", self.visit_form))
+        } else {
+            None
+        });
 
         egui::Panel::top("top_bar").show(ui, |ui| top_bar::show(self, ui));
         match self.prefs.view {
@@ -566,7 +613,7 @@ impl HeatDeskApp {
                     self.assign(drag.ticket, drag.version, team);
                 }
                 if let Some(hit) = hits.clicked {
-                    self.selection = Some(self.hit_to_selection(hit));
+                    self.select(self.hit_to_selection(hit));
                 }
                 if let (Some(hit), Some(response)) = (hits.hovered, response) {
                     let text = detail::summary(self, self.hit_to_selection(hit));

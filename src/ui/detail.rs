@@ -273,11 +273,18 @@ fn ticket(app: &mut HeatDeskApp, ui: &mut Ui, id: TicketId) {
                 ));
                 ui.end_row();
                 ui.label(tr(Key::Reporter));
-                ui.label(format!(
-                    "{} {}",
-                    t.reporter_name,
-                    mask_phone(&t.reporter_phone)
-                ));
+                ui.horizontal(|ui| {
+                    // numbers stay masked until the operator asks, ticket by ticket (logged)
+                    if app.revealed_phone == Some(t.id) {
+                        ui.label(format!("{} {}", t.reporter_name, t.reporter_phone));
+                    } else {
+                        ui.label(format!("{} {}", t.reporter_name, mask_phone(&t.reporter_phone)));
+                        if !t.reporter_phone.is_empty() && ui.small_button(tr(Key::RevealPhone)).clicked() {
+                            tracing::info!(actor = %app.prefs.operator, ticket = t.id, "phone number revealed");
+                            app.revealed_phone = Some(t.id);
+                        }
+                    }
+                });
                 ui.end_row();
                 ui.label(tr(Key::Channel));
                 ui.label(i18n::channel(lang, t.channel));

@@ -184,6 +184,9 @@ pub enum Key {
     Today,
     VisitTime,
     Weights,
+    BackedUp,
+    BackupFailed,
+    RevealPhone,
 }
 
 pub fn t(lang: Lang, key: Key) -> &'static str {
@@ -329,6 +332,9 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         LinkedTo => lang.pick("已并入管网工单", "Linked to network ticket"),
         OutageNotice => lang.pick("停热通知", "Outage notice"),
         Saved => lang.pick("已保存", "Saved"),
+        BackedUp => lang.pick("已备份", "Backed up to"),
+        BackupFailed => lang.pick("备份失败", "Backup failed"),
+        RevealPhone => lang.pick("显示号码", "Show number"),
         About => lang.pick("约", "about"),
         BasicCounts => lang.pick(
             "“基本满意”计入满意",

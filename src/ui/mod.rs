@@ -2,6 +2,7 @@
 
 mod alerts;
 pub mod app;
+mod backups;
 mod detail;
 pub mod format;
 pub mod i18n;
@@ -71,6 +72,9 @@ pub fn run_console(db: Option<PathBuf>) -> anyhow::Result<()> {
             p
         }
     };
+    let folder = path.parent().unwrap_or(std::path::Path::new("."));
+    let _log = crate::logging::init(&folder.join("logs"))?;
+    tracing::info!(db = %path.display(), version = env!("CARGO_PKG_VERSION"), "console starting");
     // HTTPS tiles: rustls with the ring provider (see Cargo.toml)
     let _ = rustls::crypto::ring::default_provider().install_default();
     // every refusal (missing, foreign, newer, corrupt) happens here, before a window opens
@@ -95,14 +99,14 @@ pub fn run_console(db: Option<PathBuf>) -> anyhow::Result<()> {
                 .unwrap_or_default();
             let clock: app::Clock = Box::new(|| chrono::Local::now().naive_local());
             let basemap = crate::map::basemap::beside(&path);
-            let exports = path
-                .parent()
-                .unwrap_or(std::path::Path::new("."))
-                .join("exports");
+            let folder = path.parent().unwrap_or(std::path::Path::new("."));
+            let exports = folder.join("exports");
+            let backups = folder.join("backups");
             Ok(Box::new(
                 HeatDeskApp::new(Box::new(store), snap, prefs, clock)
                     .with_demo_basemap(Some(basemap))
-                    .with_export_dir(exports),
+                    .with_export_dir(exports)
+                    .with_backups(path.clone(), backups),
             ))
         }),
     )

@@ -25,6 +25,10 @@ pub struct Prefs {
     /// Written into every audit event this console makes.
     pub operator: String,
     pub view: View,
+    /// Back up the database every N hours while the console runs (0: never) …
+    pub backup_every_hours: u32,
+    /// … keeping the last N copies.
+    pub backups_kept: usize,
 }
 
 impl Default for Prefs {
@@ -37,6 +41,8 @@ impl Default for Prefs {
             map: MapSettings::default(),
             operator: "调度员".into(),
             view: View::Dispatch,
+            backup_every_hours: 4,
+            backups_kept: 20,
         }
     }
 }

@@ -102,8 +102,10 @@ impl log::Log for FailureCounter {
     fn log(&self, record: &log::Record<'_>) {
         if self.enabled(record.metadata()) {
             FAILURES.fetch_add(1, Ordering::Relaxed);
+            let why = redact(&record.args().to_string());
+            tracing::warn!(reason = %why, "tile download failed");
             if let Ok(mut last) = LAST_FAILURE.lock() {
-                *last = Some(redact(&record.args().to_string()));
+                *last = Some(why);
             }
         }
     }

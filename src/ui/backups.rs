@@ -1,0 +1,55 @@
+//! Automatic backups while the console runs: one at start, then every few hours (a setting),
+//! on a worker thread so a city-sized copy never stalls a frame.
+
+use std::path::PathBuf;
+use std::sync::mpsc::{Receiver, channel};
+use std::time::{Duration, Instant};
+
+use crate::store::backup;
+
+pub struct Backups {
+    db: PathBuf,
+    dir: PathBuf,
+    /// When the next one is due (None: one is running).
+    next: Option<Instant>,
+    running: Option<Receiver<Result<PathBuf, String>>>,
+}
+
+impl Backups {
+    /// The first backup is due at once.
+    pub fn new(db: PathBuf, dir: PathBuf) -> Self {
+        Backups {
+            db,
+            dir,
+            next: Some(Instant::now()),
+            running: None,
+        }
+    }
+
+    /// Start a backup if one is due; report one that finished (Ok: its path).
+    pub fn tick(
+        &mut self,
+        every_hours: u32,
+        keep: usize,
+        now: chrono::NaiveDateTime,
+    ) -> Option<Result<PathBuf, String>> {
+        if let Some(rx) = &self.running {
+            let done = rx.try_recv().ok()?;
+            self.running = None;
+            self.next = Some(Instant::now() + Duration::from_secs(u64::from(every_hours) * 3600));
+            return Some(done);
+        }
+        if every_hours == 0 || self.next.is_none_or(|t| Instant::now() < t) {
+            return None;
+        }
+        let (tx, rx) = channel();
+        let (db, dir) = (self.db.clone(), self.dir.clone());
+        std::thread::spawn(move || {
+            let result = backup::rotating(&db, &dir, keep, now).map_err(|e| e.to_string());
+            let _ = tx.send(result);
+        });
+        self.running = Some(rx);
+        self.next = None;
+        None
+    }
+}
