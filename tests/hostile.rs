@@ -140,6 +140,36 @@ proptest! {
     }
 
     #[test]
+    fn kpi_settings_are_checked_so_the_database_always_loads(
+        standard in prop_oneof![any::<f64>(), 0.0f64..40.0, Just(f64::NAN)],
+        per in prop_oneof![any::<u32>(), Just(1000u32), Just(10_000u32)],
+        limit in prop_oneof![any::<f64>(), 0.0f64..1.0, Just(f64::INFINITY)],
+        minutes in any::<u32>(),
+    ) {
+        let (_dir, mut store) = store();
+        let mut rules = heatdesk::domain::kpi::KpiRules {
+            temperature_standard: standard,
+            complaints_per_households: per,
+            ..Default::default()
+        };
+        rules.thresholds.timely[0] = limit;
+        let saved = store.apply(&Command::SetKpiRules(rules), &origin("t".into()));
+        prop_assert_eq!(saved.is_ok(), rules.check().is_ok());
+        let sla = store.apply(&Command::SetSlaRule(SlaRule {
+            category: Category::Leak,
+            severity: Severity::Urgent,
+            respond_minutes: minutes,
+            resolve_minutes: minutes,
+        }), &origin("t".into()));
+        prop_assert_eq!(sla.is_ok(), minutes > 0);
+        let snap = store.load();
+        prop_assert!(snap.is_ok(), "{:?}", snap.err());
+        if saved.is_ok() {
+            prop_assert_eq!(snap.unwrap().kpi_rules, rules);
+        }
+    }
+
+    #[test]
     fn parsers_never_panic(text in nasty()) {
         // the first three and last four characters at most; the rest never shown, nor its length
         let masked = heatdesk::ui::format::mask_phone(&text);
@@ -161,6 +191,8 @@ proptest! {
             ..Default::default()
         };
         let _ = form.to_command(heatdesk::ui::i18n::Lang::Zh);
+        // a typed tile URL: whatever it is, the key-redacting message never panics
+        let _ = heatdesk::map::tiles::http::redact(&text);
     }
 }
 

@@ -35,6 +35,42 @@ impl Default for KpiRules {
 }
 
 impl KpiRules {
+    /// Settings a company could mean: a plausible indoor standard, a known basis, and limits
+    /// that are numbers in range (the message names the field).
+    pub fn check(&self) -> Result<(), String> {
+        if !(self.temperature_standard.is_finite()
+            && (10.0..=30.0).contains(&self.temperature_standard))
+        {
+            return Err(format!(
+                "temperature_standard: {} °C is not an indoor standard",
+                self.temperature_standard
+            ));
+        }
+        if ![1000, 10_000].contains(&self.complaints_per_households) {
+            return Err(format!(
+                "complaints_per_households: {} (1000 or 10000)",
+                self.complaints_per_households
+            ));
+        }
+        let t = &self.thresholds;
+        for (name, limits, max) in [
+            ("complaints", t.complaints, 1000.0),
+            ("satisfaction", t.satisfaction, 1.0),
+            ("timely", t.timely, 1.0),
+            ("temperature", t.temperature, 1.0),
+        ] {
+            if limits
+                .iter()
+                .any(|v| !(v.is_finite() && (0.0..=max).contains(v)))
+            {
+                return Err(format!(
+                    "thresholds.{name}: {limits:?} must lie in 0..={max}"
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// Whether an answer counts as satisfied under these rules.
     pub fn satisfied(&self, answer: SurveyAnswer) -> bool {
         match answer {

@@ -44,6 +44,7 @@ pub fn apply(
         Command::NetworkTicket { .. } => network_ticket(&tx, command, origin)?,
         Command::RecordVisit(new) => super::visit::record_visit(&tx, new, origin)?,
         Command::SetKpiRules(rules) => {
+            rules.check().map_err(StoreError::Invalid)?;
             let json =
                 serde_json::to_string(rules).map_err(|e| StoreError::Invalid(e.to_string()))?;
             tx.execute(
