@@ -1,5 +1,6 @@
 //! HeatDesk: a desktop dispatch console for district-heating customer service.
 
+pub mod bench;
 pub mod demo;
 pub mod domain;
 pub mod export;

@@ -92,6 +92,9 @@ enum Cmd {
         #[arg(long)]
         from: PathBuf,
     },
+    /// Print the headline figures on this machine: start-up phases and console frames at city
+    /// scale (generates the city set in a temporary folder unless --db is given)
+    Bench,
     /// Who loses heat when a pipe, valve or station is shut off (停热通知), as CSV or XLSX
     Outage {
         /// A pipe segment shut off (or, with --burst, burst)
@@ -308,6 +311,43 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 from.display(),
                 aside.display()
             );
+            Ok(())
+        }
+        Some(Cmd::Bench) => {
+            let now = demo::noon(chrono::NaiveDate::from_ymd_opt(2026, 11, 27).expect("a date"));
+            let tmp;
+            let path = match cli.db {
+                Some(p) => p,
+                None => {
+                    tmp =
+                        std::env::temp_dir().join(format!("heatdesk-bench-{}", std::process::id()));
+                    std::fs::create_dir_all(&tmp)?;
+                    let p = tmp.join("city.db");
+                    eprintln!("writing the city-scale demo to {} …", p.display());
+                    demo::write_new(&p, &DemoParams::new(Scale::City, now))?;
+                    p
+                }
+            };
+            let report = heatdesk::bench::console(&path, now)?;
+            println!("| start-up phase | ms |\n|---|---:|");
+            let mut total = 0.0;
+            for p in &report.start {
+                let ms = p.took.as_secs_f64() * 1000.0;
+                total += ms;
+                println!("| {} | {ms:.0} |", p.name);
+            }
+            println!("| **to the first frame** | **{total:.0}** |");
+            println!("\n| whole-console frame while panning, zoom | median ms |\n|---|---:|");
+            for (zoom, took) in report.frames {
+                println!("| {zoom} | {:.1} |", took.as_secs_f64() * 1000.0);
+            }
+            println!("\n| action (median) | ms |\n|---|---:|");
+            for p in &report.actions {
+                println!("| {} | {:.1} |", p.name, p.took.as_secs_f64() * 1000.0);
+            }
+            if let Some(rss) = heatdesk::bench::resident_mb() {
+                println!("\nresident memory: {rss:.0} MB");
+            }
             Ok(())
         }
         None => heatdesk::ui::run_console(cli.db),

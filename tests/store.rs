@@ -660,3 +660,69 @@ fn a_bad_visit_record_is_refused_whole_and_names_the_field() {
     assert_eq!(steps, ["create", "fix"]);
     assert_eq!(trail[0].actor, "调度员 测试");
 }
+
+#[test]
+fn a_second_console_catches_up_with_only_what_changed() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut first = common::tiny_store(dir.path());
+    let Applied::Ticket { ticket, .. } = first.apply(&new_ticket(), &origin(9, 0)).unwrap() else {
+        panic!()
+    };
+    let mut second = SqliteStore::open(&dir.path().join("tiny.db")).unwrap();
+    let mut view = second.load().unwrap();
+    assert_eq!(second.catch_up().unwrap(), None, "nothing new yet");
+
+    // the first console assigns, records a visit and edits a rule
+    first
+        .apply(
+            &Command::Act {
+                ticket: ticket.id,
+                seen_version: ticket.version,
+                action: Action::Assign { team: 1 },
+            },
+            &origin(9, 5),
+        )
+        .unwrap();
+    first
+        .apply(&visit(vec![household(1, 17.0)]), &origin(10, 5))
+        .unwrap();
+    let mut rule = view.rules[0];
+    rule.resolve_minutes += 60;
+    first
+        .apply(&Command::SetSlaRule(rule), &origin(10, 6))
+        .unwrap();
+
+    let Some(Some(changes)) = second.catch_up().unwrap() else {
+        panic!("the second console sees the commits as changes")
+    };
+    assert_eq!(
+        changes.tickets.len(),
+        2,
+        "the assigned ticket and the visit's ticket"
+    );
+    assert_eq!(
+        (
+            changes.visits.len(),
+            changes.readings.len(),
+            changes.surveys.len()
+        ),
+        (1, 1, 1)
+    );
+    view.absorb_changes(changes);
+    let fresh = second.load().unwrap();
+    assert_eq!(view.tickets, fresh.tickets);
+    assert_eq!(view.visits, fresh.visits);
+    assert_eq!(view.readings, fresh.readings);
+    assert_eq!(view.surveys, fresh.surveys);
+    assert_eq!(view.rules, fresh.rules);
+
+    // an import changes the city itself: everything is read again
+    first
+        .connection()
+        .execute_batch(
+            "INSERT INTO network_nodes VALUES (3, 'building_entry', 112.5, 37.8);
+             INSERT INTO buildings VALUES (2, 1, '2号楼', 2, 6, 24, 1, 3, x'');",
+        )
+        .unwrap();
+    assert_eq!(second.catch_up().unwrap(), Some(None));
+}

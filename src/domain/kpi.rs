@@ -298,7 +298,8 @@ pub fn breakdown(
     }
 }
 
-/// City-wide figures over `[from, to)`, as of `now`.
+/// City-wide figures over `[from, to)`, as of `now` — the same as [`breakdown`]'s city, in
+/// one plain pass (the top bar recomputes it after every command).
 pub fn city_kpis(
     snap: &Snapshot,
     from: Timestamp,
@@ -306,7 +307,43 @@ pub fn city_kpis(
     now: Timestamp,
     rules: &KpiRules,
 ) -> Kpis {
-    breakdown(snap, from, to, now, rules).city
+    let in_period = |t: Timestamp| t >= from && t < to;
+    let known = |b: i64| {
+        snap.building(b)
+            .is_some_and(|b| snap.compound(b.compound_id).is_some())
+    };
+    let mut k = Kpis {
+        complaint_rate: Ratio {
+            numerator: 0,
+            denominator: snap.compounds.iter().map(|c| c.households as u64).sum(),
+        },
+        ..Kpis::default()
+    };
+    for t in &snap.tickets {
+        let complaint = t.category == Category::Complaint && in_period(t.created_at);
+        let due = in_period(t.deadline) && t.deadline <= now;
+        if (complaint || due) && known(t.building_id) {
+            k.complaint_rate.numerator += complaint as u64;
+            if due {
+                k.timely.add(t.fixed_at.is_some_and(|f| f <= t.deadline));
+            }
+        }
+    }
+    for s in snap
+        .surveys
+        .iter()
+        .filter(|s| in_period(s.at) && known(s.building_id))
+    {
+        k.satisfaction.add(rules.satisfied(s.answer));
+    }
+    for r in snap
+        .readings
+        .iter()
+        .filter(|r| in_period(r.taken_at) && known(r.building_id))
+    {
+        k.temperature.add(r.celsius >= rules.temperature_standard);
+    }
+    k
 }
 
 /// The city's figures day by day over `first..=last` (the dashboard's trend lines), in one

@@ -13,4 +13,4 @@ pub mod trace;
 pub use command::{Applied, Command, NewTicket, Origin, likely_duplicates};
 pub use lifecycle::Action;
 pub use model::*;
-pub use snapshot::Snapshot;
+pub use snapshot::{Changes, Snapshot};

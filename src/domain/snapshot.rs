@@ -26,6 +26,17 @@ pub struct Snapshot {
     pub(crate) index: Index,
 }
 
+/// What other consoles committed since this one last read: the tickets they touched (whole
+/// rows), new visits, readings and answers, and the settings if any changed.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Changes {
+    pub tickets: Vec<Ticket>,
+    pub visits: Vec<Visit>,
+    pub readings: Vec<TemperatureReading>,
+    pub surveys: Vec<SurveyResponse>,
+    pub settings: Option<(Vec<SlaRule>, super::kpi::KpiRules)>,
+}
+
 /// Id → position lookups, rebuilt when rows are added.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Index {
@@ -176,6 +187,35 @@ impl Snapshot {
                 None => b.number.clone(),
             },
             None => format!("#{id}"),
+        }
+    }
+
+    /// Fold other consoles' commits in: touched tickets replaced or added, new rows appended
+    /// (rows this console already has — its own commits — are not added twice).
+    pub fn absorb_changes(&mut self, changes: Changes) {
+        for t in changes.tickets {
+            match self.index.ticket.get(t.id) {
+                Some(i) => self.tickets[i] = t,
+                None => {
+                    self.index.ticket.insert(t.id, self.tickets.len());
+                    self.tickets.push(t);
+                }
+            }
+        }
+        fn append<T>(rows: &mut Vec<T>, new: Vec<T>, id: impl Fn(&T) -> i64) {
+            let last = rows.last().map_or(i64::MIN, &id);
+            let mut known: std::collections::HashSet<i64> = Default::default();
+            if new.first().is_some_and(|n| id(n) <= last) {
+                known = rows.iter().map(&id).collect();
+            }
+            rows.extend(new.into_iter().filter(|n| !known.contains(&id(n))));
+        }
+        append(&mut self.visits, changes.visits, |v| v.id);
+        append(&mut self.readings, changes.readings, |r| r.id);
+        append(&mut self.surveys, changes.surveys, |s| s.id);
+        if let Some((rules, kpi)) = changes.settings {
+            self.rules = rules;
+            self.kpi_rules = kpi;
         }
     }
 

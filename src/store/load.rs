@@ -24,8 +24,9 @@ fn opt_time(row: &Row<'_>, i: usize) -> rusqlite::Result<Option<Timestamp>> {
     Ok(row.get::<_, Option<i64>>(i)?.map(time_from_sql))
 }
 
-pub fn snapshot(conn: &Connection) -> Result<Snapshot, StoreError> {
-    let mut s = Snapshot {
+/// The city and its network: what only imports change (not yet indexed).
+pub fn places(conn: &Connection) -> Result<Snapshot, StoreError> {
+    Ok(Snapshot {
         departments: all(conn, "SELECT id, name FROM departments ORDER BY id", |r| {
             Ok(Department {
                 id: r.get(0)?,
@@ -140,61 +141,98 @@ pub fn snapshot(conn: &Connection) -> Result<Snapshot, StoreError> {
                 })
             },
         )?,
-        tickets: all(conn, &format!("{TICKET_COLUMNS} ORDER BY id"), ticket_row)?,
-        visits: all(
-            conn,
-            "SELECT id, compound_id, at, leaders, consultation_desk, households_entered, notes,
-                staff FROM visits ORDER BY id",
-            |r| {
-                Ok(Visit {
-                    id: r.get(0)?,
-                    compound_id: r.get(1)?,
-                    at: time(r, 2)?,
-                    leaders: r.get(3)?,
-                    consultation_desk: r.get(4)?,
-                    households_entered: r.get(5)?,
-                    notes: r.get(6)?,
-                    staff: r.get(7)?,
-                })
-            },
-        )?,
-        readings: all(
-            conn,
-            "SELECT id, building_id, visit_id, room, celsius, method, taken_at, taken_by
-             FROM temperature_readings ORDER BY id",
-            |r| {
-                Ok(TemperatureReading {
-                    id: r.get(0)?,
-                    building_id: r.get(1)?,
-                    visit_id: r.get(2)?,
-                    room: r.get(3)?,
-                    celsius: r.get(4)?,
-                    method: r.get::<_, Code<TempMethod>>(5)?.0,
-                    taken_at: time(r, 6)?,
-                    taken_by: r.get(7)?,
-                })
-            },
-        )?,
-        surveys: all(
-            conn,
-            "SELECT id, building_id, ticket_id, visit_id, answer, at FROM survey_responses ORDER BY id",
-            |r| {
-                Ok(SurveyResponse {
-                    id: r.get(0)?,
-                    building_id: r.get(1)?,
-                    ticket_id: r.get(2)?,
-                    visit_id: r.get(3)?,
-                    answer: r.get::<_, Code<SurveyAnswer>>(4)?.0,
-                    at: time(r, 5)?,
-                })
-            },
-        )?,
-        rules: rules(conn)?,
-        kpi_rules: setting(conn, "kpi_rules")?.unwrap_or_default(),
         ..Snapshot::default()
-    };
-    s.reindex();
-    Ok(s)
+    })
+}
+
+/// What commands change — tickets, visits, readings, answers, rules — read in one
+/// transaction so they agree with each other.
+pub fn activity(conn: &Connection, s: &mut Snapshot) -> Result<Mark, StoreError> {
+    let tx = conn.unchecked_transaction()?;
+    let conn = &*tx;
+    let read_to = mark(conn)?;
+    s.tickets = all(conn, &format!("{TICKET_COLUMNS} ORDER BY id"), ticket_row)?;
+    activity_tails(conn, &Mark::default(), s)?;
+    s.rules = rules(conn)?;
+    s.kpi_rules = setting(conn, "kpi_rules")?.unwrap_or_default();
+    Ok(read_to)
+}
+
+/// How far a console has read: the last row of each table that grows, and the city's tables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Mark {
+    event: i64,
+    visit: i64,
+    reading: i64,
+    survey: i64,
+    audit: i64,
+    places: [i64; 5],
+}
+
+pub fn mark(conn: &Connection) -> Result<Mark, StoreError> {
+    Ok(conn.query_row(
+        "SELECT (SELECT coalesce(max(id), 0) FROM ticket_events),
+                (SELECT coalesce(max(id), 0) FROM visits),
+                (SELECT coalesce(max(id), 0) FROM temperature_readings),
+                (SELECT coalesce(max(id), 0) FROM survey_responses),
+                (SELECT coalesce(max(id), 0) FROM audit_events),
+                (SELECT coalesce(max(id), 0) FROM compounds),
+                (SELECT coalesce(max(id), 0) FROM buildings),
+                (SELECT coalesce(max(id), 0) FROM pipe_segments),
+                (SELECT coalesce(max(id), 0) FROM valves),
+                (SELECT coalesce(max(id), 0) FROM teams)",
+        [],
+        |r| {
+            Ok(Mark {
+                event: r.get(0)?,
+                visit: r.get(1)?,
+                reading: r.get(2)?,
+                survey: r.get(3)?,
+                audit: r.get(4)?,
+                places: [r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?, r.get(9)?],
+            })
+        },
+    )?)
+}
+
+/// What other consoles committed since `since` (None: the city itself changed — an import —
+/// so everything must be read again), and the new mark.
+pub fn changes(conn: &Connection, since: &Mark) -> Result<(Option<Changes>, Mark), StoreError> {
+    let tx = conn.unchecked_transaction()?;
+    let conn = &*tx;
+    let now = mark(conn)?;
+    if now.places != since.places {
+        return Ok((None, now));
+    }
+    let mut st = conn.prepare(&format!(
+        "{TICKET_COLUMNS} WHERE id IN (SELECT ticket_id FROM ticket_events WHERE id > ?1) ORDER BY id"
+    ))?;
+    let tickets = st
+        .query_map([since.event], ticket_row)?
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut fresh = Snapshot::default();
+    if now.visit > since.visit || now.reading > since.reading || now.survey > since.survey {
+        // few rows since the mark; read the tables' tails
+        activity_tails(conn, since, &mut fresh)?;
+    }
+    let settings = (now.audit > since.audit)
+        .then(|| -> Result<_, StoreError> {
+            Ok((
+                rules(conn)?,
+                setting(conn, "kpi_rules")?.unwrap_or_default(),
+            ))
+        })
+        .transpose()?;
+    Ok((
+        Some(Changes {
+            tickets,
+            visits: fresh.visits,
+            readings: fresh.readings,
+            surveys: fresh.surveys,
+            settings,
+        }),
+        now,
+    ))
 }
 
 pub fn rules(conn: &Connection) -> Result<Vec<SlaRule>, StoreError> {
@@ -298,4 +336,71 @@ pub fn setting<T: serde::de::DeserializeOwned>(
         serde_json::from_str(&j).map_err(|e| StoreError::Invalid(format!("setting {key}: {e}")))
     })
     .transpose()
+}
+
+/// Visits, readings and answers after the mark's rows.
+fn activity_tails(conn: &Connection, since: &Mark, s: &mut Snapshot) -> Result<(), StoreError> {
+    s.visits = all_since(
+        since.visit,
+        conn,
+        "SELECT id, compound_id, at, leaders, consultation_desk, households_entered, notes,
+                staff FROM visits WHERE id > ?1 ORDER BY id",
+        |r| {
+            Ok(Visit {
+                id: r.get(0)?,
+                compound_id: r.get(1)?,
+                at: time(r, 2)?,
+                leaders: r.get(3)?,
+                consultation_desk: r.get(4)?,
+                households_entered: r.get(5)?,
+                notes: r.get(6)?,
+                staff: r.get(7)?,
+            })
+        },
+    )?;
+    s.readings = all_since(
+        since.reading,
+        conn,
+        "SELECT id, building_id, visit_id, room, celsius, method, taken_at, taken_by
+             FROM temperature_readings WHERE id > ?1 ORDER BY id",
+        |r| {
+            Ok(TemperatureReading {
+                id: r.get(0)?,
+                building_id: r.get(1)?,
+                visit_id: r.get(2)?,
+                room: r.get(3)?,
+                celsius: r.get(4)?,
+                method: r.get::<_, Code<TempMethod>>(5)?.0,
+                taken_at: time(r, 6)?,
+                taken_by: r.get(7)?,
+            })
+        },
+    )?;
+    s.surveys = all_since(
+        since.survey,
+        conn,
+        "SELECT id, building_id, ticket_id, visit_id, answer, at FROM survey_responses WHERE id > ?1 ORDER BY id",
+        |r| {
+            Ok(SurveyResponse {
+                id: r.get(0)?,
+                building_id: r.get(1)?,
+                ticket_id: r.get(2)?,
+                visit_id: r.get(3)?,
+                answer: r.get::<_, Code<SurveyAnswer>>(4)?.0,
+                at: time(r, 5)?,
+            })
+        },
+    )?;
+    Ok(())
+}
+
+fn all_since<T>(
+    since: i64,
+    conn: &Connection,
+    sql: &str,
+    map: impl FnMut(&Row<'_>) -> rusqlite::Result<T>,
+) -> Result<Vec<T>, StoreError> {
+    let mut stmt = conn.prepare(sql)?;
+    let rows = stmt.query_map([since], map)?;
+    Ok(rows.collect::<Result<Vec<_>, _>>()?)
 }

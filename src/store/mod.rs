@@ -19,7 +19,7 @@ use rusqlite::{Connection, OpenFlags};
 use thiserror::Error;
 
 use crate::domain::lifecycle::TransitionError;
-use crate::domain::{Applied, Command, Origin, Snapshot, TicketEvent, TicketId};
+use crate::domain::{Applied, Changes, Command, Origin, Snapshot, TicketEvent, TicketId};
 
 pub use write::{write_all, write_basemap};
 
@@ -75,12 +75,17 @@ pub trait DispatchStore {
     fn history(&self, ticket: TicketId) -> Result<Vec<TicketEvent>, StoreError>;
     /// True when another console has committed since the last call.
     fn changed_elsewhere(&mut self) -> Result<bool, StoreError>;
+    /// What other consoles committed since this one last loaded or caught up: Ok(None) when
+    /// nothing, Ok(Some(None)) when the city itself changed (load everything again).
+    fn catch_up(&mut self) -> Result<Option<Option<Changes>>, StoreError>;
 }
 
 pub struct SqliteStore {
     conn: Connection,
     path: PathBuf,
     data_version: i64,
+    /// How far the last load or catch-up read.
+    mark: std::cell::Cell<load::Mark>,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -179,6 +184,7 @@ impl SqliteStore {
             conn,
             path: path.to_path_buf(),
             data_version: 0,
+            mark: Default::default(),
         };
         store.migrate().map_err(|e| classify_store(&shown, e))?;
         store.data_version = store.read_data_version()?;
@@ -244,7 +250,26 @@ impl SqliteStore {
 
 impl DispatchStore for SqliteStore {
     fn load(&self) -> Result<Snapshot, StoreError> {
-        load::snapshot(&self.conn)
+        // the city on a second connection while this one reads the tickets: start-up on two
+        // cores takes the longer of the two, not their sum
+        let path = self.path.clone();
+        let places = std::thread::spawn(move || {
+            let conn = Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+            load::places(&conn)
+        });
+        let mut activity = Snapshot::default();
+        self.mark.set(load::activity(&self.conn, &mut activity)?);
+        let mut s = places
+            .join()
+            .map_err(|_| StoreError::Invalid("the loading thread failed".into()))??;
+        s.tickets = activity.tickets;
+        s.visits = activity.visits;
+        s.readings = activity.readings;
+        s.surveys = activity.surveys;
+        s.rules = activity.rules;
+        s.kpi_rules = activity.kpi_rules;
+        s.reindex();
+        Ok(s)
     }
 
     fn apply(&mut self, command: &Command, origin: &Origin) -> Result<Applied, StoreError> {
@@ -260,6 +285,15 @@ impl DispatchStore for SqliteStore {
         let changed = now != self.data_version;
         self.data_version = now;
         Ok(changed)
+    }
+
+    fn catch_up(&mut self) -> Result<Option<Option<Changes>>, StoreError> {
+        if !self.changed_elsewhere()? {
+            return Ok(None);
+        }
+        let (changes, mark) = load::changes(&self.conn, &self.mark.get())?;
+        self.mark.set(mark);
+        Ok(Some(changes))
     }
 }
 

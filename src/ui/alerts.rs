@@ -53,6 +53,9 @@ pub fn network_ticket(app: &HeatDeskApp, c: &Cluster) -> Command {
     }
 }
 
+/// The widest alerts listed above the queue (all of them are on the map).
+const SHOWN: usize = 5;
+
 /// The alerts above the queue; nothing when there are none.
 pub fn show(app: &mut HeatDeskApp, ui: &mut Ui) {
     if app.alerts.is_empty() {
@@ -74,7 +77,7 @@ pub fn show(app: &mut HeatDeskApp, ui: &mut Ui) {
                 .strong()
                 .color(orange),
             );
-            for (i, c) in app.alerts.iter().enumerate() {
+            for (i, c) in app.alerts.iter().enumerate().take(SHOWN) {
                 ui.horizontal(|ui| {
                     if ui.small_button(i18n::t(lang, Key::Locate)).clicked() {
                         fly = Some(i);
@@ -98,6 +101,16 @@ pub fn show(app: &mut HeatDeskApp, ui: &mut Ui) {
                         .truncate(),
                     );
                 });
+            }
+            if app.alerts.len() > SHOWN {
+                ui.label(
+                    RichText::new(format!(
+                        "+{} ({})",
+                        app.alerts.len() - SHOWN,
+                        i18n::t(lang, Key::SeeMap)
+                    ))
+                    .weak(),
+                );
             }
         });
     if let Some(i) = fly {

@@ -96,6 +96,10 @@ pub struct HeatDeskApp {
     pub xyz_input: String,
     pub intake: super::intake::IntakeForm,
     pub queue_filter: super::queue::QueueFilter,
+    /// The queue as filtered and sorted, with what it was computed for.
+    pub queue_cache: Option<((u64, super::queue::QueueFilter, i64), Vec<TicketId>)>,
+    /// Each team card's height last drawn (cards out of view are skipped at that height).
+    pub team_card_heights: std::collections::HashMap<TeamId, f32>,
     pub show_rules: bool,
     pub rules_edit: Vec<SlaRule>,
     undo: Vec<UndoAssign>,
@@ -108,6 +112,8 @@ pub struct HeatDeskApp {
     /// Suspected network faults among today's complaints, and their map markers.
     pub alerts: Vec<Cluster>,
     pub map_alerts: Vec<crate::map::overlays::MapAlert>,
+    /// When the alerts were last computed.
+    alerts_at: Option<Timestamp>,
     /// Bumped by every data change: views that derive figures recompute when it moves.
     pub data_gen: u64,
     pub leaders: super::leaders::LeadersState,
@@ -144,6 +150,8 @@ impl HeatDeskApp {
             xyz_input: String::new(),
             intake: Default::default(),
             queue_filter: Default::default(),
+            queue_cache: None,
+            team_card_heights: Default::default(),
             show_rules: false,
             rules_edit: Vec::new(),
             undo: Vec::new(),
@@ -152,6 +160,7 @@ impl HeatDeskApp {
             topology,
             alerts: Vec::new(),
             map_alerts: Vec::new(),
+            alerts_at: None,
             export_dir: std::env::temp_dir().join("heatdesk-exports"),
             data_gen: 0,
             revealed_phone: None,
@@ -234,8 +243,23 @@ impl HeatDeskApp {
         });
     }
 
-    /// Tickets changed: recount what the map and the KPI chips show.
+    /// Tickets changed: recount what the map, the board, the KPI chips and the alerts show.
     pub fn data_changed(&mut self) {
+        self.refresh(true);
+    }
+
+    /// Whether these new versions of tickets (not yet in the snapshot) move the complaint
+    /// clusters: a cold report opened, closed, linked or new. Assigning one does not.
+    fn moves_clusters<'t>(&self, mut tickets: impl Iterator<Item = &'t Ticket>) -> bool {
+        let counts = |t: &Ticket| {
+            t.status.is_open()
+                && t.parent_id.is_none()
+                && matches!(t.category, Category::LowTemperature | Category::NoHeat)
+        };
+        tickets.any(|t| self.snap.ticket(t.id).is_some_and(counts) != counts(t))
+    }
+
+    fn refresh(&mut self, alerts: bool) {
         let now = self.now();
         self.data_gen += 1;
         self.map.recount(&self.snap, now, self.prefs.map.metric);
@@ -248,9 +272,25 @@ impl HeatDeskApp {
             now,
             &self.snap.kpi_rules,
         );
+        if alerts
+            || self
+                .alerts_at
+                .is_none_or(|at| now - at >= Duration::minutes(5))
+        {
+            self.refresh_alerts(now);
+        }
+    }
+
+    /// Complaint clusters over the whole city (the heaviest derived view: only when cold
+    /// reports changed, and every five minutes as the window slides).
+    fn refresh_alerts(&mut self, now: Timestamp) {
+        self.alerts_at = Some(now);
         self.alerts = self
             .network()
             .clusters(&ClusterRules::recent(now, CLUSTER_WINDOW_HOURS));
+        // the widest first: the queue lists the first few
+        self.alerts
+            .sort_by_key(|c| (std::cmp::Reverse(c.buildings.len()), c.node));
         self.map_alerts = self
             .alerts
             .iter()
@@ -276,6 +316,7 @@ impl HeatDeskApp {
         let lang = self.lang();
         match self.store.apply(&command, &origin) {
             Ok(applied) => {
+                let clusters = self.moves_clusters(applied.tickets().into_iter());
                 tracing::info!(
                     actor = %origin.actor,
                     command = command.kind(),
@@ -284,7 +325,7 @@ impl HeatDeskApp {
                 );
                 self.snap.absorb(&applied);
                 self.history = None;
-                self.data_changed();
+                self.refresh(clusters);
                 self.notice = Some(Notice {
                     ok: true,
                     text: match &applied {
@@ -399,6 +440,12 @@ impl HeatDeskApp {
         }
         self.last_poll = time;
         let now = self.now();
+        if self
+            .alerts_at
+            .is_none_or(|at| now - at >= Duration::minutes(5))
+        {
+            self.refresh_alerts(now);
+        }
         if let Some(done) = self
             .backups
             .as_mut()
@@ -415,8 +462,19 @@ impl HeatDeskApp {
                 },
             });
         }
-        match self.store.changed_elsewhere() {
-            Ok(true) => match self.store.load() {
+        match self.store.catch_up() {
+            // only what others changed: a city's full reload would freeze the console
+            Ok(Some(Some(changes))) => {
+                let clusters = self.moves_clusters(changes.tickets.iter());
+                self.snap.absorb_changes(changes);
+                self.history = None;
+                self.refresh(clusters);
+                self.notice = Some(Notice {
+                    ok: true,
+                    text: self.tr(Key::ReloadedElsewhere).into(),
+                });
+            }
+            Ok(Some(None)) => match self.store.load() {
                 Ok(snap) => {
                     self.snap = snap;
                     self.topology = Topology::build(&self.snap);
@@ -435,7 +493,7 @@ impl HeatDeskApp {
                     })
                 }
             },
-            Ok(false) => {}
+            Ok(None) => {}
             Err(e) => {
                 self.notice = Some(Notice {
                     ok: false,

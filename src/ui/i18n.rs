@@ -187,6 +187,8 @@ pub enum Key {
     BackedUp,
     BackupFailed,
     RevealPhone,
+    SeeMap,
+    More,
 }
 
 pub fn t(lang: Lang, key: Key) -> &'static str {
@@ -335,6 +337,8 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         BackedUp => lang.pick("已备份", "Backed up to"),
         BackupFailed => lang.pick("备份失败", "Backup failed"),
         RevealPhone => lang.pick("显示号码", "Show number"),
+        SeeMap => lang.pick("其余见地图", "the rest on the map"),
+        More => lang.pick("更多", "more"),
         About => lang.pick("约", "about"),
         BasicCounts => lang.pick(
             "“基本满意”计入满意",

@@ -167,7 +167,22 @@ fn filters(app: &mut HeatDeskApp, ui: &mut Ui) {
 
 pub fn show(app: &mut HeatDeskApp, ui: &mut Ui) {
     let now = app.now();
-    let queue = app.queue_filter.apply_to(&app.snap, &app.board.queued, now);
+    // filtered and sorted once per data change, filter change or minute (for "overdue only"),
+    // not every frame: a city's queue holds thousands of tickets
+    let key = (
+        app.data_gen,
+        app.queue_filter,
+        now.and_utc().timestamp() / 60,
+    );
+    if app.queue_cache.as_ref().is_none_or(|c| c.0 != key) {
+        let rows = app.queue_filter.apply_to(&app.snap, &app.board.queued, now);
+        app.queue_cache = Some((key, rows));
+    }
+    let queue = app
+        .queue_cache
+        .as_ref()
+        .map(|c| c.1.clone())
+        .unwrap_or_default();
 
     ui.horizontal(|ui| {
         ui.heading(app.tr(Key::Queue));

@@ -16,9 +16,27 @@ pub fn show(app: &mut HeatDeskApp, ui: &mut Ui) {
         .auto_shrink([false, false])
         .show(ui, |ui| {
             for id in team_ids {
+                // a card out of view takes its last height without being laid out: a city
+                // has two hundred teams
+                let known = app.team_card_heights.get(&id).copied();
+                if let Some(h) = known {
+                    let rect = egui::Rect::from_min_size(
+                        ui.cursor().min,
+                        egui::vec2(ui.available_width(), h),
+                    );
+                    if !ui.is_rect_visible(rect) {
+                        ui.allocate_space(egui::vec2(ui.available_width(), h));
+                        ui.add_space(4.0);
+                        continue;
+                    }
+                }
+                let top = ui.cursor().min.y;
                 if let Some(dropped) = card(app, ui, id) {
                     assign = Some((dropped, id));
                 }
+                let h = ui.cursor().min.y - top;
+                app.team_card_heights
+                    .insert(id, h - ui.spacing().item_spacing.y);
                 ui.add_space(4.0);
             }
         });
@@ -26,6 +44,9 @@ pub fn show(app: &mut HeatDeskApp, ui: &mut Ui) {
         app.assign(drag.ticket, drag.version, team);
     }
 }
+
+/// Chips shown per card; the rest are counted (click the card for the full list below).
+const MAX_CHIPS: usize = 8;
 
 /// One team card; returns a ticket dropped on it this frame.
 fn card(app: &mut HeatDeskApp, ui: &mut Ui, id: TeamId) -> Option<TicketDrag> {
@@ -109,7 +130,7 @@ fn card(app: &mut HeatDeskApp, ui: &mut Ui, id: TeamId) -> Option<TicketDrag> {
         );
         if !open.is_empty() {
             ui.horizontal_wrapped(|ui| {
-                for (ticket, version, category) in &open {
+                for (ticket, version, category) in open.iter().take(MAX_CHIPS) {
                     // a chip per current ticket: drag it back to the queue to return it
                     let chip = ui.add(
                         egui::Button::new(RichText::new(format!("#{ticket} {category}")).small())
@@ -120,8 +141,19 @@ fn card(app: &mut HeatDeskApp, ui: &mut Ui, id: TeamId) -> Option<TicketDrag> {
                         version: *version,
                     });
                     if chip.clicked() {
-                        app.selection = Some(Selection::Ticket(*ticket));
+                        app.select(Selection::Ticket(*ticket));
                     }
+                }
+                if open.len() > MAX_CHIPS {
+                    ui.label(
+                        RichText::new(format!(
+                            "+{} {}",
+                            open.len() - MAX_CHIPS,
+                            i18n::t(lang, Key::More)
+                        ))
+                        .small()
+                        .weak(),
+                    );
                 }
             });
         }

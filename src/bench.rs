@@ -1,0 +1,143 @@
+//! `heatdesk bench`: the headline figures on this machine — start-up phases and whole-console
+//! frames on a city-scale database — without criterion, so any machine can print them.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use crate::domain::Timestamp;
+use crate::store::{DispatchStore, SqliteStore};
+use crate::ui::{HeatDeskApp, Prefs};
+
+/// One measured step.
+pub struct Phase {
+    pub name: &'static str,
+    pub took: Duration,
+}
+
+fn timed<T>(phases: &mut Vec<Phase>, name: &'static str, f: impl FnOnce() -> T) -> T {
+    let started = Instant::now();
+    let out = f();
+    phases.push(Phase {
+        name,
+        took: started.elapsed(),
+    });
+    out
+}
+
+/// What `heatdesk bench` measured.
+pub struct Report {
+    /// Steps up to the first frame.
+    pub start: Vec<Phase>,
+    /// Median whole-console frame while panning, per zoom.
+    pub frames: Vec<(f64, Duration)>,
+    /// Single user actions, medians.
+    pub actions: Vec<Phase>,
+}
+
+/// Open `db` as the console does, and time each step up to the first frame, then frames while
+/// panning and zooming (median of each zoom), then user actions.
+pub fn console(db: &Path, now: Timestamp) -> anyhow::Result<Report> {
+    let mut phases = Vec::new();
+    let store = timed(&mut phases, "open the database", || SqliteStore::open(db))?;
+    let snap = timed(&mut phases, "load the snapshot", || store.load())?;
+    let mut app = timed(
+        &mut phases,
+        "prepare the console (network, counts, KPIs, alerts)",
+        || {
+            HeatDeskApp::new(
+                Box::new(store),
+                snap,
+                Prefs::default(),
+                Box::new(move || now),
+            )
+        },
+    );
+    let ctx = egui::Context::default();
+    crate::ui::install_fonts(&ctx);
+    let input = |t: f64| egui::RawInput {
+        screen_rect: Some(egui::Rect::from_min_size(
+            egui::Pos2::ZERO,
+            egui::vec2(1600.0, 1000.0),
+        )),
+        time: Some(t),
+        ..Default::default()
+    };
+    timed(
+        &mut phases,
+        "first frame (map index and geometry built)",
+        || ctx.run_ui(input(0.0), |ui| app.show(ui)),
+    );
+    let mut frames = Vec::new();
+    let centre = app.city_centre();
+    for zoom in [12.5, 14.0, 15.5, 17.0] {
+        let mut took = Vec::new();
+        for step in 0..30 {
+            // a slow pan eastwards
+            let p = [centre[0] + step as f64 * 0.0015, centre[1]];
+            app.map.fly_to(p, zoom);
+            let started = Instant::now();
+            let _ = ctx.run_ui(input(1.0 + step as f64 / 60.0), |ui| app.show(ui));
+            took.push(started.elapsed());
+        }
+        took.sort();
+        frames.push((zoom, took[took.len() / 2]));
+    }
+    // a drag-assign as the dispatcher does it: the command, then the views catching up
+    let queued = app.board.queued.clone();
+    let team = app.snap.teams[0].id;
+    let mut took = Vec::new();
+    for &id in queued.iter().take(15) {
+        let version = app.snap.ticket(id).map_or(1, |t| t.version);
+        let started = Instant::now();
+        app.assign(id, version, team);
+        took.push(started.elapsed());
+    }
+    took.sort();
+    let mut actions = Vec::new();
+    if let Some(median) = took.get(took.len() / 2) {
+        actions.push(Phase {
+            name: "a drag-assign, committed and shown",
+            took: *median,
+        });
+    }
+    // another console commits: this one catches up on its next poll, within one frame
+    let mut other = SqliteStore::open(db)?;
+    if let Some(&id) = queued.get(20)
+        && let Some(t) = app.snap.ticket(id)
+    {
+        let command = crate::domain::Command::Act {
+            ticket: id,
+            seen_version: t.version,
+            action: crate::domain::Action::Assign { team },
+        };
+        let origin = crate::domain::Origin {
+            actor: "bench".into(),
+            at: now,
+        };
+        other.apply(&command, &origin)?;
+        let started = Instant::now();
+        let _ = ctx.run_ui(input(100.0), |ui| app.show(ui));
+        actions.push(Phase {
+            name: "the frame that takes in another console's commit",
+            took: started.elapsed(),
+        });
+    }
+    Ok(Report {
+        start: phases,
+        frames,
+        actions,
+    })
+}
+
+/// This process's resident memory (Linux), in MB.
+pub fn resident_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kb: f64 = status
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()?;
+    Some(kb / 1024.0)
+}
