@@ -703,3 +703,56 @@ fn a_reporters_number_stays_masked_until_the_operator_reveals_it() {
 fn shown(harness: &Harness<'static, HeatDeskApp>, text: &str) -> bool {
     harness.query_all_by_value(text).next().is_some()
 }
+
+#[test]
+fn back_up_now_from_the_menu_writes_a_checked_copy() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("demo.db");
+    demo::write_new(&path, &DemoParams::new(Scale::Demo, now())).unwrap();
+    let store = SqliteStore::open(&path).unwrap();
+    let snap = store.load().unwrap();
+    let prefs = Prefs {
+        backup_every_hours: 0, // no schedule: only the button
+        ..Prefs::default()
+    };
+    let backups = dir.path().join("backups");
+    let app = HeatDeskApp::new(Box::new(store), snap, prefs, Box::new(now))
+        .with_backups(path.clone(), backups.clone());
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1600.0, 1000.0))
+        .build_ui_state(
+            |ui, app: &mut HeatDeskApp| {
+                install_fonts(ui.ctx());
+                app.show(ui);
+            },
+            app,
+        );
+    harness.run_steps(2);
+    assert!(
+        heatdesk::store::backup::list(&backups).is_empty(),
+        "none unasked"
+    );
+    harness.get_by_label("备份").click();
+    harness.run_steps(2);
+    harness.get_by_label("立即备份").click();
+    let mut made = Vec::new();
+    for _ in 0..100 {
+        harness.run_steps(1);
+        made = heatdesk::store::backup::list(&backups);
+        if !made.is_empty() && harness.state().notice.as_ref().is_some_and(|n| n.ok) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert_eq!(made.len(), 1, "one copy");
+    heatdesk::store::backup::verify(&made[0]).unwrap();
+    assert!(
+        harness
+            .state()
+            .notice
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("已备份")
+    );
+}

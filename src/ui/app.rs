@@ -218,6 +218,19 @@ impl HeatDeskApp {
         self
     }
 
+    /// The backup folder, if this console makes backups.
+    pub fn backup_dir(&self) -> Option<std::path::PathBuf> {
+        self.backups.as_ref().map(|b| b.dir().to_path_buf())
+    }
+
+    /// Back up at the next poll (within a second), on the worker thread.
+    pub fn backup_now(&mut self) {
+        if let Some(b) = &mut self.backups {
+            b.due_now();
+            self.last_poll = f64::NEG_INFINITY;
+        }
+    }
+
     /// Exports go to `dir` (made when the first file is written).
     pub fn with_export_dir(mut self, dir: std::path::PathBuf) -> Self {
         self.export_dir = dir;

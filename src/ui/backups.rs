@@ -13,6 +13,8 @@ pub struct Backups {
     /// When the next one is due (None: one is running).
     next: Option<Instant>,
     running: Option<Receiver<Result<PathBuf, String>>>,
+    /// The user asked for one now.
+    asked: bool,
 }
 
 impl Backups {
@@ -23,6 +25,20 @@ impl Backups {
             dir,
             next: Some(Instant::now()),
             running: None,
+            asked: false,
+        }
+    }
+
+    /// Where the copies go.
+    pub fn dir(&self) -> &std::path::Path {
+        &self.dir
+    }
+
+    /// Make one at the next poll (the "back up now" button).
+    pub fn due_now(&mut self) {
+        if self.running.is_none() {
+            self.next = Some(Instant::now());
+            self.asked = true;
         }
     }
 
@@ -39,9 +55,12 @@ impl Backups {
             self.next = Some(Instant::now() + Duration::from_secs(u64::from(every_hours) * 3600));
             return Some(done);
         }
-        if every_hours == 0 || self.next.is_none_or(|t| Instant::now() < t) {
+        let due = self.next.is_some_and(|t| Instant::now() >= t);
+        // "every 0 hours" turns the schedule off, not the button
+        if !due || (every_hours == 0 && !self.asked) {
             return None;
         }
+        self.asked = false;
         let (tx, rx) = channel();
         let (db, dir) = (self.db.clone(), self.dir.clone());
         std::thread::spawn(move || {

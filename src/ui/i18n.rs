@@ -189,6 +189,10 @@ pub enum Key {
     RevealPhone,
     SeeMap,
     More,
+    Backups,
+    BackupEvery,
+    BackupsKept,
+    BackupNow,
 }
 
 pub fn t(lang: Lang, key: Key) -> &'static str {
@@ -339,6 +343,10 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         RevealPhone => lang.pick("显示号码", "Show number"),
         SeeMap => lang.pick("其余见地图", "the rest on the map"),
         More => lang.pick("更多", "more"),
+        Backups => lang.pick("备份", "Backups"),
+        BackupEvery => lang.pick("自动备份间隔 (0 不自动)", "Back up every (0: never)"),
+        BackupsKept => lang.pick("保留份数", "Copies kept"),
+        BackupNow => lang.pick("立即备份", "Back up now"),
         About => lang.pick("约", "about"),
         BasicCounts => lang.pick(
             "“基本满意”计入满意",

@@ -53,6 +53,7 @@ pub fn show(app: &mut HeatDeskApp, ui: &mut Ui) {
             }
             ui.separator();
             super::map_menu::show(app, ui);
+            backup_menu(app, ui);
             if ui.button(app.tr(Key::Rules)).clicked() {
                 app.show_rules = true;
             }
@@ -159,4 +160,31 @@ fn search(app: &mut HeatDeskApp, ui: &mut Ui) {
         app.select_and_fly(sel);
         app.search.clear();
     }
+}
+
+/// How often the console backs up, how many copies it keeps, and a button for one now.
+fn backup_menu(app: &mut HeatDeskApp, ui: &mut Ui) {
+    let Some(dir) = app.backup_dir() else {
+        return;
+    };
+    let lang = app.lang();
+    let tr = |k| super::i18n::t(lang, k);
+    ui.menu_button(tr(Key::Backups), |ui| {
+        ui.horizontal(|ui| {
+            ui.label(tr(Key::BackupEvery));
+            ui.add(
+                egui::DragValue::new(&mut app.prefs.backup_every_hours)
+                    .range(0..=72)
+                    .suffix(" h"),
+            );
+        });
+        ui.horizontal(|ui| {
+            ui.label(tr(Key::BackupsKept));
+            ui.add(egui::DragValue::new(&mut app.prefs.backups_kept).range(1..=500));
+        });
+        ui.label(RichText::new(dir.display().to_string()).small().weak());
+        if ui.button(tr(Key::BackupNow)).clicked() {
+            app.backup_now();
+        }
+    });
 }
