@@ -78,25 +78,29 @@ pub fn apply(
     Ok(applied)
 }
 
+/// A row the command refers to must exist (`table` is one of ours, never user input).
+pub(super) fn require(
+    tx: &rusqlite::Transaction<'_>,
+    table: &str,
+    what: &'static str,
+    id: i64,
+) -> Result<(), StoreError> {
+    let found = tx
+        .query_row(
+            &format!("SELECT 1 FROM {table} WHERE id = ?1"),
+            [id],
+            |_| Ok(()),
+        )
+        .optional()?;
+    found.ok_or(StoreError::NotFound { what, id })
+}
+
 pub(super) fn create_ticket(
     tx: &rusqlite::Transaction<'_>,
     new: &NewTicket,
     origin: &Origin,
 ) -> Result<Applied, StoreError> {
-    let exists: bool = tx
-        .query_row(
-            "SELECT 1 FROM buildings WHERE id = ?1",
-            [new.building_id],
-            |_| Ok(true),
-        )
-        .optional()?
-        .unwrap_or(false);
-    if !exists {
-        return Err(StoreError::NotFound {
-            what: "building",
-            id: new.building_id,
-        });
-    }
+    require(tx, "buildings", "building", new.building_id)?;
     let (respond_by, deadline) = deadlines(&rules(tx)?, new.category, new.severity, origin.at);
     let id: i64 = tx.query_row("SELECT coalesce(max(id), 0) + 1 FROM tickets", [], |r| {
         r.get(0)
@@ -142,16 +146,7 @@ fn act(
         });
     }
     if let Action::Assign { team } = action {
-        let exists: bool = tx
-            .query_row("SELECT 1 FROM teams WHERE id = ?1", [team], |_| Ok(true))
-            .optional()?
-            .unwrap_or(false);
-        if !exists {
-            return Err(StoreError::NotFound {
-                what: "team",
-                id: *team,
-            });
-        }
+        require(tx, "teams", "team", *team)?;
     }
     let next = transition(&ticket, action, origin.at)?;
     let survey_answer = match action {
@@ -294,18 +289,7 @@ fn network_ticket(
         unreachable!("called for network tickets only")
     };
     if let Some(seg) = segment {
-        let exists: bool = tx
-            .query_row("SELECT 1 FROM pipe_segments WHERE id = ?1", [seg], |_| {
-                Ok(true)
-            })
-            .optional()?
-            .unwrap_or(false);
-        if !exists {
-            return Err(StoreError::NotFound {
-                what: "pipe segment",
-                id: *seg,
-            });
-        }
+        require(tx, "pipe_segments", "pipe segment", *seg)?;
     }
     let new = NewTicket {
         channel: Channel::NetworkAlert,

@@ -4,7 +4,7 @@
 use rusqlite::{OptionalExtension, Transaction};
 
 use super::StoreError;
-use super::apply::{create_ticket, save_step};
+use super::apply::{create_ticket, require, save_step};
 use super::write::{insert_reading, insert_survey, insert_visit};
 use crate::domain::command::NewVisit;
 use crate::domain::lifecycle::Transition;
@@ -16,20 +16,7 @@ pub fn record_visit(
     origin: &Origin,
 ) -> Result<Applied, StoreError> {
     new.check().map_err(StoreError::Invalid)?;
-    let exists: bool = tx
-        .query_row(
-            "SELECT 1 FROM compounds WHERE id = ?1",
-            [new.compound_id],
-            |_| Ok(true),
-        )
-        .optional()?
-        .unwrap_or(false);
-    if !exists {
-        return Err(StoreError::NotFound {
-            what: "compound",
-            id: new.compound_id,
-        });
-    }
+    require(tx, "compounds", "compound", new.compound_id)?;
     for (h, household) in new.households.iter().enumerate() {
         let compound: Option<i64> = tx
             .query_row(

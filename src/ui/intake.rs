@@ -1,7 +1,7 @@
 //! The "new ticket" form (受理): typed while the resident talks, deadline shown at once, and a
 //! repeat of an open problem flagged with the option to link it instead.
 
-use egui::{Color32, RichText, Ui};
+use egui::{Color32, RichText};
 
 use super::app::{HeatDeskApp, Selection};
 use super::format::time;
@@ -43,23 +43,6 @@ impl Default for IntakeForm {
     }
 }
 
-fn combo<T: Copy + PartialEq>(
-    ui: &mut Ui,
-    label: &str,
-    value: &mut T,
-    all: &[T],
-    name: impl Fn(T) -> &'static str,
-) {
-    egui::ComboBox::new(label, label)
-        .selected_text(name(*value))
-        .width(180.0)
-        .show_ui(ui, |ui| {
-            for &v in all {
-                ui.selectable_value(value, v, name(v));
-            }
-        });
-}
-
 pub fn show(app: &mut HeatDeskApp, ctx: &egui::Context) {
     if !app.intake.open {
         return;
@@ -79,14 +62,17 @@ pub fn show(app: &mut HeatDeskApp, ctx: &egui::Context) {
                 .num_columns(2)
                 .spacing([10.0, 6.0])
                 .show(ui, |ui| {
+                    ui.spacing_mut().combo_width = 180.0;
                     ui.label("");
-                    combo(ui, tr(Key::Channel), &mut form.channel, Channel::ALL, |c| {
+                    let label = tr(Key::Channel);
+                    super::combo(ui, label, label, &mut form.channel, Channel::ALL, |c| {
                         i18n::channel(lang, c)
                     });
                     ui.end_row();
                     ui.label("");
-                    combo(
+                    super::combo(
                         ui,
+                        tr(Key::Category),
                         tr(Key::Category),
                         &mut form.category,
                         Category::ALL,
@@ -94,8 +80,9 @@ pub fn show(app: &mut HeatDeskApp, ctx: &egui::Context) {
                     );
                     ui.end_row();
                     ui.label("");
-                    combo(
+                    super::combo(
                         ui,
+                        tr(Key::Severity),
                         tr(Key::Severity),
                         &mut form.severity,
                         Severity::ALL,

@@ -28,6 +28,25 @@ pub use queue::TicketDrag;
 use crate::demo::{self, DemoParams, Scale};
 use crate::store::{DispatchStore, SqliteStore};
 
+/// A labelled drop-down over a fixed list (the label also names it for screen readers and
+/// the UI tests).
+pub(crate) fn combo<T: Copy + PartialEq, S: Into<egui::WidgetText>>(
+    ui: &mut egui::Ui,
+    id: impl std::hash::Hash + std::fmt::Debug,
+    label: &str,
+    value: &mut T,
+    all: &[T],
+    name: impl Fn(T) -> S,
+) {
+    egui::ComboBox::new(id, label)
+        .selected_text(name(*value))
+        .show_ui(ui, |ui| {
+            for &v in all {
+                ui.selectable_value(value, v, name(v));
+            }
+        });
+}
+
 /// Droid Sans Fallback (Apache-2.0, from Debian's fonts-droid-fallback): CJK on any machine.
 const CJK_FONT: &[u8] = include_bytes!("../../assets/fonts/DroidSansFallbackFull.ttf");
 

@@ -129,23 +129,6 @@ impl VisitForm {
     }
 }
 
-fn combo<T: Copy + PartialEq>(
-    ui: &mut Ui,
-    id: impl std::hash::Hash + std::fmt::Debug,
-    label: &str,
-    value: &mut T,
-    all: &[T],
-    name: impl Fn(T) -> String,
-) {
-    egui::ComboBox::new(id, label)
-        .selected_text(name(*value))
-        .show_ui(ui, |ui| {
-            for &v in all {
-                ui.selectable_value(value, v, name(v));
-            }
-        });
-}
-
 pub fn show(app: &mut HeatDeskApp, ctx: &egui::Context) {
     if !app.visit_form.open {
         return;
@@ -290,7 +273,7 @@ fn household(
                     .speed(0.1)
                     .suffix(" °C"),
             );
-            combo(
+            super::combo(
                 ui,
                 ("v_method", h, r),
                 tr(Key::Method),
@@ -309,7 +292,7 @@ fn household(
     let mut remove = None;
     for (p, problem) in d.problems.iter_mut().enumerate() {
         ui.horizontal(|ui| {
-            combo(
+            super::combo(
                 ui,
                 ("v_category", h, p),
                 tr(Key::Problem),
@@ -359,7 +342,7 @@ fn household(
             Some(SurveyAnswer::BasicallySatisfied),
             Some(SurveyAnswer::Dissatisfied),
         ];
-        combo(
+        super::combo(
             ui,
             ("v_answer", h),
             tr(Key::Answer),

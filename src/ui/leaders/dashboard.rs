@@ -90,72 +90,61 @@ fn card(
 ) {
     egui::Frame::group(ui.style()).show(ui, |ui| {
         ui.set_width(250.0);
-        ui.vertical(|ui| card_body(ui, lang, fig, k, rules, trend));
-    });
-}
-
-fn card_body(
-    ui: &mut Ui,
-    lang: i18n::Lang,
-    fig: Figure,
-    k: &Kpis,
-    rules: &KpiRules,
-    trend: &[(chrono::NaiveDate, Kpis)],
-) {
-    {
-        ui.horizontal(|ui| {
-            ui.label(RichText::new(figure_name(lang, fig)).strong());
-            let r = k.ratio(fig);
-            ui.label(
-                RichText::new(format!("{} / {}", r.numerator, r.denominator))
-                    .small()
-                    .weak(),
-            );
-        });
-        ui.label(
-            RichText::new(figure(lang, fig, k, rules))
-                .size(22.0)
-                .strong()
-                .color(rag_colour(k.rag(fig, rules))),
-        );
-        let first = trend.first().map(|d| d.0);
-        let points: Vec<[f64; 2]> = trend
-            .iter()
-            .enumerate()
-            .filter_map(|(i, (_, day))| {
-                let v = day.value(fig, rules)?;
-                let v = if fig == Figure::Complaints {
-                    v
-                } else {
-                    v * 100.0
-                };
-                Some([i as f64, v])
-            })
-            .collect();
-        Plot::new(("trend", fig as u8))
-            .height(70.0)
-            .width(240.0)
-            .show_axes([true, true])
-            .allow_drag(false)
-            .allow_zoom(false)
-            .allow_scroll(false)
-            .allow_boxed_zoom(false)
-            .show_x(false)
-            .x_axis_formatter(move |mark, _| {
-                first.map_or(String::new(), |d| {
-                    (d + chrono::Duration::days(mark.value.round() as i64))
-                        .format("%m-%d")
-                        .to_string()
-                })
-            })
-            .show(ui, |plot| {
-                plot.line(
-                    Line::new(figure_name(lang, fig), PlotPoints::new(points))
-                        .color(egui::Color32::from_rgb(0x0b, 0x3d, 0x91))
-                        .width(1.5),
+        ui.vertical(|ui| {
+            ui.horizontal(|ui| {
+                ui.label(RichText::new(figure_name(lang, fig)).strong());
+                let r = k.ratio(fig);
+                ui.label(
+                    RichText::new(format!("{} / {}", r.numerator, r.denominator))
+                        .small()
+                        .weak(),
                 );
             });
-    }
+            ui.label(
+                RichText::new(figure(lang, fig, k, rules))
+                    .size(22.0)
+                    .strong()
+                    .color(rag_colour(k.rag(fig, rules))),
+            );
+            let first = trend.first().map(|d| d.0);
+            let points: Vec<[f64; 2]> = trend
+                .iter()
+                .enumerate()
+                .filter_map(|(i, (_, day))| {
+                    let v = day.value(fig, rules)?;
+                    let v = if fig == Figure::Complaints {
+                        v
+                    } else {
+                        v * 100.0
+                    };
+                    Some([i as f64, v])
+                })
+                .collect();
+            Plot::new(("trend", fig as u8))
+                .height(70.0)
+                .width(240.0)
+                .show_axes([true, true])
+                .allow_drag(false)
+                .allow_zoom(false)
+                .allow_scroll(false)
+                .allow_boxed_zoom(false)
+                .show_x(false)
+                .x_axis_formatter(move |mark, _| {
+                    first.map_or(String::new(), |d| {
+                        (d + chrono::Duration::days(mark.value.round() as i64))
+                            .format("%m-%d")
+                            .to_string()
+                    })
+                })
+                .show(ui, |plot| {
+                    plot.line(
+                        Line::new(figure_name(lang, fig), PlotPoints::new(points))
+                            .color(egui::Color32::from_rgb(0x0b, 0x3d, 0x91))
+                            .width(1.5),
+                    );
+                });
+        });
+    });
 }
 
 /// Departments or compounds with all four figures; a click on a header sorts by it, a click
