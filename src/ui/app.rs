@@ -1,8 +1,11 @@
 //! The console: its state, the one place commands are applied, and the panel layout.
 
+mod sync;
+
 use chrono::{Duration, NaiveTime};
 use egui::Ui;
 
+pub use super::board::Board;
 use super::i18n::{Key, Lang, t};
 pub use super::prefs::{Prefs, View};
 use super::{detail, queue, teams, top_bar};
@@ -38,38 +41,6 @@ pub struct UndoAssign {
     /// The ticket's version right after the assignment: undo is refused if it moved on.
     pub version: i64,
     pub previous_team: Option<TeamId>,
-}
-
-/// Lists the board panels draw every frame, derived once per data change.
-#[derive(Debug, Clone, Default)]
-pub struct Board {
-    /// Tickets waiting in the queue (received or escalated), except those a network ticket
-    /// already covers.
-    pub queued: Vec<TicketId>,
-    /// Each network ticket's linked household reports.
-    pub linked: std::collections::HashMap<TicketId, Vec<TicketId>>,
-    /// Each team's open tickets, oldest first.
-    pub open_by_team: std::collections::HashMap<TeamId, Vec<TicketId>>,
-}
-
-impl Board {
-    fn derive(snap: &Snapshot) -> Self {
-        let mut board = Board::default();
-        for t in &snap.tickets {
-            if t.status.in_queue() && t.parent_id.is_none() {
-                board.queued.push(t.id);
-            }
-            if let Some(parent) = t.parent_id {
-                board.linked.entry(parent).or_default().push(t.id);
-            }
-            if let Some(team) = t.team_id
-                && t.status.is_open()
-            {
-                board.open_by_team.entry(team).or_default().push(t.id);
-            }
-        }
-        board
-    }
 }
 
 /// Complaints of the last two days count towards a suspected network fault.
@@ -210,25 +181,6 @@ impl HeatDeskApp {
     pub fn with_demo_basemap(mut self, path: Option<std::path::PathBuf>) -> Self {
         self.map.demo_basemap = path;
         self
-    }
-
-    /// Back the database at `db` up into `dir`: at start, then as the settings say.
-    pub fn with_backups(mut self, db: std::path::PathBuf, dir: std::path::PathBuf) -> Self {
-        self.backups = Some(super::backups::Backups::new(db, dir));
-        self
-    }
-
-    /// The backup folder, if this console makes backups.
-    pub fn backup_dir(&self) -> Option<std::path::PathBuf> {
-        self.backups.as_ref().map(|b| b.dir().to_path_buf())
-    }
-
-    /// Back up at the next poll (within a second), on the worker thread.
-    pub fn backup_now(&mut self) {
-        if let Some(b) = &mut self.backups {
-            b.due_now();
-            self.last_poll = f64::NEG_INFINITY;
-        }
     }
 
     /// Exports go to `dir` (made when the first file is written).
@@ -444,76 +396,6 @@ impl HeatDeskApp {
             seen_version,
             action: Action::Assign { team },
         });
-    }
-
-    /// Pick up other consoles' commits (about once a second).
-    fn poll(&mut self, time: f64) {
-        if time - self.last_poll < 1.0 {
-            return;
-        }
-        self.last_poll = time;
-        let now = self.now();
-        if self
-            .alerts_at
-            .is_none_or(|at| now - at >= Duration::minutes(5))
-        {
-            self.refresh_alerts(now);
-        }
-        if let Some(done) = self
-            .backups
-            .as_mut()
-            .and_then(|b| b.tick(self.prefs.backup_every_hours, self.prefs.backups_kept, now))
-        {
-            self.notice = Some(match done {
-                Ok(path) => Notice {
-                    ok: true,
-                    text: format!("{} {}", self.tr(Key::BackedUp), path.display()),
-                },
-                Err(e) => Notice {
-                    ok: false,
-                    text: format!("{}: {e}", self.tr(Key::BackupFailed)),
-                },
-            });
-        }
-        match self.store.catch_up() {
-            // only what others changed: a city's full reload would freeze the console
-            Ok(Some(Some(changes))) => {
-                let clusters = self.moves_clusters(changes.tickets.iter());
-                self.snap.absorb_changes(changes);
-                self.history = None;
-                self.refresh(clusters);
-                self.notice = Some(Notice {
-                    ok: true,
-                    text: self.tr(Key::ReloadedElsewhere).into(),
-                });
-            }
-            Ok(Some(None)) => match self.store.load() {
-                Ok(snap) => {
-                    self.snap = snap;
-                    self.topology = Topology::build(&self.snap);
-                    self.map.invalidate_geometry();
-                    self.history = None;
-                    self.data_changed();
-                    self.notice = Some(Notice {
-                        ok: true,
-                        text: self.tr(Key::ReloadedElsewhere).into(),
-                    });
-                }
-                Err(e) => {
-                    self.notice = Some(Notice {
-                        ok: false,
-                        text: e.to_string(),
-                    })
-                }
-            },
-            Ok(None) => {}
-            Err(e) => {
-                self.notice = Some(Notice {
-                    ok: false,
-                    text: e.to_string(),
-                })
-            }
-        }
     }
 
     /// The selected ticket's audit trail, read from the store once per version.

@@ -3,6 +3,7 @@
 mod alerts;
 pub mod app;
 mod backups;
+mod board;
 mod detail;
 pub mod format;
 pub mod i18n;

@@ -1,6 +1,8 @@
 //! Builders shared by the tests that work on hand-made data sets.
 #![allow(dead_code)]
 
+pub mod console;
+
 use heatdesk::domain::*;
 
 /// A received hotline report of `category` in `building`, due to be fixed by `deadline`.
