@@ -216,3 +216,65 @@ fn a_repeat_report_of_an_open_problem_is_flagged() {
     assert_eq!(likely_duplicates(&s, 1, Category::ValveClosed), vec![10]);
     assert_eq!(likely_duplicates(&s, 1, Category::Leak), Vec::<i64>::new());
 }
+
+#[test]
+fn the_board_updated_from_touched_tickets_equals_the_board_derived_afresh() {
+    use heatdesk::ui::app::Board;
+    let now = heatdesk::demo::noon(NaiveDate::from_ymd_opt(2026, 11, 27).unwrap());
+    let mut snap = heatdesk::demo::generate(&heatdesk::demo::DemoParams::new(
+        heatdesk::demo::Scale::Demo,
+        now,
+    ))
+    .snapshot;
+    let mut board = Board::derive(&snap);
+    let team = snap.teams[3].id;
+    let queued: Vec<TicketId> = board.queued.iter().take(4).copied().collect();
+    let assigned: Vec<TicketId> = board
+        .open_by_team
+        .values()
+        .flatten()
+        .take(3)
+        .copied()
+        .collect();
+    let mut touched = Vec::new();
+    for (k, id) in queued.iter().chain(&assigned).enumerate() {
+        let i = snap.tickets.iter().position(|t| t.id == *id).unwrap();
+        let t = &mut snap.tickets[i];
+        match k % 3 {
+            0 => {
+                t.status = TicketStatus::Assigned;
+                t.team_id = Some(team);
+            }
+            1 => {
+                t.status = TicketStatus::Received;
+                t.team_id = None;
+            }
+            _ => t.parent_id = Some(queued[0]),
+        }
+        touched.push(*id);
+    }
+    board.update(&snap, &touched);
+    let fresh = Board::derive(&snap);
+    let sorted = |v: &[TicketId]| {
+        let mut v = v.to_vec();
+        v.sort_unstable();
+        v
+    };
+    assert_eq!(sorted(&board.queued), sorted(&fresh.queued));
+    for (team, list) in &fresh.open_by_team {
+        assert_eq!(
+            sorted(&board.open_by_team[team]),
+            sorted(list),
+            "team {team}"
+        );
+    }
+    assert!(
+        board
+            .open_by_team
+            .iter()
+            .all(|(team, list)| list.is_empty() || fresh.open_by_team.contains_key(team))
+    );
+    for (parent, list) in &fresh.linked {
+        assert_eq!(sorted(&board.linked[parent]), sorted(list));
+    }
+}

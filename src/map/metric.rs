@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{Snapshot, SurveyAnswer, Timestamp};
+use crate::domain::{Snapshot, Timestamp};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub enum Metric {
@@ -79,7 +79,10 @@ pub struct MetricValues {
 }
 
 /// Compute `metric` for every compound and building (positions as in the snapshot).
-pub fn values(snap: &Snapshot, metric: Metric, now: Timestamp, standard: f64) -> MetricValues {
+/// The metric per compound and building; satisfaction and temperature compliance follow the
+/// company's KPI definitions, so the map agrees with the dashboard.
+pub fn values(snap: &Snapshot, metric: Metric, now: Timestamp) -> MetricValues {
+    let rules = &snap.kpi_rules;
     let compound_of = |bi: usize| snap.compound_pos(snap.buildings[bi].compound_id);
     // (numerator, denominator) per building and per compound
     let mut b = vec![(0.0f64, 0.0f64); snap.buildings.len()];
@@ -107,18 +110,18 @@ pub fn values(snap: &Snapshot, metric: Metric, now: Timestamp, standard: f64) ->
         Metric::Satisfaction => {
             for s in &snap.surveys {
                 if let Some(bi) = snap.building_pos(s.building_id) {
-                    add(
-                        bi,
-                        (s.answer != SurveyAnswer::Dissatisfied) as u8 as f64,
-                        1.0,
-                    );
+                    add(bi, rules.satisfied(s.answer) as u8 as f64, 1.0);
                 }
             }
         }
         Metric::TemperatureCompliance => {
             for r in &snap.readings {
                 if let Some(bi) = snap.building_pos(r.building_id) {
-                    add(bi, (r.celsius >= standard) as u8 as f64, 1.0);
+                    add(
+                        bi,
+                        (r.celsius >= rules.temperature_standard) as u8 as f64,
+                        1.0,
+                    );
                 }
             }
         }

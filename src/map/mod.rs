@@ -159,7 +159,7 @@ impl MapView {
     pub fn recount(&mut self, snap: &Snapshot, now: Timestamp, metric: Metric) {
         let mut agg = Aggregates {
             metric,
-            values: metric::values(snap, metric, now, 18.0),
+            values: metric::values(snap, metric, now),
             open_by_building: vec![0; snap.buildings.len()],
             open_by_compound: vec![0; snap.compounds.len()],
             overdue_by_building: vec![0; snap.buildings.len()],

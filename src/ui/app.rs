@@ -210,7 +210,7 @@ impl HeatDeskApp {
 
     /// Tickets changed: recount what the map, the board, the KPI chips and the alerts show.
     pub fn data_changed(&mut self) {
-        self.refresh(true);
+        self.refresh(true, None);
     }
 
     /// Whether these new versions of tickets (not yet in the snapshot) move the complaint
@@ -224,11 +224,16 @@ impl HeatDeskApp {
         tickets.any(|t| self.snap.ticket(t.id).is_some_and(counts) != counts(t))
     }
 
-    fn refresh(&mut self, alerts: bool) {
+    /// Recount the derived views; `touched`: only these tickets changed (None: anything may
+    /// have).
+    fn refresh(&mut self, alerts: bool, touched: Option<&[TicketId]>) {
         let now = self.now();
         self.data_gen += 1;
         self.map.recount(&self.snap, now, self.prefs.map.metric);
-        self.board = Board::derive(&self.snap);
+        match touched {
+            Some(ids) => self.board.update(&self.snap, ids),
+            None => self.board = Board::derive(&self.snap),
+        }
         let today = now.date().and_time(NaiveTime::MIN);
         self.kpis = city_kpis(
             &self.snap,
@@ -290,7 +295,8 @@ impl HeatDeskApp {
                 );
                 self.snap.absorb(&applied);
                 self.history = None;
-                self.refresh(clusters);
+                let touched: Vec<TicketId> = applied.tickets().iter().map(|t| t.id).collect();
+                self.refresh(clusters, Some(&touched));
                 self.notice = Some(Notice {
                     ok: true,
                     text: match &applied {

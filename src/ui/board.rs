@@ -32,4 +32,30 @@ impl Board {
         }
         board
     }
+
+    /// Bring the lists up to date after a change to `touched` tickets only (a command, another
+    /// console's commit): a city's board is not re-derived from 300,000 tickets each time.
+    pub fn update(&mut self, snap: &Snapshot, touched: &[TicketId]) {
+        let gone = |list: &mut Vec<TicketId>| list.retain(|id| !touched.contains(id));
+        gone(&mut self.queued);
+        self.linked.values_mut().for_each(gone);
+        self.open_by_team.values_mut().for_each(gone);
+        for t in touched.iter().filter_map(|&id| snap.ticket(id)) {
+            if t.status.in_queue() && t.parent_id.is_none() {
+                self.queued.push(t.id);
+            }
+            if let Some(parent) = t.parent_id {
+                let list = self.linked.entry(parent).or_default();
+                list.push(t.id);
+                list.sort_unstable();
+            }
+            if let Some(team) = t.team_id
+                && t.status.is_open()
+            {
+                let list = self.open_by_team.entry(team).or_default();
+                list.push(t.id);
+                list.sort_unstable();
+            }
+        }
+    }
 }

@@ -4,6 +4,7 @@
 use chrono::Duration;
 
 use super::{HeatDeskApp, Notice};
+use crate::domain::TicketId;
 use crate::domain::trace::Topology;
 use crate::ui::i18n::Key;
 
@@ -60,9 +61,10 @@ impl HeatDeskApp {
             // only what others changed: a city's full reload would freeze the console
             Ok(Some(Some(changes))) => {
                 let clusters = self.moves_clusters(changes.tickets.iter());
+                let touched: Vec<TicketId> = changes.tickets.iter().map(|t| t.id).collect();
                 self.snap.absorb_changes(changes);
                 self.history = None;
-                self.refresh(clusters);
+                self.refresh(clusters, Some(&touched));
                 self.notice = Some(Notice {
                     ok: true,
                     text: self.tr(Key::ReloadedElsewhere).into(),
