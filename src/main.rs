@@ -95,6 +95,23 @@ enum Cmd {
     /// Print the headline figures on this machine: start-up phases and console frames at city
     /// scale (generates the city set in a temporary folder unless --db is given)
     Bench,
+    /// A map layer as GeoJSON (WGS-84), or tickets as CSV/XLSX (numbers masked)
+    Export {
+        /// compounds, buildings, pipes, stations, sources or valves
+        #[arg(long, value_enum, required_unless_present = "tickets")]
+        layer: Option<heatdesk::export::layers::Layer>,
+        /// Tickets instead of a layer (all, or --open only)
+        #[arg(long, conflicts_with = "layer")]
+        tickets: bool,
+        #[arg(long, requires = "tickets")]
+        open: bool,
+        /// FILE.geojson for a layer; FILE.csv or FILE.xlsx for tickets
+        #[arg(long)]
+        out: PathBuf,
+        /// English headers (default Chinese)
+        #[arg(long)]
+        english: bool,
+    },
     /// Who loses heat when a pipe, valve or station is shut off (停热通知), as CSV or XLSX
     Outage {
         /// A pipe segment shut off (or, with --burst, burst)
@@ -347,6 +364,35 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
             if let Some(rss) = heatdesk::bench::resident_mb() {
                 println!("\nresident memory: {rss:.0} MB");
+            }
+            Ok(())
+        }
+        Some(Cmd::Export {
+            layer,
+            tickets,
+            open,
+            out,
+            english,
+        }) => {
+            use heatdesk::export::layers;
+            let path = cli.db.context("export needs --db FILE")?;
+            let snap = heatdesk::store::DispatchStore::load(&SqliteStore::open(&path)?)?;
+            match layer {
+                Some(layer) if !tickets => {
+                    let n = layers::write_geojson(&snap, layer, &out)?;
+                    println!("wrote {}: {n} features", out.display());
+                }
+                _ => {
+                    let ids: Vec<i64> = snap
+                        .tickets
+                        .iter()
+                        .filter(|t| !open || t.status.is_open())
+                        .map(|t| t.id)
+                        .collect();
+                    let table = layers::tickets(&snap, &ids, lang(english));
+                    heatdesk::export::write(&out, &[table])?;
+                    println!("wrote {}: {} tickets", out.display(), ids.len());
+                }
             }
             Ok(())
         }

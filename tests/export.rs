@@ -155,3 +155,95 @@ fn the_daily_report_has_kpis_overdue_tickets_and_visits() {
         .collect();
     assert_eq!(names.len(), 3, "{names:?}");
 }
+
+#[test]
+fn layers_go_out_as_geojson_and_tickets_as_a_masked_table() {
+    use heatdesk::export::layers::{self, Layer};
+    let city = demo::generate(&DemoParams::new(Scale::Demo, now()));
+    let snap = &city.snapshot;
+    let dir = tempfile::tempdir().unwrap();
+    for (layer, count, kind) in [
+        (Layer::Compounds, snap.compounds.len(), "Polygon"),
+        (Layer::Buildings, snap.buildings.len(), "Polygon"),
+        (Layer::Pipes, snap.segments.len(), "LineString"),
+        (Layer::Stations, snap.stations.len(), "Point"),
+        (Layer::Valves, snap.valves.len(), "Point"),
+    ] {
+        let path = dir.path().join(format!("{layer:?}.geojson"));
+        assert_eq!(layers::write_geojson(snap, layer, &path).unwrap(), count);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let back: geojson::FeatureCollection = text
+            .parse::<geojson::GeoJson>()
+            .unwrap()
+            .try_into()
+            .unwrap();
+        assert_eq!(back.features.len(), count, "{layer:?}");
+        let g = back.features[0].geometry.as_ref().unwrap();
+        assert_eq!(g.value.type_name(), kind);
+        if let geojson::GeometryValue::Polygon { coordinates } = &g.value {
+            assert_eq!(coordinates[0].first(), coordinates[0].last(), "closed ring");
+        }
+    }
+    let first = &snap.compounds[0];
+    let text = std::fs::read_to_string(dir.path().join("Compounds.geojson")).unwrap();
+    assert!(text.contains(&first.name), "names travel as written");
+
+    let open: Vec<i64> = snap
+        .tickets
+        .iter()
+        .filter(|t| t.status.is_open())
+        .map(|t| t.id)
+        .collect();
+    let table = layers::tickets(snap, &open, Lang::Zh);
+    assert_eq!(table.rows.len(), open.len());
+    let t = snap.ticket(open[0]).unwrap();
+    let reporter = table.rows[0][6].to_string();
+    assert!(!reporter.contains(&t.reporter_phone), "{reporter}");
+    assert!(reporter.contains("****"));
+}
+
+#[test]
+fn the_export_command_writes_a_layer_or_the_tickets() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    demo::write_new(&db, &DemoParams::new(Scale::Demo, now())).unwrap();
+    let bin = env!("CARGO_BIN_EXE_heatdesk");
+    let run = |args: &[&str]| {
+        std::process::Command::new(bin)
+            .args(args)
+            .arg("--db")
+            .arg(&db)
+            .output()
+            .unwrap()
+    };
+    let pipes = dir.path().join("pipes.geojson");
+    let out = run(&[
+        "export",
+        "--layer",
+        "pipes",
+        "--out",
+        pipes.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("3458 features"));
+    let tickets = dir.path().join("open.xlsx");
+    let out = run(&[
+        "export",
+        "--tickets",
+        "--open",
+        "--out",
+        tickets.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(std::fs::read(&tickets).unwrap().starts_with(b"PK"));
+    let neither = run(&["export", "--out", "x.csv"]);
+    assert!(!neither.status.success());
+}

@@ -1,6 +1,7 @@
 //! Tables for people outside the console — outage notices, visit routes, daily reports —
 //! written as CSV (UTF-8 with a BOM, so Excel on Chinese Windows reads it) or XLSX.
 
+pub mod layers;
 pub mod outage;
 pub mod report;
 
@@ -169,7 +170,7 @@ pub fn write_xlsx(path: &Path, tables: &[Table]) -> Result<(), ExportError> {
 }
 
 /// Write beside the target and rename: a reader never sees half a file.
-fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let partial = path.with_extension("partial");
     std::fs::write(&partial, bytes)?;
     std::fs::rename(&partial, path)

@@ -193,6 +193,7 @@ pub enum Key {
     BackupEvery,
     BackupsKept,
     BackupNow,
+    ExportQueue,
 }
 
 pub fn t(lang: Lang, key: Key) -> &'static str {
@@ -347,6 +348,7 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         BackupEvery => lang.pick("自动备份间隔 (0 不自动)", "Back up every (0: never)"),
         BackupsKept => lang.pick("保留份数", "Copies kept"),
         BackupNow => lang.pick("立即备份", "Back up now"),
+        ExportQueue => lang.pick("导出当前列表", "Export the list as shown"),
         About => lang.pick("约", "about"),
         BasicCounts => lang.pick(
             "“基本满意”计入满意",

@@ -194,6 +194,17 @@ pub fn show(app: &mut HeatDeskApp, ui: &mut Ui) {
             {
                 app.intake.open = true;
             }
+            // the queue as filtered on screen, for a spreadsheet
+            for ext in ["xlsx", "csv"] {
+                if ui
+                    .small_button(ext.to_uppercase())
+                    .on_hover_text(app.tr(Key::ExportQueue))
+                    .clicked()
+                {
+                    let table = crate::export::layers::tickets(&app.snap, &queue, app.lang());
+                    app.export("tickets", ext, &[table]);
+                }
+            }
         });
     });
     super::alerts::show(app, ui);
