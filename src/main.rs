@@ -135,6 +135,16 @@ enum Cmd {
     },
 }
 
+/// The snapshot of the database a sub-command was given.
+fn load(
+    db: Option<PathBuf>,
+    command: &str,
+) -> anyhow::Result<(PathBuf, heatdesk::domain::Snapshot)> {
+    let path = db.with_context(|| format!("{command} needs --db FILE"))?;
+    let snap = heatdesk::store::DispatchStore::load(&SqliteStore::open(&path)?)?;
+    Ok((path, snap))
+}
+
 fn lang(english: bool) -> heatdesk::ui::i18n::Lang {
     if english {
         heatdesk::ui::i18n::Lang::En
@@ -219,8 +229,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             english,
         }) => {
             use heatdesk::domain::trace::{Network, TraceFrom};
-            let path = cli.db.context("outage needs --db FILE")?;
-            let snap = heatdesk::store::DispatchStore::load(&SqliteStore::open(&path)?)?;
+            let (path, snap) = load(cli.db, "outage")?;
             let net = Network::build(&snap);
             let buildings = match (segment, valve, station) {
                 (Some(s), _, _) if burst => net.isolate(s).buildings_without_heat,
@@ -253,8 +262,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Some(Cmd::Report { date, out, english }) => {
-            let path = cli.db.context("report needs --db FILE")?;
-            let snap = heatdesk::store::DispatchStore::load(&SqliteStore::open(&path)?)?;
+            let (_, snap) = load(cli.db, "report")?;
             let wall = chrono::Local::now().naive_local();
             let day = date.unwrap_or(wall.date());
             // a past day is reported as it stood at its end
@@ -375,8 +383,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             english,
         }) => {
             use heatdesk::export::layers;
-            let path = cli.db.context("export needs --db FILE")?;
-            let snap = heatdesk::store::DispatchStore::load(&SqliteStore::open(&path)?)?;
+            let (_, snap) = load(cli.db, "export")?;
             match layer {
                 Some(layer) if !tickets => {
                     let n = layers::write_geojson(&snap, layer, &out)?;

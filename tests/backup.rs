@@ -1,7 +1,10 @@
 //! Backups and restores: online copies while a console writes, rotation, and a restore that
 //! keeps the current file aside and refuses a backup that does not open.
 
+mod common;
+
 use chrono::NaiveDate;
+use common::{heatdesk, succeeded};
 use heatdesk::demo::{self, DemoParams, Scale};
 use heatdesk::domain::*;
 use heatdesk::store::{DispatchStore, SqliteStore, StoreError, backup};
@@ -103,31 +106,14 @@ fn a_restore_keeps_the_current_file_aside_and_refuses_what_does_not_open() {
 fn backup_and_restore_from_the_command_line() {
     let dir = tempfile::tempdir().unwrap();
     let db = demo_db(dir.path());
-    let bin = env!("CARGO_BIN_EXE_heatdesk");
-    let run = |args: &[&str]| {
-        std::process::Command::new(bin)
-            .args(args)
-            .arg("--db")
-            .arg(&db)
-            .output()
-            .unwrap()
-    };
+    let run = |args: &[&str]| heatdesk(&db, args);
     let out = run(&["backup"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    succeeded(&out);
     let made = backup::list(&dir.path().join("backups"));
     assert_eq!(made.len(), 1);
     let from = made[0].to_str().unwrap().to_string();
     let out = run(&["restore", "--from", &from]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("kept as"));
+    assert!(succeeded(&out).contains("kept as"));
     let missing = run(&["restore", "--from", "/nonexistent/x.db"]);
     assert!(!missing.status.success());
     assert!(String::from_utf8_lossy(&missing.stderr).contains("/nonexistent/x.db"));

@@ -1,7 +1,10 @@
 //! Files for people outside the console: the outage notice as CSV and XLSX, from the
 //! library and from the command line.
 
+mod common;
+
 use chrono::NaiveDate;
+use common::{heatdesk, succeeded};
 use heatdesk::demo::{self, DemoParams, Scale};
 use heatdesk::domain::trace::{Network, TraceFrom};
 use heatdesk::export::{self, outage::outage_notice};
@@ -74,35 +77,18 @@ fn the_outage_command_writes_the_notice_or_says_what_is_missing() {
     let db = dir.path().join("demo.db");
     demo::write_new(&db, &DemoParams::new(Scale::Demo, now())).unwrap();
     let out = dir.path().join("notice.xlsx");
-    let bin = env!("CARGO_BIN_EXE_heatdesk");
-    let ok = std::process::Command::new(bin)
-        .args(["outage", "--station", "2", "--out"])
-        .arg(&out)
-        .arg("--db")
-        .arg(&db)
-        .output()
-        .unwrap();
-    assert!(
-        ok.status.success(),
-        "{}",
-        String::from_utf8_lossy(&ok.stderr)
+    let ok = heatdesk(
+        &db,
+        &["outage", "--station", "2", "--out", out.to_str().unwrap()],
     );
-    assert!(String::from_utf8_lossy(&ok.stdout).contains("households"));
+    assert!(succeeded(&ok).contains("households"));
     assert!(std::fs::read(&out).unwrap().starts_with(b"PK"));
 
-    let missing = std::process::Command::new(bin)
-        .args(["outage", "--out", "x.csv", "--db"])
-        .arg(&db)
-        .output()
-        .unwrap();
+    let missing = heatdesk(&db, &["outage", "--out", "x.csv"]);
     assert!(!missing.status.success());
     assert!(String::from_utf8_lossy(&missing.stderr).contains("--segment, --valve or --station"));
 
-    let wrong = std::process::Command::new(bin)
-        .args(["outage", "--station", "999999", "--out", "x.csv", "--db"])
-        .arg(&db)
-        .output()
-        .unwrap();
+    let wrong = heatdesk(&db, &["outage", "--station", "999999", "--out", "x.csv"]);
     assert!(!wrong.status.success());
     assert!(String::from_utf8_lossy(&wrong.stderr).contains("no station 999999"));
 }
@@ -135,18 +121,16 @@ fn the_daily_report_has_kpis_overdue_tickets_and_visits() {
     let db = dir.path().join("demo.db");
     demo::write_new(&db, &DemoParams::new(Scale::Demo, now())).unwrap();
     let out = dir.path().join("report.csv");
-    let run = std::process::Command::new(env!("CARGO_BIN_EXE_heatdesk"))
-        .args(["report", "--date", "2026-11-27", "--out"])
-        .arg(&out)
-        .arg("--db")
-        .arg(&db)
-        .output()
-        .unwrap();
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
+    succeeded(&heatdesk(
+        &db,
+        &[
+            "report",
+            "--date",
+            "2026-11-27",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    ));
     // one CSV per sheet
     let names: Vec<String> = std::fs::read_dir(dir.path())
         .unwrap()
@@ -207,15 +191,7 @@ fn the_export_command_writes_a_layer_or_the_tickets() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("demo.db");
     demo::write_new(&db, &DemoParams::new(Scale::Demo, now())).unwrap();
-    let bin = env!("CARGO_BIN_EXE_heatdesk");
-    let run = |args: &[&str]| {
-        std::process::Command::new(bin)
-            .args(args)
-            .arg("--db")
-            .arg(&db)
-            .output()
-            .unwrap()
-    };
+    let run = |args: &[&str]| heatdesk(&db, args);
     let pipes = dir.path().join("pipes.geojson");
     let out = run(&[
         "export",
@@ -224,12 +200,7 @@ fn the_export_command_writes_a_layer_or_the_tickets() {
         "--out",
         pipes.to_str().unwrap(),
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("3458 features"));
+    assert!(succeeded(&out).contains("3458 features"));
     let tickets = dir.path().join("open.xlsx");
     let out = run(&[
         "export",
@@ -238,11 +209,7 @@ fn the_export_command_writes_a_layer_or_the_tickets() {
         "--out",
         tickets.to_str().unwrap(),
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    succeeded(&out);
     assert!(std::fs::read(&tickets).unwrap().starts_with(b"PK"));
     let neither = run(&["export", "--out", "x.csv"]);
     assert!(!neither.status.success());

@@ -37,25 +37,9 @@ fn world() -> Snapshot {
         (2, "长城小区", 1, 500),
         (3, "沁和园", 2, 1000),
     ] {
-        s.compounds.push(Compound {
-            id,
-            name: name.into(),
-            address: String::new(),
-            department_id: dept,
-            households,
-            outline: vec![],
-        });
-        s.buildings.push(Building {
-            id,
-            compound_id: id,
-            number: "1号楼".into(),
-            units: 2,
-            floors: 6,
-            households: 24,
-            station_id: 1,
-            entry_node: id,
-            footprint: vec![],
-        });
+        s.compounds
+            .push(common::compound(id, name, dept, households));
+        s.buildings.push(common::building(id, id));
     }
     let complaint = |id, building, day| {
         common::ticket(id, building, Category::Complaint, at(day, 9), at(30, 9))

@@ -20,29 +20,15 @@ fn world() -> Snapshot {
     let mut s = Snapshot::default();
     for (id, name) in [(1, "工银新村"), (2, "长城小区")] {
         s.compounds.push(Compound {
-            id,
-            name: name.into(),
-            address: String::new(),
-            department_id: 1,
-            households: 200,
             outline: vec![
                 [112.5, 37.8],
                 [112.51, 37.8],
                 [112.51, 37.81],
                 [112.5, 37.8],
             ],
+            ..common::compound(id, name, 1, 200)
         });
-        s.buildings.push(Building {
-            id,
-            compound_id: id,
-            number: "1号楼".into(),
-            units: 2,
-            floors: 6,
-            households: 24,
-            station_id: 1,
-            entry_node: id,
-            footprint: vec![],
-        });
+        s.buildings.push(common::building(id, id));
     }
     // 工银新村: four overdue no-heat tickets, a complaint, unhappy answers, cold rooms
     for id in 1..=4 {

@@ -179,6 +179,11 @@ impl Snapshot {
         self.index.department.get(id).map(|i| &self.departments[i])
     }
 
+    /// A department's name ("" for an unknown one).
+    pub fn department_name(&self, id: DepartmentId) -> &str {
+        self.department(id).map_or("", |d| &d.name)
+    }
+
     /// "工银新村 3号楼", the way a dispatcher names a place.
     pub fn building_label(&self, id: BuildingId) -> String {
         match self.building(id) {

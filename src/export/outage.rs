@@ -39,8 +39,7 @@ pub fn outage_notice(snap: &Snapshot, buildings: &[BuildingId], lang: Lang) -> T
                 .map_or_else(String::new, |c| c.address.clone())
                 .into(),
             compound
-                .and_then(|c| snap.department(c.department_id))
-                .map_or_else(String::new, |d| d.name.clone())
+                .map_or("", |c| snap.department_name(c.department_id))
                 .into(),
             b.number.clone().into(),
             b.units.into(),

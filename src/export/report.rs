@@ -33,12 +33,7 @@ fn kpi_sheet(snap: &Snapshot, day: NaiveDate, now: Timestamp, lang: Lang) -> Tab
     let mut rows: Vec<Vec<Cell>> = b
         .departments
         .iter()
-        .map(|(id, k)| {
-            let name = snap
-                .department(*id)
-                .map_or(String::new(), |d| d.name.clone());
-            kpi_row(name, k, snap, lang)
-        })
+        .map(|(id, k)| kpi_row(snap.department_name(*id).to_string(), k, snap, lang))
         .collect();
     rows.push(kpi_row(
         lang.pick("全市", "City").into(),

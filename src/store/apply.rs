@@ -78,6 +78,13 @@ pub fn apply(
     Ok(applied)
 }
 
+/// The ticket as stored now.
+fn ticket_by_id(tx: &rusqlite::Transaction<'_>, id: TicketId) -> Result<Ticket, StoreError> {
+    tx.query_row(&format!("{TICKET_COLUMNS} WHERE id = ?1"), [id], ticket_row)
+        .optional()?
+        .ok_or(StoreError::NotFound { what: "ticket", id })
+}
+
 /// A row the command refers to must exist (`table` is one of ours, never user input).
 pub(super) fn require(
     tx: &rusqlite::Transaction<'_>,
@@ -134,10 +141,7 @@ fn act(
     action: &Action,
     origin: &Origin,
 ) -> Result<Applied, StoreError> {
-    let ticket = tx
-        .query_row(&format!("{TICKET_COLUMNS} WHERE id = ?1"), [id], ticket_row)
-        .optional()?
-        .ok_or(StoreError::NotFound { what: "ticket", id })?;
+    let ticket = ticket_by_id(tx, id)?;
     if ticket.version != seen_version {
         return Err(StoreError::Stale {
             ticket: id,
@@ -332,17 +336,7 @@ fn network_ticket(
         survey: None,
     }];
     for &child in linked {
-        let mut t = tx
-            .query_row(
-                &format!("{TICKET_COLUMNS} WHERE id = ?1"),
-                [child],
-                ticket_row,
-            )
-            .optional()?
-            .ok_or(StoreError::NotFound {
-                what: "ticket",
-                id: child,
-            })?;
+        let mut t = ticket_by_id(tx, child)?;
         if !t.status.is_open() {
             return Err(StoreError::Invalid(format!(
                 "ticket #{child} is already {:?}: it cannot be linked",
@@ -393,10 +387,7 @@ fn link_report(
     note: &str,
     origin: &Origin,
 ) -> Result<Applied, StoreError> {
-    let ticket = tx
-        .query_row(&format!("{TICKET_COLUMNS} WHERE id = ?1"), [id], ticket_row)
-        .optional()?
-        .ok_or(StoreError::NotFound { what: "ticket", id })?;
+    let ticket = ticket_by_id(tx, id)?;
     if !ticket.status.is_open() {
         return Err(StoreError::Invalid(format!(
             "ticket #{id} is already {:?}; create a new ticket instead",

@@ -510,15 +510,6 @@ impl HeatDeskApp {
         super::intake::show(self, &ui.ctx().clone());
         super::rules::show(self, &ui.ctx().clone());
         super::visit_form::show(self, &ui.ctx().clone());
-        // what is being typed survives a crash in the crash report
-        crate::logging::remember_draft(if self.intake.open {
-            Some(format!("{:#?}", self.intake))
-        } else if self.visit_form.open {
-            Some(format!("{:#?}", self.visit_form))
-        } else {
-            None
-        });
-
         egui::Panel::top("top_bar").show(ui, |ui| top_bar::show(self, ui));
         match self.prefs.view {
             View::Dispatch => {

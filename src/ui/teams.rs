@@ -104,11 +104,7 @@ fn card(app: &mut HeatDeskApp, ui: &mut Ui, id: TeamId) -> Option<TicketDrag> {
                 );
             });
         });
-        let department = app
-            .snap
-            .department(team.department_id)
-            .map(|d| d.name.clone())
-            .unwrap_or_default();
+        let department = app.snap.department_name(team.department_id).to_string();
         ui.add(
             Label::new(
                 RichText::new(format!("{department} · {}", team.members.join("、"))).small(),

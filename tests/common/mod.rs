@@ -44,3 +44,50 @@ pub fn tiny_store(dir: &std::path::Path) -> heatdesk::store::SqliteStore {
         .unwrap();
     store
 }
+
+/// A compound of `households` in department `dept`, with no outline.
+pub fn compound(id: CompoundId, name: &str, dept: DepartmentId, households: u32) -> Compound {
+    Compound {
+        id,
+        name: name.into(),
+        address: String::new(),
+        department_id: dept,
+        households,
+        outline: vec![],
+    }
+}
+
+/// A six-floor building of 24 households in `compound`, on network node `id`, station 1.
+pub fn building(id: BuildingId, compound: CompoundId) -> Building {
+    Building {
+        id,
+        compound_id: compound,
+        number: "1号楼".into(),
+        units: 2,
+        floors: 6,
+        households: 24,
+        station_id: 1,
+        entry_node: id,
+        footprint: vec![],
+    }
+}
+
+/// Run the `heatdesk` binary with `args` on the database `db`.
+pub fn heatdesk(db: &std::path::Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_heatdesk"))
+        .args(args)
+        .arg("--db")
+        .arg(db)
+        .output()
+        .unwrap()
+}
+
+/// What a run printed, once it is known to have succeeded (else its error is shown).
+pub fn succeeded(run: &std::process::Output) -> String {
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    String::from_utf8_lossy(&run.stdout).into_owned()
+}

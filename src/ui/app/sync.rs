@@ -1,5 +1,6 @@
-//! Keeping up with the world outside this console: other consoles' commits (read as changes,
-//! not reloads), the sliding alert window, and the automatic backups.
+//! Keeping up with the world outside this console, about once a second: other consoles'
+//! commits (read as changes, not reloads), the sliding alert window, the automatic backups,
+//! and the unsaved form kept for a crash report.
 
 use chrono::Duration;
 
@@ -34,6 +35,15 @@ impl HeatDeskApp {
             return;
         }
         self.last_poll = time;
+        // what is being typed survives a crash in the crash report (a second's worth at most
+        // is lost; formatting it every frame would be work for nothing)
+        crate::logging::remember_draft(if self.intake.open {
+            Some(format!("{:#?}", self.intake))
+        } else if self.visit_form.open {
+            Some(format!("{:#?}", self.visit_form))
+        } else {
+            None
+        });
         let now = self.now();
         if self
             .alerts_at

@@ -19,10 +19,19 @@ fn figures(app: &mut HeatDeskApp) -> &Figures {
         let now = app.now();
         let rules = app.snap.kpi_rules;
         let (from, to) = app.leaders.period.range(now);
+        // the season's trend does not depend on the period shown: kept when only that moved
+        let trend = app
+            .leaders
+            .figures
+            .take()
+            .filter(|f| f.key.0 == key.0 && f.key.2 == key.2)
+            .map(|f| f.daily)
+            .unwrap_or_else(|| daily(&app.snap, season_start(now.date()), now.date(), now, &rules));
         app.leaders.figures = Some(Figures {
             key,
             breakdown: breakdown(&app.snap, from, to, now, &rules),
-            daily: daily(&app.snap, season_start(now.date()), now.date(), now, &rules),
+            daily: trend,
+            rows: None,
         });
     }
     app.leaders.figures.as_ref().expect("just computed")
@@ -165,51 +174,14 @@ fn table(app: &mut HeatDeskApp, ui: &mut Ui) {
         ..
     } = app.leaders;
     figures(app);
-    let f = app.leaders.figures.as_ref().expect("computed above");
-    let snap = &app.snap;
-    let mut rows: Vec<(Option<CompoundId>, String, Kpis)> = match scope {
-        Scope::Departments => f
-            .breakdown
-            .departments
-            .iter()
-            .map(|(id, k)| {
-                let name = snap
-                    .department(*id)
-                    .map_or(String::new(), |d| d.name.clone());
-                (None, name, *k)
-            })
-            .collect(),
-        Scope::Compounds => f
-            .breakdown
-            .compounds
-            .iter()
-            .map(|(id, k)| {
-                let name = snap.compound(*id).map_or(String::new(), |c| c.name.clone());
-                (Some(*id), name, *k)
-            })
-            .collect(),
-    };
-    match sort {
-        None => rows.sort_by(|a, b| a.1.cmp(&b.1)),
-        Some(fig) => {
-            // worst first: most complaints, lowest rates; rows without data last
-            let key = |k: &Kpis| {
-                k.value(fig, &rules).map(|v| {
-                    if (fig == Figure::Complaints) == worst_first {
-                        -v
-                    } else {
-                        v
-                    }
-                })
-            };
-            rows.sort_by(|a, b| match (key(&a.2), key(&b.2)) {
-                (Some(x), Some(y)) => x.total_cmp(&y),
-                (Some(_), None) => std::cmp::Ordering::Less,
-                (None, Some(_)) => std::cmp::Ordering::Greater,
-                (None, None) => a.1.cmp(&b.1),
-            });
-        }
+    // named and sorted once per data, period, rules, scope or order — not every frame (a
+    // city lists 3,000 compounds)
+    let view = (scope, sort, worst_first);
+    let f = app.leaders.figures.as_mut().expect("computed above");
+    if f.rows.as_ref().is_none_or(|r| r.0 != view) {
+        f.rows = Some((view, sorted_rows(&app.snap, &f.breakdown, view, &rules)));
     }
+    let rows = &f.rows.as_ref().expect("just sorted").1;
     let mut clicked_sort = None;
     let mut fly = None;
     let widths = [130.0, 78.0, 78.0, 78.0, 78.0];
@@ -274,6 +246,54 @@ fn table(app: &mut HeatDeskApp, ui: &mut Ui) {
     if let Some(id) = fly {
         app.select_and_fly(Selection::Compound(id));
     }
+}
+
+/// One line of the table: a compound (None for a department), its name and figures.
+pub(super) type TableRow = (Option<CompoundId>, String, Kpis);
+
+fn sorted_rows(
+    snap: &crate::domain::Snapshot,
+    breakdown: &crate::domain::kpi::KpiBreakdown,
+    (scope, sort, worst_first): super::TableView,
+    rules: &KpiRules,
+) -> Vec<TableRow> {
+    let mut rows: Vec<TableRow> = match scope {
+        Scope::Departments => breakdown
+            .departments
+            .iter()
+            .map(|(id, k)| (None, snap.department_name(*id).to_string(), *k))
+            .collect(),
+        Scope::Compounds => breakdown
+            .compounds
+            .iter()
+            .map(|(id, k)| {
+                let name = snap.compound(*id).map_or(String::new(), |c| c.name.clone());
+                (Some(*id), name, *k)
+            })
+            .collect(),
+    };
+    match sort {
+        None => rows.sort_by(|a, b| a.1.cmp(&b.1)),
+        Some(fig) => {
+            // worst first: most complaints, lowest rates; rows without data last
+            let key = |k: &Kpis| {
+                k.value(fig, rules).map(|v| {
+                    if (fig == Figure::Complaints) == worst_first {
+                        -v
+                    } else {
+                        v
+                    }
+                })
+            };
+            rows.sort_by(|a, b| match (key(&a.2), key(&b.2)) {
+                (Some(x), Some(y)) => x.total_cmp(&y),
+                (Some(_), None) => std::cmp::Ordering::Less,
+                (None, Some(_)) => std::cmp::Ordering::Greater,
+                (None, None) => a.1.cmp(&b.1),
+            });
+        }
+    }
+    rows
 }
 
 /// The company's KPI definitions and thresholds; saved as one audited command.

@@ -57,11 +57,16 @@ pub enum Scope {
     Compounds,
 }
 
+/// How the table is shown: which rows, sorted by which figure, worst first or not.
+type TableView = (Scope, Option<Figure>, bool);
+
 /// Figures derived from the data, kept until the data, the period or the rules change.
 struct Figures {
     key: (u64, Period, KpiRules),
     breakdown: KpiBreakdown,
     daily: Vec<(NaiveDate, Kpis)>,
+    /// The table as last sorted, for (scope, sort, worst first).
+    rows: Option<(TableView, Vec<dashboard::TableRow>)>,
 }
 
 pub struct LeadersState {
