@@ -3,6 +3,7 @@
 pub mod bench;
 pub mod demo;
 pub mod domain;
+pub mod exchange;
 pub mod export;
 pub mod logging;
 pub mod map;

@@ -23,6 +23,12 @@ struct Cli {
     command: Option<Cmd>,
 }
 
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Crs {
+    Wgs84,
+    Gcj02,
+}
+
 #[derive(Subcommand)]
 enum Cmd {
     /// Generate the demo city into a new database file
@@ -95,22 +101,44 @@ enum Cmd {
     /// Print the headline figures on this machine: start-up phases and console frames at city
     /// scale (generates the city set in a temporary folder unless --db is given)
     Bench,
-    /// A map layer as GeoJSON (WGS-84), or tickets as CSV/XLSX (numbers masked)
+    /// Any kind of data as a file `import` takes back (GeoJSON or CSV), or tickets as shown
+    /// in the queue (CSV/XLSX, numbers masked)
     Export {
-        /// compounds, buildings, pipes, stations, sources or valves
+        /// departments, compounds, buildings, sources, stations, pipes, valves, teams,
+        /// tickets, visits, readings or surveys
         #[arg(long, value_enum, required_unless_present = "tickets")]
-        layer: Option<heatdesk::export::layers::Layer>,
-        /// Tickets instead of a layer (all, or --open only)
+        layer: Option<heatdesk::exchange::Kind>,
+        /// Tickets as the queue lists them (all, or --open only)
         #[arg(long, conflicts_with = "layer")]
         tickets: bool,
         #[arg(long, requires = "tickets")]
         open: bool,
-        /// FILE.geojson for a layer; FILE.csv or FILE.xlsx for tickets
+        /// FILE.geojson or FILE.csv for a layer; FILE.csv or FILE.xlsx for --tickets
         #[arg(long)]
         out: PathBuf,
-        /// English headers (default Chinese)
+        /// English headers for --tickets (default Chinese)
         #[arg(long)]
         english: bool,
+        /// Write residents' phone numbers in full (default masked: 138****5678)
+        #[arg(long)]
+        unmasked: bool,
+    },
+    /// Bring a company's data in: one file of one kind, all of it or nothing
+    /// (README: "Import and export" lists the columns)
+    Import {
+        #[arg(value_enum)]
+        kind: heatdesk::exchange::Kind,
+        /// A .geojson or .csv file (UTF-8, GBK or UTF-16; Chinese or English headers)
+        file: PathBuf,
+        /// Check the file and print the report; write nothing
+        #[arg(long)]
+        check: bool,
+        /// The coordinates' datum: wgs84, or gcj02 (AMap, Tencent; converted to WGS-84)
+        #[arg(long, value_enum, default_value = "wgs84")]
+        crs: Crs,
+        /// Pipe ends closer than this join the same node (metres)
+        #[arg(long, default_value_t = 2.0)]
+        snap_m: f64,
     },
     /// Who loses heat when a pipe, valve or station is shut off (停热通知), as CSV or XLSX
     Outage {
@@ -143,6 +171,13 @@ fn load(
     let path = db.with_context(|| format!("{command} needs --db FILE"))?;
     let snap = heatdesk::store::DispatchStore::load(&SqliteStore::open(&path)?)?;
     Ok((path, snap))
+}
+
+/// Who runs a command, for the audit trail.
+fn whoami() -> String {
+    std::env::var("USER")
+        .or_else(|_| std::env::var("USERNAME"))
+        .unwrap_or_else(|_| "import".into())
 }
 
 fn lang(english: bool) -> heatdesk::ui::i18n::Lang {
@@ -381,13 +416,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             open,
             out,
             english,
+            unmasked,
         }) => {
-            use heatdesk::export::layers;
             let (_, snap) = load(cli.db, "export")?;
             match layer {
-                Some(layer) if !tickets => {
-                    let n = layers::write_geojson(&snap, layer, &out)?;
-                    println!("wrote {}: {n} features", out.display());
+                Some(kind) if !tickets => {
+                    let n = heatdesk::exchange::export::write(&snap, kind, &out, unmasked)?;
+                    println!("wrote {}: {n} {}", out.display(), kind.code());
                 }
                 _ => {
                     let ids: Vec<i64> = snap
@@ -396,11 +431,35 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                         .filter(|t| !open || t.status.is_open())
                         .map(|t| t.id)
                         .collect();
-                    let table = layers::tickets(&snap, &ids, lang(english));
+                    let table = heatdesk::export::layers::tickets(&snap, &ids, lang(english));
                     heatdesk::export::write(&out, &[table])?;
                     println!("wrote {}: {} tickets", out.display(), ids.len());
                 }
             }
+            Ok(())
+        }
+        Some(Cmd::Import {
+            kind,
+            file,
+            check,
+            crs,
+            snap_m,
+        }) => {
+            use heatdesk::exchange;
+            let path = cli.db.context("import needs --db FILE")?;
+            let mut store = SqliteStore::open(&path)?;
+            let mut options = exchange::Options::new(kind, chrono::Local::now().naive_local());
+            options.check = check;
+            options.gcj02 = matches!(crs, Crs::Gcj02);
+            options.snap_m = snap_m;
+            options.actor = whoami();
+            let report = exchange::import(
+                store.connection(),
+                &file,
+                &options,
+                &exchange::Progress::default(),
+            )?;
+            print!("{report}");
             Ok(())
         }
         None => heatdesk::ui::run_console(cli.db),

@@ -142,19 +142,20 @@ fn the_daily_report_has_kpis_overdue_tickets_and_visits() {
 
 #[test]
 fn layers_go_out_as_geojson_and_tickets_as_a_masked_table() {
-    use heatdesk::export::layers::{self, Layer};
+    use heatdesk::exchange::{Kind, export::write};
+    use heatdesk::export::layers;
     let city = demo::generate(&DemoParams::new(Scale::Demo, now()));
     let snap = &city.snapshot;
     let dir = tempfile::tempdir().unwrap();
     for (layer, count, kind) in [
-        (Layer::Compounds, snap.compounds.len(), "Polygon"),
-        (Layer::Buildings, snap.buildings.len(), "Polygon"),
-        (Layer::Pipes, snap.segments.len(), "LineString"),
-        (Layer::Stations, snap.stations.len(), "Point"),
-        (Layer::Valves, snap.valves.len(), "Point"),
+        (Kind::Compounds, snap.compounds.len(), "Polygon"),
+        (Kind::Buildings, snap.buildings.len(), "Polygon"),
+        (Kind::Pipes, snap.segments.len(), "LineString"),
+        (Kind::Stations, snap.stations.len(), "Point"),
+        (Kind::Valves, snap.valves.len(), "Point"),
     ] {
         let path = dir.path().join(format!("{layer:?}.geojson"));
-        assert_eq!(layers::write_geojson(snap, layer, &path).unwrap(), count);
+        assert_eq!(write(snap, layer, &path, false).unwrap(), count);
         let text = std::fs::read_to_string(&path).unwrap();
         let back: geojson::FeatureCollection = text
             .parse::<geojson::GeoJson>()
@@ -200,7 +201,7 @@ fn the_export_command_writes_a_layer_or_the_tickets() {
         "--out",
         pipes.to_str().unwrap(),
     ]);
-    assert!(succeeded(&out).contains("3458 features"));
+    assert!(succeeded(&out).contains("3458 pipes"));
     let tickets = dir.path().join("open.xlsx");
     let out = run(&[
         "export",

@@ -201,7 +201,13 @@ pub fn changes(conn: &Connection, since: &Mark) -> Result<(Option<Changes>, Mark
     let tx = conn.unchecked_transaction()?;
     let conn = &*tx;
     let now = mark(conn)?;
-    if now.places != since.places {
+    let imported = now.audit > since.audit
+        && conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM audit_events WHERE id > ?1 AND command = 'import')",
+            [since.audit],
+            |r| r.get::<_, bool>(0),
+        )?;
+    if now.places != since.places || imported {
         return Ok((None, now));
     }
     let mut st = conn.prepare(&format!(

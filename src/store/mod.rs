@@ -5,8 +5,8 @@
 
 mod apply;
 pub mod backup;
-mod codec;
-mod load;
+pub(crate) mod codec;
+pub(crate) mod load;
 pub mod schema;
 mod visit;
 mod write;
@@ -78,6 +78,10 @@ pub trait DispatchStore {
     /// What other consoles committed since this one last loaded or caught up: Ok(None) when
     /// nothing, Ok(Some(None)) when the city itself changed (load everything again).
     fn catch_up(&mut self) -> Result<Option<Option<Changes>>, StoreError>;
+    /// The database file, for work done on another connection (imports).
+    fn file(&self) -> Option<&Path> {
+        None
+    }
 }
 
 pub struct SqliteStore {
@@ -285,6 +289,10 @@ impl DispatchStore for SqliteStore {
         let changed = now != self.data_version;
         self.data_version = now;
         Ok(changed)
+    }
+
+    fn file(&self) -> Option<&Path> {
+        Some(&self.path)
     }
 
     fn catch_up(&mut self) -> Result<Option<Option<Changes>>, StoreError> {

@@ -184,6 +184,15 @@ CREATE TABLE settings (
     value TEXT NOT NULL
 );
 "#,
+    // 4: the company's own ids for imported rows, so a file imported again updates them
+    r#"
+CREATE TABLE external_ids (
+    kind        TEXT NOT NULL,
+    external_id TEXT NOT NULL,
+    id          INTEGER NOT NULL,
+    PRIMARY KEY (kind, external_id)
+) WITHOUT ROWID;
+"#,
 ];
 
 /// The schema version this program writes.

@@ -89,6 +89,7 @@ pub struct HeatDeskApp {
     pub data_gen: u64,
     pub leaders: super::leaders::LeadersState,
     pub visit_form: super::visit_form::VisitForm,
+    pub import: super::import::ImportForm,
     /// The one ticket whose reporter's number is shown unmasked.
     pub revealed_phone: Option<TicketId>,
     /// Automatic backups (the real console; not in tests).
@@ -138,6 +139,7 @@ impl HeatDeskApp {
             backups: None,
             leaders: Default::default(),
             visit_form: Default::default(),
+            import: Default::default(),
             last_team_before: None,
             history: None,
             clock,
@@ -510,6 +512,7 @@ impl HeatDeskApp {
         super::intake::show(self, &ui.ctx().clone());
         super::rules::show(self, &ui.ctx().clone());
         super::visit_form::show(self, &ui.ctx().clone());
+        super::import::show(self, &ui.ctx().clone());
         egui::Panel::top("top_bar").show(ui, |ui| top_bar::show(self, ui));
         match self.prefs.view {
             View::Dispatch => {

@@ -7,6 +7,7 @@ mod board;
 mod detail;
 pub mod format;
 pub mod i18n;
+pub mod import;
 pub mod intake;
 mod leaders;
 mod legend;

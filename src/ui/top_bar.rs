@@ -54,6 +54,9 @@ pub fn show(app: &mut HeatDeskApp, ui: &mut Ui) {
             ui.separator();
             super::map_menu::show(app, ui);
             backup_menu(app, ui);
+            if app.store_path().is_some() && ui.button(app.tr(Key::Import)).clicked() {
+                app.import.open = true;
+            }
             if ui.button(app.tr(Key::Rules)).clicked() {
                 app.show_rules = true;
             }

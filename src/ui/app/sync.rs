@@ -29,6 +29,16 @@ impl HeatDeskApp {
         }
     }
 
+    /// The database file (None for a store without one).
+    pub fn store_path(&self) -> Option<std::path::PathBuf> {
+        self.store.file().map(std::path::Path::to_path_buf)
+    }
+
+    /// Look for others' commits at the next frame, not within the second.
+    pub fn poll_now(&mut self) {
+        self.last_poll = f64::NEG_INFINITY;
+    }
+
     /// Pick up other consoles' commits (about once a second).
     pub(super) fn poll(&mut self, time: f64) {
         if time - self.last_poll < 1.0 {

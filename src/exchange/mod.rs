@@ -1,0 +1,20 @@
+//! A company's data in and out: GeoJSON and CSV files of every kind HeatDesk keeps.
+//!
+//! `import` reads a file (UTF-8, GBK or UTF-16; Chinese or English headers; GeoJSON, WKT or
+//! lon/lat geometry), checks every record and writes all of it in one transaction, or nothing;
+//! `export` writes the same kinds back out in the same shape.
+
+mod activity;
+pub mod export;
+mod fields;
+mod ids;
+pub mod import;
+pub mod kind;
+pub mod network;
+mod places;
+pub mod records;
+pub mod shape;
+
+pub use fields::{Problem, parse_time};
+pub use import::{Failure, Options, Progress, Report, import};
+pub use kind::Kind;
