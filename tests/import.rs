@@ -646,3 +646,140 @@ fn the_import_command_prints_the_report_or_the_problems_and_exits_non_zero() {
         "{text}"
     );
 }
+
+/// A file as the window system hands it over when dropped on the console.
+#[derive(Debug)]
+struct Dropped(PathBuf);
+
+impl egui::DroppedFile for Dropped {
+    fn path(&self) -> &Path {
+        &self.0
+    }
+    fn bytes(&self) -> Result<Vec<u8>, String> {
+        std::fs::read(&self.0).map_err(|e| e.to_string())
+    }
+}
+
+/// Run frames until the import worker is done (a few seconds at most).
+fn until_imported(harness: &mut egui_kittest::Harness<'static, heatdesk::ui::HeatDeskApp>) {
+    for _ in 0..200 {
+        harness.run_steps(1);
+        if !harness.state().import.running() && harness.state().import.outcome.is_some() {
+            harness.run_steps(2);
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(25));
+    }
+    panic!("the import did not finish");
+}
+
+#[test]
+fn a_sheet_dropped_on_the_console_is_checked_imported_and_shown() {
+    use egui_kittest::kittest::Queryable;
+    let dir = tempfile::tempdir().unwrap();
+    let (mut harness, db) = common::console::console(dir.path());
+    harness.run_steps(2);
+    let teams_before = harness.state().snap.teams.len();
+
+    // a sheet with a mistake, through the window
+    let bad = dir.path().join("teams-bad.csv");
+    std::fs::write(
+        &bad,
+        gbk("班组编号,班组名称,部门编号,技能,经度,纬度\nN1,城南抢修三班,1,焊接抢修,37.85,112.53\n"),
+    )
+    .unwrap();
+    let before = dump(&db);
+    harness.get_by_label("导入").click();
+    harness.run_steps(4);
+    {
+        let form = &mut harness.state_mut().import;
+        form.kind = Some(Kind::Teams);
+        form.path = bad.display().to_string();
+    }
+    harness.run_steps(1);
+    harness.get_by_label("开始导入").click();
+    until_imported(&mut harness);
+    assert!(
+        harness
+            .query_all_by_value("未导入，数据库未改动: 1 个问题")
+            .next()
+            .is_some(),
+        "the failure is shown"
+    );
+    assert!(
+        harness
+            .query_all_by_value("teams-bad.csv: row 2: geometry: coordinate 1 (37.85, 112.53) looks like latitude, longitude: the order is longitude first")
+            .next()
+            .is_some(),
+        "with its row"
+    );
+    assert_eq!(dump(&db), before);
+
+    // the mended sheet dropped on the window: the kind comes from its name
+    let good = dir.path().join("班组.csv");
+    std::fs::write(
+        &good,
+        gbk("班组编号,班组名称,部门编号,技能,经度,纬度\nN1,城南抢修三班,1,焊接抢修,112.53,37.85\n"),
+    )
+    .unwrap();
+    harness
+        .input_mut()
+        .dropped_files
+        .push(std::sync::Arc::new(Dropped(good.clone())));
+    harness.run_steps(2);
+    assert_eq!(harness.state().import.kind, Some(Kind::Teams));
+    assert_eq!(harness.state().import.path, good.display().to_string());
+    harness.get_by_label("只检查").click();
+    until_imported(&mut harness);
+    assert!(
+        harness
+            .query_all_by_value("检查通过(未写入): 1 行 · 1 新增 · 0 更新 (GBK/GB18030)")
+            .next()
+            .is_some()
+    );
+    assert_eq!(dump(&db), before, "a check writes nothing");
+    harness.get_by_label("开始导入").click();
+    until_imported(&mut harness);
+    // the console picks the new team up from the database at its next poll
+    for _ in 0..20 {
+        harness.run_steps(1);
+        if harness.state().snap.teams.len() > teams_before {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let snap = &harness.state().snap;
+    assert_eq!(snap.teams.len(), teams_before + 1);
+    let team = snap
+        .teams
+        .iter()
+        .find(|t| t.name == "城南抢修三班")
+        .unwrap();
+    assert_eq!(team.skills, [heatdesk::domain::Skill::Welding]);
+    assert!(harness.state().notice.as_ref().is_some_and(|n| n.ok));
+}
+
+#[test]
+fn the_readme_lists_every_column_of_every_kind() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    for &kind in Kind::ALL {
+        let row = readme
+            .lines()
+            .find(|l| l.starts_with(&format!("| {} |", kind.code())))
+            .unwrap_or_else(|| panic!("README has no row for {}", kind.code()));
+        for f in kind.fields() {
+            let shown = format!("`{}` {}", f.name, f.zh);
+            let shown = if f.required {
+                format!("**{shown}**")
+            } else {
+                shown
+            };
+            assert!(
+                row.contains(&shown),
+                "{}: {shown} missing from\n{row}",
+                kind.code()
+            );
+        }
+    }
+}

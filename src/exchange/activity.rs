@@ -1,5 +1,7 @@
 //! The season's rows: tickets, visits, temperature readings, survey answers.
 
+use std::sync::LazyLock;
+
 use rusqlite::params;
 
 use super::fields::{Problem, Row, labels};
@@ -13,11 +15,14 @@ use crate::ui::i18n;
 
 type Written = Result<(), crate::store::StoreError>;
 
-fn answers() -> Vec<(&'static str, SurveyAnswer)> {
-    labels(SurveyAnswer::ALL, i18n::answer)
-}
-
-fn methods() -> Vec<(&'static str, TempMethod)> {
+// the labels each coded field accepts, built once
+type Labels<T> = LazyLock<Vec<(&'static str, T)>>;
+static CHANNELS: Labels<Channel> = LazyLock::new(|| labels(Channel::ALL, i18n::channel));
+static CATEGORIES: Labels<Category> = LazyLock::new(|| labels(Category::ALL, i18n::category));
+static SEVERITIES: Labels<Severity> = LazyLock::new(|| labels(Severity::ALL, i18n::severity));
+static STATUSES: Labels<TicketStatus> = LazyLock::new(|| labels(TicketStatus::ALL, i18n::status));
+static ANSWERS: Labels<SurveyAnswer> = LazyLock::new(|| labels(SurveyAnswer::ALL, i18n::answer));
+static METHODS: Labels<TempMethod> = LazyLock::new(|| {
     let mut all = labels(TempMethod::ALL, crate::ui::visit_form::method_name);
     all.extend([
         ("温度计", TempMethod::Thermometer),
@@ -25,7 +30,7 @@ fn methods() -> Vec<(&'static str, TempMethod)> {
         ("红外测温", TempMethod::InfraredAverage),
     ]);
     all
-}
+});
 
 impl Importer<'_> {
     pub(super) fn ticket(&mut self, rec: &Record<'_>) -> Written {
@@ -33,30 +38,20 @@ impl Importer<'_> {
             return Ok(());
         };
         let mut row = Row::new(rec, Kind::Tickets);
-        let channel = row.code(
-            "channel",
-            None,
-            Channel::from_code,
-            &labels(Channel::ALL, i18n::channel),
-        );
-        let category = row.code(
-            "category",
-            None,
-            Category::from_code,
-            &labels(Category::ALL, i18n::category),
-        );
+        let channel = row.code("channel", None, Channel::from_code, &CHANNELS);
+        let category = row.code("category", None, Category::from_code, &CATEGORIES);
         let severity = row.code(
             "severity",
             Some(Severity::Normal),
             Severity::from_code,
-            &labels(Severity::ALL, i18n::severity),
+            &SEVERITIES,
         );
         let building = row.reference("building_id", self.ids(Kind::Buildings), "building", true);
         let status = row.code(
             "status",
             Some(TicketStatus::Received),
             TicketStatus::from_code,
-            &labels(TicketStatus::ALL, i18n::status),
+            &STATUSES,
         );
         let team = row.reference("team_id", self.ids(Kind::Teams), "team", false);
         let segment = row.reference("segment_id", self.ids(Kind::Pipes), "pipe segment", false);
@@ -78,7 +73,7 @@ impl Importer<'_> {
             |v| {
                 SurveyAnswer::from_code(&v.to_lowercase())
                     .or_else(|| {
-                        answers()
+                        ANSWERS
                             .iter()
                             .find(|(l, _)| l.eq_ignore_ascii_case(v))
                             .map(|&(_, a)| a)
@@ -279,7 +274,7 @@ impl Importer<'_> {
             "method",
             Some(TempMethod::Thermometer),
             TempMethod::from_code,
-            &methods(),
+            &METHODS,
         );
         let taken = row.time("taken_at", true).flatten();
         if !self.accept(row.found) {
@@ -315,7 +310,7 @@ impl Importer<'_> {
         let building = row.reference("building_id", self.ids(Kind::Buildings), "building", true);
         let ticket = row.reference("ticket_id", self.ids(Kind::Tickets), "ticket", false);
         let visit = row.reference("visit_id", self.ids(Kind::Visits), "visit", false);
-        let answer = row.code("answer", None, SurveyAnswer::from_code, &answers());
+        let answer = row.code("answer", None, SurveyAnswer::from_code, &ANSWERS);
         let at = row.time("at", true).flatten();
         if !self.accept(row.found) {
             return Ok(());

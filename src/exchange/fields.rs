@@ -70,6 +70,45 @@ const TIME_FORMATS: &[&str] = &[
 ];
 
 pub fn parse_time(text: &str) -> Option<Timestamp> {
+    quick_time(text).or_else(|| slow_time(text))
+}
+
+/// "2026-11-27 08:30[:05]" (or with '/' and 'T'), the shape nearly every file uses, without
+/// chrono's format interpreter (a fifth of a 300,000-ticket import's time went there).
+fn quick_time(text: &str) -> Option<Timestamp> {
+    let b = text.as_bytes();
+    if !(b.len() == 16 || b.len() == 19) {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<u32> {
+        b[r].iter().try_fold(0u32, |n, &c| {
+            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+        })
+    };
+    let sep = b[4];
+    if !(sep == b'-' || sep == b'/')
+        || b[7] != sep
+        || !(b[10] == b' ' || b[10] == b'T')
+        || b[13] != b':'
+    {
+        return None;
+    }
+    let secs = if b.len() == 19 {
+        if b[16] != b':' {
+            return None;
+        }
+        num(17..19)?
+    } else {
+        0
+    };
+    NaiveDate::from_ymd_opt(num(0..4)? as i32, num(5..7)?, num(8..10)?)?.and_hms_opt(
+        num(11..13)?,
+        num(14..16)?,
+        secs,
+    )
+}
+
+fn slow_time(text: &str) -> Option<Timestamp> {
     TIME_FORMATS
         .iter()
         .find_map(|f| NaiveDateTime::parse_from_str(text, f).ok())
@@ -139,13 +178,13 @@ impl<'a, 'r> Row<'a, 'r> {
         Some(v)
     }
 
-    /// A parsed value; empty gives `default` (None: the field is required).
-    pub fn value<T>(
+    /// A parsed value; empty gives `default` (None: the field is required); `parse` says
+    /// what is wrong with a value it refuses.
+    fn parsed<T>(
         &mut self,
         name: &str,
         default: Option<T>,
-        parse: impl FnOnce(&str) -> Option<T>,
-        expected: &str,
+        parse: impl FnOnce(&str) -> Result<T, String>,
     ) -> Option<T> {
         let v = self.text(name);
         if v.is_empty() {
@@ -154,11 +193,20 @@ impl<'a, 'r> Row<'a, 'r> {
             }
             return default;
         }
-        let parsed = parse(v);
-        if parsed.is_none() {
-            self.fail_field(name, format!("\"{v}\" is not {expected}"));
-        }
-        parsed
+        parse(v).map_err(|e| self.fail_field(name, e)).ok()
+    }
+
+    /// A parsed value; empty gives `default` (None: the field is required).
+    pub fn value<T>(
+        &mut self,
+        name: &str,
+        default: Option<T>,
+        parse: impl FnOnce(&str) -> Option<T>,
+        expected: &str,
+    ) -> Option<T> {
+        self.parsed(name, default, |v| {
+            parse(v).ok_or_else(|| format!("\"{v}\" is not {expected}"))
+        })
     }
 
     pub fn count(&mut self, name: &str, default: Option<u32>) -> Option<u32> {
@@ -185,24 +233,13 @@ impl<'a, 'r> Row<'a, 'r> {
 
     /// A time in one of [`TIME_FORMATS`]; None inside: empty and optional.
     pub fn time(&mut self, name: &str, required: bool) -> Option<Option<Timestamp>> {
-        let v = self.text(name);
-        if v.is_empty() {
-            if required {
-                self.fail_field(name, "is empty");
-                return None;
-            }
-            return Some(None);
-        }
-        match parse_time(v) {
-            Some(t) => Some(Some(t)),
-            None => {
-                self.fail_field(
-                    name,
-                    format!("\"{v}\" is not a date and time like 2026-11-27 08:30"),
-                );
-                None
-            }
-        }
+        let default = (!required).then_some(None);
+        self.value(
+            name,
+            default,
+            |v| parse_time(v).map(Some),
+            "a date and time like 2026-11-27 08:30",
+        )
     }
 
     /// A coded value (a code, or its Chinese or English label); `labels` lists (label, value).
@@ -221,22 +258,12 @@ impl<'a, 'r> Row<'a, 'r> {
                     .map(|&(_, t)| t)
             })
         };
-        let v = self.text(name);
-        if v.is_empty() {
-            if default.is_none() {
-                self.fail_field(name, "is empty");
-            }
-            return default;
-        }
-        let found = known(v);
-        if found.is_none() {
-            let choices: Vec<&str> = labels.iter().map(|(l, _)| *l).take(12).collect();
-            self.fail_field(
-                name,
-                format!("unknown value \"{v}\" (one of: {})", choices.join(", ")),
-            );
-        }
-        found
+        self.parsed(name, default, |v| {
+            known(v).ok_or_else(|| {
+                let choices: Vec<&str> = labels.iter().map(|(l, _)| *l).take(12).collect();
+                format!("unknown value \"{v}\" (one of: {})", choices.join(", "))
+            })
+        })
     }
 
     /// A reference to another row by its external id; None inside: empty and optional.
@@ -247,21 +274,12 @@ impl<'a, 'r> Row<'a, 'r> {
         what: &str,
         required: bool,
     ) -> Option<Option<i64>> {
-        let v = self.text(name);
-        if v.is_empty() {
-            if required {
-                self.fail_field(name, "is empty");
-                return None;
-            }
-            return Some(None);
-        }
-        match ids.find(v) {
-            Some(id) => Some(Some(id)),
-            None => {
-                self.fail_field(name, format!("no {what} with id \"{v}\" in the database"));
-                None
-            }
-        }
+        let default = (!required).then_some(None);
+        self.parsed(name, default, |v| {
+            ids.find(v)
+                .map(Some)
+                .ok_or_else(|| format!("no {what} with id \"{v}\" in the database"))
+        })
     }
 }
 

@@ -193,8 +193,28 @@ pub fn import_input(
     options: &Options,
     progress: &Progress,
 ) -> Result<Report, Failure> {
-    let db = |e: StoreError| Failure::whole_file(&input.file, format!("{e}"));
     progress.total.store(input.size(), Ordering::Relaxed);
+    // a season of tickets touches more pages than SQLite's default 2 MB cache holds: without
+    // room it writes pages out and reads them back within the transaction
+    let cache: i64 = conn
+        .query_row("PRAGMA cache_size", [], |r| r.get(0))
+        .and_then(|cache| {
+            conn.pragma_update(None, "cache_size", -256_000)
+                .map(|()| cache)
+        })
+        .map_err(|e| Failure::whole_file(&input.file, e.to_string()))?;
+    let result = import_in_transaction(conn, input, options, progress);
+    let _ = conn.pragma_update(None, "cache_size", cache);
+    result
+}
+
+fn import_in_transaction(
+    conn: &mut Connection,
+    input: &Input,
+    options: &Options,
+    progress: &Progress,
+) -> Result<Report, Failure> {
+    let db = |e: StoreError| Failure::whole_file(&input.file, format!("{e}"));
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(|e| db(e.into()))?;

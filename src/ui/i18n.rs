@@ -197,6 +197,7 @@ pub enum Key {
     Import,
     ImportTitle,
     ImportKind,
+    ImportChooseKind,
     ImportFile,
     ImportDropHint,
     ImportGcj02,
@@ -366,6 +367,7 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         Import => lang.pick("导入", "Import"),
         ImportTitle => lang.pick("导入数据", "Import data"),
         ImportKind => lang.pick("数据类型", "Kind"),
+        ImportChooseKind => lang.pick("请选择", "Choose"),
         ImportFile => lang.pick("文件", "File"),
         ImportDropHint => lang.pick(
             "文件路径，或把文件拖到窗口上",

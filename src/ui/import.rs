@@ -151,7 +151,10 @@ pub fn show(app: &mut HeatDeskApp, ctx: &egui::Context) {
         .show(ctx, |ui| {
             let form = &mut app.import;
             egui::ComboBox::new("import_kind", tr(Key::ImportKind))
-                .selected_text(form.kind.map_or("", |k| kind_name(lang, k)))
+                .selected_text(
+                    form.kind
+                        .map_or(tr(Key::ImportChooseKind), |k| kind_name(lang, k)),
+                )
                 .show_ui(ui, |ui| {
                     for &k in Kind::ALL {
                         ui.selectable_value(&mut form.kind, Some(k), kind_name(lang, k));
@@ -159,11 +162,14 @@ pub fn show(app: &mut HeatDeskApp, ctx: &egui::Context) {
                 });
             ui.horizontal(|ui| {
                 ui.label(tr(Key::ImportFile));
-                ui.add(
+                let typed = ui.add(
                     egui::TextEdit::singleline(&mut form.path)
                         .hint_text(tr(Key::ImportDropHint))
                         .desired_width(420.0),
                 );
+                if typed.changed() && form.kind.is_none() {
+                    form.kind = guess_kind(Path::new(form.path.trim()));
+                }
             });
             ui.checkbox(&mut form.gcj02, tr(Key::ImportGcj02));
             let ready = form.kind.is_some() && !form.path.trim().is_empty() && !form.running();
