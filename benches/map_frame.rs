@@ -93,7 +93,13 @@ fn bench(c: &mut Criterion) {
     let ctx = egui::Context::default();
     heatdesk::ui::install_fonts(&ctx);
     let mut view = MapView::new(15.0);
-    view.recount(&snap, now, settings.metric);
+    let open: Vec<_> = snap
+        .tickets
+        .iter()
+        .filter(|t| t.status.is_open())
+        .map(|t| heatdesk::map::OpenTicket::of(&snap, t))
+        .collect();
+    view.recount(&snap, now, settings.metric, &open);
     // build the index and warm the font atlas once, as the console does at start
     view.fly_to(centre, 15.0);
     // the console's map, all layers on, nothing selected

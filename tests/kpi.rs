@@ -221,3 +221,73 @@ fn the_daily_trend_puts_each_count_on_its_day() {
     let sum: u64 = days.iter().map(|d| d.1.timely.denominator).sum();
     assert_eq!(sum, b.city.timely.denominator);
 }
+
+/// The top bar's figures and the map's counts are kept up to date from the touched tickets
+/// (a city recount per command would stall a frame): after any changes they must equal a
+/// recount from scratch.
+#[test]
+fn figures_kept_up_to_date_from_touched_tickets_equal_a_recount() {
+    use heatdesk::demo::{self, DemoParams, Scale};
+    use heatdesk::map::{MapView, metric::Metric};
+    use heatdesk::ui::app::Board;
+    let now = demo::noon(NaiveDate::from_ymd_opt(2026, 11, 27).unwrap());
+    let mut snap = demo::generate(&DemoParams::new(Scale::Demo, now)).snapshot;
+    let today = now.date().and_hms_opt(0, 0, 0).unwrap();
+    let tomorrow = today + chrono::Duration::days(1);
+    let rules = KpiRules::default();
+    let mut board = Board::derive(&snap);
+    let mut rows = PeriodRows::new(&snap, today, tomorrow);
+    let open: Vec<usize> = (0..snap.tickets.len())
+        .filter(|&i| snap.tickets[i].status.is_open())
+        .collect();
+    let closed = (0..snap.tickets.len())
+        .find(|&i| !snap.tickets[i].status.is_open())
+        .unwrap();
+    // fix one, make one due today, reopen a closed one as a complaint, move one to another building
+    let touched: Vec<TicketId> = [open[0], open[1], closed, open[2]]
+        .iter()
+        .map(|&i| snap.tickets[i].id)
+        .collect();
+    snap.tickets[open[0]].status = TicketStatus::Fixed;
+    snap.tickets[open[0]].fixed_at = Some(now);
+    snap.tickets[open[1]].deadline = today + chrono::Duration::hours(9);
+    snap.tickets[closed].status = TicketStatus::Received;
+    snap.tickets[closed].category = Category::Complaint;
+    snap.tickets[closed].created_at = now;
+    snap.tickets[open[2]].building_id = snap.buildings[7].id;
+    snap.surveys.push(SurveyResponse {
+        id: 999_999,
+        building_id: snap.buildings[3].id,
+        ticket_id: None,
+        visit_id: None,
+        answer: SurveyAnswer::Dissatisfied,
+        at: now,
+    });
+    board.update(&snap, &touched);
+    rows.update(&snap, &touched);
+
+    assert_eq!(board.open, Board::derive(&snap).open);
+    assert_eq!(
+        rows.kpis(&snap, now, &rules),
+        city_kpis(&snap, today, tomorrow, now, &rules)
+    );
+    for metric in [Metric::OpenFaults, Metric::Overdue, Metric::Satisfaction] {
+        let mut kept = MapView::new(15.0);
+        kept.recount(&snap, now, metric, &board.open);
+        let mut fresh = MapView::new(15.0);
+        fresh.recount(&snap, now, metric, &Board::derive(&snap).open);
+        let (a, b) = (&kept.aggregates, &fresh.aggregates);
+        assert_eq!(a.open_by_building, b.open_by_building);
+        assert_eq!(a.open_by_compound, b.open_by_compound);
+        assert_eq!(a.overdue_by_building, b.overdue_by_building);
+        assert_eq!(a.worst_by_building, b.worst_by_building);
+        assert_eq!(a.first_ticket_by_building, b.first_ticket_by_building);
+        assert_eq!(format!("{:?}", a.values), format!("{:?}", b.values));
+        // and the counts are what the tickets say
+        let open_total: u32 = a.open_by_building.iter().sum();
+        assert_eq!(
+            open_total as usize,
+            snap.tickets.iter().filter(|t| t.status.is_open()).count()
+        );
+    }
+}

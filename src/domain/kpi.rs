@@ -6,7 +6,10 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use super::model::{Category, CompoundId, DepartmentId, SurveyAnswer, Timestamp};
+use super::model::{
+    Category, CompoundId, DepartmentId, SurveyAnswer, SurveyResponse, TemperatureReading, Ticket,
+    TicketId, Timestamp,
+};
 use super::snapshot::Snapshot;
 
 /// How the figures are defined and judged; cities differ, so these are company settings.
@@ -299,11 +302,26 @@ pub fn breakdown(
 }
 
 /// City-wide figures over `[from, to)`, as of `now` — the same as [`breakdown`]'s city, in
-/// one plain pass (the top bar recomputes it after every command).
+/// one plain pass.
 pub fn city_kpis(
     snap: &Snapshot,
     from: Timestamp,
     to: Timestamp,
+    now: Timestamp,
+    rules: &KpiRules,
+) -> Kpis {
+    PeriodRows::new(snap, from, to).kpis(snap, now, rules)
+}
+
+/// [`city_kpis`] over the given rows only (those that can count in the period).
+fn city_kpis_of<'a>(
+    snap: &Snapshot,
+    (tickets, surveys, readings): (
+        impl Iterator<Item = TicketFacts>,
+        impl Iterator<Item = &'a SurveyResponse>,
+        impl Iterator<Item = &'a TemperatureReading>,
+    ),
+    (from, to): (Timestamp, Timestamp),
     now: Timestamp,
     rules: &KpiRules,
 ) -> Kpis {
@@ -319,31 +337,131 @@ pub fn city_kpis(
         },
         ..Kpis::default()
     };
-    for t in &snap.tickets {
-        let complaint = t.category == Category::Complaint && in_period(t.created_at);
+    for t in tickets {
+        let complaint = t.complaint && in_period(t.created_at);
         let due = in_period(t.deadline) && t.deadline <= now;
-        if (complaint || due) && known(t.building_id) {
+        if (complaint || due) && t.known {
             k.complaint_rate.numerator += complaint as u64;
             if due {
                 k.timely.add(t.fixed_at.is_some_and(|f| f <= t.deadline));
             }
         }
     }
-    for s in snap
-        .surveys
-        .iter()
-        .filter(|s| in_period(s.at) && known(s.building_id))
-    {
+    for s in surveys.filter(|s| in_period(s.at) && known(s.building_id)) {
         k.satisfaction.add(rules.satisfied(s.answer));
     }
-    for r in snap
-        .readings
-        .iter()
-        .filter(|r| in_period(r.taken_at) && known(r.building_id))
-    {
+    for r in readings.filter(|r| in_period(r.taken_at) && known(r.building_id)) {
         k.temperature.add(r.celsius >= rules.temperature_standard);
     }
     k
+}
+
+/// The rows that can count in one period's city figures (tickets received or due in it,
+/// answers and readings taken in it), kept up to date from the tickets a command touched and
+/// the answers and readings added since: the top bar's figures after a command are not a
+/// pass over a season.
+#[derive(Debug, Clone)]
+pub struct PeriodRows {
+    from: Timestamp,
+    to: Timestamp,
+    /// What the figures need of each ticket, compact (a city's day has tens of thousands).
+    tickets: Vec<TicketFacts>,
+    surveys: Vec<usize>,
+    readings: Vec<usize>,
+    /// How many answers and readings have been looked at (they are only ever added).
+    seen: (usize, usize),
+}
+
+/// A ticket as the city figures see it.
+#[derive(Debug, Clone, Copy)]
+struct TicketFacts {
+    id: TicketId,
+    created_at: Timestamp,
+    deadline: Timestamp,
+    fixed_at: Option<Timestamp>,
+    complaint: bool,
+    /// In a known building of a known compound.
+    known: bool,
+}
+
+impl TicketFacts {
+    fn of(snap: &Snapshot, t: &Ticket) -> Self {
+        TicketFacts {
+            id: t.id,
+            created_at: t.created_at,
+            deadline: t.deadline,
+            fixed_at: t.fixed_at,
+            complaint: t.category == Category::Complaint,
+            known: snap
+                .building(t.building_id)
+                .is_some_and(|b| snap.compound(b.compound_id).is_some()),
+        }
+    }
+}
+
+impl PeriodRows {
+    pub fn new(snap: &Snapshot, from: Timestamp, to: Timestamp) -> Self {
+        let mut rows = PeriodRows {
+            from,
+            to,
+            tickets: Vec::new(),
+            surveys: Vec::new(),
+            readings: Vec::new(),
+            seen: (0, 0),
+        };
+        rows.tickets = snap
+            .tickets
+            .iter()
+            .filter(|t| rows.counts(t))
+            .map(|t| TicketFacts::of(snap, t))
+            .collect();
+        rows.take_new(snap);
+        rows
+    }
+
+    pub fn period(&self) -> (Timestamp, Timestamp) {
+        (self.from, self.to)
+    }
+
+    fn counts(&self, t: &Ticket) -> bool {
+        let in_period = |x: Timestamp| x >= self.from && x < self.to;
+        in_period(t.created_at) || in_period(t.deadline)
+    }
+
+    fn take_new(&mut self, snap: &Snapshot) {
+        let in_period = |x: Timestamp| x >= self.from && x < self.to;
+        let (s, r) = self.seen;
+        self.surveys
+            .extend((s..snap.surveys.len()).filter(|&i| in_period(snap.surveys[i].at)));
+        self.readings
+            .extend((r..snap.readings.len()).filter(|&i| in_period(snap.readings[i].taken_at)));
+        self.seen = (snap.surveys.len(), snap.readings.len());
+    }
+
+    /// After a change to `touched` tickets and, perhaps, new answers and readings.
+    pub fn update(&mut self, snap: &Snapshot, touched: &[TicketId]) {
+        self.tickets.retain(|f| !touched.contains(&f.id));
+        for t in touched.iter().filter_map(|&id| snap.ticket(id)) {
+            if self.counts(t) {
+                self.tickets.push(TicketFacts::of(snap, t));
+            }
+        }
+        self.take_new(snap);
+    }
+
+    pub fn kpis(&self, snap: &Snapshot, now: Timestamp, rules: &KpiRules) -> Kpis {
+        city_kpis_of(
+            snap,
+            (
+                self.tickets.iter().copied(),
+                self.surveys.iter().filter_map(|&i| snap.surveys.get(i)),
+                self.readings.iter().filter_map(|&i| snap.readings.get(i)),
+            ),
+            (self.from, self.to),
+            now,
+            rules,
+        )
+    }
 }
 
 /// The city's figures day by day over `first..=last` (the dashboard's trend lines), in one

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{Snapshot, Timestamp};
+use crate::domain::Snapshot;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub enum Metric {
@@ -78,55 +78,54 @@ pub struct MetricValues {
     pub buildings: Vec<Option<f64>>,
 }
 
-/// Compute `metric` for every compound and building (positions as in the snapshot).
-/// The metric per compound and building; satisfaction and temperature compliance follow the
+/// A fault metric (open faults, overdue) from its count per building (positions as in the
+/// snapshot), for buildings and their compounds.
+pub fn counted(snap: &Snapshot, metric: Metric, per_building: &[u32]) -> MetricValues {
+    finish(
+        snap,
+        metric,
+        per_building.iter().map(|&n| (n as f64, 0.0)).collect(),
+    )
+}
+
+/// Satisfaction or temperature compliance for every compound and building; they follow the
 /// company's KPI definitions, so the map agrees with the dashboard.
-pub fn values(snap: &Snapshot, metric: Metric, now: Timestamp) -> MetricValues {
+pub fn values(snap: &Snapshot, metric: Metric) -> MetricValues {
     let rules = &snap.kpi_rules;
-    let compound_of = |bi: usize| snap.compound_pos(snap.buildings[bi].compound_id);
-    // (numerator, denominator) per building and per compound
+    // (numerator, denominator) per building
     let mut b = vec![(0.0f64, 0.0f64); snap.buildings.len()];
-    let mut c = vec![(0.0f64, 0.0f64); snap.compounds.len()];
-    let mut add = |bi: usize, num: f64, den: f64| {
-        b[bi].0 += num;
-        b[bi].1 += den;
-        if let Some(ci) = compound_of(bi) {
-            c[ci].0 += num;
-            c[ci].1 += den;
+    let mut add = |id: i64, yes: bool| {
+        if let Some(bi) = snap.building_pos(id) {
+            b[bi].0 += yes as u8 as f64;
+            b[bi].1 += 1.0;
         }
     };
     match metric {
-        Metric::OpenFaults | Metric::Overdue => {
-            for t in snap.tickets.iter().filter(|t| t.status.is_open()) {
-                let counts = match metric {
-                    Metric::Overdue => t.is_overdue(now),
-                    _ => t.category.is_household_fault() || t.category.is_network_fault(),
-                };
-                if counts && let Some(bi) = snap.building_pos(t.building_id) {
-                    add(bi, 1.0, 0.0);
-                }
-            }
-        }
         Metric::Satisfaction => {
             for s in &snap.surveys {
-                if let Some(bi) = snap.building_pos(s.building_id) {
-                    add(bi, rules.satisfied(s.answer) as u8 as f64, 1.0);
-                }
+                add(s.building_id, rules.satisfied(s.answer));
             }
         }
         Metric::TemperatureCompliance => {
             for r in &snap.readings {
-                if let Some(bi) = snap.building_pos(r.building_id) {
-                    add(
-                        bi,
-                        (r.celsius >= rules.temperature_standard) as u8 as f64,
-                        1.0,
-                    );
-                }
+                add(r.building_id, r.celsius >= rules.temperature_standard);
             }
         }
+        Metric::OpenFaults | Metric::Overdue => {}
     }
-    let finish = |(num, den): (f64, f64), households: u32| match metric {
+    finish(snap, metric, b)
+}
+
+/// Per-building (numerator, denominator) → the shown values of buildings and compounds.
+fn finish(snap: &Snapshot, metric: Metric, b: Vec<(f64, f64)>) -> MetricValues {
+    let mut c = vec![(0.0f64, 0.0f64); snap.compounds.len()];
+    for (bi, v) in b.iter().enumerate() {
+        if let Some(ci) = snap.compound_pos(snap.buildings[bi].compound_id) {
+            c[ci].0 += v.0;
+            c[ci].1 += v.1;
+        }
+    }
+    let value = |(num, den): (f64, f64), households: u32| match metric {
         Metric::OpenFaults => Some(num * 1000.0 / households.max(1) as f64),
         Metric::Overdue => Some(num),
         _ => (den > 0.0).then(|| num / den),
@@ -135,12 +134,12 @@ pub fn values(snap: &Snapshot, metric: Metric, now: Timestamp) -> MetricValues {
         compounds: c
             .into_iter()
             .zip(&snap.compounds)
-            .map(|(v, x)| finish(v, x.households))
+            .map(|(v, x)| value(v, x.households))
             .collect(),
         buildings: b
             .into_iter()
             .zip(&snap.buildings)
-            .map(|(v, x)| finish(v, x.households))
+            .map(|(v, x)| value(v, x.households))
             .collect(),
     }
 }

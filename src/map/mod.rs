@@ -15,7 +15,7 @@ use egui::Ui;
 use serde::{Deserialize, Serialize};
 use walkers::{Map, MapMemory, lon_lat};
 
-use crate::domain::{Severity, Snapshot, TeamId, Timestamp};
+use crate::domain::{Severity, Snapshot, TeamId, Ticket, TicketId, Timestamp};
 use index::{CityIndex, Feature};
 use layers::{Aggregates, Screen};
 use metric::Metric;
@@ -117,6 +117,30 @@ pub enum Hit {
     Ticket(crate::domain::TicketId),
 }
 
+/// What the map needs of an open ticket.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct OpenTicket {
+    pub id: TicketId,
+    /// The building's position in the snapshot (None: not a known building).
+    pub building: Option<u32>,
+    pub deadline: Timestamp,
+    pub severity: Severity,
+    /// A household or network fault (not an enquiry or a complaint).
+    pub fault: bool,
+}
+
+impl OpenTicket {
+    pub fn of(snap: &Snapshot, t: &Ticket) -> Self {
+        OpenTicket {
+            id: t.id,
+            building: snap.building_pos(t.building_id).map(|b| b as u32),
+            deadline: t.deadline,
+            severity: t.severity,
+            fault: t.category.is_household_fault() || t.category.is_network_fault(),
+        }
+    }
+}
+
 /// The map's own state: walkers' memory, the tile source, and the geometry prepared for the
 /// current data.
 pub struct MapView {
@@ -129,7 +153,13 @@ pub struct MapView {
     pub tiles_problem: Option<String>,
     /// `<database>.mbtiles`, for [`Basemap::Demo`].
     pub demo_basemap: Option<PathBuf>,
+    /// The slow metrics' values and what they were computed from.
+    metric_cache: Option<(MetricKey, metric::MetricValues)>,
 }
+
+/// What a satisfaction or temperature map depends on: the metric, how many answers and
+/// readings there are (they are only ever added), the KPI definitions.
+type MetricKey = (Metric, usize, usize, crate::domain::kpi::KpiRules);
 
 impl MapView {
     pub fn new(zoom: f64) -> Self {
@@ -143,37 +173,51 @@ impl MapView {
             tiles_for: None,
             tiles_problem: None,
             demo_basemap: None,
+            metric_cache: None,
         }
     }
 
     /// Geometry changed (new data loaded): rebuild the index on next use.
     pub fn invalidate_geometry(&mut self) {
         self.index = None;
+        self.metric_cache = None;
     }
 
     pub fn index(&mut self, snap: &Snapshot) -> &CityIndex {
         self.index.get_or_insert_with(|| CityIndex::build(snap))
     }
 
-    /// Recount what the layers show (after the data or the chosen metric changed).
-    pub fn recount(&mut self, snap: &Snapshot, now: Timestamp, metric: Metric) {
+    /// Recount what the layers show (after the data or the chosen metric changed), in one
+    /// pass over the open tickets only (sorted by id).
+    pub fn recount(
+        &mut self,
+        snap: &Snapshot,
+        now: Timestamp,
+        metric: Metric,
+        open: &[OpenTicket],
+    ) {
+        let n = snap.buildings.len();
         let mut agg = Aggregates {
             metric,
-            values: metric::values(snap, metric, now),
-            open_by_building: vec![0; snap.buildings.len()],
+            values: Default::default(),
+            open_by_building: vec![0; n],
             open_by_compound: vec![0; snap.compounds.len()],
-            overdue_by_building: vec![0; snap.buildings.len()],
-            worst_by_building: vec![0; snap.buildings.len()],
-            first_ticket_by_building: vec![None; snap.buildings.len()],
+            overdue_by_building: vec![0; n],
+            worst_by_building: vec![0; n],
+            first_ticket_by_building: vec![None; n],
         };
-        let mut first_deadline = vec![None; snap.buildings.len()];
-        for t in snap.tickets.iter().filter(|t| t.status.is_open()) {
-            let Some(bi) = snap.building_pos(t.building_id) else {
+        let mut faults_by_building = vec![0u32; n];
+        let mut first_deadline = vec![None; n];
+        for t in open {
+            let Some(bi) = t.building.map(|b| b as usize) else {
                 continue;
             };
             agg.open_by_building[bi] += 1;
-            if t.is_overdue(now) {
+            if now > t.deadline {
                 agg.overdue_by_building[bi] += 1;
+            }
+            if t.fault {
+                faults_by_building[bi] += 1;
             }
             let sev = match t.severity {
                 Severity::Normal => 1,
@@ -185,11 +229,39 @@ impl MapView {
                 first_deadline[bi] = Some(t.deadline);
                 agg.first_ticket_by_building[bi] = Some(t.id);
             }
-            if let Some(ci) = snap.compound_pos(snap.buildings[bi].compound_id) {
-                agg.open_by_compound[ci] += 1;
+        }
+        for (bi, &count) in agg.open_by_building.iter().enumerate() {
+            if count > 0
+                && let Some(ci) = snap.compound_pos(snap.buildings[bi].compound_id)
+            {
+                agg.open_by_compound[ci] += count;
             }
         }
+        agg.values = match metric {
+            Metric::OpenFaults => metric::counted(snap, metric, &faults_by_building),
+            Metric::Overdue => metric::counted(snap, metric, &agg.overdue_by_building),
+            _ => self.answers_metric(snap, metric),
+        };
         self.aggregates = agg;
+    }
+
+    /// Satisfaction or temperature compliance (a pass over a season's answers or readings),
+    /// kept until answers, readings or the KPI definitions change.
+    fn answers_metric(&mut self, snap: &Snapshot, metric: Metric) -> metric::MetricValues {
+        let key = (
+            metric,
+            snap.surveys.len(),
+            snap.readings.len(),
+            snap.kpi_rules,
+        );
+        if let Some((k, values)) = &self.metric_cache
+            && *k == key
+        {
+            return values.clone();
+        }
+        let values = metric::values(snap, metric);
+        self.metric_cache = Some((key, values.clone()));
+        values
     }
 
     /// Open the chosen basemap when the choice changed; a bad file is reported, not fatal.

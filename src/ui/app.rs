@@ -9,7 +9,7 @@ pub use super::board::Board;
 use super::i18n::{Key, Lang, t};
 pub use super::prefs::{Prefs, View};
 use super::{detail, queue, teams, top_bar};
-use crate::domain::kpi::{Kpis, city_kpis};
+use crate::domain::kpi::{Kpis, PeriodRows};
 use crate::domain::trace::{Cluster, ClusterRules, Network, Topology};
 use crate::domain::*;
 use crate::map::index::Feature;
@@ -60,6 +60,8 @@ pub struct HeatDeskApp {
     /// Reason typed for hold / return / escalate.
     pub reason: String,
     pub kpis: Kpis,
+    /// The rows today's top-bar figures depend on.
+    today_rows: Option<PeriodRows>,
     pub board: Board,
     /// The MBTiles path being typed in the map menu.
     pub mbtiles_input: String,
@@ -116,6 +118,7 @@ impl HeatDeskApp {
             notice: None,
             reason: String::new(),
             kpis: Kpis::default(),
+            today_rows: None,
             board: Board::default(),
             mbtiles_input: String::new(),
             tianditu_key: String::new(),
@@ -231,19 +234,22 @@ impl HeatDeskApp {
     fn refresh(&mut self, alerts: bool, touched: Option<&[TicketId]>) {
         let now = self.now();
         self.data_gen += 1;
-        self.map.recount(&self.snap, now, self.prefs.map.metric);
         match touched {
             Some(ids) => self.board.update(&self.snap, ids),
             None => self.board = Board::derive(&self.snap),
         }
+        self.map
+            .recount(&self.snap, now, self.prefs.map.metric, &self.board.open);
+
         let today = now.date().and_time(NaiveTime::MIN);
-        self.kpis = city_kpis(
-            &self.snap,
-            today,
-            today + Duration::days(1),
-            now,
-            &self.snap.kpi_rules,
-        );
+        let period = (today, today + Duration::days(1));
+        match (&mut self.today_rows, touched) {
+            (Some(rows), Some(ids)) if rows.period() == period => rows.update(&self.snap, ids),
+            _ => self.today_rows = Some(PeriodRows::new(&self.snap, period.0, period.1)),
+        }
+        if let Some(rows) = &self.today_rows {
+            self.kpis = rows.kpis(&self.snap, now, &self.snap.kpi_rules);
+        }
         if alerts
             || self
                 .alerts_at
