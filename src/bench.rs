@@ -28,6 +28,8 @@ fn timed<T>(phases: &mut Vec<Phase>, name: &'static str, f: impl FnOnce() -> T) 
 pub struct Report {
     /// Steps up to the first frame.
     pub start: Vec<Phase>,
+    /// What follows in the background.
+    pub background: Vec<Phase>,
     /// Median whole-console frame while panning, per zoom.
     pub frames: Vec<(f64, Duration)>,
     /// Single user actions, medians.
@@ -39,10 +41,15 @@ pub struct Report {
 pub fn console(db: &Path, now: Timestamp) -> anyhow::Result<Report> {
     let mut phases = Vec::new();
     let store = timed(&mut phases, "open the database", || SqliteStore::open(db))?;
-    let snap = timed(&mut phases, "load the snapshot", || store.load())?;
+    let since = HeatDeskApp::recent_since(now);
+    let snap = timed(
+        &mut phases,
+        "load what the first frame needs (the city ∥ open and recent tickets)",
+        || store.load_recent(since),
+    )?;
     let mut app = timed(
         &mut phases,
-        "prepare the console (network, counts, KPIs, alerts)",
+        "prepare the console (network and alerts ∥ map index; board, counts, KPIs)",
         || {
             HeatDeskApp::new(
                 Box::new(store),
@@ -52,6 +59,8 @@ pub fn console(db: &Path, now: Timestamp) -> anyhow::Result<Report> {
             )
         },
     );
+    let older_started = Instant::now();
+    app = app.with_older(db.to_path_buf(), since);
     let ctx = egui::Context::default();
     crate::ui::install_fonts(&ctx);
     let input = |t: f64| egui::RawInput {
@@ -63,13 +72,29 @@ pub fn console(db: &Path, now: Timestamp) -> anyhow::Result<Report> {
         ..Default::default()
     };
     // (no GPU here: the font texture deltas are dropped on purpose)
-    timed(
-        &mut phases,
-        "first frame (map index and geometry built)",
-        || ctx.run_ui(input(0.0), |ui| app.show(ui)),
-    )
+    timed(&mut phases, "first frame (the whole console drawn)", || {
+        ctx.run_ui(input(0.0), |ui| app.show(ui))
+    })
     .textures_delta
     .clear();
+    // the season's history, read on its own thread, folded in by one poll
+    let mut background = Vec::new();
+    while app.loading_older() {
+        let started = Instant::now();
+        app.take_older();
+        if !app.loading_older() {
+            background.push(Phase {
+                name: "the season's history read in the background (after start)",
+                took: older_started.elapsed(),
+            });
+            background.push(Phase {
+                name: "the frame's work folding it in (once)",
+                took: started.elapsed(),
+            });
+        } else {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
     let mut frames = Vec::new();
     let centre = app.city_centre();
     for zoom in [12.5, 14.0, 15.5, 17.0] {
@@ -131,6 +156,7 @@ pub fn console(db: &Path, now: Timestamp) -> anyhow::Result<Report> {
     }
     Ok(Report {
         start: phases,
+        background,
         frames,
         actions,
     })

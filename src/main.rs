@@ -397,6 +397,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 println!("| {} | {ms:.0} |", p.name);
             }
             println!("| **to the first frame** | **{total:.0}** |");
+            println!("\n| in the background | ms |\n|---|---:|");
+            for p in &report.background {
+                println!("| {} | {:.0} |", p.name, p.took.as_secs_f64() * 1000.0);
+            }
             println!("\n| whole-console frame while panning, zoom | median ms |\n|---|---:|");
             for (zoom, took) in report.frames {
                 println!("| {zoom} | {:.1} |", took.as_secs_f64() * 1000.0);

@@ -564,3 +564,52 @@ fn back_up_now_from_the_menu_writes_a_checked_copy() {
             .contains("已备份")
     );
 }
+
+#[test]
+fn the_console_starts_on_the_recent_tickets_and_folds_the_season_in_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("demo.db");
+    demo::write_new(&path, &DemoParams::new(Scale::Demo, now())).unwrap();
+    let store = SqliteStore::open(&path).unwrap();
+    let whole = store.load().unwrap();
+    let since = HeatDeskApp::recent_since(now());
+    let snap = store.load_recent(since).unwrap();
+    assert!(snap.tickets.len() < whole.tickets.len());
+    let app = HeatDeskApp::new(Box::new(store), snap, Prefs::default(), Box::new(now))
+        .with_older(path.clone(), since);
+    assert!(app.loading_older());
+    let queued = app.board.queued.len();
+    let kpis = app.kpis;
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1600.0, 1000.0))
+        .build_ui_state(
+            |ui, app: &mut HeatDeskApp| {
+                install_fonts(ui.ctx());
+                app.show(ui);
+            },
+            app,
+        );
+    for _ in 0..200 {
+        harness.state_mut().take_older();
+        if !harness.state().loading_older() {
+            break;
+        }
+        harness.run_steps(1);
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    harness.run_steps(2);
+    assert!(!harness.state().loading_older());
+    assert!(
+        !shown(&harness, "正在读取本季历史工单…"),
+        "the progress line is gone"
+    );
+    let app = harness.state();
+    assert_eq!(app.snap.tickets, whole.tickets);
+    assert_eq!(app.snap.surveys, whole.surveys);
+    assert_eq!(
+        app.board.queued.len(),
+        queued,
+        "the queue was whole from the first frame"
+    );
+    assert_eq!(app.kpis, kpis, "so were today's figures");
+}

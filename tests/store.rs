@@ -726,3 +726,54 @@ fn a_second_console_catches_up_with_only_what_changed() {
         .unwrap();
     assert_eq!(second.catch_up().unwrap(), Some(None));
 }
+
+/// The console starts on the recent part of the season and reads the rest behind it: the two
+/// parts together are exactly the whole, and the first holds everything the first frame shows.
+#[test]
+fn the_recent_load_and_the_older_rows_together_are_the_whole_season() {
+    use heatdesk::demo::{self, DemoParams, Scale};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("demo.db");
+    let now = demo::noon(NaiveDate::from_ymd_opt(2026, 11, 27).unwrap());
+    demo::write_new(&path, &DemoParams::new(Scale::Demo, now)).unwrap();
+    let store = SqliteStore::open(&path).unwrap();
+    let whole = store.load().unwrap();
+    let since = heatdesk::ui::HeatDeskApp::recent_since(now);
+    let mut recent = store.load_recent(since).unwrap();
+    assert!(
+        recent.tickets.len() < whole.tickets.len() / 2,
+        "the first load is the smaller part"
+    );
+    assert_eq!(
+        recent.tickets.iter().filter(|t| t.status.is_open()).count(),
+        whole.tickets.iter().filter(|t| t.status.is_open()).count(),
+        "every open ticket is there from the first frame"
+    );
+    assert!(recent.tickets.iter().all(|t| t.status.is_open()
+        || t.updated_at >= since
+        || t.created_at >= since
+        || t.deadline >= since));
+    assert!(recent.surveys.iter().all(|s| s.at >= since));
+    assert_eq!(
+        (recent.compounds.len(), recent.readings.len()),
+        (whole.compounds.len(), whole.readings.len())
+    );
+
+    // meanwhile a ticket of the older part changed: the newer row must win
+    let (mut tickets, surveys) = heatdesk::store::load_older(&path, since).unwrap();
+    let changed = tickets[0].clone();
+    let mut newer = changed.clone();
+    newer.version += 1;
+    newer.satisfaction = Some(SurveyAnswer::Dissatisfied);
+    recent.tickets.push(newer.clone());
+    recent.tickets.sort_by_key(|t| t.id);
+    recent.reindex();
+    tickets[0] = changed;
+    recent.absorb_older(tickets, surveys);
+    assert_eq!(recent.ticket(newer.id).unwrap(), &newer);
+    let mut expected = whole.tickets.clone();
+    let at = expected.iter().position(|t| t.id == newer.id).unwrap();
+    expected[at] = newer;
+    assert_eq!(recent.tickets, expected);
+    assert_eq!(recent.surveys, whole.surveys);
+}

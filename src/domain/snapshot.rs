@@ -224,6 +224,14 @@ impl Snapshot {
         }
     }
 
+    /// Add the season's older tickets and answers, read after the first frame. A ticket
+    /// already here is newer (loaded recently, or changed since) and stays.
+    pub fn absorb_older(&mut self, tickets: Vec<Ticket>, surveys: Vec<SurveyResponse>) {
+        self.tickets = merge_by_id(std::mem::take(&mut self.tickets), tickets, |t| t.id);
+        self.surveys = merge_by_id(std::mem::take(&mut self.surveys), surveys, |s| s.id);
+        self.reindex();
+    }
+
     /// Fold an applied command into the snapshot (the store has already committed it).
     pub fn absorb(&mut self, applied: &Applied) {
         match applied {
@@ -260,6 +268,36 @@ impl Snapshot {
                     None => self.rules.push(*rule),
                 }
             }
+        }
+    }
+}
+
+/// Two lists in id order as one, in id order; where both hold an id, `mine`'s row is kept.
+fn merge_by_id<T>(mine: Vec<T>, older: Vec<T>, id: impl Fn(&T) -> i64) -> Vec<T> {
+    let sorted = |v: &[T]| v.windows(2).all(|w| id(&w[0]) <= id(&w[1]));
+    let mut out = Vec::with_capacity(mine.len() + older.len());
+    if !sorted(&mine) || !sorted(&older) {
+        // not expected (both are read in id order); still right, only slower
+        let known: std::collections::HashSet<i64> = mine.iter().map(&id).collect();
+        out.extend(mine);
+        out.extend(older.into_iter().filter(|o| !known.contains(&id(o))));
+        out.sort_by_key(|x| id(x));
+        return out;
+    }
+    let (mut a, mut b) = (mine.into_iter().peekable(), older.into_iter().peekable());
+    loop {
+        let next = match (a.peek(), b.peek()) {
+            (Some(x), Some(y)) if id(x) == id(y) => {
+                b.next();
+                a.next()
+            }
+            (Some(x), Some(y)) if id(y) < id(x) => b.next(),
+            (Some(_), _) => a.next(),
+            (None, _) => b.next(),
+        };
+        match next {
+            Some(row) => out.push(row),
+            None => return out,
         }
     }
 }

@@ -183,6 +183,11 @@ impl MapView {
         self.metric_cache = None;
     }
 
+    /// Build the index now (at start-up, beside other work) rather than in the first frame.
+    pub fn prepare(&mut self, snap: &Snapshot) {
+        self.index(snap);
+    }
+
     pub fn index(&mut self, snap: &Snapshot) -> &CityIndex {
         self.index.get_or_insert_with(|| CityIndex::build(snap))
     }

@@ -3,7 +3,7 @@
 use rusqlite::{Connection, Row};
 
 use super::StoreError;
-use super::codec::{Code, Path, time_from_sql};
+use super::codec::{Code, Path, time_from_sql, time_to_sql};
 use crate::domain::*;
 
 fn all<T>(
@@ -143,6 +143,67 @@ pub fn places(conn: &Connection) -> Result<Snapshot, StoreError> {
         )?,
         ..Snapshot::default()
     })
+}
+
+/// The tickets the recent load leaves for later: closed, and received, due and last changed
+/// before the given time.
+const OLDER_TICKETS: &str = "status IN ('fixed', 'callback_done', 'closed')
+    AND created_at < ?1 AND deadline < ?1 AND updated_at < ?1";
+
+/// What the first frame needs of the activity, in one transaction: every open ticket and
+/// those received, due or changed since `since`; the answers since `since`; all visits and
+/// readings; the rules. [`older_activity`] reads the rest.
+pub fn recent_activity(
+    conn: &Connection,
+    s: &mut Snapshot,
+    since: Timestamp,
+) -> Result<Mark, StoreError> {
+    let tx = conn.unchecked_transaction()?;
+    let conn = &*tx;
+    let read_to = mark(conn)?;
+    s.tickets = all_since(
+        time_to_sql(since),
+        conn,
+        &format!("{TICKET_COLUMNS} WHERE NOT ({OLDER_TICKETS}) ORDER BY id"),
+        ticket_row,
+    )?;
+    // visits and readings whole; the answers by time, below
+    let no_answers = Mark {
+        survey: i64::MAX,
+        ..Mark::default()
+    };
+    activity_tails(conn, &no_answers, s)?;
+    s.surveys = all_since(
+        time_to_sql(since),
+        conn,
+        &format!("{SURVEY_COLUMNS} WHERE at >= ?1 ORDER BY id"),
+        survey_row,
+    )?;
+    s.rules = rules(conn)?;
+    s.kpi_rules = setting(conn, "kpi_rules")?.unwrap_or_default();
+    Ok(read_to)
+}
+
+/// The season before `since` that [`recent_activity`] left out: closed tickets and answers.
+pub fn older_activity(
+    conn: &Connection,
+    since: Timestamp,
+) -> Result<(Vec<Ticket>, Vec<SurveyResponse>), StoreError> {
+    let tx = conn.unchecked_transaction()?;
+    let conn = &*tx;
+    let tickets = all_since(
+        time_to_sql(since),
+        conn,
+        &format!("{TICKET_COLUMNS} WHERE {OLDER_TICKETS} ORDER BY id"),
+        ticket_row,
+    )?;
+    let surveys = all_since(
+        time_to_sql(since),
+        conn,
+        &format!("{SURVEY_COLUMNS} WHERE at < ?1 ORDER BY id"),
+        survey_row,
+    )?;
+    Ok((tickets, surveys))
 }
 
 /// What commands change — tickets, visits, readings, answers, rules — read in one
@@ -382,22 +443,29 @@ fn activity_tails(conn: &Connection, since: &Mark, s: &mut Snapshot) -> Result<(
             })
         },
     )?;
-    s.surveys = all_since(
-        since.survey,
-        conn,
-        "SELECT id, building_id, ticket_id, visit_id, answer, at FROM survey_responses WHERE id > ?1 ORDER BY id",
-        |r| {
-            Ok(SurveyResponse {
-                id: r.get(0)?,
-                building_id: r.get(1)?,
-                ticket_id: r.get(2)?,
-                visit_id: r.get(3)?,
-                answer: r.get::<_, Code<SurveyAnswer>>(4)?.0,
-                at: time(r, 5)?,
-            })
-        },
-    )?;
+    if since.survey < i64::MAX {
+        s.surveys = all_since(
+            since.survey,
+            conn,
+            &format!("{SURVEY_COLUMNS} WHERE id > ?1 ORDER BY id"),
+            survey_row,
+        )?;
+    }
     Ok(())
+}
+
+const SURVEY_COLUMNS: &str =
+    "SELECT id, building_id, ticket_id, visit_id, answer, at FROM survey_responses";
+
+fn survey_row(r: &Row<'_>) -> rusqlite::Result<SurveyResponse> {
+    Ok(SurveyResponse {
+        id: r.get(0)?,
+        building_id: r.get(1)?,
+        ticket_id: r.get(2)?,
+        visit_id: r.get(3)?,
+        answer: r.get::<_, Code<SurveyAnswer>>(4)?.0,
+        at: time(r, 5)?,
+    })
 }
 
 fn all_since<T>(

@@ -69,6 +69,12 @@ pub enum StoreError {
 pub trait DispatchStore {
     /// Everything the console shows.
     fn load(&self) -> Result<Snapshot, StoreError>;
+    /// What the first frame needs: the city, every open ticket and those received, due or
+    /// changed since `since`, the answers since then ([`load_older`] reads the rest).
+    fn load_recent(&self, since: crate::domain::Timestamp) -> Result<Snapshot, StoreError> {
+        let _ = since;
+        self.load()
+    }
     /// Apply one command: the change and its audit event commit together, or nothing does.
     fn apply(&mut self, command: &Command, origin: &Origin) -> Result<Applied, StoreError>;
     /// The audit trail of one ticket, oldest first.
@@ -254,28 +260,12 @@ impl SqliteStore {
 
 impl DispatchStore for SqliteStore {
     fn load(&self) -> Result<Snapshot, StoreError> {
-        // the city on a second connection while this one reads the tickets: start-up on two
-        // cores takes the longer of the two, not their sum
-        let path = self.path.clone();
-        let places = std::thread::spawn(move || {
-            let conn = Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
-            load::places(&conn)
-        });
-        let mut activity = Snapshot::default();
-        self.mark.set(load::activity(&self.conn, &mut activity)?);
-        let mut s = places
-            .join()
-            .map_err(|_| StoreError::Invalid("the loading thread failed".into()))??;
-        s.tickets = activity.tickets;
-        s.visits = activity.visits;
-        s.readings = activity.readings;
-        s.surveys = activity.surveys;
-        s.rules = activity.rules;
-        s.kpi_rules = activity.kpi_rules;
-        s.reindex();
-        Ok(s)
+        self.load_from(None)
     }
 
+    fn load_recent(&self, since: crate::domain::Timestamp) -> Result<Snapshot, StoreError> {
+        self.load_from(Some(since))
+    }
     fn apply(&mut self, command: &Command, origin: &Origin) -> Result<Applied, StoreError> {
         apply::apply(&mut self.conn, command, origin)
     }
@@ -303,6 +293,51 @@ impl DispatchStore for SqliteStore {
         self.mark.set(mark);
         Ok(Some(changes))
     }
+}
+
+impl SqliteStore {
+    /// The whole activity, or (with `since`) what the first frame needs of it.
+    fn load_from(&self, since: Option<crate::domain::Timestamp>) -> Result<Snapshot, StoreError> {
+        // the city on a second connection while this one reads the tickets: start-up on two
+        // cores takes the longer of the two, not their sum
+        let path = self.path.clone();
+        let places = std::thread::spawn(move || {
+            let conn = Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+            load::places(&conn)
+        });
+        let mut activity = Snapshot::default();
+        self.mark.set(match since {
+            None => load::activity(&self.conn, &mut activity)?,
+            Some(since) => load::recent_activity(&self.conn, &mut activity, since)?,
+        });
+        let mut s = places
+            .join()
+            .map_err(|_| StoreError::Invalid("the loading thread failed".into()))??;
+        s.tickets = activity.tickets;
+        s.visits = activity.visits;
+        s.readings = activity.readings;
+        s.surveys = activity.surveys;
+        s.rules = activity.rules;
+        s.kpi_rules = activity.kpi_rules;
+        s.reindex();
+        Ok(s)
+    }
+}
+
+/// The season before `since` that [`DispatchStore::load_recent`] left out (closed tickets,
+/// older answers), read on a connection of its own while the console runs.
+pub fn load_older(
+    path: &Path,
+    since: crate::domain::Timestamp,
+) -> Result<
+    (
+        Vec<crate::domain::Ticket>,
+        Vec<crate::domain::SurveyResponse>,
+    ),
+    StoreError,
+> {
+    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    load::older_activity(&conn, since)
 }
 
 fn check_header(path: &Path) -> Result<(), StoreError> {

@@ -46,6 +46,13 @@ pub struct UndoAssign {
 /// Complaints of the last two days count towards a suspected network fault.
 pub const CLUSTER_WINDOW_HOURS: i64 = 48;
 
+/// How far back the first load reads closed tickets and answers; the rest of the season
+/// follows in the background.
+pub const RECENT_DAYS: i64 = 2;
+
+/// The season's closed tickets and answers from before the recent load.
+pub type OlderRows = (Vec<Ticket>, Vec<crate::domain::SurveyResponse>);
+
 /// Where "now" comes from: the wall clock, or a fixed time in tests.
 pub type Clock = Box<dyn Fn() -> Timestamp>;
 
@@ -96,6 +103,8 @@ pub struct HeatDeskApp {
     pub revealed_phone: Option<TicketId>,
     /// Automatic backups (the real console; not in tests).
     backups: Option<super::backups::Backups>,
+    /// The season's older tickets and answers, being read after the first frame.
+    older: Option<std::sync::mpsc::Receiver<Result<OlderRows, String>>>,
     /// Where exported files go (beside the database in the console).
     pub export_dir: std::path::PathBuf,
     last_team_before: Option<TeamId>,
@@ -107,7 +116,18 @@ pub struct HeatDeskApp {
 impl HeatDeskApp {
     pub fn new(store: Box<dyn DispatchStore>, snap: Snapshot, prefs: Prefs, clock: Clock) -> Self {
         let mut map = MapView::new(prefs.map_zoom);
-        let topology = Topology::build(&snap);
+        let now = clock();
+        // the network and its alerts on one core while the map's index is built on the other
+        let (topology, clusters) = std::thread::scope(|scope| {
+            let network = scope.spawn(|| {
+                let topology = Topology::build(&snap);
+                let clusters = Network::on(&snap, &topology)
+                    .clusters(&ClusterRules::recent(now, CLUSTER_WINDOW_HOURS));
+                (topology, clusters)
+            });
+            map.prepare(&snap);
+            network.join().expect("the network thread does not panic")
+        });
         let mut app = HeatDeskApp {
             store,
             snap,
@@ -140,6 +160,7 @@ impl HeatDeskApp {
             data_gen: 0,
             revealed_phone: None,
             backups: None,
+            older: None,
             leaders: Default::default(),
             visit_form: Default::default(),
             import: Default::default(),
@@ -151,7 +172,8 @@ impl HeatDeskApp {
         let centre = app.prefs.map_center.unwrap_or_else(|| app.city_centre());
         map.fly_to(centre, app.prefs.map_zoom);
         app.map = map;
-        app.data_changed();
+        app.show_alerts(clusters, now);
+        app.refresh(false, None);
         app
     }
 
@@ -262,10 +284,15 @@ impl HeatDeskApp {
     /// Complaint clusters over the whole city (the heaviest derived view: only when cold
     /// reports changed, and every five minutes as the window slides).
     fn refresh_alerts(&mut self, now: Timestamp) {
-        self.alerts_at = Some(now);
-        self.alerts = self
+        let clusters = self
             .network()
             .clusters(&ClusterRules::recent(now, CLUSTER_WINDOW_HOURS));
+        self.show_alerts(clusters, now);
+    }
+
+    fn show_alerts(&mut self, clusters: Vec<Cluster>, now: Timestamp) {
+        self.alerts_at = Some(now);
+        self.alerts = clusters;
         // the widest first: the queue lists the first few
         self.alerts
             .sort_by_key(|c| (std::cmp::Reverse(c.buildings.len()), c.node));

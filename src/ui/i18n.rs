@@ -210,6 +210,8 @@ pub enum Key {
     ImportRows,
     ImportNew,
     ImportUpdated,
+    LoadingHistory,
+    HistoryFailed,
 }
 
 pub fn t(lang: Lang, key: Key) -> &'static str {
@@ -389,6 +391,8 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         ImportRows => lang.pick("行", "rows"),
         ImportNew => lang.pick("新增", "new"),
         ImportUpdated => lang.pick("更新", "updated"),
+        LoadingHistory => lang.pick("正在读取本季历史工单…", "Reading the season's history…"),
+        HistoryFailed => lang.pick("读取历史工单失败", "Could not read the season's history"),
         ExportQueue => lang.pick("导出当前列表", "Export the list as shown"),
         About => lang.pick("约", "about"),
         BasicCounts => lang.pick(

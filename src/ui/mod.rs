@@ -100,7 +100,9 @@ pub fn run_console(db: Option<PathBuf>) -> anyhow::Result<()> {
     let _ = rustls::crypto::ring::default_provider().install_default();
     // every refusal (missing, foreign, newer, corrupt) happens here, before a window opens
     let store = SqliteStore::open(&path)?;
-    let snap = store.load()?;
+    // what the first frame needs; the season's history follows on a thread
+    let since = HeatDeskApp::recent_since(chrono::Local::now().naive_local());
+    let snap = store.load_recent(since)?;
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_inner_size([1600.0, 1000.0])
@@ -127,7 +129,8 @@ pub fn run_console(db: Option<PathBuf>) -> anyhow::Result<()> {
                 HeatDeskApp::new(Box::new(store), snap, prefs, clock)
                     .with_demo_basemap(Some(basemap))
                     .with_export_dir(exports)
-                    .with_backups(path.clone(), backups),
+                    .with_backups(path.clone(), backups)
+                    .with_older(path.clone(), since),
             ))
         }),
     )

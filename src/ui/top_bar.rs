@@ -26,6 +26,13 @@ pub fn show(app: &mut HeatDeskApp, ui: &mut Ui) {
             );
         }
         ui.separator();
+        if app.loading_older() {
+            // the season's figures and old tickets arrive in a moment
+            ui.spinner();
+            ui.label(RichText::new(app.tr(Key::LoadingHistory)).small().weak());
+            ui.ctx()
+                .request_repaint_after(std::time::Duration::from_millis(250));
+        }
         for (view, key) in [
             (View::Dispatch, Key::DispatchView),
             (View::Leaders, Key::LeadersView),

@@ -16,6 +16,49 @@ impl HeatDeskApp {
         self
     }
 
+    /// The start of what a first load reads (`load_recent`): midnight [`RECENT_DAYS`] ago.
+    pub fn recent_since(now: crate::domain::Timestamp) -> crate::domain::Timestamp {
+        (now.date() - Duration::days(super::RECENT_DAYS)).and_time(chrono::NaiveTime::MIN)
+    }
+
+    /// The snapshot was loaded with `load_recent(since)`: read the rest of the season from
+    /// `db` on a thread of its own, and fold it in when it arrives.
+    pub fn with_older(mut self, db: std::path::PathBuf, since: crate::domain::Timestamp) -> Self {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(crate::store::load_older(&db, since).map_err(|e| e.to_string()));
+        });
+        self.older = Some(rx);
+        self
+    }
+
+    /// The season's history is still being read.
+    pub fn loading_older(&self) -> bool {
+        self.older.is_some()
+    }
+
+    /// Fold the season's history in once it has been read (one frame's work, once).
+    pub fn take_older(&mut self) {
+        let Some(rx) = &self.older else { return };
+        let Ok(read) = rx.try_recv() else { return };
+        self.older = None;
+        match read {
+            Ok((tickets, surveys)) => {
+                self.snap.absorb_older(tickets, surveys);
+                self.history = None;
+                // older rows are closed and count neither today nor in the alert window:
+                // the alerts stand; the rest is re-derived (the answers were re-sorted)
+                self.refresh(false, None);
+            }
+            Err(e) => {
+                self.notice = Some(Notice {
+                    ok: false,
+                    text: format!("{}: {e}", self.tr(Key::HistoryFailed)),
+                })
+            }
+        }
+    }
+
     /// The backup folder, if this console makes backups.
     pub fn backup_dir(&self) -> Option<std::path::PathBuf> {
         self.backups.as_ref().map(|b| b.dir().to_path_buf())
@@ -45,6 +88,7 @@ impl HeatDeskApp {
             return;
         }
         self.last_poll = time;
+        self.take_older();
         // what is being typed survives a crash in the crash report (a second's worth at most
         // is lost; formatting it every frame would be work for nothing)
         crate::logging::remember_draft(if self.intake.open {
