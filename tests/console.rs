@@ -9,9 +9,9 @@ use egui_kittest::kittest::Queryable;
 use heatdesk::demo::{self, DemoParams, Scale};
 use heatdesk::domain::*;
 use heatdesk::store::{DispatchStore, SqliteStore};
-use heatdesk::ui::{HeatDeskApp, Prefs, install_fonts};
+use heatdesk::ui::{HeatDeskApp, Prefs};
 
-use common::console::{console, now};
+use common::console::{console, harness, now};
 
 #[test]
 fn the_shell_shows_queue_teams_and_switches_language() {
@@ -526,15 +526,7 @@ fn back_up_now_from_the_menu_writes_a_checked_copy() {
     let backups = dir.path().join("backups");
     let app = HeatDeskApp::new(Box::new(store), snap, prefs, Box::new(now))
         .with_backups(path.clone(), backups.clone());
-    let mut harness = Harness::builder()
-        .with_size(egui::vec2(1600.0, 1000.0))
-        .build_ui_state(
-            |ui, app: &mut HeatDeskApp| {
-                install_fonts(ui.ctx());
-                app.show(ui);
-            },
-            app,
-        );
+    let mut harness = harness(app);
     harness.run_steps(2);
     assert!(
         heatdesk::store::backup::list(&backups).is_empty(),
@@ -580,15 +572,7 @@ fn the_console_starts_on_the_recent_tickets_and_folds_the_season_in_behind() {
     assert!(app.loading_older());
     let queued = app.board.queued.len();
     let kpis = app.kpis;
-    let mut harness = Harness::builder()
-        .with_size(egui::vec2(1600.0, 1000.0))
-        .build_ui_state(
-            |ui, app: &mut HeatDeskApp| {
-                install_fonts(ui.ctx());
-                app.show(ui);
-            },
-            app,
-        );
+    let mut harness = harness(app);
     for _ in 0..200 {
         harness.state_mut().take_older();
         if !harness.state().loading_older() {

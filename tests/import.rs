@@ -611,7 +611,7 @@ fn the_import_command_prints_the_report_or_the_problems_and_exits_non_zero() {
     let good = dir.path().join("teams-ok.csv");
     std::fs::write(
         &good,
-        "班组编号,班组名称,部门编号,成员,技能,经度,纬度\n1,一班,1,张三、李四,阀门,112.52,37.80\n",
+        "班组编号,班组名称,部门编号,成员,技能,经度,纬度\n1,一班,1.0,张三、李四,阀门,112.52,37.80\n",
     )
     .unwrap();
     let checked = succeeded(&heatdesk(

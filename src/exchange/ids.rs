@@ -39,6 +39,7 @@ impl Ids {
 
     /// The row an external id refers to, if there is one.
     pub fn find(&self, external: &str) -> Option<i64> {
+        let external = key(external);
         if let Some(&id) = self.mapped.get(external) {
             return Some(id);
         }
@@ -48,6 +49,7 @@ impl Ids {
 
     /// The row for this external id: the one it names (false), or a new one (true).
     pub fn assign(&mut self, external: &str) -> (i64, bool) {
+        let external = key(external);
         if let Some(id) = self.find(external) {
             return (id, false);
         }
@@ -89,5 +91,13 @@ impl Ids {
             }
         }
         Ok(())
+    }
+}
+
+/// "57.0" is how a spreadsheet saves the id 57.
+fn key(external: &str) -> &str {
+    match external.strip_suffix(".0") {
+        Some(whole) if !whole.is_empty() && whole.bytes().all(|b| b.is_ascii_digit()) => whole,
+        _ => external,
     }
 }

@@ -150,41 +150,50 @@ pub fn places(conn: &Connection) -> Result<Snapshot, StoreError> {
 const OLDER_TICKETS: &str = "status IN ('fixed', 'callback_done', 'closed')
     AND created_at < ?1 AND deadline < ?1 AND updated_at < ?1";
 
-/// What the first frame needs of the activity, in one transaction: every open ticket and
-/// those received, due or changed since `since`; the answers since `since`; all visits and
-/// readings; the rules. [`older_activity`] reads the rest.
-pub fn recent_activity(
+/// What commands change — tickets, visits, readings, answers, rules — read in one
+/// transaction so they agree with each other. With `since`, only what the first frame needs:
+/// every open ticket and those received, due or changed since then, and the answers since
+/// then ([`older_activity`] reads the rest); visits and readings whole either way.
+pub fn activity(
     conn: &Connection,
     s: &mut Snapshot,
-    since: Timestamp,
+    since: Option<Timestamp>,
 ) -> Result<Mark, StoreError> {
     let tx = conn.unchecked_transaction()?;
     let conn = &*tx;
     let read_to = mark(conn)?;
-    s.tickets = all_since(
-        time_to_sql(since),
-        conn,
-        &format!("{TICKET_COLUMNS} WHERE NOT ({OLDER_TICKETS}) ORDER BY id"),
-        ticket_row,
-    )?;
-    // visits and readings whole; the answers by time, below
-    let no_answers = Mark {
-        survey: i64::MAX,
-        ..Mark::default()
-    };
-    activity_tails(conn, &no_answers, s)?;
-    s.surveys = all_since(
-        time_to_sql(since),
-        conn,
-        &format!("{SURVEY_COLUMNS} WHERE at >= ?1 ORDER BY id"),
-        survey_row,
-    )?;
+    match since {
+        None => {
+            s.tickets = all(conn, &format!("{TICKET_COLUMNS} ORDER BY id"), ticket_row)?;
+            activity_tails(conn, &Mark::default(), s)?;
+        }
+        Some(since) => {
+            let since = time_to_sql(since);
+            s.tickets = all_since(
+                since,
+                conn,
+                &format!("{TICKET_COLUMNS} WHERE NOT ({OLDER_TICKETS}) ORDER BY id"),
+                ticket_row,
+            )?;
+            let no_answers = Mark {
+                survey: i64::MAX,
+                ..Mark::default()
+            };
+            activity_tails(conn, &no_answers, s)?;
+            s.surveys = all_since(
+                since,
+                conn,
+                &format!("{SURVEY_COLUMNS} WHERE at >= ?1 ORDER BY id"),
+                survey_row,
+            )?;
+        }
+    }
     s.rules = rules(conn)?;
     s.kpi_rules = setting(conn, "kpi_rules")?.unwrap_or_default();
     Ok(read_to)
 }
 
-/// The season before `since` that [`recent_activity`] left out: closed tickets and answers.
+/// The season before `since` that [`activity`] left out: closed tickets and answers.
 pub fn older_activity(
     conn: &Connection,
     since: Timestamp,
@@ -204,19 +213,6 @@ pub fn older_activity(
         survey_row,
     )?;
     Ok((tickets, surveys))
-}
-
-/// What commands change — tickets, visits, readings, answers, rules — read in one
-/// transaction so they agree with each other.
-pub fn activity(conn: &Connection, s: &mut Snapshot) -> Result<Mark, StoreError> {
-    let tx = conn.unchecked_transaction()?;
-    let conn = &*tx;
-    let read_to = mark(conn)?;
-    s.tickets = all(conn, &format!("{TICKET_COLUMNS} ORDER BY id"), ticket_row)?;
-    activity_tails(conn, &Mark::default(), s)?;
-    s.rules = rules(conn)?;
-    s.kpi_rules = setting(conn, "kpi_rules")?.unwrap_or_default();
-    Ok(read_to)
 }
 
 /// How far a console has read: the last row of each table that grows, and the city's tables.

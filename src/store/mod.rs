@@ -306,10 +306,8 @@ impl SqliteStore {
             load::places(&conn)
         });
         let mut activity = Snapshot::default();
-        self.mark.set(match since {
-            None => load::activity(&self.conn, &mut activity)?,
-            Some(since) => load::recent_activity(&self.conn, &mut activity, since)?,
-        });
+        self.mark
+            .set(load::activity(&self.conn, &mut activity, since)?);
         let mut s = places
             .join()
             .map_err(|_| StoreError::Invalid("the loading thread failed".into()))??;

@@ -17,7 +17,12 @@ pub fn console(dir: &std::path::Path) -> (Harness<'static, HeatDeskApp>, std::pa
     let store = SqliteStore::open(&path).unwrap();
     let snap = store.load().unwrap();
     let app = HeatDeskApp::new(Box::new(store), snap, Prefs::default(), Box::new(now));
-    let harness = Harness::builder()
+    (harness(app), path)
+}
+
+/// A console window of the usual size around `app`.
+pub fn harness(app: HeatDeskApp) -> Harness<'static, HeatDeskApp> {
+    Harness::builder()
         .with_size(egui::vec2(1600.0, 1000.0))
         .build_ui_state(
             |ui, app: &mut HeatDeskApp| {
@@ -25,6 +30,5 @@ pub fn console(dir: &std::path::Path) -> (Harness<'static, HeatDeskApp>, std::pa
                 app.show(ui);
             },
             app,
-        );
-    (harness, path)
+        )
 }
