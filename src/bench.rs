@@ -130,6 +130,33 @@ pub fn console(db: &Path, now: Timestamp) -> anyhow::Result<Report> {
             took: *median,
         });
     }
+    // search keystrokes: the names were prepared on a thread at start, each query is a scan
+    let started = Instant::now();
+    let _ = crate::ui::search::SearchIndex::build(crate::ui::search::Names::of(&app.snap));
+    actions.push(Phase {
+        name: "preparing the search names (once per city, on a thread of its own)",
+        took: started.elapsed(),
+    });
+    crate::ui::search::results(&mut app, "长", 8);
+    let mut took = Vec::new();
+    for query in [
+        "长",
+        "长城",
+        "长城小区",
+        "长城小区 3",
+        "3号楼",
+        "不存在的小区",
+        "zzz",
+    ] {
+        let started = Instant::now();
+        crate::ui::search::results(&mut app, query, 8);
+        took.push(started.elapsed());
+    }
+    took.sort();
+    actions.push(Phase {
+        name: "a search keystroke (median; no match scans every name)",
+        took: took[took.len() / 2],
+    });
     // another console commits: this one catches up on its next poll, within one frame
     let mut other = SqliteStore::open(db)?;
     if let Some(&id) = queued.get(20)
@@ -151,6 +178,33 @@ pub fn console(db: &Path, now: Timestamp) -> anyhow::Result<Report> {
             .clear();
         actions.push(Phase {
             name: "the frame that takes in another console's commit",
+            took: started.elapsed(),
+        });
+    }
+    // the same with the leaders' view open: its season figures follow every commit
+    app.prefs.view = crate::ui::app::View::Leaders;
+    ctx.run_ui(input(101.0), |ui| app.show(ui))
+        .textures_delta
+        .clear();
+    if let Some(&id) = queued.get(21)
+        && let Some(t) = app.snap.ticket(id)
+    {
+        let command = crate::domain::Command::Act {
+            ticket: id,
+            seen_version: t.version,
+            action: crate::domain::Action::Assign { team },
+        };
+        let origin = crate::domain::Origin {
+            actor: "bench".into(),
+            at: now,
+        };
+        other.apply(&command, &origin)?;
+        let started = Instant::now();
+        ctx.run_ui(input(102.5), |ui| app.show(ui))
+            .textures_delta
+            .clear();
+        actions.push(Phase {
+            name: "the same, the leaders' view open (season figures recomputed)",
             took: started.elapsed(),
         });
     }

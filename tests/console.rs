@@ -9,7 +9,7 @@ use egui_kittest::kittest::Queryable;
 use heatdesk::demo::{self, DemoParams, Scale};
 use heatdesk::domain::*;
 use heatdesk::store::{DispatchStore, SqliteStore};
-use heatdesk::ui::{HeatDeskApp, Prefs};
+use heatdesk::ui::{HeatDeskApp, Prefs, Selection};
 
 use common::console::{console, harness, now};
 
@@ -596,4 +596,58 @@ fn the_console_starts_on_the_recent_tickets_and_folds_the_season_in_behind() {
         "the queue was whole from the first frame"
     );
     assert_eq!(app.kpis, kpis, "so were today's figures");
+}
+
+#[test]
+fn the_search_box_finds_a_building_a_team_member_and_a_ticket_number() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut harness, _) = console(dir.path());
+    harness.run_steps(2);
+    let snap = harness.state().snap.clone();
+    let building = &snap.buildings[40];
+    let label = snap.building_label(building.id);
+    let compound = &snap.compound(building.compound_id).unwrap().name;
+    let number = building.number.trim_end_matches("号楼");
+    let member = snap.teams[3].members[0].clone();
+    let ticket = snap.tickets.last().unwrap().id;
+    for (query, expected, selection) in [
+        // no space, as typed in a hurry
+        (
+            format!("{compound}{number}"),
+            label.clone(),
+            Selection::Building(building.id),
+        ),
+        (
+            member.clone(),
+            snap.teams[3].name.clone(),
+            Selection::Team(snap.teams[3].id),
+        ),
+        (
+            format!("#{ticket}"),
+            format!(
+                "#{ticket} {}",
+                snap.building_label(snap.ticket(ticket).unwrap().building_id)
+            ),
+            Selection::Ticket(ticket),
+        ),
+    ] {
+        let search = harness.get_by_role(Role::TextInput);
+        search.focus();
+        harness.run_steps(1);
+        harness.state_mut().search.clear();
+        harness.get_by_role(Role::TextInput).type_text(&query);
+        harness.run_steps(3);
+        // the popup's entry (a team's name is also on its card, as a label)
+        harness
+            .get_all_by_role_and_label(Role::Button, &expected)
+            .next()
+            .unwrap()
+            .click();
+        harness.run_steps(2);
+        assert_eq!(harness.state().selection, Some(selection), "{query}");
+        assert!(
+            harness.state().search.is_empty(),
+            "the box clears after a choice"
+        );
+    }
 }

@@ -236,7 +236,8 @@ fn figures_kept_up_to_date_from_touched_tickets_equal_a_recount() {
     let tomorrow = today + chrono::Duration::days(1);
     let rules = KpiRules::default();
     let mut board = Board::derive(&snap);
-    let mut rows = PeriodRows::new(&snap, today, tomorrow);
+    let before = city_kpis(&snap, today, tomorrow, now, &rules);
+    let mut facts = KpiFacts::of(&snap);
     let open: Vec<usize> = (0..snap.tickets.len())
         .filter(|&i| snap.tickets[i].status.is_open())
         .collect();
@@ -264,12 +265,28 @@ fn figures_kept_up_to_date_from_touched_tickets_equal_a_recount() {
         at: now,
     });
     board.update(&snap, &touched);
-    rows.update(&snap, &touched);
+    facts.update(&snap, &touched);
 
     assert_eq!(board.open, Board::derive(&snap).open);
     assert_eq!(
-        rows.kpis(&snap, now, &rules),
+        facts.city(&snap, (today, tomorrow), now, &rules),
         city_kpis(&snap, today, tomorrow, now, &rules)
+    );
+    let season = demo::season_start(now.date()).and_hms_opt(0, 0, 0).unwrap();
+    assert_eq!(
+        facts.breakdown(&snap, (season, tomorrow), now, &rules),
+        breakdown(&snap, season, tomorrow, now, &rules)
+    );
+    assert_eq!(
+        facts.daily(&snap, (season.date(), now.date()), now, &rules),
+        daily(&snap, season.date(), now.date(), now, &rules)
+    );
+    // and a fresh count sees the changes: one more complaint today than before them
+    assert_eq!(
+        city_kpis(&snap, today, tomorrow, now, &rules)
+            .complaint_rate
+            .numerator,
+        before.complaint_rate.numerator + 1
     );
     for metric in [Metric::OpenFaults, Metric::Overdue, Metric::Satisfaction] {
         let mut kept = MapView::new(15.0);

@@ -6,10 +6,7 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use super::model::{
-    Category, CompoundId, DepartmentId, SurveyAnswer, SurveyResponse, TemperatureReading, Ticket,
-    TicketId, Timestamp,
-};
+use super::model::{Category, CompoundId, DepartmentId, SurveyAnswer, Ticket, TicketId, Timestamp};
 use super::snapshot::Snapshot;
 
 /// How the figures are defined and judged; cities differ, so these are company settings.
@@ -238,71 +235,10 @@ pub fn breakdown(
     now: Timestamp,
     rules: &KpiRules,
 ) -> KpiBreakdown {
-    let in_period = |t: Timestamp| t >= from && t < to;
-    let by_building = snap.compound_pos_by_building();
-    let where_is = |b| snap.compound_pos_of(&by_building, b);
-    let mut per: Vec<Kpis> = snap
-        .compounds
-        .iter()
-        .map(|c| Kpis {
-            complaint_rate: Ratio {
-                numerator: 0,
-                denominator: c.households as u64,
-            },
-            ..Kpis::default()
-        })
-        .collect();
-    for t in &snap.tickets {
-        let Some(i) = where_is(t.building_id) else {
-            continue;
-        };
-        if t.category == Category::Complaint && in_period(t.created_at) {
-            per[i].complaint_rate.numerator += 1;
-        }
-        if in_period(t.deadline) && t.deadline <= now {
-            per[i]
-                .timely
-                .add(t.fixed_at.is_some_and(|f| f <= t.deadline));
-        }
-    }
-    for s in snap.surveys.iter().filter(|s| in_period(s.at)) {
-        if let Some(i) = where_is(s.building_id) {
-            per[i].satisfaction.add(rules.satisfied(s.answer));
-        }
-    }
-    for r in snap.readings.iter().filter(|r| in_period(r.taken_at)) {
-        if let Some(i) = where_is(r.building_id) {
-            per[i]
-                .temperature
-                .add(r.celsius >= rules.temperature_standard);
-        }
-    }
-    let mut city = Kpis::default();
-    let mut departments: Vec<(DepartmentId, Kpis)> = snap
-        .departments
-        .iter()
-        .map(|d| (d.id, Kpis::default()))
-        .collect();
-    let department_pos: HashMap<DepartmentId, usize> = departments
-        .iter()
-        .enumerate()
-        .map(|(i, d)| (d.0, i))
-        .collect();
-    for (c, k) in snap.compounds.iter().zip(&per) {
-        city.merge(k);
-        if let Some(&d) = department_pos.get(&c.department_id) {
-            departments[d].1.merge(k);
-        }
-    }
-    KpiBreakdown {
-        city,
-        departments,
-        compounds: snap.compounds.iter().map(|c| c.id).zip(per).collect(),
-    }
+    KpiFacts::of(snap).breakdown(snap, (from, to), now, rules)
 }
 
-/// City-wide figures over `[from, to)`, as of `now` — the same as [`breakdown`]'s city, in
-/// one plain pass.
+/// City-wide figures over `[from, to)`, as of `now` — the same as [`breakdown`]'s city.
 pub fn city_kpis(
     snap: &Snapshot,
     from: Timestamp,
@@ -310,158 +246,7 @@ pub fn city_kpis(
     now: Timestamp,
     rules: &KpiRules,
 ) -> Kpis {
-    PeriodRows::new(snap, from, to).kpis(snap, now, rules)
-}
-
-/// [`city_kpis`] over the given rows only (those that can count in the period).
-fn city_kpis_of<'a>(
-    snap: &Snapshot,
-    (tickets, surveys, readings): (
-        impl Iterator<Item = TicketFacts>,
-        impl Iterator<Item = &'a SurveyResponse>,
-        impl Iterator<Item = &'a TemperatureReading>,
-    ),
-    (from, to): (Timestamp, Timestamp),
-    now: Timestamp,
-    rules: &KpiRules,
-) -> Kpis {
-    let in_period = |t: Timestamp| t >= from && t < to;
-    let known = |b: i64| {
-        snap.building(b)
-            .is_some_and(|b| snap.compound(b.compound_id).is_some())
-    };
-    let mut k = Kpis {
-        complaint_rate: Ratio {
-            numerator: 0,
-            denominator: snap.compounds.iter().map(|c| c.households as u64).sum(),
-        },
-        ..Kpis::default()
-    };
-    for t in tickets {
-        let complaint = t.complaint && in_period(t.created_at);
-        let due = in_period(t.deadline) && t.deadline <= now;
-        if (complaint || due) && t.known {
-            k.complaint_rate.numerator += complaint as u64;
-            if due {
-                k.timely.add(t.fixed_at.is_some_and(|f| f <= t.deadline));
-            }
-        }
-    }
-    for s in surveys.filter(|s| in_period(s.at) && known(s.building_id)) {
-        k.satisfaction.add(rules.satisfied(s.answer));
-    }
-    for r in readings.filter(|r| in_period(r.taken_at) && known(r.building_id)) {
-        k.temperature.add(r.celsius >= rules.temperature_standard);
-    }
-    k
-}
-
-/// The rows that can count in one period's city figures (tickets received or due in it,
-/// answers and readings taken in it), kept up to date from the tickets a command touched and
-/// the answers and readings added since: the top bar's figures after a command are not a
-/// pass over a season.
-#[derive(Debug, Clone)]
-pub struct PeriodRows {
-    from: Timestamp,
-    to: Timestamp,
-    /// What the figures need of each ticket, compact (a city's day has tens of thousands).
-    tickets: Vec<TicketFacts>,
-    surveys: Vec<usize>,
-    readings: Vec<usize>,
-    /// How many answers and readings have been looked at (they are only ever added).
-    seen: (usize, usize),
-}
-
-/// A ticket as the city figures see it.
-#[derive(Debug, Clone, Copy)]
-struct TicketFacts {
-    id: TicketId,
-    created_at: Timestamp,
-    deadline: Timestamp,
-    fixed_at: Option<Timestamp>,
-    complaint: bool,
-    /// In a known building of a known compound.
-    known: bool,
-}
-
-impl TicketFacts {
-    fn of(snap: &Snapshot, t: &Ticket) -> Self {
-        TicketFacts {
-            id: t.id,
-            created_at: t.created_at,
-            deadline: t.deadline,
-            fixed_at: t.fixed_at,
-            complaint: t.category == Category::Complaint,
-            known: snap
-                .building(t.building_id)
-                .is_some_and(|b| snap.compound(b.compound_id).is_some()),
-        }
-    }
-}
-
-impl PeriodRows {
-    pub fn new(snap: &Snapshot, from: Timestamp, to: Timestamp) -> Self {
-        let mut rows = PeriodRows {
-            from,
-            to,
-            tickets: Vec::new(),
-            surveys: Vec::new(),
-            readings: Vec::new(),
-            seen: (0, 0),
-        };
-        rows.tickets = snap
-            .tickets
-            .iter()
-            .filter(|t| rows.counts(t))
-            .map(|t| TicketFacts::of(snap, t))
-            .collect();
-        rows.take_new(snap);
-        rows
-    }
-
-    pub fn period(&self) -> (Timestamp, Timestamp) {
-        (self.from, self.to)
-    }
-
-    fn counts(&self, t: &Ticket) -> bool {
-        let in_period = |x: Timestamp| x >= self.from && x < self.to;
-        in_period(t.created_at) || in_period(t.deadline)
-    }
-
-    fn take_new(&mut self, snap: &Snapshot) {
-        let in_period = |x: Timestamp| x >= self.from && x < self.to;
-        let (s, r) = self.seen;
-        self.surveys
-            .extend((s..snap.surveys.len()).filter(|&i| in_period(snap.surveys[i].at)));
-        self.readings
-            .extend((r..snap.readings.len()).filter(|&i| in_period(snap.readings[i].taken_at)));
-        self.seen = (snap.surveys.len(), snap.readings.len());
-    }
-
-    /// After a change to `touched` tickets and, perhaps, new answers and readings.
-    pub fn update(&mut self, snap: &Snapshot, touched: &[TicketId]) {
-        self.tickets.retain(|f| !touched.contains(&f.id));
-        for t in touched.iter().filter_map(|&id| snap.ticket(id)) {
-            if self.counts(t) {
-                self.tickets.push(TicketFacts::of(snap, t));
-            }
-        }
-        self.take_new(snap);
-    }
-
-    pub fn kpis(&self, snap: &Snapshot, now: Timestamp, rules: &KpiRules) -> Kpis {
-        city_kpis_of(
-            snap,
-            (
-                self.tickets.iter().copied(),
-                self.surveys.iter().filter_map(|&i| snap.surveys.get(i)),
-                self.readings.iter().filter_map(|&i| snap.readings.get(i)),
-            ),
-            (self.from, self.to),
-            now,
-            rules,
-        )
-    }
+    KpiFacts::of(snap).city(snap, (from, to), now, rules)
 }
 
 /// The city's figures day by day over `first..=last` (the dashboard's trend lines), in one
@@ -473,53 +258,265 @@ pub fn daily(
     now: Timestamp,
     rules: &KpiRules,
 ) -> Vec<(NaiveDate, Kpis)> {
-    let days = (last - first).num_days().max(-1) + 1;
-    let households: u64 = snap.compounds.iter().map(|c| c.households as u64).sum();
-    let mut out: Vec<(NaiveDate, Kpis)> = (0..days)
-        .map(|d| {
+    KpiFacts::of(snap).daily(snap, (first, last), now, rules)
+}
+
+/// What the figures need of each ticket, answer and reading, compact and in the snapshot's
+/// order: a season's figures are a pass over a few megabytes instead of over 300,000
+/// tickets, and after a command only the touched tickets' facts change.
+#[derive(Debug, Clone, Default)]
+pub struct KpiFacts {
+    tickets: Vec<TicketFacts>,
+    answers: Vec<(Secs, SurveyAnswer, Option<u32>)>,
+    readings: Vec<(Secs, f64, Option<u32>)>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct TicketFacts {
+    created_at: Secs,
+    deadline: Secs,
+    fixed_at: Option<Secs>,
+    complaint: bool,
+    /// The position of the ticket's compound (None: not a known building and compound).
+    compound: Option<u32>,
+}
+
+impl KpiFacts {
+    pub fn of(snap: &Snapshot) -> Self {
+        let mut facts = KpiFacts::default();
+        facts.update(snap, &[]);
+        facts
+    }
+
+    fn compound_of(snap: &Snapshot, building: i64) -> Option<u32> {
+        snap.building(building)
+            .and_then(|b| snap.compound_pos(b.compound_id))
+            .map(|c| c as u32)
+    }
+
+    fn ticket(snap: &Snapshot, t: &Ticket) -> TicketFacts {
+        TicketFacts {
+            created_at: secs(t.created_at),
+            deadline: secs(t.deadline),
+            fixed_at: t.fixed_at.map(secs),
+            complaint: t.category == Category::Complaint,
+            compound: Self::compound_of(snap, t.building_id),
+        }
+    }
+
+    /// After `touched` tickets changed and rows were added (tickets, answers and readings
+    /// are only ever appended between full loads; after one, build anew with [`KpiFacts::of`]).
+    pub fn update(&mut self, snap: &Snapshot, touched: &[TicketId]) {
+        let known = self.tickets.len().min(snap.tickets.len());
+        for id in touched {
+            if let Some(i) = snap.ticket_pos(*id).filter(|&i| i < known) {
+                self.tickets[i] = Self::ticket(snap, &snap.tickets[i]);
+            }
+        }
+        let tickets = &snap.tickets[known..];
+        self.tickets
+            .extend(tickets.iter().map(|t| Self::ticket(snap, t)));
+        let answers = &snap.surveys[self.answers.len().min(snap.surveys.len())..];
+        self.answers.extend(
+            answers
+                .iter()
+                .map(|s| (secs(s.at), s.answer, Self::compound_of(snap, s.building_id))),
+        );
+        let readings = &snap.readings[self.readings.len().min(snap.readings.len())..];
+        self.readings.extend(readings.iter().map(|r| {
             (
-                first + chrono::Duration::days(d),
-                Kpis {
-                    complaint_rate: Ratio {
-                        numerator: 0,
-                        denominator: households,
-                    },
-                    ..Kpis::default()
-                },
+                secs(r.taken_at),
+                r.celsius,
+                Self::compound_of(snap, r.building_id),
             )
-        })
-        .collect();
-    let day = |t: Timestamp| {
-        let d = (t.date() - first).num_days();
-        (0..days).contains(&d).then_some(d as usize)
-    };
-    for t in &snap.tickets {
-        if t.category == Category::Complaint
-            && let Some(d) = day(t.created_at)
+        }));
+    }
+
+    /// Facts for a snapshot with fewer rows than these were made from: a full reload.
+    pub fn outgrown(&self, snap: &Snapshot) -> bool {
+        self.tickets.len() > snap.tickets.len()
+            || self.answers.len() > snap.surveys.len()
+            || self.readings.len() > snap.readings.len()
+    }
+
+    /// Every compound's figures over the period, and the departments' and city's sums.
+    pub fn breakdown(
+        &self,
+        snap: &Snapshot,
+        (from, to): (Timestamp, Timestamp),
+        now: Timestamp,
+        rules: &KpiRules,
+    ) -> KpiBreakdown {
+        let (from, to, now) = (secs(from), secs(to), secs(now));
+        let in_period = |t: Secs| t >= from && t < to;
+        let mut per: Vec<Kpis> = snap
+            .compounds
+            .iter()
+            .map(|c| Kpis {
+                complaint_rate: Ratio {
+                    numerator: 0,
+                    denominator: c.households as u64,
+                },
+                ..Kpis::default()
+            })
+            .collect();
+        for t in &self.tickets {
+            let Some(i) = t.compound.map(|c| c as usize) else {
+                continue;
+            };
+            if t.complaint && in_period(t.created_at) {
+                per[i].complaint_rate.numerator += 1;
+            }
+            if in_period(t.deadline) && t.deadline <= now {
+                per[i]
+                    .timely
+                    .add(t.fixed_at.is_some_and(|f| f <= t.deadline));
+            }
+        }
+        for &(at, answer, c) in &self.answers {
+            if let Some(i) = c.filter(|_| in_period(at)) {
+                per[i as usize].satisfaction.add(rules.satisfied(answer));
+            }
+        }
+        for &(at, celsius, c) in &self.readings {
+            if let Some(i) = c.filter(|_| in_period(at)) {
+                per[i as usize]
+                    .temperature
+                    .add(celsius >= rules.temperature_standard);
+            }
+        }
+        let mut city = Kpis::default();
+        let mut departments: Vec<(DepartmentId, Kpis)> = snap
+            .departments
+            .iter()
+            .map(|d| (d.id, Kpis::default()))
+            .collect();
+        let department_pos: HashMap<DepartmentId, usize> = departments
+            .iter()
+            .enumerate()
+            .map(|(i, d)| (d.0, i))
+            .collect();
+        for (c, k) in snap.compounds.iter().zip(&per) {
+            city.merge(k);
+            if let Some(&d) = department_pos.get(&c.department_id) {
+                departments[d].1.merge(k);
+            }
+        }
+        KpiBreakdown {
+            city,
+            departments,
+            compounds: snap.compounds.iter().map(|c| c.id).zip(per).collect(),
+        }
+    }
+
+    /// The city's figures over the period (the top bar's).
+    pub fn city(
+        &self,
+        snap: &Snapshot,
+        (from, to): (Timestamp, Timestamp),
+        now: Timestamp,
+        rules: &KpiRules,
+    ) -> Kpis {
+        let (from, to, now) = (secs(from), secs(to), secs(now));
+        let in_period = |t: Secs| t >= from && t < to;
+        let mut k = Kpis {
+            complaint_rate: Ratio {
+                numerator: 0,
+                denominator: snap.compounds.iter().map(|c| c.households as u64).sum(),
+            },
+            ..Kpis::default()
+        };
+        for t in self.tickets.iter().filter(|t| t.compound.is_some()) {
+            if t.complaint && in_period(t.created_at) {
+                k.complaint_rate.numerator += 1;
+            }
+            if in_period(t.deadline) && t.deadline <= now {
+                k.timely.add(t.fixed_at.is_some_and(|f| f <= t.deadline));
+            }
+        }
+        for &(_, answer, _) in self
+            .answers
+            .iter()
+            .filter(|(at, _, c)| c.is_some() && in_period(*at))
         {
-            out[d].1.complaint_rate.numerator += 1;
+            k.satisfaction.add(rules.satisfied(answer));
         }
-        if t.deadline <= now
-            && let Some(d) = day(t.deadline)
+        for &(_, celsius, _) in self
+            .readings
+            .iter()
+            .filter(|(at, _, c)| c.is_some() && in_period(*at))
         {
-            out[d]
-                .1
-                .timely
-                .add(t.fixed_at.is_some_and(|f| f <= t.deadline));
+            k.temperature.add(celsius >= rules.temperature_standard);
         }
+        k
     }
-    for s in &snap.surveys {
-        if let Some(d) = day(s.at) {
-            out[d].1.satisfaction.add(rules.satisfied(s.answer));
+
+    /// The city's figures day by day over `first..=last`. A day's timely figure counts the
+    /// tickets due that day (up to `now`).
+    pub fn daily(
+        &self,
+        snap: &Snapshot,
+        (first, last): (NaiveDate, NaiveDate),
+        now: Timestamp,
+        rules: &KpiRules,
+    ) -> Vec<(NaiveDate, Kpis)> {
+        let days = (last - first).num_days().max(-1) + 1;
+        let households: u64 = snap.compounds.iter().map(|c| c.households as u64).sum();
+        let mut out: Vec<(NaiveDate, Kpis)> = (0..days)
+            .map(|d| {
+                (
+                    first + chrono::Duration::days(d),
+                    Kpis {
+                        complaint_rate: Ratio {
+                            numerator: 0,
+                            denominator: households,
+                        },
+                        ..Kpis::default()
+                    },
+                )
+            })
+            .collect();
+        let start = secs(first.and_time(chrono::NaiveTime::MIN));
+        let now = secs(now);
+        let day = |t: Secs| {
+            let d = (t - start).div_euclid(86_400);
+            (0..days).contains(&d).then_some(d as usize)
+        };
+        for t in &self.tickets {
+            if t.complaint
+                && let Some(d) = day(t.created_at)
+            {
+                out[d].1.complaint_rate.numerator += 1;
+            }
+            if t.deadline <= now
+                && let Some(d) = day(t.deadline)
+            {
+                out[d]
+                    .1
+                    .timely
+                    .add(t.fixed_at.is_some_and(|f| f <= t.deadline));
+            }
         }
-    }
-    for r in &snap.readings {
-        if let Some(d) = day(r.taken_at) {
-            out[d]
-                .1
-                .temperature
-                .add(r.celsius >= rules.temperature_standard);
+        for &(at, answer, _) in &self.answers {
+            if let Some(d) = day(at) {
+                out[d].1.satisfaction.add(rules.satisfied(answer));
+            }
         }
+        for &(at, celsius, _) in &self.readings {
+            if let Some(d) = day(at) {
+                out[d]
+                    .1
+                    .temperature
+                    .add(celsius >= rules.temperature_standard);
+            }
+        }
+        out
     }
-    out
+}
+
+/// Seconds of the company's wall clock (as stored): cheap to compare and to bucket by day.
+type Secs = i64;
+
+fn secs(t: Timestamp) -> Secs {
+    t.and_utc().timestamp()
 }

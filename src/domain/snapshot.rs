@@ -133,6 +133,11 @@ impl Snapshot {
         self.index.building.get(id)
     }
 
+    /// Where a ticket sits in `tickets`.
+    pub fn ticket_pos(&self, id: TicketId) -> Option<usize> {
+        self.index.ticket.get(id)
+    }
+
     /// Where a pipe segment sits in `segments`.
     pub fn segment_pos(&self, id: SegmentId) -> Option<usize> {
         self.index.segment.get(id)

@@ -8,7 +8,7 @@ use petgraph::Direction;
 use petgraph::graph::EdgeIndex;
 use petgraph::visit::EdgeRef;
 
-use super::model::{BuildingId, Category, NodeId, SegmentId, TicketId, Timestamp};
+use super::model::{BuildingId, Category, NodeId, SegmentId, Ticket, TicketId, Timestamp};
 use super::network::PipeGraph;
 use super::snapshot::Snapshot;
 
@@ -62,6 +62,10 @@ pub struct Topology {
     valves: HashMap<SegmentId, Vec<(i64, bool)>>,
     /// by node index: the building whose entry the node is
     building_at: Vec<Option<BuildingId>>,
+    /// by node index: how many buildings the node feeds (itself included)
+    fed_below: Vec<u32>,
+    /// by node index: at or below a station (on a secondary network)
+    below_station: Vec<bool>,
     /// valve id → its segment
     valve_segment: HashMap<i64, SegmentId>,
 }
@@ -139,12 +143,44 @@ impl Topology {
                 building_at[ix.index()] = Some(b.id);
             }
         }
+        // what every point feeds and which points are below a station: topology alone, so
+        // counted once here rather than on every look for complaint clusters
+        let g = graph.graph();
+        let mut fed_below = vec![0u32; g.node_count()];
+        for ix in snap
+            .buildings
+            .iter()
+            .filter_map(|b| graph.node_index(b.entry_node))
+        {
+            let mut n = ix;
+            loop {
+                fed_below[n.index()] += 1;
+                match g.edges_directed(n, Direction::Incoming).next() {
+                    Some(e) => n = e.source(),
+                    None => break,
+                }
+            }
+        }
+        let mut below_station = vec![false; g.node_count()];
+        let mut stack: Vec<_> = snap
+            .stations
+            .iter()
+            .filter_map(|s| graph.node_index(s.node))
+            .collect();
+        while let Some(n) = stack.pop() {
+            if !below_station[n.index()] {
+                below_station[n.index()] = true;
+                stack.extend(g.neighbors_directed(n, Direction::Outgoing));
+            }
+        }
         Topology {
             graph,
             edge_of,
             twin,
             valves,
             building_at,
+            fed_below,
+            below_station,
             valve_segment: snap.valves.iter().map(|v| (v.id, v.segment)).collect(),
         }
     }
@@ -340,9 +376,19 @@ impl Network<'_> {
 
     /// Open low-temperature / no-heat tickets grouped under the network point they share.
     pub fn clusters(&self, rules: &ClusterRules) -> Vec<Cluster> {
+        self.clusters_among(rules, self.snap.tickets.iter())
+    }
+
+    /// [`Network::clusters`] among these tickets only (the open ones, say): the rest of the
+    /// season need not be looked at.
+    pub fn clusters_among<'t>(
+        &self,
+        rules: &ClusterRules,
+        tickets: impl Iterator<Item = &'t Ticket>,
+    ) -> Vec<Cluster> {
         let g = self.graph.graph();
         let mut tickets_of: HashMap<BuildingId, Vec<TicketId>> = HashMap::new();
-        for t in self.snap.tickets.iter().filter(|t| {
+        for t in tickets.filter(|t| {
             t.status.is_open()
                 && t.parent_id.is_none()
                 && matches!(t.category, Category::LowTemperature | Category::NoHeat)
@@ -350,45 +396,33 @@ impl Network<'_> {
         }) {
             tickets_of.entry(t.building_id).or_default().push(t.id);
         }
-        // count complaining and fed buildings below every node: walk up from each building
+        // the complaining buildings below every node: walk up from each of them
         let mut complaining: HashMap<petgraph::graph::NodeIndex, Vec<BuildingId>> = HashMap::new();
-        let mut fed: HashMap<petgraph::graph::NodeIndex, usize> = HashMap::new();
-        for b in &self.snap.buildings {
-            let Some(mut n) = self.graph.node_index(b.entry_node) else {
+        for &b in tickets_of.keys() {
+            let Some(mut n) = self
+                .snap
+                .building(b)
+                .and_then(|b| self.graph.node_index(b.entry_node))
+            else {
                 continue;
             };
-            let complains = tickets_of.contains_key(&b.id);
             loop {
-                *fed.entry(n).or_default() += 1;
-                if complains {
-                    complaining.entry(n).or_default().push(b.id);
-                }
+                complaining.entry(n).or_default().push(b);
                 match g.edges_directed(n, Direction::Incoming).next() {
                     Some(e) => n = e.source(),
                     None => break,
                 }
             }
         }
+        let fed = |n: petgraph::graph::NodeIndex| self.fed_below[n.index()] as usize;
         // a cluster point is a station or below it: complaints whose only common point is on
         // the primary network (different stations) say nothing about one pipe
-        let mut below_station = HashSet::new();
-        let mut stack: Vec<_> = self
-            .snap
-            .stations
-            .iter()
-            .filter_map(|s| self.graph.node_index(s.node))
-            .collect();
-        while let Some(n) = stack.pop() {
-            if below_station.insert(n) {
-                stack.extend(g.neighbors_directed(n, Direction::Outgoing));
-            }
-        }
         let qualifies = |n: petgraph::graph::NodeIndex| {
-            if !below_station.contains(&n) {
+            if !self.below_station[n.index()] {
                 return false;
             }
             let c = complaining.get(&n).map_or(0, Vec::len);
-            let f = fed.get(&n).copied().unwrap_or(0).max(1);
+            let f = fed(n).max(1);
             c >= rules.min_buildings && c as f64 / f as f64 >= rules.min_share
         };
         // candidate points: qualifying, and where the complaints meet (not a pass-through
@@ -430,7 +464,7 @@ impl Network<'_> {
                     .flat_map(|b| tickets_of[b].iter().copied())
                     .collect(),
                 buildings: bs,
-                fed_buildings: fed.get(&n).copied().unwrap_or(0),
+                fed_buildings: fed(n),
             });
         }
         out.sort_by_key(|c| c.node);

@@ -127,6 +127,9 @@ pub struct OpenTicket {
     pub severity: Severity,
     /// A household or network fault (not an enquiry or a complaint).
     pub fault: bool,
+    /// A cold report (no heat, too cold) not yet linked to a network ticket: what complaint
+    /// clusters are made of.
+    pub cold: bool,
 }
 
 impl OpenTicket {
@@ -137,6 +140,11 @@ impl OpenTicket {
             deadline: t.deadline,
             severity: t.severity,
             fault: t.category.is_household_fault() || t.category.is_network_fault(),
+            cold: t.parent_id.is_none()
+                && matches!(
+                    t.category,
+                    crate::domain::Category::LowTemperature | crate::domain::Category::NoHeat
+                ),
         }
     }
 }

@@ -9,7 +9,7 @@ pub use super::board::Board;
 use super::i18n::{Key, Lang, t};
 pub use super::prefs::{Prefs, View};
 use super::{detail, queue, teams, top_bar};
-use crate::domain::kpi::{Kpis, PeriodRows};
+use crate::domain::kpi::{KpiFacts, Kpis};
 use crate::domain::trace::{Cluster, ClusterRules, Network, Topology};
 use crate::domain::*;
 use crate::map::index::Feature;
@@ -63,12 +63,16 @@ pub struct HeatDeskApp {
     pub map: MapView,
     pub selection: Option<Selection>,
     pub search: String,
+    /// The searchable names, prepared once per city.
+    pub search_index: super::search::SearchNames,
+    /// The last query, the data it was run on, and what it found.
+    pub search_cache: Option<(String, u64, super::search::Found)>,
     pub notice: Option<Notice>,
     /// Reason typed for hold / return / escalate.
     pub reason: String,
     pub kpis: Kpis,
-    /// The rows today's top-bar figures depend on.
-    today_rows: Option<PeriodRows>,
+    /// What the figures need of every ticket, answer and reading, kept up to date.
+    pub kpi_facts: KpiFacts,
     pub board: Board,
     /// The MBTiles path being typed in the map menu.
     pub mbtiles_input: String,
@@ -135,10 +139,12 @@ impl HeatDeskApp {
             map: MapView::new(14.0),
             selection: None,
             search: String::new(),
+            search_index: Default::default(),
+            search_cache: None,
             notice: None,
             reason: String::new(),
             kpis: Kpis::default(),
-            today_rows: None,
+            kpi_facts: KpiFacts::default(),
             board: Board::default(),
             mbtiles_input: String::new(),
             tianditu_key: String::new(),
@@ -174,6 +180,7 @@ impl HeatDeskApp {
         app.map = map;
         app.show_alerts(clusters, now);
         app.refresh(false, None);
+        app.prepare_search();
         app
     }
 
@@ -263,15 +270,19 @@ impl HeatDeskApp {
         self.map
             .recount(&self.snap, now, self.prefs.map.metric, &self.board.open);
 
+        match touched {
+            Some(ids) if !self.kpi_facts.outgrown(&self.snap) => {
+                self.kpi_facts.update(&self.snap, ids)
+            }
+            _ => self.kpi_facts = KpiFacts::of(&self.snap),
+        }
         let today = now.date().and_time(NaiveTime::MIN);
-        let period = (today, today + Duration::days(1));
-        match (&mut self.today_rows, touched) {
-            (Some(rows), Some(ids)) if rows.period() == period => rows.update(&self.snap, ids),
-            _ => self.today_rows = Some(PeriodRows::new(&self.snap, period.0, period.1)),
-        }
-        if let Some(rows) = &self.today_rows {
-            self.kpis = rows.kpis(&self.snap, now, &self.snap.kpi_rules);
-        }
+        self.kpis = self.kpi_facts.city(
+            &self.snap,
+            (today, today + Duration::days(1)),
+            now,
+            &self.snap.kpi_rules,
+        );
         if alerts
             || self
                 .alerts_at
@@ -284,9 +295,17 @@ impl HeatDeskApp {
     /// Complaint clusters over the whole city (the heaviest derived view: only when cold
     /// reports changed, and every five minutes as the window slides).
     fn refresh_alerts(&mut self, now: Timestamp) {
+        // among the open cold reports only (a few hundred), not the season
+        let snap = &self.snap;
+        let reports = self
+            .board
+            .open
+            .iter()
+            .filter(|o| o.cold)
+            .filter_map(|o| snap.ticket(o.id));
         let clusters = self
             .network()
-            .clusters(&ClusterRules::recent(now, CLUSTER_WINDOW_HOURS));
+            .clusters_among(&ClusterRules::recent(now, CLUSTER_WINDOW_HOURS), reports);
         self.show_alerts(clusters, now);
     }
 

@@ -15,6 +15,7 @@ mod map_menu;
 mod prefs;
 pub mod queue;
 mod rules;
+pub mod search;
 mod teams;
 pub mod top_bar;
 mod trace_panel;

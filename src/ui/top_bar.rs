@@ -2,7 +2,7 @@
 
 use egui::{Color32, RichText, Ui};
 
-use super::app::{HeatDeskApp, Selection, View};
+use super::app::{HeatDeskApp, View};
 use super::format::{figure, figure_name, rag_colour};
 use super::i18n::{Key, Lang};
 use crate::domain::kpi::{Figure, Ratio};
@@ -93,53 +93,6 @@ fn chip(ui: &mut Ui, name: &str, value: String, ratio: Ratio, colour: Color32) {
         .on_hover_text(format!("{} / {}", ratio.numerator, ratio.denominator));
 }
 
-/// What the search box finds, best first.
-pub fn search_results(app: &HeatDeskApp, query: &str, limit: usize) -> Vec<(Selection, String)> {
-    let q = query.trim();
-    if q.is_empty() {
-        return Vec::new();
-    }
-    let mut out = Vec::new();
-    let digits = q.trim_start_matches('#');
-    if let Ok(id) = digits.parse::<i64>()
-        && let Some(ticket) = app.snap.ticket(id)
-    {
-        out.push((
-            Selection::Ticket(id),
-            format!("#{id} {}", app.snap.building_label(ticket.building_id)),
-        ));
-    }
-    let lower = q.to_lowercase();
-    for c in &app.snap.compounds {
-        if out.len() >= limit {
-            break;
-        }
-        if c.name.contains(q) || c.address.contains(q) {
-            out.push((Selection::Compound(c.id), c.name.clone()));
-        }
-    }
-    // "工银新村 3号楼" or "工银新村3": compound name then building number
-    for b in &app.snap.buildings {
-        if out.len() >= limit {
-            break;
-        }
-        let label = app.snap.building_label(b.id);
-        if label.contains(q) || label.replace(' ', "").contains(&q.replace(' ', "")) {
-            out.push((Selection::Building(b.id), label));
-        }
-    }
-    for t in &app.snap.teams {
-        if out.len() >= limit {
-            break;
-        }
-        if t.name.to_lowercase().contains(&lower) || t.members.iter().any(|m| m.contains(q)) {
-            out.push((Selection::Team(t.id), t.name.clone()));
-        }
-    }
-    out.truncate(limit);
-    out
-}
-
 fn search(app: &mut HeatDeskApp, ui: &mut Ui) {
     let hint = app.tr(Key::SearchHint);
     let response = ui.add(
@@ -147,10 +100,21 @@ fn search(app: &mut HeatDeskApp, ui: &mut Ui) {
             .hint_text(hint)
             .desired_width(260.0),
     );
-    let results = search_results(app, &app.search, 8);
     if app.search.trim().is_empty() || !(response.has_focus() || response.lost_focus()) {
         return;
     }
+    // once per query, not per frame
+    let results = match &app.search_cache {
+        Some((q, generation, results)) if *q == app.search && *generation == app.data_gen => {
+            results.clone()
+        }
+        _ => {
+            let query = app.search.clone();
+            let results = super::search::results(app, &query, 8);
+            app.search_cache = Some((query, app.data_gen, results.clone()));
+            results
+        }
+    };
     let enter = response.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
     let mut chosen = None;
     egui::Popup::from_response(&response).open(true).show(|ui| {

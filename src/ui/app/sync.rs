@@ -139,6 +139,7 @@ impl HeatDeskApp {
                     self.snap = snap;
                     self.topology = Topology::build(&self.snap);
                     self.map.invalidate_geometry();
+                    self.prepare_search();
                     self.history = None;
                     self.data_changed();
                     self.notice = Some(Notice {

@@ -6,7 +6,7 @@ use egui_plot::{Line, Plot, PlotPoints};
 
 use super::{Figures, LeadersState, Period, Scope, season_start};
 use crate::domain::command::Command;
-use crate::domain::kpi::{Figure, KpiRules, Kpis, breakdown, daily};
+use crate::domain::kpi::{Figure, KpiRules, Kpis};
 use crate::domain::*;
 use crate::ui::app::{HeatDeskApp, Selection};
 use crate::ui::format::{figure, figure_name, rag_colour};
@@ -26,10 +26,17 @@ fn figures(app: &mut HeatDeskApp) -> &Figures {
             .take()
             .filter(|f| f.key.0 == key.0 && f.key.2 == key.2)
             .map(|f| f.daily)
-            .unwrap_or_else(|| daily(&app.snap, season_start(now.date()), now.date(), now, &rules));
+            .unwrap_or_else(|| {
+                app.kpi_facts.daily(
+                    &app.snap,
+                    (season_start(now.date()), now.date()),
+                    now,
+                    &rules,
+                )
+            });
         app.leaders.figures = Some(Figures {
             key,
-            breakdown: breakdown(&app.snap, from, to, now, &rules),
+            breakdown: app.kpi_facts.breakdown(&app.snap, (from, to), now, &rules),
             daily: trend,
             rows: None,
         });

@@ -1,0 +1,154 @@
+//! The top bar's search: ticket numbers, compounds, buildings ("工银新村 3号楼" or "工银新村3"),
+//! teams and their members. The texts are prepared once per city (52,600 building labels at
+//! city scale), and the results once per query, not per frame.
+
+use super::app::{HeatDeskApp, Selection};
+use crate::domain::Snapshot;
+
+/// What a query found: where to go, and how to say it.
+pub type Found = Vec<(Selection, String)>;
+
+/// Every searchable name, prepared: what is shown, and what a query is matched against.
+#[derive(Default)]
+pub struct SearchIndex {
+    entries: Vec<(Selection, String, String)>,
+}
+
+/// Lower case, no spaces: "工银新村 3号楼" and "工银新村3号楼" are the same to a search.
+fn key(text: &str) -> String {
+    text.chars()
+        .filter(|c| !c.is_whitespace())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// The names a search index is made of, copied out of the snapshot (cheap) so the index can
+/// be prepared on another thread.
+pub struct Names {
+    compounds: Vec<(i64, String, String)>,
+    buildings: Vec<(i64, i64, String)>,
+    teams: Vec<(i64, String, Vec<String>)>,
+}
+
+impl Names {
+    pub fn of(snap: &Snapshot) -> Self {
+        Names {
+            compounds: snap
+                .compounds
+                .iter()
+                .map(|c| (c.id, c.name.clone(), c.address.clone()))
+                .collect(),
+            buildings: snap
+                .buildings
+                .iter()
+                .map(|b| (b.id, b.compound_id, b.number.clone()))
+                .collect(),
+            teams: snap
+                .teams
+                .iter()
+                .map(|t| (t.id, t.name.clone(), t.members.clone()))
+                .collect(),
+        }
+    }
+}
+
+impl SearchIndex {
+    pub fn build(names: Names) -> Self {
+        let mut entries = Vec::with_capacity(names.compounds.len() + names.buildings.len());
+        let compound: std::collections::HashMap<i64, &str> = names
+            .compounds
+            .iter()
+            .map(|(id, name, _)| (*id, name.as_str()))
+            .collect();
+        for (id, name, address) in &names.compounds {
+            let text = format!("{name}\u{1}{address}");
+            entries.push((Selection::Compound(*id), name.clone(), key(&text)));
+        }
+        // labelled as Snapshot::building_label does
+        for (id, compound_id, number) in &names.buildings {
+            let label = match compound.get(compound_id) {
+                Some(c) => format!("{c} {number}"),
+                None => number.clone(),
+            };
+            let k = key(&label);
+            entries.push((Selection::Building(*id), label, k));
+        }
+        for (id, name, members) in &names.teams {
+            let text = format!("{name}\u{1}{}", members.join("\u{1}"));
+            entries.push((Selection::Team(*id), name.clone(), key(&text)));
+        }
+        SearchIndex { entries }
+    }
+
+    /// The first `limit` names the query is part of, in the order compounds, buildings, teams.
+    pub fn find(&self, query: &str, limit: usize) -> Found {
+        let q = key(query);
+        if q.is_empty() {
+            return Vec::new();
+        }
+        self.entries
+            .iter()
+            .filter(|(_, _, k)| k.contains(&q))
+            .take(limit)
+            .map(|(sel, label, _)| (*sel, label.clone()))
+            .collect()
+    }
+}
+
+/// What the search box finds, best first: a ticket number, then names.
+pub fn results(app: &mut HeatDeskApp, query: &str, limit: usize) -> Found {
+    let q = query.trim();
+    if q.is_empty() {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    if let Ok(id) = q.trim_start_matches('#').parse::<i64>()
+        && let Some(ticket) = app.snap.ticket(id)
+    {
+        out.push((
+            Selection::Ticket(id),
+            format!("#{id} {}", app.snap.building_label(ticket.building_id)),
+        ));
+    }
+    out.extend(app.search_index().find(q, limit));
+    out.truncate(limit);
+    out
+}
+
+impl HeatDeskApp {
+    /// Prepare the search names on a thread of their own (at start-up and after a reload).
+    pub fn prepare_search(&mut self) {
+        let names = Names::of(&self.snap);
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(SearchIndex::build(names));
+        });
+        self.search_index = SearchNames::Preparing(rx);
+        self.search_cache = None;
+    }
+
+    /// The search names: ready, or (a query before they are) prepared here and now.
+    pub fn search_index(&mut self) -> &SearchIndex {
+        let index = match std::mem::take(&mut self.search_index) {
+            SearchNames::Ready(index) => index,
+            SearchNames::Preparing(rx) => rx
+                .recv()
+                .unwrap_or_else(|_| SearchIndex::build(Names::of(&self.snap))),
+            SearchNames::None => SearchIndex::build(Names::of(&self.snap)),
+        };
+        self.search_index = SearchNames::Ready(index);
+        match &self.search_index {
+            SearchNames::Ready(index) => index,
+            _ => unreachable!("just set"),
+        }
+    }
+}
+
+/// Where the search names are.
+#[derive(Default)]
+pub enum SearchNames {
+    #[default]
+    None,
+    Preparing(std::sync::mpsc::Receiver<SearchIndex>),
+    Ready(SearchIndex),
+}
