@@ -3,7 +3,7 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use heatdesk::demo::{self, DemoParams, Scale};
-use heatdesk::domain::kpi::{KpiRules, breakdown, daily};
+use heatdesk::domain::kpi::{KpiFacts, KpiRules, breakdown, daily};
 use heatdesk::domain::planner::{PlanWeights, factors};
 
 fn bench(c: &mut Criterion) {
@@ -30,6 +30,19 @@ fn bench(c: &mut Criterion) {
     });
     c.bench_function("kpi_daily_trend_season", |b| {
         b.iter(|| daily(&snap, start, now.date(), now, &rules))
+    });
+    // what the console does after a command: the kept facts, not the season's tickets
+    let facts = KpiFacts::of(&snap);
+    c.bench_function("kpi_facts_breakdown_season", |b| {
+        b.iter(|| facts.breakdown(&snap, (from, to), now, &rules))
+    });
+    c.bench_function("kpi_facts_daily_trend_season", |b| {
+        b.iter(|| facts.daily(&snap, (start, now.date()), now, &rules))
+    });
+    c.bench_function("kpi_facts_kept_up_after_a_command", |b| {
+        let mut kept = facts.clone();
+        let touched = [snap.tickets[snap.tickets.len() / 2].id];
+        b.iter(|| kept.update(&snap, &touched))
     });
     let weights = PlanWeights::default();
     // once per data change: every compound's figures; on a slider move: the scores only

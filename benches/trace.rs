@@ -48,6 +48,19 @@ fn bench(c: &mut Criterion) {
     let rules = ClusterRules::recent(now, 48);
     eprintln!("{} clusters in the last 48 h", net.clusters(&rules).len());
     c.bench_function("complaint_clusters", |b| b.iter(|| net.clusters(&rules)));
+    // as the console looks: among the open cold reports it keeps (the board's list)
+    let cold: Vec<_> = snap
+        .tickets
+        .iter()
+        .filter(|t| t.status.is_open())
+        .map(|t| heatdesk::map::OpenTicket::of(&snap, t))
+        .filter(|o| o.cold)
+        .map(|o| o.id)
+        .collect();
+    eprintln!("{} open cold reports", cold.len());
+    c.bench_function("complaint_clusters_among_open_cold_reports", |b| {
+        b.iter(|| net.clusters_among(&rules, cold.iter().filter_map(|&id| snap.ticket(id))))
+    });
 }
 
 criterion_group!(benches, bench);

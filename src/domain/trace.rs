@@ -66,6 +66,8 @@ pub struct Topology {
     fed_below: Vec<u32>,
     /// by node index: at or below a station (on a secondary network)
     below_station: Vec<bool>,
+    /// by node index: the node upstream (u32::MAX at a source or a loose end)
+    parent: Vec<u32>,
     /// valve id → its segment
     valve_segment: HashMap<i64, SegmentId>,
 }
@@ -146,6 +148,14 @@ impl Topology {
         // what every point feeds and which points are below a station: topology alone, so
         // counted once here rather than on every look for complaint clusters
         let g = graph.graph();
+        let parent: Vec<u32> = g
+            .node_indices()
+            .map(|n| {
+                g.edges_directed(n, Direction::Incoming)
+                    .next()
+                    .map_or(u32::MAX, |e| e.source().index() as u32)
+            })
+            .collect();
         let mut fed_below = vec![0u32; g.node_count()];
         for ix in snap
             .buildings
@@ -181,6 +191,7 @@ impl Topology {
             building_at,
             fed_below,
             below_station,
+            parent,
             valve_segment: snap.valves.iter().map(|v| (v.id, v.segment)).collect(),
         }
     }
@@ -386,6 +397,7 @@ impl Network<'_> {
         rules: &ClusterRules,
         tickets: impl Iterator<Item = &'t Ticket>,
     ) -> Vec<Cluster> {
+        use petgraph::graph::NodeIndex;
         let g = self.graph.graph();
         let mut tickets_of: HashMap<BuildingId, Vec<TicketId>> = HashMap::new();
         for t in tickets.filter(|t| {
@@ -396,59 +408,90 @@ impl Network<'_> {
         }) {
             tickets_of.entry(t.building_id).or_default().push(t.id);
         }
-        // the complaining buildings below every node: walk up from each of them
-        let mut complaining: HashMap<petgraph::graph::NodeIndex, Vec<BuildingId>> = HashMap::new();
-        for &b in tickets_of.keys() {
-            let Some(mut n) = self
-                .snap
-                .building(b)
-                .and_then(|b| self.graph.node_index(b.entry_node))
-            else {
-                continue;
-            };
-            loop {
-                complaining.entry(n).or_default().push(b);
-                match g.edges_directed(n, Direction::Incoming).next() {
-                    Some(e) => n = e.source(),
-                    None => break,
+        let up = |n: NodeIndex| {
+            Some(self.parent[n.index()])
+                .filter(|&p| p != u32::MAX)
+                .map(|p| NodeIndex::new(p as usize))
+        };
+        // every complaining building with its entry node, in id order (a stable outcome)
+        let mut complaining: Vec<(BuildingId, NodeIndex)> = tickets_of
+            .keys()
+            .filter_map(|&b| {
+                let entry = self.snap.building(b)?.entry_node;
+                Some((b, self.graph.node_index(entry)?))
+            })
+            .collect();
+        complaining.sort_unstable();
+        // how many complaining buildings every point carries: counted walking up from each
+        let mut count = vec![0u32; g.node_count()];
+        let mut touched = Vec::new();
+        for &(_, entry) in &complaining {
+            let mut n = Some(entry);
+            while let Some(x) = n {
+                if count[x.index()] == 0 {
+                    touched.push(x);
                 }
+                count[x.index()] += 1;
+                n = up(x);
             }
         }
-        let fed = |n: petgraph::graph::NodeIndex| self.fed_below[n.index()] as usize;
+        let fed = |n: NodeIndex| self.fed_below[n.index()] as usize;
         // a cluster point is a station or below it: complaints whose only common point is on
         // the primary network (different stations) say nothing about one pipe
-        let qualifies = |n: petgraph::graph::NodeIndex| {
-            if !self.below_station[n.index()] {
-                return false;
-            }
-            let c = complaining.get(&n).map_or(0, Vec::len);
-            let f = fed(n).max(1);
-            c >= rules.min_buildings && c as f64 / f as f64 >= rules.min_share
+        let qualifies = |n: NodeIndex| {
+            let c = count[n.index()] as usize;
+            self.below_station[n.index()]
+                && c >= rules.min_buildings
+                && c as f64 / fed(n).max(1) as f64 >= rules.min_share
         };
         // candidate points: qualifying, and where the complaints meet (not a pass-through
         // whose one branch carries them all)
-        let mut candidates: Vec<_> = complaining
-            .iter()
-            .filter(|&(&n, buildings)| {
+        let mut candidates: Vec<NodeIndex> = touched
+            .into_iter()
+            .filter(|&n| {
                 qualifies(n)
-                    && !g.edges_directed(n, Direction::Outgoing).any(|e| {
-                        complaining.get(&e.target()).map_or(0, Vec::len) == buildings.len()
-                    })
+                    && !g
+                        .edges_directed(n, Direction::Outgoing)
+                        .any(|e| count[e.target().index()] == count[n.index()])
             })
             .collect();
         // the widest first: a point that explains more complaints takes the smaller points
         // below it (one alert for a compound's branch, not one per row of buildings)
-        candidates.sort_by_key(|(n, b)| (std::cmp::Reverse(b.len()), g[**n]));
-        let mut explained = HashSet::new();
-        let mut out = Vec::new();
-        for (&n, buildings) in candidates {
-            if buildings.iter().any(|b| explained.contains(b)) {
-                continue;
+        candidates.sort_by_key(|&n| (std::cmp::Reverse(count[n.index()]), g[n]));
+        let mut chosen_at = vec![u32::MAX; g.node_count()];
+        let mut chosen: Vec<NodeIndex> = Vec::new();
+        for n in candidates {
+            // in a tree, a narrower point shares buildings with a wider one only below it
+            let mut above = Some(n);
+            let mut covered = false;
+            while let Some(x) = above {
+                if chosen_at[x.index()] != u32::MAX {
+                    covered = true;
+                    break;
+                }
+                above = up(x);
             }
-            explained.extend(buildings.iter().copied());
-            let mut bs = buildings.clone();
-            bs.sort_unstable();
-            out.push(Cluster {
+            if !covered {
+                chosen_at[n.index()] = chosen.len() as u32;
+                chosen.push(n);
+            }
+        }
+        // each complaining building belongs to the chosen point above it, if any
+        let mut buildings_of: Vec<Vec<BuildingId>> = vec![Vec::new(); chosen.len()];
+        for &(b, entry) in &complaining {
+            let mut n = Some(entry);
+            while let Some(x) = n {
+                if let Some(i) = Some(chosen_at[x.index()]).filter(|&i| i != u32::MAX) {
+                    buildings_of[i as usize].push(b);
+                    break;
+                }
+                n = up(x);
+            }
+        }
+        let mut out: Vec<Cluster> = chosen
+            .into_iter()
+            .zip(buildings_of)
+            .map(|(n, bs)| Cluster {
                 node: g[n],
                 position: self
                     .snap
@@ -465,8 +508,8 @@ impl Network<'_> {
                     .collect(),
                 buildings: bs,
                 fed_buildings: fed(n),
-            });
-        }
+            })
+            .collect();
         out.sort_by_key(|c| c.node);
         out
     }
