@@ -4,7 +4,7 @@
 use criterion::{Criterion, criterion_group, criterion_main};
 use heatdesk::demo::{self, DemoParams, Scale};
 use heatdesk::domain::kpi::{KpiFacts, KpiRules, breakdown, daily};
-use heatdesk::domain::planner::{PlanWeights, factors};
+use heatdesk::domain::planner::{PlanWeights, factors, factors_from};
 
 fn bench(c: &mut Criterion) {
     let now = demo::noon(chrono::NaiveDate::from_ymd_opt(2026, 11, 27).expect("valid date"));
@@ -43,6 +43,9 @@ fn bench(c: &mut Criterion) {
         let mut kept = facts.clone();
         let touched = [snap.tickets[snap.tickets.len() / 2].id];
         b.iter(|| kept.update(&snap, &touched))
+    });
+    c.bench_function("planner_factors_from_facts", |b| {
+        b.iter(|| factors_from(&snap, &facts, now, from, &rules))
     });
     let weights = PlanWeights::default();
     // once per data change: every compound's figures; on a slider move: the scores only

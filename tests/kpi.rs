@@ -281,6 +281,21 @@ fn figures_kept_up_to_date_from_touched_tickets_equal_a_recount() {
         facts.daily(&snap, (season.date(), now.date()), now, &rules),
         daily(&snap, season.date(), now.date(), now, &rules)
     );
+    // the visit planner's figures from the kept facts too
+    let table = |t: heatdesk::domain::planner::FactorTable| {
+        format!(
+            "{:?}",
+            t.rank(&heatdesk::domain::planner::PlanWeights::default())
+        )
+    };
+    assert_eq!(
+        table(heatdesk::domain::planner::factors_from(
+            &snap, &facts, now, season, &rules
+        )),
+        table(heatdesk::domain::planner::factors(
+            &snap, now, season, &rules
+        ))
+    );
     // and a fresh count sees the changes: one more complaint today than before them
     assert_eq!(
         city_kpis(&snap, today, tomorrow, now, &rules)

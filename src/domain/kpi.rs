@@ -266,19 +266,22 @@ pub fn daily(
 /// tickets, and after a command only the touched tickets' facts change.
 #[derive(Debug, Clone, Default)]
 pub struct KpiFacts {
-    tickets: Vec<TicketFacts>,
-    answers: Vec<(Secs, SurveyAnswer, Option<u32>)>,
-    readings: Vec<(Secs, f64, Option<u32>)>,
+    pub(crate) tickets: Vec<TicketFacts>,
+    pub(crate) answers: Vec<(Secs, SurveyAnswer, Option<u32>)>,
+    pub(crate) readings: Vec<(Secs, f64, Option<u32>)>,
 }
 
 #[derive(Debug, Clone, Copy)]
-struct TicketFacts {
-    created_at: Secs,
-    deadline: Secs,
-    fixed_at: Option<Secs>,
-    complaint: bool,
-    /// The position of the ticket's compound (None: not a known building and compound).
-    compound: Option<u32>,
+pub(crate) struct TicketFacts {
+    pub(crate) created_at: Secs,
+    pub(crate) deadline: Secs,
+    pub(crate) fixed_at: Option<Secs>,
+    pub(crate) complaint: bool,
+    pub(crate) open: bool,
+    pub(crate) category: Category,
+    /// The position of the ticket's building and compound (None: not known).
+    pub(crate) building: Option<u32>,
+    pub(crate) compound: Option<u32>,
 }
 
 impl KpiFacts {
@@ -300,6 +303,9 @@ impl KpiFacts {
             deadline: secs(t.deadline),
             fixed_at: t.fixed_at.map(secs),
             complaint: t.category == Category::Complaint,
+            open: t.status.is_open(),
+            category: t.category,
+            building: snap.building_pos(t.building_id).map(|b| b as u32),
             compound: Self::compound_of(snap, t.building_id),
         }
     }
@@ -515,8 +521,8 @@ impl KpiFacts {
 }
 
 /// Seconds of the company's wall clock (as stored): cheap to compare and to bucket by day.
-type Secs = i64;
+pub(crate) type Secs = i64;
 
-fn secs(t: Timestamp) -> Secs {
+pub(crate) fn secs(t: Timestamp) -> Secs {
     t.and_utc().timestamp()
 }

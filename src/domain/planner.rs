@@ -4,7 +4,7 @@
 use chrono::Duration;
 use serde::{Deserialize, Serialize};
 
-use super::kpi::KpiRules;
+use super::kpi::{KpiFacts, KpiRules, secs};
 use super::model::{Category, CompoundId, LonLat, Timestamp, centroid};
 use super::snapshot::Snapshot;
 use super::suggest::distance_km;
@@ -117,32 +117,44 @@ pub fn factors(
     season_start: Timestamp,
     rules: &KpiRules,
 ) -> FactorTable {
+    factors_from(snap, &KpiFacts::of(snap), now, season_start, rules)
+}
+
+/// [`factors`] from the KPI facts the console keeps (a pass over a few megabytes, not over the
+/// season's tickets).
+pub fn factors_from(
+    snap: &Snapshot,
+    facts: &KpiFacts,
+    now: Timestamp,
+    season_start: Timestamp,
+    rules: &KpiRules,
+) -> FactorTable {
     let n = snap.compounds.len();
     let by_building = snap.compound_pos_by_building();
-    let where_is = |b| snap.compound_pos_of(&by_building, b);
+    let (now_s, season) = (secs(now), secs(season_start));
     let mut raw = vec![[0.0f64; 7]; n];
     let mut answers = vec![(0u32, 0u32); n];
     let mut readings = vec![(0u32, 0u32); n];
     // reports per building (by position) and category: twice or more is a repeat fault
     let mut faults = vec![[0u16; Category::ALL.len()]; snap.buildings.len()];
-    for t in &snap.tickets {
-        let Some(i) = where_is(t.building_id) else {
+    for t in &facts.tickets {
+        let Some(i) = t.compound.map(|c| c as usize) else {
             continue;
         };
-        if t.status.is_open() {
+        if t.open {
             raw[i][slot(Factor::OpenTickets)] += 1.0;
-            if t.is_overdue(now) {
+            if now_s > t.deadline {
                 raw[i][slot(Factor::Overdue)] += 1.0;
             }
         }
-        if t.created_at >= season_start {
-            if t.category == Category::Complaint {
+        if t.created_at >= season {
+            if t.complaint {
                 raw[i][slot(Factor::Complaints)] += 1.0;
             }
             if (t.category.is_household_fault() || t.category.is_network_fault())
-                && let Some(b) = snap.building_pos(t.building_id)
+                && let Some(b) = t.building
             {
-                let count = &mut faults[b][t.category as usize];
+                let count = &mut faults[b as usize][t.category as usize];
                 *count = count.saturating_add(1);
             }
         }
@@ -154,17 +166,17 @@ pub fn factors(
             raw[i][slot(Factor::RepeatFaults)] += 1.0;
         }
     }
-    for s in snap.surveys.iter().filter(|s| s.at >= season_start) {
-        if let Some(i) = where_is(s.building_id) {
-            answers[i].1 += 1;
-            answers[i].0 += (!rules.satisfied(s.answer)) as u32;
+    for &(_, answer, c) in facts.answers.iter().filter(|a| a.0 >= season) {
+        if let Some(i) = c {
+            answers[i as usize].1 += 1;
+            answers[i as usize].0 += (!rules.satisfied(answer)) as u32;
         }
     }
-    let fortnight = now - Duration::days(14);
-    for r in snap.readings.iter().filter(|r| r.taken_at >= fortnight) {
-        if let Some(i) = where_is(r.building_id) {
-            readings[i].1 += 1;
-            readings[i].0 += (r.celsius < rules.temperature_standard) as u32;
+    let fortnight = secs(now - Duration::days(14));
+    for &(_, celsius, c) in facts.readings.iter().filter(|r| r.0 >= fortnight) {
+        if let Some(i) = c {
+            readings[i as usize].1 += 1;
+            readings[i as usize].0 += (celsius < rules.temperature_standard) as u32;
         }
     }
     let mut last_visit: Vec<Option<Timestamp>> = vec![None; n];

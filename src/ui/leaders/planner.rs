@@ -3,7 +3,7 @@
 
 use egui::{RichText, Ui};
 
-use crate::domain::planner::{Factor, Priority, Route, compound_stop, factors, plan_route};
+use crate::domain::planner::{Factor, Priority, Route, compound_stop, factors_from, plan_route};
 use crate::domain::*;
 use crate::export::{Cell, Table};
 use crate::map::overlays::RouteOverlay;
@@ -23,7 +23,7 @@ fn ranked(app: &mut HeatDeskApp) -> &[Priority] {
     {
         let now = app.now();
         let season = super::season_start(now.date()).and_time(chrono::NaiveTime::MIN);
-        let table = factors(&app.snap, now, season, &app.snap.kpi_rules);
+        let table = factors_from(&app.snap, &app.kpi_facts, now, season, &app.snap.kpi_rules);
         app.leaders.factors = Some((app.data_gen, table));
         app.leaders.ranked = None;
     }
