@@ -415,46 +415,15 @@ impl KpiFacts {
         }
     }
 
-    /// The city's figures over the period (the top bar's).
+    /// The city's figures over the period (the top bar's): the compounds' summed.
     pub fn city(
         &self,
         snap: &Snapshot,
-        (from, to): (Timestamp, Timestamp),
+        period: (Timestamp, Timestamp),
         now: Timestamp,
         rules: &KpiRules,
     ) -> Kpis {
-        let (from, to, now) = (secs(from), secs(to), secs(now));
-        let in_period = |t: Secs| t >= from && t < to;
-        let mut k = Kpis {
-            complaint_rate: Ratio {
-                numerator: 0,
-                denominator: snap.compounds.iter().map(|c| c.households as u64).sum(),
-            },
-            ..Kpis::default()
-        };
-        for t in self.tickets.iter().filter(|t| t.compound.is_some()) {
-            if t.complaint && in_period(t.created_at) {
-                k.complaint_rate.numerator += 1;
-            }
-            if in_period(t.deadline) && t.deadline <= now {
-                k.timely.add(t.fixed_at.is_some_and(|f| f <= t.deadline));
-            }
-        }
-        for &(_, answer, _) in self
-            .answers
-            .iter()
-            .filter(|(at, _, c)| c.is_some() && in_period(*at))
-        {
-            k.satisfaction.add(rules.satisfied(answer));
-        }
-        for &(_, celsius, _) in self
-            .readings
-            .iter()
-            .filter(|(at, _, c)| c.is_some() && in_period(*at))
-        {
-            k.temperature.add(celsius >= rules.temperature_standard);
-        }
-        k
+        self.breakdown(snap, period, now, rules).city
     }
 
     /// The city's figures day by day over `first..=last`. A day's timely figure counts the

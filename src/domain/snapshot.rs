@@ -192,10 +192,10 @@ impl Snapshot {
     /// "工银新村 3号楼", the way a dispatcher names a place.
     pub fn building_label(&self, id: BuildingId) -> String {
         match self.building(id) {
-            Some(b) => match self.compound(b.compound_id) {
-                Some(c) => format!("{} {}", c.name, b.number),
-                None => b.number.clone(),
-            },
+            Some(b) => building_label(
+                self.compound(b.compound_id).map(|c| c.name.as_str()),
+                &b.number,
+            ),
             None => format!("#{id}"),
         }
     }
@@ -304,5 +304,13 @@ fn merge_by_id<T>(mine: Vec<T>, older: Vec<T>, id: impl Fn(&T) -> i64) -> Vec<T>
             Some(row) => out.push(row),
             None => return out,
         }
+    }
+}
+
+/// "工银新村 3号楼": a building as people name it (its number alone without a known compound).
+pub fn building_label(compound: Option<&str>, number: &str) -> String {
+    match compound {
+        Some(c) => format!("{c} {number}"),
+        None => number.to_string(),
     }
 }

@@ -190,7 +190,7 @@ pub fn to_reverse(snap: &Snapshot, snapped: &[SegmentId]) -> Vec<SegmentId> {
     let hop = |n: NodeId| hops.get(&n).copied().unwrap_or(u32::MAX);
     snapped
         .iter()
-        .filter_map(|&id| snap.segments.iter().find(|s| s.id == id).map(|s| (id, s)))
+        .filter_map(|&id| snap.segment_pos(id).map(|i| (id, &snap.segments[i])))
         .filter(|(_, s)| hop(s.to) < hop(s.from))
         .map(|(id, _)| id)
         .collect()

@@ -24,6 +24,8 @@ pub struct ImportForm {
     running: Option<Running>,
     /// The last run's outcome, shown until the next.
     pub outcome: Option<Result<Report, Failure>>,
+    /// Its lines (report details or problems), formatted once when it arrived.
+    details: Vec<String>,
 }
 
 impl ImportForm {
@@ -117,6 +119,25 @@ impl HeatDeskApp {
             });
             self.poll_now();
         }
+        self.import.details = match &result {
+            Ok(report) => report
+                .to_string()
+                .lines()
+                .skip(1)
+                .map(String::from)
+                .collect(),
+            Err(failure) => {
+                let mut lines: Vec<String> = failure
+                    .problems
+                    .iter()
+                    .map(|p| format!("{}: {p}", failure.file))
+                    .collect();
+                if failure.total > failure.problems.len() {
+                    lines.push(format!("… +{}", failure.total - failure.problems.len()));
+                }
+                lines
+            }
+        };
         self.import.outcome = Some(result);
     }
 }
@@ -193,8 +214,8 @@ pub fn show(app: &mut HeatDeskApp, ctx: &egui::Context) {
                     .request_repaint_after(std::time::Duration::from_millis(100));
             }
             match &form.outcome {
-                Some(Ok(report)) => outcome_ok(ui, lang, report),
-                Some(Err(failure)) => outcome_failed(ui, lang, failure),
+                Some(Ok(report)) => outcome_ok(ui, lang, report, &form.details),
+                Some(Err(failure)) => outcome_failed(ui, lang, failure, &form.details),
                 None => {}
             }
         });
@@ -206,7 +227,7 @@ pub fn show(app: &mut HeatDeskApp, ctx: &egui::Context) {
     }
 }
 
-fn outcome_ok(ui: &mut egui::Ui, lang: Lang, report: &Report) {
+fn outcome_ok(ui: &mut egui::Ui, lang: Lang, report: &Report, details: &[String]) {
     let tr = |k| i18n::t(lang, k);
     let head = if report.written {
         Key::ImportDone
@@ -227,20 +248,18 @@ fn outcome_ok(ui: &mut egui::Ui, lang: Lang, report: &Report) {
         ))
         .color(egui::Color32::from_rgb(40, 140, 60)),
     );
-    let details = report.to_string();
-    let mut lines = details.lines().skip(1).peekable();
-    if lines.peek().is_some() {
+    if !details.is_empty() {
         egui::ScrollArea::vertical()
             .max_height(260.0)
             .show(ui, |ui| {
-                for line in lines {
+                for line in details {
                     ui.label(RichText::new(line).small());
                 }
             });
     }
 }
 
-fn outcome_failed(ui: &mut egui::Ui, lang: Lang, failure: &Failure) {
+fn outcome_failed(ui: &mut egui::Ui, lang: Lang, failure: &Failure, details: &[String]) {
     ui.label(
         RichText::new(format!(
             "{}: {} {}",
@@ -253,11 +272,8 @@ fn outcome_failed(ui: &mut egui::Ui, lang: Lang, failure: &Failure) {
     egui::ScrollArea::vertical()
         .max_height(300.0)
         .show(ui, |ui| {
-            for p in &failure.problems {
-                ui.label(RichText::new(format!("{}: {p}", failure.file)).small());
-            }
-            if failure.total > failure.problems.len() {
-                ui.label(format!("… +{}", failure.total - failure.problems.len()));
+            for line in details {
+                ui.label(RichText::new(line).small());
             }
         });
 }

@@ -4,6 +4,7 @@
 
 use super::app::{HeatDeskApp, Selection};
 use crate::domain::Snapshot;
+use crate::domain::snapshot::building_label;
 
 /// What a query found: where to go, and how to say it.
 pub type Found = Vec<(Selection, String)>;
@@ -64,12 +65,8 @@ impl SearchIndex {
             let text = format!("{name}\u{1}{address}");
             entries.push((Selection::Compound(*id), name.clone(), key(&text)));
         }
-        // labelled as Snapshot::building_label does
         for (id, compound_id, number) in &names.buildings {
-            let label = match compound.get(compound_id) {
-                Some(c) => format!("{c} {number}"),
-                None => number.clone(),
-            };
+            let label = building_label(compound.get(compound_id).copied(), number);
             let k = key(&label);
             entries.push((Selection::Building(*id), label, k));
         }
