@@ -1,7 +1,7 @@
 //! Files for people outside the console: the outage notice as CSV and XLSX, from the
 //! library and from the command line.
 
-mod common;
+use crate::common;
 
 use chrono::NaiveDate;
 use common::{heatdesk, succeeded};

@@ -1,7 +1,7 @@
 //! Backups and restores: online copies while a console writes, rotation, and a restore that
 //! keeps the current file aside and refuses a backup that does not open.
 
-mod common;
+use crate::common;
 
 use chrono::NaiveDate;
 use common::{heatdesk, succeeded};

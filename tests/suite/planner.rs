@@ -1,6 +1,6 @@
 //! The visit planner: priorities that explain themselves, and routes that 2-opt only shortens.
 
-mod common;
+use crate::common;
 
 use chrono::NaiveDate;
 use heatdesk::domain::kpi::KpiRules;

@@ -2,7 +2,7 @@
 //! control characters, SQL fragments, right-to-left text, emoji — without a panic, without
 //! injection, and text comes back exactly as written.
 
-mod common;
+use crate::common;
 
 use heatdesk::domain::command::{HouseholdVisit, NewVisit, Problem, RoomReading};
 use heatdesk::domain::*;

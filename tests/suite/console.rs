@@ -1,7 +1,7 @@
 //! The console shell driven like a user would: find panels by their labels, switch language,
 //! drag a ticket onto a team and back, and check the database.
 
-mod common;
+use crate::common;
 
 use egui::accesskit::Role;
 use egui_kittest::Harness;

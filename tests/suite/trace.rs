@@ -8,7 +8,7 @@
 //! ```
 //! Every supply segment n has a return twin 100 + n with the same ends.
 
-mod common;
+use crate::common;
 
 use chrono::NaiveDate;
 use heatdesk::domain::trace::{ClusterRules, Network, TraceFrom};

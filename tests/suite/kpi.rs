@@ -7,7 +7,7 @@
 //! | C2 长城小区 (1) |  500 | 1 | 1 / 0 | D      | 19.2      |
 //! | C3 沁和园 (2)   | 1000 | 0 (1 before) | 1 / 0 (1 not yet due) | S (1 after) | 21.0 16.0 |
 
-mod common;
+use crate::common;
 
 use chrono::NaiveDate;
 use heatdesk::domain::kpi::*;

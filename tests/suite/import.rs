@@ -2,7 +2,7 @@
 //! Chinese headers, pipes snapped into a network, and every kind of bad file refused with its
 //! row and field named and the database untouched.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 

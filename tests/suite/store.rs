@@ -1,6 +1,6 @@
 //! The SQLite store: migrations, refusing files it must not touch, and all-or-nothing commands.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

@@ -1,7 +1,7 @@
 //! The dispatcher's helpers without a window: best-fit suggestions that explain themselves,
 //! queue filters and order, duplicate detection.
 
-mod common;
+use crate::common;
 
 use chrono::NaiveDate;
 use heatdesk::domain::suggest::{SuggestWeights, distance_km, suggest};

@@ -1,6 +1,6 @@
 //! Ticket lifecycle rules and deadlines from the rule table.
 
-mod common;
+use crate::common;
 
 use chrono::{Duration, NaiveDate};
 use heatdesk::domain::lifecycle::{Transition, deadlines, default_rules, transition};

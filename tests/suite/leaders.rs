@@ -1,7 +1,7 @@
 //! The leaders' view driven like a user would: record a visit, sort the KPI table, fly to a
 //! compound, and change the company's KPI definitions — then check the database.
 
-mod common;
+use crate::common;
 
 use egui::accesskit::Role;
 use egui_kittest::kittest::Queryable;

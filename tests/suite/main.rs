@@ -1,0 +1,24 @@
+//! The integration tests, one binary: behaviour through the public API, the command line and
+//! the UI (egui_kittest). One binary links the console once (each linked copy is ~350 MB
+//! with debug info), so a cold `cargo test` builds faster and fits a small disk.
+
+mod common;
+
+mod backup;
+mod console;
+mod demo_city;
+mod dispatch;
+mod export;
+mod glyphs;
+mod hostile;
+mod import;
+mod import_fuzz;
+mod kpi;
+mod leaders;
+mod lifecycle;
+mod map;
+mod mbtiles;
+mod nothing_lost;
+mod planner;
+mod store;
+mod trace;
