@@ -139,6 +139,9 @@ enum Cmd {
         /// Pipe ends closer than this join the same node (metres)
         #[arg(long, default_value_t = 2.0)]
         snap_m: f64,
+        /// The report and the problems in English (default Chinese)
+        #[arg(long)]
+        english: bool,
     },
     /// Who loses heat when a pipe, valve or station is shut off (停热通知), as CSV or XLSX
     Outage {
@@ -448,6 +451,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             check,
             crs,
             snap_m,
+            english,
         }) => {
             use heatdesk::exchange;
             let path = cli.db.context("import needs --db FILE")?;
@@ -457,14 +461,23 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             options.gcj02 = matches!(crs, Crs::Gcj02);
             options.snap_m = snap_m;
             options.actor = whoami();
-            let report = exchange::import(
+            let lang = lang(english);
+            let outcome = exchange::import(
                 store.connection(),
                 &file,
                 &options,
                 &exchange::Progress::default(),
-            )?;
-            print!("{report}");
-            Ok(())
+            );
+            match outcome {
+                Ok(report) => {
+                    report.lines(lang).iter().for_each(|l| println!("{l}"));
+                    Ok(())
+                }
+                Err(failure) => {
+                    failure.lines(lang).iter().for_each(|l| eprintln!("{l}"));
+                    anyhow::bail!(lang.pick("导入失败", "import failed"))
+                }
+            }
         }
         None => heatdesk::ui::run_console(cli.db),
     }

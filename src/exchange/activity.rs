@@ -4,10 +4,11 @@ use std::sync::LazyLock;
 
 use rusqlite::params;
 
-use super::fields::{Problem, Row, labels};
+use super::fields::{Problem, Row, empty, labels};
 use super::import::Importer;
 use super::kind::Kind;
 use super::records::Record;
+use super::said::{Said, said, words};
 use crate::domain::lifecycle::deadlines;
 use crate::domain::{Category, Channel, Severity, SurveyAnswer, TempMethod, TicketStatus};
 use crate::store::codec::time_to_sql;
@@ -46,15 +47,30 @@ impl Importer<'_> {
             Severity::from_code,
             &SEVERITIES,
         );
-        let building = row.reference("building_id", self.ids(Kind::Buildings), "building", true);
+        let building = row.reference(
+            "building_id",
+            self.ids(Kind::Buildings),
+            words("building", "楼栋"),
+            true,
+        );
         let status = row.code(
             "status",
             Some(TicketStatus::Received),
             TicketStatus::from_code,
             &STATUSES,
         );
-        let team = row.reference("team_id", self.ids(Kind::Teams), "team", false);
-        let segment = row.reference("segment_id", self.ids(Kind::Pipes), "pipe segment", false);
+        let team = row.reference(
+            "team_id",
+            self.ids(Kind::Teams),
+            words("team", "班组"),
+            false,
+        );
+        let segment = row.reference(
+            "segment_id",
+            self.ids(Kind::Pipes),
+            words("pipe segment", "管段"),
+            false,
+        );
         let created = row.time("created_at", true).flatten();
         let respond_by = row.time("respond_by", false);
         let deadline = row.time("deadline", false);
@@ -65,7 +81,7 @@ impl Importer<'_> {
             "timely",
             Some(None),
             |v| super::fields::parse_bool(v).map(Some),
-            "yes or no (1/0, 是/否)",
+            words("yes or no (1/0, 是/否)", "是或否（1/0、是/否）"),
         );
         let satisfaction = row.value(
             "satisfaction",
@@ -80,7 +96,7 @@ impl Importer<'_> {
                     })
                     .map(Some)
             },
-            "满意, 基本满意 or 不满意",
+            words("满意, 基本满意 or 不满意", "满意、基本满意或不满意"),
         );
         let (Some(created), Some(status), Some(fixed), Some(closed)) =
             (created, status, fixed, closed)
@@ -93,26 +109,23 @@ impl Importer<'_> {
             TicketStatus::Fixed | TicketStatus::CallbackDone | TicketStatus::Closed
         );
         if done && fixed.is_none() {
-            row.fail_field(
-                "fixed_at",
-                format!("is empty, but the ticket is {}", status.code()),
-            );
+            row.fail_field("fixed_at", empty_but(status));
         }
         if status == TicketStatus::Closed && closed.is_none() {
-            row.fail_field("closed_at", "is empty, but the ticket is closed");
+            row.fail_field("closed_at", empty_but(status));
         }
         if fixed.is_some_and(|f| f < created) {
-            row.fail_field("fixed_at", "is before the ticket was received");
+            row.fail_field(
+                "fixed_at",
+                said!("is before the ticket was received", "早于工单受理时间"),
+            );
         }
         let needs_team = matches!(
             status,
             TicketStatus::Assigned | TicketStatus::Accepted | TicketStatus::OnSite
         );
         if needs_team && team.flatten().is_none() {
-            row.fail_field(
-                "team_id",
-                format!("is empty, but the ticket is {}", status.code()),
-            );
+            row.fail_field("team_id", empty_but(status));
         }
         let (Some(category), Some(severity)) = (category, severity) else {
             self.accept(row.found);
@@ -195,7 +208,7 @@ impl Importer<'_> {
     /// Link tickets to network tickets named anywhere in the file or the database.
     pub(super) fn link_parents(&mut self) -> Written {
         let parents = std::mem::take(&mut self.parents);
-        let field = Kind::Tickets.fields()[Kind::Tickets.field("parent_id")].shown();
+        let field = &Kind::Tickets.fields()[Kind::Tickets.field("parent_id")];
         for (id, external, loc) in parents {
             match self.ids(Kind::Tickets).find(&external) {
                 Some(parent) if parent != id => {
@@ -205,11 +218,17 @@ impl Importer<'_> {
                 }
                 found => self.problems.push(Problem {
                     loc: Some(loc),
-                    field: Some(field.clone()),
+                    field: Some(field),
                     message: if found.is_some() {
-                        "a ticket cannot be its own network ticket".into()
+                        said!(
+                            "a ticket cannot be its own network ticket",
+                            "工单不能是自己的管网工单"
+                        )
                     } else {
-                        format!("no ticket with id \"{external}\"")
+                        said!(
+                            "no ticket with id \"{external}\"",
+                            "没有编号为“{external}”的工单"
+                        )
                     },
                 }),
             }
@@ -222,7 +241,12 @@ impl Importer<'_> {
             return Ok(());
         };
         let mut row = Row::new(rec, Kind::Visits);
-        let compound = row.reference("compound_id", self.ids(Kind::Compounds), "compound", true);
+        let compound = row.reference(
+            "compound_id",
+            self.ids(Kind::Compounds),
+            words("compound", "小区"),
+            true,
+        );
         let at = row.time("at", true).flatten();
         let leaders = row.required("leaders");
         let desk = row.flag("consultation_desk", false);
@@ -258,16 +282,24 @@ impl Importer<'_> {
             return Ok(());
         };
         let mut row = Row::new(rec, Kind::Readings);
-        let building = row.reference("building_id", self.ids(Kind::Buildings), "building", true);
-        let visit = row.reference("visit_id", self.ids(Kind::Visits), "visit", false);
+        let building = row.reference(
+            "building_id",
+            self.ids(Kind::Buildings),
+            words("building", "楼栋"),
+            true,
+        );
+        let visit = row.reference(
+            "visit_id",
+            self.ids(Kind::Visits),
+            words("visit", "走访记录"),
+            false,
+        );
         let celsius = row.number("celsius", None);
         if celsius.is_some_and(|c| !(-30.0..=45.0).contains(&c)) {
+            let c = celsius.unwrap_or_default();
             row.fail_field(
                 "celsius",
-                format!(
-                    "{} °C is no indoor temperature",
-                    celsius.unwrap_or_default()
-                ),
+                said!("{c} °C is no indoor temperature", "{c} °C 不是室内温度"),
             );
         }
         let method = row.code(
@@ -307,9 +339,24 @@ impl Importer<'_> {
             return Ok(());
         };
         let mut row = Row::new(rec, Kind::Surveys);
-        let building = row.reference("building_id", self.ids(Kind::Buildings), "building", true);
-        let ticket = row.reference("ticket_id", self.ids(Kind::Tickets), "ticket", false);
-        let visit = row.reference("visit_id", self.ids(Kind::Visits), "visit", false);
+        let building = row.reference(
+            "building_id",
+            self.ids(Kind::Buildings),
+            words("building", "楼栋"),
+            true,
+        );
+        let ticket = row.reference(
+            "ticket_id",
+            self.ids(Kind::Tickets),
+            words("ticket", "工单"),
+            false,
+        );
+        let visit = row.reference(
+            "visit_id",
+            self.ids(Kind::Visits),
+            words("visit", "走访记录"),
+            false,
+        );
         let answer = row.code("answer", None, SurveyAnswer::from_code, &ANSWERS);
         let at = row.time("at", true).flatten();
         if !self.accept(row.found) {
@@ -333,4 +380,13 @@ impl Importer<'_> {
         self.counted(new);
         Ok(())
     }
+}
+
+/// A blank time or team that the ticket's status needs.
+fn empty_but(status: TicketStatus) -> Said {
+    let (en, zh) = (status.code(), i18n::status(i18n::Lang::Zh, status));
+    let mut message = empty();
+    message.en += &format!(", but the ticket is {en}");
+    message.zh += &format!("，但工单状态为{zh}");
+    message
 }

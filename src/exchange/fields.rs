@@ -6,27 +6,51 @@ use std::fmt;
 use chrono::{NaiveDate, NaiveDateTime};
 
 use super::ids::Ids;
-use super::kind::Kind;
+use super::kind::{Field, Kind};
 use super::records::{Loc, Record};
+use super::said::{Said, Words, said, words};
 use crate::domain::Timestamp;
+use crate::ui::i18n::Lang;
 
 /// One thing wrong with a file.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Problem {
     pub loc: Option<Loc>,
-    /// The field as shown: "households (户数)".
-    pub field: Option<String>,
-    pub message: String,
+    pub field: Option<&'static Field>,
+    pub message: Said,
+}
+
+impl Problem {
+    /// A problem with the file as a whole.
+    pub fn whole(message: Said) -> Problem {
+        Problem {
+            loc: None,
+            field: None,
+            message,
+        }
+    }
+
+    /// "row 5, field households (户数): …" / "第 5 行，户数（households）：…".
+    pub fn text(&self, lang: Lang) -> String {
+        let message = self.message.get(lang);
+        let loc = self.loc.map(|l| l.text(lang));
+        let field = self.field.map(|f| match lang {
+            Lang::Zh => f.shown(lang),
+            Lang::En => format!("field {}", f.shown(lang)),
+        });
+        let sep = lang.pick("，", ", ");
+        let colon = lang.pick("：", ": ");
+        match (loc, field) {
+            (Some(l), Some(f)) => format!("{l}{sep}{f}{colon}{message}"),
+            (Some(p), None) | (None, Some(p)) => format!("{p}{colon}{message}"),
+            (None, None) => message.to_string(),
+        }
+    }
 }
 
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match (&self.loc, &self.field) {
-            (Some(loc), Some(field)) => write!(f, "{loc}, field {field}: {}", self.message),
-            (Some(loc), None) => write!(f, "{loc}: {}", self.message),
-            (None, Some(field)) => write!(f, "field {field}: {}", self.message),
-            (None, None) => f.write_str(&self.message),
-        }
+        f.write_str(&self.text(Lang::En))
     }
 }
 
@@ -147,20 +171,20 @@ impl<'a, 'r> Row<'a, 'r> {
     }
 
     /// A problem with the record as a whole (its geometry, its consistency).
-    pub fn fail(&mut self, message: impl Into<String>) {
+    pub fn fail(&mut self, message: Said) {
         self.found.push(Problem {
             loc: Some(self.rec.loc),
             field: None,
-            message: message.into(),
+            message,
         });
     }
 
-    pub fn fail_field(&mut self, name: &str, message: impl Into<String>) {
-        let field = self.kind.fields()[self.kind.field(name)].shown();
+    pub fn fail_field(&mut self, name: &str, message: Said) {
+        let field = &self.kind.fields()[self.kind.field(name)];
         self.found.push(Problem {
             loc: Some(self.rec.loc),
             field: Some(field),
-            message: message.into(),
+            message,
         });
     }
 
@@ -172,7 +196,7 @@ impl<'a, 'r> Row<'a, 'r> {
     pub fn required(&mut self, name: &str) -> Option<&'r str> {
         let v = self.text(name);
         if v.is_empty() {
-            self.fail_field(name, "is empty");
+            self.fail_field(name, empty());
             return None;
         }
         Some(v)
@@ -184,12 +208,12 @@ impl<'a, 'r> Row<'a, 'r> {
         &mut self,
         name: &str,
         default: Option<T>,
-        parse: impl FnOnce(&str) -> Result<T, String>,
+        parse: impl FnOnce(&str) -> Result<T, Said>,
     ) -> Option<T> {
         let v = self.text(name);
         if v.is_empty() {
             if default.is_none() {
-                self.fail_field(name, "is empty");
+                self.fail_field(name, empty());
             }
             return default;
         }
@@ -202,10 +226,13 @@ impl<'a, 'r> Row<'a, 'r> {
         name: &str,
         default: Option<T>,
         parse: impl FnOnce(&str) -> Option<T>,
-        expected: &str,
+        expected: Words,
     ) -> Option<T> {
         self.parsed(name, default, |v| {
-            parse(v).ok_or_else(|| format!("\"{v}\" is not {expected}"))
+            parse(v).ok_or_else(|| {
+                let (en, zh) = (expected.en, expected.zh);
+                said!("\"{v}\" is not {en}", "“{v}”不是{zh}")
+            })
         })
     }
 
@@ -214,7 +241,7 @@ impl<'a, 'r> Row<'a, 'r> {
             name,
             default,
             |v| whole(v).and_then(|n| u32::try_from(n).ok()),
-            "a whole number ≥ 0",
+            words("a whole number ≥ 0", "不小于 0 的整数"),
         )
     }
 
@@ -223,12 +250,17 @@ impl<'a, 'r> Row<'a, 'r> {
             name,
             default,
             |v| v.parse::<f64>().ok().filter(|x| x.is_finite()),
-            "a number",
+            words("a number", "数字"),
         )
     }
 
     pub fn flag(&mut self, name: &str, default: bool) -> Option<bool> {
-        self.value(name, Some(default), parse_bool, "yes or no (1/0, 是/否)")
+        self.value(
+            name,
+            Some(default),
+            parse_bool,
+            words("yes or no (1/0, 是/否)", "是或否（1/0、是/否）"),
+        )
     }
 
     /// A time in one of [`TIME_FORMATS`]; None inside: empty and optional.
@@ -238,7 +270,10 @@ impl<'a, 'r> Row<'a, 'r> {
             name,
             default,
             |v| parse_time(v).map(Some),
-            "a date and time like 2026-11-27 08:30",
+            words(
+                "a date and time like 2026-11-27 08:30",
+                "日期时间（如 2026-11-27 08:30）",
+            ),
         )
     }
 
@@ -260,8 +295,16 @@ impl<'a, 'r> Row<'a, 'r> {
         };
         self.parsed(name, default, |v| {
             known(v).ok_or_else(|| {
-                let choices: Vec<&str> = labels.iter().map(|(l, _)| *l).take(12).collect();
-                format!("unknown value \"{v}\" (one of: {})", choices.join(", "))
+                let choices = labels
+                    .iter()
+                    .map(|(l, _)| *l)
+                    .take(12)
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                said!(
+                    "unknown value \"{v}\" (one of: {choices})",
+                    "无法识别的值“{v}”（可选：{choices}）"
+                )
             })
         })
     }
@@ -271,16 +314,25 @@ impl<'a, 'r> Row<'a, 'r> {
         &mut self,
         name: &str,
         ids: &Ids,
-        what: &str,
+        what: Words,
         required: bool,
     ) -> Option<Option<i64>> {
         let default = (!required).then_some(None);
         self.parsed(name, default, |v| {
-            ids.find(v)
-                .map(Some)
-                .ok_or_else(|| format!("no {what} with id \"{v}\" in the database"))
+            ids.find(v).map(Some).ok_or_else(|| {
+                let (en, zh) = (what.en, what.zh);
+                said!(
+                    "no {en} with id \"{v}\" in the database",
+                    "数据库中没有编号为“{v}”的{zh}"
+                )
+            })
         })
     }
+}
+
+/// A required field left blank.
+pub fn empty() -> Said {
+    said!("is empty", "为空")
 }
 
 /// "12", "12.0" (how spreadsheets write whole numbers) → 12.

@@ -11,14 +11,16 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use rusqlite::{Connection, Transaction, TransactionBehavior, params};
 
-use super::fields::{Problem, Problems};
+use super::fields::{Problem, Problems, empty};
 use super::ids::Ids;
 use super::kind::Kind;
 use super::network::{self, NetworkReport, Snapper};
 use super::records::{Input, Loc, Record};
+use super::said::{Said, said};
 use crate::domain::{NodeId, NodeKind, SegmentId, Snapshot, Timestamp};
 use crate::store::StoreError;
 use crate::store::codec::{encode_path, time_to_sql};
+use crate::ui::i18n::Lang;
 
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -74,7 +76,7 @@ pub struct Report {
     pub inserted: usize,
     pub updated: usize,
     /// Things kept but worth knowing (a MultiPolygon's smaller parts, …): the first 100.
-    pub notes: Vec<String>,
+    pub notes: Vec<(Loc, Said)>,
     pub notes_total: usize,
     /// Columns that are no field of the kind.
     pub ignored: Vec<String>,
@@ -92,83 +94,112 @@ pub struct Failure {
 }
 
 impl Failure {
-    fn whole_file(file: &str, message: impl Into<String>) -> Failure {
+    fn whole_file(file: &str, message: Said) -> Failure {
         Failure {
             file: file.to_string(),
-            problems: vec![Problem {
-                loc: None,
-                field: None,
-                message: message.into(),
-            }],
+            problems: vec![Problem::whole(message)],
             total: 1,
         }
+    }
+
+    /// A database the import could not start on.
+    pub fn database(file: &str, e: &dyn std::error::Error) -> Failure {
+        Failure::whole_file(file, said!("database: {e}", "数据库：{e}"))
+    }
+
+    /// The headline and one line per problem (each naming the file), in `lang`.
+    pub fn lines(&self, lang: Lang) -> Vec<String> {
+        let (file, total) = (&self.file, self.total);
+        let mut lines = vec![match lang {
+            Lang::Zh => format!("{file}：{total} 个问题；未导入任何数据"),
+            Lang::En => format!("{file}: {total} problem(s); nothing was imported"),
+        }];
+        let colon = lang.pick("：", ": ");
+        lines.extend(
+            self.problems
+                .iter()
+                .map(|p| format!("  {file}{colon}{}", p.text(lang))),
+        );
+        if total > self.problems.len() {
+            let more = total - self.problems.len();
+            lines.push(match lang {
+                Lang::Zh => format!("  …… 另有 {more} 个"),
+                Lang::En => format!("  … and {more} more"),
+            });
+        }
+        lines
     }
 }
 
 impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(
-            f,
-            "{}: {} problem(s); nothing was imported",
-            self.file, self.total
-        )?;
-        for p in &self.problems {
-            writeln!(f, "  {}: {p}", self.file)?;
-        }
-        if self.total > self.problems.len() {
-            writeln!(f, "  … and {} more", self.total - self.problems.len())?;
-        }
-        Ok(())
+        self.lines(Lang::En)
+            .iter()
+            .try_for_each(|l| writeln!(f, "{l}"))
     }
 }
 
 impl std::error::Error for Failure {}
 
-impl fmt::Display for Report {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let verb = if self.written {
-            "imported"
-        } else {
-            "checked (nothing written)"
-        };
-        writeln!(
-            f,
-            "{}: {verb}: {} row(s), {} new, {} updated ({})",
-            self.file, self.rows, self.inserted, self.updated, self.encoding
-        )?;
+impl Report {
+    /// The headline and the details (columns not used, notes, the network), in `lang`.
+    pub fn lines(&self, lang: Lang) -> Vec<String> {
+        let (file, rows, new, updated, encoding) = (
+            &self.file,
+            self.rows,
+            self.inserted,
+            self.updated,
+            self.encoding,
+        );
+        let zh = lang == Lang::Zh;
+        let mut lines = vec![match (zh, self.written) {
+            (true, true) => {
+                format!("{file}：已导入 {rows} 行，新增 {new}，更新 {updated}（{encoding}）")
+            }
+            (true, false) => format!(
+                "{file}：已检查（未写入）{rows} 行，将新增 {new}，更新 {updated}（{encoding}）"
+            ),
+            (false, written) => {
+                let verb = if written {
+                    "imported"
+                } else {
+                    "checked (nothing written)"
+                };
+                format!("{file}: {verb}: {rows} row(s), {new} new, {updated} updated ({encoding})")
+            }
+        }];
         if !self.ignored.is_empty() {
-            writeln!(f, "  columns not used: {}", self.ignored.join(", "))?;
+            lines.push(match lang {
+                Lang::Zh => format!("  未使用的列：{}", self.ignored.join("、")),
+                Lang::En => format!("  columns not used: {}", self.ignored.join(", ")),
+            });
         }
-        for n in &self.notes {
-            writeln!(f, "  note: {n}")?;
+        for (loc, note) in &self.notes {
+            let (loc, note) = (loc.text(lang), note.get(lang));
+            lines.push(match lang {
+                Lang::Zh => format!("  提示：{loc}：{note}"),
+                Lang::En => format!("  note: {loc}: {note}"),
+            });
         }
         if self.notes_total > self.notes.len() {
-            writeln!(
-                f,
-                "  … and {} more notes",
-                self.notes_total - self.notes.len()
-            )?;
+            let more = self.notes_total - self.notes.len();
+            lines.push(match lang {
+                Lang::Zh => format!("  …… 另有 {more} 条提示"),
+                Lang::En => format!("  … and {more} more notes"),
+            });
         }
         if let Some(n) = &self.network {
-            writeln!(
-                f,
-                "  network: {} pipe segment(s); {} end(s) snapped, {} new junction(s), {} turned to flow from the source",
-                n.segments, n.snapped_ends, n.new_junctions, n.reversed
-            )?;
-            writeln!(f, "  dangling ends: {}", n.dangling_total)?;
-            for (node, p) in &n.dangling {
-                writeln!(f, "    node {node} at {:.6}, {:.6}", p[0], p[1])?;
-            }
-            writeln!(
-                f,
-                "  buildings no heat source reaches: {}",
-                n.unreached_total
-            )?;
-            for (id, label) in &n.unreached {
-                writeln!(f, "    building {id} {label}")?;
-            }
+            n.lines(lang, &mut lines);
         }
-        Ok(())
+        lines
+    }
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.lines(Lang::En)
+            .iter()
+            .try_for_each(|l| writeln!(f, "{l}"))
     }
 }
 
@@ -202,7 +233,7 @@ pub fn import_input(
             conn.pragma_update(None, "cache_size", -256_000)
                 .map(|()| cache)
         })
-        .map_err(|e| Failure::whole_file(&input.file, e.to_string()))?;
+        .map_err(|e| Failure::database(&input.file, &e))?;
     let result = import_in_transaction(conn, input, options, progress);
     let _ = conn.pragma_update(None, "cache_size", cache);
     result
@@ -214,7 +245,7 @@ fn import_in_transaction(
     options: &Options,
     progress: &Progress,
 ) -> Result<Report, Failure> {
-    let db = |e: StoreError| Failure::whole_file(&input.file, format!("{e}"));
+    let db = |e: StoreError| Failure::database(&input.file, &e);
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(|e| db(e.into()))?;
@@ -240,11 +271,8 @@ fn import_in_transaction(
     if im.problems.is_empty()
         && let Err(e) = im.finish(&mut report)
     {
-        im.problems.push(Problem {
-            loc: None,
-            field: None,
-            message: e.to_string(),
-        });
+        im.problems
+            .push(Problem::whole(said!("database: {e}", "数据库：{e}")));
     }
     if !im.problems.is_empty() {
         return Err(Failure {
@@ -293,7 +321,7 @@ pub(super) struct Importer<'t> {
     pub rows: usize,
     pub inserted: usize,
     pub updated: usize,
-    pub notes: Vec<String>,
+    pub notes: Vec<(Loc, Said)>,
     pub notes_total: usize,
     snapper: Option<Snapper>,
     /// Pipes whose nodes came from snapping (to be turned to flow from the sources).
@@ -363,10 +391,10 @@ impl<'t> Importer<'t> {
         self.ids.get_mut(NODES).expect("loaded for network kinds")
     }
 
-    pub fn note(&mut self, loc: Loc, message: String) {
+    pub fn note(&mut self, loc: Loc, message: Said) {
         self.notes_total += 1;
         if self.notes.len() < Problems::LISTED {
-            self.notes.push(format!("{loc}: {message}"));
+            self.notes.push((loc, message));
         }
     }
 
@@ -386,17 +414,20 @@ impl<'t> Importer<'t> {
         if external.is_empty() {
             self.problems.push(Problem {
                 loc: Some(rec.loc),
-                field: Some(kind.fields()[0].shown()),
-                message: "is empty".into(),
+                field: Some(&kind.fields()[0]),
+                message: empty(),
             });
             return None;
         }
         if let Some(first) = self.seen.get(external) {
-            let message = format!("duplicate id \"{external}\" (first at {first})");
+            let (en, zh) = (first.text(Lang::En), first.text(Lang::Zh));
             self.problems.push(Problem {
                 loc: Some(rec.loc),
-                field: Some(kind.fields()[0].shown()),
-                message,
+                field: Some(&kind.fields()[0]),
+                message: said!(
+                    "duplicate id \"{external}\" (first at {en})",
+                    "编号“{external}”重复（首次出现在{zh}）"
+                ),
             });
             return None;
         }
@@ -436,7 +467,7 @@ impl<'t> Importer<'t> {
             self.problems.push(Problem {
                 loc: Some(rec.loc),
                 field: None,
-                message: format!("database refused the row: {e}"),
+                message: said!("database refused the row: {e}", "数据库拒绝了这一行：{e}"),
             });
         }
     }

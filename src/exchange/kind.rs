@@ -4,6 +4,8 @@
 //! company's own sheets use; both are accepted, with a few common variants. README.md lists
 //! them ("Import and export").
 
+use crate::ui::i18n::Lang;
+
 /// One kind of data file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum)]
 pub enum Kind {
@@ -30,7 +32,7 @@ pub enum Geom {
 }
 
 /// A column of a kind's file.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Field {
     /// The English header HeatDesk writes.
     pub name: &'static str,
@@ -192,6 +194,24 @@ impl Kind {
     ];
 
     /// The name on the command line and in the external-id table.
+    /// The kind's name in the reader's language (服务部, Departments).
+    pub fn name(self, lang: Lang) -> &'static str {
+        match self {
+            Kind::Departments => lang.pick("服务部", "Departments"),
+            Kind::Compounds => lang.pick("小区", "Compounds"),
+            Kind::Buildings => lang.pick("楼栋", "Buildings"),
+            Kind::Sources => lang.pick("热源", "Heat sources"),
+            Kind::Stations => lang.pick("换热站", "Stations"),
+            Kind::Pipes => lang.pick("管段", "Pipes"),
+            Kind::Valves => lang.pick("阀门", "Valves"),
+            Kind::Teams => lang.pick("班组", "Teams"),
+            Kind::Tickets => lang.pick("工单", "Tickets"),
+            Kind::Visits => lang.pick("走访", "Visits"),
+            Kind::Readings => lang.pick("测温", "Readings"),
+            Kind::Surveys => lang.pick("回访", "Surveys"),
+        }
+    }
+
     pub fn code(self) -> &'static str {
         match self {
             Kind::Departments => "departments",
@@ -304,7 +324,11 @@ impl Field {
     }
 
     /// "households (户数)", as error messages name a field.
-    pub fn shown(&self) -> String {
-        format!("{} ({})", self.name, self.zh)
+    /// "households (户数)" / "户数（households）".
+    pub fn shown(&self, lang: Lang) -> String {
+        match lang {
+            Lang::Zh => format!("{}（{}）", self.zh, self.name),
+            Lang::En => format!("{} ({})", self.name, self.zh),
+        }
     }
 }

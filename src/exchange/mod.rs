@@ -13,8 +13,10 @@ pub mod kind;
 pub mod network;
 mod places;
 pub mod records;
+pub mod said;
 pub mod shape;
 
 pub use fields::{Problem, parse_time};
 pub use import::{Failure, Options, Progress, Report, import};
 pub use kind::Kind;
+pub use said::Said;

@@ -3,6 +3,7 @@
 //! junction), turned to flow away from the heat sources, and checked for dangling ends and
 //! buildings no source reaches.
 
+use crate::ui::i18n::Lang;
 use std::collections::{HashMap, VecDeque};
 
 use geo::Contains;
@@ -158,6 +159,50 @@ pub struct NetworkReport {
 }
 
 pub const LISTED: usize = 20;
+
+impl NetworkReport {
+    /// The report's lines about the network, in `lang`.
+    pub fn lines(&self, lang: Lang, lines: &mut Vec<String>) {
+        let (segments, snapped, junctions, reversed) = (
+            self.segments,
+            self.snapped_ends,
+            self.new_junctions,
+            self.reversed,
+        );
+        let (dangling, unreached) = (self.dangling_total, self.unreached_total);
+        match lang {
+            Lang::Zh => {
+                lines.push(format!(
+                    "  管网：{segments} 段管；吸附端点 {snapped} 个，新建节点 {junctions} 个，{reversed} 段调为从热源流出"
+                ));
+                lines.push(format!("  悬空端点：{dangling}"));
+            }
+            Lang::En => {
+                lines.push(format!(
+                    "  network: {segments} pipe segment(s); {snapped} end(s) snapped, {junctions} new junction(s), {reversed} turned to flow from the source"
+                ));
+                lines.push(format!("  dangling ends: {dangling}"));
+            }
+        }
+        for (node, p) in &self.dangling {
+            let (lon, lat) = (p[0], p[1]);
+            lines.push(match lang {
+                Lang::Zh => format!("    节点 {node}，位于 {lon:.6}, {lat:.6}"),
+                Lang::En => format!("    node {node} at {lon:.6}, {lat:.6}"),
+            });
+        }
+        lines.push(match lang {
+            Lang::Zh => format!("  热源到不了的楼栋：{unreached}"),
+            Lang::En => format!("  buildings no heat source reaches: {unreached}"),
+        });
+        for (id, label) in &self.unreached {
+            lines.push(match lang {
+                Lang::Zh => format!("    楼栋 {id} {label}"),
+                Lang::En => format!("    building {id} {label}"),
+            });
+        }
+    }
+}
 
 /// Hops from the nearest heat source over supply pipes, either way round.
 fn hops_from_sources(snap: &Snapshot) -> HashMap<NodeId, u32> {

@@ -6,10 +6,11 @@ use super::fields::{Row, labels};
 use super::import::Importer;
 use super::kind::{Geom, Kind};
 use super::records::Record;
+use super::said::{Said, said, words};
 use super::shape::{self, Shape};
 use crate::domain::{Flow, LonLat, NodeKind, Skill, TeamStatus, Tier, centroid};
 use crate::store::codec::encode_path;
-use crate::ui::i18n;
+use crate::ui::i18n::{self, Lang};
 
 type Written = Result<(), crate::store::StoreError>;
 
@@ -17,13 +18,13 @@ impl Importer<'_> {
     /// The record's geometry, converted and checked, as the kind needs it.
     fn geometry(&mut self, row: &mut Row<'_, '_>, want: Geom) -> Option<Shape> {
         let Some(shape) = &row.rec.shape else {
-            row.fail("has no geometry");
+            row.fail(said!("has no geometry", "没有几何"));
             return None;
         };
         let mut shape = match shape {
             Ok(s) => s.clone(),
             Err(e) => {
-                row.fail(format!("geometry: {e}"));
+                row.fail(geometry(e));
                 return None;
             }
         };
@@ -33,14 +34,14 @@ impl Importer<'_> {
             Shape::Polygons(polygons) => polygons.is_empty(),
         };
         if empty {
-            row.fail("geometry is empty");
+            row.fail(said!("geometry is empty", "几何为空"));
             return None;
         }
         if self.options.gcj02 {
             shape::gcj02_to_wgs84(&mut shape);
         }
         if let Err(e) = shape::check_coordinates(&shape) {
-            row.fail(format!("geometry: {e}"));
+            row.fail(geometry(&e));
             return None;
         }
         let fits = matches!(
@@ -50,27 +51,30 @@ impl Importer<'_> {
                 | (Shape::Polygons(_), Geom::Polygon)
         );
         if !fits {
-            let needed = match want {
-                Geom::Point => "a point",
-                Geom::Line => "a line",
-                Geom::Polygon => "a polygon",
+            let needed = |lang: Lang| match want {
+                Geom::Point => lang.pick("点", "a point"),
+                Geom::Line => lang.pick("线", "a line"),
+                Geom::Polygon => lang.pick("面", "a polygon"),
             };
-            row.fail(format!(
-                "geometry is {} where {} need {needed}",
-                shape.name(),
-                self.options.kind.code()
+            let (is_en, is_zh) = (shape.name(Lang::En), shape.name(Lang::Zh));
+            let (need_en, need_zh) = (needed(Lang::En), needed(Lang::Zh));
+            let kind = self.options.kind;
+            let (kind_en, kind_zh) = (kind.code(), kind.name(Lang::Zh));
+            row.fail(said!(
+                "geometry is {is_en} where {kind_en} need {need_en}",
+                "几何是{is_zh}，而{kind_zh}需要{need_zh}"
             ));
             return None;
         }
         if let Shape::Polygons(polygons) = &shape {
             for (i, rings) in polygons.iter().enumerate() {
                 if let Err(e) = shape::check_polygon(rings) {
-                    let part = if polygons.len() > 1 {
-                        format!(" (part {})", i + 1)
-                    } else {
-                        String::new()
-                    };
-                    row.fail(format!("geometry{part}: {e}"));
+                    let mut message = geometry(&e);
+                    if polygons.len() > 1 {
+                        let (n, en, zh) = (i + 1, &e.en, &e.zh);
+                        message = said!("geometry (part {n}): {en}", "几何（第 {n} 部分）：{zh}");
+                    }
+                    row.fail(message);
                     return None;
                 }
             }
@@ -125,7 +129,7 @@ impl Importer<'_> {
         let department = row.reference(
             "department_id",
             self.ids(Kind::Departments),
-            "department",
+            words("department", "服务部"),
             true,
         );
         let households = row.count("households", None);
@@ -158,12 +162,22 @@ impl Importer<'_> {
             return Ok(());
         };
         let mut row = Row::new(rec, Kind::Buildings);
-        let compound = row.reference("compound_id", self.ids(Kind::Compounds), "compound", true);
+        let compound = row.reference(
+            "compound_id",
+            self.ids(Kind::Compounds),
+            words("compound", "小区"),
+            true,
+        );
         let number = row.required("number");
         let units = row.count("units", Some(1));
         let floors = row.count("floors", Some(1));
         let households = row.count("households", None);
-        let station = row.reference("station_id", self.ids(Kind::Stations), "station", true);
+        let station = row.reference(
+            "station_id",
+            self.ids(Kind::Stations),
+            words("station", "换热站"),
+            true,
+        );
         let footprint = self.ring(&mut row);
         if !self.accept(row.found) {
             return Ok(());
@@ -219,7 +233,7 @@ impl Importer<'_> {
             let d = row.reference(
                 "department_id",
                 self.ids(Kind::Departments),
-                "department",
+                words("department", "服务部"),
                 true,
             );
             (d.flatten(), None)
@@ -305,7 +319,7 @@ impl Importer<'_> {
                     .ok()
                     .filter(|y| *y == 0 || (1900..=2100).contains(y))
             },
-            "a year",
+            words("a year", "年份"),
         );
         let (from, to) = (row.text("from_node"), row.text("to_node"));
         if from.is_empty() != to.is_empty() {
@@ -315,14 +329,17 @@ impl Importer<'_> {
                 } else {
                     "to_node"
                 },
-                "give both ends' nodes, or neither (the ends are then snapped)",
+                said!(
+                    "give both ends' nodes, or neither (the ends are then snapped)",
+                    "两端节点要么都填，要么都不填（不填则自动吸附）"
+                ),
             );
         }
         let path = match self.geometry(&mut row, Geom::Line) {
             Some(Shape::Lines(lines)) => match shape::polyline(&lines) {
                 Ok(p) => Some(p),
                 Err(e) => {
-                    row.fail(format!("geometry: {e}"));
+                    row.fail(geometry(&e));
                     None
                 }
             },
@@ -337,9 +354,10 @@ impl Importer<'_> {
         let b = self.pipe_end(to, *path.last().expect("two points"), supply)?;
         if a == b {
             let mut row = Row::new(rec, Kind::Pipes);
-            row.fail(format!(
-                "both ends join node {a}: the pipe is shorter than the snap tolerance ({} m)",
-                self.options.snap_m
+            let snap = self.options.snap_m;
+            row.fail(said!(
+                "both ends join node {a}: the pipe is shorter than the snap tolerance ({snap} m)",
+                "两端都吸附到节点 {a}：管段短于吸附容差（{snap} 米）"
             ));
             self.accept(row.found);
             return Ok(());
@@ -365,7 +383,12 @@ impl Importer<'_> {
             return Ok(());
         };
         let mut row = Row::new(rec, Kind::Valves);
-        let segment = row.reference("segment_id", self.ids(Kind::Pipes), "pipe segment", false);
+        let segment = row.reference(
+            "segment_id",
+            self.ids(Kind::Pipes),
+            words("pipe segment", "管段"),
+            false,
+        );
         let operable = row.flag("operable", true);
         let position = self.point(&mut row);
         if !row.ok() {
@@ -379,8 +402,9 @@ impl Importer<'_> {
                 let tolerance = self.options.snap_m.max(5.0);
                 let found = self.snapper()?.nearest_supply(position, tolerance);
                 if found.is_none() {
-                    row.fail(format!(
-                        "no supply pipe within {tolerance} m of the valve (or give segment_id)"
+                    row.fail(said!(
+                        "no supply pipe within {tolerance} m of the valve (or give segment_id)",
+                        "阀门 {tolerance} 米内没有供水管（或填写管段编号）"
                     ));
                 }
                 found
@@ -409,7 +433,7 @@ impl Importer<'_> {
         let department = row.reference(
             "department_id",
             self.ids(Kind::Departments),
-            "department",
+            words("department", "服务部"),
             true,
         );
         let members: Vec<String> = split_list(row.text("members")).map(String::from).collect();
@@ -424,7 +448,10 @@ impl Importer<'_> {
             }) {
                 Some(k) if !skills.contains(&k) => skills.push(k),
                 Some(_) => {}
-                None => row.fail_field("skills", format!("unknown skill \"{s}\"")),
+                None => row.fail_field(
+                    "skills",
+                    said!("unknown skill \"{s}\"", "无法识别的技能“{s}”"),
+                ),
             }
         }
         let status = row.code(
@@ -460,4 +487,10 @@ pub(super) fn split_list(text: &str) -> impl Iterator<Item = &str> {
     text.split([',', '，', '、', ';', '；', '/'])
         .map(str::trim)
         .filter(|s| !s.is_empty())
+}
+
+/// A geometry problem, said as one.
+fn geometry(e: &Said) -> Said {
+    let (en, zh) = (&e.en, &e.zh);
+    said!("geometry: {en}", "几何：{zh}")
 }

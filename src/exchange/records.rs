@@ -7,8 +7,10 @@ use std::fmt;
 use csv::StringRecord;
 use serde_json::Value;
 
-use super::kind::{Kind, normalise};
+use super::kind::{Field, Kind, normalise};
+use super::said::{Said, said};
 use super::shape::{self, Shape};
+use crate::ui::i18n::Lang;
 
 /// Where in a file a problem is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,12 +21,21 @@ pub enum Loc {
     Feature(usize),
 }
 
+impl Loc {
+    /// "row 5" / "第 5 行".
+    pub fn text(self, lang: Lang) -> String {
+        match (self, lang) {
+            (Loc::Row(n), Lang::En) => format!("row {n}"),
+            (Loc::Row(n), Lang::Zh) => format!("第 {n} 行"),
+            (Loc::Feature(n), Lang::En) => format!("feature {n}"),
+            (Loc::Feature(n), Lang::Zh) => format!("第 {n} 个要素"),
+        }
+    }
+}
+
 impl fmt::Display for Loc {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Loc::Row(n) => write!(f, "row {n}"),
-            Loc::Feature(n) => write!(f, "feature {n}"),
-        }
+        f.write_str(&self.text(Lang::En))
     }
 }
 
@@ -35,7 +46,7 @@ pub struct Record<'a> {
     pub progress: u64,
     values: &'a StringRecord,
     columns: &'a [Option<usize>],
-    pub shape: Option<Result<Shape, String>>,
+    pub shape: Option<Result<Shape, Said>>,
 }
 
 impl<'r> Record<'r> {
@@ -72,19 +83,21 @@ pub struct Input {
 }
 
 /// Bytes to text: UTF-8 (with or without a BOM), UTF-16 with a BOM, else GB18030 (GBK).
-pub fn decode(bytes: &[u8]) -> Result<(String, &'static str), String> {
+pub fn decode(bytes: &[u8]) -> Result<(String, &'static str), Said> {
     if bytes.starts_with(b"PK\x03\x04") {
-        return Err(
-            "this is an Excel workbook or a zip, not text: save it as CSV (UTF-8 or GBK)".into(),
-        );
+        return Err(said!(
+            "this is an Excel workbook or a zip, not text: save it as CSV (UTF-8 or GBK)",
+            "这是 Excel 工作簿或压缩包，不是文本：请另存为 CSV（UTF-8 或 GBK）"
+        ));
     }
     if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
         return String::from_utf8(rest.to_vec())
             .map(|s| (s, "UTF-8"))
             .map_err(|e| {
-                format!(
-                    "starts as UTF-8 but byte {} is not UTF-8",
-                    e.utf8_error().valid_up_to() + 3
+                let at = e.utf8_error().valid_up_to() + 3;
+                said!(
+                    "starts as UTF-8 but byte {at} is not UTF-8",
+                    "以 UTF-8 开头，但第 {at} 字节不是 UTF-8"
                 )
             });
     }
@@ -95,20 +108,26 @@ pub fn decode(bytes: &[u8]) -> Result<(String, &'static str), String> {
         if bytes.starts_with(bom) {
             let (text, had_errors) = enc.decode_with_bom_removal(bytes);
             if had_errors {
-                return Err("broken UTF-16 text".into());
+                return Err(said!("broken UTF-16 text", "UTF-16 文本已损坏"));
             }
             return Ok((text.into_owned(), enc.name()));
         }
     }
     if bytes.contains(&0) {
-        return Err("binary content, not a text file".into());
+        return Err(said!(
+            "binary content, not a text file",
+            "二进制内容，不是文本文件"
+        ));
     }
     if let Ok(text) = std::str::from_utf8(bytes) {
         return Ok((text.to_string(), "UTF-8"));
     }
     let (text, had_errors) = encoding_rs::GB18030.decode_without_bom_handling(bytes);
     if had_errors {
-        return Err("neither UTF-8 nor GBK/GB18030 text".into());
+        return Err(said!(
+            "neither UTF-8 nor GBK/GB18030 text",
+            "既不是 UTF-8 也不是 GBK/GB18030 文本"
+        ));
     }
     Ok((text.into_owned(), "GBK/GB18030"))
 }
@@ -123,17 +142,17 @@ fn is_one_of(header: &str, names: &[&str]) -> bool {
 }
 
 /// Which field each header is (None: not one of this kind's).
-fn match_headers(kind: Kind, headers: &[String]) -> Result<Vec<Option<usize>>, String> {
+fn match_headers(kind: Kind, headers: &[String]) -> Result<Vec<Option<usize>>, Said> {
     let mut columns = vec![None; kind.fields().len()];
     for (col, header) in headers.iter().enumerate() {
         if let Some(i) = kind.fields().iter().position(|f| f.matches(header)) {
             if let Some(first) = columns[i] {
-                return Err(format!(
-                    "columns {} and {} are both {} (\"{}\" and \"{header}\")",
-                    first + 1,
-                    col + 1,
-                    kind.fields()[i].shown(),
-                    headers[first]
+                let field = &kind.fields()[i];
+                let (en, zh) = (field.shown(Lang::En), field.shown(Lang::Zh));
+                let (a, b, earlier) = (first + 1, col + 1, &headers[first]);
+                return Err(said!(
+                    "header: columns {a} and {b} are both {en} (\"{earlier}\" and \"{header}\")",
+                    "表头：第 {a} 列和第 {b} 列都是{zh}（“{earlier}”和“{header}”）"
                 ));
             }
             columns[i] = Some(col);
@@ -143,38 +162,44 @@ fn match_headers(kind: Kind, headers: &[String]) -> Result<Vec<Option<usize>>, S
 }
 
 /// The required fields a header row lacks, and which kind it looks like instead.
-fn missing(kind: Kind, headers: &[String]) -> Option<String> {
-    let lacks = |k: Kind| -> Vec<String> {
+fn missing(kind: Kind, headers: &[String]) -> Option<Said> {
+    let lacks = |k: Kind| -> Vec<&Field> {
         k.fields()
             .iter()
             .filter(|f| f.required && !headers.iter().any(|h| f.matches(h)))
-            .map(|f| f.shown())
             .collect()
     };
     let absent = lacks(kind);
     if absent.is_empty() {
         return None;
     }
-    let mut message = format!("missing column(s) {}", absent.join(", "));
+    let list = |lang: Lang, sep: &str| {
+        absent
+            .iter()
+            .map(|f| f.shown(lang))
+            .collect::<Vec<_>>()
+            .join(sep)
+    };
+    let (en, zh) = (list(Lang::En, ", "), list(Lang::Zh, "、"));
+    let mut message = said!("missing column(s) {en}", "缺少列：{zh}");
     if let Some(other) = Kind::ALL
         .iter()
         .copied()
         .filter(|&k| k != kind && lacks(k).is_empty())
         .max_by_key(|k| k.fields().len())
     {
-        message.push_str(&format!(
-            "; the headers look like a {} file, not {}",
-            other.code(),
-            kind.code()
-        ));
+        let (other_en, other_zh) = (other.code(), other.name(Lang::Zh));
+        let (kind_en, kind_zh) = (kind.code(), kind.name(Lang::Zh));
+        message.en += &format!("; the headers look like a {other_en} file, not {kind_en}");
+        message.zh += &format!("；表头看起来是{other_zh}文件，不是{kind_zh}文件");
     }
     Some(message)
 }
 
 impl Input {
     /// Read a file as `kind`. The error is about the whole file.
-    pub fn read(path: &std::path::Path, kind: Kind) -> Result<Input, String> {
-        let bytes = std::fs::read(path).map_err(|e| format!("cannot read: {e}"))?;
+    pub fn read(path: &std::path::Path, kind: Kind) -> Result<Input, Said> {
+        let bytes = std::fs::read(path).map_err(|e| said!("cannot read: {e}", "无法读取：{e}"))?;
         let file = path.file_name().map_or_else(
             || path.display().to_string(),
             |n| n.to_string_lossy().into_owned(),
@@ -187,7 +212,7 @@ impl Input {
         Input::parse(kind, file, &bytes, geojson)
     }
 
-    pub fn parse(kind: Kind, file: String, bytes: &[u8], geojson: bool) -> Result<Input, String> {
+    pub fn parse(kind: Kind, file: String, bytes: &[u8], geojson: bool) -> Result<Input, Said> {
         let (text, encoding) = decode(bytes)?;
         let text = text.trim_start_matches('\u{feff}').to_string();
         let (body, ignored) = if geojson {
@@ -213,7 +238,7 @@ impl Input {
     }
 
     /// Walk the records in file order; `f` returns false to stop early.
-    pub fn each(&self, mut f: impl FnMut(Record<'_>) -> bool) -> Result<(), (Loc, String)> {
+    pub fn each(&self, mut f: impl FnMut(Record<'_>) -> bool) -> Result<(), (Loc, Said)> {
         match &self.body {
             Body::Csv {
                 text,
@@ -230,28 +255,32 @@ impl Input {
                     match reader.read_record(&mut values) {
                         Ok(false) => return Ok(()),
                         Ok(true) => {}
-                        Err(e) => return Err((Loc::Row(line), format!("unreadable CSV: {e}"))),
+                        Err(e) => {
+                            let message = said!("unreadable CSV: {e}", "CSV 无法读取：{e}");
+                            return Err((Loc::Row(line), message));
+                        }
                     }
                     if values.iter().all(|v| v.trim().is_empty()) {
                         continue; // a blank line at the end of an Excel sheet
                     }
                     let loc = Loc::Row(values.position().map_or(line, |p| p.line()));
-                    let shape = if let Some(c) = wkt {
-                        let text = values.get(*c).unwrap_or("").trim();
-                        (!text.is_empty()).then(|| shape::from_wkt(text))
-                    } else if let Some((x, y)) = lonlat {
-                        let n = |c: usize, what: &str| -> Result<f64, String> {
-                            let v = values.get(c).unwrap_or("").trim();
-                            v.parse::<f64>()
-                                .map_err(|_| format!("{what} \"{v}\" is not a number"))
+                    let shape =
+                        if let Some(c) = wkt {
+                            let text = values.get(*c).unwrap_or("").trim();
+                            (!text.is_empty()).then(|| shape::from_wkt(text))
+                        } else if let Some((x, y)) = lonlat {
+                            let n = |c: usize, en: &str, zh: &str| -> Result<f64, Said> {
+                                let v = values.get(c).unwrap_or("").trim();
+                                v.parse::<f64>().map_err(|_| {
+                                    said!("{en} \"{v}\" is not a number", "{zh}“{v}”不是数字")
+                                })
+                            };
+                            Some(n(*x, "longitude", "经度").and_then(|lon| {
+                                Ok(Shape::Point([lon, n(*y, "latitude", "纬度")?]))
+                            }))
+                        } else {
+                            None
                         };
-                        Some(
-                            n(*x, "longitude")
-                                .and_then(|lon| Ok(Shape::Point([lon, n(*y, "latitude")?]))),
-                        )
-                    } else {
-                        None
-                    };
                     if !f(Record {
                         loc,
                         progress: values.position().map_or(0, |p| p.byte()),
@@ -315,30 +344,34 @@ fn scalar(v: &Value) -> String {
     }
 }
 
-fn csv_body(kind: Kind, text: String) -> Result<(Body, Vec<String>), String> {
+fn csv_body(kind: Kind, text: String) -> Result<(Body, Vec<String>), Said> {
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .from_reader(text.as_bytes());
     let headers: Vec<String> = reader
         .headers()
-        .map_err(|e| format!("unreadable CSV header: {e}"))?
+        .map_err(|e| said!("unreadable CSV header: {e}", "CSV 表头无法读取：{e}"))?
         .iter()
         .map(|h| h.trim().to_string())
         .collect();
     if headers.len() <= 1 && text.trim_start().starts_with('{') {
-        return Err("this is JSON, not CSV: name it .geojson".into());
+        return Err(said!(
+            "this is JSON, not CSV: name it .geojson",
+            "这是 JSON，不是 CSV：请将扩展名改为 .geojson"
+        ));
     }
     if let Some(message) = missing(kind, &headers) {
         return Err(message);
     }
-    let columns = match_headers(kind, &headers).map_err(|e| format!("header: {e}"))?;
+    let columns = match_headers(kind, &headers)?;
     let find = |names: &[&str]| headers.iter().position(|h| is_one_of(h, names));
     let wkt = find(WKT_HEADERS);
     let lonlat = find(LON_HEADERS).zip(find(LAT_HEADERS));
     if kind.geometry().is_some() && wkt.is_none() && lonlat.is_none() {
-        return Err(format!(
-            "{} need a geometry column: wkt (几何), or lon and lat (经度, 纬度)",
-            kind.code()
+        let (en, zh) = (kind.code(), kind.name(Lang::Zh));
+        return Err(said!(
+            "{en} need a geometry column: wkt (几何), or lon and lat (经度, 纬度)",
+            "{zh}需要几何列：几何（wkt），或经度和纬度（lon、lat）"
         ));
     }
     let used = |c: usize| {
@@ -363,15 +396,26 @@ fn csv_body(kind: Kind, text: String) -> Result<(Body, Vec<String>), String> {
     ))
 }
 
-fn geojson_body(kind: Kind, text: &str) -> Result<(Body, Vec<String>), String> {
-    let value: Value = serde_json::from_str(text).map_err(|e| format!("malformed JSON: {e}"))?;
+fn geojson_body(kind: Kind, text: &str) -> Result<(Body, Vec<String>), Said> {
+    let value: Value = serde_json::from_str(text)
+        .map_err(|e| said!("malformed JSON: {e}", "JSON 格式错误：{e}"))?;
     let features = match value.get("type").and_then(Value::as_str) {
         Some("FeatureCollection") => match value.get("features") {
             Some(Value::Array(features)) => features.clone(),
-            _ => return Err("a FeatureCollection without a \"features\" array".into()),
+            _ => {
+                return Err(said!(
+                    "a FeatureCollection without a \"features\" array",
+                    "FeatureCollection 缺少 \"features\" 数组"
+                ));
+            }
         },
         Some("Feature") => vec![value],
-        _ => return Err("not GeoJSON: expected a FeatureCollection".into()),
+        _ => {
+            return Err(said!(
+                "not GeoJSON: expected a FeatureCollection",
+                "不是 GeoJSON：应为 FeatureCollection"
+            ));
+        }
     };
     // the header check looks at the first feature's property names (and its id)
     let mut headers: Vec<String> = features
@@ -386,7 +430,8 @@ fn geojson_body(kind: Kind, text: &str) -> Result<(Body, Vec<String>), String> {
     if !features.is_empty()
         && let Some(message) = missing(kind, &headers)
     {
-        return Err(format!("feature 1: {message}"));
+        let (en, zh) = (message.en, message.zh);
+        return Err(said!("feature 1: {en}", "第 1 个要素：{zh}"));
     }
     let ignored = headers
         .iter()

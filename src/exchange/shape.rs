@@ -2,7 +2,9 @@
 
 use serde_json::Value;
 
+use super::said::{Said, said};
 use crate::domain::LonLat;
+use crate::ui::i18n::Lang;
 
 /// A geometry read from a file, not yet checked.
 #[derive(Debug, Clone, PartialEq)]
@@ -15,11 +17,11 @@ pub enum Shape {
 }
 
 impl Shape {
-    pub fn name(&self) -> &'static str {
+    pub fn name(&self, lang: Lang) -> &'static str {
         match self {
-            Shape::Point(_) => "a point",
-            Shape::Lines(_) => "a line",
-            Shape::Polygons(_) => "a polygon",
+            Shape::Point(_) => lang.pick("点", "a point"),
+            Shape::Lines(_) => lang.pick("线", "a line"),
+            Shape::Polygons(_) => lang.pick("面", "a polygon"),
         }
     }
 
@@ -41,17 +43,20 @@ impl Shape {
 }
 
 /// A GeoJSON geometry object (null geometry: None).
-pub fn from_geojson(value: &Value) -> Result<Option<Shape>, String> {
+pub fn from_geojson(value: &Value) -> Result<Option<Shape>, Said> {
     if value.is_null() {
         return Ok(None);
     }
     let kind = value
         .get("type")
         .and_then(Value::as_str)
-        .ok_or("geometry has no \"type\"")?;
-    let coords = value
-        .get("coordinates")
-        .ok_or_else(|| format!("{kind} has no \"coordinates\""))?;
+        .ok_or_else(|| said!("geometry has no \"type\"", "几何缺少 \"type\""))?;
+    let coords = value.get("coordinates").ok_or_else(|| {
+        said!(
+            "{kind} has no \"coordinates\"",
+            "{kind} 缺少 \"coordinates\""
+        )
+    })?;
     let shape = match kind {
         "Point" => Shape::Point(position(coords)?),
         "LineString" => Shape::Lines(vec![positions(coords)?]),
@@ -65,33 +70,52 @@ pub fn from_geojson(value: &Value) -> Result<Option<Shape>, String> {
         "MultiPolygon" => {
             Shape::Polygons(array(coords)?.iter().map(rings).collect::<Result<_, _>>()?)
         }
-        other => return Err(format!("unsupported geometry type {other}")),
+        other => {
+            return Err(said!(
+                "unsupported geometry type {other}",
+                "不支持的几何类型 {other}"
+            ));
+        }
     };
     Ok(Some(shape))
 }
 
-fn array(v: &Value) -> Result<&Vec<Value>, String> {
-    v.as_array()
-        .ok_or_else(|| format!("expected an array of coordinates, found {}", short(v)))
+fn array(v: &Value) -> Result<&Vec<Value>, Said> {
+    v.as_array().ok_or_else(|| {
+        let found = short(v);
+        said!(
+            "expected an array of coordinates, found {found}",
+            "应为坐标数组，实际为 {found}"
+        )
+    })
 }
 
-fn position(v: &Value) -> Result<LonLat, String> {
+fn position(v: &Value) -> Result<LonLat, Said> {
     let a = array(v)?;
     if a.len() < 2 {
-        return Err(format!("a position needs lon and lat, found {}", short(v)));
+        let found = short(v);
+        return Err(said!(
+            "a position needs lon and lat, found {found}",
+            "一个坐标需要经度和纬度，实际为 {found}"
+        ));
     }
     let n = |x: &Value| {
-        x.as_f64()
-            .ok_or_else(|| format!("coordinate {} is not a number", short(x)))
+        x.as_f64().ok_or_else(|| {
+            let found = short(x);
+            said!(
+                "coordinate {found} is not a number",
+                "坐标 {found} 不是数字"
+            )
+        })
     };
     Ok([n(&a[0])?, n(&a[1])?])
 }
 
-fn positions(v: &Value) -> Result<Vec<LonLat>, String> {
+fn positions(v: &Value) -> Result<Vec<LonLat>, Said> {
     array(v)?.iter().map(position).collect()
 }
 
-fn rings(v: &Value) -> Result<Vec<Vec<LonLat>>, String> {
+fn rings(v: &Value) -> Result<Vec<Vec<LonLat>>, Said> {
     array(v)?.iter().map(positions).collect()
 }
 
@@ -104,9 +128,11 @@ fn short(v: &Value) -> String {
 }
 
 /// A WKT text: POINT, LINESTRING, MULTILINESTRING, POLYGON or MULTIPOLYGON.
-pub fn from_wkt(text: &str) -> Result<Shape, String> {
+pub fn from_wkt(text: &str) -> Result<Shape, Said> {
     use wkt::Wkt;
-    let parsed: Wkt<f64> = text.parse().map_err(|e| format!("not valid WKT ({e})"))?;
+    let parsed: Wkt<f64> = text
+        .parse()
+        .map_err(|e| said!("not valid WKT ({e})", "不是有效的 WKT（{e}）"))?;
     let line = |l: &wkt::types::LineString<f64>| -> Vec<LonLat> {
         l.coords().iter().map(|c| [c.x, c.y]).collect()
     };
@@ -115,13 +141,18 @@ pub fn from_wkt(text: &str) -> Result<Shape, String> {
     Ok(match parsed {
         Wkt::Point(p) => match p.coord() {
             Some(c) => Shape::Point([c.x, c.y]),
-            None => return Err("POINT EMPTY".into()),
+            None => return Err(said!("POINT EMPTY", "空点（POINT EMPTY）")),
         },
         Wkt::LineString(l) => Shape::Lines(vec![line(&l)]),
         Wkt::MultiLineString(m) => Shape::Lines(m.line_strings().iter().map(line).collect()),
         Wkt::Polygon(p) => Shape::Polygons(vec![polygon(&p)]),
         Wkt::MultiPolygon(m) => Shape::Polygons(m.polygons().iter().map(polygon).collect()),
-        _ => return Err("unsupported WKT geometry (use POINT, LINESTRING or POLYGON)".into()),
+        _ => {
+            return Err(said!(
+                "unsupported WKT geometry (use POINT, LINESTRING or POLYGON)",
+                "不支持的 WKT 几何（请用 POINT、LINESTRING 或 POLYGON）"
+            ));
+        }
     })
 }
 
@@ -135,56 +166,62 @@ fn in_china(p: LonLat) -> bool {
 
 /// Every coordinate a finite WGS-84 degree inside China; a swapped pair or projected metres
 /// named as such.
-pub fn check_coordinates(shape: &Shape) -> Result<(), String> {
+pub fn check_coordinates(shape: &Shape) -> Result<(), Said> {
     for (i, &p) in shape.points().enumerate() {
         let n = i + 1;
         if !p[0].is_finite() || !p[1].is_finite() {
-            return Err(format!("coordinate {n} is not a number"));
+            return Err(said!(
+                "coordinate {n} is not a number",
+                "第 {n} 个坐标不是数字"
+            ));
         }
         if in_china(p) {
             continue;
         }
-        if in_china([p[1], p[0]]) {
-            return Err(format!(
-                "coordinate {n} ({}, {}) looks like latitude, longitude: the order is longitude first",
-                p[0], p[1]
+        let (x, y) = (p[0], p[1]);
+        if in_china([y, x]) {
+            return Err(said!(
+                "coordinate {n} ({x}, {y}) looks like latitude, longitude: the order is longitude first",
+                "第 {n} 个坐标（{x}, {y}）像是纬度在前：应为经度在前"
             ));
         }
-        if p[0].abs() > 180.0 || p[1].abs() > 90.0 {
-            return Err(format!(
-                "coordinate {n} ({}, {}) is not longitude/latitude in degrees (projected metres? export as WGS-84)",
-                p[0], p[1]
+        if x.abs() > 180.0 || y.abs() > 90.0 {
+            return Err(said!(
+                "coordinate {n} ({x}, {y}) is not longitude/latitude in degrees (projected metres? export as WGS-84)",
+                "第 {n} 个坐标（{x}, {y}）不是经纬度（投影坐标？请导出为 WGS-84）"
             ));
         }
-        return Err(format!(
-            "coordinate {n} ({}, {}) lies outside China (73–136°E, 3–54°N)",
-            p[0], p[1]
+        return Err(said!(
+            "coordinate {n} ({x}, {y}) lies outside China (73–136°E, 3–54°N)",
+            "第 {n} 个坐标（{x}, {y}）在中国范围之外（东经 73–136°，北纬 3–54°）"
         ));
     }
     Ok(())
 }
 
 /// Rings closed, at least four points, not crossing themselves.
-pub fn check_polygon(rings: &[Vec<LonLat>]) -> Result<(), String> {
+pub fn check_polygon(rings: &[Vec<LonLat>]) -> Result<(), Said> {
     use geo::Validation;
     if rings.is_empty() {
-        return Err("a polygon without rings".into());
+        return Err(said!("a polygon without rings", "面没有环"));
     }
     for (i, ring) in rings.iter().enumerate() {
-        let which = if i == 0 {
-            "the outer ring".to_string()
+        let (en, zh) = if i == 0 {
+            ("the outer ring".to_string(), "外环".to_string())
         } else {
-            format!("hole {i}")
+            (format!("hole {i}"), format!("第 {i} 个内环"))
         };
-        if ring.len() < 4 {
-            return Err(format!(
-                "{which} has {} points; a closed ring needs at least 4",
-                ring.len()
+        let points = ring.len();
+        if points < 4 {
+            return Err(said!(
+                "{en} has {points} points; a closed ring needs at least 4",
+                "{zh}只有 {points} 个点；闭合环至少需要 4 个"
             ));
         }
         if ring.first() != ring.last() {
-            return Err(format!(
-                "{which} is not closed (its last point is not its first)"
+            return Err(said!(
+                "{en} is not closed (its last point is not its first)",
+                "{zh}未闭合（最后一点不等于第一点）"
             ));
         }
     }
@@ -193,12 +230,12 @@ pub fn check_polygon(rings: &[Vec<LonLat>]) -> Result<(), String> {
     let polygon = geo::Polygon::new(ring(&rings[0]), rings[1..].iter().map(ring).collect());
     polygon
         .check_validation()
-        .map_err(|e| format!("invalid polygon: {e}"))
+        .map_err(|e| said!("invalid polygon: {e}", "无效的面：{e}"))
 }
 
 /// A polygon's rings → the outline kept (the outer ring of the largest part) and what was
 /// left out, for the report.
-pub fn outline(polygons: &[Vec<Vec<LonLat>>]) -> (Vec<LonLat>, Option<String>) {
+pub fn outline(polygons: &[Vec<Vec<LonLat>>]) -> (Vec<LonLat>, Option<Said>) {
     use geo::Area;
     let area = |rings: &Vec<Vec<LonLat>>| {
         geo::Polygon::new(
@@ -214,36 +251,40 @@ pub fn outline(polygons: &[Vec<Vec<LonLat>>]) -> (Vec<LonLat>, Option<String>) {
     let holes: usize = polygons.iter().map(|p| p.len() - 1).sum();
     let note = match (polygons.len(), holes) {
         (1, 0) => None,
-        (1, h) => Some(format!("{h} hole(s) drawn filled")),
-        (n, _) => Some(format!("{n} parts: the largest kept as the outline")),
+        (1, h) => Some(said!("{h} hole(s) drawn filled", "{h} 个内环按实心绘制")),
+        (n, _) => Some(said!(
+            "{n} parts: the largest kept as the outline",
+            "共 {n} 个部分：保留最大的一块作为轮廓"
+        )),
     };
     (largest[0].clone(), note)
 }
 
 /// One polyline from a line shape: the parts of a MultiLineString must join end to start.
-pub fn polyline(lines: &[Vec<LonLat>]) -> Result<Vec<LonLat>, String> {
+pub fn polyline(lines: &[Vec<LonLat>]) -> Result<Vec<LonLat>, Said> {
     let mut out: Vec<LonLat> = Vec::new();
     for (i, part) in lines.iter().enumerate() {
         if part.len() < 2 {
-            return Err(format!(
-                "line part {} has {} point(s); a pipe needs 2",
-                i + 1,
-                part.len()
+            let (n, points) = (i + 1, part.len());
+            return Err(said!(
+                "line part {n} has {points} point(s); a pipe needs 2",
+                "第 {n} 段线只有 {points} 个点；管段至少需要 2 个"
             ));
         }
         match out.last() {
             None => out.extend_from_slice(part),
             Some(end) if end == &part[0] => out.extend_from_slice(&part[1..]),
             Some(_) => {
-                return Err(format!(
-                    "{} disconnected line parts: one feature per pipe segment",
-                    lines.len()
+                let parts = lines.len();
+                return Err(said!(
+                    "{parts} disconnected line parts: one feature per pipe segment",
+                    "{parts} 段线互不相连：每个要素应为一段管"
                 ));
             }
         }
     }
     if out.is_empty() {
-        return Err("an empty line".into());
+        return Err(said!("an empty line", "空线"));
     }
     Ok(out)
 }

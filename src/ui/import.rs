@@ -24,8 +24,9 @@ pub struct ImportForm {
     running: Option<Running>,
     /// The last run's outcome, shown until the next.
     pub outcome: Option<Result<Report, Failure>>,
-    /// Its lines (report details or problems), formatted once when it arrived.
+    /// Its lines (report details or problems), formatted once per language.
     details: Vec<String>,
+    details_lang: Option<Lang>,
 }
 
 impl ImportForm {
@@ -34,31 +35,13 @@ impl ImportForm {
     }
 }
 
-/// The kind's name in the console's language.
-pub fn kind_name(lang: Lang, kind: Kind) -> &'static str {
-    match kind {
-        Kind::Departments => lang.pick("服务部", "Departments"),
-        Kind::Compounds => lang.pick("小区", "Compounds"),
-        Kind::Buildings => lang.pick("楼栋", "Buildings"),
-        Kind::Sources => lang.pick("热源", "Heat sources"),
-        Kind::Stations => lang.pick("换热站", "Stations"),
-        Kind::Pipes => lang.pick("管段", "Pipes"),
-        Kind::Valves => lang.pick("阀门", "Valves"),
-        Kind::Teams => lang.pick("班组", "Teams"),
-        Kind::Tickets => lang.pick("工单", "Tickets"),
-        Kind::Visits => lang.pick("走访", "Visits"),
-        Kind::Readings => lang.pick("测温", "Readings"),
-        Kind::Surveys => lang.pick("回访", "Surveys"),
-    }
-}
-
 /// The kind a file's name suggests ("buildings.geojson", "楼栋.csv").
 pub fn guess_kind(path: &Path) -> Option<Kind> {
     let stem = path.file_stem()?.to_string_lossy().to_lowercase();
     Kind::ALL.iter().copied().find(|&k| {
         stem.contains(k.code())
-            || stem.contains(kind_name(Lang::Zh, k))
-            || stem.contains(&kind_name(Lang::En, k).to_lowercase())
+            || stem.contains(k.name(Lang::Zh))
+            || stem.contains(&k.name(Lang::En).to_lowercase())
     })
 }
 
@@ -78,15 +61,7 @@ impl HeatDeskApp {
         let shared = progress.clone();
         std::thread::spawn(move || {
             let result = crate::store::SqliteStore::open(&db)
-                .map_err(|e| Failure {
-                    file: db.display().to_string(),
-                    problems: vec![exchange::Problem {
-                        loc: None,
-                        field: None,
-                        message: e.to_string(),
-                    }],
-                    total: 1,
-                })
+                .map_err(|e| Failure::database(&db.display().to_string(), &e))
                 .and_then(|mut store| {
                     exchange::import(store.connection(), &file, &options, &shared)
                 });
@@ -119,26 +94,24 @@ impl HeatDeskApp {
             });
             self.poll_now();
         }
-        self.import.details = match &result {
-            Ok(report) => report
-                .to_string()
-                .lines()
-                .skip(1)
-                .map(String::from)
-                .collect(),
-            Err(failure) => {
-                let mut lines: Vec<String> = failure
-                    .problems
-                    .iter()
-                    .map(|p| format!("{}: {p}", failure.file))
-                    .collect();
-                if failure.total > failure.problems.len() {
-                    lines.push(format!("… +{}", failure.total - failure.problems.len()));
-                }
-                lines
-            }
-        };
         self.import.outcome = Some(result);
+        self.import.details_lang = None;
+    }
+}
+
+impl ImportForm {
+    /// The outcome's lines below its headline, in `lang` (formatted again only when the
+    /// language changes, not every frame).
+    fn prepare_details(&mut self, lang: Lang) {
+        if self.details_lang != Some(lang) {
+            self.details = match &self.outcome {
+                Some(Ok(report)) => report.lines(lang),
+                Some(Err(failure)) => failure.lines(lang),
+                None => Vec::new(),
+            };
+            self.details.drain(..self.details.len().min(1));
+            self.details_lang = Some(lang);
+        }
     }
 }
 
@@ -174,11 +147,11 @@ pub fn show(app: &mut HeatDeskApp, ctx: &egui::Context) {
             egui::ComboBox::new("import_kind", tr(Key::ImportKind))
                 .selected_text(
                     form.kind
-                        .map_or(tr(Key::ImportChooseKind), |k| kind_name(lang, k)),
+                        .map_or(tr(Key::ImportChooseKind), |k| k.name(lang)),
                 )
                 .show_ui(ui, |ui| {
                     for &k in Kind::ALL {
-                        ui.selectable_value(&mut form.kind, Some(k), kind_name(lang, k));
+                        ui.selectable_value(&mut form.kind, Some(k), k.name(lang));
                     }
                 });
             ui.horizontal(|ui| {
@@ -213,6 +186,7 @@ pub fn show(app: &mut HeatDeskApp, ctx: &egui::Context) {
                 ui.ctx()
                     .request_repaint_after(std::time::Duration::from_millis(100));
             }
+            form.prepare_details(lang);
             match &form.outcome {
                 Some(Ok(report)) => outcome_ok(ui, lang, report, &form.details),
                 Some(Err(failure)) => outcome_failed(ui, lang, failure, &form.details),

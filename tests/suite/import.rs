@@ -14,6 +14,7 @@ use heatdesk::domain::trace::{Network, TraceFrom};
 use heatdesk::domain::{Snapshot, Timestamp};
 use heatdesk::exchange::{self, Failure, Kind, Options, Progress, Report};
 use heatdesk::store::{DispatchStore, SqliteStore};
+use heatdesk::ui::i18n::Lang;
 
 fn now() -> Timestamp {
     demo::noon(NaiveDate::from_ymd_opt(2026, 11, 27).unwrap())
@@ -567,6 +568,35 @@ fn every_bad_file_names_its_row_and_field_and_changes_nothing() {
             assert!(shown.contains(&e), "{what}: expected {e:?} in\n{shown}");
         }
         assert!(shown.contains(name), "{what}: names the file\n{shown}");
+        // and in Chinese: the same place, in words a clerk reads (no English sentence left)
+        for p in &failure.problems {
+            let zh = p.text(Lang::Zh);
+            if let Some(loc) = p.loc {
+                assert!(zh.starts_with(&loc.text(Lang::Zh)), "{what}: {zh}");
+            }
+            assert!(
+                zh.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+                "{what}: {zh}"
+            );
+            assert_ne!(p.message.zh, p.message.en, "{what}: {zh}");
+            let english = [
+                "is not",
+                "missing",
+                "unknown",
+                "expected",
+                "duplicate",
+                "no ",
+                "the ",
+            ];
+            let said = p
+                .message
+                .zh
+                .split(['：', '（'])
+                .next()
+                .unwrap_or_default()
+                .to_string();
+            assert!(!english.iter().any(|w| said.contains(w)), "{what}: {zh}");
+        }
         assert_eq!(dump(&db), before, "{what}: the database changed");
     }
 }
@@ -598,7 +628,8 @@ fn the_import_command_prints_the_report_or_the_problems_and_exits_non_zero() {
     )
     .unwrap();
     let before = dump(&db);
-    let out = heatdesk(&db, &["import", "teams", bad.to_str().unwrap()]);
+    let bad = bad.to_str().unwrap();
+    let out = heatdesk(&db, &["import", "teams", bad, "--english"]);
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -606,6 +637,15 @@ fn the_import_command_prints_the_report_or_the_problems_and_exits_non_zero() {
         "{err}"
     );
     assert!(err.contains("nothing was imported"), "{err}");
+    // Chinese unless --english, as the other commands
+    let out = heatdesk(&db, &["import", "teams", bad]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("teams.csv：第 2 行，技能（skills）：无法识别的技能“弹钢琴”"),
+        "{err}"
+    );
+    assert!(err.contains("未导入任何数据"), "{err}");
     assert_eq!(dump(&db), before);
 
     let good = dir.path().join("teams-ok.csv");
@@ -616,7 +656,13 @@ fn the_import_command_prints_the_report_or_the_problems_and_exits_non_zero() {
     .unwrap();
     let checked = succeeded(&heatdesk(
         &db,
-        &["import", "teams", good.to_str().unwrap(), "--check"],
+        &[
+            "import",
+            "teams",
+            good.to_str().unwrap(),
+            "--check",
+            "--english",
+        ],
     ));
     assert!(
         checked.contains("checked (nothing written): 1 row(s), 1 new"),
@@ -624,7 +670,7 @@ fn the_import_command_prints_the_report_or_the_problems_and_exits_non_zero() {
     );
     assert_eq!(dump(&db), before);
     let done = succeeded(&heatdesk(&db, &["import", "teams", good.to_str().unwrap()]));
-    assert!(done.contains("imported: 1 row(s), 1 new"), "{done}");
+    assert!(done.contains("已导入 1 行，新增 1，更新 0"), "{done}");
     let team = load(&db).teams.remove(0);
     assert_eq!(team.members, ["张三", "李四"]);
     assert_eq!(team.skills, [heatdesk::domain::Skill::Valve]);
@@ -708,11 +754,22 @@ fn a_sheet_dropped_on_the_console_is_checked_imported_and_shown() {
     );
     assert!(
         harness
-            .query_all_by_value("teams-bad.csv: row 2: geometry: coordinate 1 (37.85, 112.53) looks like latitude, longitude: the order is longitude first")
+            .query_all_by_value("  teams-bad.csv：第 2 行：几何：第 1 个坐标（37.85, 112.53）像是纬度在前：应为经度在前")
             .next()
             .is_some(),
-        "with its row"
+        "with its row, in the console's language"
     );
+    harness.state_mut().prefs.lang = heatdesk::ui::i18n::Lang::En;
+    harness.run_steps(2);
+    assert!(
+        harness
+            .query_all_by_value("  teams-bad.csv: row 2: geometry: coordinate 1 (37.85, 112.53) looks like latitude, longitude: the order is longitude first")
+            .next()
+            .is_some(),
+        "and again in English when the language is switched"
+    );
+    harness.state_mut().prefs.lang = heatdesk::ui::i18n::Lang::Zh;
+    harness.run_steps(2);
     assert_eq!(dump(&db), before);
 
     // the mended sheet dropped on the window: the kind comes from its name
