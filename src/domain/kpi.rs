@@ -6,7 +6,10 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use super::model::{Category, CompoundId, DepartmentId, SurveyAnswer, Ticket, TicketId, Timestamp};
+use super::model::{
+    BuildingId, Category, CompoundId, DepartmentId, SurveyAnswer, SurveyResponse, Ticket, TicketId,
+    Timestamp,
+};
 use super::snapshot::Snapshot;
 
 /// How the figures are defined and judged; cities differ, so these are company settings.
@@ -271,6 +274,36 @@ pub struct KpiFacts {
     pub(crate) readings: Vec<(Secs, f64, Option<u32>)>,
 }
 
+/// Where the figures place each building (its position, and its compound's), by id: taken
+/// from the snapshot on the console's thread, so that a worker can make facts without it.
+#[derive(Debug, Clone, Default)]
+pub struct Placement {
+    by_building: HashMap<BuildingId, (Option<u32>, Option<u32>)>,
+}
+
+impl Placement {
+    pub fn of_snapshot(snap: &Snapshot) -> Self {
+        Placement {
+            by_building: snap
+                .buildings
+                .iter()
+                .enumerate()
+                .map(|(pos, b)| {
+                    let compound = snap.compound_pos(b.compound_id).map(|c| c as u32);
+                    (b.id, (Some(pos as u32), compound))
+                })
+                .collect(),
+        }
+    }
+
+    fn of(&self, building: BuildingId) -> (Option<u32>, Option<u32>) {
+        self.by_building
+            .get(&building)
+            .copied()
+            .unwrap_or((None, None))
+    }
+}
+
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct TicketFacts {
     pub(crate) created_at: Secs,
@@ -282,6 +315,22 @@ pub(crate) struct TicketFacts {
     /// The position of the ticket's building and compound (None: not known).
     pub(crate) building: Option<u32>,
     pub(crate) compound: Option<u32>,
+}
+
+impl TicketFacts {
+    /// A ticket's facts, its building and compound placed at `(building, compound)`.
+    fn of(t: &Ticket, (building, compound): (Option<u32>, Option<u32>)) -> Self {
+        TicketFacts {
+            created_at: secs(t.created_at),
+            deadline: secs(t.deadline),
+            fixed_at: t.fixed_at.map(secs),
+            complaint: t.category == Category::Complaint,
+            open: t.status.is_open(),
+            category: t.category,
+            building,
+            compound,
+        }
+    }
 }
 
 impl KpiFacts {
@@ -298,15 +347,27 @@ impl KpiFacts {
     }
 
     fn ticket(snap: &Snapshot, t: &Ticket) -> TicketFacts {
-        TicketFacts {
-            created_at: secs(t.created_at),
-            deadline: secs(t.deadline),
-            fixed_at: t.fixed_at.map(secs),
-            complaint: t.category == Category::Complaint,
-            open: t.status.is_open(),
-            category: t.category,
-            building: snap.building_pos(t.building_id).map(|b| b as u32),
-            compound: Self::compound_of(snap, t.building_id),
+        let place = (
+            snap.building_pos(t.building_id).map(|b| b as u32),
+            Self::compound_of(snap, t.building_id),
+        );
+        TicketFacts::of(t, place)
+    }
+
+    /// The facts of rows read without a snapshot (the season's older tickets and answers, on
+    /// the thread that read them), placed by `placement`; [`super::older::OlderRows`] folds
+    /// them in with their rows.
+    pub fn of_rows(placement: &Placement, tickets: &[Ticket], surveys: &[SurveyResponse]) -> Self {
+        KpiFacts {
+            tickets: tickets
+                .iter()
+                .map(|t| TicketFacts::of(t, placement.of(t.building_id)))
+                .collect(),
+            answers: surveys
+                .iter()
+                .map(|s| (secs(s.at), s.answer, placement.of(s.building_id).1))
+                .collect(),
+            readings: Vec::new(),
         }
     }
 
@@ -336,6 +397,11 @@ impl KpiFacts {
                 Self::compound_of(snap, r.building_id),
             )
         }));
+    }
+
+    /// Facts of exactly the snapshot's tickets and answers, row for row.
+    pub fn covers(&self, snap: &Snapshot) -> bool {
+        self.tickets.len() == snap.tickets.len() && self.answers.len() == snap.surveys.len()
     }
 
     /// Facts for a snapshot with fewer rows than these were made from: a full reload.

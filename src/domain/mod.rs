@@ -5,6 +5,7 @@ pub mod kpi;
 pub mod lifecycle;
 pub mod model;
 pub mod network;
+pub mod older;
 pub mod planner;
 pub mod snapshot;
 pub mod suggest;

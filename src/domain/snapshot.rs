@@ -65,12 +65,25 @@ impl Default for IdIndex {
 }
 
 impl IdIndex {
-    fn build(ids: impl Iterator<Item = i64>) -> Self {
-        let mut index = IdIndex::default();
-        for (pos, id) in ids.enumerate() {
-            index.insert(id, pos);
+    fn build(ids: impl Iterator<Item = i64> + Clone) -> Self {
+        Self::build_for(ids, 0, i64::MIN)
+    }
+
+    /// Dense or sparse as the ids as a whole are, whatever their order, counting `more` rows
+    /// still to come with ids up to `highest` (a season's older tickets come after the
+    /// recent ones, lower ids after higher: the recent part alone is sparse).
+    fn build_for(ids: impl Iterator<Item = i64> + Clone, more: usize, highest: i64) -> Self {
+        let (rows, lowest, highest) = ids.clone().fold((more, 0, highest), |(n, lo, hi), id| {
+            (n + 1, lo.min(id), hi.max(id))
+        });
+        if rows > 0 && !(lowest >= 0 && Self::dense_enough(highest, rows)) {
+            return IdIndex::Sparse(ids.enumerate().map(|(pos, id)| (id, pos)).collect());
         }
-        index
+        let mut positions = vec![NONE; if rows > 0 { highest as usize + 1 } else { 0 }];
+        for (pos, id) in ids.enumerate() {
+            positions[id as usize] = pos as u32;
+        }
+        IdIndex::Dense(positions)
     }
 
     /// Still worth an array: ids not far beyond the number of rows.
@@ -90,7 +103,8 @@ impl IdIndex {
 
     pub(crate) fn insert(&mut self, id: i64, pos: usize) {
         if let IdIndex::Dense(v) = self {
-            if Self::dense_enough(id, pos + 1) {
+            // within the array already, or not far beyond the rows
+            if (0..v.len() as i64).contains(&id) || Self::dense_enough(id, pos + 1) {
                 let i = id as usize;
                 if i >= v.len() {
                     v.resize(i + 1, NONE);
@@ -115,7 +129,7 @@ impl IdIndex {
 impl Snapshot {
     /// Build the lookups; call after filling the vectors.
     pub fn reindex(&mut self) {
-        fn ids<T>(rows: &[T], id: impl Fn(&T) -> i64) -> IdIndex {
+        fn ids<T>(rows: &[T], id: impl Fn(&T) -> i64 + Clone) -> IdIndex {
             IdIndex::build(rows.iter().map(id))
         }
         self.index = Index {
@@ -229,12 +243,24 @@ impl Snapshot {
         }
     }
 
-    /// Add the season's older tickets and answers, read after the first frame. A ticket
-    /// already here is newer (loaded recently, or changed since) and stays.
-    pub fn absorb_older(&mut self, tickets: Vec<Ticket>, surveys: Vec<SurveyResponse>) {
-        self.tickets = merge_by_id(std::mem::take(&mut self.tickets), tickets, |t| t.id);
-        self.surveys = merge_by_id(std::mem::take(&mut self.surveys), surveys, |s| s.id);
-        self.reindex();
+    /// Append one of the season's older tickets (read after the first frame) unless a row
+    /// with its id is here: that one is newer (loaded recently, or changed since) and stays.
+    /// Nothing already here moves. True when appended.
+    pub fn append_older_ticket(&mut self, ticket: Ticket) -> bool {
+        if self.ticket_pos(ticket.id).is_some() {
+            return false;
+        }
+        self.index.ticket.insert(ticket.id, self.tickets.len());
+        self.tickets.push(ticket);
+        true
+    }
+
+    /// The ticket lookup made ready for `more` tickets with ids up to `highest` to be
+    /// appended (the season's older ones: the recent part alone has its ids spread over the
+    /// season, a sparse map; with the rest it is dense, and appending keeps it so).
+    pub fn expect_tickets(&mut self, more: usize, highest: i64) {
+        let ids = self.tickets.iter().map(|t| t.id);
+        self.index.ticket = IdIndex::build_for(ids, more, highest);
     }
 
     /// Fold an applied command into the snapshot (the store has already committed it).
@@ -273,36 +299,6 @@ impl Snapshot {
                     None => self.rules.push(*rule),
                 }
             }
-        }
-    }
-}
-
-/// Two lists in id order as one, in id order; where both hold an id, `mine`'s row is kept.
-fn merge_by_id<T>(mine: Vec<T>, older: Vec<T>, id: impl Fn(&T) -> i64) -> Vec<T> {
-    let sorted = |v: &[T]| v.windows(2).all(|w| id(&w[0]) <= id(&w[1]));
-    let mut out = Vec::with_capacity(mine.len() + older.len());
-    if !sorted(&mine) || !sorted(&older) {
-        // not expected (both are read in id order); still right, only slower
-        let known: std::collections::HashSet<i64> = mine.iter().map(&id).collect();
-        out.extend(mine);
-        out.extend(older.into_iter().filter(|o| !known.contains(&id(o))));
-        out.sort_by_key(|x| id(x));
-        return out;
-    }
-    let (mut a, mut b) = (mine.into_iter().peekable(), older.into_iter().peekable());
-    loop {
-        let next = match (a.peek(), b.peek()) {
-            (Some(x), Some(y)) if id(x) == id(y) => {
-                b.next();
-                a.next()
-            }
-            (Some(x), Some(y)) if id(y) < id(x) => b.next(),
-            (Some(_), _) => a.next(),
-            (None, _) => b.next(),
-        };
-        match next {
-            Some(row) => out.push(row),
-            None => return out,
         }
     }
 }

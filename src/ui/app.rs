@@ -50,9 +50,6 @@ pub const CLUSTER_WINDOW_HOURS: i64 = 48;
 /// follows in the background.
 pub const RECENT_DAYS: i64 = 2;
 
-/// The season's closed tickets and answers from before the recent load.
-pub type OlderRows = (Vec<Ticket>, Vec<crate::domain::SurveyResponse>);
-
 /// Where "now" comes from: the wall clock, or a fixed time in tests.
 pub type Clock = Box<dyn Fn() -> Timestamp>;
 
@@ -108,7 +105,9 @@ pub struct HeatDeskApp {
     /// Automatic backups (the real console; not in tests).
     backups: Option<super::backups::Backups>,
     /// The season's older tickets and answers, being read after the first frame.
-    older: Option<std::sync::mpsc::Receiver<Result<OlderRows, String>>>,
+    older: Option<std::sync::mpsc::Receiver<Result<crate::domain::older::OlderRows, String>>>,
+    /// Read, and being folded in a few thousand rows a frame.
+    folding: Option<crate::domain::older::OlderRows>,
     /// Where exported files go (beside the database in the console).
     pub export_dir: std::path::PathBuf,
     last_team_before: Option<TeamId>,
@@ -167,6 +166,7 @@ impl HeatDeskApp {
             revealed_phone: None,
             backups: None,
             older: None,
+            folding: None,
             leaders: Default::default(),
             visit_form: Default::default(),
             import: Default::default(),
@@ -471,8 +471,13 @@ impl HeatDeskApp {
     pub fn show(&mut self, ui: &mut Ui) {
         let time = ui.input(|i| i.time);
         self.poll(time);
-        ui.ctx()
-            .request_repaint_after(std::time::Duration::from_secs(1));
+        if self.folding.is_some() {
+            // the season's history goes in a few thousand rows a frame: the next one now
+            ui.ctx().request_repaint();
+        } else {
+            ui.ctx()
+                .request_repaint_after(std::time::Duration::from_secs(1));
+        }
 
         let typing = ui.ctx().memory(|m| m.focused().is_some());
         if !typing && ui.input_mut(|i| i.consume_key(egui::Modifiers::COMMAND, egui::Key::Z)) {

@@ -40,6 +40,8 @@ impl Board {
         }
         // kept by id: updates find their place by binary search
         board.open.sort_unstable_by_key(|o| o.id);
+        // the season's older tickets sit after the recent ones: lists by id all the same
+        board.linked.values_mut().for_each(|l| l.sort_unstable());
         board
     }
 

@@ -588,14 +588,38 @@ fn the_console_starts_on_the_recent_tickets_and_folds_the_season_in_behind() {
         "the progress line is gone"
     );
     let app = harness.state();
-    assert_eq!(app.snap.tickets, whole.tickets);
-    assert_eq!(app.snap.surveys, whole.surveys);
+    let by_id = |mut v: Vec<Ticket>| {
+        v.sort_by_key(|t| t.id);
+        v
+    };
+    assert_eq!(by_id(app.snap.tickets.clone()), whole.tickets);
+    let mut answers = app.snap.surveys.clone();
+    answers.sort_by_key(|s| s.id);
+    assert_eq!(answers, whole.surveys);
     assert_eq!(
         app.board.queued.len(),
         queued,
         "the queue was whole from the first frame"
     );
     assert_eq!(app.kpis, kpis, "so were today's figures");
+    // the season's figures from the facts made on the reading thread and appended equal a
+    // count over the whole season
+    let (rules, season) = (whole.kpi_rules, demo::season_start(now().date()));
+    let (from, to) = (season.and_hms_opt(0, 0, 0).unwrap(), now());
+    assert_eq!(
+        app.kpi_facts
+            .breakdown(&app.snap, (from, to), now(), &rules),
+        heatdesk::domain::kpi::breakdown(&whole, from, to, now(), &rules)
+    );
+    assert_eq!(
+        app.kpi_facts
+            .daily(&app.snap, (season, now().date()), now(), &rules),
+        heatdesk::domain::kpi::daily(&whole, season, now().date(), now(), &rules)
+    );
+    assert_eq!(
+        app.board.linked,
+        heatdesk::ui::app::Board::derive(&whole).linked
+    );
 }
 
 #[test]

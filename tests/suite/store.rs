@@ -5,6 +5,8 @@ use crate::common;
 use std::path::Path;
 
 use chrono::NaiveDate;
+use heatdesk::domain::kpi::{KpiFacts, Placement};
+use heatdesk::domain::older::OlderRows;
 use heatdesk::domain::*;
 use heatdesk::store::{DispatchStore, SqliteStore, StoreError, schema};
 
@@ -769,11 +771,53 @@ fn the_recent_load_and_the_older_rows_together_are_the_whole_season() {
     recent.tickets.sort_by_key(|t| t.id);
     recent.reindex();
     tickets[0] = changed;
-    recent.absorb_older(tickets, surveys);
-    assert_eq!(recent.ticket(newer.id).unwrap(), &newer);
+    let older_surveys = surveys.len();
+    let before = recent.tickets.clone();
+    // folded in as the console does it: facts made where the rows were read, a step at a time
+    let mut facts = KpiFacts::of(&recent);
+    let placement = Placement::of_snapshot(&recent);
+    let older_facts = KpiFacts::of_rows(&placement, &tickets, &surveys);
+    let mut rows = OlderRows::read(tickets, surveys, older_facts);
+    let mut steps = 0;
+    while !rows.step(&mut recent, &mut facts, 100) {
+        steps += 1;
+    }
+    assert!(rows.all_in() && steps > 10, "{steps} steps");
+    assert_eq!(
+        recent.ticket(newer.id).unwrap(),
+        &newer,
+        "the newer row stays"
+    );
+    // appended: what was here keeps its place (positions the console handed out stay right)
+    assert_eq!(recent.tickets[..before.len()], before[..]);
+    for (i, t) in recent.tickets.iter().enumerate() {
+        assert_eq!(recent.ticket_pos(t.id), Some(i), "the index follows");
+    }
+    // the facts made on the reading thread, appended, are the facts of the whole season
+    let (season, now) = (
+        heatdesk::demo::season_start(now.date())
+            .and_hms_opt(0, 0, 0)
+            .unwrap(),
+        now,
+    );
+    let rules = whole.kpi_rules;
+    assert_eq!(
+        facts.breakdown(&recent, (season, now), now, &rules),
+        KpiFacts::of(&whole).breakdown(&whole, (season, now), now, &rules)
+    );
     let mut expected = whole.tickets.clone();
     let at = expected.iter().position(|t| t.id == newer.id).unwrap();
     expected[at] = newer;
-    assert_eq!(recent.tickets, expected);
-    assert_eq!(recent.surveys, whole.surveys);
+    let mut merged = recent.tickets.clone();
+    merged.sort_by_key(|t| t.id);
+    assert_eq!(merged, expected);
+    let mut answers = recent.surveys.clone();
+    answers.sort_by_key(|s| s.id);
+    assert_eq!(answers, whole.surveys);
+    assert!(older_surveys > 0);
+    assert_eq!(
+        recent.tickets.len(),
+        whole.tickets.len(),
+        "the older copy left out"
+    );
 }

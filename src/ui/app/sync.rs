@@ -6,6 +6,11 @@ use chrono::Duration;
 
 use super::{HeatDeskApp, Notice};
 use crate::domain::TicketId;
+use crate::domain::kpi::{KpiFacts, Placement};
+use crate::domain::older::OlderRows;
+
+/// The share of a frame that folding the season's history in may take.
+const FOLD_BUDGET: std::time::Duration = std::time::Duration::from_millis(4);
 use crate::domain::trace::Topology;
 use crate::ui::i18n::Key;
 
@@ -23,40 +28,79 @@ impl HeatDeskApp {
 
     /// The snapshot was loaded with `load_recent(since)`: read the rest of the season from
     /// `db` on a thread of its own, and fold it in when it arrives.
+    /// The figures' facts of those rows are made there too: the frame that folds them in
+    /// only appends.
     pub fn with_older(mut self, db: std::path::PathBuf, since: crate::domain::Timestamp) -> Self {
         let (tx, rx) = std::sync::mpsc::channel();
+        let placement = Placement::of_snapshot(&self.snap);
         std::thread::spawn(move || {
-            let _ = tx.send(crate::store::load_older(&db, since).map_err(|e| e.to_string()));
+            let read = crate::store::load_older(&db, since)
+                .map(|(tickets, surveys)| {
+                    let facts = KpiFacts::of_rows(&placement, &tickets, &surveys);
+                    OlderRows::read(tickets, surveys, facts)
+                })
+                .map_err(|e| e.to_string());
+            let _ = tx.send(read);
         });
         self.older = Some(rx);
         self
     }
 
-    /// The season's history is still being read.
+    /// The season's history is still being read, or folded in.
     pub fn loading_older(&self) -> bool {
-        self.older.is_some()
+        self.older.is_some() || self.folding.is_some()
     }
 
-    /// Fold the season's history in once it has been read (one frame's work, once).
+    /// The season's history has been read and is being folded in.
+    pub fn folding_older(&self) -> bool {
+        self.folding.is_some()
+    }
+
+    /// Fold the season's history in once it has been read, a few thousand rows a frame
+    /// (called every frame while it lasts).
     pub fn take_older(&mut self) {
-        let Some(rx) = &self.older else { return };
-        let Ok(read) = rx.try_recv() else { return };
-        self.older = None;
-        match read {
-            Ok((tickets, surveys)) => {
-                self.snap.absorb_older(tickets, surveys);
-                self.history = None;
-                // older rows are closed and count neither today nor in the alert window:
-                // the alerts stand; the rest is re-derived (the answers were re-sorted)
-                self.refresh(false, None);
-            }
-            Err(e) => {
-                self.notice = Some(Notice {
-                    ok: false,
-                    text: format!("{}: {e}", self.tr(Key::HistoryFailed)),
-                })
+        if let Some(rx) = &self.older
+            && let Ok(read) = rx.try_recv()
+        {
+            self.older = None;
+            match read {
+                Ok(rows) => self.folding = Some(rows),
+                Err(e) => {
+                    self.notice = Some(Notice {
+                        ok: false,
+                        text: format!("{}: {e}", self.tr(Key::HistoryFailed)),
+                    })
+                }
             }
         }
+        let Some(rows) = &mut self.folding else {
+            return;
+        };
+        if !rows.all_in() {
+            // a step of rows at a time until the frame's share is spent
+            let started = std::time::Instant::now();
+            while started.elapsed() < FOLD_BUDGET
+                && !rows.step(&mut self.snap, &mut self.kpi_facts, 1024)
+            {}
+            return;
+        }
+        // the frame after the last rows: what is derived from them. Older rows are closed:
+        // the queue, the teams' lists, the map's open counts and the alerts stand; only a
+        // network ticket's linked reports may grow
+        let mut parents = std::collections::HashSet::new();
+        for &(parent, report) in rows.linked() {
+            self.board.linked.entry(parent).or_default().push(report);
+            parents.insert(parent);
+        }
+        for parent in parents {
+            self.board.linked.entry(parent).or_default().sort_unstable();
+        }
+        // a city's rows freed on a thread of their own (their pages unmapped: milliseconds)
+        if let Some(spent) = self.folding.take() {
+            std::thread::spawn(move || drop(spent));
+        }
+        self.history = None;
+        self.refresh(false, Some(&[]));
     }
 
     /// The backup folder, if this console makes backups.
@@ -84,11 +128,11 @@ impl HeatDeskApp {
 
     /// Pick up other consoles' commits (about once a second).
     pub(super) fn poll(&mut self, time: f64) {
+        self.take_older();
         if time - self.last_poll < 1.0 {
             return;
         }
         self.last_poll = time;
-        self.take_older();
         // what is being typed survives a crash in the crash report (a second's worth at most
         // is lost; formatting it every frame would be work for nothing)
         crate::logging::remember_draft(if self.intake.open {
@@ -136,6 +180,8 @@ impl HeatDeskApp {
             }
             Ok(Some(None)) => match self.store.load() {
                 Ok(snap) => {
+                    // the whole season, read anew: what was still to come is in it
+                    (self.older, self.folding) = (None, None);
                     self.snap = snap;
                     self.topology = Topology::build(&self.snap);
                     self.map.invalidate_geometry();
