@@ -343,6 +343,7 @@ pub fn generate(params: &DemoParams) -> DemoCity {
                     station_id,
                     entry_node: entry,
                     footprint: ground.path(&plan.footprint),
+                    extra: Default::default(),
                 });
             }
             let chamfer = if rng_layout.chance(0.3) {
@@ -361,6 +362,7 @@ pub fn generate(params: &DemoParams) -> DemoCity {
                 department_id: department_of(block.col),
                 households,
                 outline: ground.path(&block.outline_ring(chamfer)),
+                extra: Default::default(),
             });
         }
     }

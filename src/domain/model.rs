@@ -230,8 +230,43 @@ pub struct Compound {
     pub address: String,
     pub department_id: DepartmentId,
     pub households: u32,
-    /// Outer ring, closed (first point repeated last).
+    /// Outer ring, closed (first point repeated last): the largest part's, if several.
     pub outline: Vec<LonLat>,
+    /// Its holes and further parts, as the company's GIS draws them (mostly none).
+    #[serde(default)]
+    pub extra: ExtraRings,
+}
+
+/// What an outline has beyond its one outer ring: holes in it (a courtyard, a park inside a
+/// compound) and further parts (a compound on both sides of a road). Rings are closed.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ExtraRings {
+    /// Holes in the outer ring.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub holes: Vec<Vec<LonLat>>,
+    /// Further polygons, each an outer ring and its holes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub parts: Vec<Vec<Vec<LonLat>>>,
+}
+
+impl ExtraRings {
+    pub fn is_empty(&self) -> bool {
+        self.holes.is_empty() && self.parts.is_empty()
+    }
+
+    /// Every polygon of an outline whose outer ring is `outer`: (outer ring, holes), the
+    /// main one first.
+    pub fn polygons<'a>(
+        &'a self,
+        outer: &'a [LonLat],
+    ) -> impl Iterator<Item = (&'a [LonLat], &'a [Vec<LonLat>])> + 'a {
+        std::iter::once((outer, self.holes.as_slice())).chain(
+            self.parts
+                .iter()
+                .filter(|p| !p.is_empty())
+                .map(|p| (p[0].as_slice(), &p[1..])),
+        )
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -247,8 +282,11 @@ pub struct Building {
     pub station_id: StationId,
     /// 热力入口 node in the network.
     pub entry_node: NodeId,
-    /// Footprint ring, closed; may be concave (L- and U-shaped blocks).
+    /// Footprint ring, closed; may be concave (L- and U-shaped blocks): the largest part's.
     pub footprint: Vec<LonLat>,
+    /// Its holes (a courtyard block, 回字楼) and further parts (mostly none).
+    #[serde(default)]
+    pub extra: ExtraRings,
 }
 
 /// 热源 / 热电厂

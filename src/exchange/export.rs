@@ -6,7 +6,7 @@ use std::path::Path;
 use serde_json::{Value, json};
 
 use super::kind::Kind;
-use crate::domain::{LonLat, Snapshot, Timestamp};
+use crate::domain::{ExtraRings, LonLat, Snapshot, Timestamp};
 use crate::export::{ExportError, write_atomically};
 use crate::ui::format::mask_phone;
 
@@ -28,14 +28,29 @@ fn point(p: LonLat) -> Value {
     json!({"type": "Point", "coordinates": p})
 }
 
-fn polygon(ring: &[LonLat]) -> Value {
-    let mut ring = ring.to_vec();
-    if ring.first() != ring.last()
-        && let Some(&first) = ring.first()
-    {
-        ring.push(first); // GeoJSON and WKT rings are closed
+/// An outline with its holes: a Polygon; with further parts: a MultiPolygon.
+fn polygon(outer: &[LonLat], extra: &ExtraRings) -> Value {
+    let closed = |ring: &[LonLat]| {
+        let mut ring = ring.to_vec();
+        if ring.first() != ring.last()
+            && let Some(&first) = ring.first()
+        {
+            ring.push(first); // GeoJSON and WKT rings are closed
+        }
+        ring
+    };
+    let polygons: Vec<Vec<Vec<LonLat>>> = extra
+        .polygons(outer)
+        .map(|(outer, holes)| {
+            std::iter::once(closed(outer))
+                .chain(holes.iter().map(|h| closed(h)))
+                .collect()
+        })
+        .collect();
+    match polygons.as_slice() {
+        [one] => json!({"type": "Polygon", "coordinates": one}),
+        _ => json!({"type": "MultiPolygon", "coordinates": polygons}),
     }
-    json!({"type": "Polygon", "coordinates": [ring]})
 }
 
 /// Every row of a kind. Phone numbers are masked unless `unmasked` (a re-import keeps the
@@ -60,7 +75,7 @@ pub fn rows(snap: &Snapshot, kind: Kind, unmasked: bool) -> Vec<Row> {
                         c.department_id.into(),
                         c.households.into(),
                     ],
-                    Some(polygon(&c.outline)),
+                    Some(polygon(&c.outline, &c.extra)),
                 )
             })
             .collect(),
@@ -79,7 +94,7 @@ pub fn rows(snap: &Snapshot, kind: Kind, unmasked: bool) -> Vec<Row> {
                         b.station_id.into(),
                         b.entry_node.into(),
                     ],
-                    Some(polygon(&b.footprint)),
+                    Some(polygon(&b.footprint, &b.extra)),
                 )
             })
             .collect(),
@@ -273,19 +288,22 @@ fn wkt(g: &Value) -> String {
             .collect::<Vec<_>>()
             .join(", ")
     };
+    let list = |items: &Value, each: &dyn Fn(&Value) -> String| -> String {
+        items
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|i| format!("({})", each(i)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let rings = |polygon: &Value| list(polygon, &coords);
     let c = &g["coordinates"];
     match g["type"].as_str() {
         Some("Point") => format!("POINT ({} {})", c[0], c[1]),
         Some("LineString") => format!("LINESTRING ({})", coords(c)),
-        Some("Polygon") => format!(
-            "POLYGON ({})",
-            c.as_array()
-                .into_iter()
-                .flatten()
-                .map(|r| format!("({})", coords(r)))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
+        Some("Polygon") => format!("POLYGON ({})", rings(c)),
+        Some("MultiPolygon") => format!("MULTIPOLYGON ({})", list(c, &rings)),
         _ => String::new(),
     }
 }

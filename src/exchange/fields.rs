@@ -166,10 +166,6 @@ impl<'a, 'r> Row<'a, 'r> {
         self.found.is_empty()
     }
 
-    pub fn loc(&self) -> Loc {
-        self.rec.loc
-    }
-
     /// A problem with the record as a whole (its geometry, its consistency).
     pub fn fail(&mut self, message: Said) {
         self.found.push(Problem {

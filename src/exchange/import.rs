@@ -75,9 +75,6 @@ pub struct Report {
     pub rows: usize,
     pub inserted: usize,
     pub updated: usize,
-    /// Things kept but worth knowing (a MultiPolygon's smaller parts, …): the first 100.
-    pub notes: Vec<(Loc, Said)>,
-    pub notes_total: usize,
     /// Columns that are no field of the kind.
     pub ignored: Vec<String>,
     pub network: Option<NetworkReport>,
@@ -142,7 +139,7 @@ impl fmt::Display for Failure {
 impl std::error::Error for Failure {}
 
 impl Report {
-    /// The headline and the details (columns not used, notes, the network), in `lang`.
+    /// The headline and the details (columns not used, the network), in `lang`.
     pub fn lines(&self, lang: Lang) -> Vec<String> {
         let (file, rows, new, updated, encoding) = (
             &self.file,
@@ -172,20 +169,6 @@ impl Report {
             lines.push(match lang {
                 Lang::Zh => format!("  未使用的列：{}", self.ignored.join("、")),
                 Lang::En => format!("  columns not used: {}", self.ignored.join(", ")),
-            });
-        }
-        for (loc, note) in &self.notes {
-            let (loc, note) = (loc.text(lang), note.get(lang));
-            lines.push(match lang {
-                Lang::Zh => format!("  提示：{loc}：{note}"),
-                Lang::En => format!("  note: {loc}: {note}"),
-            });
-        }
-        if self.notes_total > self.notes.len() {
-            let more = self.notes_total - self.notes.len();
-            lines.push(match lang {
-                Lang::Zh => format!("  …… 另有 {more} 条提示"),
-                Lang::En => format!("  … and {more} more notes"),
             });
         }
         if let Some(n) = &self.network {
@@ -284,8 +267,6 @@ fn import_in_transaction(
     report.rows = im.rows;
     report.inserted = im.inserted;
     report.updated = im.updated;
-    report.notes_total = im.notes_total;
-    report.notes = std::mem::take(&mut im.notes);
     drop(im);
     if options.check {
         return Ok(report); // the transaction is rolled back when dropped
@@ -321,8 +302,6 @@ pub(super) struct Importer<'t> {
     pub rows: usize,
     pub inserted: usize,
     pub updated: usize,
-    pub notes: Vec<(Loc, Said)>,
-    pub notes_total: usize,
     snapper: Option<Snapper>,
     /// Pipes whose nodes came from snapping (to be turned to flow from the sources).
     pub snapped: Vec<SegmentId>,
@@ -373,8 +352,6 @@ impl<'t> Importer<'t> {
             rows: 0,
             inserted: 0,
             updated: 0,
-            notes: Vec::new(),
-            notes_total: 0,
             snapper: None,
             snapped: Vec::new(),
             network: NetworkReport::default(),
@@ -389,13 +366,6 @@ impl<'t> Importer<'t> {
 
     pub fn nodes(&mut self) -> &mut Ids {
         self.ids.get_mut(NODES).expect("loaded for network kinds")
-    }
-
-    pub fn note(&mut self, loc: Loc, message: Said) {
-        self.notes_total += 1;
-        if self.notes.len() < Problems::LISTED {
-            self.notes.push((loc, message));
-        }
     }
 
     /// Problems of a row, if any; false when the row must not be written.

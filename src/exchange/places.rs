@@ -8,8 +8,8 @@ use super::kind::{Geom, Kind};
 use super::records::Record;
 use super::said::{Said, said, words};
 use super::shape::{self, Shape};
-use crate::domain::{Flow, LonLat, NodeKind, Skill, TeamStatus, Tier, centroid};
-use crate::store::codec::encode_path;
+use crate::domain::{ExtraRings, Flow, LonLat, NodeKind, Skill, TeamStatus, Tier, centroid};
+use crate::store::codec::{encode_path, encode_rings};
 use crate::ui::i18n::{self, Lang};
 
 type Written = Result<(), crate::store::StoreError>;
@@ -82,15 +82,12 @@ impl Importer<'_> {
         Some(shape)
     }
 
-    fn ring(&mut self, row: &mut Row<'_, '_>) -> Option<Vec<LonLat>> {
+    /// The outline (the largest part's outer ring) and its holes and other parts.
+    fn rings(&mut self, row: &mut Row<'_, '_>) -> Option<(Vec<LonLat>, ExtraRings)> {
         let Shape::Polygons(polygons) = self.geometry(row, Geom::Polygon)? else {
             unreachable!("checked: a polygon")
         };
-        let (ring, note) = shape::outline(&polygons);
-        if let Some(note) = note {
-            self.note(row.loc(), note);
-        }
-        Some(ring)
+        Some(shape::outline(&polygons))
     }
 
     fn point(&mut self, row: &mut Row<'_, '_>) -> Option<LonLat> {
@@ -133,17 +130,18 @@ impl Importer<'_> {
             true,
         );
         let households = row.count("households", None);
-        let outline = self.ring(&mut row);
+        let outline = self.rings(&mut row);
         if !self.accept(row.found) {
             return Ok(());
         }
+        let (outline, extra) = outline.unwrap_or_default();
         self.tx
             .prepare_cached(
-                "INSERT INTO compounds (id, name, address, department_id, households, outline)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                "INSERT INTO compounds (id, name, address, department_id, households, outline, extra_rings)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
                  ON CONFLICT (id) DO UPDATE SET name = excluded.name, address = excluded.address,
                      department_id = excluded.department_id, households = excluded.households,
-                     outline = excluded.outline",
+                     outline = excluded.outline, extra_rings = excluded.extra_rings",
             )?
             .execute(params![
                 id,
@@ -151,7 +149,8 @@ impl Importer<'_> {
                 address,
                 department.flatten(),
                 households,
-                encode_path(&outline.unwrap_or_default())
+                encode_path(&outline),
+                encode_rings(&extra)
             ])?;
         self.counted(new);
         Ok(())
@@ -178,11 +177,11 @@ impl Importer<'_> {
             words("station", "换热站"),
             true,
         );
-        let footprint = self.ring(&mut row);
+        let footprint = self.rings(&mut row);
         if !self.accept(row.found) {
             return Ok(());
         }
-        let footprint = footprint.unwrap_or_default();
+        let (footprint, extra) = footprint.unwrap_or_default();
         let current = if new {
             None
         } else {
@@ -199,12 +198,12 @@ impl Importer<'_> {
         )?;
         self.tx
             .prepare_cached(
-                "INSERT INTO buildings (id, compound_id, number, units, floors, households, station_id, entry_node_id, footprint)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                "INSERT INTO buildings (id, compound_id, number, units, floors, households, station_id, entry_node_id, footprint, extra_rings)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
                  ON CONFLICT (id) DO UPDATE SET compound_id = excluded.compound_id, number = excluded.number,
                      units = excluded.units, floors = excluded.floors, households = excluded.households,
                      station_id = excluded.station_id, entry_node_id = excluded.entry_node_id,
-                     footprint = excluded.footprint",
+                     footprint = excluded.footprint, extra_rings = excluded.extra_rings",
             )?
             .execute(params![
                 id,
@@ -215,7 +214,8 @@ impl Importer<'_> {
                 households,
                 station.flatten(),
                 entry,
-                encode_path(&footprint)
+                encode_path(&footprint),
+                encode_rings(&extra)
             ])?;
         self.counted(new);
         Ok(())

@@ -3,7 +3,7 @@
 use serde_json::Value;
 
 use super::said::{Said, said};
-use crate::domain::LonLat;
+use crate::domain::{ExtraRings, LonLat};
 use crate::ui::i18n::Lang;
 
 /// A geometry read from a file, not yet checked.
@@ -233,9 +233,9 @@ pub fn check_polygon(rings: &[Vec<LonLat>]) -> Result<(), Said> {
         .map_err(|e| said!("invalid polygon: {e}", "无效的面：{e}"))
 }
 
-/// A polygon's rings → the outline kept (the outer ring of the largest part) and what was
-/// left out, for the report.
-pub fn outline(polygons: &[Vec<Vec<LonLat>>]) -> (Vec<LonLat>, Option<Said>) {
+/// A polygon's rings → the outline (the outer ring of the largest part) and the rest: its
+/// holes and the other parts.
+pub fn outline(polygons: &[Vec<Vec<LonLat>>]) -> (Vec<LonLat>, ExtraRings) {
     use geo::Area;
     let area = |rings: &Vec<Vec<LonLat>>| {
         geo::Polygon::new(
@@ -244,20 +244,18 @@ pub fn outline(polygons: &[Vec<Vec<LonLat>>]) -> (Vec<LonLat>, Option<Said>) {
         )
         .unsigned_area()
     };
-    let largest = polygons
-        .iter()
-        .max_by(|a, b| area(a).total_cmp(&area(b)))
+    let largest = (0..polygons.len())
+        .max_by(|&a, &b| area(&polygons[a]).total_cmp(&area(&polygons[b])))
         .expect("checked: at least one polygon");
-    let holes: usize = polygons.iter().map(|p| p.len() - 1).sum();
-    let note = match (polygons.len(), holes) {
-        (1, 0) => None,
-        (1, h) => Some(said!("{h} hole(s) drawn filled", "{h} 个内环按实心绘制")),
-        (n, _) => Some(said!(
-            "{n} parts: the largest kept as the outline",
-            "共 {n} 个部分：保留最大的一块作为轮廓"
-        )),
+    let main = &polygons[largest];
+    let extra = ExtraRings {
+        holes: main[1..].to_vec(),
+        parts: (0..polygons.len())
+            .filter(|&i| i != largest)
+            .map(|i| polygons[i].clone())
+            .collect(),
     };
-    (largest[0].clone(), note)
+    (main[0].clone(), extra)
 }
 
 /// One polyline from a line shape: the parts of a MultiLineString must join end to start.

@@ -1,11 +1,11 @@
 //! Geometry prepared once per data load: triangulated footprints and an R-tree over every
 //! shape, so a frame draws only what is in view and a click tests only what is under it.
 
-use geo::{Contains, Coord, LineString, Point, Polygon};
+use geo::{Contains, Coord, LineString, MultiPolygon, Point, Polygon};
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{AABB, RTree};
 
-use crate::domain::{LonLat, Snapshot};
+use crate::domain::{ExtraRings, LonLat, Snapshot};
 
 /// What a shape on the map is, by its position in the snapshot's vectors.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -33,15 +33,15 @@ pub enum Kind {
 
 pub struct CityIndex {
     trees: [RTree<Entry>; 5],
-    /// Triangles (index triples into the ring, closing point excluded) per building.
-    pub building_triangles: Vec<Vec<u32>>,
-    /// The same for compound outlines (imported ones may be concave too).
-    pub compound_triangles: Vec<Vec<u32>>,
+    /// Each building's footprint made ready to draw (concave, with courtyards or in parts).
+    pub buildings: Vec<Drawn>,
+    /// The same for compound outlines (imported ones may be concave, holed or in parts too).
+    pub compounds: Vec<Drawn>,
     /// Primary supply mains (DN ≥ 300) joined into long polylines for the city-zoom view,
     /// where drawing thousands of short segments one by one would cost more than a frame.
     pub mains: Vec<Main>,
-    building_polygons: Vec<Polygon<f64>>,
-    compound_polygons: Vec<Polygon<f64>>,
+    building_polygons: Vec<MultiPolygon<f64>>,
+    compound_polygons: Vec<MultiPolygon<f64>>,
     /// Bounding box of everything: [min lon, min lat], [max lon, max lat].
     pub bounds: [LonLat; 2],
 }
@@ -57,14 +57,80 @@ fn bbox(points: &[LonLat]) -> Option<([f64; 2], [f64; 2])> {
     Some((lo, hi))
 }
 
-fn polygon(ring: &[LonLat]) -> Polygon<f64> {
-    Polygon::new(
+/// An outline made ready to draw: every ring's points (open, one ring after another), the
+/// triangles over them (holes left out), and where each ring starts.
+#[derive(Debug, Clone, Default)]
+pub struct Drawn {
+    pub points: Vec<LonLat>,
+    /// Index triples into `points`.
+    pub triangles: Vec<u32>,
+    starts: Vec<usize>,
+}
+
+impl Drawn {
+    fn of(earcut: &mut earcut::Earcut<f64>, outer: &[LonLat], extra: &ExtraRings) -> Self {
+        let mut drawn = Drawn::default();
+        let mut triangles = Vec::new();
+        for (outer, holes) in extra.polygons(outer) {
+            let base = drawn.points.len();
+            let mut hole_starts = Vec::new();
+            for (k, ring) in std::iter::once(outer)
+                .chain(holes.iter().map(Vec::as_slice))
+                .enumerate()
+            {
+                if k > 0 {
+                    hole_starts.push((drawn.points.len() - base) as u32);
+                }
+                drawn.starts.push(drawn.points.len());
+                drawn.points.extend_from_slice(open_ring(ring));
+            }
+            earcut.earcut(
+                drawn.points[base..].iter().copied(),
+                &hole_starts,
+                &mut triangles,
+            );
+            drawn
+                .triangles
+                .extend(triangles.iter().map(|t| t + base as u32));
+        }
+        drawn
+    }
+
+    /// Each ring's points (the main outer ring first).
+    pub fn rings(&self) -> impl Iterator<Item = &[LonLat]> {
+        let ends = self
+            .starts
+            .iter()
+            .skip(1)
+            .copied()
+            .chain([self.points.len()]);
+        self.starts
+            .iter()
+            .zip(ends)
+            .map(|(&a, b)| &self.points[a..b])
+    }
+
+    /// The main outer ring (what a label centres on).
+    pub fn outer(&self) -> &[LonLat] {
+        self.rings().next().unwrap_or_default()
+    }
+}
+
+fn polygons(outer: &[LonLat], extra: &ExtraRings) -> MultiPolygon<f64> {
+    let ring = |r: &[LonLat]| {
         LineString::from(
-            ring.iter()
+            r.iter()
                 .map(|p| Coord { x: p[0], y: p[1] })
                 .collect::<Vec<_>>(),
-        ),
-        vec![],
+        )
+    };
+    MultiPolygon(
+        extra
+            .polygons(outer)
+            .map(|(outer, holes)| {
+                Polygon::new(ring(outer), holes.iter().map(|h| ring(h)).collect())
+            })
+            .collect(),
     )
 }
 
@@ -85,11 +151,26 @@ impl CityIndex {
                     .push(GeomWithData::new(Rectangle::from_corners(lo, hi), feature));
             }
         };
+        // the box around every part (holes lie inside their outer ring)
+        let all_parts = |outer: &[LonLat], extra: &ExtraRings| -> Vec<LonLat> {
+            extra
+                .polygons(outer)
+                .flat_map(|(o, _)| o.iter().copied())
+                .collect()
+        };
         for (i, c) in snap.compounds.iter().enumerate() {
-            add(Kind::Compounds, &c.outline, Feature::Compound(i));
+            add(
+                Kind::Compounds,
+                &all_parts(&c.outline, &c.extra),
+                Feature::Compound(i),
+            );
         }
         for (i, b) in snap.buildings.iter().enumerate() {
-            add(Kind::Buildings, &b.footprint, Feature::Building(i));
+            let f = Feature::Building(i);
+            match b.extra.parts.is_empty() {
+                true => add(Kind::Buildings, &b.footprint, f),
+                false => add(Kind::Buildings, &all_parts(&b.footprint, &b.extra), f),
+            }
         }
         for (i, p) in snap.segments.iter().enumerate() {
             let kind = match p.tier {
@@ -105,24 +186,15 @@ impl CityIndex {
             add(Kind::Points, &[s.position], Feature::Source(i));
         }
         let mut earcut = earcut::Earcut::new();
-        let mut triangulate = |ring: &[LonLat]| {
-            let mut triangles = Vec::new();
-            earcut.earcut(
-                open_ring(ring).iter().copied(),
-                &[] as &[u32],
-                &mut triangles,
-            );
-            triangles
-        };
-        let building_triangles = snap
+        let buildings = snap
             .buildings
             .iter()
-            .map(|b| triangulate(&b.footprint))
+            .map(|b| Drawn::of(&mut earcut, &b.footprint, &b.extra))
             .collect();
-        let compound_triangles = snap
+        let compounds = snap
             .compounds
             .iter()
-            .map(|c| triangulate(&c.outline))
+            .map(|c| Drawn::of(&mut earcut, &c.outline, &c.extra))
             .collect();
         let trees = entries.map(RTree::bulk_load);
         let mut lo = [f64::INFINITY; 2];
@@ -135,14 +207,18 @@ impl CityIndex {
         CityIndex {
             mains: join_mains(snap),
             trees,
-            building_triangles,
-            compound_triangles,
+            buildings,
+            compounds,
             building_polygons: snap
                 .buildings
                 .iter()
-                .map(|b| polygon(&b.footprint))
+                .map(|b| polygons(&b.footprint, &b.extra))
                 .collect(),
-            compound_polygons: snap.compounds.iter().map(|c| polygon(&c.outline)).collect(),
+            compound_polygons: snap
+                .compounds
+                .iter()
+                .map(|c| polygons(&c.outline, &c.extra))
+                .collect(),
             bounds: [lo, hi],
         }
     }
@@ -168,7 +244,7 @@ impl CityIndex {
     }
 
     /// The building whose footprint contains the point (not its bounding box: a point in the
-    /// notch of a U-shaped block is in no building).
+    /// notch of a U-shaped block, or in a courtyard, is in no building).
     pub fn building_at(&self, p: LonLat) -> Option<usize> {
         let point = Point::new(p[0], p[1]);
         self.trees[Kind::Buildings as usize]

@@ -3,7 +3,7 @@
 use egui::{Align2, Color32, FontId, Pos2, Rect, Response, Shape, Stroke, Ui, pos2, vec2};
 use walkers::{MapMemory, Plugin, Projector, lon_lat};
 
-use super::index::{CityIndex, Feature, Kind, open_ring};
+use super::index::{CityIndex, Drawn, Feature, Kind, open_ring};
 use super::metric::{Metric, MetricValues};
 use super::style;
 use crate::domain::{Flow, LonLat, Snapshot, Tier};
@@ -110,10 +110,8 @@ impl Plugin for CompoundLayer<'_> {
         for f in self.index.in_layer(Kind::Compounds, lo, hi) {
             let Feature::Compound(i) = f else { continue };
             let c = &self.snap.compounds[i];
-            let points: Vec<Pos2> = open_ring(&c.outline)
-                .iter()
-                .map(|&p| screen.project(p))
-                .collect();
+            let drawn = &self.index.compounds[i];
+            let points: Vec<Pos2> = drawn.points.iter().map(|&p| screen.project(p)).collect();
             let fill = self.agg.compound_colour(i);
             let fill = if detailed {
                 fill.gamma_multiply(0.3)
@@ -124,7 +122,7 @@ impl Plugin for CompoundLayer<'_> {
             for p in &points {
                 mesh.colored_vertex(*p, fill);
             }
-            for tri in self.index.compound_triangles[i].chunks_exact(3) {
+            for tri in drawn.triangles.chunks_exact(3) {
                 mesh.add_triangle(base + tri[0], base + tri[1], base + tri[2]);
             }
             let stroke = if self.selected == Some(f) {
@@ -136,11 +134,12 @@ impl Plugin for CompoundLayer<'_> {
                 Stroke::new(1.0, style::COMPOUND_EDGE)
             };
             if stroke != Stroke::NONE {
-                outlines.push(Shape::closed_line(points.clone(), stroke));
+                outlines.extend(rings(drawn, &points, stroke));
             }
             if (13.5..=17.5).contains(&zoom) {
-                let centre = points.iter().fold(vec2(0.0, 0.0), |a, p| a + p.to_vec2())
-                    / points.len() as f32;
+                let outer = &points[..drawn.outer().len()];
+                let centre =
+                    outer.iter().fold(vec2(0.0, 0.0), |a, p| a + p.to_vec2()) / outer.len() as f32;
                 labels.push(
                     1,
                     centre.to_pos2(),
@@ -183,31 +182,30 @@ impl Plugin for BuildingLayer<'_> {
         for f in self.index.in_layer(Kind::Buildings, lo, hi) {
             let Feature::Building(i) = f else { continue };
             let b = &self.snap.buildings[i];
-            let ring = open_ring(&b.footprint);
-            let points: Vec<Pos2> = ring.iter().map(|&p| screen.project(p)).collect();
+            let drawn = &self.index.buildings[i];
+            let points: Vec<Pos2> = drawn.points.iter().map(|&p| screen.project(p)).collect();
             let colour = self.agg.building_colour(i);
             let base = mesh.vertices.len() as u32;
             for p in &points {
                 mesh.colored_vertex(*p, colour);
             }
-            for tri in self.index.building_triangles[i].chunks_exact(3) {
+            for tri in drawn.triangles.chunks_exact(3) {
                 mesh.add_triangle(base + tri[0], base + tri[1], base + tri[2]);
             }
             // outlines only where a building is big enough on screen to need one
             if self.selected == Some(f) {
-                outlines.push(Shape::closed_line(
-                    points.clone(),
-                    Stroke::new(2.5, style::SELECTED),
-                ));
+                outlines.extend(rings(drawn, &points, Stroke::new(2.5, style::SELECTED)));
             } else if projector.zoom() >= 16.0 {
-                outlines.push(Shape::closed_line(
-                    points.clone(),
+                outlines.extend(rings(
+                    drawn,
+                    &points,
                     Stroke::new(0.8, style::BUILDING_EDGE),
                 ));
             }
             if projector.zoom() >= 17.0 {
-                let c = points.iter().fold(vec2(0.0, 0.0), |a, p| a + p.to_vec2())
-                    / points.len() as f32;
+                let outer = &points[..drawn.outer().len()];
+                let c =
+                    outer.iter().fold(vec2(0.0, 0.0), |a, p| a + p.to_vec2()) / outer.len() as f32;
                 labels.push((c.to_pos2(), b.number.clone()));
             }
         }
@@ -559,4 +557,18 @@ impl Aggregates {
             None => style::NO_DATA,
         }
     }
+}
+
+/// A drawn outline's rings (outer rings and courtyards alike) as closed strokes, from its
+/// projected points.
+fn rings(drawn: &Drawn, points: &[Pos2], stroke: Stroke) -> Vec<Shape> {
+    let mut at = 0;
+    drawn
+        .rings()
+        .map(|ring| {
+            let shape = Shape::closed_line(points[at..at + ring.len()].to_vec(), stroke);
+            at += ring.len();
+            shape
+        })
+        .collect()
 }

@@ -55,6 +55,24 @@ impl FromSql for Path {
     }
 }
 
+/// An outline's holes and further parts: JSON text, NULL for none (most outlines).
+pub struct Rings(pub crate::domain::ExtraRings);
+
+impl FromSql for Rings {
+    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+        match value {
+            ValueRef::Null => Ok(Rings(Default::default())),
+            _ => serde_json::from_str(value.as_str()?)
+                .map(Rings)
+                .map_err(|e| FromSqlError::Other(Box::new(e))),
+        }
+    }
+}
+
+pub fn encode_rings(extra: &crate::domain::ExtraRings) -> Option<String> {
+    (!extra.is_empty()).then(|| serde_json::to_string(extra).expect("numbers and arrays"))
+}
+
 /// A column holding one of the domain's coded enums.
 pub struct Code<T>(pub T);
 

@@ -3,7 +3,7 @@
 use rusqlite::{Connection, Row};
 
 use super::StoreError;
-use super::codec::{Code, Path, time_from_sql, time_to_sql};
+use super::codec::{Code, Path, Rings, time_from_sql, time_to_sql};
 use crate::domain::*;
 
 fn all<T>(
@@ -35,7 +35,8 @@ pub fn places(conn: &Connection) -> Result<Snapshot, StoreError> {
         })?,
         compounds: all(
             conn,
-            "SELECT id, name, address, department_id, households, outline FROM compounds ORDER BY id",
+            "SELECT id, name, address, department_id, households, outline, extra_rings
+             FROM compounds ORDER BY id",
             |r| {
                 Ok(Compound {
                     id: r.get(0)?,
@@ -44,12 +45,14 @@ pub fn places(conn: &Connection) -> Result<Snapshot, StoreError> {
                     department_id: r.get(3)?,
                     households: r.get(4)?,
                     outline: r.get::<_, Path>(5)?.0,
+                    extra: r.get::<_, Rings>(6)?.0,
                 })
             },
         )?,
         buildings: all(
             conn,
-            "SELECT id, compound_id, number, units, floors, households, station_id, entry_node_id, footprint
+            "SELECT id, compound_id, number, units, floors, households, station_id, entry_node_id,
+                    footprint, extra_rings
              FROM buildings ORDER BY id",
             |r| {
                 Ok(Building {
@@ -62,6 +65,7 @@ pub fn places(conn: &Connection) -> Result<Snapshot, StoreError> {
                     station_id: r.get(6)?,
                     entry_node: r.get(7)?,
                     footprint: r.get::<_, Path>(8)?.0,
+                    extra: r.get::<_, Rings>(9)?.0,
                 })
             },
         )?,
@@ -91,13 +95,17 @@ pub fn places(conn: &Connection) -> Result<Snapshot, StoreError> {
                 })
             },
         )?,
-        nodes: all(conn, "SELECT id, kind, lon, lat FROM network_nodes ORDER BY id", |r| {
-            Ok(NetworkNode {
-                id: r.get(0)?,
-                kind: r.get::<_, Code<NodeKind>>(1)?.0,
-                position: [r.get(2)?, r.get(3)?],
-            })
-        })?,
+        nodes: all(
+            conn,
+            "SELECT id, kind, lon, lat FROM network_nodes ORDER BY id",
+            |r| {
+                Ok(NetworkNode {
+                    id: r.get(0)?,
+                    kind: r.get::<_, Code<NodeKind>>(1)?.0,
+                    position: [r.get(2)?, r.get(3)?],
+                })
+            },
+        )?,
         segments: all(
             conn,
             "SELECT id, from_node, to_node, tier, flow, dn, laid_year, path FROM pipe_segments ORDER BY id",
@@ -114,14 +122,18 @@ pub fn places(conn: &Connection) -> Result<Snapshot, StoreError> {
                 })
             },
         )?,
-        valves: all(conn, "SELECT id, segment_id, lon, lat, operable FROM valves ORDER BY id", |r| {
-            Ok(Valve {
-                id: r.get(0)?,
-                segment: r.get(1)?,
-                position: [r.get(2)?, r.get(3)?],
-                operable: r.get(4)?,
-            })
-        })?,
+        valves: all(
+            conn,
+            "SELECT id, segment_id, lon, lat, operable FROM valves ORDER BY id",
+            |r| {
+                Ok(Valve {
+                    id: r.get(0)?,
+                    segment: r.get(1)?,
+                    position: [r.get(2)?, r.get(3)?],
+                    operable: r.get(4)?,
+                })
+            },
+        )?,
         teams: all(
             conn,
             "SELECT id, name, department_id, members, skills, home_lon, home_lat, lon, lat, status

@@ -193,6 +193,11 @@ CREATE TABLE external_ids (
     PRIMARY KEY (kind, external_id)
 ) WITHOUT ROWID;
 "#,
+    // 5: holes and further parts of compound and building outlines (JSON; NULL: none)
+    r#"
+ALTER TABLE compounds ADD COLUMN extra_rings TEXT;
+ALTER TABLE buildings ADD COLUMN extra_rings TEXT;
+"#,
 ];
 
 /// The schema version this program writes.

@@ -3,7 +3,7 @@
 use rusqlite::{Connection, Transaction, params};
 
 use super::StoreError;
-use super::codec::{encode_path, time_to_sql};
+use super::codec::{encode_path, encode_rings, time_to_sql};
 use crate::domain::*;
 
 /// Write a whole data set in one transaction: all of it lands, or none of it.
@@ -19,8 +19,8 @@ pub fn write_all(
             st.execute(params![d.id, d.name])?;
         }
         let mut st = tx.prepare(
-            "INSERT INTO compounds (id, name, address, department_id, households, outline)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            "INSERT INTO compounds (id, name, address, department_id, households, outline, extra_rings)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         )?;
         for c in &s.compounds {
             st.execute(params![
@@ -29,7 +29,8 @@ pub fn write_all(
                 c.address,
                 c.department_id,
                 c.households,
-                encode_path(&c.outline)
+                encode_path(&c.outline),
+                encode_rings(&c.extra)
             ])?;
         }
         let mut st =
@@ -64,8 +65,8 @@ pub fn write_all(
             ])?;
         }
         let mut st = tx.prepare(
-            "INSERT INTO buildings (id, compound_id, number, units, floors, households, station_id, entry_node_id, footprint)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            "INSERT INTO buildings (id, compound_id, number, units, floors, households, station_id, entry_node_id, footprint, extra_rings)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         )?;
         for b in &s.buildings {
             st.execute(params![
@@ -77,7 +78,8 @@ pub fn write_all(
                 b.households,
                 b.station_id,
                 b.entry_node,
-                encode_path(&b.footprint)
+                encode_path(&b.footprint),
+                encode_rings(&b.extra)
             ])?;
         }
         let mut st = tx.prepare(

@@ -71,6 +71,7 @@ fn world() -> Snapshot {
         department_id: 1,
         households: 100,
         outline: vec![],
+        extra: Default::default(),
     }];
     s.buildings = vec![Building {
         id: 1,
@@ -82,6 +83,7 @@ fn world() -> Snapshot {
         station_id: 1,
         entry_node: 1,
         footprint: vec![o, o, o, o],
+        extra: Default::default(),
     }];
     s.teams = vec![
         // near, right skill, same department, but already has two open tickets

@@ -377,6 +377,123 @@ fn gcj02_coordinates_are_converted_and_a_dry_run_writes_nothing() {
     assert!((station.position[0] - 112.5230).abs() > 1e-4);
 }
 
+/// A courtyard block (回字楼) and a compound on both sides of a road come in whole — holes and
+/// parts kept, drawn and hit as drawn — and go out again as the same Polygon and MultiPolygon.
+#[test]
+fn courtyards_and_compounds_in_parts_are_kept_and_go_out_as_they_came() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = small_city(dir.path());
+    // a second part east of the first, across a road
+    let compounds = dir.path().join("compounds.geojson");
+    std::fs::write(
+        &compounds,
+        r#"{"type":"FeatureCollection","features":[{"type":"Feature","id":1,
+          "properties":{"name":"工银新村","department_id":1,"households":200},
+          "geometry":{"type":"MultiPolygon","coordinates":[
+            [[[112.519,37.799],[112.531,37.799],[112.531,37.812],[112.519,37.812],[112.519,37.799]]],
+            [[[112.533,37.799],[112.537,37.799],[112.537,37.803],[112.533,37.803],[112.533,37.799]]]]}}]}"#,
+    )
+    .unwrap();
+    import(&db, Kind::Compounds, &compounds).unwrap_or_else(|f| panic!("{f}"));
+    // 40 m x 40 m with a 20 m x 20 m courtyard, as WKT in a sheet
+    let (x0, y0, d, h) = (112.5240, 37.8040, 0.00046, 0.00023);
+    let ring = |x: f64, y: f64, w: f64| {
+        format!(
+            "({x} {y}, {} {y}, {} {}, {x} {}, {x} {y})",
+            x + w,
+            x + w,
+            y + w,
+            y + w
+        )
+    };
+    let buildings = dir.path().join("buildings.csv");
+    std::fs::write(
+        &buildings,
+        format!(
+            "id,compound_id,number,households,station_id,wkt
+1,1,回字楼,80,1,\"POLYGON ({}, {})\"\n",
+            ring(x0, y0, d),
+            ring(x0 + h / 2.0, y0 + h / 2.0, h)
+        ),
+    )
+    .unwrap();
+    let report = import(&db, Kind::Buildings, &buildings).unwrap_or_else(|f| panic!("{f}"));
+    assert_eq!(report.inserted, 1);
+
+    let snap = load(&db);
+    let (c, b) = (&snap.compounds[0], &snap.buildings[0]);
+    assert_eq!((c.extra.holes.len(), c.extra.parts.len()), (0, 1));
+    assert!(
+        (c.outline[1][0] - 112.531).abs() < 1e-9,
+        "the larger part is the outline"
+    );
+    assert_eq!((b.extra.holes.len(), b.extra.parts.len()), (1, 0));
+    let index = heatdesk::map::index::CityIndex::build(&snap);
+    let centre = [x0 + d / 2.0, y0 + d / 2.0];
+    assert_eq!(
+        index.building_at(centre),
+        None,
+        "the courtyard is no building"
+    );
+    assert_eq!(index.building_at([x0 + d * 0.1, y0 + d / 2.0]), Some(0));
+    assert_eq!(index.compound_at(centre), Some(0));
+    assert_eq!(
+        index.compound_at([112.535, 37.801]),
+        Some(0),
+        "the part across the road"
+    );
+    assert_eq!(index.compound_at([112.532, 37.801]), None, "the road");
+    assert_eq!(index.buildings[0].rings().count(), 2);
+    assert_eq!(index.compounds[0].rings().count(), 2);
+    // the fill covers the ring and not the courtyard: 40² - 20² of 40²
+    let area: f64 = {
+        let p = &index.buildings[0].points;
+        index.buildings[0]
+            .triangles
+            .chunks_exact(3)
+            .map(|t| {
+                let [a, b, c] = [p[t[0] as usize], p[t[1] as usize], p[t[2] as usize]];
+                ((b[0] - a[0]) * (c[1] - a[1]) - (c[0] - a[0]) * (b[1] - a[1])).abs() / 2.0
+            })
+            .sum()
+    };
+    assert!((area / (d * d) - 0.75).abs() < 1e-6, "{}", area / (d * d));
+
+    // out as GeoJSON and as WKT, and back into an empty database: the same rings
+    for out in ["c.geojson", "b.geojson", "b.csv", "c.csv"] {
+        let kind = if out.starts_with('c') {
+            Kind::Compounds
+        } else {
+            Kind::Buildings
+        };
+        let path = dir.path().join(out);
+        exchange::export::write(&snap, kind, &path, false).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let expected = match (kind, out.ends_with("csv")) {
+            (Kind::Compounds, false) => "\"MultiPolygon\"",
+            (Kind::Compounds, true) => "MULTIPOLYGON (((",
+            (_, false) => "\"Polygon\"",
+            (_, true) => "POLYGON ((",
+        };
+        assert!(text.contains(expected), "{out}: {text}");
+    }
+    let elsewhere = dir.path().join("again");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    let empty = small_city(&elsewhere);
+    for out in ["c.csv", "b.geojson"] {
+        let kind = if out.starts_with('c') {
+            Kind::Compounds
+        } else {
+            Kind::Buildings
+        };
+        import(&empty, kind, &dir.path().join(out)).unwrap_or_else(|f| panic!("{f}"));
+    }
+    let again = load(&empty);
+    assert_eq!(again.compounds, snap.compounds);
+    assert_eq!(again.buildings[0].footprint, b.footprint);
+    assert_eq!(again.buildings[0].extra, b.extra);
+}
+
 fn coordtransform_expected(lon: f64, lat: f64) -> (f64, f64) {
     let mut shape = exchange::shape::Shape::Point([lon, lat]);
     exchange::shape::gcj02_to_wgs84(&mut shape);

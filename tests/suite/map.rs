@@ -24,6 +24,7 @@ fn street() -> Snapshot {
         station_id: 1,
         entry_node: id,
         footprint,
+        extra: Default::default(),
     };
     let mut snap = Snapshot::default();
     snap.compounds = vec![Compound {
@@ -33,6 +34,7 @@ fn street() -> Snapshot {
         department_id: 1,
         households: 108,
         outline: ring(&[(-20.0, -20.0), (200.0, -20.0), (200.0, 80.0), (-20.0, 80.0)]),
+        extra: Default::default(),
     }];
     snap.buildings = vec![
         building(
@@ -104,10 +106,14 @@ fn a_click_picks_the_building_under_it_and_nothing_in_a_courtyard() {
 fn concave_footprints_are_triangulated_inside_their_outline() {
     let snap = street();
     let index = CityIndex::build(&snap);
-    let u = &index.building_triangles[2];
+    let u = &index.buildings[2].triangles;
     assert_eq!(u.len(), 3 * 6, "8 corners make 6 triangles");
     // no triangle covers the courtyard: every triangle's centroid lies inside the footprint
-    let ring = heatdesk::map::index::open_ring(&snap.buildings[2].footprint);
+    let ring = &index.buildings[2].points;
+    assert_eq!(
+        ring[..],
+        *heatdesk::map::index::open_ring(&snap.buildings[2].footprint)
+    );
     for tri in u.chunks_exact(3) {
         let c = [
             (ring[tri[0] as usize][0] + ring[tri[1] as usize][0] + ring[tri[2] as usize][0]) / 3.0,

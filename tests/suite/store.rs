@@ -723,7 +723,7 @@ fn a_second_console_catches_up_with_only_what_changed() {
         .connection()
         .execute_batch(
             "INSERT INTO network_nodes VALUES (3, 'building_entry', 112.5, 37.8);
-             INSERT INTO buildings VALUES (2, 1, '2号楼', 2, 6, 24, 1, 3, x'');",
+             INSERT INTO buildings VALUES (2, 1, '2号楼', 2, 6, 24, 1, 3, x'', NULL);",
         )
         .unwrap();
     assert_eq!(second.catch_up().unwrap(), Some(None));

@@ -104,6 +104,7 @@ fn network() -> Snapshot {
             department_id: 1,
             households: 60,
             outline: vec![],
+            extra: Default::default(),
         },
         Compound {
             id: 2,
@@ -112,6 +113,7 @@ fn network() -> Snapshot {
             department_id: 1,
             households: 60,
             outline: vec![],
+            extra: Default::default(),
         },
     ];
     for (i, entry) in (10..=15).enumerate() {
@@ -125,6 +127,7 @@ fn network() -> Snapshot {
             station_id: if i < 3 { 1 } else { 2 },
             entry_node: entry,
             footprint: vec![],
+            extra: Default::default(),
         });
     }
     s.reindex();

@@ -34,10 +34,10 @@ pub fn tiny_store(dir: &std::path::Path) -> heatdesk::store::SqliteStore {
         .connection()
         .execute_batch(
             "INSERT INTO departments VALUES (1, '城西供热服务部');
-             INSERT INTO compounds VALUES (1, '工银新村', '建设路1号', 1, 120, x'');
+             INSERT INTO compounds VALUES (1, '工银新村', '建设路1号', 1, 120, x'', NULL);
              INSERT INTO network_nodes VALUES (1, 'station', 112.5, 37.8), (2, 'building_entry', 112.5, 37.8);
              INSERT INTO stations VALUES (1, '工银换热站', 1, 1, 112.5, 37.8);
-             INSERT INTO buildings VALUES (1, 1, '1号楼', 3, 6, 36, 1, 2, x'');
+             INSERT INTO buildings VALUES (1, 1, '1号楼', 3, 6, 36, 1, 2, x'', NULL);
              INSERT INTO teams VALUES (1, '城西维修一班', 1, '[\"张三\"]', 'valve', 112.5, 37.8, 112.5, 37.8, 'free'),
                                       (2, '城西维修二班', 1, '[\"李四\"]', 'radiator', 112.5, 37.8, 112.5, 37.8, 'free');",
         )
@@ -54,6 +54,7 @@ pub fn compound(id: CompoundId, name: &str, dept: DepartmentId, households: u32)
         department_id: dept,
         households,
         outline: vec![],
+        extra: Default::default(),
     }
 }
 
@@ -69,6 +70,7 @@ pub fn building(id: BuildingId, compound: CompoundId) -> Building {
         station_id: 1,
         entry_node: id,
         footprint: vec![],
+        extra: Default::default(),
     }
 }
 
