@@ -128,11 +128,14 @@ impl Failure {
     }
 }
 
+/// English, one line after another (logs, errors, `{}`).
+fn write_lines(f: &mut fmt::Formatter<'_>, lines: Vec<String>) -> fmt::Result {
+    lines.iter().try_for_each(|l| writeln!(f, "{l}"))
+}
+
 impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.lines(Lang::En)
-            .iter()
-            .try_for_each(|l| writeln!(f, "{l}"))
+        write_lines(f, self.lines(Lang::En))
     }
 }
 
@@ -180,9 +183,7 @@ impl Report {
 
 impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.lines(Lang::En)
-            .iter()
-            .try_for_each(|l| writeln!(f, "{l}"))
+        write_lines(f, self.lines(Lang::En))
     }
 }
 

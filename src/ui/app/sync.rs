@@ -8,11 +8,11 @@ use super::{HeatDeskApp, Notice};
 use crate::domain::TicketId;
 use crate::domain::kpi::{KpiFacts, Placement};
 use crate::domain::older::OlderRows;
+use crate::domain::trace::Topology;
+use crate::ui::i18n::Key;
 
 /// The share of a frame that folding the season's history in may take.
 const FOLD_BUDGET: std::time::Duration = std::time::Duration::from_millis(4);
-use crate::domain::trace::Topology;
-use crate::ui::i18n::Key;
 
 impl HeatDeskApp {
     /// Back the database at `db` up into `dir`: at start, then as the settings say.
@@ -27,9 +27,8 @@ impl HeatDeskApp {
     }
 
     /// The snapshot was loaded with `load_recent(since)`: read the rest of the season from
-    /// `db` on a thread of its own, and fold it in when it arrives.
-    /// The figures' facts of those rows are made there too: the frame that folds them in
-    /// only appends.
+    /// `db` on a thread of its own, with the figures' facts of those rows (so that the
+    /// frames folding them in only append), and fold it in when it arrives.
     pub fn with_older(mut self, db: std::path::PathBuf, since: crate::domain::Timestamp) -> Self {
         let (tx, rx) = std::sync::mpsc::channel();
         let placement = Placement::of_snapshot(&self.snap);
