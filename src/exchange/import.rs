@@ -542,23 +542,21 @@ impl<'t> Importer<'t> {
             self.options.kind,
             Kind::Buildings | Kind::Sources | Kind::Stations | Kind::Pipes | Kind::Valves
         ) {
-            let snap = self.places()?;
+            let mut snap = self.places()?;
             if !snap.segments.is_empty() {
                 let turn = network::to_reverse(&snap, &self.snapped);
                 for &id in &turn {
-                    let s = &snap.segments[snap.segment_pos(id).expect("just loaded")];
-                    let path: Vec<_> = s.path.iter().rev().copied().collect();
+                    // turned round in the database and in the places the check below walks
+                    let at = snap.segment_pos(id).expect("just loaded");
+                    let s = &mut snap.segments[at];
+                    std::mem::swap(&mut s.from, &mut s.to);
+                    s.path.reverse();
                     self.tx.execute(
                         "UPDATE pipe_segments SET from_node = ?2, to_node = ?3, path = ?4 WHERE id = ?1",
-                        params![id, s.to, s.from, encode_path(&path)],
+                        params![id, s.from, s.to, encode_path(&s.path)],
                     )?;
                 }
                 self.network.reversed = turn.len();
-                let snap = if turn.is_empty() {
-                    snap
-                } else {
-                    self.places()?
-                };
                 self.network.segments = snap.segments.len();
                 network::check(&snap, &mut self.network);
                 report.network = Some(std::mem::take(&mut self.network));
