@@ -20,24 +20,30 @@ fn figures(app: &mut HeatDeskApp) -> &Figures {
         let rules = app.snap.kpi_rules;
         let (from, to) = app.leaders.period.range(now);
         // the season's trend does not depend on the period shown: kept when only that moved
-        let trend = app
+        let kept = app
             .leaders
             .figures
             .take()
             .filter(|f| f.key.0 == key.0 && f.key.2 == key.2)
-            .map(|f| f.daily)
-            .unwrap_or_else(|| {
-                app.kpi_facts.daily(
-                    &app.snap,
-                    (season_start(now.date()), now.date()),
-                    now,
-                    &rules,
-                )
+            .map(|f| f.daily);
+        let (facts, snap) = (&app.kpi_facts, &app.snap);
+        // two passes over the season's facts, one on each core (after another console's
+        // commit both are due within the frame that takes it in)
+        let (breakdown, daily) = std::thread::scope(|s| {
+            let daily = kept.is_none().then(|| {
+                s.spawn(|| facts.daily(snap, (season_start(now.date()), now.date()), now, &rules))
             });
+            let breakdown = facts.breakdown(snap, (from, to), now, &rules);
+            let daily = match daily {
+                Some(worker) => worker.join().expect("the daily figures"),
+                None => kept.unwrap_or_default(),
+            };
+            (breakdown, daily)
+        });
         app.leaders.figures = Some(Figures {
             key,
-            breakdown: app.kpi_facts.breakdown(&app.snap, (from, to), now, &rules),
-            daily: trend,
+            breakdown,
+            daily,
             rows: None,
         });
     }
