@@ -3,7 +3,7 @@
 use egui::{Align2, Color32, FontId, Pos2, Rect, Response, Shape, Stroke, Ui, pos2, vec2};
 use walkers::{MapMemory, Plugin, Projector, lon_lat};
 
-use super::index::{CityIndex, Drawn, Feature, Kind, open_ring};
+use super::index::{CityIndex, Drawn, Feature, Kind};
 use super::metric::{Metric, MetricValues};
 use super::style;
 use crate::domain::{Flow, LonLat, Snapshot, Tier};
@@ -352,6 +352,7 @@ impl Plugin for PipeLayer<'_> {
 pub struct TraceLayer<'a> {
     pub gcj02: bool,
     pub snap: &'a Snapshot,
+    pub index: &'a CityIndex,
     pub highlight: &'a super::Highlight,
 }
 
@@ -365,13 +366,10 @@ impl Plugin for TraceLayer<'_> {
         let clip = projector.clip_rect();
         let zoom = projector.zoom();
         for &id in &self.highlight.buildings {
-            if let Some(b) = self.snap.building_pos(id).map(|i| &self.snap.buildings[i]) {
-                let points: Vec<Pos2> = open_ring(&b.footprint)
-                    .iter()
-                    .map(|&p| screen.project(p))
-                    .collect();
+            if let Some(drawn) = self.snap.building_pos(id).map(|i| &self.index.buildings[i]) {
+                let points: Vec<Pos2> = drawn.points.iter().map(|&p| screen.project(p)).collect();
                 if points.iter().any(|p| clip.contains(*p)) {
-                    painter.add(Shape::closed_line(points, Stroke::new(2.5, style::TRACE)));
+                    painter.extend(rings(drawn, &points, Stroke::new(2.5, style::TRACE)));
                 }
             }
         }

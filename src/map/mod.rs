@@ -409,6 +409,7 @@ impl MapView {
             map = map.with_plugin(layers::TraceLayer {
                 gcj02,
                 snap,
+                index,
                 highlight: h,
             });
         }
