@@ -29,8 +29,8 @@ pub struct OlderRows {
     /// The facts matched the snapshot row for row when folding began: they are extended
     /// alongside; otherwise they are counted anew at the end.
     in_step: bool,
-    /// (network ticket, household report) of the appended tickets linked to one.
-    linked: Vec<(TicketId, TicketId)>,
+    /// The appended tickets linked to a network ticket.
+    linked: Vec<TicketId>,
 }
 
 impl OlderRows {
@@ -82,7 +82,7 @@ impl OlderRows {
         for _ in 0..rows {
             if let Some((ticket, fact)) = self.tickets.next() {
                 // a ticket changed since the recent load is here already, newer
-                let link = ticket.parent_id.map(|p| (p, ticket.id));
+                let link = ticket.parent_id.map(|_| ticket.id);
                 if snap.append_older_ticket(ticket) {
                     self.linked.extend(link);
                     if self.in_step {
@@ -111,8 +111,8 @@ impl OlderRows {
         self.begun && self.tickets.len() == 0 && self.answers.len() == 0
     }
 
-    /// (network ticket, household report) for each appended ticket linked to one.
-    pub fn linked(&self) -> &[(TicketId, TicketId)] {
+    /// The appended tickets linked to a network ticket (the board's lists of them grow).
+    pub fn linked(&self) -> &[TicketId] {
         &self.linked
     }
 }

@@ -73,9 +73,11 @@ impl IdIndex {
     /// still to come with ids up to `highest` (a season's older tickets come after the
     /// recent ones, lower ids after higher: the recent part alone is sparse).
     fn build_for(ids: impl Iterator<Item = i64> + Clone, more: usize, highest: i64) -> Self {
-        let (rows, lowest, highest) = ids.clone().fold((more, 0, highest), |(n, lo, hi), id| {
-            (n + 1, lo.min(id), hi.max(id))
-        });
+        let (rows, lowest, highest) = ids
+            .clone()
+            .fold((more, i64::MAX, highest), |(n, lo, hi), id| {
+                (n + 1, lo.min(id), hi.max(id))
+            });
         if rows > 0 && !(lowest >= 0 && Self::dense_enough(highest, rows)) {
             return IdIndex::Sparse(ids.enumerate().map(|(pos, id)| (id, pos)).collect());
         }

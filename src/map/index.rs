@@ -57,35 +57,42 @@ fn bbox(points: &[LonLat]) -> Option<([f64; 2], [f64; 2])> {
     Some((lo, hi))
 }
 
-/// An outline made ready to draw: every ring's points (open, one ring after another), the
-/// triangles over them (holes left out), and where each ring starts.
+/// An outline made ready to draw: the triangles over its points (holes left out), and for an
+/// outline with holes or parts, every ring's points one after another and where each starts.
+/// A plain outline (nearly all) keeps no copy: its points are its ring, open.
 #[derive(Debug, Clone, Default)]
 pub struct Drawn {
-    pub points: Vec<LonLat>,
-    /// Index triples into `points`.
+    /// Index triples into [`Drawn::points`].
     pub triangles: Vec<u32>,
+    /// Empty for a plain outline.
+    rings_points: Vec<LonLat>,
     starts: Vec<usize>,
 }
 
 impl Drawn {
     fn of(earcut: &mut earcut::Earcut<f64>, outer: &[LonLat], extra: &ExtraRings) -> Self {
         let mut drawn = Drawn::default();
+        if extra.is_empty() {
+            let none: &[u32] = &[];
+            earcut.earcut(open_ring(outer).iter().copied(), none, &mut drawn.triangles);
+            return drawn;
+        }
         let mut triangles = Vec::new();
         for (outer, holes) in extra.polygons(outer) {
-            let base = drawn.points.len();
+            let base = drawn.rings_points.len();
             let mut hole_starts = Vec::new();
             for (k, ring) in std::iter::once(outer)
                 .chain(holes.iter().map(Vec::as_slice))
                 .enumerate()
             {
                 if k > 0 {
-                    hole_starts.push((drawn.points.len() - base) as u32);
+                    hole_starts.push((drawn.rings_points.len() - base) as u32);
                 }
-                drawn.starts.push(drawn.points.len());
-                drawn.points.extend_from_slice(open_ring(ring));
+                drawn.starts.push(drawn.rings_points.len());
+                drawn.rings_points.extend_from_slice(open_ring(ring));
             }
             earcut.earcut(
-                drawn.points[base..].iter().copied(),
+                drawn.rings_points[base..].iter().copied(),
                 &hole_starts,
                 &mut triangles,
             );
@@ -96,23 +103,23 @@ impl Drawn {
         drawn
     }
 
-    /// Each ring's points (the main outer ring first).
-    pub fn rings(&self) -> impl Iterator<Item = &[LonLat]> {
-        let ends = self
-            .starts
-            .iter()
-            .skip(1)
-            .copied()
-            .chain([self.points.len()]);
-        self.starts
-            .iter()
-            .zip(ends)
-            .map(|(&a, b)| &self.points[a..b])
+    /// The points the triangles index, for the outline whose outer ring is `outer`.
+    pub fn points<'a>(&'a self, outer: &'a [LonLat]) -> &'a [LonLat] {
+        match self.starts.is_empty() {
+            true => open_ring(outer),
+            false => &self.rings_points,
+        }
     }
 
-    /// The main outer ring (what a label centres on).
-    pub fn outer(&self) -> &[LonLat] {
-        self.rings().next().unwrap_or_default()
+    /// Each ring's points (the main outer ring first), as slices of [`Drawn::points`].
+    pub fn rings<'a>(&'a self, outer: &'a [LonLat]) -> impl Iterator<Item = &'a [LonLat]> {
+        let points = self.points(outer);
+        let starts: &[usize] = match self.starts.is_empty() {
+            true => &[0],
+            false => &self.starts,
+        };
+        let ends = starts.iter().skip(1).copied().chain([points.len()]);
+        starts.iter().zip(ends).map(move |(&a, b)| &points[a..b])
     }
 }
 

@@ -111,7 +111,8 @@ impl Plugin for CompoundLayer<'_> {
             let Feature::Compound(i) = f else { continue };
             let c = &self.snap.compounds[i];
             let drawn = &self.index.compounds[i];
-            let points: Vec<Pos2> = drawn.points.iter().map(|&p| screen.project(p)).collect();
+            let outline = drawn.points(&c.outline);
+            let points: Vec<Pos2> = outline.iter().map(|&p| screen.project(p)).collect();
             let fill = self.agg.compound_colour(i);
             let fill = if detailed {
                 fill.gamma_multiply(0.3)
@@ -134,10 +135,10 @@ impl Plugin for CompoundLayer<'_> {
                 Stroke::new(1.0, style::COMPOUND_EDGE)
             };
             if stroke != Stroke::NONE {
-                outlines.extend(rings(drawn, &points, stroke));
+                outlines.extend(rings(drawn, &c.outline, &points, stroke));
             }
             if (13.5..=17.5).contains(&zoom) {
-                let outer = &points[..drawn.outer().len()];
+                let outer = &points[..drawn.rings(&c.outline).next().map_or(0, <[_]>::len)];
                 let centre =
                     outer.iter().fold(vec2(0.0, 0.0), |a, p| a + p.to_vec2()) / outer.len() as f32;
                 labels.push(
@@ -183,7 +184,8 @@ impl Plugin for BuildingLayer<'_> {
             let Feature::Building(i) = f else { continue };
             let b = &self.snap.buildings[i];
             let drawn = &self.index.buildings[i];
-            let points: Vec<Pos2> = drawn.points.iter().map(|&p| screen.project(p)).collect();
+            let outline = drawn.points(&b.footprint);
+            let points: Vec<Pos2> = outline.iter().map(|&p| screen.project(p)).collect();
             let colour = self.agg.building_colour(i);
             let base = mesh.vertices.len() as u32;
             for p in &points {
@@ -194,16 +196,22 @@ impl Plugin for BuildingLayer<'_> {
             }
             // outlines only where a building is big enough on screen to need one
             if self.selected == Some(f) {
-                outlines.extend(rings(drawn, &points, Stroke::new(2.5, style::SELECTED)));
+                outlines.extend(rings(
+                    drawn,
+                    &b.footprint,
+                    &points,
+                    Stroke::new(2.5, style::SELECTED),
+                ));
             } else if projector.zoom() >= 16.0 {
                 outlines.extend(rings(
                     drawn,
+                    &b.footprint,
                     &points,
                     Stroke::new(0.8, style::BUILDING_EDGE),
                 ));
             }
             if projector.zoom() >= 17.0 {
-                let outer = &points[..drawn.outer().len()];
+                let outer = &points[..drawn.rings(&b.footprint).next().map_or(0, <[_]>::len)];
                 let c =
                     outer.iter().fold(vec2(0.0, 0.0), |a, p| a + p.to_vec2()) / outer.len() as f32;
                 labels.push((c.to_pos2(), b.number.clone()));
@@ -366,10 +374,21 @@ impl Plugin for TraceLayer<'_> {
         let clip = projector.clip_rect();
         let zoom = projector.zoom();
         for &id in &self.highlight.buildings {
-            if let Some(drawn) = self.snap.building_pos(id).map(|i| &self.index.buildings[i]) {
-                let points: Vec<Pos2> = drawn.points.iter().map(|&p| screen.project(p)).collect();
+            if let Some(i) = self.snap.building_pos(id) {
+                let (drawn, outline) =
+                    (&self.index.buildings[i], &self.snap.buildings[i].footprint);
+                let points: Vec<Pos2> = drawn
+                    .points(outline)
+                    .iter()
+                    .map(|&p| screen.project(p))
+                    .collect();
                 if points.iter().any(|p| clip.contains(*p)) {
-                    painter.extend(rings(drawn, &points, Stroke::new(2.5, style::TRACE)));
+                    painter.extend(rings(
+                        drawn,
+                        outline,
+                        &points,
+                        Stroke::new(2.5, style::TRACE),
+                    ));
                 }
             }
         }
@@ -559,10 +578,10 @@ impl Aggregates {
 
 /// A drawn outline's rings (outer rings and courtyards alike) as closed strokes, from its
 /// projected points.
-fn rings(drawn: &Drawn, points: &[Pos2], stroke: Stroke) -> Vec<Shape> {
+fn rings(drawn: &Drawn, outer: &[LonLat], points: &[Pos2], stroke: Stroke) -> Vec<Shape> {
     let mut at = 0;
     drawn
-        .rings()
+        .rings(outer)
         .map(|ring| {
             let shape = Shape::closed_line(points[at..at + ring.len()].to_vec(), stroke);
             at += ring.len();

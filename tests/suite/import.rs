@@ -443,11 +443,11 @@ fn courtyards_and_compounds_in_parts_are_kept_and_go_out_as_they_came() {
         "the part across the road"
     );
     assert_eq!(index.compound_at([112.532, 37.801]), None, "the road");
-    assert_eq!(index.buildings[0].rings().count(), 2);
-    assert_eq!(index.compounds[0].rings().count(), 2);
+    assert_eq!(index.buildings[0].rings(&b.footprint).count(), 2);
+    assert_eq!(index.compounds[0].rings(&c.outline).count(), 2);
     // the fill covers the ring and not the courtyard: 40² - 20² of 40²
     let area: f64 = {
-        let p = &index.buildings[0].points;
+        let p = index.buildings[0].points(&b.footprint);
         index.buildings[0]
             .triangles
             .chunks_exact(3)

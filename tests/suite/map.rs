@@ -109,7 +109,7 @@ fn concave_footprints_are_triangulated_inside_their_outline() {
     let u = &index.buildings[2].triangles;
     assert_eq!(u.len(), 3 * 6, "8 corners make 6 triangles");
     // no triangle covers the courtyard: every triangle's centroid lies inside the footprint
-    let ring = &index.buildings[2].points;
+    let ring = index.buildings[2].points(&snap.buildings[2].footprint);
     assert_eq!(
         ring[..],
         *heatdesk::map::index::open_ring(&snap.buildings[2].footprint)

@@ -86,14 +86,7 @@ impl HeatDeskApp {
         // the frame after the last rows: what is derived from them. Older rows are closed:
         // the queue, the teams' lists, the map's open counts and the alerts stand; only a
         // network ticket's linked reports may grow
-        let mut parents = std::collections::HashSet::new();
-        for &(parent, report) in rows.linked() {
-            self.board.linked.entry(parent).or_default().push(report);
-            parents.insert(parent);
-        }
-        for parent in parents {
-            self.board.linked.entry(parent).or_default().sort_unstable();
-        }
+        self.board.update(&self.snap, rows.linked());
         // a city's rows freed on a thread of their own (their pages unmapped: milliseconds)
         if let Some(spent) = self.folding.take() {
             std::thread::spawn(move || drop(spent));
