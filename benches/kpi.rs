@@ -16,7 +16,7 @@ fn bench(c: &mut Criterion) {
         snap.readings.len()
     );
     let rules = KpiRules::default();
-    let start = demo::season_start(now.date());
+    let start = heatdesk::domain::season::season_start(now.date());
     let from = start.and_hms_opt(0, 0, 0).expect("midnight");
     let to = now
         .date()

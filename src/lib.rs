@@ -10,3 +10,4 @@ pub mod map;
 pub mod soak;
 pub mod store;
 pub mod ui;
+pub mod words;

@@ -183,11 +183,11 @@ fn whoami() -> String {
         .unwrap_or_else(|_| "import".into())
 }
 
-fn lang(english: bool) -> heatdesk::ui::i18n::Lang {
+fn lang(english: bool) -> heatdesk::words::Lang {
     if english {
-        heatdesk::ui::i18n::Lang::En
+        heatdesk::words::Lang::En
     } else {
-        heatdesk::ui::i18n::Lang::Zh
+        heatdesk::words::Lang::Zh
     }
 }
 

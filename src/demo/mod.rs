@@ -9,7 +9,7 @@ mod words;
 
 use std::collections::{BTreeSet, HashMap};
 
-use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime};
+use chrono::NaiveDateTime;
 
 use crate::domain::*;
 use layout::{BLOCK, Density, Ground};
@@ -102,16 +102,6 @@ fn size(scale: Scale) -> Size {
             visits_per_day: 12,
         },
     }
-}
-
-/// Nov 15 of the heating season that `day` falls in.
-pub fn season_start(day: NaiveDate) -> NaiveDate {
-    let year = if day.month() >= 11 && day.day() >= 15 || day.month() == 12 {
-        day.year()
-    } else {
-        day.year() - 1
-    };
-    NaiveDate::from_ymd_opt(year, 11, 15).unwrap_or(day)
 }
 
 fn numeral(n: usize) -> String {
@@ -509,10 +499,8 @@ pub fn generate(params: &DemoParams) -> DemoCity {
     }
 }
 
-/// Midday of `day`: a stable "now" for reproducible cities in tests.
-pub fn noon(day: NaiveDate) -> NaiveDateTime {
-    day.and_time(NaiveTime::from_hms_opt(12, 0, 0).unwrap_or(NaiveTime::MIN))
-}
+pub use crate::domain::season::noon;
+use crate::domain::season::season_start;
 
 /// Generate a city and write it to a new database file at `out`. The file appears only
 /// when complete: it is written beside `out` and renamed into place.

@@ -1,5 +1,6 @@
 //! The heating world and its rules: plain data and pure functions, no egui and no SQL.
 
+pub mod colouring;
 pub mod command;
 pub mod kpi;
 pub mod lifecycle;
@@ -7,6 +8,7 @@ pub mod model;
 pub mod network;
 pub mod older;
 pub mod planner;
+pub mod season;
 pub mod snapshot;
 pub mod suggest;
 pub mod trace;

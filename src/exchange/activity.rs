@@ -12,19 +12,19 @@ use super::said::{Said, said, words};
 use crate::domain::lifecycle::deadlines;
 use crate::domain::{Category, Channel, Severity, SurveyAnswer, TempMethod, TicketStatus};
 use crate::store::codec::time_to_sql;
-use crate::ui::i18n;
+use crate::words;
 
 type Written = Result<(), crate::store::StoreError>;
 
 // the labels each coded field accepts, built once
 type Labels<T> = LazyLock<Vec<(&'static str, T)>>;
-static CHANNELS: Labels<Channel> = LazyLock::new(|| labels(Channel::ALL, i18n::channel));
-static CATEGORIES: Labels<Category> = LazyLock::new(|| labels(Category::ALL, i18n::category));
-static SEVERITIES: Labels<Severity> = LazyLock::new(|| labels(Severity::ALL, i18n::severity));
-static STATUSES: Labels<TicketStatus> = LazyLock::new(|| labels(TicketStatus::ALL, i18n::status));
-static ANSWERS: Labels<SurveyAnswer> = LazyLock::new(|| labels(SurveyAnswer::ALL, i18n::answer));
+static CHANNELS: Labels<Channel> = LazyLock::new(|| labels(Channel::ALL, words::channel));
+static CATEGORIES: Labels<Category> = LazyLock::new(|| labels(Category::ALL, words::category));
+static SEVERITIES: Labels<Severity> = LazyLock::new(|| labels(Severity::ALL, words::severity));
+static STATUSES: Labels<TicketStatus> = LazyLock::new(|| labels(TicketStatus::ALL, words::status));
+static ANSWERS: Labels<SurveyAnswer> = LazyLock::new(|| labels(SurveyAnswer::ALL, words::answer));
 static METHODS: Labels<TempMethod> = LazyLock::new(|| {
-    let mut all = labels(TempMethod::ALL, crate::ui::visit_form::method_name);
+    let mut all = labels(TempMethod::ALL, crate::words::method_name);
     all.extend([
         ("温度计", TempMethod::Thermometer),
         ("红外", TempMethod::InfraredAverage),
@@ -384,7 +384,7 @@ impl Importer<'_> {
 
 /// A blank time or team that the ticket's status needs.
 fn empty_but(status: TicketStatus) -> Said {
-    let (en, zh) = (status.code(), i18n::status(i18n::Lang::Zh, status));
+    let (en, zh) = (status.code(), words::status(words::Lang::Zh, status));
     let mut message = empty();
     message.en += &format!(", but the ticket is {en}");
     message.zh += &format!("，但工单状态为{zh}");

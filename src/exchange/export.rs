@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use super::kind::Kind;
 use crate::domain::{ExtraRings, LonLat, Snapshot, Timestamp};
 use crate::export::{ExportError, write_atomically};
-use crate::ui::format::mask_phone;
+use crate::words::format::mask_phone;
 
 /// A row's values in the order of [`Kind::fields`], and its geometry.
 pub struct Row {

@@ -10,7 +10,7 @@ use super::kind::{Field, Kind};
 use super::records::{Loc, Record};
 use super::said::{Said, Words, said, words};
 use crate::domain::Timestamp;
-use crate::ui::i18n::Lang;
+use crate::words::Lang;
 
 /// One thing wrong with a file.
 #[derive(Debug, Clone, PartialEq)]
@@ -344,9 +344,9 @@ fn whole(v: &str) -> Option<i64> {
 /// The labels a coded value may be written as, in both languages.
 pub fn labels<T: Copy>(
     all: &[T],
-    label: impl Fn(crate::ui::i18n::Lang, T) -> &'static str,
+    label: impl Fn(crate::words::Lang, T) -> &'static str,
 ) -> Vec<(&'static str, T)> {
-    use crate::ui::i18n::Lang;
+    use crate::words::Lang;
     all.iter()
         .flat_map(|&v| [(label(Lang::Zh, v), v), (label(Lang::En, v), v)])
         .collect()

@@ -20,7 +20,7 @@ use super::said::{Said, said};
 use crate::domain::{NodeId, NodeKind, SegmentId, Snapshot, Timestamp};
 use crate::store::StoreError;
 use crate::store::codec::{encode_path, time_to_sql};
-use crate::ui::i18n::Lang;
+use crate::words::Lang;
 
 #[derive(Debug, Clone)]
 pub struct Options {

@@ -4,7 +4,7 @@
 //! company's own sheets use; both are accepted, with a few common variants. README.md lists
 //! them ("Import and export").
 
-use crate::ui::i18n::Lang;
+use crate::words::Lang;
 
 /// One kind of data file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum)]

@@ -3,7 +3,7 @@
 //! junction), turned to flow away from the heat sources, and checked for dangling ends and
 //! buildings no source reaches.
 
-use crate::ui::i18n::Lang;
+use crate::words::Lang;
 use std::collections::{HashMap, VecDeque};
 
 use geo::Contains;

@@ -10,7 +10,7 @@ use super::said::{Said, said, words};
 use super::shape::{self, Shape};
 use crate::domain::{ExtraRings, Flow, LonLat, NodeKind, Skill, TeamStatus, Tier, centroid};
 use crate::store::codec::{encode_path, encode_rings};
-use crate::ui::i18n::{self, Lang};
+use crate::words::{self, Lang};
 
 type Written = Result<(), crate::store::StoreError>;
 
@@ -437,7 +437,7 @@ impl Importer<'_> {
             true,
         );
         let members: Vec<String> = split_list(row.text("members")).map(String::from).collect();
-        let skill_labels = labels(Skill::ALL, i18n::skill);
+        let skill_labels = labels(Skill::ALL, words::skill);
         let mut skills = Vec::new();
         for s in split_list(row.text("skills")) {
             match Skill::from_code(&s.to_lowercase()).or_else(|| {
@@ -458,7 +458,7 @@ impl Importer<'_> {
             "status",
             Some(TeamStatus::Free),
             TeamStatus::from_code,
-            &labels(TeamStatus::ALL, i18n::team_status),
+            &labels(TeamStatus::ALL, words::team_status),
         );
         let home = self.point(&mut row);
         if !self.accept(row.found) {

@@ -10,7 +10,7 @@ use serde_json::Value;
 use super::kind::{Field, Kind, normalise};
 use super::said::{Said, said};
 use super::shape::{self, Shape};
-use crate::ui::i18n::Lang;
+use crate::words::Lang;
 
 /// Where in a file a problem is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use crate::ui::i18n::Lang;
+use crate::words::Lang;
 
 /// One message, written in Chinese and in English where it arises.
 #[derive(Debug, Clone, PartialEq, Default)]

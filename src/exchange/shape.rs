@@ -4,7 +4,7 @@ use serde_json::Value;
 
 use super::said::{Said, said};
 use crate::domain::{ExtraRings, LonLat};
-use crate::ui::i18n::Lang;
+use crate::words::Lang;
 
 /// A geometry read from a file, not yet checked.
 #[derive(Debug, Clone, PartialEq)]

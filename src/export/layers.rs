@@ -3,8 +3,8 @@
 
 use super::{Cell, Table};
 use crate::domain::{Snapshot, TicketId};
-use crate::ui::format::mask_phone;
-use crate::ui::i18n::{self, Lang};
+use crate::words::format::mask_phone;
+use crate::words::{self, Lang};
 
 /// Tickets as a table, in the order given (the queue as filtered on screen); numbers masked.
 pub fn tickets(snap: &Snapshot, ids: &[TicketId], lang: Lang) -> Table {
@@ -31,10 +31,10 @@ pub fn tickets(snap: &Snapshot, ids: &[TicketId], lang: Lang) -> Table {
             .map(|t| {
                 vec![
                     Cell::from(format!("#{}", t.id)),
-                    i18n::channel(lang, t.channel).into(),
-                    i18n::category(lang, t.category).into(),
-                    i18n::severity(lang, t.severity).into(),
-                    i18n::status(lang, t.status).into(),
+                    words::channel(lang, t.channel).into(),
+                    words::category(lang, t.category).into(),
+                    words::severity(lang, t.severity).into(),
+                    words::status(lang, t.status).into(),
                     format!(
                         "{} {}",
                         snap.building_label(t.building_id),

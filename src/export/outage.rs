@@ -3,7 +3,7 @@
 
 use super::{Cell, Table};
 use crate::domain::{BuildingId, Snapshot};
-use crate::ui::i18n::Lang;
+use crate::words::Lang;
 
 /// One row per building, grouped by compound, then a total row.
 pub fn outage_notice(snap: &Snapshot, buildings: &[BuildingId], lang: Lang) -> Table {

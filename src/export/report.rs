@@ -6,8 +6,8 @@ use chrono::{Duration, NaiveDate, NaiveTime};
 use super::{Cell, Table};
 use crate::domain::kpi::{Figure, Kpis, breakdown};
 use crate::domain::{Channel, Snapshot, Timestamp};
-use crate::ui::format::{figure, mask_phone};
-use crate::ui::i18n::{self, Lang};
+use crate::words::format::{figure, mask_phone};
+use crate::words::{self, Lang};
 
 /// Three sheets: KPIs, overdue tickets, visits (as of `now`, for the day `day`).
 pub fn daily_report(snap: &Snapshot, day: NaiveDate, now: Timestamp, lang: Lang) -> Vec<Table> {
@@ -49,7 +49,7 @@ fn kpi_sheet(snap: &Snapshot, day: NaiveDate, now: Timestamp, lang: Lang) -> Tab
         ]
         .into_iter()
         .map(String::from)
-        .chain(Figure::ALL.map(|f| crate::ui::format::figure_name(lang, f).to_string()))
+        .chain(Figure::ALL.map(|f| crate::words::format::figure_name(lang, f).to_string()))
         .collect(),
         rows,
     }
@@ -84,8 +84,8 @@ fn overdue_sheet(snap: &Snapshot, now: Timestamp, lang: Lang) -> Table {
                         t.address_detail
                     )
                     .into(),
-                    i18n::category(lang, t.category).into(),
-                    i18n::status(lang, t.status).into(),
+                    words::category(lang, t.category).into(),
+                    words::status(lang, t.status).into(),
                     t.team_id
                         .and_then(|id| snap.team(id))
                         .map_or(String::new(), |x| x.name.clone())

@@ -67,3 +67,14 @@ pub fn pipe_width(dn: u32, zoom: f64) -> f32 {
     let base = (dn as f32 / 160.0).clamp(0.8, 5.0);
     base * (1.0 + ((zoom as f32 - 14.0).max(0.0) * 0.25))
 }
+
+/// The colour a leader reads a figure by.
+pub fn rag_colour(rag: crate::domain::kpi::Rag) -> Color32 {
+    use crate::domain::kpi::Rag;
+    match rag {
+        Rag::Green => Color32::from_rgb(0x2e, 0x7d, 0x32),
+        Rag::Amber => Color32::from_rgb(0xe0, 0x8a, 0x00),
+        Rag::Red => Color32::from_rgb(0xc6, 0x28, 0x28),
+        Rag::NoData => Color32::GRAY,
+    }
+}

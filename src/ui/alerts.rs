@@ -4,9 +4,9 @@
 use egui::{Color32, RichText, Ui};
 
 use super::app::{HeatDeskApp, Selection};
-use super::i18n::{self, Key};
 use crate::domain::trace::Cluster;
 use crate::domain::*;
+use crate::words::{self, Key};
 
 /// Where the cluster points, as a dispatcher names it: the station, or the compound's branch.
 pub fn place(app: &HeatDeskApp, c: &Cluster) -> String {
@@ -71,7 +71,7 @@ pub fn show(app: &mut HeatDeskApp, ui: &mut Ui) {
             ui.label(
                 RichText::new(format!(
                     "{} ({})",
-                    i18n::t(lang, Key::SuspectedFault),
+                    words::t(lang, Key::SuspectedFault),
                     app.alerts.len()
                 ))
                 .strong()
@@ -79,11 +79,11 @@ pub fn show(app: &mut HeatDeskApp, ui: &mut Ui) {
             );
             for (i, c) in app.alerts.iter().enumerate().take(SHOWN) {
                 ui.horizontal(|ui| {
-                    if ui.small_button(i18n::t(lang, Key::Locate)).clicked() {
+                    if ui.small_button(words::t(lang, Key::Locate)).clicked() {
                         fly = Some(i);
                     }
                     if ui
-                        .small_button(i18n::t(lang, Key::CreateNetworkTicket))
+                        .small_button(words::t(lang, Key::CreateNetworkTicket))
                         .clicked()
                     {
                         create = Some(i);
@@ -94,9 +94,9 @@ pub fn show(app: &mut HeatDeskApp, ui: &mut Ui) {
                             place(app, c),
                             c.buildings.len(),
                             c.fed_buildings,
-                            i18n::t(lang, Key::BuildingsCold),
+                            words::t(lang, Key::BuildingsCold),
                             c.tickets.len(),
-                            i18n::t(lang, Key::TicketsWord)
+                            words::t(lang, Key::TicketsWord)
                         ))
                         .truncate(),
                     );
@@ -107,7 +107,7 @@ pub fn show(app: &mut HeatDeskApp, ui: &mut Ui) {
                     RichText::new(format!(
                         "+{} ({})",
                         app.alerts.len() - SHOWN,
-                        i18n::t(lang, Key::SeeMap)
+                        words::t(lang, Key::SeeMap)
                     ))
                     .weak(),
                 );

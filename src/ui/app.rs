@@ -6,7 +6,6 @@ mod sync;
 use egui::Ui;
 
 pub use super::board::Board;
-use super::i18n::{Key, Lang, t};
 pub use super::prefs::{Prefs, View};
 use super::{detail, queue, teams, top_bar};
 use crate::domain::kpi::{KpiFacts, Kpis};
@@ -15,6 +14,7 @@ use crate::domain::*;
 use crate::map::index::Feature;
 use crate::map::{Hit, MapView};
 use crate::store::DispatchStore;
+use crate::words::{Key, Lang, t};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Selection {
@@ -275,21 +275,21 @@ impl HeatDeskApp {
                             "{} · #{} {}",
                             t(lang, Key::Done),
                             ticket.id,
-                            super::i18n::action(lang, &event.action)
+                            crate::words::action(lang, &event.action)
                         ),
                         Applied::Batch(all) => match all.first() {
                             Some(Applied::Ticket { ticket, event, .. }) => format!(
                                 "{} · #{} {} · {} {}",
                                 t(lang, Key::Done),
                                 ticket.id,
-                                super::i18n::action(lang, &event.action),
+                                crate::words::action(lang, &event.action),
                                 all.len() - 1,
                                 t(lang, Key::LinkedTickets)
                             ),
                             Some(Applied::Visit { .. }) => format!(
                                 "{} · {} · {} {}",
                                 t(lang, Key::Done),
-                                super::i18n::action(lang, "visit"),
+                                crate::words::action(lang, "visit"),
                                 all.len() - 1,
                                 t(lang, Key::TicketsWord)
                             ),

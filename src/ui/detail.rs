@@ -4,11 +4,11 @@
 use egui::{Color32, RichText, Ui};
 
 use super::app::{HeatDeskApp, Selection};
-use super::format::{countdown, mask_phone, percent, time};
-use super::i18n::{self, Key};
 use crate::domain::kpi::Ratio;
 use crate::domain::lifecycle::next_actions;
 use crate::domain::*;
+use crate::words::format::{countdown, mask_phone, percent, time};
+use crate::words::{self, Key};
 
 pub fn show(app: &mut HeatDeskApp, ui: &mut Ui) {
     ui.horizontal(|ui| {
@@ -63,8 +63,8 @@ fn ticket_links(app: &mut HeatDeskApp, ui: &mut Ui, filter: impl Fn(&Ticket) -> 
                 format!(
                     "#{} {} · {}",
                     t.id,
-                    i18n::category(lang, t.category),
-                    i18n::status(lang, t.status)
+                    words::category(lang, t.category),
+                    words::status(lang, t.status)
                 ),
             )
         })
@@ -91,7 +91,7 @@ fn satisfaction_of(snap: &Snapshot, in_scope: impl Fn(BuildingId) -> bool) -> Ra
 /// A few lines about anything selectable: used in the detail panel and the map's tooltip.
 pub fn summary(app: &HeatDeskApp, sel: Selection) -> String {
     let lang = app.lang();
-    let tr = |k| i18n::t(lang, k);
+    let tr = |k| words::t(lang, k);
     let snap = &app.snap;
     match sel {
         Selection::Compound(id) => {
@@ -171,17 +171,17 @@ pub fn summary(app: &HeatDeskApp, sel: Selection) -> String {
             format!(
                 "#{} {} · {}\n{}",
                 t.id,
-                i18n::category(lang, t.category),
-                i18n::status(lang, t.status),
+                words::category(lang, t.category),
+                words::status(lang, t.status),
                 snap.building_label(t.building_id)
             )
         }),
         Selection::Team(id) => snap.team(id).map_or(String::new(), |t| {
-            let skills: Vec<&str> = t.skills.iter().map(|s| i18n::skill(lang, *s)).collect();
+            let skills: Vec<&str> = t.skills.iter().map(|s| words::skill(lang, *s)).collect();
             format!(
                 "{} · {}\n{}: {}\n{}: {}\n{}: {}",
                 t.name,
-                i18n::team_status(lang, t.status),
+                words::team_status(lang, t.status),
                 tr(Key::Members),
                 t.members.join("、"),
                 tr(Key::Skills),
@@ -225,7 +225,7 @@ pub fn summary(app: &HeatDeskApp, sel: Selection) -> String {
                 .map_or(String::new(), |p| {
                     format!(
                         "{} #{}\n{}: DN{}\n{}: {}",
-                        i18n::tier(lang, p.tier, p.flow),
+                        words::tier(lang, p.tier, p.flow),
                         p.id,
                         tr(Key::Diameter),
                         p.dn,
@@ -242,21 +242,21 @@ fn ticket(app: &mut HeatDeskApp, ui: &mut Ui, id: TicketId) {
         return;
     };
     let lang = app.lang();
-    let tr = |k| i18n::t(lang, k);
+    let tr = |k| words::t(lang, k);
     let now = app.now();
     ui.horizontal(|ui| {
         ui.label(
             RichText::new(format!(
                 "#{} {} · {}",
                 t.id,
-                i18n::category(lang, t.category),
-                i18n::severity(lang, t.severity)
+                words::category(lang, t.category),
+                words::severity(lang, t.severity)
             ))
             .strong()
             .size(16.0),
         );
         ui.label(
-            RichText::new(i18n::status(lang, t.status)).color(Color32::from_rgb(0x0b, 0x3d, 0x91)),
+            RichText::new(words::status(lang, t.status)).color(Color32::from_rgb(0x0b, 0x3d, 0x91)),
         );
     });
     ui.columns(2, |cols| {
@@ -287,7 +287,7 @@ fn ticket(app: &mut HeatDeskApp, ui: &mut Ui, id: TicketId) {
                 });
                 ui.end_row();
                 ui.label(tr(Key::Channel));
-                ui.label(i18n::channel(lang, t.channel));
+                ui.label(words::channel(lang, t.channel));
                 ui.end_row();
                 ui.label(tr(Key::Created));
                 ui.label(time(t.created_at));
@@ -340,7 +340,7 @@ fn ticket(app: &mut HeatDeskApp, ui: &mut Ui, id: TicketId) {
                 }
                 if let Some(a) = t.satisfaction {
                     ui.label(tr(Key::Answer));
-                    ui.label(i18n::answer(lang, a));
+                    ui.label(words::answer(lang, a));
                     ui.end_row();
                 }
             });
@@ -358,13 +358,13 @@ fn ticket(app: &mut HeatDeskApp, ui: &mut Ui, id: TicketId) {
                 .map_or(String::new(), |x| x.name.clone());
             let from = e
                 .from_status
-                .map_or(String::new(), |s| format!("{} -> ", i18n::status(lang, s)));
+                .map_or(String::new(), |s| format!("{} -> ", words::status(lang, s)));
             ui.label(format!(
                 "{} · {} · {} · {from}{} {team} {}",
                 time(e.at),
                 e.actor,
-                i18n::action(lang, &e.action),
-                i18n::status(lang, e.to_status),
+                words::action(lang, &e.action),
+                words::status(lang, e.to_status),
                 e.note
             ));
         }
@@ -381,7 +381,7 @@ fn actions(app: &mut HeatDeskApp, ui: &mut Ui, t: &Ticket) {
         for &code in next_actions(t.status) {
             match code {
                 "assign" => {
-                    let label = i18n::t(lang, Key::AssignTo);
+                    let label = words::t(lang, Key::AssignTo);
                     ui.menu_button(label, |ui| {
                         for team in &app.snap.teams {
                             if ui.button(&team.name).clicked() {
@@ -394,8 +394,8 @@ fn actions(app: &mut HeatDeskApp, ui: &mut Ui, t: &Ticket) {
                     for answer in SurveyAnswer::ALL {
                         let label = format!(
                             "{} · {}",
-                            i18n::action(lang, code),
-                            i18n::answer(lang, *answer)
+                            words::action(lang, code),
+                            words::answer(lang, *answer)
                         );
                         if ui.button(label).clicked() {
                             chosen = Some(Action::Callback { answer: *answer });
@@ -403,7 +403,7 @@ fn actions(app: &mut HeatDeskApp, ui: &mut Ui, t: &Ticket) {
                     }
                 }
                 _ => {
-                    if ui.button(i18n::action(lang, code)).clicked() {
+                    if ui.button(words::action(lang, code)).clicked() {
                         let reason = app.reason.clone();
                         chosen = match code {
                             "accept" => Some(Action::Accept),
@@ -426,7 +426,7 @@ fn actions(app: &mut HeatDeskApp, ui: &mut Ui, t: &Ticket) {
         .any(|c| matches!(*c, "hold" | "return" | "escalate"))
     {
         ui.horizontal(|ui| {
-            ui.label(i18n::t(lang, Key::Reason));
+            ui.label(words::t(lang, Key::Reason));
             ui.text_edit_singleline(&mut app.reason);
         });
     }
@@ -445,7 +445,7 @@ fn actions(app: &mut HeatDeskApp, ui: &mut Ui, t: &Ticket) {
 /// The best-fit teams for a ticket, each with the reasons for its rank.
 fn suggestions(app: &mut HeatDeskApp, ui: &mut Ui, t: &Ticket) {
     let lang = app.lang();
-    let tr = |k| i18n::t(lang, k);
+    let tr = |k| words::t(lang, k);
     let ranked = crate::domain::suggest::suggest(&app.snap, t, &Default::default());
     ui.add_space(6.0);
     ui.strong(tr(Key::Suggestions));
@@ -462,7 +462,7 @@ fn suggestions(app: &mut HeatDeskApp, ui: &mut Ui, t: &Ticket) {
             } else {
                 Key::LacksSkill
             }),
-            i18n::skill(lang, s.skill),
+            words::skill(lang, s.skill),
             tr(Key::OpenCount),
             s.open_tickets,
             tr(if s.same_department {
@@ -470,7 +470,7 @@ fn suggestions(app: &mut HeatDeskApp, ui: &mut Ui, t: &Ticket) {
             } else {
                 Key::OtherDepartment
             }),
-            i18n::team_status(lang, s.status),
+            words::team_status(lang, s.status),
         );
         ui.horizontal(|ui| {
             ui.label(format!("{}. {}", rank + 1, team.name));

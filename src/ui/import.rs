@@ -8,8 +8,8 @@ use std::sync::mpsc::{Receiver, channel};
 use egui::RichText;
 
 use super::app::{HeatDeskApp, Notice};
-use super::i18n::{self, Key, Lang};
 use crate::exchange::{self, Failure, Kind, Progress, Report};
+use crate::words::{self, Key, Lang};
 
 /// An import running on its worker: how far it is, and where its outcome will arrive.
 type Running = (Arc<Progress>, Receiver<Result<Report, Failure>>);
@@ -136,7 +136,7 @@ pub fn show(app: &mut HeatDeskApp, ctx: &egui::Context) {
         return;
     }
     let lang = app.lang();
-    let tr = |k| i18n::t(lang, k);
+    let tr = |k| words::t(lang, k);
     let mut open = true;
     let mut start = None;
     egui::Window::new(tr(Key::ImportTitle))
@@ -202,7 +202,7 @@ pub fn show(app: &mut HeatDeskApp, ctx: &egui::Context) {
 }
 
 fn outcome_ok(ui: &mut egui::Ui, lang: Lang, report: &Report, details: &[String]) {
-    let tr = |k| i18n::t(lang, k);
+    let tr = |k| words::t(lang, k);
     let head = if report.written {
         Key::ImportDone
     } else {
@@ -237,9 +237,9 @@ fn outcome_failed(ui: &mut egui::Ui, lang: Lang, failure: &Failure, details: &[S
     ui.label(
         RichText::new(format!(
             "{}: {} {}",
-            i18n::t(lang, Key::ImportFailed),
+            words::t(lang, Key::ImportFailed),
             failure.total,
-            i18n::t(lang, Key::ImportProblems)
+            words::t(lang, Key::ImportProblems)
         ))
         .color(egui::Color32::from_rgb(200, 50, 40)),
     );

@@ -4,10 +4,10 @@
 use egui::{Color32, RichText};
 
 use super::app::{HeatDeskApp, Selection};
-use super::format::time;
-use super::i18n::{self, Key};
 use crate::domain::lifecycle::deadlines;
 use crate::domain::*;
+use crate::words::format::time;
+use crate::words::{self, Key};
 
 /// What the operator has typed so far.
 #[derive(Debug, Clone, PartialEq)]
@@ -48,7 +48,7 @@ pub fn show(app: &mut HeatDeskApp, ctx: &egui::Context) {
         return;
     }
     let lang = app.lang();
-    let tr = |k| i18n::t(lang, k);
+    let tr = |k| words::t(lang, k);
     let mut open = true;
     let mut submit: Option<Command> = None;
     egui::Window::new(tr(Key::NewTicket))
@@ -66,7 +66,7 @@ pub fn show(app: &mut HeatDeskApp, ctx: &egui::Context) {
                     ui.label("");
                     let label = tr(Key::Channel);
                     super::combo(ui, label, label, &mut form.channel, Channel::ALL, |c| {
-                        i18n::channel(lang, c)
+                        words::channel(lang, c)
                     });
                     ui.end_row();
                     ui.label("");
@@ -76,7 +76,7 @@ pub fn show(app: &mut HeatDeskApp, ctx: &egui::Context) {
                         tr(Key::Category),
                         &mut form.category,
                         Category::ALL,
-                        |c| i18n::category(lang, c),
+                        |c| words::category(lang, c),
                     );
                     ui.end_row();
                     ui.label("");
@@ -86,7 +86,7 @@ pub fn show(app: &mut HeatDeskApp, ctx: &egui::Context) {
                         tr(Key::Severity),
                         &mut form.severity,
                         Severity::ALL,
-                        |s| i18n::severity(lang, s),
+                        |s| words::severity(lang, s),
                     );
                     ui.end_row();
                     ui.label(tr(Key::Building));

@@ -4,9 +4,9 @@
 use egui::{Color32, Rect, RichText, Ui, UiBuilder, vec2};
 
 use super::app::HeatDeskApp;
-use super::i18n::{self, Key};
 use crate::domain::{Flow, TeamStatus, Tier};
 use crate::map::style;
+use crate::words::{self, Key};
 
 pub fn show(app: &HeatDeskApp, ui: &mut Ui, map: Rect) {
     let lang = app.lang();
@@ -21,8 +21,11 @@ pub fn show(app: &HeatDeskApp, ui: &mut Ui, map: Rect) {
                 .inner_margin(4.0)
                 .show(ui, |ui| {
                     ui.label(
-                        RichText::new(format!("{}: {problem}", i18n::t(lang, Key::BasemapProblem)))
-                            .color(Color32::from_rgb(0x8a, 0x3b, 0x00)),
+                        RichText::new(format!(
+                            "{}: {problem}",
+                            words::t(lang, Key::BasemapProblem)
+                        ))
+                        .color(Color32::from_rgb(0x8a, 0x3b, 0x00)),
                     );
                 });
         });
@@ -39,11 +42,11 @@ pub fn show(app: &HeatDeskApp, ui: &mut Ui, map: Rect) {
             .corner_radius(6.0)
             .inner_margin(8.0)
             .show(ui, |ui| {
-                ui.label(RichText::new(i18n::metric(lang, metric)).strong());
+                ui.label(RichText::new(words::metric(lang, metric)).strong());
                 for (k, label) in metric.class_labels().iter().enumerate() {
                     swatch(ui, style::class_colour(k), label);
                 }
-                swatch(ui, style::NO_DATA, i18n::t(lang, Key::NoData));
+                swatch(ui, style::NO_DATA, words::t(lang, Key::NoData));
                 ui.add_space(4.0);
                 ui.horizontal(|ui| {
                     for (k, name) in [
@@ -54,7 +57,7 @@ pub fn show(app: &HeatDeskApp, ui: &mut Ui, map: Rect) {
                         let (r, _) = ui.allocate_exact_size(vec2(10.0, 10.0), egui::Sense::hover());
                         ui.painter()
                             .circle_filled(r.center(), 5.0, style::severity_colour(k));
-                        ui.label(RichText::new(i18n::t(lang, name)).small());
+                        ui.label(RichText::new(words::t(lang, name)).small());
                     }
                 });
                 ui.horizontal(|ui| {
@@ -62,7 +65,7 @@ pub fn show(app: &HeatDeskApp, ui: &mut Ui, map: Rect) {
                         let (r, _) = ui.allocate_exact_size(vec2(10.0, 10.0), egui::Sense::hover());
                         ui.painter()
                             .circle_filled(r.center(), 5.0, style::team_colour(status));
-                        ui.label(RichText::new(i18n::team_status(lang, status)).small());
+                        ui.label(RichText::new(words::team_status(lang, status)).small());
                     }
                 });
                 for (tier, flow) in [
@@ -76,7 +79,7 @@ pub fn show(app: &HeatDeskApp, ui: &mut Ui, map: Rect) {
                             [r.left_center(), r.right_center()],
                             egui::Stroke::new(3.0, style::pipe_colour(tier, flow)),
                         );
-                        ui.label(RichText::new(i18n::tier(lang, tier, flow)).small());
+                        ui.label(RichText::new(words::tier(lang, tier, flow)).small());
                     });
                 }
             });

@@ -3,18 +3,18 @@
 use egui::Ui;
 
 use super::app::HeatDeskApp;
-use super::i18n::{self, Key};
 use crate::map::Basemap;
 use crate::map::metric::Metric;
+use crate::words::{self, Key};
 
 pub fn show(app: &mut HeatDeskApp, ui: &mut Ui) {
     let lang = app.lang();
-    let tr = |k| i18n::t(lang, k);
+    let tr = |k| words::t(lang, k);
     ui.menu_button(tr(Key::MapSettings), |ui| {
         ui.label(egui::RichText::new(tr(Key::ColourBy)).strong());
         let before = app.prefs.map.metric;
         for m in Metric::ALL {
-            ui.radio_value(&mut app.prefs.map.metric, m, i18n::metric(lang, m));
+            ui.radio_value(&mut app.prefs.map.metric, m, words::metric(lang, m));
         }
         if app.prefs.map.metric != before {
             app.data_changed();

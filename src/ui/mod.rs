@@ -5,8 +5,6 @@ pub mod app;
 mod backups;
 mod board;
 mod detail;
-pub mod format;
-pub mod i18n;
 pub mod import;
 pub mod intake;
 mod leaders;

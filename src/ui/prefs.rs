@@ -2,8 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::i18n::Lang;
 use crate::map::{LayerToggles, MapSettings};
+use crate::words::Lang;
 
 /// The dispatch board or the leaders' view (KPIs, visit planning) beside the map.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]

@@ -3,9 +3,9 @@
 use egui::{Color32, Label, RichText, Sense, Ui, UiBuilder, vec2};
 
 use super::app::{HeatDeskApp, Selection};
-use super::format::countdown;
-use super::i18n::{self, Key};
 use crate::domain::*;
+use crate::words::format::countdown;
+use crate::words::{self, Key};
 
 /// What is carried while a ticket is dragged: the ticket as the user saw it.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -102,7 +102,7 @@ fn filter_combo<T: Copy + PartialEq>(
 
 fn filters(app: &mut HeatDeskApp, ui: &mut Ui) {
     let lang = app.lang();
-    let tr = |k| i18n::t(lang, k);
+    let tr = |k| words::t(lang, k);
     let departments: Vec<(DepartmentId, String)> = app
         .snap
         .departments
@@ -118,7 +118,7 @@ fn filters(app: &mut HeatDeskApp, ui: &mut Ui) {
             tr(Key::All),
             &mut f.channel,
             Channel::ALL,
-            |c| i18n::channel(lang, c).into(),
+            |c| words::channel(lang, c).into(),
         );
         filter_combo(
             ui,
@@ -126,7 +126,7 @@ fn filters(app: &mut HeatDeskApp, ui: &mut Ui) {
             tr(Key::All),
             &mut f.category,
             Category::ALL,
-            |c| i18n::category(lang, c).into(),
+            |c| words::category(lang, c).into(),
         );
         filter_combo(
             ui,
@@ -134,7 +134,7 @@ fn filters(app: &mut HeatDeskApp, ui: &mut Ui) {
             tr(Key::All),
             &mut f.severity,
             Severity::ALL,
-            |s| i18n::severity(lang, s).into(),
+            |s| words::severity(lang, s).into(),
         );
         filter_combo(
             ui,
@@ -234,7 +234,7 @@ pub fn show(app: &mut HeatDeskApp, ui: &mut Ui) {
             .ticket(drag.ticket)
             .is_some_and(|t| t.status.in_queue());
         if !in_queue {
-            let reason = i18n::t(app.lang(), Key::DraggedBack).to_string();
+            let reason = words::t(app.lang(), Key::DraggedBack).to_string();
             app.apply(Command::Act {
                 ticket: drag.ticket,
                 seen_version: drag.version,
@@ -282,15 +282,15 @@ fn row(app: &mut HeatDeskApp, ui: &mut Ui, id: TicketId, now: chrono::NaiveDateT
     let title = format!(
         "#{} {} · {}",
         ticket.id,
-        i18n::category(lang, ticket.category),
-        i18n::severity(lang, ticket.severity)
+        words::category(lang, ticket.category),
+        words::severity(lang, ticket.severity)
     );
     let place = format!(
         "{} {}",
         app.snap.building_label(ticket.building_id),
         ticket.address_detail
     );
-    let channel = i18n::channel(lang, ticket.channel);
+    let channel = words::channel(lang, ticket.channel);
     ui.scope_builder(
         UiBuilder::new().max_rect(rect.shrink2(vec2(8.0, 3.0))),
         |ui| {

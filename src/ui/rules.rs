@@ -3,8 +3,8 @@
 use egui::RichText;
 
 use super::app::HeatDeskApp;
-use super::i18n::{self, Key};
 use crate::domain::Command;
+use crate::words::{self, Key};
 
 pub fn show(app: &mut HeatDeskApp, ctx: &egui::Context) {
     if !app.show_rules {
@@ -14,7 +14,7 @@ pub fn show(app: &mut HeatDeskApp, ctx: &egui::Context) {
         app.rules_edit = app.snap.rules.clone();
     }
     let lang = app.lang();
-    let tr = |k| i18n::t(lang, k);
+    let tr = |k| words::t(lang, k);
     let mut open = true;
     let mut save = Vec::new();
     egui::Window::new(tr(Key::Rules))
@@ -41,8 +41,8 @@ pub fn show(app: &mut HeatDeskApp, ctx: &egui::Context) {
                                     r.category == rule.category && r.severity == rule.severity
                                 })
                                 .copied();
-                            ui.label(i18n::category(lang, rule.category));
-                            ui.label(i18n::severity(lang, rule.severity));
+                            ui.label(words::category(lang, rule.category));
+                            ui.label(words::severity(lang, rule.severity));
                             ui.add(
                                 egui::DragValue::new(&mut rule.respond_minutes)
                                     .range(1..=10_080)

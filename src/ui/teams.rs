@@ -3,9 +3,9 @@
 use egui::{Color32, Label, RichText, Sense, Ui};
 
 use super::app::{HeatDeskApp, Selection};
-use super::i18n::{self, Key};
 use super::queue::TicketDrag;
 use crate::domain::{TeamId, TicketId};
+use crate::words::{self, Key};
 
 pub fn show(app: &mut HeatDeskApp, ui: &mut Ui) {
     ui.heading(app.tr(Key::Teams));
@@ -64,7 +64,7 @@ fn card(app: &mut HeatDeskApp, ui: &mut Ui, id: TeamId) -> Option<TicketDrag> {
             (
                 t.id,
                 t.version,
-                i18n::category(lang, t.category).to_string(),
+                words::category(lang, t.category).to_string(),
             )
         })
         .collect();
@@ -86,7 +86,7 @@ fn card(app: &mut HeatDeskApp, ui: &mut Ui, id: TeamId) -> Option<TicketDrag> {
             );
             ui.add(Label::new(RichText::new(&team.name).strong()).selectable(false));
             ui.add(
-                Label::new(RichText::new(i18n::team_status(lang, team.status)).small())
+                Label::new(RichText::new(words::team_status(lang, team.status)).small())
                     .selectable(false),
             );
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
@@ -97,7 +97,7 @@ fn card(app: &mut HeatDeskApp, ui: &mut Ui, id: TeamId) -> Option<TicketDrag> {
                 };
                 ui.add(
                     Label::new(
-                        RichText::new(format!("{} {}", i18n::t(lang, Key::Workload), open.len()))
+                        RichText::new(format!("{} {}", words::t(lang, Key::Workload), open.len()))
                             .color(colour),
                     )
                     .selectable(false),
@@ -111,12 +111,12 @@ fn card(app: &mut HeatDeskApp, ui: &mut Ui, id: TeamId) -> Option<TicketDrag> {
             )
             .selectable(false),
         );
-        let skills: Vec<&str> = team.skills.iter().map(|s| i18n::skill(lang, *s)).collect();
+        let skills: Vec<&str> = team.skills.iter().map(|s| words::skill(lang, *s)).collect();
         ui.add(
             Label::new(
                 RichText::new(format!(
                     "{}: {}",
-                    i18n::t(lang, Key::Skills),
+                    words::t(lang, Key::Skills),
                     skills.join(" · ")
                 ))
                 .small()
@@ -145,7 +145,7 @@ fn card(app: &mut HeatDeskApp, ui: &mut Ui, id: TeamId) -> Option<TicketDrag> {
                         RichText::new(format!(
                             "+{} {}",
                             open.len() - MAX_CHIPS,
-                            i18n::t(lang, Key::More)
+                            words::t(lang, Key::More)
                         ))
                         .small()
                         .weak(),

@@ -3,9 +3,10 @@
 use egui::{Color32, RichText, Ui};
 
 use super::app::{HeatDeskApp, View};
-use super::format::{figure, figure_name, rag_colour};
-use super::i18n::{Key, Lang};
 use crate::domain::kpi::{Figure, Ratio};
+use crate::map::style::rag_colour;
+use crate::words::format::{figure, figure_name};
+use crate::words::{Key, Lang};
 
 pub fn show(app: &mut HeatDeskApp, ui: &mut Ui) {
     ui.horizontal(|ui| {
@@ -68,13 +69,13 @@ pub fn show(app: &mut HeatDeskApp, ui: &mut Ui) {
                 app.show_rules = true;
             }
             let lang = app.lang();
-            ui.menu_button(super::i18n::t(lang, Key::Layers), |ui| {
+            ui.menu_button(crate::words::t(lang, Key::Layers), |ui| {
                 let l = &mut app.prefs.layers;
-                ui.checkbox(&mut l.compounds, super::i18n::t(lang, Key::LayerCompounds));
-                ui.checkbox(&mut l.buildings, super::i18n::t(lang, Key::LayerBuildings));
-                ui.checkbox(&mut l.pipes, super::i18n::t(lang, Key::LayerPipes));
-                ui.checkbox(&mut l.tickets, super::i18n::t(lang, Key::LayerTickets));
-                ui.checkbox(&mut l.teams, super::i18n::t(lang, Key::LayerTeams));
+                ui.checkbox(&mut l.compounds, crate::words::t(lang, Key::LayerCompounds));
+                ui.checkbox(&mut l.buildings, crate::words::t(lang, Key::LayerBuildings));
+                ui.checkbox(&mut l.pipes, crate::words::t(lang, Key::LayerPipes));
+                ui.checkbox(&mut l.tickets, crate::words::t(lang, Key::LayerTickets));
+                ui.checkbox(&mut l.teams, crate::words::t(lang, Key::LayerTeams));
             });
         });
     });
@@ -142,7 +143,7 @@ fn backup_menu(app: &mut HeatDeskApp, ui: &mut Ui) {
         return;
     };
     let lang = app.lang();
-    let tr = |k| super::i18n::t(lang, k);
+    let tr = |k| crate::words::t(lang, k);
     ui.menu_button(tr(Key::Backups), |ui| {
         ui.horizontal(|ui| {
             ui.label(tr(Key::BackupEvery));

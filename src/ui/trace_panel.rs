@@ -4,13 +4,13 @@
 use egui::{RichText, Ui};
 
 use super::app::{HeatDeskApp, Selection};
-use super::i18n::{self, Key};
 use crate::domain::trace::TraceFrom;
 use crate::map::Highlight;
+use crate::words::{self, Key};
 
 pub fn show(app: &mut HeatDeskApp, ui: &mut Ui, sel: Selection) {
     let lang = app.lang();
-    let tr = |k| i18n::t(lang, k);
+    let tr = |k| words::t(lang, k);
     let from = match sel {
         Selection::Pipe(id) => TraceFrom::Segment(id),
         Selection::Station(id) => match app.snap.stations.iter().find(|s| s.id == id) {
@@ -90,7 +90,7 @@ pub fn outage_buttons(app: &mut HeatDeskApp, ui: &mut Ui) {
     for ext in ["csv", "xlsx"] {
         let label = format!(
             "{} {}",
-            i18n::t(lang, Key::OutageNotice),
+            words::t(lang, Key::OutageNotice),
             ext.to_uppercase()
         );
         if ui.button(label).clicked() {

@@ -5,9 +5,9 @@
 use egui::{Color32, RichText, Ui};
 
 use super::app::HeatDeskApp;
-use super::i18n::{self, Key, Lang};
 use crate::domain::command::{HouseholdVisit, NewVisit, Problem, RoomReading};
 use crate::domain::*;
+use crate::words::{self, Key, Lang};
 
 /// One household as typed so far.
 #[derive(Debug, Clone, PartialEq)]
@@ -92,17 +92,17 @@ impl VisitForm {
     pub fn to_command(&self, lang: Lang) -> Result<Command, String> {
         let compound = self
             .compound
-            .ok_or_else(|| i18n::t(lang, Key::Compound).to_string())?;
+            .ok_or_else(|| words::t(lang, Key::Compound).to_string())?;
         let at = chrono::NaiveDateTime::parse_from_str(self.at_text.trim(), TIME_FORMAT)
-            .map_err(|_| format!("{}: YYYY-MM-DD HH:MM", i18n::t(lang, Key::VisitTime)))?;
+            .map_err(|_| format!("{}: YYYY-MM-DD HH:MM", words::t(lang, Key::VisitTime)))?;
         let mut households = Vec::new();
         for (i, h) in self.households.iter().enumerate() {
             let building = h.building.ok_or_else(|| {
                 format!(
                     "{} {}: {}",
-                    i18n::t(lang, Key::Household),
+                    words::t(lang, Key::Household),
                     i + 1,
-                    i18n::t(lang, Key::Building)
+                    words::t(lang, Key::Building)
                 )
             })?;
             households.push(HouseholdVisit {
@@ -134,7 +134,7 @@ pub fn show(app: &mut HeatDeskApp, ctx: &egui::Context) {
         return;
     }
     let lang = app.lang();
-    let tr = |k| i18n::t(lang, k);
+    let tr = |k| words::t(lang, k);
     let compound_name = app
         .visit_form
         .compound
@@ -166,7 +166,7 @@ pub fn show(app: &mut HeatDeskApp, ctx: &egui::Context) {
                     ui.label(tr(Key::Channel));
                     ui.horizontal(|ui| {
                         for c in [Channel::LeaderVisit, Channel::DoorToDoor] {
-                            ui.radio_value(&mut f.channel, c, i18n::channel(lang, c));
+                            ui.radio_value(&mut f.channel, c, words::channel(lang, c));
                         }
                     });
                     ui.end_row();
@@ -238,7 +238,7 @@ fn household(
     d: &mut HouseholdDraft,
     buildings: &[(BuildingId, String)],
 ) {
-    let tr = |k| i18n::t(lang, k);
+    let tr = |k| words::t(lang, k);
     ui.horizontal(|ui| {
         ui.strong(format!("{} {}", tr(Key::Household), h + 1));
         let name = |id: Option<BuildingId>| {
@@ -279,7 +279,7 @@ fn household(
                 tr(Key::Method),
                 &mut reading.method,
                 &[TempMethod::Thermometer, TempMethod::InfraredAverage],
-                |m| method_name(lang, m).to_string(),
+                |m| words::method_name(lang, m).to_string(),
             );
             if ui.small_button("x").clicked() {
                 remove = Some(r);
@@ -298,7 +298,7 @@ fn household(
                 tr(Key::Problem),
                 &mut problem.category,
                 Category::ALL,
-                |c| i18n::category(lang, c).to_string(),
+                |c| words::category(lang, c).to_string(),
             );
             ui.add(
                 egui::TextEdit::singleline(&mut problem.description)
@@ -350,16 +350,9 @@ fn household(
             &answers,
             |a| {
                 a.map_or(tr(Key::NoAnswer).to_string(), |a| {
-                    i18n::answer(lang, a).to_string()
+                    words::answer(lang, a).to_string()
                 })
             },
         );
     });
-}
-
-pub fn method_name(lang: Lang, m: TempMethod) -> &'static str {
-    match m {
-        TempMethod::Thermometer => lang.pick("温度计(室中1.5米)", "Thermometer (1.5 m)"),
-        TempMethod::InfraredAverage => lang.pick("红外测温(3点平均)", "IR gun (avg of 3)"),
-    }
 }

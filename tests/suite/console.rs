@@ -33,7 +33,7 @@ fn the_shell_shows_queue_teams_and_switches_language() {
     harness.get_by_label("Ticket queue");
     harness.get_by_label("Teams");
     harness.get_by_label("Satisfaction");
-    assert_eq!(harness.state().prefs.lang, heatdesk::ui::i18n::Lang::En);
+    assert_eq!(harness.state().prefs.lang, heatdesk::words::Lang::En);
 
     harness.get_by_label("中文").click();
     harness.run_steps(3);
@@ -42,11 +42,11 @@ fn the_shell_shows_queue_teams_and_switches_language() {
 }
 
 fn category_zh(c: Category) -> &'static str {
-    heatdesk::ui::i18n::category(heatdesk::ui::i18n::Lang::Zh, c)
+    heatdesk::words::category(heatdesk::words::Lang::Zh, c)
 }
 
 fn severity_zh(s: Severity) -> &'static str {
-    heatdesk::ui::i18n::severity(heatdesk::ui::i18n::Lang::Zh, s)
+    heatdesk::words::severity(heatdesk::words::Lang::Zh, s)
 }
 
 /// The received ticket at the top of the queue (deadline first), and its row's centre.
@@ -480,7 +480,7 @@ fn a_reporters_number_stays_masked_until_the_operator_reveals_it() {
         .state_mut()
         .select(heatdesk::ui::Selection::Ticket(first.id));
     harness.run_steps(2);
-    let masked = heatdesk::ui::format::mask_phone(&first.reporter_phone);
+    let masked = heatdesk::words::format::mask_phone(&first.reporter_phone);
     assert!(shown(
         &harness,
         &format!("{} {masked}", first.reporter_name)
@@ -500,7 +500,7 @@ fn a_reporters_number_stays_masked_until_the_operator_reveals_it() {
         .state_mut()
         .select(heatdesk::ui::Selection::Ticket(second.id));
     harness.run_steps(2);
-    let masked = heatdesk::ui::format::mask_phone(&second.reporter_phone);
+    let masked = heatdesk::words::format::mask_phone(&second.reporter_phone);
     assert!(shown(
         &harness,
         &format!("{} {masked}", second.reporter_name)
@@ -604,7 +604,10 @@ fn the_console_starts_on_the_recent_tickets_and_folds_the_season_in_behind() {
     assert_eq!(app.kpis, kpis, "so were today's figures");
     // the season's figures from the facts made on the reading thread and appended equal a
     // count over the whole season
-    let (rules, season) = (whole.kpi_rules, demo::season_start(now().date()));
+    let (rules, season) = (
+        whole.kpi_rules,
+        heatdesk::domain::season::season_start(now().date()),
+    );
     let (from, to) = (season.and_hms_opt(0, 0, 0).unwrap(), now());
     assert_eq!(
         app.kpi_facts

@@ -8,7 +8,7 @@ use common::{heatdesk, succeeded};
 use heatdesk::demo::{self, DemoParams, Scale};
 use heatdesk::domain::trace::{Network, TraceFrom};
 use heatdesk::export::{self, outage::outage_notice};
-use heatdesk::ui::i18n::Lang;
+use heatdesk::words::Lang;
 
 fn now() -> chrono::NaiveDateTime {
     demo::noon(NaiveDate::from_ymd_opt(2026, 11, 27).unwrap())

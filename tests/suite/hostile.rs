@@ -172,7 +172,7 @@ proptest! {
     #[test]
     fn parsers_never_panic(text in nasty()) {
         // the first three and last four characters at most; the rest never shown, nor its length
-        let masked = heatdesk::ui::format::mask_phone(&text);
+        let masked = heatdesk::words::format::mask_phone(&text);
         let chars: Vec<char> = text.chars().collect();
         if chars.len() >= 7 {
             let head: String = chars[..3].iter().collect();
@@ -190,7 +190,7 @@ proptest! {
             leaders: text.clone(),
             ..Default::default()
         };
-        let _ = form.to_command(heatdesk::ui::i18n::Lang::Zh);
+        let _ = form.to_command(heatdesk::words::Lang::Zh);
         // a typed tile URL: whatever it is, the key-redacting message never panics
         let _ = heatdesk::map::tiles::http::redact(&text);
     }
@@ -198,7 +198,7 @@ proptest! {
 
 #[test]
 fn a_phone_number_is_masked_in_the_middle() {
-    use heatdesk::ui::format::mask_phone;
+    use heatdesk::words::format::mask_phone;
     assert_eq!(mask_phone("13812345678"), "138****5678");
     assert_eq!(mask_phone("0351-7654321"), "035****4321");
     assert_eq!(mask_phone("12345"), "*****");

@@ -14,7 +14,7 @@ use heatdesk::domain::trace::{Network, TraceFrom};
 use heatdesk::domain::{Snapshot, Timestamp};
 use heatdesk::exchange::{self, Failure, Kind, Options, Progress, Report};
 use heatdesk::store::{DispatchStore, SqliteStore};
-use heatdesk::ui::i18n::Lang;
+use heatdesk::words::Lang;
 
 fn now() -> Timestamp {
     demo::noon(NaiveDate::from_ymd_opt(2026, 11, 27).unwrap())
@@ -876,7 +876,7 @@ fn a_sheet_dropped_on_the_console_is_checked_imported_and_shown() {
             .is_some(),
         "with its row, in the console's language"
     );
-    harness.state_mut().prefs.lang = heatdesk::ui::i18n::Lang::En;
+    harness.state_mut().prefs.lang = heatdesk::words::Lang::En;
     harness.run_steps(2);
     assert!(
         harness
@@ -885,7 +885,7 @@ fn a_sheet_dropped_on_the_console_is_checked_imported_and_shown() {
             .is_some(),
         "and again in English when the language is switched"
     );
-    harness.state_mut().prefs.lang = heatdesk::ui::i18n::Lang::Zh;
+    harness.state_mut().prefs.lang = heatdesk::words::Lang::Zh;
     harness.run_steps(2);
     assert_eq!(dump(&db), before);
 

@@ -272,7 +272,9 @@ fn figures_kept_up_to_date_from_touched_tickets_equal_a_recount() {
         facts.city(&snap, (today, tomorrow), now, &rules),
         city_kpis(&snap, today, tomorrow, now, &rules)
     );
-    let season = demo::season_start(now.date()).and_hms_opt(0, 0, 0).unwrap();
+    let season = heatdesk::domain::season::season_start(now.date())
+        .and_hms_opt(0, 0, 0)
+        .unwrap();
     assert_eq!(
         facts.breakdown(&snap, (season, tomorrow), now, &rules),
         breakdown(&snap, season, tomorrow, now, &rules)

@@ -5,7 +5,6 @@ use crate::common;
 
 use egui::accesskit::Role;
 use egui_kittest::kittest::Queryable;
-use heatdesk::demo;
 use heatdesk::domain::*;
 use heatdesk::store::{DispatchStore, SqliteStore};
 
@@ -140,7 +139,7 @@ fn the_dashboard_sorts_flies_to_a_compound_and_saves_kpi_settings() {
     let worst = {
         let app = harness.state();
         let (from, to) = (
-            demo::season_start(now().date())
+            heatdesk::domain::season::season_start(now().date())
                 .and_hms_opt(0, 0, 0)
                 .unwrap(),
             now()

@@ -795,7 +795,7 @@ fn the_recent_load_and_the_older_rows_together_are_the_whole_season() {
     }
     // the facts made on the reading thread, appended, are the facts of the whole season
     let (season, now) = (
-        heatdesk::demo::season_start(now.date())
+        heatdesk::domain::season::season_start(now.date())
             .and_hms_opt(0, 0, 0)
             .unwrap(),
         now,

@@ -9,7 +9,7 @@ use crate::domain::TicketId;
 use crate::domain::kpi::{KpiFacts, Placement};
 use crate::domain::older::OlderRows;
 use crate::domain::trace::Topology;
-use crate::ui::i18n::Key;
+use crate::words::Key;
 
 /// The share of a frame that folding the season's history in may take.
 const FOLD_BUDGET: std::time::Duration = std::time::Duration::from_millis(4);

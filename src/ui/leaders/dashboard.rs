@@ -4,13 +4,15 @@
 use egui::{RichText, Ui};
 use egui_plot::{Line, Plot, PlotPoints};
 
-use super::{Figures, LeadersState, Period, Scope, season_start};
+use super::{Figures, LeadersState, Period, Scope};
 use crate::domain::command::Command;
 use crate::domain::kpi::{Figure, KpiRules, Kpis};
+use crate::domain::season::season_start;
 use crate::domain::*;
+use crate::map::style::rag_colour;
 use crate::ui::app::{HeatDeskApp, Selection};
-use crate::ui::format::{figure, figure_name, rag_colour};
-use crate::ui::i18n::{self, Key};
+use crate::words::format::{figure, figure_name};
+use crate::words::{self, Key};
 
 /// The figures for the current period, recomputed only when data, period or rules changed.
 fn figures(app: &mut HeatDeskApp) -> &Figures {
@@ -52,7 +54,7 @@ fn figures(app: &mut HeatDeskApp) -> &Figures {
 
 pub fn show(app: &mut HeatDeskApp, ui: &mut Ui) {
     let lang = app.lang();
-    let tr = |k| i18n::t(lang, k);
+    let tr = |k| words::t(lang, k);
     ui.horizontal(|ui| {
         for (p, key) in [
             (Period::Today, Key::Today),
@@ -104,7 +106,7 @@ pub fn show(app: &mut HeatDeskApp, ui: &mut Ui) {
 /// One figure: its value in its colour, what it is computed from, and its daily trend.
 fn card(
     ui: &mut Ui,
-    lang: i18n::Lang,
+    lang: words::Lang,
     fig: Figure,
     k: &Kpis,
     rules: &KpiRules,
@@ -173,7 +175,7 @@ fn card(
 /// on a compound flies the map there.
 fn table(app: &mut HeatDeskApp, ui: &mut Ui) {
     let lang = app.lang();
-    let tr = |k| i18n::t(lang, k);
+    let tr = |k| words::t(lang, k);
     let rules = app.snap.kpi_rules;
     ui.horizontal(|ui| {
         let s = &mut app.leaders.scope;
@@ -315,7 +317,7 @@ pub fn rules_window(app: &mut HeatDeskApp, ctx: &egui::Context) {
         return;
     }
     let lang = app.lang();
-    let tr = |k| i18n::t(lang, k);
+    let tr = |k| words::t(lang, k);
     let mut open = true;
     let mut save = false;
     egui::Window::new(tr(Key::KpiDefinitions))

@@ -7,10 +7,11 @@ use chrono::{Duration, NaiveDate, NaiveTime};
 use egui::Ui;
 
 use super::app::HeatDeskApp;
-use super::i18n::Key;
 use crate::domain::kpi::{Figure, KpiBreakdown, KpiRules, Kpis};
 use crate::domain::planner::{FactorTable, PlanWeights, Priority, Route};
+use crate::domain::season::season_start;
 use crate::domain::*;
+use crate::words::Key;
 
 pub use planner::route_overlay;
 
@@ -42,11 +43,6 @@ impl Period {
         };
         (from.and_time(NaiveTime::MIN), to)
     }
-}
-
-/// The heating season a day belongs to starts on 15 November (the usual 供暖 start).
-pub fn season_start(day: NaiveDate) -> NaiveDate {
-    crate::demo::season_start(day)
 }
 
 /// Which rows the figure table lists.

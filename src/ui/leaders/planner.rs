@@ -8,7 +8,7 @@ use crate::domain::*;
 use crate::export::{Cell, Table};
 use crate::map::overlays::RouteOverlay;
 use crate::ui::app::{HeatDeskApp, Selection};
-use crate::ui::i18n::{self, Key, Lang};
+use crate::words::{self, Key, Lang};
 
 /// Minutes a visit takes at each compound (consultation desk, a few households).
 pub const MINUTES_PER_STOP: f64 = 60.0;
@@ -22,7 +22,8 @@ fn ranked(app: &mut HeatDeskApp) -> &[Priority] {
         .is_none_or(|f| f.0 != app.data_gen)
     {
         let now = app.now();
-        let season = super::season_start(now.date()).and_time(chrono::NaiveTime::MIN);
+        let season =
+            crate::domain::season::season_start(now.date()).and_time(chrono::NaiveTime::MIN);
         let table = factors_from(&app.snap, &app.kpi_facts, now, season, &app.snap.kpi_rules);
         app.leaders.factors = Some((app.data_gen, table));
         app.leaders.ranked = None;
@@ -99,7 +100,7 @@ pub fn explain(lang: Lang, p: &Priority, top: usize) -> String {
 
 pub fn show(app: &mut HeatDeskApp, ui: &mut Ui) {
     let lang = app.lang();
-    let tr = |k| i18n::t(lang, k);
+    let tr = |k| words::t(lang, k);
     egui::CollapsingHeader::new(tr(Key::Weights))
         .default_open(false)
         .show(ui, |ui| {
@@ -167,7 +168,7 @@ pub fn show(app: &mut HeatDeskApp, ui: &mut Ui) {
 
 fn route_summary(app: &mut HeatDeskApp, ui: &mut Ui) {
     let lang = app.lang();
-    let tr = |k| i18n::t(lang, k);
+    let tr = |k| words::t(lang, k);
     let Some(route) = route(app).cloned() else {
         ui.label(RichText::new(tr(Key::PickHint)).weak());
         return;

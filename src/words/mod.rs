@@ -1,7 +1,11 @@
-//! Every user-facing string, in Chinese and English (the zh/en switch).
+//! Every user-facing string, in Chinese and English (the zh/en switch), and the way numbers,
+//! times and phone numbers are written: used by every layer above the domain, importing none.
+
+pub mod format;
 
 use serde::{Deserialize, Serialize};
 
+use crate::domain::colouring::Metric;
 use crate::domain::*;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -557,12 +561,19 @@ pub fn tier(lang: Lang, tier: Tier, flow: Flow) -> &'static str {
     }
 }
 
-pub fn metric(lang: Lang, m: crate::map::metric::Metric) -> &'static str {
-    use crate::map::metric::Metric;
+pub fn metric(lang: Lang, m: Metric) -> &'static str {
     match m {
         Metric::OpenFaults => lang.pick("在办故障 (每千户)", "Open faults per 1,000 households"),
         Metric::Satisfaction => lang.pick("满意率", "Satisfaction"),
         Metric::TemperatureCompliance => lang.pick("室温达标率", "Temperature compliance"),
         Metric::Overdue => lang.pick("超时工单", "Overdue tickets"),
+    }
+}
+
+/// How a room temperature was taken.
+pub fn method_name(lang: Lang, m: TempMethod) -> &'static str {
+    match m {
+        TempMethod::Thermometer => lang.pick("温度计(室中1.5米)", "Thermometer (1.5 m)"),
+        TempMethod::InfraredAverage => lang.pick("红外测温(3点平均)", "IR gun (avg of 3)"),
     }
 }

@@ -1,9 +1,9 @@
-//! Small text helpers shared by the panels.
+//! Numbers, times and phone numbers as people read them.
 
 use crate::domain::Timestamp;
-use crate::domain::kpi::{Figure, KpiRules, Kpis, Rag, Ratio};
+use crate::domain::kpi::{Figure, KpiRules, Kpis, Ratio};
 
-use super::i18n::{Key, Lang, t};
+use super::{Key, Lang, t};
 
 /// "剩余 3h20m" or "已超时 1h05m"; the bool says overdue.
 pub fn countdown(lang: Lang, deadline: Timestamp, now: Timestamp) -> (String, bool) {
@@ -64,16 +64,6 @@ pub fn figure(lang: Lang, f: Figure, k: &Kpis, rules: &KpiRules) -> String {
         }
         (Figure::Complaints, Some(v)) => format!("{v:.2}{}", t(lang, Key::PerTenThousand)),
         (_, Some(v)) => format!("{:.1}%", v * 100.0),
-    }
-}
-
-/// The colour a leader reads a figure by.
-pub fn rag_colour(rag: Rag) -> egui::Color32 {
-    match rag {
-        Rag::Green => egui::Color32::from_rgb(0x2e, 0x7d, 0x32),
-        Rag::Amber => egui::Color32::from_rgb(0xe0, 0x8a, 0x00),
-        Rag::Red => egui::Color32::from_rgb(0xc6, 0x28, 0x28),
-        Rag::NoData => egui::Color32::GRAY,
     }
 }
 

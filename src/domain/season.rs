@@ -1,0 +1,18 @@
+//! The heating season (供暖季): when it starts, and the day's noon the demo and tests use.
+
+use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime};
+
+/// The heating season a day belongs to starts on 15 November (the usual 供暖 start).
+pub fn season_start(day: NaiveDate) -> NaiveDate {
+    let year = if day.month() >= 11 && day.day() >= 15 || day.month() == 12 {
+        day.year()
+    } else {
+        day.year() - 1
+    };
+    NaiveDate::from_ymd_opt(year, 11, 15).unwrap_or(day)
+}
+
+/// Noon of a day: a quiet time to stand "now" on for generated data and tests.
+pub fn noon(day: NaiveDate) -> NaiveDateTime {
+    day.and_time(NaiveTime::from_hms_opt(12, 0, 0).unwrap_or(NaiveTime::MIN))
+}
