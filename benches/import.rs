@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use heatdesk::demo::{self, DemoParams, Scale};
 use heatdesk::exchange::{self, Kind, Options, Progress};
-use heatdesk::store::SqliteStore;
+use heatdesk::store::{DispatchStore, SqliteStore};
 
 fn bench(c: &mut Criterion) {
     let now = demo::noon(chrono::NaiveDate::from_ymd_opt(2026, 11, 27).expect("valid date"));
@@ -25,7 +25,7 @@ fn bench(c: &mut Criterion) {
         city.visits.clear();
         city.readings.clear();
         let mut store = SqliteStore::create(&places).expect("new database");
-        heatdesk::store::write_all(store.connection(), &city, &[]).expect("city written");
+        store.seed(&city, &[], &[]).expect("city written");
     }
     drop(snap);
     eprintln!(
@@ -46,7 +46,7 @@ fn bench(c: &mut Criterion) {
                 let mut store = SqliteStore::open(&db).expect("open");
                 let start = Instant::now();
                 let report = exchange::import(
-                    store.connection(),
+                    &mut store,
                     &tickets,
                     &Options::new(Kind::Tickets, now),
                     &Progress::default(),

@@ -6,10 +6,13 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use egui::{Pos2, Shape, Stroke};
+use heatdesk::console::views::board::Board;
+use heatdesk::console::views::colours::{AnswerSums, Colours};
+use heatdesk::console::views::counts::MapCounts;
 use heatdesk::demo::{self, DemoParams, Scale};
 use heatdesk::domain::{LonLat, Snapshot};
 use heatdesk::map::layers::Screen;
-use heatdesk::map::{Basemap, LayerToggles, MapSettings, MapView};
+use heatdesk::map::{Basemap, LayerToggles, MapSettings, MapView, Shading};
 use walkers::{MapMemory, Plugin, Projector, lon_lat};
 
 fn raw_input() -> egui::RawInput {
@@ -93,13 +96,14 @@ fn bench(c: &mut Criterion) {
     let ctx = egui::Context::default();
     heatdesk::ui::install_fonts(&ctx);
     let mut view = MapView::new(15.0);
-    let open: Vec<_> = snap
-        .tickets
-        .iter()
-        .filter(|t| t.status.is_open())
-        .map(|t| heatdesk::map::OpenTicket::of(&snap, t))
-        .collect();
-    view.recount(&snap, now, settings.metric, &open);
+    // what the console's views keep for the map: counts and colours
+    let board = Board::derive(&snap);
+    let counts = MapCounts::count(&snap, &board.open, now);
+    let colours = Colours::of(&snap, settings.metric, &counts, &AnswerSums::count(&snap));
+    let shading = Shading {
+        counts: &counts,
+        colours: &colours,
+    };
     // build the index and warm the font atlas once, as the console does at start
     view.fly_to(centre, 15.0);
     // the console's map, all layers on, nothing selected
@@ -107,6 +111,7 @@ fn bench(c: &mut Criterion) {
         view.show(
             ui,
             &snap,
+            shading,
             LayerToggles::default(),
             &settings,
             Default::default(),

@@ -53,7 +53,7 @@ fn bench(c: &mut Criterion) {
         .tickets
         .iter()
         .filter(|t| t.status.is_open())
-        .map(|t| heatdesk::map::OpenTicket::of(&snap, t))
+        .map(|t| heatdesk::console::views::board::OpenTicket::of(&snap, t))
         .filter(|o| o.cold)
         .map(|o| o.id)
         .collect();

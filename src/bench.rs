@@ -4,6 +4,8 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use crate::console::views::search;
+use crate::console::{Request, recent_since};
 use crate::domain::Timestamp;
 use crate::store::{DispatchStore, SqliteStore};
 use crate::ui::{HeatDeskApp, Prefs};
@@ -41,7 +43,7 @@ pub struct Report {
 pub fn console(db: &Path, now: Timestamp) -> anyhow::Result<Report> {
     let mut phases = Vec::new();
     let store = timed(&mut phases, "open the database", || SqliteStore::open(db))?;
-    let since = HeatDeskApp::recent_since(now);
+    let since = recent_since(now);
     let snap = timed(
         &mut phases,
         "load what the first frame needs (the city ∥ open and recent tickets)",
@@ -60,7 +62,7 @@ pub fn console(db: &Path, now: Timestamp) -> anyhow::Result<Report> {
         },
     );
     let older_started = Instant::now();
-    app = app.with_older(db.to_path_buf(), since);
+    app = app.with_older(since);
     let ctx = egui::Context::default();
     crate::ui::install_fonts(&ctx);
     let input = |t: f64| egui::RawInput {
@@ -82,15 +84,15 @@ pub fn console(db: &Path, now: Timestamp) -> anyhow::Result<Report> {
     let mut background = Vec::new();
     let mut folding_frames = Vec::new();
     let mut t = 0.0;
-    while app.loading_older() {
-        let was_folding = app.folding_older();
+    while app.console.loading_older() {
+        let was_folding = app.console.folding_older();
         t += 1.0 / 60.0;
         let started = Instant::now();
         ctx.run_ui(input(t), |ui| app.show(ui))
             .textures_delta
             .clear();
         let took = started.elapsed();
-        if was_folding || app.folding_older() || !app.loading_older() {
+        if was_folding || app.console.folding_older() || !app.console.loading_older() {
             folding_frames.push(took);
         } else {
             std::thread::sleep(Duration::from_millis(5));
@@ -126,13 +128,19 @@ pub fn console(db: &Path, now: Timestamp) -> anyhow::Result<Report> {
         frames.push((zoom, took[took.len() / 2]));
     }
     // a drag-assign as the dispatcher does it: the command, then the views catching up
-    let queued = app.board.queued.clone();
-    let team = app.snap.teams[0].id;
+    let queued = app.console.views().board.queued.clone();
+    let team = app.snap().teams[0].id;
     let mut took = Vec::new();
     for &id in queued.iter().take(15) {
-        let version = app.snap.ticket(id).map_or(1, |t| t.version);
+        let version = app.snap().ticket(id).map_or(1, |t| t.version);
         let started = Instant::now();
-        app.assign(id, version, team);
+        app.console.push(Request::Assign {
+            ticket: id,
+            seen_version: version,
+            team,
+        });
+        // the console's one step: the command committed, every view brought up to date
+        app.console.step(0.0, 0, 1);
         took.push(started.elapsed());
     }
     took.sort();
@@ -145,12 +153,13 @@ pub fn console(db: &Path, now: Timestamp) -> anyhow::Result<Report> {
     }
     // search keystrokes: the names were prepared on a thread at start, each query is a scan
     let started = Instant::now();
-    let _ = crate::ui::search::SearchIndex::build(crate::ui::search::Names::of(&app.snap));
+    let _ = search::SearchIndex::build(search::Names::of(app.snap()));
     actions.push(Phase {
         name: "preparing the search names (once per city, on a thread of its own)",
         took: started.elapsed(),
     });
-    crate::ui::search::results(&mut app, "长", 8);
+    let (snap, views) = app.console.views_mut();
+    search::results(snap, &mut views.search, "长", 8);
     let mut took = Vec::new();
     for query in [
         "长",
@@ -162,7 +171,8 @@ pub fn console(db: &Path, now: Timestamp) -> anyhow::Result<Report> {
         "zzz",
     ] {
         let started = Instant::now();
-        crate::ui::search::results(&mut app, query, 8);
+        let (snap, views) = app.console.views_mut();
+        search::results(snap, &mut views.search, query, 8);
         took.push(started.elapsed());
     }
     took.sort();
@@ -174,7 +184,7 @@ pub fn console(db: &Path, now: Timestamp) -> anyhow::Result<Report> {
     // in the dispatch view, then with the leaders' view open (its season figures follow)
     let mut other = SqliteStore::open(db)?;
     let mut commit_elsewhere = |app: &HeatDeskApp, nth: usize| -> anyhow::Result<bool> {
-        let Some(t) = queued.get(nth).and_then(|&id| app.snap.ticket(id)) else {
+        let Some(t) = queued.get(nth).and_then(|&id| app.snap().ticket(id)) else {
             return Ok(false);
         };
         let command = crate::domain::Command::Act {

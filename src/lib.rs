@@ -1,6 +1,7 @@
 //! HeatDesk: a desktop dispatch console for district-heating customer service.
 
 pub mod bench;
+pub mod console;
 pub mod demo;
 pub mod domain;
 pub mod exchange;

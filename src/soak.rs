@@ -13,7 +13,7 @@ use crate::demo::rng::Rng;
 use crate::domain::command::{HouseholdVisit, NewVisit, Problem, RoomReading};
 use crate::domain::lifecycle::next_actions;
 use crate::domain::*;
-use crate::store::{DispatchStore, SqliteStore, StoreError};
+use crate::store::{DispatchStore, StoreError};
 
 /// One command's outcome, as printed.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -51,7 +51,7 @@ fn events_of(applied: &Applied, out: &mut Vec<i64>, visit: &mut Option<i64>) {
         Applied::Ticket { event, .. } => out.push(event.id),
         Applied::Batch(all) => all.iter().for_each(|a| events_of(a, out, visit)),
         Applied::Visit { visit: v, .. } => *visit = Some(v.id),
-        Applied::Rule(_) | Applied::KpiRules(_) => {}
+        Applied::Rule(_) | Applied::KpiRules(_) | Applied::Import(_) => {}
     }
 }
 
@@ -161,7 +161,7 @@ fn next_command(rng: &mut Rng, snap: &Snapshot, params: &SoakParams) -> Command 
 
 /// Run the burst, printing one [`Outcome`] line per command to `out`.
 pub fn run(
-    store: &mut SqliteStore,
+    store: &mut dyn DispatchStore,
     params: &SoakParams,
     out: &mut impl Write,
 ) -> anyhow::Result<()> {
@@ -171,8 +171,10 @@ pub fn run(
     for _ in 0..params.commands {
         if polled.elapsed().as_millis() >= params.poll_ms as u128 {
             polled = std::time::Instant::now();
-            if store.changed_elsewhere()? {
-                snap = store.load()?;
+            match store.catch_up()? {
+                Update::UpToDate => {}
+                Update::Changed(changes) => snap.absorb(changes),
+                Update::Reload => snap = store.load()?,
             }
         }
         std::thread::sleep(std::time::Duration::from_millis(params.pace_ms));
@@ -188,7 +190,9 @@ pub fn run(
         };
         let outcome = match store.apply(&command, &origin) {
             Ok(applied) => {
-                snap.absorb(&applied);
+                if let Update::Changed(changes) = applied.update() {
+                    snap.absorb(changes);
+                }
                 let mut events = Vec::new();
                 let mut visit = None;
                 events_of(&applied, &mut events, &mut visit);

@@ -508,7 +508,7 @@ pub fn write_new(
     out: &std::path::Path,
     params: &DemoParams,
 ) -> Result<DemoSummary, crate::store::StoreError> {
-    use crate::store::{SqliteStore, StoreError};
+    use crate::store::{DispatchStore, SqliteStore, StoreError};
     if out.exists() {
         return Err(StoreError::Exists {
             path: out.display().to_string(),
@@ -521,8 +521,7 @@ pub fn write_new(
     let _ = std::fs::remove_file(&partial);
     let result = (|| {
         let mut store = SqliteStore::create(&partial)?;
-        crate::store::write_all(store.connection(), &city.snapshot, &city.events)?;
-        crate::store::write_basemap(store.connection(), &city.basemap)?;
+        store.seed(&city.snapshot, &city.events, &city.basemap)?;
         store.checkpoint()?;
         Ok::<_, StoreError>(())
     })();

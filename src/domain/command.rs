@@ -7,6 +7,7 @@ use super::model::{
     BuildingId, Category, Channel, CompoundId, SegmentId, Severity, SlaRule, SurveyAnswer,
     TempMethod, TicketId, TicketStatus, Timestamp,
 };
+use super::snapshot::{Changes, Update};
 
 /// A new problem as the operator types it in (受理).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -56,6 +57,8 @@ pub enum Command {
         reporter_phone: String,
         note: String,
     },
+    /// A company's file: its rows inserted or updated all together, or none.
+    Import(Box<super::batch::ImportBatch>),
 }
 
 impl Command {
@@ -69,6 +72,7 @@ impl Command {
             Command::RecordVisit(_) => "record_visit",
             Command::SetKpiRules(_) => "set_kpi_rules",
             Command::LinkReport { .. } => "repeat_report",
+            Command::Import(_) => "import",
         }
     }
 }
@@ -201,6 +205,8 @@ pub enum Applied {
         readings: Vec<super::model::TemperatureReading>,
         surveys: Vec<super::model::SurveyResponse>,
     },
+    /// A company's file imported (or, in a dry run, checked).
+    Import(super::batch::ImportSummary),
 }
 
 impl Applied {
@@ -209,7 +215,47 @@ impl Applied {
         match self {
             Applied::Ticket { ticket, .. } => vec![&**ticket],
             Applied::Batch(all) => all.iter().flat_map(Applied::tickets).collect(),
-            Applied::Rule(_) | Applied::KpiRules(_) | Applied::Visit { .. } => vec![],
+            Applied::Rule(_)
+            | Applied::KpiRules(_)
+            | Applied::Visit { .. }
+            | Applied::Import(_) => vec![],
+        }
+    }
+
+    /// What a console takes in from this change: the same as another console's commit.
+    pub fn update(&self) -> Update {
+        let mut changes = Changes::default();
+        match self {
+            Applied::Import(summary) if !summary.written => return Update::UpToDate,
+            Applied::Import(_) => return Update::Reload,
+            _ => self.collect(&mut changes),
+        }
+        Update::Changed(changes)
+    }
+
+    fn collect(&self, changes: &mut Changes) {
+        match self {
+            Applied::Ticket { ticket, survey, .. } => {
+                // a ticket touched twice by one command (a batch) is taken in once, newest
+                match changes.tickets.iter_mut().find(|t| t.id == ticket.id) {
+                    Some(t) => *t = (**ticket).clone(),
+                    None => changes.tickets.push((**ticket).clone()),
+                }
+                changes.surveys.extend(survey.iter().cloned());
+            }
+            Applied::Rule(rule) => changes.rules.push(*rule),
+            Applied::KpiRules(rules) => changes.kpi_rules = Some(*rules),
+            Applied::Batch(all) => all.iter().for_each(|a| a.collect(changes)),
+            Applied::Visit {
+                visit,
+                readings,
+                surveys,
+            } => {
+                changes.visits.push(visit.clone());
+                changes.readings.extend(readings.iter().cloned());
+                changes.surveys.extend(surveys.iter().cloned());
+            }
+            Applied::Import(_) => {}
         }
     }
 }

@@ -10,7 +10,7 @@ use super::model::{
     BuildingId, Category, CompoundId, DepartmentId, SurveyAnswer, SurveyResponse, Ticket, TicketId,
     Timestamp,
 };
-use super::snapshot::Snapshot;
+use super::snapshot::{RowFacts, Snapshot};
 
 /// How the figures are defined and judged; cities differ, so these are company settings.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -269,10 +269,15 @@ pub fn daily(
 /// tickets, and after a command only the touched tickets' facts change.
 #[derive(Debug, Clone, Default)]
 pub struct KpiFacts {
-    pub(crate) tickets: Vec<TicketFacts>,
-    pub(crate) answers: Vec<(Secs, SurveyAnswer, Option<u32>)>,
-    pub(crate) readings: Vec<(Secs, f64, Option<u32>)>,
+    pub(crate) tickets: RowFacts<TicketFacts>,
+    pub(crate) answers: RowFacts<AnswerFacts>,
+    pub(crate) readings: RowFacts<ReadingFacts>,
 }
+
+/// When an answer was given, what it was, and its compound's position.
+pub(crate) type AnswerFacts = (Secs, SurveyAnswer, Option<u32>);
+/// When a reading was taken, what it read, and its compound's position.
+pub(crate) type ReadingFacts = (Secs, f64, Option<u32>);
 
 /// Where the figures place each building (its position, and its compound's), by id: taken
 /// from the snapshot on the console's thread, so that a worker can make facts without it.
@@ -359,37 +364,48 @@ impl KpiFacts {
     /// them in with their rows.
     pub fn of_rows(placement: &Placement, tickets: &[Ticket], surveys: &[SurveyResponse]) -> Self {
         KpiFacts {
-            tickets: tickets
-                .iter()
-                .map(|t| TicketFacts::of(t, placement.of(t.building_id)))
-                .collect(),
-            answers: surveys
-                .iter()
-                .map(|s| (secs(s.at), s.answer, placement.of(s.building_id).1))
-                .collect(),
-            readings: Vec::new(),
+            tickets: RowFacts::detached(
+                tickets
+                    .iter()
+                    .map(|t| TicketFacts::of(t, placement.of(t.building_id)))
+                    .collect(),
+            ),
+            answers: RowFacts::detached(
+                surveys
+                    .iter()
+                    .map(|s| (secs(s.at), s.answer, placement.of(s.building_id).1))
+                    .collect(),
+            ),
+            readings: RowFacts::default(),
         }
     }
 
-    /// After `touched` tickets changed and rows were added (tickets, answers and readings
-    /// are only ever appended between full loads; after one, build anew with [`KpiFacts::of`]).
+    /// After `touched` tickets changed and rows were appended; facts made for another
+    /// generation of the snapshot's rows (a full reload) are made anew.
     pub fn update(&mut self, snap: &Snapshot, touched: &[TicketId]) {
-        let known = self.tickets.len().min(snap.tickets.len());
+        if !self.fits(snap) {
+            *self = KpiFacts {
+                tickets: RowFacts::for_snapshot(snap),
+                answers: RowFacts::for_snapshot(snap),
+                readings: RowFacts::for_snapshot(snap),
+            };
+        }
+        let known = self.tickets.len();
         for id in touched {
             if let Some(i) = snap.ticket_pos(*id).filter(|&i| i < known) {
-                self.tickets[i] = Self::ticket(snap, &snap.tickets[i]);
+                self.tickets.set(i, Self::ticket(snap, &snap.tickets[i]));
             }
         }
         let tickets = &snap.tickets[known..];
         self.tickets
             .extend(tickets.iter().map(|t| Self::ticket(snap, t)));
-        let answers = &snap.surveys[self.answers.len().min(snap.surveys.len())..];
+        let answers = &snap.surveys[self.answers.len()..];
         self.answers.extend(
             answers
                 .iter()
                 .map(|s| (secs(s.at), s.answer, Self::compound_of(snap, s.building_id))),
         );
-        let readings = &snap.readings[self.readings.len().min(snap.readings.len())..];
+        let readings = &snap.readings[self.readings.len()..];
         self.readings.extend(readings.iter().map(|r| {
             (
                 secs(r.taken_at),
@@ -399,16 +415,18 @@ impl KpiFacts {
         }));
     }
 
-    /// Facts of exactly the snapshot's tickets and answers, row for row.
-    pub fn covers(&self, snap: &Snapshot) -> bool {
-        self.tickets.len() == snap.tickets.len() && self.answers.len() == snap.surveys.len()
+    /// Made for this snapshot's rows (some may still be missing at the end).
+    pub fn fits(&self, snap: &Snapshot) -> bool {
+        self.tickets.fits(snap, snap.tickets.len())
+            && self.answers.fits(snap, snap.surveys.len())
+            && self.readings.fits(snap, snap.readings.len())
     }
 
-    /// Facts for a snapshot with fewer rows than these were made from: a full reload.
-    pub fn outgrown(&self, snap: &Snapshot) -> bool {
-        self.tickets.len() > snap.tickets.len()
-            || self.answers.len() > snap.surveys.len()
-            || self.readings.len() > snap.readings.len()
+    /// Facts of exactly the snapshot's tickets and answers, row for row.
+    pub fn covers(&self, snap: &Snapshot) -> bool {
+        self.fits(snap)
+            && self.tickets.len() == snap.tickets.len()
+            && self.answers.len() == snap.surveys.len()
     }
 
     /// Every compound's figures over the period, and the departments' and city's sums.

@@ -82,6 +82,58 @@ pub enum TransitionError {
     ReasonRequired(&'static str),
 }
 
+/// What is wrong with a ticket that arrives with its history (an import): the state it is in
+/// must be one the lifecycle can reach — fixed or later with the time it was fixed, closed
+/// with the time it was closed, with a team while a team has it, fixed after it was received.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordProblem {
+    /// The status says fixed (or later) but no time of fixing is given.
+    NoFixedAt,
+    /// The status says closed but no time of closing is given.
+    NoClosedAt,
+    /// Fixed before it was received.
+    FixedBeforeReceived,
+    /// Assigned, accepted or on site, with no team.
+    NoTeam,
+}
+
+impl RecordProblem {
+    /// The field at fault (as the file's column names it).
+    pub fn field(self) -> &'static str {
+        match self {
+            RecordProblem::NoFixedAt | RecordProblem::FixedBeforeReceived => "fixed_at",
+            RecordProblem::NoClosedAt => "closed_at",
+            RecordProblem::NoTeam => "team_id",
+        }
+    }
+}
+
+/// The lifecycle's rules for a ticket recorded with a state, not reached step by step.
+pub fn record_problems(t: &Ticket) -> Vec<RecordProblem> {
+    let mut found = Vec::new();
+    let done = matches!(
+        t.status,
+        TicketStatus::Fixed | TicketStatus::CallbackDone | TicketStatus::Closed
+    );
+    if done && t.fixed_at.is_none() {
+        found.push(RecordProblem::NoFixedAt);
+    }
+    if t.status == TicketStatus::Closed && t.closed_at.is_none() {
+        found.push(RecordProblem::NoClosedAt);
+    }
+    if t.fixed_at.is_some_and(|f| f < t.created_at) {
+        found.push(RecordProblem::FixedBeforeReceived);
+    }
+    let needs_team = matches!(
+        t.status,
+        TicketStatus::Assigned | TicketStatus::Accepted | TicketStatus::OnSite
+    );
+    if needs_team && t.team_id.is_none() {
+        found.push(RecordProblem::NoTeam);
+    }
+    found
+}
+
 /// What a legal action does to a ticket (applied by the store together with its audit event).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Transition {

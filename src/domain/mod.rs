@@ -1,5 +1,6 @@
 //! The heating world and its rules: plain data and pure functions, no egui and no SQL.
 
+pub mod batch;
 pub mod colouring;
 pub mod command;
 pub mod kpi;
@@ -16,4 +17,4 @@ pub mod trace;
 pub use command::{Applied, Command, NewTicket, Origin, likely_duplicates};
 pub use lifecycle::Action;
 pub use model::*;
-pub use snapshot::{Changes, Snapshot};
+pub use snapshot::{Changes, Snapshot, Update};

@@ -39,8 +39,8 @@ impl OlderRows {
         OlderRows {
             highest: tickets.iter().map(|t| t.id).max().unwrap_or(i64::MIN),
             latest: surveys.iter().map(|s| s.at).max(),
-            tickets: tickets.into_iter().zip(facts.tickets),
-            answers: surveys.into_iter().zip(facts.answers),
+            tickets: tickets.into_iter().zip(facts.tickets.into_rows()),
+            answers: surveys.into_iter().zip(facts.answers.into_rows()),
             begun: false,
             answered: HashSet::new(),
             in_step: false,

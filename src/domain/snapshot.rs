@@ -2,7 +2,6 @@
 
 use std::collections::HashMap;
 
-use super::command::Applied;
 use super::model::*;
 
 #[derive(Debug, Clone, Default)]
@@ -24,9 +23,107 @@ pub struct Snapshot {
     /// The company's KPI definitions and thresholds.
     pub kpi_rules: super::kpi::KpiRules,
     pub(crate) index: Index,
+    /// Which loading of the rows this is: things kept per row ([`RowFacts`]) are only valid
+    /// for the generation they were made from (rows are replaced or appended in place within
+    /// one, never reordered).
+    pub(crate) generation: Generation,
 }
 
-/// What other consoles committed since this one last read: the tickets they touched (whole
+/// One loading of a snapshot's rows (a new one each time rows are read or indexed anew).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
+pub struct Generation(u64);
+
+impl Generation {
+    fn next() -> Self {
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+        Generation(NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
+    }
+}
+
+/// Something kept for each row of one of a snapshot's tables, in the same order: made for one
+/// [`Generation`] of the snapshot and extended as rows are appended. The type is the contract
+/// that position `i` here is row `i` there.
+#[derive(Debug, Clone)]
+pub struct RowFacts<T> {
+    pub(crate) generation: Generation,
+    rows: Vec<T>,
+}
+
+impl<T> Default for RowFacts<T> {
+    fn default() -> Self {
+        RowFacts {
+            generation: Generation::default(),
+            rows: Vec::new(),
+        }
+    }
+}
+
+impl<T> RowFacts<T> {
+    /// Empty, for the snapshot's current rows.
+    pub fn for_snapshot(snap: &Snapshot) -> Self {
+        RowFacts {
+            generation: snap.generation,
+            rows: Vec::new(),
+        }
+    }
+
+    /// Rows made without a snapshot (on a worker), to be appended to one's facts.
+    pub fn detached(rows: Vec<T>) -> Self {
+        RowFacts {
+            generation: Generation::default(),
+            rows,
+        }
+    }
+
+    /// Made for this snapshot, and no longer than its table of `len` rows.
+    pub fn fits(&self, snap: &Snapshot, len: usize) -> bool {
+        self.generation == snap.generation && self.rows.len() <= len
+    }
+
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    pub fn iter(&self) -> std::slice::Iter<'_, T> {
+        self.rows.iter()
+    }
+
+    /// The facts of the row at `pos` changed.
+    pub fn set(&mut self, pos: usize, fact: T) {
+        self.rows[pos] = fact;
+    }
+
+    /// The facts of the next row appended to the table.
+    pub fn push(&mut self, fact: T) {
+        self.rows.push(fact);
+    }
+
+    pub fn extend(&mut self, facts: impl IntoIterator<Item = T>) {
+        self.rows.extend(facts);
+    }
+
+    pub fn reserve(&mut self, more: usize) {
+        self.rows.reserve(more);
+    }
+
+    pub fn into_rows(self) -> Vec<T> {
+        self.rows
+    }
+}
+
+impl<'a, T> IntoIterator for &'a RowFacts<T> {
+    type Item = &'a T;
+    type IntoIter = std::slice::Iter<'a, T>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.rows.iter()
+    }
+}
+
+/// What changed in the store since a console last read it: the tickets touched (whole
 /// rows), new visits, readings and answers, and the settings if any changed.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Changes {
@@ -34,7 +131,31 @@ pub struct Changes {
     pub visits: Vec<Visit>,
     pub readings: Vec<TemperatureReading>,
     pub surveys: Vec<SurveyResponse>,
-    pub settings: Option<(Vec<SlaRule>, super::kpi::KpiRules)>,
+    /// Deadline rules set (each replaces the rule of its category and severity).
+    pub rules: Vec<SlaRule>,
+    pub kpi_rules: Option<super::kpi::KpiRules>,
+}
+
+impl Changes {
+    pub fn is_empty(&self) -> bool {
+        self.tickets.is_empty()
+            && self.visits.is_empty()
+            && self.readings.is_empty()
+            && self.surveys.is_empty()
+            && self.rules.is_empty()
+            && self.kpi_rules.is_none()
+    }
+}
+
+/// How a console brings itself up to date with the store.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Update {
+    /// Nothing changed.
+    UpToDate,
+    /// These rows changed: take them in.
+    Changed(Changes),
+    /// The city itself changed (an import): read everything again.
+    Reload,
 }
 
 /// Id → position lookups, rebuilt when rows are added.
@@ -129,8 +250,14 @@ impl IdIndex {
 }
 
 impl Snapshot {
-    /// Build the lookups; call after filling the vectors.
+    /// Which loading of the rows this is.
+    pub fn generation(&self) -> Generation {
+        self.generation
+    }
+
+    /// Build the lookups; call after filling the vectors (a new generation of rows begins).
     pub fn reindex(&mut self) {
+        self.generation = Generation::next();
         fn ids<T>(rows: &[T], id: impl Fn(&T) -> i64 + Clone) -> IdIndex {
             IdIndex::build(rows.iter().map(id))
         }
@@ -216,9 +343,9 @@ impl Snapshot {
         }
     }
 
-    /// Fold other consoles' commits in: touched tickets replaced or added, new rows appended
-    /// (rows this console already has — its own commits — are not added twice).
-    pub fn absorb_changes(&mut self, changes: Changes) {
+    /// Take changes in (a command's, or other consoles' commits): touched tickets replaced or
+    /// added, new rows appended (rows already here are not added twice).
+    pub fn absorb(&mut self, changes: Changes) {
         for t in changes.tickets {
             match self.index.ticket.get(t.id) {
                 Some(i) => self.tickets[i] = t,
@@ -239,8 +366,10 @@ impl Snapshot {
         append(&mut self.visits, changes.visits, |v| v.id);
         append(&mut self.readings, changes.readings, |r| r.id);
         append(&mut self.surveys, changes.surveys, |s| s.id);
-        if let Some((rules, kpi)) = changes.settings {
-            self.rules = rules;
+        for rule in changes.rules {
+            self.set_rule(rule);
+        }
+        if let Some(kpi) = changes.kpi_rules {
             self.kpi_rules = kpi;
         }
     }
@@ -265,42 +394,15 @@ impl Snapshot {
         self.index.ticket = IdIndex::build_for(ids, more, highest);
     }
 
-    /// Fold an applied command into the snapshot (the store has already committed it).
-    pub fn absorb(&mut self, applied: &Applied) {
-        match applied {
-            Applied::Ticket { ticket, survey, .. } => {
-                match self.index.ticket.get(ticket.id) {
-                    Some(i) => self.tickets[i] = (**ticket).clone(),
-                    None => {
-                        self.index.ticket.insert(ticket.id, self.tickets.len());
-                        self.tickets.push((**ticket).clone());
-                    }
-                }
-                if let Some(s) = survey {
-                    self.surveys.push(s.clone());
-                }
-            }
-            Applied::KpiRules(r) => self.kpi_rules = *r,
-            Applied::Batch(all) => all.iter().for_each(|a| self.absorb(a)),
-            Applied::Visit {
-                visit,
-                readings,
-                surveys,
-            } => {
-                self.visits.push(visit.clone());
-                self.readings.extend(readings.iter().cloned());
-                self.surveys.extend(surveys.iter().cloned());
-            }
-            Applied::Rule(rule) => {
-                match self
-                    .rules
-                    .iter_mut()
-                    .find(|r| r.category == rule.category && r.severity == rule.severity)
-                {
-                    Some(r) => *r = *rule,
-                    None => self.rules.push(*rule),
-                }
-            }
+    /// A deadline rule set: it replaces the rule of its category and severity.
+    fn set_rule(&mut self, rule: SlaRule) {
+        match self
+            .rules
+            .iter_mut()
+            .find(|r| r.category == rule.category && r.severity == rule.severity)
+        {
+            Some(r) => *r = rule,
+            None => self.rules.push(rule),
         }
     }
 }

@@ -2,19 +2,14 @@
 
 use std::sync::LazyLock;
 
-use rusqlite::params;
-
-use super::fields::{Problem, Row, empty, labels};
+use super::fields::{Row, empty, labels};
 use super::import::Importer;
 use super::kind::Kind;
 use super::records::Record;
 use super::said::{Said, said, words};
-use crate::domain::lifecycle::deadlines;
-use crate::domain::{Category, Channel, Severity, SurveyAnswer, TempMethod, TicketStatus};
-use crate::store::codec::time_to_sql;
+use crate::domain::lifecycle::{RecordProblem, deadlines, record_problems};
+use crate::domain::*;
 use crate::words;
-
-type Written = Result<(), crate::store::StoreError>;
 
 // the labels each coded field accepts, built once
 type Labels<T> = LazyLock<Vec<(&'static str, T)>>;
@@ -33,10 +28,10 @@ static METHODS: Labels<TempMethod> = LazyLock::new(|| {
     all
 });
 
-impl Importer<'_> {
-    pub(super) fn ticket(&mut self, rec: &Record<'_>) -> Written {
+impl Importer {
+    pub(super) fn ticket(&mut self, rec: &Record<'_>) {
         let Some((id, new)) = self.assign(rec) else {
-            return Ok(());
+            return;
         };
         let mut row = Row::new(rec, Kind::Tickets);
         let channel = row.code("channel", None, Channel::from_code, &CHANNELS);
@@ -102,143 +97,68 @@ impl Importer<'_> {
             (created, status, fixed, closed)
         else {
             self.accept(row.found);
-            return Ok(());
+            return;
         };
-        let done = matches!(
+        let mut ticket = Ticket {
+            id,
+            version: 1,
+            channel: channel.unwrap_or(Channel::Hotline),
+            category: category.unwrap_or(Category::Enquiry),
+            severity: severity.unwrap_or(Severity::Normal),
+            building_id: building.flatten().unwrap_or_default(),
+            address_detail: rec.get(Kind::Tickets.field("address_detail")).into(),
+            reporter_name: rec.get(Kind::Tickets.field("reporter_name")).into(),
+            reporter_phone: rec.get(Kind::Tickets.field("reporter_phone")).into(),
+            description: rec.get(Kind::Tickets.field("description")).into(),
             status,
-            TicketStatus::Fixed | TicketStatus::CallbackDone | TicketStatus::Closed
-        );
-        if done && fixed.is_none() {
-            row.fail_field("fixed_at", empty_but(status));
+            team_id: team.flatten(),
+            created_at: created,
+            respond_by: created,
+            deadline: created,
+            updated_at: created,
+            fixed_at: fixed,
+            closed_at: closed,
+            timely: None,
+            satisfaction: satisfaction.flatten(),
+            parent_id: None,
+            segment_id: segment.flatten(),
+        };
+        // the state it arrives in must be one the lifecycle can reach (the store checks again)
+        for problem in record_problems(&ticket) {
+            let message = match problem {
+                RecordProblem::FixedBeforeReceived => {
+                    said!("is before the ticket was received", "早于工单受理时间")
+                }
+                _ => empty_but(status),
+            };
+            row.fail_field(problem.field(), message);
         }
-        if status == TicketStatus::Closed && closed.is_none() {
-            row.fail_field("closed_at", empty_but(status));
-        }
-        if fixed.is_some_and(|f| f < created) {
-            row.fail_field(
-                "fixed_at",
-                said!("is before the ticket was received", "早于工单受理时间"),
-            );
-        }
-        let needs_team = matches!(
-            status,
-            TicketStatus::Assigned | TicketStatus::Accepted | TicketStatus::OnSite
-        );
-        if needs_team && team.flatten().is_none() {
-            row.fail_field("team_id", empty_but(status));
-        }
-        let (Some(category), Some(severity)) = (category, severity) else {
+        let (Some(_), Some(_)) = (category, severity) else {
             self.accept(row.found);
-            return Ok(());
+            return;
         };
-        let due = deadlines(&self.rules, category, severity, created);
-        let respond_by = respond_by.flatten().unwrap_or(due.0);
-        let deadline = deadline.flatten().unwrap_or(due.1);
-        let timely = timely.flatten().or(fixed.map(|f| f <= deadline));
+        let due = deadlines(&self.rules, ticket.category, ticket.severity, created);
+        ticket.respond_by = respond_by.flatten().unwrap_or(due.0);
+        ticket.deadline = deadline.flatten().unwrap_or(due.1);
+        ticket.timely = timely.flatten().or(fixed.map(|f| f <= ticket.deadline));
         let parent = rec.get(Kind::Tickets.field("parent_id"));
         if !self.accept(row.found) {
-            return Ok(());
+            return;
         }
-        let updated = updated
+        ticket.updated_at = updated
             .flatten()
             .unwrap_or_else(|| closed.or(fixed).unwrap_or(created));
-        self.tx
-            .prepare_cached(
-                "INSERT INTO tickets (id, version, channel, category, severity, building_id, address_detail,
-                     reporter_name, reporter_phone, description, status, team_id, created_at, respond_by,
-                     deadline, updated_at, fixed_at, closed_at, timely, satisfaction, segment_id)
-                 VALUES (?1, 1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)
-                 ON CONFLICT (id) DO UPDATE SET version = tickets.version + 1, channel = excluded.channel,
-                     category = excluded.category, severity = excluded.severity,
-                     building_id = excluded.building_id, address_detail = excluded.address_detail,
-                     reporter_name = excluded.reporter_name,
-                     -- a masked number (138****5678, from an export) keeps the one on file
-                     reporter_phone = CASE WHEN instr(excluded.reporter_phone, '*') > 0
-                         THEN tickets.reporter_phone ELSE excluded.reporter_phone END,
-                     description = excluded.description, status = excluded.status,
-                     team_id = excluded.team_id, created_at = excluded.created_at,
-                     respond_by = excluded.respond_by, deadline = excluded.deadline,
-                     updated_at = excluded.updated_at, fixed_at = excluded.fixed_at,
-                     closed_at = excluded.closed_at, timely = excluded.timely,
-                     satisfaction = excluded.satisfaction, segment_id = excluded.segment_id",
-            )?
-            .execute(params![
-                id,
-                channel.map(|c| c.code()),
-                category.code(),
-                severity.code(),
-                building.flatten(),
-                rec.get(Kind::Tickets.field("address_detail")),
-                rec.get(Kind::Tickets.field("reporter_name")),
-                rec.get(Kind::Tickets.field("reporter_phone")),
-                rec.get(Kind::Tickets.field("description")),
-                status.code(),
-                team.flatten(),
-                time_to_sql(created),
-                time_to_sql(respond_by),
-                time_to_sql(deadline),
-                time_to_sql(updated),
-                fixed.map(time_to_sql),
-                closed.map(time_to_sql),
-                timely,
-                satisfaction.flatten().map(|a| a.code()),
-                segment.flatten(),
-            ])?;
-        // the trail says where the ticket came from
-        self.tx
-            .prepare_cached(
-                "INSERT INTO ticket_events (ticket_id, at, actor, action, from_status, to_status, team_id, note)
-                 VALUES (?1, ?2, ?3, 'import', NULL, ?4, ?5, ?6)",
-            )?
-            .execute(params![
-                id,
-                time_to_sql(self.options.now),
-                self.options.actor,
-                status.code(),
-                team.flatten(),
-                format!("{} {}", self.file, rec.loc)
-            ])?;
         if !parent.is_empty() {
-            self.parents.push((id, parent.to_string(), rec.loc));
+            self.parents
+                .push((self.out.tickets.len(), parent.to_string(), rec.loc));
         }
-        self.counted(new);
-        Ok(())
+        self.out.tickets.push(ticket);
+        self.kept(rec, new);
     }
 
-    /// Link tickets to network tickets named anywhere in the file or the database.
-    pub(super) fn link_parents(&mut self) -> Written {
-        let parents = std::mem::take(&mut self.parents);
-        let field = &Kind::Tickets.fields()[Kind::Tickets.field("parent_id")];
-        for (id, external, loc) in parents {
-            match self.ids(Kind::Tickets).find(&external) {
-                Some(parent) if parent != id => {
-                    self.tx
-                        .prepare_cached("UPDATE tickets SET parent_id = ?2 WHERE id = ?1")?
-                        .execute(params![id, parent])?;
-                }
-                found => self.problems.push(Problem {
-                    loc: Some(loc),
-                    field: Some(field),
-                    message: if found.is_some() {
-                        said!(
-                            "a ticket cannot be its own network ticket",
-                            "工单不能是自己的管网工单"
-                        )
-                    } else {
-                        said!(
-                            "no ticket with id \"{external}\"",
-                            "没有编号为“{external}”的工单"
-                        )
-                    },
-                }),
-            }
-        }
-        Ok(())
-    }
-
-    pub(super) fn visit(&mut self, rec: &Record<'_>) -> Written {
+    pub(super) fn visit(&mut self, rec: &Record<'_>) {
         let Some((id, new)) = self.assign(rec) else {
-            return Ok(());
+            return;
         };
         let mut row = Row::new(rec, Kind::Visits);
         let compound = row.reference(
@@ -252,34 +172,24 @@ impl Importer<'_> {
         let desk = row.flag("consultation_desk", false);
         let entered = row.count("households_entered", Some(0));
         if !self.accept(row.found) {
-            return Ok(());
+            return;
         }
-        self.tx
-            .prepare_cached(
-                "INSERT INTO visits (id, compound_id, at, leaders, staff, consultation_desk, households_entered, notes)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-                 ON CONFLICT (id) DO UPDATE SET compound_id = excluded.compound_id, at = excluded.at,
-                     leaders = excluded.leaders, staff = excluded.staff,
-                     consultation_desk = excluded.consultation_desk,
-                     households_entered = excluded.households_entered, notes = excluded.notes",
-            )?
-            .execute(params![
-                id,
-                compound.flatten(),
-                at.map(time_to_sql),
-                leaders,
-                rec.get(Kind::Visits.field("staff")),
-                desk,
-                entered,
-                rec.get(Kind::Visits.field("notes")),
-            ])?;
-        self.counted(new);
-        Ok(())
+        self.out.visits.push(Visit {
+            id,
+            compound_id: compound.flatten().unwrap_or_default(),
+            at: at.unwrap_or_default(),
+            leaders: leaders.unwrap_or_default().into(),
+            staff: rec.get(Kind::Visits.field("staff")).into(),
+            consultation_desk: desk.unwrap_or_default(),
+            households_entered: entered.unwrap_or_default(),
+            notes: rec.get(Kind::Visits.field("notes")).into(),
+        });
+        self.kept(rec, new);
     }
 
-    pub(super) fn reading(&mut self, rec: &Record<'_>) -> Written {
+    pub(super) fn reading(&mut self, rec: &Record<'_>) {
         let Some((id, new)) = self.assign(rec) else {
-            return Ok(());
+            return;
         };
         let mut row = Row::new(rec, Kind::Readings);
         let building = row.reference(
@@ -310,33 +220,24 @@ impl Importer<'_> {
         );
         let taken = row.time("taken_at", true).flatten();
         if !self.accept(row.found) {
-            return Ok(());
+            return;
         }
-        self.tx
-            .prepare_cached(
-                "INSERT INTO temperature_readings (id, building_id, visit_id, room, celsius, method, taken_at, taken_by)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-                 ON CONFLICT (id) DO UPDATE SET building_id = excluded.building_id, visit_id = excluded.visit_id,
-                     room = excluded.room, celsius = excluded.celsius, method = excluded.method,
-                     taken_at = excluded.taken_at, taken_by = excluded.taken_by",
-            )?
-            .execute(params![
-                id,
-                building.flatten(),
-                visit.flatten(),
-                rec.get(Kind::Readings.field("room")),
-                celsius,
-                method.map(|m| m.code()),
-                taken.map(time_to_sql),
-                rec.get(Kind::Readings.field("taken_by")),
-            ])?;
-        self.counted(new);
-        Ok(())
+        self.out.readings.push(TemperatureReading {
+            id,
+            building_id: building.flatten().unwrap_or_default(),
+            visit_id: visit.flatten(),
+            room: rec.get(Kind::Readings.field("room")).into(),
+            celsius: celsius.unwrap_or_default(),
+            method: method.unwrap_or(TempMethod::Thermometer),
+            taken_at: taken.unwrap_or_default(),
+            taken_by: rec.get(Kind::Readings.field("taken_by")).into(),
+        });
+        self.kept(rec, new);
     }
 
-    pub(super) fn survey(&mut self, rec: &Record<'_>) -> Written {
+    pub(super) fn survey(&mut self, rec: &Record<'_>) {
         let Some((id, new)) = self.assign(rec) else {
-            return Ok(());
+            return;
         };
         let mut row = Row::new(rec, Kind::Surveys);
         let building = row.reference(
@@ -360,25 +261,17 @@ impl Importer<'_> {
         let answer = row.code("answer", None, SurveyAnswer::from_code, &ANSWERS);
         let at = row.time("at", true).flatten();
         if !self.accept(row.found) {
-            return Ok(());
+            return;
         }
-        self.tx
-            .prepare_cached(
-                "INSERT INTO survey_responses (id, building_id, ticket_id, visit_id, answer, at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-                 ON CONFLICT (id) DO UPDATE SET building_id = excluded.building_id, ticket_id = excluded.ticket_id,
-                     visit_id = excluded.visit_id, answer = excluded.answer, at = excluded.at",
-            )?
-            .execute(params![
-                id,
-                building.flatten(),
-                ticket.flatten(),
-                visit.flatten(),
-                answer.map(|a| a.code()),
-                at.map(time_to_sql),
-            ])?;
-        self.counted(new);
-        Ok(())
+        self.out.surveys.push(SurveyResponse {
+            id,
+            building_id: building.flatten().unwrap_or_default(),
+            ticket_id: ticket.flatten(),
+            visit_id: visit.flatten(),
+            answer: answer.unwrap_or(SurveyAnswer::Satisfied),
+            at: at.unwrap_or_default(),
+        });
+        self.kept(rec, new);
     }
 }
 

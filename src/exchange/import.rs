@@ -1,15 +1,15 @@
 //! `heatdesk import`: one file of one kind into the database, all of it or nothing.
 //!
-//! Records are read, checked and written one by one inside a single transaction; the first
-//! problem stops the writing but not the checking, so the report lists what is wrong with the
-//! whole file (the first 100 problems). Any problem, or `--check`, rolls the transaction back.
+//! Every record is read and checked against what the store holds; a problem stops the
+//! building of rows but not the checking, so the report lists what is wrong with the whole
+//! file (the first 100 problems). A file without problems becomes one command, an
+//! [`ImportBatch`], that the store applies in one transaction with its audit record — or, with
+//! `--check`, checks and rolls back.
 
 use std::collections::HashMap;
 use std::fmt;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
-
-use rusqlite::{Connection, Transaction, TransactionBehavior, params};
 
 use super::fields::{Problem, Problems, empty};
 use super::ids::Ids;
@@ -17,9 +17,9 @@ use super::kind::Kind;
 use super::network::{self, NetworkReport, Snapper};
 use super::records::{Input, Loc, Record};
 use super::said::{Said, said};
-use crate::domain::{NodeId, NodeKind, SegmentId, Snapshot, Timestamp};
-use crate::store::StoreError;
-use crate::store::codec::{encode_path, time_to_sql};
+use crate::domain::batch::{ImportBatch, Rows, Table};
+use crate::domain::*;
+use crate::store::{DispatchStore, StoreError};
 use crate::words::Lang;
 
 #[derive(Debug, Clone)]
@@ -187,9 +187,9 @@ impl fmt::Display for Report {
     }
 }
 
-/// Import `path` as `options.kind` into the database behind `conn`.
+/// Import `path` as `options.kind` through `store`.
 pub fn import(
-    conn: &mut Connection,
+    store: &mut dyn DispatchStore,
     path: &Path,
     options: &Options,
     progress: &Progress,
@@ -199,41 +199,42 @@ pub fn import(
         |n| n.to_string_lossy().into_owned(),
     );
     let input = Input::read(path, options.kind).map_err(|m| Failure::whole_file(&shown, m))?;
-    import_input(conn, &input, options, progress)
+    import_input(store, &input, options, progress)
 }
 
+/// Import a file already read.
 pub fn import_input(
-    conn: &mut Connection,
+    store: &mut dyn DispatchStore,
     input: &Input,
     options: &Options,
     progress: &Progress,
 ) -> Result<Report, Failure> {
-    progress.total.store(input.size(), Ordering::Relaxed);
-    // a season of tickets touches more pages than SQLite's default 2 MB cache holds: without
-    // room it writes pages out and reads them back within the transaction
-    let cache: i64 = conn
-        .query_row("PRAGMA cache_size", [], |r| r.get(0))
-        .and_then(|cache| {
-            conn.pragma_update(None, "cache_size", -256_000)
-                .map(|()| cache)
-        })
-        .map_err(|e| Failure::database(&input.file, &e))?;
-    let result = import_in_transaction(conn, input, options, progress);
-    let _ = conn.pragma_update(None, "cache_size", cache);
-    result
+    let (batch, mut report) = build(&*store, input, options, progress)?;
+    let origin = Origin {
+        actor: options.actor.clone(),
+        at: options.now,
+    };
+    match store.apply(&Command::Import(Box::new(batch)), &origin) {
+        Ok(Applied::Import(summary)) => {
+            report.written = summary.written;
+            Ok(report)
+        }
+        Ok(_) => unreachable!("an import is applied as an import"),
+        Err(e) => Err(Failure::database(&input.file, &e)),
+    }
 }
 
-fn import_in_transaction(
-    conn: &mut Connection,
+/// Read and check every record of `input` against what `store` holds: the batch of rows to
+/// apply and the report to give, or every problem found.
+pub fn build(
+    store: &dyn DispatchStore,
     input: &Input,
     options: &Options,
     progress: &Progress,
-) -> Result<Report, Failure> {
+) -> Result<(ImportBatch, Report), Failure> {
+    progress.total.store(input.size(), Ordering::Relaxed);
     let db = |e: StoreError| Failure::database(&input.file, &e);
-    let tx = conn
-        .transaction_with_behavior(TransactionBehavior::Immediate)
-        .map_err(|e| db(e.into()))?;
-    let mut im = Importer::new(&tx, options, &input.file).map_err(db)?;
+    let mut im = Importer::new(store, options, &input.file).map_err(db)?;
     let walked = input.each(|rec| {
         progress.done.store(rec.progress, Ordering::Relaxed);
         im.record(&rec);
@@ -252,11 +253,9 @@ fn import_in_transaction(
         ignored: input.ignored.clone(),
         ..Report::default()
     };
-    if im.problems.is_empty()
-        && let Err(e) = im.finish(&mut report)
-    {
-        im.problems
-            .push(Problem::whole(said!("database: {e}", "数据库：{e}")));
+    im.link_parents();
+    if im.problems.is_empty() {
+        im.finish_network(&mut report);
     }
     if !im.problems.is_empty() {
         return Err(Failure {
@@ -268,54 +267,124 @@ fn import_in_transaction(
     report.rows = im.rows;
     report.inserted = im.inserted;
     report.updated = im.updated;
-    drop(im);
-    if options.check {
-        return Ok(report); // the transaction is rolled back when dropped
+    Ok((im.into_batch(), report))
+}
+
+/// The rows read so far, of the one kind being imported.
+#[derive(Default)]
+pub(super) struct Out {
+    pub departments: Vec<Department>,
+    pub compounds: Vec<Compound>,
+    pub buildings: Vec<Building>,
+    pub sources: Vec<HeatSource>,
+    pub stations: Vec<Station>,
+    pub pipes: Vec<PipeSegment>,
+    pub valves: Vec<Valve>,
+    pub teams: Vec<Team>,
+    pub tickets: Vec<Ticket>,
+    pub visits: Vec<Visit>,
+    pub readings: Vec<TemperatureReading>,
+    pub surveys: Vec<SurveyResponse>,
+}
+
+/// The city as it will stand after this file, kept up row by row for the kinds that are part
+/// of the network (snapping, turning pipes round, checking what the sources reach).
+pub(super) struct Places {
+    pub snap: Snapshot,
+    nodes: HashMap<NodeId, usize>,
+    buildings: HashMap<BuildingId, usize>,
+    segments: HashMap<SegmentId, usize>,
+}
+
+/// Put `row` in place of the one with its id, or append it.
+fn put<T>(rows: &mut Vec<T>, at: &mut HashMap<i64, usize>, id: i64, row: T) {
+    match at.get(&id) {
+        Some(&i) => rows[i] = row,
+        None => {
+            at.insert(id, rows.len());
+            rows.push(row);
+        }
     }
-    tx.execute(
-        "INSERT INTO audit_events (at, actor, command, detail) VALUES (?1, ?2, 'import', ?3)",
-        params![
-            time_to_sql(options.now),
-            options.actor,
-            serde_json::json!({
-                "kind": options.kind.code(), "file": input.file, "rows": report.rows,
-                "inserted": report.inserted, "updated": report.updated,
-            })
-            .to_string()
-        ],
-    )
-    .map_err(|e| db(e.into()))?;
-    tx.commit().map_err(|e| db(e.into()))?;
-    report.written = true;
-    Ok(report)
+}
+
+impl Places {
+    fn new(snap: Snapshot) -> Self {
+        let positions =
+            |ids: Vec<i64>| ids.into_iter().enumerate().map(|(i, id)| (id, i)).collect();
+        Places {
+            nodes: positions(snap.nodes.iter().map(|n| n.id).collect()),
+            buildings: positions(snap.buildings.iter().map(|b| b.id).collect()),
+            segments: positions(snap.segments.iter().map(|s| s.id).collect()),
+            snap,
+        }
+    }
+
+    pub fn node(&self, id: NodeId) -> Option<&NetworkNode> {
+        self.nodes.get(&id).map(|&i| &self.snap.nodes[i])
+    }
+
+    pub fn put_node(&mut self, node: NetworkNode) {
+        put(&mut self.snap.nodes, &mut self.nodes, node.id, node);
+    }
+
+    pub fn put_building(&mut self, b: Building) {
+        put(&mut self.snap.buildings, &mut self.buildings, b.id, b);
+    }
+
+    pub fn put_segment(&mut self, s: PipeSegment) {
+        put(&mut self.snap.segments, &mut self.segments, s.id, s);
+    }
+
+    pub fn building(&self, id: BuildingId) -> Option<&Building> {
+        self.buildings.get(&id).map(|&i| &self.snap.buildings[i])
+    }
+
+    pub fn put_source(&mut self, h: HeatSource) {
+        match self.snap.sources.iter_mut().find(|s| s.id == h.id) {
+            Some(s) => *s = h,
+            None => self.snap.sources.push(h),
+        }
+    }
+
+    pub fn put_station(&mut self, h: Station) {
+        match self.snap.stations.iter_mut().find(|s| s.id == h.id) {
+            Some(s) => *s = h,
+            None => self.snap.stations.push(h),
+        }
+    }
 }
 
 /// The state of one import.
-pub(super) struct Importer<'t> {
-    pub tx: &'t Transaction<'t>,
+pub(super) struct Importer {
     /// The file's name, for the tickets' trail.
     pub file: String,
     pub options: Options,
     pub problems: Problems,
-    ids: HashMap<&'static str, Ids>,
+    ids: HashMap<Table, Ids>,
     /// External ids seen in this file, for duplicates.
     seen: HashMap<String, Loc>,
     pub rows: usize,
     pub inserted: usize,
     pub updated: usize,
+    /// Where each row came from, in the order of the rows.
+    pub sources: Vec<String>,
+    pub out: Out,
+    /// Nodes made or moved, in the order first touched.
+    nodes_out: Vec<NetworkNode>,
+    nodes_at: HashMap<NodeId, usize>,
+    /// The city as it will stand (network kinds only).
+    pub places: Option<Places>,
     snapper: Option<Snapper>,
     /// Pipes whose nodes came from snapping (to be turned to flow from the sources).
     pub snapped: Vec<SegmentId>,
     pub network: NetworkReport,
-    /// Tickets whose parent is named by an id later in the file.
-    pub parents: Vec<(i64, String, Loc)>,
-    pub rules: Vec<crate::domain::SlaRule>,
+    /// Tickets whose parent is named by an id, maybe later in the file: (row, id, loc).
+    pub parents: Vec<(usize, String, Loc)>,
+    pub rules: Vec<SlaRule>,
 }
 
-pub(super) const NODES: &str = "nodes";
-
-impl<'t> Importer<'t> {
-    fn new(tx: &'t Transaction<'t>, options: &Options, file: &str) -> Result<Self, StoreError> {
+impl Importer {
+    fn new(store: &dyn DispatchStore, options: &Options, file: &str) -> Result<Self, StoreError> {
         use Kind::*;
         let refs: &[Kind] = match options.kind {
             Departments => &[],
@@ -333,18 +402,27 @@ impl<'t> Importer<'t> {
         };
         let mut ids = HashMap::new();
         for &k in refs.iter().chain([&options.kind]) {
-            ids.insert(k.code(), Ids::load(tx, k.code(), k.table())?);
+            ids.insert(k.table(), Ids::new(k.table(), store.known_ids(k.table())?));
         }
-        if matches!(options.kind, Buildings | Sources | Stations | Pipes) {
-            ids.insert(NODES, Ids::load(tx, NODES, "network_nodes")?);
+        let network = matches!(
+            options.kind,
+            Buildings | Sources | Stations | Pipes | Valves
+        );
+        if network {
+            ids.insert(
+                Table::Nodes,
+                Ids::new(Table::Nodes, store.known_ids(Table::Nodes)?),
+            );
         }
+        let places = network
+            .then(|| store.load_places().map(Places::new))
+            .transpose()?;
         let rules = if options.kind == Tickets {
-            crate::store::load::rules(tx)?
+            store.deadline_rules()?
         } else {
             Vec::new()
         };
         Ok(Importer {
-            tx,
             file: file.to_string(),
             options: options.clone(),
             problems: Problems::default(),
@@ -353,6 +431,11 @@ impl<'t> Importer<'t> {
             rows: 0,
             inserted: 0,
             updated: 0,
+            sources: Vec::new(),
+            out: Out::default(),
+            nodes_out: Vec::new(),
+            nodes_at: HashMap::new(),
+            places,
             snapper: None,
             snapped: Vec::new(),
             network: NetworkReport::default(),
@@ -362,14 +445,16 @@ impl<'t> Importer<'t> {
     }
 
     pub fn ids(&self, kind: Kind) -> &Ids {
-        &self.ids[kind.code()]
+        &self.ids[&kind.table()]
     }
 
     pub fn nodes(&mut self) -> &mut Ids {
-        self.ids.get_mut(NODES).expect("loaded for network kinds")
+        self.ids
+            .get_mut(&Table::Nodes)
+            .expect("loaded for network kinds")
     }
 
-    /// Problems of a row, if any; false when the row must not be written.
+    /// Problems of a row, if any; false when the row must not be kept.
     pub fn accept(&mut self, found: Vec<Problem>) -> bool {
         let ok = found.is_empty();
         for p in found {
@@ -405,23 +490,25 @@ impl<'t> Importer<'t> {
         self.seen.insert(external.to_string(), rec.loc);
         let assigned = self
             .ids
-            .get_mut(kind.code())
+            .get_mut(&kind.table())
             .expect("own kind loaded")
             .assign(external);
         Some(assigned)
     }
 
-    pub fn counted(&mut self, new: bool) {
+    /// A row kept: counted, and where it came from remembered.
+    pub fn kept(&mut self, rec: &Record<'_>, new: bool) {
         if new {
             self.inserted += 1;
         } else {
             self.updated += 1;
         }
+        self.sources.push(rec.loc.to_string());
     }
 
     fn record(&mut self, rec: &Record<'_>) {
         self.rows += 1;
-        let written = match self.options.kind {
+        match self.options.kind {
             Kind::Departments => self.department(rec),
             Kind::Compounds => self.compound(rec),
             Kind::Buildings => self.building(rec),
@@ -433,29 +520,21 @@ impl<'t> Importer<'t> {
             Kind::Visits => self.visit(rec),
             Kind::Readings => self.reading(rec),
             Kind::Surveys => self.survey(rec),
-        };
-        if let Err(e) = written {
-            self.problems.push(Problem {
-                loc: Some(rec.loc),
-                field: None,
-                message: said!("database refused the row: {e}", "数据库拒绝了这一行：{e}"),
-            });
         }
     }
 
-    /// The snapper over the network as it stands in the transaction (built on first use).
-    pub fn snapper(&mut self) -> Result<&mut Snapper, StoreError> {
+    /// The city as it will stand (network kinds).
+    pub fn places(&mut self) -> &mut Places {
+        self.places.as_mut().expect("loaded for network kinds")
+    }
+
+    /// The snapper over the network as it stands (built on first use).
+    pub fn snapper(&mut self) -> &mut Snapper {
         if self.snapper.is_none() {
-            let snap = self.places()?;
-            self.snapper = Some(Snapper::new(&snap));
+            let snapper = Snapper::new(&self.places().snap);
+            self.snapper = Some(snapper);
         }
-        Ok(self.snapper.as_mut().expect("just built"))
-    }
-
-    fn places(&self) -> Result<Snapshot, StoreError> {
-        let mut snap = crate::store::load::places(self.tx)?;
-        snap.reindex();
-        Ok(snap)
+        self.snapper.as_mut().expect("just built")
     }
 
     /// A network node of its own for a source, station or building entry: the one the file
@@ -465,8 +544,8 @@ impl<'t> Importer<'t> {
         external: &str,
         current: Option<NodeId>,
         kind: NodeKind,
-        position: crate::domain::LonLat,
-    ) -> Result<NodeId, StoreError> {
+        position: LonLat,
+    ) -> NodeId {
         let id = if !external.is_empty() {
             self.nodes().assign(external).0
         } else if let Some(id) = current {
@@ -474,97 +553,157 @@ impl<'t> Importer<'t> {
         } else {
             self.nodes().allocate()
         };
-        self.put_node(id, kind, position)?;
-        Ok(id)
+        self.put_node(NetworkNode { id, kind, position });
+        id
     }
 
-    pub fn put_node(
-        &mut self,
-        id: NodeId,
-        kind: NodeKind,
-        position: crate::domain::LonLat,
-    ) -> Result<(), StoreError> {
-        self.tx
-            .prepare_cached(
-                "INSERT INTO network_nodes (id, kind, lon, lat) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, lon = excluded.lon, lat = excluded.lat",
-            )?
-            .execute(params![id, kind.code(), position[0], position[1]])?;
+    /// A node made or moved by this file.
+    pub fn put_node(&mut self, node: NetworkNode) {
         if let Some(s) = self.snapper.as_mut() {
-            s.add_node(id, position);
+            s.add_node(node.id, node.position);
         }
-        Ok(())
+        self.places().put_node(node.clone());
+        put(&mut self.nodes_out, &mut self.nodes_at, node.id, node);
     }
 
     /// A pipe end: the node the file names (a junction if new), else snapped.
-    pub fn pipe_end(
-        &mut self,
-        external: &str,
-        at: crate::domain::LonLat,
-        supply: bool,
-    ) -> Result<NodeId, StoreError> {
+    pub fn pipe_end(&mut self, external: &str, at: LonLat, supply: bool) -> NodeId {
         if !external.is_empty() {
             let (id, new) = self.nodes().assign(external);
             if new {
-                self.put_node(id, NodeKind::Junction, at)?;
-            } else if supply {
+                self.put_node(NetworkNode {
+                    id,
+                    kind: NodeKind::Junction,
+                    position: at,
+                });
+            } else if supply
+                && let Some(node) = self.places().node(id).cloned()
+                && node.kind == NodeKind::BuildingEntry
+            {
                 // a building's entry is where its supply pipe ends, not the footprint's centre
-                self.tx
-                    .prepare_cached(
-                        "UPDATE network_nodes SET lon = ?2, lat = ?3 WHERE id = ?1 AND kind = 'building_entry'",
-                    )?
-                    .execute(params![id, at[0], at[1]])?;
+                self.put_node(NetworkNode {
+                    position: at,
+                    ..node
+                });
             }
-            return Ok(id);
+            return id;
         }
         let tolerance = self.options.snap_m;
-        let snapper = self.snapper()?;
+        let snapper = self.snapper();
         if let Some(node) = snapper
             .building_at(at)
             .or_else(|| snapper.nearest_node(at, tolerance))
         {
             self.network.snapped_ends += 1;
-            return Ok(node);
+            return node;
         }
         let id = self.nodes().allocate();
-        self.put_node(id, NodeKind::Junction, at)?;
+        self.put_node(NetworkNode {
+            id,
+            kind: NodeKind::Junction,
+            position: at,
+        });
         self.network.new_junctions += 1;
-        Ok(id)
+        id
     }
 
-    /// After the last record: references to later rows, the network, the id table.
-    fn finish(&mut self, report: &mut Report) -> Result<(), StoreError> {
-        self.link_parents()?;
-        if !self.problems.is_empty() {
-            return Ok(());
-        }
-        if matches!(
-            self.options.kind,
-            Kind::Buildings | Kind::Sources | Kind::Stations | Kind::Pipes | Kind::Valves
-        ) {
-            let mut snap = self.places()?;
-            if !snap.segments.is_empty() {
-                let turn = network::to_reverse(&snap, &self.snapped);
-                for &id in &turn {
-                    // turned round in the database and in the places the check below walks
-                    let at = snap.segment_pos(id).expect("just loaded");
-                    let s = &mut snap.segments[at];
-                    std::mem::swap(&mut s.from, &mut s.to);
-                    s.path.reverse();
-                    self.tx.execute(
-                        "UPDATE pipe_segments SET from_node = ?2, to_node = ?3, path = ?4 WHERE id = ?1",
-                        params![id, s.from, s.to, encode_path(&s.path)],
-                    )?;
-                }
-                self.network.reversed = turn.len();
-                self.network.segments = snap.segments.len();
-                network::check(&snap, &mut self.network);
-                report.network = Some(std::mem::take(&mut self.network));
+    /// Link tickets to network tickets named anywhere in the file or the database.
+    fn link_parents(&mut self) {
+        let parents = std::mem::take(&mut self.parents);
+        let field = &Kind::Tickets.fields()[Kind::Tickets.field("parent_id")];
+        for (row, external, loc) in parents {
+            let id = self.out.tickets[row].id;
+            match self.ids(Kind::Tickets).find(&external) {
+                Some(parent) if parent != id => self.out.tickets[row].parent_id = Some(parent),
+                found => self.problems.push(Problem {
+                    loc: Some(loc),
+                    field: Some(field),
+                    message: if found.is_some() {
+                        said!(
+                            "a ticket cannot be its own network ticket",
+                            "工单不能是自己的管网工单"
+                        )
+                    } else {
+                        said!(
+                            "no ticket with id \"{external}\"",
+                            "没有编号为“{external}”的工单"
+                        )
+                    },
+                }),
             }
         }
-        for ids in self.ids.values_mut() {
-            ids.save(self.tx)?;
+    }
+
+    /// After the last record of a network kind: snapped pipes turned to flow from the
+    /// sources, and the network as it will stand checked.
+    fn finish_network(&mut self, report: &mut Report) {
+        let Some(places) = self.places.as_mut() else {
+            return;
+        };
+        let snap = &mut places.snap;
+        if snap.segments.is_empty() {
+            return;
         }
-        Ok(())
+        snap.reindex();
+        let turn = network::to_reverse(snap, &self.snapped);
+        let mut at: HashMap<SegmentId, usize> = self
+            .out
+            .pipes
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.id, i))
+            .collect();
+        for &id in &turn {
+            // turned round in the rows written and in the places the check below walks
+            for s in [
+                snap.segment_pos(id).map(|i| &mut snap.segments[i]),
+                at.get_mut(&id).map(|i| &mut self.out.pipes[*i]),
+            ]
+            .into_iter()
+            .flatten()
+            {
+                std::mem::swap(&mut s.from, &mut s.to);
+                s.path.reverse();
+            }
+        }
+        self.network.reversed = turn.len();
+        self.network.segments = snap.segments.len();
+        network::check(snap, &mut self.network);
+        report.network = Some(std::mem::take(&mut self.network));
+    }
+
+    /// The rows read, as one command.
+    fn into_batch(mut self) -> ImportBatch {
+        let out = std::mem::take(&mut self.out);
+        let rows = match self.options.kind {
+            Kind::Departments => Rows::Departments(out.departments),
+            Kind::Compounds => Rows::Compounds(out.compounds),
+            Kind::Buildings => Rows::Buildings(out.buildings),
+            Kind::Sources => Rows::Sources(out.sources),
+            Kind::Stations => Rows::Stations(out.stations),
+            Kind::Pipes => Rows::Pipes(out.pipes),
+            Kind::Valves => Rows::Valves(out.valves),
+            Kind::Teams => Rows::Teams(out.teams),
+            Kind::Tickets => Rows::Tickets(out.tickets),
+            Kind::Visits => Rows::Visits(out.visits),
+            Kind::Readings => Rows::Readings(out.readings),
+            Kind::Surveys => Rows::Surveys(out.surveys),
+        };
+        let mut external_ids = Vec::new();
+        for ids in self.ids.values_mut() {
+            external_ids.extend(ids.take_fresh());
+        }
+        // placeholders are resolved in the order written: nodes, then the rows
+        external_ids.sort_by_key(|e| e.table != Table::Nodes);
+        ImportBatch {
+            file: self.file,
+            rows,
+            sources: self.sources,
+            nodes: self.nodes_out,
+            external_ids,
+            inserted: self.inserted,
+            updated: self.updated,
+            dry_run: self.options.check,
+        }
     }
 }

@@ -4,6 +4,7 @@
 //! company's own sheets use; both are accepted, with a few common variants. README.md lists
 //! them ("Import and export").
 
+use crate::domain::batch::Table;
 use crate::words::Lang;
 
 /// One kind of data file.
@@ -234,20 +235,20 @@ impl Kind {
     }
 
     /// The table its rows land in.
-    pub fn table(self) -> &'static str {
+    pub fn table(self) -> Table {
         match self {
-            Kind::Departments => "departments",
-            Kind::Compounds => "compounds",
-            Kind::Buildings => "buildings",
-            Kind::Sources => "heat_sources",
-            Kind::Stations => "stations",
-            Kind::Pipes => "pipe_segments",
-            Kind::Valves => "valves",
-            Kind::Teams => "teams",
-            Kind::Tickets => "tickets",
-            Kind::Visits => "visits",
-            Kind::Readings => "temperature_readings",
-            Kind::Surveys => "survey_responses",
+            Kind::Departments => Table::Departments,
+            Kind::Compounds => Table::Compounds,
+            Kind::Buildings => Table::Buildings,
+            Kind::Sources => Table::Sources,
+            Kind::Stations => Table::Stations,
+            Kind::Pipes => Table::Pipes,
+            Kind::Valves => Table::Valves,
+            Kind::Teams => Table::Teams,
+            Kind::Tickets => Table::Tickets,
+            Kind::Visits => Table::Visits,
+            Kind::Readings => Table::Readings,
+            Kind::Surveys => Table::Surveys,
         }
     }
 

@@ -1,20 +1,15 @@
 //! The city's rows: departments, compounds, buildings, sources, stations, pipes, valves, teams.
 
-use rusqlite::params;
-
 use super::fields::{Row, labels};
 use super::import::Importer;
 use super::kind::{Geom, Kind};
 use super::records::Record;
 use super::said::{Said, said, words};
 use super::shape::{self, Shape};
-use crate::domain::{ExtraRings, Flow, LonLat, NodeKind, Skill, TeamStatus, Tier, centroid};
-use crate::store::codec::{encode_path, encode_rings};
+use crate::domain::*;
 use crate::words::{self, Lang};
 
-type Written = Result<(), crate::store::StoreError>;
-
-impl Importer<'_> {
+impl Importer {
     /// The record's geometry, converted and checked, as the kind needs it.
     fn geometry(&mut self, row: &mut Row<'_, '_>, want: Geom) -> Option<Shape> {
         let Some(shape) = &row.rec.shape else {
@@ -97,28 +92,25 @@ impl Importer<'_> {
         }
     }
 
-    pub(super) fn department(&mut self, rec: &Record<'_>) -> Written {
+    pub(super) fn department(&mut self, rec: &Record<'_>) {
         let Some((id, new)) = self.assign(rec) else {
-            return Ok(());
+            return;
         };
         let mut row = Row::new(rec, Kind::Departments);
         let name = row.required("name");
         if !self.accept(row.found) {
-            return Ok(());
+            return;
         }
-        self.tx
-            .prepare_cached(
-                "INSERT INTO departments (id, name) VALUES (?1, ?2)
-                 ON CONFLICT (id) DO UPDATE SET name = excluded.name",
-            )?
-            .execute(params![id, name])?;
-        self.counted(new);
-        Ok(())
+        self.out.departments.push(Department {
+            id,
+            name: name.unwrap_or_default().to_string(),
+        });
+        self.kept(rec, new);
     }
 
-    pub(super) fn compound(&mut self, rec: &Record<'_>) -> Written {
+    pub(super) fn compound(&mut self, rec: &Record<'_>) {
         let Some((id, new)) = self.assign(rec) else {
-            return Ok(());
+            return;
         };
         let mut row = Row::new(rec, Kind::Compounds);
         let name = row.required("name");
@@ -132,33 +124,24 @@ impl Importer<'_> {
         let households = row.count("households", None);
         let outline = self.rings(&mut row);
         if !self.accept(row.found) {
-            return Ok(());
+            return;
         }
         let (outline, extra) = outline.unwrap_or_default();
-        self.tx
-            .prepare_cached(
-                "INSERT INTO compounds (id, name, address, department_id, households, outline, extra_rings)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-                 ON CONFLICT (id) DO UPDATE SET name = excluded.name, address = excluded.address,
-                     department_id = excluded.department_id, households = excluded.households,
-                     outline = excluded.outline, extra_rings = excluded.extra_rings",
-            )?
-            .execute(params![
-                id,
-                name,
-                address,
-                department.flatten(),
-                households,
-                encode_path(&outline),
-                encode_rings(&extra)
-            ])?;
-        self.counted(new);
-        Ok(())
+        self.out.compounds.push(Compound {
+            id,
+            name: name.unwrap_or_default().to_string(),
+            address: address.to_string(),
+            department_id: department.flatten().unwrap_or_default(),
+            households: households.unwrap_or_default(),
+            outline,
+            extra,
+        });
+        self.kept(rec, new);
     }
 
-    pub(super) fn building(&mut self, rec: &Record<'_>) -> Written {
+    pub(super) fn building(&mut self, rec: &Record<'_>) {
         let Some((id, new)) = self.assign(rec) else {
-            return Ok(());
+            return;
         };
         let mut row = Row::new(rec, Kind::Buildings);
         let compound = row.reference(
@@ -179,53 +162,42 @@ impl Importer<'_> {
         );
         let footprint = self.rings(&mut row);
         if !self.accept(row.found) {
-            return Ok(());
+            return;
         }
         let (footprint, extra) = footprint.unwrap_or_default();
         let current = if new {
             None
         } else {
-            self.tx
-                .prepare_cached("SELECT entry_node_id FROM buildings WHERE id = ?1")?
-                .query_row([id], |r| r.get(0))
-                .ok()
+            self.places().building(id).map(|b| b.entry_node)
         };
         let entry = self.own_node(
             rec.get(Kind::Buildings.field("entry_node_id")),
             current,
             NodeKind::BuildingEntry,
             centroid(&footprint),
-        )?;
-        self.tx
-            .prepare_cached(
-                "INSERT INTO buildings (id, compound_id, number, units, floors, households, station_id, entry_node_id, footprint, extra_rings)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
-                 ON CONFLICT (id) DO UPDATE SET compound_id = excluded.compound_id, number = excluded.number,
-                     units = excluded.units, floors = excluded.floors, households = excluded.households,
-                     station_id = excluded.station_id, entry_node_id = excluded.entry_node_id,
-                     footprint = excluded.footprint, extra_rings = excluded.extra_rings",
-            )?
-            .execute(params![
-                id,
-                compound.flatten(),
-                number,
-                units,
-                floors,
-                households,
-                station.flatten(),
-                entry,
-                encode_path(&footprint),
-                encode_rings(&extra)
-            ])?;
-        self.counted(new);
-        Ok(())
+        );
+        let building = Building {
+            id,
+            compound_id: compound.flatten().unwrap_or_default(),
+            number: number.unwrap_or_default().to_string(),
+            units: units.unwrap_or(1),
+            floors: floors.unwrap_or(1),
+            households: households.unwrap_or_default(),
+            station_id: station.flatten().unwrap_or_default(),
+            entry_node: entry,
+            footprint,
+            extra,
+        };
+        self.places().put_building(building.clone());
+        self.out.buildings.push(building);
+        self.kept(rec, new);
     }
 
     /// A heat source or a station: a named point with a node of its own.
-    pub(super) fn plant(&mut self, rec: &Record<'_>) -> Written {
+    pub(super) fn plant(&mut self, rec: &Record<'_>) {
         let kind = self.options.kind;
         let Some((id, new)) = self.assign(rec) else {
-            return Ok(());
+            return;
         };
         let mut row = Row::new(rec, kind);
         let name = row.required("name");
@@ -242,50 +214,52 @@ impl Importer<'_> {
         };
         let position = self.point(&mut row);
         if !self.accept(row.found) {
-            return Ok(());
+            return;
         }
         let position = position.expect("checked");
         let current = if new {
             None
+        } else if kind == Kind::Stations {
+            let snap = &self.places().snap;
+            snap.stations.iter().find(|s| s.id == id).map(|s| s.node)
         } else {
-            self.tx
-                .prepare_cached(&format!(
-                    "SELECT node_id FROM {} WHERE id = ?1",
-                    kind.table()
-                ))?
-                .query_row([id], |r| r.get(0))
-                .ok()
+            let snap = &self.places().snap;
+            snap.sources.iter().find(|s| s.id == id).map(|s| s.node)
         };
         let node_kind = if kind == Kind::Stations {
             NodeKind::Station
         } else {
             NodeKind::Source
         };
-        let node = self.own_node(rec.get(kind.field("node_id")), current, node_kind, position)?;
+        let node = self.own_node(rec.get(kind.field("node_id")), current, node_kind, position);
+        let name = name.unwrap_or_default().to_string();
         if kind == Kind::Stations {
-            self.tx
-                .prepare_cached(
-                    "INSERT INTO stations (id, name, department_id, node_id, lon, lat) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-                     ON CONFLICT (id) DO UPDATE SET name = excluded.name, department_id = excluded.department_id,
-                         node_id = excluded.node_id, lon = excluded.lon, lat = excluded.lat",
-                )?
-                .execute(params![id, name, department, node, position[0], position[1]])?;
+            let station = Station {
+                id,
+                name,
+                department_id: department.unwrap_or_default(),
+                node,
+                position,
+            };
+            self.places().put_station(station.clone());
+            self.out.stations.push(station);
         } else {
-            self.tx
-                .prepare_cached(
-                    "INSERT INTO heat_sources (id, name, node_id, capacity_mw, lon, lat) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-                     ON CONFLICT (id) DO UPDATE SET name = excluded.name, node_id = excluded.node_id,
-                         capacity_mw = excluded.capacity_mw, lon = excluded.lon, lat = excluded.lat",
-                )?
-                .execute(params![id, name, node, capacity, position[0], position[1]])?;
+            let source = HeatSource {
+                id,
+                name,
+                node,
+                capacity_mw: capacity.unwrap_or_default(),
+                position,
+            };
+            self.places().put_source(source.clone());
+            self.out.sources.push(source);
         }
-        self.counted(new);
-        Ok(())
+        self.kept(rec, new);
     }
 
-    pub(super) fn pipe(&mut self, rec: &Record<'_>) -> Written {
+    pub(super) fn pipe(&mut self, rec: &Record<'_>) {
         let Some((id, new)) = self.assign(rec) else {
-            return Ok(());
+            return;
         };
         let mut row = Row::new(rec, Kind::Pipes);
         let tier = row.code(
@@ -346,41 +320,45 @@ impl Importer<'_> {
             _ => None,
         };
         if !self.accept(row.found) {
-            return Ok(());
+            return;
         }
         let path = path.expect("checked");
         let supply = flow == Some(Flow::Supply);
-        let a = self.pipe_end(from, path[0], supply)?;
-        let b = self.pipe_end(to, *path.last().expect("two points"), supply)?;
+        let a = self.pipe_end(from, path[0], supply);
+        let b = self.pipe_end(to, *path.last().expect("two points"), supply);
         if a == b {
             let mut row = Row::new(rec, Kind::Pipes);
             let snap = self.options.snap_m;
+            let node = shown_node(a);
+            let (en, zh) = (&node.en, &node.zh);
             row.fail(said!(
-                "both ends join node {a}: the pipe is shorter than the snap tolerance ({snap} m)",
-                "两端都吸附到节点 {a}：管段短于吸附容差（{snap} 米）"
+                "both ends join {en}: the pipe is shorter than the snap tolerance ({snap} m)",
+                "两端都吸附到{zh}：管段短于吸附容差（{snap} 米）"
             ));
             self.accept(row.found);
-            return Ok(());
+            return;
         }
         if from.is_empty() {
             self.snapped.push(id);
         }
-        self.tx
-            .prepare_cached(
-                "INSERT INTO pipe_segments (id, from_node, to_node, tier, flow, dn, laid_year, path)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-                 ON CONFLICT (id) DO UPDATE SET from_node = excluded.from_node, to_node = excluded.to_node,
-                     tier = excluded.tier, flow = excluded.flow, dn = excluded.dn,
-                     laid_year = excluded.laid_year, path = excluded.path",
-            )?
-            .execute(params![id, a, b, tier.map(|t| t.code()), flow.map(|f| f.code()), dn, laid, encode_path(&path)])?;
-        self.counted(new);
-        Ok(())
+        let pipe = PipeSegment {
+            id,
+            from: a,
+            to: b,
+            tier: tier.unwrap_or(Tier::Secondary),
+            flow: flow.unwrap_or(Flow::Supply),
+            dn: dn.unwrap_or_default(),
+            laid_year: laid.unwrap_or_default(),
+            path,
+        };
+        self.places().put_segment(pipe.clone());
+        self.out.pipes.push(pipe);
+        self.kept(rec, new);
     }
 
-    pub(super) fn valve(&mut self, rec: &Record<'_>) -> Written {
+    pub(super) fn valve(&mut self, rec: &Record<'_>) {
         let Some((id, new)) = self.assign(rec) else {
-            return Ok(());
+            return;
         };
         let mut row = Row::new(rec, Kind::Valves);
         let segment = row.reference(
@@ -393,14 +371,14 @@ impl Importer<'_> {
         let position = self.point(&mut row);
         if !row.ok() {
             self.accept(row.found);
-            return Ok(());
+            return;
         }
         let position = position.expect("checked");
         let segment = match segment.flatten() {
             Some(s) => Some(s),
             None => {
                 let tolerance = self.options.snap_m.max(5.0);
-                let found = self.snapper()?.nearest_supply(position, tolerance);
+                let found = self.snapper().nearest_supply(position, tolerance);
                 if found.is_none() {
                     row.fail(said!(
                         "no supply pipe within {tolerance} m of the valve (or give segment_id)",
@@ -411,22 +389,20 @@ impl Importer<'_> {
             }
         };
         if !self.accept(row.found) {
-            return Ok(());
+            return;
         }
-        self.tx
-            .prepare_cached(
-                "INSERT INTO valves (id, segment_id, lon, lat, operable) VALUES (?1, ?2, ?3, ?4, ?5)
-                 ON CONFLICT (id) DO UPDATE SET segment_id = excluded.segment_id, lon = excluded.lon,
-                     lat = excluded.lat, operable = excluded.operable",
-            )?
-            .execute(params![id, segment, position[0], position[1], operable])?;
-        self.counted(new);
-        Ok(())
+        self.out.valves.push(Valve {
+            id,
+            segment: segment.unwrap_or_default(),
+            position,
+            operable: operable.unwrap_or(true),
+        });
+        self.kept(rec, new);
     }
 
-    pub(super) fn team(&mut self, rec: &Record<'_>) -> Written {
+    pub(super) fn team(&mut self, rec: &Record<'_>) {
         let Some((id, new)) = self.assign(rec) else {
-            return Ok(());
+            return;
         };
         let mut row = Row::new(rec, Kind::Teams);
         let name = row.required("name");
@@ -462,23 +438,21 @@ impl Importer<'_> {
         );
         let home = self.point(&mut row);
         if !self.accept(row.found) {
-            return Ok(());
+            return;
         }
         let home = home.expect("checked");
-        let members = serde_json::to_string(&members).expect("strings serialise");
-        let skills: Vec<&str> = skills.iter().map(|k| k.code()).collect();
-        // a team's current position stays where the console last saw it
-        self.tx
-            .prepare_cached(
-                "INSERT INTO teams (id, name, department_id, members, skills, home_lon, home_lat, lon, lat, status)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?6, ?7, ?8)
-                 ON CONFLICT (id) DO UPDATE SET name = excluded.name, department_id = excluded.department_id,
-                     members = excluded.members, skills = excluded.skills, home_lon = excluded.home_lon,
-                     home_lat = excluded.home_lat, status = excluded.status",
-            )?
-            .execute(params![id, name, department.flatten(), members, skills.join(","), home[0], home[1], status.map(|s| s.code())])?;
-        self.counted(new);
-        Ok(())
+        // a new team starts at its base; an updated one stays where the console last saw it
+        self.out.teams.push(Team {
+            id,
+            name: name.unwrap_or_default().to_string(),
+            department_id: department.flatten().unwrap_or_default(),
+            members,
+            skills,
+            home_base: home,
+            position: home,
+            status: status.unwrap_or(TeamStatus::Free),
+        });
+        self.kept(rec, new);
     }
 }
 
@@ -487,6 +461,15 @@ pub(super) fn split_list(text: &str) -> impl Iterator<Item = &str> {
     text.split([',', '，', '、', ';', '；', '/'])
         .map(str::trim)
         .filter(|s| !s.is_empty())
+}
+
+/// A node as the report names it (a new one has no number yet).
+pub(super) fn shown_node(id: NodeId) -> Said {
+    if crate::domain::batch::is_placeholder(id) {
+        said!("a new node", "新节点")
+    } else {
+        said!("node {id}", "节点 {id}")
+    }
 }
 
 /// A geometry problem, said as one.

@@ -262,20 +262,6 @@ pub fn write_basemap(
     }
 }
 
-/// Read a HeatDesk database and render its basemap (`heatdesk basemap`).
-pub fn render_from_db(
-    db: &Path,
-    out: &Path,
-    min_zoom: u8,
-    max_zoom: u8,
-) -> anyhow::Result<BasemapSummary> {
-    use crate::store::{DispatchStore, SqliteStore};
-    let store = SqliteStore::open(db)?;
-    let snap = store.load()?;
-    let features = store.basemap_features()?;
-    write_basemap(&snap, &features, out, min_zoom, max_zoom).map_err(anyhow::Error::msg)
-}
-
 /// Where the console looks for the basemap of a database: beside it, same name.
 pub fn beside(db: &Path) -> std::path::PathBuf {
     db.with_extension("mbtiles")

@@ -3,25 +3,10 @@
 use egui::{Align2, Color32, FontId, Pos2, Rect, Response, Shape, Stroke, Ui, pos2, vec2};
 use walkers::{MapMemory, Plugin, Projector, lon_lat};
 
+use super::Shading;
 use super::index::{CityIndex, Drawn, Feature, Kind};
-use super::metric::{Metric, MetricValues};
 use super::style;
 use crate::domain::{Flow, LonLat, Snapshot, Tier};
-
-/// Counts derived from the tickets, recomputed when the tickets change (not every frame).
-#[derive(Default)]
-pub struct Aggregates {
-    /// What compounds and buildings are coloured by, and its value for each.
-    pub metric: Metric,
-    pub values: MetricValues,
-    pub open_by_building: Vec<u32>,
-    pub open_by_compound: Vec<u32>,
-    pub overdue_by_building: Vec<u32>,
-    /// Worst severity of the open tickets per building (0 none, 1 normal, 2 urgent, 3 emergency).
-    pub worst_by_building: Vec<u8>,
-    /// The open ticket with the earliest deadline per building (what its pin opens).
-    pub first_ticket_by_building: Vec<Option<crate::domain::TicketId>>,
-}
 
 /// Map ↔ screen for the layers, shifting WGS-84 data onto GCJ-02 tiles when asked.
 #[derive(Clone, Copy)]
@@ -89,7 +74,7 @@ pub struct CompoundLayer<'a> {
     pub labels: &'a std::cell::RefCell<LabelPlacer>,
     pub snap: &'a Snapshot,
     pub index: &'a CityIndex,
-    pub agg: &'a Aggregates,
+    pub agg: Shading<'a>,
     pub selected: Option<Feature>,
 }
 
@@ -162,7 +147,7 @@ pub struct BuildingLayer<'a> {
     pub labels: &'a std::cell::RefCell<LabelPlacer>,
     pub snap: &'a Snapshot,
     pub index: &'a CityIndex,
-    pub agg: &'a Aggregates,
+    pub agg: Shading<'a>,
     pub selected: Option<Feature>,
 }
 
@@ -426,7 +411,7 @@ pub struct ActivityLayer<'a> {
     pub labels: &'a std::cell::RefCell<LabelPlacer>,
     pub snap: &'a Snapshot,
     pub index: &'a CityIndex,
-    pub agg: &'a Aggregates,
+    pub agg: Shading<'a>,
     pub show_tickets: bool,
     pub show_teams: bool,
 }
@@ -443,13 +428,25 @@ impl Plugin for ActivityLayer<'_> {
         if self.show_tickets && zoom >= 13.0 {
             for f in self.index.in_layer(Kind::Buildings, lo, hi) {
                 let Feature::Building(i) = f else { continue };
-                let open = self.agg.open_by_building.get(i).copied().unwrap_or(0);
+                let open = self
+                    .agg
+                    .counts
+                    .open_by_building
+                    .get(i)
+                    .copied()
+                    .unwrap_or(0);
                 if open == 0 {
                     continue;
                 }
                 let b = &self.snap.buildings[i];
                 let at = screen.project(crate::domain::centroid(&b.footprint));
-                let worst = self.agg.worst_by_building.get(i).copied().unwrap_or(1);
+                let worst = self
+                    .agg
+                    .counts
+                    .worst_by_building
+                    .get(i)
+                    .copied()
+                    .unwrap_or(1);
                 let r = if zoom >= 15.0 { 7.0 } else { 4.5 };
                 painter.circle(
                     at,
@@ -457,7 +454,15 @@ impl Plugin for ActivityLayer<'_> {
                     style::severity_colour(worst),
                     Stroke::new(1.0, Color32::WHITE),
                 );
-                if self.agg.overdue_by_building.get(i).copied().unwrap_or(0) > 0 {
+                if self
+                    .agg
+                    .counts
+                    .overdue_by_building
+                    .get(i)
+                    .copied()
+                    .unwrap_or(0)
+                    > 0
+                {
                     painter.circle_stroke(at, r + 3.0, Stroke::new(2.0, style::OVERDUE));
                 }
                 if zoom >= 15.0 && open > 1 {
@@ -559,18 +564,18 @@ impl LabelPlacer {
     }
 }
 
-impl Aggregates {
+impl Shading<'_> {
     pub fn compound_colour(&self, i: usize) -> Color32 {
-        self.colour(self.values.compounds.get(i))
+        self.colour(self.colours.values.compounds.get(i))
     }
 
     pub fn building_colour(&self, i: usize) -> Color32 {
-        self.colour(self.values.buildings.get(i))
+        self.colour(self.colours.values.buildings.get(i))
     }
 
     fn colour(&self, value: Option<&Option<f64>>) -> Color32 {
         match value.copied().flatten() {
-            Some(v) => style::class_colour(self.metric.class(v)),
+            Some(v) => style::class_colour(self.colours.metric.class(v)),
             None => style::NO_DATA,
         }
     }

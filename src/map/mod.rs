@@ -4,7 +4,6 @@
 pub mod basemap;
 pub mod index;
 pub mod layers;
-pub mod metric;
 pub mod overlays;
 pub mod style;
 pub mod tiles;
@@ -15,10 +14,19 @@ use egui::Ui;
 use serde::{Deserialize, Serialize};
 use walkers::{Map, MapMemory, lon_lat};
 
-use crate::domain::{Severity, Snapshot, TeamId, Ticket, TicketId, Timestamp};
+use crate::console::views::colours::Colours;
+use crate::console::views::counts::MapCounts;
+use crate::domain::{Snapshot, TeamId};
 use index::{CityIndex, Feature};
-use layers::{Aggregates, Screen};
-use metric::Metric;
+use layers::Screen;
+
+/// What shades the map: the counts per building and the chosen metric's colours, both kept by
+/// the console's views.
+#[derive(Clone, Copy)]
+pub struct Shading<'a> {
+    pub counts: &'a MapCounts,
+    pub colours: &'a Colours,
+}
 
 /// Which layers are on (persisted with the window state).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -78,7 +86,7 @@ pub struct MapSettings {
     pub basemap: Basemap,
     /// The tiles are in GCJ-02 (AMap, Tencent): shift the WGS-84 data onto them.
     pub gcj02: bool,
-    pub metric: Metric,
+    pub metric: crate::domain::colouring::Metric,
 }
 
 /// A traced part of the network to show on the map (downstream set, isolation).
@@ -117,57 +125,20 @@ pub enum Hit {
     Ticket(crate::domain::TicketId),
 }
 
-/// What the map needs of an open ticket.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct OpenTicket {
-    pub id: TicketId,
-    /// The building's position in the snapshot (None: not a known building).
-    pub building: Option<u32>,
-    pub deadline: Timestamp,
-    pub severity: Severity,
-    /// A household or network fault (not an enquiry or a complaint).
-    pub fault: bool,
-    /// A cold report (no heat, too cold) not yet linked to a network ticket: what complaint
-    /// clusters are made of.
-    pub cold: bool,
-}
-
-impl OpenTicket {
-    pub fn of(snap: &Snapshot, t: &Ticket) -> Self {
-        OpenTicket {
-            id: t.id,
-            building: snap.building_pos(t.building_id).map(|b| b as u32),
-            deadline: t.deadline,
-            severity: t.severity,
-            fault: t.category.is_household_fault() || t.category.is_network_fault(),
-            cold: t.parent_id.is_none()
-                && matches!(
-                    t.category,
-                    crate::domain::Category::LowTemperature | crate::domain::Category::NoHeat
-                ),
-        }
-    }
-}
-
 /// The map's own state: walkers' memory, the tile source, and the geometry prepared for the
 /// current data.
 pub struct MapView {
     pub memory: MapMemory,
     index: Option<CityIndex>,
-    pub aggregates: Aggregates,
+    /// The console's city version the index was prepared for.
+    city_version: u64,
     tiles: Option<TileLayer>,
     /// The basemap the tiles were opened for, and why it failed if it did.
     tiles_for: Option<Basemap>,
     pub tiles_problem: Option<String>,
     /// `<database>.mbtiles`, for [`Basemap::Demo`].
     pub demo_basemap: Option<PathBuf>,
-    /// The slow metrics' values and what they were computed from.
-    metric_cache: Option<(MetricKey, metric::MetricValues)>,
 }
-
-/// What a satisfaction or temperature map depends on: the metric, how many answers and
-/// readings there are (they are only ever added), the KPI definitions.
-type MetricKey = (Metric, usize, usize, crate::domain::kpi::KpiRules);
 
 impl MapView {
     pub fn new(zoom: f64) -> Self {
@@ -176,19 +147,23 @@ impl MapView {
         MapView {
             memory,
             index: None,
-            aggregates: Aggregates::default(),
+            city_version: 1,
             tiles: None,
             tiles_for: None,
             tiles_problem: None,
             demo_basemap: None,
-            metric_cache: None,
         }
     }
 
-    /// Geometry changed (new data loaded): rebuild the index on next use.
-    pub fn invalidate_geometry(&mut self) {
+    /// The city version the geometry was prepared for.
+    pub fn city_version(&self) -> u64 {
+        self.city_version
+    }
+
+    /// The city changed (everything read anew, as of `version`): rebuild the index on next use.
+    pub fn invalidate_geometry(&mut self, version: u64) {
         self.index = None;
-        self.metric_cache = None;
+        self.city_version = version;
     }
 
     /// Build the index now (at start-up, beside other work) rather than in the first frame.
@@ -198,83 +173,6 @@ impl MapView {
 
     pub fn index(&mut self, snap: &Snapshot) -> &CityIndex {
         self.index.get_or_insert_with(|| CityIndex::build(snap))
-    }
-
-    /// Recount what the layers show (after the data or the chosen metric changed), in one
-    /// pass over the open tickets only (sorted by id).
-    pub fn recount(
-        &mut self,
-        snap: &Snapshot,
-        now: Timestamp,
-        metric: Metric,
-        open: &[OpenTicket],
-    ) {
-        let n = snap.buildings.len();
-        let mut agg = Aggregates {
-            metric,
-            values: Default::default(),
-            open_by_building: vec![0; n],
-            open_by_compound: vec![0; snap.compounds.len()],
-            overdue_by_building: vec![0; n],
-            worst_by_building: vec![0; n],
-            first_ticket_by_building: vec![None; n],
-        };
-        let mut faults_by_building = vec![0u32; n];
-        let mut first_deadline = vec![None; n];
-        for t in open {
-            let Some(bi) = t.building.map(|b| b as usize) else {
-                continue;
-            };
-            agg.open_by_building[bi] += 1;
-            if now > t.deadline {
-                agg.overdue_by_building[bi] += 1;
-            }
-            if t.fault {
-                faults_by_building[bi] += 1;
-            }
-            let sev = match t.severity {
-                Severity::Normal => 1,
-                Severity::Urgent => 2,
-                Severity::Emergency => 3,
-            };
-            agg.worst_by_building[bi] = agg.worst_by_building[bi].max(sev);
-            if first_deadline[bi].is_none_or(|d| t.deadline < d) {
-                first_deadline[bi] = Some(t.deadline);
-                agg.first_ticket_by_building[bi] = Some(t.id);
-            }
-        }
-        for (bi, &count) in agg.open_by_building.iter().enumerate() {
-            if count > 0
-                && let Some(ci) = snap.compound_pos(snap.buildings[bi].compound_id)
-            {
-                agg.open_by_compound[ci] += count;
-            }
-        }
-        agg.values = match metric {
-            Metric::OpenFaults => metric::counted(snap, metric, &faults_by_building),
-            Metric::Overdue => metric::counted(snap, metric, &agg.overdue_by_building),
-            _ => self.answers_metric(snap, metric),
-        };
-        self.aggregates = agg;
-    }
-
-    /// Satisfaction or temperature compliance (a pass over a season's answers or readings),
-    /// kept until answers, readings or the KPI definitions change.
-    fn answers_metric(&mut self, snap: &Snapshot, metric: Metric) -> metric::MetricValues {
-        let key = (
-            metric,
-            snap.surveys.len(),
-            snap.readings.len(),
-            snap.kpi_rules,
-        );
-        if let Some((k, values)) = &self.metric_cache
-            && *k == key
-        {
-            return values.clone();
-        }
-        let values = metric::values(snap, metric);
-        self.metric_cache = Some((key, values.clone()));
-        values
     }
 
     /// Open the chosen basemap when the choice changed; a bad file is reported, not fatal.
@@ -326,10 +224,12 @@ impl MapView {
     }
 
     /// Draw the map with the chosen layers; report hover and click.
+    #[allow(clippy::too_many_arguments)]
     pub fn show(
         &mut self,
         ui: &mut Ui,
         snap: &Snapshot,
+        shading: Shading<'_>,
         layers: LayerToggles,
         settings: &MapSettings,
         focus: Focus<'_>,
@@ -347,7 +247,6 @@ impl MapView {
         let MapView {
             memory,
             index,
-            aggregates,
             tiles,
             ..
         } = self;
@@ -383,7 +282,7 @@ impl MapView {
                 labels: &labels,
                 snap,
                 index,
-                agg: aggregates,
+                agg: shading,
                 selected,
             });
         }
@@ -401,7 +300,7 @@ impl MapView {
                 labels: &labels,
                 snap,
                 index,
-                agg: aggregates,
+                agg: shading,
                 selected,
             });
         }
@@ -432,7 +331,7 @@ impl MapView {
             labels: &labels,
             snap,
             index,
-            agg: aggregates,
+            agg: shading,
             show_tickets: layers.tickets,
             show_teams: layers.teams,
         });
@@ -484,7 +383,8 @@ impl MapView {
                             [p[0] + tolerance, p[1] + tolerance],
                         )
                         .filter_map(|f| match f {
-                            Feature::Building(i) => aggregates
+                            Feature::Building(i) => shading
+                                .counts
                                 .first_ticket_by_building
                                 .get(i)
                                 .copied()

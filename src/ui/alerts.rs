@@ -3,21 +3,27 @@
 
 use egui::{Color32, RichText, Ui};
 
-use super::app::{HeatDeskApp, Selection};
+use super::app::HeatDeskApp;
 use crate::domain::trace::Cluster;
 use crate::domain::*;
 use crate::words::{self, Key};
 
 /// Where the cluster points, as a dispatcher names it: the station, or the compound's branch.
 pub fn place(app: &HeatDeskApp, c: &Cluster) -> String {
-    if let Some(s) = app.snap.stations.iter().find(|s| s.node == c.node) {
+    if let Some(s) = app
+        .console
+        .snapshot()
+        .stations
+        .iter()
+        .find(|s| s.node == c.node)
+    {
         return s.name.clone();
     }
     let compound = c
         .buildings
         .first()
-        .and_then(|&b| app.snap.building(b))
-        .and_then(|b| app.snap.compound(b.compound_id))
+        .and_then(|&b| app.console.snapshot().building(b))
+        .and_then(|b| app.console.snapshot().compound(b.compound_id))
         .map_or(String::new(), |x| x.name.clone());
     format!("{compound} {}", app.tr(Key::Branch))
 }
@@ -37,7 +43,12 @@ pub fn headline(app: &HeatDeskApp, c: &Cluster) -> String {
 /// The network ticket a cluster calls for: at a station, a station fault; below it, a branch
 /// out of balance (a closed or clogged valve, a blocked line).
 pub fn network_ticket(app: &HeatDeskApp, c: &Cluster) -> Command {
-    let at_station = app.snap.stations.iter().any(|s| s.node == c.node);
+    let at_station = app
+        .console
+        .snapshot()
+        .stations
+        .iter()
+        .any(|s| s.node == c.node);
     let ids: Vec<String> = c.tickets.iter().map(|t| format!("#{t}")).collect();
     Command::NetworkTicket {
         category: if at_station {
@@ -58,7 +69,7 @@ const SHOWN: usize = 5;
 
 /// The alerts above the queue; nothing when there are none.
 pub fn show(app: &mut HeatDeskApp, ui: &mut Ui) {
-    if app.alerts.is_empty() {
+    if app.console.views().alerts.clusters.is_empty() {
         return;
     }
     let lang = app.lang();
@@ -72,12 +83,20 @@ pub fn show(app: &mut HeatDeskApp, ui: &mut Ui) {
                 RichText::new(format!(
                     "{} ({})",
                     words::t(lang, Key::SuspectedFault),
-                    app.alerts.len()
+                    app.console.views().alerts.clusters.len()
                 ))
                 .strong()
                 .color(orange),
             );
-            for (i, c) in app.alerts.iter().enumerate().take(SHOWN) {
+            for (i, c) in app
+                .console
+                .views()
+                .alerts
+                .clusters
+                .iter()
+                .enumerate()
+                .take(SHOWN)
+            {
                 ui.horizontal(|ui| {
                     if ui.small_button(words::t(lang, Key::Locate)).clicked() {
                         fly = Some(i);
@@ -102,11 +121,11 @@ pub fn show(app: &mut HeatDeskApp, ui: &mut Ui) {
                     );
                 });
             }
-            if app.alerts.len() > SHOWN {
+            if app.console.views().alerts.clusters.len() > SHOWN {
                 ui.label(
                     RichText::new(format!(
                         "+{} ({})",
-                        app.alerts.len() - SHOWN,
+                        app.console.views().alerts.clusters.len() - SHOWN,
                         words::t(lang, Key::SeeMap)
                     ))
                     .weak(),
@@ -114,7 +133,7 @@ pub fn show(app: &mut HeatDeskApp, ui: &mut Ui) {
             }
         });
     if let Some(i) = fly {
-        let c = &app.alerts[i];
+        let c = &app.console.views().alerts.clusters[i];
         app.map.fly_to(c.position, 16.5);
         app.trace = Some(crate::map::Highlight {
             text: headline(app, c),
@@ -123,11 +142,7 @@ pub fn show(app: &mut HeatDeskApp, ui: &mut Ui) {
         });
     }
     if let Some(i) = create {
-        let command = network_ticket(app, &app.alerts[i]);
-        if let Some(applied) = app.apply(command)
-            && let Some(t) = applied.tickets().first()
-        {
-            app.select(Selection::Ticket(t.id));
-        }
+        let command = network_ticket(app, &app.console.views().alerts.clusters[i]);
+        app.send_from(crate::console::Tag::NetworkTicket, command);
     }
 }

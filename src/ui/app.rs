@@ -1,31 +1,17 @@
-//! The console: its state, the one place commands are applied, and the panel layout.
-
-mod derived;
-mod sync;
+//! The console's window: the screen's own state (what is selected, forms being typed, the map's
+//! position), the panel layout, and the one point per frame where the model steps.
 
 use egui::Ui;
 
-pub use super::board::Board;
 pub use super::prefs::{Prefs, View};
 use super::{detail, queue, teams, top_bar};
-use crate::domain::kpi::{KpiFacts, Kpis};
-use crate::domain::trace::{Cluster, ClusterRules, Network, Topology};
+pub use crate::console::Selection;
+use crate::console::{Console, Event, Request, Tag};
+use crate::domain::trace::Network;
 use crate::domain::*;
 use crate::map::index::Feature;
 use crate::map::{Hit, MapView};
-use crate::store::DispatchStore;
-use crate::words::{Key, Lang, t};
-
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Selection {
-    Compound(CompoundId),
-    Building(BuildingId),
-    Ticket(TicketId),
-    Team(TeamId),
-    Station(StationId),
-    Source(i64),
-    Pipe(SegmentId),
-}
+use crate::words::{self, Key, Lang, t};
 
 /// The outcome of the last action, shown in the status line.
 #[derive(Debug, Clone, PartialEq)]
@@ -34,181 +20,95 @@ pub struct Notice {
     pub text: String,
 }
 
-/// How to take back one assignment.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct UndoAssign {
-    pub ticket: TicketId,
-    /// The ticket's version right after the assignment: undo is refused if it moved on.
-    pub version: i64,
-    pub previous_team: Option<TeamId>,
-}
-
-/// Complaints of the last two days count towards a suspected network fault.
-pub const CLUSTER_WINDOW_HOURS: i64 = 48;
-
-/// How far back the first load reads closed tickets and answers; the rest of the season
-/// follows in the background.
-pub const RECENT_DAYS: i64 = 2;
-
-/// Where "now" comes from: the wall clock, or a fixed time in tests.
-pub type Clock = Box<dyn Fn() -> Timestamp>;
-
 pub struct HeatDeskApp {
-    store: Box<dyn DispatchStore>,
-    pub snap: Snapshot,
+    pub console: Console,
     pub prefs: Prefs,
     pub map: MapView,
     pub selection: Option<Selection>,
     pub search: String,
-    /// The searchable names, prepared once per city.
-    pub search_index: super::search::SearchNames,
-    /// The last query, the data it was run on, and what it found.
-    pub search_cache: Option<(String, u64, super::search::Found)>,
+    /// The last query, the board it was run on, and what it found.
+    pub search_found: Option<(String, u64, crate::console::views::search::Found)>,
     pub notice: Option<Notice>,
     /// Reason typed for hold / return / escalate.
     pub reason: String,
-    pub kpis: Kpis,
-    /// What the figures need of every ticket, answer and reading, kept up to date.
-    pub kpi_facts: KpiFacts,
-    pub board: Board,
     /// The MBTiles path being typed in the map menu.
     pub mbtiles_input: String,
-    pub tianditu_key: String,
-    pub xyz_input: String,
     pub intake: super::intake::IntakeForm,
-    pub queue_filter: super::queue::QueueFilter,
-    /// The queue as filtered and sorted, with what it was computed for.
-    pub queue_cache: Option<((u64, super::queue::QueueFilter, i64), Vec<TicketId>)>,
+    pub queue_filter: crate::console::views::queue::QueueFilter,
     /// Each team card's height last drawn (cards out of view are skipped at that height).
     pub team_card_heights: std::collections::HashMap<TeamId, f32>,
     pub show_rules: bool,
     pub rules_edit: Vec<SlaRule>,
-    undo: Vec<UndoAssign>,
     /// Where the map was drawn last frame.
     pub map_rect: Option<egui::Rect>,
     /// The last network trace, highlighted on the map until cleared.
     pub trace: Option<crate::map::Highlight>,
-    /// The network's topology, prepared once per load (tickets do not change it).
-    topology: Topology,
-    /// Suspected network faults among today's complaints, and their map markers.
-    pub alerts: Vec<Cluster>,
-    pub map_alerts: Vec<crate::map::overlays::MapAlert>,
-    /// When the alerts were last computed.
-    alerts_at: Option<Timestamp>,
-    /// Bumped by every data change: views that derive figures recompute when it moves.
-    pub data_gen: u64,
+    /// The alerts' markers, for the alerts' version and the language they were said in.
+    map_alerts: (u64, Lang, Vec<crate::map::overlays::MapAlert>),
     pub leaders: super::leaders::LeadersState,
     pub visit_form: super::visit_form::VisitForm,
     pub import: super::import::ImportForm,
     /// The one ticket whose reporter's number is shown unmasked.
     pub revealed_phone: Option<TicketId>,
-    /// Automatic backups (the real console; not in tests).
-    backups: Option<super::backups::Backups>,
-    /// The season's older tickets and answers, being read after the first frame.
-    older: Option<std::sync::mpsc::Receiver<Result<crate::domain::older::OlderRows, String>>>,
-    /// Read, and being folded in a few thousand rows a frame.
-    folding: Option<crate::domain::older::OlderRows>,
     /// Where exported files go (beside the database in the console).
     pub export_dir: std::path::PathBuf,
-    last_team_before: Option<TeamId>,
-    history: Option<(TicketId, i64, Vec<TicketEvent>)>,
-    clock: Clock,
-    last_poll: f64,
 }
 
 impl HeatDeskApp {
-    pub fn new(store: Box<dyn DispatchStore>, snap: Snapshot, prefs: Prefs, clock: Clock) -> Self {
+    /// The window around a console; the map's index is prepared beside the console's views.
+    pub fn new(
+        store: Box<dyn crate::store::DispatchStore>,
+        snap: Snapshot,
+        prefs: Prefs,
+        clock: crate::console::Clock,
+    ) -> Self {
         let mut map = MapView::new(prefs.map_zoom);
-        let now = clock();
-        // the network and its alerts on one core while the map's index is built on the other
-        let (topology, clusters) = std::thread::scope(|scope| {
-            let network = scope.spawn(|| {
-                let topology = Topology::build(&snap);
-                let clusters = Network::on(&snap, &topology)
-                    .clusters(&ClusterRules::recent(now, CLUSTER_WINDOW_HOURS));
-                (topology, clusters)
-            });
-            map.prepare(&snap);
-            network.join().expect("the network thread does not panic")
+        let mut console = Console::new(store, snap, clock, prefs.map.metric, |snap| {
+            map.prepare(snap)
         });
+        console.set_actor(&prefs.operator);
         let mut app = HeatDeskApp {
-            store,
-            snap,
+            console,
             prefs,
-            map: MapView::new(14.0),
+            map,
             selection: None,
             search: String::new(),
-            search_index: Default::default(),
-            search_cache: None,
+            search_found: None,
             notice: None,
             reason: String::new(),
-            kpis: Kpis::default(),
-            kpi_facts: KpiFacts::default(),
-            board: Board::default(),
             mbtiles_input: String::new(),
-            tianditu_key: String::new(),
-            xyz_input: String::new(),
             intake: Default::default(),
             queue_filter: Default::default(),
-            queue_cache: None,
             team_card_heights: Default::default(),
             show_rules: false,
             rules_edit: Vec::new(),
-            undo: Vec::new(),
             map_rect: None,
             trace: None,
-            topology,
-            alerts: Vec::new(),
-            map_alerts: Vec::new(),
-            alerts_at: None,
-            export_dir: std::env::temp_dir().join("heatdesk-exports"),
-            data_gen: 0,
-            revealed_phone: None,
-            backups: None,
-            older: None,
-            folding: None,
+            map_alerts: (0, Lang::Zh, Vec::new()),
             leaders: Default::default(),
             visit_form: Default::default(),
             import: Default::default(),
-            last_team_before: None,
-            history: None,
-            clock,
-            last_poll: 0.0,
+            revealed_phone: None,
+            export_dir: std::env::temp_dir().join("heatdesk-exports"),
         };
         let centre = app.prefs.map_center.unwrap_or_else(|| app.city_centre());
-        map.fly_to(centre, app.prefs.map_zoom);
-        app.map = map;
-        app.show_alerts(clusters, now);
-        app.refresh(false, None);
-        app.prepare_search();
+        let zoom = app.prefs.map_zoom;
+        app.map.fly_to(centre, zoom);
         app
     }
 
-    pub fn now(&self) -> Timestamp {
-        (self.clock)()
-    }
-
-    pub fn lang(&self) -> Lang {
-        self.prefs.lang
-    }
-
-    pub fn tr(&self, key: Key) -> &'static str {
-        t(self.prefs.lang, key)
-    }
-
-    pub fn city_centre(&self) -> [f64; 2] {
-        let n = self.snap.compounds.len().max(1) as f64;
-        let s = self
-            .snap
-            .compounds
-            .iter()
-            .filter_map(|c| c.outline.first())
-            .fold([0.0, 0.0], |a, p| [a[0] + p[0], a[1] + p[1]]);
-        if self.snap.compounds.is_empty() {
-            [116.39, 39.9]
-        } else {
-            [s[0] / n, s[1] / n]
+    /// Read the season's history behind the first frame (the snapshot was `load_recent`).
+    pub fn with_older(mut self, since: Timestamp) -> Self {
+        match self.console.read_older(since) {
+            Ok(()) => {}
+            Err(e) => {
+                self.notice = Some(Notice {
+                    ok: false,
+                    text: format!("{}: {e}", self.tr(Key::HistoryFailed)),
+                })
+            }
         }
+        self
     }
 
     /// The basemap of [`crate::map::Basemap::Demo`]: the MBTiles file beside the database.
@@ -221,6 +121,62 @@ impl HeatDeskApp {
     pub fn with_export_dir(mut self, dir: std::path::PathBuf) -> Self {
         self.export_dir = dir;
         self
+    }
+
+    /// Back the database up into `dir` (a file store): at start, then as the settings say.
+    pub fn with_backups(mut self, dir: std::path::PathBuf) -> Self {
+        self.console = self.console.with_backups(dir);
+        self
+    }
+
+    pub fn snap(&self) -> &Snapshot {
+        self.console.snapshot()
+    }
+
+    pub fn now(&self) -> Timestamp {
+        self.console.now()
+    }
+
+    pub fn lang(&self) -> Lang {
+        self.prefs.lang
+    }
+
+    pub fn tr(&self, key: Key) -> &'static str {
+        t(self.prefs.lang, key)
+    }
+
+    /// Ask the console for a change: it is applied at the end of this frame.
+    pub fn send(&self, command: Command) {
+        self.console.push(Request::apply(command));
+    }
+
+    /// The same, answered at the form or panel `tag` names.
+    pub fn send_from(&self, tag: Tag, command: Command) {
+        self.console.push(Request::Apply { command, tag });
+    }
+
+    /// Assign a ticket as the user saw it (Ctrl+Z takes it back).
+    pub fn assign(&self, ticket: TicketId, seen_version: i64, team: TeamId) {
+        self.console.push(Request::Assign {
+            ticket,
+            seen_version,
+            team,
+        });
+    }
+
+    pub fn city_centre(&self) -> [f64; 2] {
+        let snap = self.snap();
+        let n = snap.compounds.len().max(1) as f64;
+        let s = snap
+            .compounds
+            .iter()
+            .filter_map(|c| c.outline.first())
+            .fold([0.0, 0.0], |a, p| [a[0] + p[0], a[1] + p[1]]);
+        if snap.compounds.is_empty() {
+            [116.39, 39.9]
+        } else {
+            [s[0] / n, s[1] / n]
+        }
     }
 
     /// Write tables to `<export dir>/<stem>-<date time>.<ext>` and say where in the status line.
@@ -242,148 +198,9 @@ impl HeatDeskApp {
         });
     }
 
-    /// The network with today's tickets on it, for traces and cluster alerts.
+    /// The network with today's tickets on it, for traces.
     pub fn network(&self) -> Network<'_> {
-        Network::on(&self.snap, &self.topology)
-    }
-
-    /// The one place a change is made: the store commits it (with its audit event) first,
-    /// then the view shows it. Returns what changed, or None if it was refused.
-    pub fn apply(&mut self, command: Command) -> Option<Applied> {
-        let origin = Origin {
-            actor: self.prefs.operator.clone(),
-            at: self.now(),
-        };
-        let lang = self.lang();
-        match self.store.apply(&command, &origin) {
-            Ok(applied) => {
-                let clusters = self.moves_clusters(applied.tickets().into_iter());
-                tracing::info!(
-                    actor = %origin.actor,
-                    command = command.kind(),
-                    tickets = ?applied.tickets().iter().map(|t| t.id).collect::<Vec<_>>(),
-                    "applied"
-                );
-                self.snap.absorb(&applied);
-                self.history = None;
-                let touched: Vec<TicketId> = applied.tickets().iter().map(|t| t.id).collect();
-                self.refresh(clusters, Some(&touched));
-                self.notice = Some(Notice {
-                    ok: true,
-                    text: match &applied {
-                        Applied::Ticket { ticket, event, .. } => format!(
-                            "{} · #{} {}",
-                            t(lang, Key::Done),
-                            ticket.id,
-                            crate::words::action(lang, &event.action)
-                        ),
-                        Applied::Batch(all) => match all.first() {
-                            Some(Applied::Ticket { ticket, event, .. }) => format!(
-                                "{} · #{} {} · {} {}",
-                                t(lang, Key::Done),
-                                ticket.id,
-                                crate::words::action(lang, &event.action),
-                                all.len() - 1,
-                                t(lang, Key::LinkedTickets)
-                            ),
-                            Some(Applied::Visit { .. }) => format!(
-                                "{} · {} · {} {}",
-                                t(lang, Key::Done),
-                                crate::words::action(lang, "visit"),
-                                all.len() - 1,
-                                t(lang, Key::TicketsWord)
-                            ),
-                            _ => t(lang, Key::Done).to_string(),
-                        },
-                        Applied::Rule(_) | Applied::KpiRules(_) | Applied::Visit { .. } => {
-                            t(lang, Key::Done).to_string()
-                        }
-                    },
-                });
-                self.reason.clear();
-                if let Applied::Ticket {
-                    ticket,
-                    event,
-                    previous,
-                    ..
-                } = &applied
-                    && event.action == "assign"
-                {
-                    self.undo.push(UndoAssign {
-                        ticket: ticket.id,
-                        version: ticket.version,
-                        previous_team: if previous.is_some_and(|p| p == TicketStatus::Assigned) {
-                            self.last_team_before
-                        } else {
-                            None
-                        },
-                    });
-                }
-                Some(applied)
-            }
-            Err(e) => {
-                tracing::warn!(actor = %origin.actor, command = command.kind(), error = %e, "refused");
-                self.notice = Some(Notice {
-                    ok: false,
-                    text: format!("{}: {e}", t(lang, Key::Refused)),
-                });
-                None
-            }
-        }
-    }
-
-    /// Ctrl+Z: take back the last assignment this console made (if nobody changed the
-    /// ticket since): back to the queue, or back to the team it had.
-    pub fn undo_last_assignment(&mut self) {
-        let Some(step) = self.undo.pop() else {
-            self.notice = Some(Notice {
-                ok: false,
-                text: self.tr(Key::NothingToUndo).into(),
-            });
-            return;
-        };
-        let action = match step.previous_team {
-            Some(team) => Action::Assign { team },
-            None => Action::Return {
-                reason: self.tr(Key::Undone).into(),
-            },
-        };
-        let undone = self.apply(Command::Act {
-            ticket: step.ticket,
-            seen_version: step.version,
-            action,
-        });
-        if undone.is_some() {
-            // undoing is not itself undoable
-            if step.previous_team.is_some() {
-                self.undo.pop();
-            }
-            self.notice = Some(Notice {
-                ok: true,
-                text: format!("{} · #{}", self.tr(Key::Undone), step.ticket),
-            });
-        }
-    }
-
-    /// Assign a ticket as the user saw it, remembering its team for undo.
-    pub fn assign(&mut self, ticket: TicketId, seen_version: i64, team: TeamId) {
-        self.last_team_before = self.snap.ticket(ticket).and_then(|t| t.team_id);
-        self.apply(Command::Act {
-            ticket,
-            seen_version,
-            action: Action::Assign { team },
-        });
-    }
-
-    /// The selected ticket's audit trail, read from the store once per version.
-    pub fn history(&mut self, ticket: &Ticket) -> &[TicketEvent] {
-        let fresh =
-            matches!(&self.history, Some((id, v, _)) if *id == ticket.id && *v == ticket.version);
-        if !fresh {
-            let events = self.store.history(ticket.id).unwrap_or_default();
-            self.history = Some((ticket.id, ticket.version, events));
-        }
-        self.history.as_ref().map(|h| h.2.as_slice()).unwrap_or(&[])
+        Network::on(self.snap(), &self.console.views().topology)
     }
 
     pub fn select(&mut self, selection: Selection) {
@@ -395,24 +212,22 @@ impl HeatDeskApp {
 
     /// Select something and centre the map on it.
     pub fn select_and_fly(&mut self, selection: Selection) {
+        let snap = self.console.snapshot();
         let place = match selection {
-            Selection::Compound(id) => self
-                .snap
+            Selection::Compound(id) => snap
                 .compound(id)
                 .and_then(|c| c.outline.first().copied())
                 .map(|p| (p, 16.0)),
-            Selection::Building(id) => self
-                .snap
+            Selection::Building(id) => snap
                 .building(id)
                 .and_then(|b| b.footprint.first().copied())
                 .map(|p| (p, 17.5)),
-            Selection::Ticket(id) => self
-                .snap
+            Selection::Ticket(id) => snap
                 .ticket(id)
-                .and_then(|t| self.snap.building(t.building_id))
+                .and_then(|t| snap.building(t.building_id))
                 .and_then(|b| b.footprint.first().copied())
                 .map(|p| (p, 17.5)),
-            Selection::Team(id) => self.snap.team(id).map(|t| (t.position, 16.0)),
+            Selection::Team(id) => snap.team(id).map(|t| (t.position, 16.0)),
             _ => None,
         };
         if let Some((p, zoom)) = place {
@@ -424,7 +239,7 @@ impl HeatDeskApp {
     /// Where a team's marker is on screen now (for drops and tests).
     pub fn team_marker(&self, team: TeamId) -> Option<egui::Pos2> {
         let rect = self.map_rect?;
-        let position = self.snap.team(team)?.position;
+        let position = self.snap().team(team)?.position;
         Some(
             self.map
                 .screen_position(rect, self.city_centre(), position, self.prefs.map.gcj02),
@@ -433,7 +248,7 @@ impl HeatDeskApp {
 
     /// The map feature matching the selection, for highlighting.
     fn selected_feature(&self) -> Option<Feature> {
-        let snap = &self.snap;
+        let snap = self.snap();
         match self.selection? {
             Selection::Compound(id) => snap.compound_pos(id).map(Feature::Compound),
             Selection::Building(id) => snap.building_pos(id).map(Feature::Building),
@@ -456,33 +271,52 @@ impl HeatDeskApp {
     }
 
     fn hit_to_selection(&self, hit: Hit) -> Selection {
+        let snap = self.snap();
         match hit {
             Hit::Team(id) => Selection::Team(id),
             Hit::Ticket(id) => Selection::Ticket(id),
-            Hit::Feature(Feature::Compound(i)) => Selection::Compound(self.snap.compounds[i].id),
-            Hit::Feature(Feature::Building(i)) => Selection::Building(self.snap.buildings[i].id),
-            Hit::Feature(Feature::Station(i)) => Selection::Station(self.snap.stations[i].id),
-            Hit::Feature(Feature::Source(i)) => Selection::Source(self.snap.sources[i].id),
-            Hit::Feature(Feature::Pipe(i)) => Selection::Pipe(self.snap.segments[i].id),
+            Hit::Feature(Feature::Compound(i)) => Selection::Compound(snap.compounds[i].id),
+            Hit::Feature(Feature::Building(i)) => Selection::Building(snap.buildings[i].id),
+            Hit::Feature(Feature::Station(i)) => Selection::Station(snap.stations[i].id),
+            Hit::Feature(Feature::Source(i)) => Selection::Source(snap.sources[i].id),
+            Hit::Feature(Feature::Pipe(i)) => Selection::Pipe(snap.segments[i].id),
         }
     }
 
-    /// The whole console, one frame. eframe and the UI tests both call this.
-    pub fn show(&mut self, ui: &mut Ui) {
-        let time = ui.input(|i| i.time);
-        self.poll(time);
-        if self.folding.is_some() {
-            // the season's history goes in a few thousand rows a frame: the next one now
-            ui.ctx().request_repaint();
-        } else {
-            ui.ctx()
-                .request_repaint_after(std::time::Duration::from_secs(1));
+    /// The alerts' map markers, said again only when the alerts or the language change.
+    fn map_alerts(&mut self) -> &[crate::map::overlays::MapAlert] {
+        let key = (self.console.views().versions.alerts, self.lang());
+        if (self.map_alerts.0, self.map_alerts.1) != key {
+            let markers = self
+                .console
+                .views()
+                .alerts
+                .clusters
+                .iter()
+                .map(|c| crate::map::overlays::MapAlert {
+                    position: c.position,
+                    text: super::alerts::headline(self, c),
+                })
+                .collect();
+            self.map_alerts = (key.0, key.1, markers);
         }
+        &self.map_alerts.2
+    }
 
+    /// The whole console, one frame: the panels draw the model and push requests; then the
+    /// model steps, once. eframe and the UI tests both call this.
+    pub fn show(&mut self, ui: &mut Ui) {
         let typing = ui.ctx().memory(|m| m.focused().is_some());
         if !typing && ui.input_mut(|i| i.consume_key(egui::Modifiers::COMMAND, egui::Key::Z)) {
-            self.undo_last_assignment();
+            self.console.push(Request::Undo {
+                reason: self.tr(Key::Undone).into(),
+            });
         }
+        self.draw(ui);
+        self.step(ui);
+    }
+
+    fn draw(&mut self, ui: &mut Ui) {
         super::intake::show(self, &ui.ctx().clone());
         super::rules::show(self, &ui.ctx().clone());
         super::visit_form::show(self, &ui.ctx().clone());
@@ -512,46 +346,177 @@ impl HeatDeskApp {
             .show(ui, |ui| detail::show(self, ui));
         egui::CentralPanel::default()
             .frame(egui::Frame::NONE)
-            .show(ui, |ui| {
-                let selected = self.selected_feature();
-                let home = self.city_centre();
-                let route = super::leaders::route_overlay(self);
-                let (hits, response) = self.map.show(
-                    ui,
-                    &self.snap,
-                    self.prefs.layers,
-                    &self.prefs.map,
-                    crate::map::Focus {
-                        selected,
-                        highlight: self.trace.as_ref(),
-                        alerts: &self.map_alerts,
-                        route: route.as_ref(),
-                    },
-                    home,
-                );
-                if let Some(r) = &response {
-                    self.map_rect = Some(r.rect);
-                    super::legend::show(self, ui, r.rect);
-                }
-                if let Some(team) = hits.dropped_on_team
-                    && let Some(drag) =
-                        egui::DragAndDrop::take_payload::<super::queue::TicketDrag>(ui.ctx())
-                {
-                    self.assign(drag.ticket, drag.version, team);
-                }
-                if let Some(hit) = hits.clicked {
-                    self.select(self.hit_to_selection(hit));
-                }
-                if let (Some(hit), Some(response)) = (hits.hovered, response) {
-                    let text = detail::summary(self, self.hit_to_selection(hit));
-                    response.on_hover_ui_at_pointer(|ui| {
-                        ui.label(text);
-                    });
-                }
-            });
+            .show(ui, |ui| self.draw_map(ui));
         self.prefs.map_zoom = self.map.memory.zoom();
         if let Some(p) = self.map.memory.detached() {
             self.prefs.map_center = Some([p.x(), p.y()]);
+        }
+    }
+
+    fn draw_map(&mut self, ui: &mut Ui) {
+        let selected = self.selected_feature();
+        let home = self.city_centre();
+        let route = super::leaders::route_overlay(self);
+        self.map_alerts();
+        let views = self.console.views();
+        let (hits, response) = self.map.show(
+            ui,
+            self.console.snapshot(),
+            crate::map::Shading {
+                counts: &views.counts,
+                colours: &views.colours,
+            },
+            self.prefs.layers,
+            &self.prefs.map,
+            crate::map::Focus {
+                selected,
+                highlight: self.trace.as_ref(),
+                alerts: &self.map_alerts.2,
+                route: route.as_ref(),
+            },
+            home,
+        );
+        if let Some(r) = &response {
+            self.map_rect = Some(r.rect);
+            super::legend::show(self, ui, r.rect);
+        }
+        if let Some(team) = hits.dropped_on_team
+            && let Some(drag) =
+                egui::DragAndDrop::take_payload::<super::queue::TicketDrag>(ui.ctx())
+        {
+            self.assign(drag.ticket, drag.version, team);
+        }
+        if let Some(hit) = hits.clicked {
+            self.select(self.hit_to_selection(hit));
+        }
+        if let (Some(hit), Some(response)) = (hits.hovered, response) {
+            let text = detail::summary(self, self.hit_to_selection(hit));
+            response.on_hover_ui_at_pointer(|ui| {
+                ui.label(text);
+            });
+        }
+    }
+
+    /// The model's one step of the frame, and what the screen says of it.
+    fn step(&mut self, ui: &mut Ui) {
+        let time = ui.input(|i| i.time);
+        // what is being typed survives a crash in the crash report
+        crate::logging::remember_draft(if self.intake.open {
+            Some(format!("{:#?}", self.intake))
+        } else if self.visit_form.open {
+            Some(format!("{:#?}", self.visit_form))
+        } else {
+            None
+        });
+        self.console.set_colouring(self.prefs.map.metric);
+        let events =
+            self.console
+                .step(time, self.prefs.backup_every_hours, self.prefs.backups_kept);
+        let changed = !events.is_empty();
+        for event in events {
+            self.answer(event);
+        }
+        if changed || self.console.folding_older() || self.console.busy() {
+            // the season's history goes in a few thousand rows a frame: the next one now
+            ui.ctx().request_repaint();
+        } else {
+            ui.ctx()
+                .request_repaint_after(std::time::Duration::from_secs(1));
+        }
+    }
+
+    /// What the screen does with an event: the status line, and the form it came from.
+    fn answer(&mut self, event: Event) {
+        let lang = self.lang();
+        let said = |ok: bool, text: String| Some(Notice { ok, text });
+        match event {
+            Event::Applied { applied, tag } => {
+                self.notice = said(true, applied_text(lang, &applied));
+                self.reason.clear();
+                let first = applied.tickets().first().map(|t| t.id);
+                match tag {
+                    Tag::Intake => {
+                        if let Some(id) =
+                            first.filter(|_| matches!(applied, Applied::Ticket { .. }))
+                        {
+                            self.select(Selection::Ticket(id));
+                        }
+                        self.intake = Default::default();
+                    }
+                    Tag::NetworkTicket => {
+                        if let Some(id) = first {
+                            self.select(Selection::Ticket(id));
+                        }
+                    }
+                    Tag::VisitForm => self.visit_form.open = false,
+                    Tag::KpiRules => self.leaders.show_rules = false,
+                    Tag::None => {}
+                }
+            }
+            Event::Refused { error, tag } => {
+                let text = format!("{}: {error}", t(lang, Key::Refused));
+                if tag == Tag::VisitForm {
+                    self.visit_form.problem = Some(text.clone());
+                }
+                self.notice = said(false, text);
+            }
+            Event::NothingToUndo => self.notice = said(false, t(lang, Key::NothingToUndo).into()),
+            Event::Undone(id) => {
+                self.notice = said(true, format!("{} · #{id}", t(lang, Key::Undone)))
+            }
+            Event::CaughtUp | Event::Reloaded => {
+                self.notice = said(true, t(lang, Key::ReloadedElsewhere).into());
+            }
+            Event::Failed(e) => self.notice = said(false, e),
+            Event::HistoryFailed(e) => {
+                self.notice = said(false, format!("{}: {e}", t(lang, Key::HistoryFailed)))
+            }
+            Event::BackedUp(path) => {
+                self.notice = said(
+                    true,
+                    format!("{} {}", t(lang, Key::BackedUp), path.display()),
+                )
+            }
+            Event::BackupFailed(e) => {
+                self.notice = said(false, format!("{}: {e}", t(lang, Key::BackupFailed)))
+            }
+        }
+        if self.console.views().versions.city != self.map.city_version() {
+            self.map
+                .invalidate_geometry(self.console.views().versions.city);
+        }
+    }
+}
+
+/// "完成 · #12 派单", what the status line says of a change.
+fn applied_text(lang: Lang, applied: &Applied) -> String {
+    let done = t(lang, Key::Done);
+    match applied {
+        Applied::Ticket { ticket, event, .. } => {
+            format!(
+                "{done} · #{} {}",
+                ticket.id,
+                words::action(lang, &event.action)
+            )
+        }
+        Applied::Batch(all) => match all.first() {
+            Some(Applied::Ticket { ticket, event, .. }) => format!(
+                "{done} · #{} {} · {} {}",
+                ticket.id,
+                words::action(lang, &event.action),
+                all.len() - 1,
+                t(lang, Key::LinkedTickets)
+            ),
+            Some(Applied::Visit { .. }) => format!(
+                "{done} · {} · {} {}",
+                words::action(lang, "visit"),
+                all.len() - 1,
+                t(lang, Key::TicketsWord)
+            ),
+            _ => done.to_string(),
+        },
+        Applied::Rule(_) | Applied::KpiRules(_) | Applied::Visit { .. } | Applied::Import(_) => {
+            done.to_string()
         }
     }
 }

@@ -42,7 +42,7 @@ pub fn show(app: &mut HeatDeskApp, ui: &mut Ui) {
                     && ui.button(app.tr(Key::RecordVisit)).clicked()
                 {
                     let now = app.now();
-                    app.visit_form.open_for(&app.snap, c, now);
+                    app.visit_form.open_for(app.console.snapshot(), c, now);
                 }
                 super::trace_panel::show(app, ui, sel);
             }
@@ -53,7 +53,8 @@ pub fn show(app: &mut HeatDeskApp, ui: &mut Ui) {
 fn ticket_links(app: &mut HeatDeskApp, ui: &mut Ui, filter: impl Fn(&Ticket) -> bool) {
     let lang = app.lang();
     let links: Vec<(TicketId, String)> = app
-        .snap
+        .console
+        .snapshot()
         .tickets
         .iter()
         .filter(|t| t.status.is_open() && filter(t))
@@ -92,7 +93,7 @@ fn satisfaction_of(snap: &Snapshot, in_scope: impl Fn(BuildingId) -> bool) -> Ra
 pub fn summary(app: &HeatDeskApp, sel: Selection) -> String {
     let lang = app.lang();
     let tr = |k| words::t(lang, k);
-    let snap = &app.snap;
+    let snap = app.console.snapshot();
     match sel {
         Selection::Compound(id) => {
             let Some(c) = snap.compound(id) else {
@@ -187,7 +188,12 @@ pub fn summary(app: &HeatDeskApp, sel: Selection) -> String {
                 tr(Key::Skills),
                 skills.join(" · "),
                 tr(Key::Workload),
-                app.board.open_by_team.get(&id).map_or(0, Vec::len)
+                app.console
+                    .views()
+                    .board
+                    .open_by_team
+                    .get(&id)
+                    .map_or(0, Vec::len)
             )
         }),
         Selection::Station(id) => {
@@ -238,7 +244,7 @@ pub fn summary(app: &HeatDeskApp, sel: Selection) -> String {
 }
 
 fn ticket(app: &mut HeatDeskApp, ui: &mut Ui, id: TicketId) {
-    let Some(t) = app.snap.ticket(id).cloned() else {
+    let Some(t) = app.console.snapshot().ticket(id).cloned() else {
         return;
     };
     let lang = app.lang();
@@ -268,7 +274,7 @@ fn ticket(app: &mut HeatDeskApp, ui: &mut Ui, id: TicketId) {
                 ui.label(tr(Key::Address));
                 ui.label(format!(
                     "{} {}",
-                    app.snap.building_label(t.building_id),
+                    app.console.snapshot().building_label(t.building_id),
                     t.address_detail
                 ));
                 ui.end_row();
@@ -311,7 +317,7 @@ fn ticket(app: &mut HeatDeskApp, ui: &mut Ui, id: TicketId) {
                 ui.label(tr(Key::Team));
                 ui.label(
                     t.team_id
-                        .and_then(|id| app.snap.team(id))
+                        .and_then(|id| app.console.snapshot().team(id))
                         .map_or(tr(Key::Unassigned).to_string(), |x| x.name.clone()),
                 );
                 ui.end_row();
@@ -325,11 +331,11 @@ fn ticket(app: &mut HeatDeskApp, ui: &mut Ui, id: TicketId) {
                     }
                     ui.end_row();
                 }
-                if let Some(linked) = app.board.linked.get(&t.id).cloned() {
+                if let Some(linked) = app.console.views().board.linked.get(&t.id).cloned() {
                     ui.label(format!("{} ({})", tr(Key::LinkedTickets), linked.len()));
                     ui.horizontal_wrapped(|ui| {
                         for id in linked {
-                            let done = app.snap.ticket(id).is_some_and(|x| !x.status.is_open());
+                            let done = app.console.snapshot().ticket(id).is_some_and(|x| !x.status.is_open());
                             let text = RichText::new(format!("#{id}"));
                             if ui.link(if done { text.weak() } else { text }).clicked() {
                                 app.select(Selection::Ticket(id));
@@ -350,11 +356,11 @@ fn ticket(app: &mut HeatDeskApp, ui: &mut Ui, id: TicketId) {
         }
         let ui = &mut cols[1];
         ui.strong(tr(Key::History));
-        let events = app.history(&t).to_vec();
+        let events = app.console.history(&t).to_vec();
         for e in events {
             let team = e
                 .team_id
-                .and_then(|id| app.snap.team(id))
+                .and_then(|id| app.console.snapshot().team(id))
                 .map_or(String::new(), |x| x.name.clone());
             let from = e
                 .from_status
@@ -383,7 +389,7 @@ fn actions(app: &mut HeatDeskApp, ui: &mut Ui, t: &Ticket) {
                 "assign" => {
                     let label = words::t(lang, Key::AssignTo);
                     ui.menu_button(label, |ui| {
-                        for team in &app.snap.teams {
+                        for team in &app.console.snapshot().teams {
                             if ui.button(&team.name).clicked() {
                                 assign_to = Some(team.id);
                             }
@@ -434,7 +440,7 @@ fn actions(app: &mut HeatDeskApp, ui: &mut Ui, t: &Ticket) {
         app.assign(t.id, t.version, team);
     }
     if let Some(action) = chosen {
-        app.apply(Command::Act {
+        app.send(Command::Act {
             ticket: t.id,
             seen_version: t.version,
             action,
@@ -446,12 +452,12 @@ fn actions(app: &mut HeatDeskApp, ui: &mut Ui, t: &Ticket) {
 fn suggestions(app: &mut HeatDeskApp, ui: &mut Ui, t: &Ticket) {
     let lang = app.lang();
     let tr = |k| words::t(lang, k);
-    let ranked = crate::domain::suggest::suggest(&app.snap, t, &Default::default());
+    let ranked = crate::domain::suggest::suggest(app.console.snapshot(), t, &Default::default());
     ui.add_space(6.0);
     ui.strong(tr(Key::Suggestions));
     let mut chosen = None;
     for (rank, s) in ranked.iter().take(4).enumerate() {
-        let Some(team) = app.snap.team(s.team) else {
+        let Some(team) = app.console.snapshot().team(s.team) else {
             continue;
         };
         let why = format!(

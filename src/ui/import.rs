@@ -48,7 +48,7 @@ pub fn guess_kind(path: &Path) -> Option<Kind> {
 impl HeatDeskApp {
     /// Start importing the form's file (a dry run when `check`).
     pub fn start_import(&mut self, check: bool) {
-        let (Some(db), Some(kind)) = (self.store_path(), self.import.kind) else {
+        let Some(kind) = self.import.kind else {
             return;
         };
         let mut options = exchange::Options::new(kind, self.now());
@@ -59,12 +59,14 @@ impl HeatDeskApp {
         let progress = Arc::new(Progress::default());
         let (tx, rx) = channel();
         let shared = progress.clone();
+        // a second handle on the store: the file is read and applied on a worker, through the
+        // same one write path as every command
+        let store = self.console.another_store();
+        let location = self.console.location().to_string();
         std::thread::spawn(move || {
-            let result = crate::store::SqliteStore::open(&db)
-                .map_err(|e| Failure::database(&db.display().to_string(), &e))
-                .and_then(|mut store| {
-                    exchange::import(store.connection(), &file, &options, &shared)
-                });
+            let result = store
+                .map_err(|e| Failure::database(&location, &e))
+                .and_then(|mut store| exchange::import(&mut *store, &file, &options, &shared));
             let _ = tx.send(result);
         });
         self.import.outcome = None;
@@ -92,7 +94,7 @@ impl HeatDeskApp {
                     self.tr(Key::ImportUpdated)
                 ),
             });
-            self.poll_now();
+            self.console.push(crate::console::Request::PollNow);
         }
         self.import.outcome = Some(result);
         self.import.details_lang = None;

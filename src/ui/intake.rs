@@ -101,7 +101,7 @@ pub fn show(app: &mut HeatDeskApp, ctx: &egui::Context) {
                                 RichText::new(format!(
                                     "{} {}",
                                     tr(Key::Picked),
-                                    app.snap.building_label(b)
+                                    app.console.snapshot().building_label(b)
                                 ))
                                 .strong(),
                             );
@@ -132,8 +132,12 @@ pub fn show(app: &mut HeatDeskApp, ctx: &egui::Context) {
                             .desired_width(260.0),
                     );
                     ui.end_row();
-                    let (respond, fix) =
-                        deadlines(&app.snap.rules, form.category, form.severity, now);
+                    let (respond, fix) = deadlines(
+                        &app.console.snapshot().rules,
+                        form.category,
+                        form.severity,
+                        now,
+                    );
                     ui.label(tr(Key::Deadline));
                     ui.label(
                         RichText::new(format!(
@@ -151,14 +155,18 @@ pub fn show(app: &mut HeatDeskApp, ctx: &egui::Context) {
             // building candidates for what was typed, and the building picked on the map
             let query = form.building_query.trim().to_string();
             if !query.is_empty()
-                && form.building.map(|b| app.snap.building_label(b)) != Some(query.clone())
+                && form
+                    .building
+                    .map(|b| app.console.snapshot().building_label(b))
+                    != Some(query.clone())
             {
                 let compact = query.replace(' ', "");
                 let matches: Vec<(BuildingId, String)> = app
-                    .snap
+                    .console
+                    .snapshot()
                     .buildings
                     .iter()
-                    .map(|b| (b.id, app.snap.building_label(b.id)))
+                    .map(|b| (b.id, app.console.snapshot().building_label(b.id)))
                     .filter(|(_, l)| l.replace(' ', "").contains(&compact))
                     .take(6)
                     .collect();
@@ -177,18 +185,18 @@ pub fn show(app: &mut HeatDeskApp, ctx: &egui::Context) {
                     .button(format!(
                         "{} {}",
                         tr(Key::UseMapBuilding),
-                        app.snap.building_label(b)
+                        app.console.snapshot().building_label(b)
                     ))
                     .clicked()
             {
                 app.intake.building = Some(b);
-                app.intake.building_query = app.snap.building_label(b);
+                app.intake.building_query = app.console.snapshot().building_label(b);
             }
 
             let form = &app.intake;
             let duplicates = form
                 .building
-                .map(|b| likely_duplicates(&app.snap, b, form.category))
+                .map(|b| likely_duplicates(app.console.snapshot(), b, form.category))
                 .unwrap_or_default();
             if let Some(&dup) = duplicates.first() {
                 ui.separator();
@@ -238,12 +246,8 @@ pub fn show(app: &mut HeatDeskApp, ctx: &egui::Context) {
     if !open {
         app.intake = IntakeForm::default();
     }
-    if let Some(command) = submit
-        && let Some(applied) = app.apply(command)
-    {
-        if let Applied::Ticket { ticket, .. } = applied {
-            app.select(Selection::Ticket(ticket.id));
-        }
-        app.intake = IntakeForm::default();
+    if let Some(command) = submit {
+        // the form closes and the new ticket is selected once the store has it
+        app.send_from(crate::console::Tag::Intake, command);
     }
 }

@@ -3,8 +3,8 @@
 use egui::Ui;
 
 use super::app::HeatDeskApp;
+use crate::domain::colouring::Metric;
 use crate::map::Basemap;
-use crate::map::metric::Metric;
 use crate::words::{self, Key};
 
 pub fn show(app: &mut HeatDeskApp, ui: &mut Ui) {
@@ -12,12 +12,9 @@ pub fn show(app: &mut HeatDeskApp, ui: &mut Ui) {
     let tr = |k| words::t(lang, k);
     ui.menu_button(tr(Key::MapSettings), |ui| {
         ui.label(egui::RichText::new(tr(Key::ColourBy)).strong());
-        let before = app.prefs.map.metric;
+        // only the colours are made again (at the end of the frame)
         for m in Metric::ALL {
             ui.radio_value(&mut app.prefs.map.metric, m, words::metric(lang, m));
-        }
-        if app.prefs.map.metric != before {
-            app.data_changed();
         }
         ui.separator();
         ui.label(egui::RichText::new(tr(Key::Background)).strong());

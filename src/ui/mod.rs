@@ -2,8 +2,6 @@
 
 mod alerts;
 pub mod app;
-mod backups;
-mod board;
 mod detail;
 pub mod import;
 pub mod intake;
@@ -13,21 +11,13 @@ mod map_menu;
 mod prefs;
 pub mod queue;
 mod rules;
-pub mod search;
 mod teams;
 pub mod top_bar;
 mod trace_panel;
 pub mod visit_form;
 
-use std::path::PathBuf;
-
-use anyhow::Context as _;
-
 pub use app::{HeatDeskApp, Prefs, Selection};
 pub use queue::TicketDrag;
-
-use crate::demo::{self, DemoParams, Scale};
-use crate::store::{DispatchStore, SqliteStore};
 
 /// A labelled drop-down over a fixed list (the label also names it for screen readers and
 /// the UI tests).
@@ -66,42 +56,21 @@ pub fn install_fonts(ctx: &egui::Context) {
     });
 }
 
-/// Where the console keeps its database when none is given: the platform data folder.
-pub fn default_db_path() -> anyhow::Result<PathBuf> {
-    let dir =
-        eframe::storage_dir("HeatDesk").context("no data folder on this system; pass --db FILE")?;
-    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    Ok(dir.join("heatdesk.db"))
+/// What the window opens on: the store and what it loaded, and where the files beside it go.
+pub struct Start {
+    pub store: Box<dyn crate::store::DispatchStore>,
+    /// What the first frame needs (`load_recent(since)`); the rest follows on a thread.
+    pub snapshot: crate::domain::Snapshot,
+    pub since: crate::domain::Timestamp,
+    /// The offline basemap of [`crate::map::Basemap::Demo`].
+    pub basemap: Option<std::path::PathBuf>,
+    pub exports: std::path::PathBuf,
+    /// Where automatic backups go (a file store).
+    pub backups: Option<std::path::PathBuf>,
 }
 
-/// Open the database (the demo city on first start) and run the console window.
-pub fn run_console(db: Option<PathBuf>) -> anyhow::Result<()> {
-    let path = match db {
-        Some(p) => p,
-        None => {
-            let p = default_db_path()?;
-            if !p.exists() {
-                let now = chrono::Local::now().naive_local();
-                demo::write_new(&p, &DemoParams::new(Scale::Demo, now))?;
-                eprintln!("heatdesk: created the demo city at {}", p.display());
-            }
-            let tiles = crate::map::basemap::beside(&p);
-            if !tiles.exists() {
-                crate::map::basemap::render_from_db(&p, &tiles, 11, 18)?;
-            }
-            p
-        }
-    };
-    let folder = path.parent().unwrap_or(std::path::Path::new("."));
-    let _log = crate::logging::init(&folder.join("logs"))?;
-    tracing::info!(db = %path.display(), version = env!("CARGO_PKG_VERSION"), "console starting");
-    // HTTPS tiles: rustls with the ring provider (see Cargo.toml)
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    // every refusal (missing, foreign, newer, corrupt) happens here, before a window opens
-    let store = SqliteStore::open(&path)?;
-    // what the first frame needs; the season's history follows on a thread
-    let since = HeatDeskApp::recent_since(chrono::Local::now().naive_local());
-    let snap = store.load_recent(since)?;
+/// Open the console window on what `start` loaded and run it until it is closed.
+pub fn open_window(start: Start) -> anyhow::Result<()> {
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_inner_size([1600.0, 1000.0])
@@ -119,18 +88,15 @@ pub fn run_console(db: Option<PathBuf>) -> anyhow::Result<()> {
                 .storage
                 .and_then(|s| eframe::get_value(s, eframe::APP_KEY))
                 .unwrap_or_default();
-            let clock: app::Clock = Box::new(|| chrono::Local::now().naive_local());
-            let basemap = crate::map::basemap::beside(&path);
-            let folder = path.parent().unwrap_or(std::path::Path::new("."));
-            let exports = folder.join("exports");
-            let backups = folder.join("backups");
-            Ok(Box::new(
-                HeatDeskApp::new(Box::new(store), snap, prefs, clock)
-                    .with_demo_basemap(Some(basemap))
-                    .with_export_dir(exports)
-                    .with_backups(path.clone(), backups)
-                    .with_older(path.clone(), since),
-            ))
+            let clock: crate::console::Clock = Box::new(|| chrono::Local::now().naive_local());
+            let mut app = HeatDeskApp::new(start.store, start.snapshot, prefs, clock)
+                .with_demo_basemap(start.basemap)
+                .with_export_dir(start.exports)
+                .with_older(start.since);
+            if let Some(dir) = start.backups {
+                app = app.with_backups(dir);
+            }
+            Ok(Box::new(app))
         }),
     )
     .map_err(|e| anyhow::anyhow!("cannot open the console window: {e}"))

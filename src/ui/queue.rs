@@ -3,6 +3,7 @@
 use egui::{Color32, Label, RichText, Sense, Ui, UiBuilder, vec2};
 
 use super::app::{HeatDeskApp, Selection};
+use crate::console::views::queue::QueueSort;
 use crate::domain::*;
 use crate::words::format::countdown;
 use crate::words::{self, Key};
@@ -15,71 +16,6 @@ pub struct TicketDrag {
 }
 
 const ROW_HEIGHT: f32 = 48.0;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum QueueSort {
-    #[default]
-    Deadline,
-    Created,
-    Severity,
-}
-
-/// Which queued tickets are shown, and in what order.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub struct QueueFilter {
-    pub channel: Option<Channel>,
-    pub category: Option<Category>,
-    pub severity: Option<Severity>,
-    pub department: Option<DepartmentId>,
-    pub overdue_only: bool,
-    pub sort: QueueSort,
-}
-
-impl QueueFilter {
-    /// The queue as filtered and sorted (deadline first by default).
-    pub fn apply(&self, snap: &Snapshot, now: chrono::NaiveDateTime) -> Vec<TicketId> {
-        let queued: Vec<TicketId> = snap
-            .tickets
-            .iter()
-            .filter(|t| t.status.in_queue())
-            .map(|t| t.id)
-            .collect();
-        self.apply_to(snap, &queued, now)
-    }
-
-    /// The same over tickets already known to be queued (the console keeps that list per data
-    /// change, so a frame never walks every ticket of the season).
-    pub fn apply_to(
-        &self,
-        snap: &Snapshot,
-        queued: &[TicketId],
-        now: chrono::NaiveDateTime,
-    ) -> Vec<TicketId> {
-        let department_of = |t: &Ticket| {
-            snap.building(t.building_id)
-                .and_then(|b| snap.compound(b.compound_id))
-                .map(|c| c.department_id)
-        };
-        let mut rows: Vec<&Ticket> = queued
-            .iter()
-            .filter_map(|&id| snap.ticket(id))
-            .filter(|t| t.status.in_queue())
-            .filter(|t| self.channel.is_none_or(|c| t.channel == c))
-            .filter(|t| self.category.is_none_or(|c| t.category == c))
-            .filter(|t| self.severity.is_none_or(|s| t.severity == s))
-            .filter(|t| self.department.is_none_or(|d| department_of(t) == Some(d)))
-            .filter(|t| !self.overdue_only || t.is_overdue(now))
-            .collect();
-        match self.sort {
-            QueueSort::Deadline => rows.sort_by_key(|t| (t.deadline, t.id)),
-            QueueSort::Created => rows.sort_by_key(|t| (t.created_at, t.id)),
-            QueueSort::Severity => {
-                rows.sort_by_key(|t| (std::cmp::Reverse(t.severity), t.deadline, t.id))
-            }
-        }
-        rows.into_iter().map(|t| t.id).collect()
-    }
-}
 
 fn filter_combo<T: Copy + PartialEq>(
     ui: &mut Ui,
@@ -104,7 +40,8 @@ fn filters(app: &mut HeatDeskApp, ui: &mut Ui) {
     let lang = app.lang();
     let tr = |k| words::t(lang, k);
     let departments: Vec<(DepartmentId, String)> = app
-        .snap
+        .console
+        .snapshot()
         .departments
         .iter()
         .map(|d| (d.id, d.name.clone()))
@@ -167,22 +104,16 @@ fn filters(app: &mut HeatDeskApp, ui: &mut Ui) {
 
 pub fn show(app: &mut HeatDeskApp, ui: &mut Ui) {
     let now = app.now();
-    // filtered and sorted once per data change, filter change or minute (for "overdue only"),
-    // not every frame: a city's queue holds thousands of tickets
-    let key = (
-        app.data_gen,
-        app.queue_filter,
-        now.and_utc().timestamp() / 60,
-    );
-    if app.queue_cache.as_ref().is_none_or(|c| c.0 != key) {
-        let rows = app.queue_filter.apply_to(&app.snap, &app.board.queued, now);
-        app.queue_cache = Some((key, rows));
-    }
-    let queue = app
-        .queue_cache
-        .as_ref()
-        .map(|c| c.1.clone())
-        .unwrap_or_default();
+    // filtered and sorted once per change of the board, the filter or the minute (for
+    // "overdue only"), not every frame: a city's queue holds thousands of tickets
+    let filter = app.queue_filter;
+    let (snap, views) = app.console.views_mut();
+    let queued = &views.board.queued;
+    let version = views.versions.board;
+    let queue = views
+        .queue
+        .rows(snap, queued, version, filter, now)
+        .to_vec();
 
     ui.horizontal(|ui| {
         ui.heading(app.tr(Key::Queue));
@@ -201,7 +132,8 @@ pub fn show(app: &mut HeatDeskApp, ui: &mut Ui) {
                     .on_hover_text(app.tr(Key::ExportQueue))
                     .clicked()
                 {
-                    let table = crate::export::layers::tickets(&app.snap, &queue, app.lang());
+                    let table =
+                        crate::export::layers::tickets(app.console.snapshot(), &queue, app.lang());
                     app.export("tickets", ext, &[table]);
                 }
             }
@@ -230,12 +162,13 @@ pub fn show(app: &mut HeatDeskApp, ui: &mut Ui) {
     });
     if let Some(drag) = dropped {
         let in_queue = app
-            .snap
+            .console
+            .snapshot()
             .ticket(drag.ticket)
             .is_some_and(|t| t.status.in_queue());
         if !in_queue {
             let reason = words::t(app.lang(), Key::DraggedBack).to_string();
-            app.apply(Command::Act {
+            app.send(Command::Act {
                 ticket: drag.ticket,
                 seen_version: drag.version,
                 action: Action::Return { reason },
@@ -245,7 +178,7 @@ pub fn show(app: &mut HeatDeskApp, ui: &mut Ui) {
 }
 
 fn row(app: &mut HeatDeskApp, ui: &mut Ui, id: TicketId, now: chrono::NaiveDateTime) {
-    let Some(ticket) = app.snap.ticket(id) else {
+    let Some(ticket) = app.console.snapshot().ticket(id) else {
         return;
     };
     let lang = app.lang();
@@ -287,7 +220,7 @@ fn row(app: &mut HeatDeskApp, ui: &mut Ui, id: TicketId, now: chrono::NaiveDateT
     );
     let place = format!(
         "{} {}",
-        app.snap.building_label(ticket.building_id),
+        app.console.snapshot().building_label(ticket.building_id),
         ticket.address_detail
     );
     let channel = words::channel(lang, ticket.channel);

@@ -11,7 +11,7 @@ pub fn show(app: &mut HeatDeskApp, ctx: &egui::Context) {
         return;
     }
     if app.rules_edit.is_empty() {
-        app.rules_edit = app.snap.rules.clone();
+        app.rules_edit = app.console.snapshot().rules.clone();
     }
     let lang = app.lang();
     let tr = |k| words::t(lang, k);
@@ -34,7 +34,8 @@ pub fn show(app: &mut HeatDeskApp, ctx: &egui::Context) {
                         ui.end_row();
                         for (i, rule) in app.rules_edit.iter_mut().enumerate() {
                             let stored = app
-                                .snap
+                                .console
+                                .snapshot()
                                 .rules
                                 .iter()
                                 .find(|r| {
@@ -70,7 +71,7 @@ pub fn show(app: &mut HeatDeskApp, ctx: &egui::Context) {
         });
     for i in save {
         let rule = app.rules_edit[i];
-        app.apply(Command::SetSlaRule(rule));
+        app.send(Command::SetSlaRule(rule));
     }
     if !open {
         app.show_rules = false;

@@ -10,7 +10,7 @@ use crate::words::{self, Key};
 pub fn show(app: &mut HeatDeskApp, ui: &mut Ui) {
     ui.heading(app.tr(Key::Teams));
     ui.separator();
-    let team_ids: Vec<TeamId> = app.snap.teams.iter().map(|t| t.id).collect();
+    let team_ids: Vec<TeamId> = app.console.snapshot().teams.iter().map(|t| t.id).collect();
     let mut assign: Option<(TicketDrag, TeamId)> = None;
     egui::ScrollArea::vertical()
         .auto_shrink([false, false])
@@ -50,16 +50,18 @@ const MAX_CHIPS: usize = 8;
 
 /// One team card; returns a ticket dropped on it this frame.
 fn card(app: &mut HeatDeskApp, ui: &mut Ui, id: TeamId) -> Option<TicketDrag> {
-    let team = app.snap.team(id)?.clone();
+    let team = app.console.snapshot().team(id)?.clone();
     let lang = app.lang();
     let selected = app.selection == Some(Selection::Team(id));
     let open: Vec<(TicketId, i64, String)> = app
+        .console
+        .views()
         .board
         .open_by_team
         .get(&id)
         .into_iter()
         .flatten()
-        .filter_map(|&t| app.snap.ticket(t))
+        .filter_map(|&t| app.console.snapshot().ticket(t))
         .map(|t| {
             (
                 t.id,
@@ -104,7 +106,11 @@ fn card(app: &mut HeatDeskApp, ui: &mut Ui, id: TeamId) -> Option<TicketDrag> {
                 );
             });
         });
-        let department = app.snap.department_name(team.department_id).to_string();
+        let department = app
+            .console
+            .snapshot()
+            .department_name(team.department_id)
+            .to_string();
         ui.add(
             Label::new(
                 RichText::new(format!("{department} · {}", team.members.join("、"))).small(),

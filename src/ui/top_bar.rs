@@ -16,7 +16,11 @@ pub fn show(app: &mut HeatDeskApp, ui: &mut Ui) {
         ui.separator();
         search(app, ui);
         ui.separator();
-        let (k, rules, lang) = (app.kpis, app.snap.kpi_rules, app.lang());
+        let (k, rules, lang) = (
+            app.console.views().today,
+            app.console.snapshot().kpi_rules,
+            app.lang(),
+        );
         for f in Figure::ALL {
             chip(
                 ui,
@@ -27,7 +31,7 @@ pub fn show(app: &mut HeatDeskApp, ui: &mut Ui) {
             );
         }
         ui.separator();
-        if app.loading_older() {
+        if app.console.loading_older() {
             // the season's figures and old tickets arrive in a moment
             ui.spinner();
             ui.label(RichText::new(app.tr(Key::LoadingHistory)).small().weak());
@@ -62,7 +66,7 @@ pub fn show(app: &mut HeatDeskApp, ui: &mut Ui) {
             ui.separator();
             super::map_menu::show(app, ui);
             backup_menu(app, ui);
-            if app.store_path().is_some() && ui.button(app.tr(Key::Import)).clicked() {
+            if ui.button(app.tr(Key::Import)).clicked() {
                 app.import.open = true;
             }
             if ui.button(app.tr(Key::Rules)).clicked() {
@@ -104,15 +108,16 @@ fn search(app: &mut HeatDeskApp, ui: &mut Ui) {
     if app.search.trim().is_empty() || !(response.has_focus() || response.lost_focus()) {
         return;
     }
-    // once per query, not per frame
-    let results = match &app.search_cache {
-        Some((q, generation, results)) if *q == app.search && *generation == app.data_gen => {
-            results.clone()
-        }
+    // once per query and board, not per frame
+    let version = app.console.views().versions.board;
+    let results = match &app.search_found {
+        Some((q, v, results)) if *q == app.search && *v == version => results.clone(),
         _ => {
             let query = app.search.clone();
-            let results = super::search::results(app, &query, 8);
-            app.search_cache = Some((query, app.data_gen, results.clone()));
+            let (snap, views) = app.console.views_mut();
+            let results =
+                crate::console::views::search::results(snap, &mut views.search, &query, 8);
+            app.search_found = Some((query, version, results.clone()));
             results
         }
     };
@@ -139,7 +144,7 @@ fn search(app: &mut HeatDeskApp, ui: &mut Ui) {
 
 /// How often the console backs up, how many copies it keeps, and a button for one now.
 fn backup_menu(app: &mut HeatDeskApp, ui: &mut Ui) {
-    let Some(dir) = app.backup_dir() else {
+    let Some(dir) = app.console.backup_dir() else {
         return;
     };
     let lang = app.lang();
@@ -159,7 +164,7 @@ fn backup_menu(app: &mut HeatDeskApp, ui: &mut Ui) {
         });
         ui.label(RichText::new(dir.display().to_string()).small().weak());
         if ui.button(tr(Key::BackupNow)).clicked() {
-            app.backup_now();
+            app.console.push(crate::console::Request::BackupNow);
         }
     });
 }

@@ -13,7 +13,8 @@ pub fn show(app: &mut HeatDeskApp, ui: &mut Ui, sel: Selection) {
     let tr = |k| words::t(lang, k);
     let from = match sel {
         Selection::Pipe(id) => TraceFrom::Segment(id),
-        Selection::Station(id) => match app.snap.stations.iter().find(|s| s.id == id) {
+        Selection::Station(id) => match app.console.snapshot().stations.iter().find(|s| s.id == id)
+        {
             Some(s) => TraceFrom::Node(s.node),
             None => return,
         },
@@ -97,7 +98,8 @@ pub fn outage_buttons(app: &mut HeatDeskApp, ui: &mut Ui) {
             let Some(trace) = &app.trace else { return };
             let mut buildings: Vec<_> = trace.buildings.iter().copied().collect();
             buildings.sort_unstable();
-            let table = crate::export::outage::outage_notice(&app.snap, &buildings, lang);
+            let table =
+                crate::export::outage::outage_notice(app.console.snapshot(), &buildings, lang);
             app.export("outage", ext, &[table]);
         }
     }

@@ -138,10 +138,11 @@ pub fn show(app: &mut HeatDeskApp, ctx: &egui::Context) {
     let compound_name = app
         .visit_form
         .compound
-        .and_then(|c| app.snap.compound(c))
+        .and_then(|c| app.console.snapshot().compound(c))
         .map_or(String::new(), |c| c.name.clone());
     let buildings: Vec<(BuildingId, String)> = app
-        .snap
+        .console
+        .snapshot()
         .buildings
         .iter()
         .filter(|b| Some(b.compound_id) == app.visit_form.compound)
@@ -217,13 +218,8 @@ pub fn show(app: &mut HeatDeskApp, ctx: &egui::Context) {
         });
     if save {
         match app.visit_form.to_command(lang) {
-            Ok(command) => {
-                if app.apply(command).is_some() {
-                    app.visit_form.open = false;
-                } else {
-                    app.visit_form.problem = app.notice.as_ref().map(|n| n.text.clone());
-                }
-            }
+            // closed once the store has it; a refusal is shown in the form
+            Ok(command) => app.send_from(crate::console::Tag::VisitForm, command),
             Err(why) => app.visit_form.problem = Some(why),
         }
     } else if !open {

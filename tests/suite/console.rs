@@ -21,7 +21,7 @@ fn the_shell_shows_queue_teams_and_switches_language() {
     harness.get_by_label("待派工单");
     harness.get_by_label("维修班组");
     harness.get_by_label("满意率");
-    let first_team = harness.state().snap.teams[0].name.clone();
+    let first_team = harness.state().snap().teams[0].name.clone();
     harness.get_by_label(&first_team);
 
     harness.get_by_label("English").click();
@@ -51,7 +51,7 @@ fn severity_zh(s: Severity) -> &'static str {
 
 /// The received ticket at the top of the queue (deadline first), and its row's centre.
 fn first_received_row(harness: &Harness<'static, HeatDeskApp>) -> (Ticket, egui::Pos2) {
-    let snap = &harness.state().snap;
+    let snap = harness.state().snap();
     let mut queue: Vec<&Ticket> = snap
         .tickets
         .iter()
@@ -88,7 +88,7 @@ fn dragging_a_ticket_onto_a_team_assigns_it_and_dragging_it_back_returns_it() {
     let (mut harness, path) = console(dir.path());
     harness.run_steps(3);
     let (first, row) = first_received_row(&harness);
-    let team = harness.state().snap.teams[0].clone();
+    let team = harness.state().snap().teams[0].clone();
     let card = harness.get_by_label(&team.name).rect().center();
     drag(&mut harness, row, card);
 
@@ -135,7 +135,7 @@ fn ctrl_z_undoes_the_last_assignment() {
     let dir = tempfile::tempdir().unwrap();
     let (mut harness, path) = console(dir.path());
     harness.run_steps(3);
-    let snap = &harness.state().snap;
+    let snap = harness.state().snap();
     let ticket = snap
         .tickets
         .iter()
@@ -186,7 +186,7 @@ fn the_intake_form_creates_a_ticket_with_its_deadline_or_links_a_repeat() {
 
     // a building nobody has reported a leak for
     let (building, label) = {
-        let s = &harness.state().snap;
+        let s = harness.state().snap();
         let b = s
             .buildings
             .iter()
@@ -273,13 +273,13 @@ fn dropping_a_ticket_on_a_team_marker_on_the_map_assigns_it() {
     let (team, marker) = {
         let app = harness.state();
         let rect = app.map_rect.unwrap();
-        app.snap
+        app.snap()
             .teams
             .iter()
             .filter_map(|t| app.team_marker(t.id).map(|p| (t.id, p)))
             .filter(|(_, p)| rect.shrink(40.0).contains(*p) && p.x > rect.left() + 260.0)
             .find(|(id, p)| {
-                app.snap
+                app.snap()
                     .teams
                     .iter()
                     .filter(|o| o.id != *id)
@@ -314,13 +314,13 @@ fn another_consoles_change_shows_up_within_about_a_second() {
     harness.run_steps(3);
     let ticket = harness
         .state()
-        .snap
+        .snap()
         .tickets
         .iter()
         .find(|t| t.status == TicketStatus::Received)
         .unwrap()
         .clone();
-    let team = harness.state().snap.teams[2].id;
+    let team = harness.state().snap().teams[2].id;
 
     // a second console assigns it
     let mut other = SqliteStore::open(&path).unwrap();
@@ -341,14 +341,16 @@ fn another_consoles_change_shows_up_within_about_a_second() {
     for _ in 0..5 {
         harness.step();
     }
-    let seen = harness.state().snap.ticket(ticket.id).cloned().unwrap();
+    let seen = harness.state().snap().ticket(ticket.id).cloned().unwrap();
     assert_eq!(seen.status, TicketStatus::Assigned);
     assert_eq!(seen.team_id, Some(team));
     // and acting on the old version from this console is refused, not overwritten
-    let first_team = harness.state().snap.teams[0].id;
+    let first_team = harness.state().snap().teams[0].id;
     harness
         .state_mut()
         .assign(ticket.id, ticket.version, first_team);
+    // requests are applied at the frame's one point
+    harness.step();
     let notice = harness.state().notice.clone().unwrap();
     assert!(!notice.ok, "{notice:?}");
     assert_eq!(
@@ -363,7 +365,7 @@ fn tracing_a_station_highlights_the_buildings_it_feeds() {
     let (mut harness, _) = console(dir.path());
     harness.run_steps(2);
     let (station, fed) = {
-        let s = &harness.state().snap;
+        let s = harness.state().snap();
         let st = &s.stations[3];
         let fed: std::collections::HashSet<i64> = s
             .buildings
@@ -398,21 +400,24 @@ fn a_complaint_cluster_becomes_one_network_ticket_in_a_click() {
     let (index, cluster) = {
         let app = harness.state();
         let changcheng = app
-            .snap
+            .snap()
             .compounds
             .iter()
             .find(|c| c.name == demo::SEED_COMPOUNDS[2])
             .unwrap()
             .id;
-        app.alerts
+        app.console
+            .views()
+            .alerts
+            .clusters
             .iter()
             .enumerate()
-            .find(|(_, c)| app.snap.building(c.buildings[0]).unwrap().compound_id == changcheng)
+            .find(|(_, c)| app.snap().building(c.buildings[0]).unwrap().compound_id == changcheng)
             .map(|(i, c)| (i, c.clone()))
             .expect("the planted cluster is shown")
     };
     harness.get_by_label_contains("疑似管网故障");
-    let queued_before = harness.state().board.queued.len();
+    let queued_before = harness.state().console.views().board.queued.len();
     harness
         .get_all_by_label("建管网工单")
         .nth(index)
@@ -445,7 +450,12 @@ fn a_complaint_cluster_becomes_one_network_ticket_in_a_click() {
 
     let app = harness.state();
     assert!(
-        app.alerts.iter().all(|c| c.node != cluster.node),
+        app.console
+            .views()
+            .alerts
+            .clusters
+            .iter()
+            .all(|c| c.node != cluster.node),
         "the alert is answered"
     );
     let waiting = cluster
@@ -454,7 +464,7 @@ fn a_complaint_cluster_becomes_one_network_ticket_in_a_click() {
         .filter(|id| snap.ticket(**id).unwrap().status.in_queue())
         .count();
     assert_eq!(
-        app.board.queued.len(),
+        app.console.views().board.queued.len(),
         queued_before - waiting + 1,
         "the linked reports leave the queue, the network ticket joins it"
     );
@@ -469,7 +479,7 @@ fn a_reporters_number_stays_masked_until_the_operator_reveals_it() {
     let dir = tempfile::tempdir().unwrap();
     let (mut harness, _) = console(dir.path());
     let (first, second) = {
-        let s = &harness.state().snap;
+        let s = harness.state().snap();
         let mut with_phone = s.tickets.iter().filter(|t| t.reporter_phone.len() == 11);
         (
             with_phone.next().unwrap().clone(),
@@ -524,8 +534,8 @@ fn back_up_now_from_the_menu_writes_a_checked_copy() {
         ..Prefs::default()
     };
     let backups = dir.path().join("backups");
-    let app = HeatDeskApp::new(Box::new(store), snap, prefs, Box::new(now))
-        .with_backups(path.clone(), backups.clone());
+    let app =
+        HeatDeskApp::new(Box::new(store), snap, prefs, Box::new(now)).with_backups(backups.clone());
     let mut harness = harness(app);
     harness.run_steps(2);
     assert!(
@@ -564,25 +574,24 @@ fn the_console_starts_on_the_recent_tickets_and_folds_the_season_in_behind() {
     demo::write_new(&path, &DemoParams::new(Scale::Demo, now())).unwrap();
     let store = SqliteStore::open(&path).unwrap();
     let whole = store.load().unwrap();
-    let since = HeatDeskApp::recent_since(now());
+    let since = heatdesk::console::recent_since(now());
     let snap = store.load_recent(since).unwrap();
     assert!(snap.tickets.len() < whole.tickets.len());
-    let app = HeatDeskApp::new(Box::new(store), snap, Prefs::default(), Box::new(now))
-        .with_older(path.clone(), since);
-    assert!(app.loading_older());
-    let queued = app.board.queued.len();
-    let kpis = app.kpis;
+    let app =
+        HeatDeskApp::new(Box::new(store), snap, Prefs::default(), Box::new(now)).with_older(since);
+    assert!(app.console.loading_older());
+    let queued = app.console.views().board.queued.len();
+    let kpis = app.console.views().today;
     let mut harness = harness(app);
     for _ in 0..200 {
-        harness.state_mut().take_older();
-        if !harness.state().loading_older() {
+        harness.run_steps(1);
+        if !harness.state().console.loading_older() {
             break;
         }
-        harness.run_steps(1);
         std::thread::sleep(std::time::Duration::from_millis(10));
     }
     harness.run_steps(2);
-    assert!(!harness.state().loading_older());
+    assert!(!harness.state().console.loading_older());
     assert!(
         !shown(&harness, "正在读取本季历史工单…"),
         "the progress line is gone"
@@ -592,16 +601,16 @@ fn the_console_starts_on_the_recent_tickets_and_folds_the_season_in_behind() {
         v.sort_by_key(|t| t.id);
         v
     };
-    assert_eq!(by_id(app.snap.tickets.clone()), whole.tickets);
-    let mut answers = app.snap.surveys.clone();
+    assert_eq!(by_id(app.snap().tickets.clone()), whole.tickets);
+    let mut answers = app.snap().surveys.clone();
     answers.sort_by_key(|s| s.id);
     assert_eq!(answers, whole.surveys);
     assert_eq!(
-        app.board.queued.len(),
+        app.console.views().board.queued.len(),
         queued,
         "the queue was whole from the first frame"
     );
-    assert_eq!(app.kpis, kpis, "so were today's figures");
+    assert_eq!(app.console.views().today, kpis, "so were today's figures");
     // the season's figures from the facts made on the reading thread and appended equal a
     // count over the whole season
     let (rules, season) = (
@@ -610,18 +619,22 @@ fn the_console_starts_on_the_recent_tickets_and_folds_the_season_in_behind() {
     );
     let (from, to) = (season.and_hms_opt(0, 0, 0).unwrap(), now());
     assert_eq!(
-        app.kpi_facts
-            .breakdown(&app.snap, (from, to), now(), &rules),
+        app.console
+            .views()
+            .facts
+            .breakdown(app.snap(), (from, to), now(), &rules),
         heatdesk::domain::kpi::breakdown(&whole, from, to, now(), &rules)
     );
     assert_eq!(
-        app.kpi_facts
-            .daily(&app.snap, (season, now().date()), now(), &rules),
+        app.console
+            .views()
+            .facts
+            .daily(app.snap(), (season, now().date()), now(), &rules),
         heatdesk::domain::kpi::daily(&whole, season, now().date(), now(), &rules)
     );
     assert_eq!(
-        app.board.linked,
-        heatdesk::ui::app::Board::derive(&whole).linked
+        app.console.views().board.linked,
+        heatdesk::console::views::board::Board::derive(&whole).linked
     );
 }
 
@@ -630,7 +643,7 @@ fn the_search_box_finds_a_building_a_team_member_and_a_ticket_number() {
     let dir = tempfile::tempdir().unwrap();
     let (mut harness, _) = console(dir.path());
     harness.run_steps(2);
-    let snap = harness.state().snap.clone();
+    let snap = harness.state().snap().clone();
     let building = &snap.buildings[40];
     let label = snap.building_label(building.id);
     let compound = &snap.compound(building.compound_id).unwrap().name;

@@ -4,9 +4,9 @@
 use crate::common;
 
 use chrono::NaiveDate;
+use heatdesk::console::views::queue::{QueueFilter, QueueSort};
 use heatdesk::domain::suggest::{SuggestWeights, distance_km, suggest};
 use heatdesk::domain::*;
-use heatdesk::ui::queue::{QueueFilter, QueueSort};
 
 fn at(h: u32) -> Timestamp {
     NaiveDate::from_ymd_opt(2026, 11, 27)
@@ -221,7 +221,7 @@ fn a_repeat_report_of_an_open_problem_is_flagged() {
 
 #[test]
 fn the_board_updated_from_touched_tickets_equals_the_board_derived_afresh() {
-    use heatdesk::ui::app::Board;
+    use heatdesk::console::views::board::Board;
     let now = heatdesk::demo::noon(NaiveDate::from_ymd_opt(2026, 11, 27).unwrap());
     let mut snap = heatdesk::demo::generate(&heatdesk::demo::DemoParams::new(
         heatdesk::demo::Scale::Demo,

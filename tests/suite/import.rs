@@ -23,7 +23,7 @@ fn now() -> Timestamp {
 fn import(db: &Path, kind: Kind, file: &Path) -> Result<Report, Failure> {
     let mut store = SqliteStore::open(db).unwrap();
     exchange::import(
-        store.connection(),
+        &mut store,
         file,
         &Options::new(kind, now()),
         &Progress::default(),
@@ -356,8 +356,7 @@ fn gcj02_coordinates_are_converted_and_a_dry_run_writes_nothing() {
     let mut options = Options::new(Kind::Stations, now());
     options.gcj02 = true;
     options.check = true;
-    let report =
-        exchange::import(store.connection(), &file, &options, &Progress::default()).unwrap();
+    let report = exchange::import(&mut store, &file, &options, &Progress::default()).unwrap();
     assert!(!report.written);
     assert_eq!(report.inserted, 1);
     drop(store);
@@ -365,7 +364,7 @@ fn gcj02_coordinates_are_converted_and_a_dry_run_writes_nothing() {
 
     let mut store = SqliteStore::open(&db).unwrap();
     options.check = false;
-    exchange::import(store.connection(), &file, &options, &Progress::default()).unwrap();
+    exchange::import(&mut store, &file, &options, &Progress::default()).unwrap();
     let station = load(&db)
         .stations
         .into_iter()
@@ -842,7 +841,7 @@ fn a_sheet_dropped_on_the_console_is_checked_imported_and_shown() {
     let dir = tempfile::tempdir().unwrap();
     let (mut harness, db) = common::console::console(dir.path());
     harness.run_steps(2);
-    let teams_before = harness.state().snap.teams.len();
+    let teams_before = harness.state().snap().teams.len();
 
     // a sheet with a mistake, through the window
     let bad = dir.path().join("teams-bad.csv");
@@ -917,12 +916,12 @@ fn a_sheet_dropped_on_the_console_is_checked_imported_and_shown() {
     // the console picks the new team up from the database at its next poll
     for _ in 0..20 {
         harness.run_steps(1);
-        if harness.state().snap.teams.len() > teams_before {
+        if harness.state().snap().teams.len() > teams_before {
             break;
         }
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
-    let snap = &harness.state().snap;
+    let snap = harness.state().snap();
     assert_eq!(snap.teams.len(), teams_before + 1);
     let team = snap
         .teams

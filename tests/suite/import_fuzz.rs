@@ -56,11 +56,9 @@ fn fixture() -> &'static Fixture {
 }
 
 fn rows(db: &std::path::Path, kind: Kind) -> i64 {
-    let conn = rusqlite::Connection::open(db).unwrap();
-    conn.query_row(&format!("SELECT count(*) FROM {}", kind.table()), [], |r| {
-        r.get(0)
-    })
-    .unwrap()
+    use heatdesk::store::DispatchStore;
+    let store = heatdesk::store::SqliteStore::open(db).unwrap();
+    store.known_ids(kind.table()).unwrap().rows.len() as i64
 }
 
 /// Bytes that break parsers: quotes, separators, brackets, odd numbers, CJK, NUL, BOMs.
@@ -137,7 +135,7 @@ fn dry_run(kind: Kind, ext: &str, bytes: &[u8]) -> Result<(), TestCaseError> {
     let now = demo::noon(NaiveDate::from_ymd_opt(2026, 11, 27).unwrap());
     let mut options = Options::new(kind, now);
     options.check = true;
-    match exchange::import(store.connection(), &path, &options, &Progress::default()) {
+    match exchange::import(&mut store, &path, &options, &Progress::default()) {
         Ok(report) => prop_assert!(!report.written),
         Err(failure) => {
             prop_assert!(failure.total >= 1);
@@ -184,7 +182,7 @@ fn the_seeds_themselves_import_cleanly() {
         let now = demo::noon(NaiveDate::from_ymd_opt(2026, 11, 27).unwrap());
         let mut options = Options::new(*kind, now);
         options.check = true;
-        let report = exchange::import(store.connection(), &path, &options, &Progress::default())
+        let report = exchange::import(&mut store, &path, &options, &Progress::default())
             .unwrap_or_else(|e| panic!("{kind:?} {ext}: {e}"));
         assert_eq!(
             report.updated, report.rows,

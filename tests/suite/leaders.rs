@@ -115,7 +115,15 @@ fn a_leader_records_a_visit_with_a_fixed_and_a_registered_problem() {
     // low temperature, normal: fixed within 24 h (default rules)
     assert_eq!(open.deadline - open.created_at, chrono::Duration::hours(24));
     // the registered problem waits in the dispatch queue
-    assert!(harness.state().board.queued.contains(&open.id));
+    assert!(
+        harness
+            .state()
+            .console
+            .views()
+            .board
+            .queued
+            .contains(&open.id)
+    );
 }
 
 #[test]
@@ -149,7 +157,8 @@ fn the_dashboard_sorts_flies_to_a_compound_and_saves_kpi_settings() {
                 .and_hms_opt(0, 0, 0)
                 .unwrap(),
         );
-        let b = heatdesk::domain::kpi::breakdown(&app.snap, from, to, now(), &app.snap.kpi_rules);
+        let b =
+            heatdesk::domain::kpi::breakdown(app.snap(), from, to, now(), &app.snap().kpi_rules);
         let (id, _) = b
             .compounds
             .iter()
@@ -161,7 +170,7 @@ fn the_dashboard_sorts_flies_to_a_compound_and_saves_kpi_settings() {
                     .total_cmp(&b.1.satisfaction.value().unwrap())
             })
             .unwrap();
-        (*id, app.snap.compound(*id).unwrap().name.clone())
+        (*id, app.snap().compound(*id).unwrap().name.clone())
     };
     harness.get_all_by_value(&worst.1).next().unwrap().click();
     harness.run_steps(2);
@@ -180,5 +189,5 @@ fn the_dashboard_sorts_flies_to_a_compound_and_saves_kpi_settings() {
     harness.run_steps(2);
     let store = SqliteStore::open(&path).unwrap();
     assert_eq!(store.load().unwrap().kpi_rules.temperature_standard, 20.0);
-    assert_eq!(harness.state().snap.kpi_rules.temperature_standard, 20.0);
+    assert_eq!(harness.state().snap().kpi_rules.temperature_standard, 20.0);
 }

@@ -147,7 +147,14 @@ fn the_demo_basemap_command_writes_a_valid_mbtiles_over_the_city() {
     )
     .unwrap();
     let out = dir.path().join("demo.mbtiles");
-    let summary = heatdesk::map::basemap::render_from_db(&db, &out, 11, 15).unwrap();
+    let render = |out: &std::path::Path, max| {
+        use heatdesk::store::DispatchStore;
+        let store = heatdesk::store::SqliteStore::open(&db).unwrap();
+        let city = store.load_places().unwrap();
+        let features = store.basemap_features().unwrap();
+        heatdesk::map::basemap::write_basemap(&city, &features, out, 11, max)
+    };
+    let summary = render(&out, 15).unwrap();
     let m = MbTiles::open(&out).unwrap();
     assert_eq!((m.metadata.min_zoom, m.metadata.max_zoom), (11, 15));
     let zooms: Vec<(u8, u32)> = rusqlite::Connection::open(&out)
@@ -185,10 +192,7 @@ fn the_demo_basemap_command_writes_a_valid_mbtiles_over_the_city() {
     assert_eq!(&png[1..4], b"PNG");
     let decoded = image_colours(&png);
     assert!(decoded > 2, "only {decoded} colours in the tile");
-    assert!(
-        heatdesk::map::basemap::render_from_db(&db, &out, 11, 12).is_err(),
-        "never overwrites"
-    );
+    assert!(render(&out, 12).is_err(), "never overwrites");
 }
 
 /// Distinct colours in a PNG (tiny-skia decodes what it encodes).

@@ -2,6 +2,8 @@
 //! commands, and consoles racing on the same tickets. The consoles are child processes running
 //! `heatdesk soak`, which prints a line for every command only after the store committed it.
 
+use crate::common;
+
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
 use std::process::{Command as Process, Stdio};
@@ -51,8 +53,7 @@ fn outcomes(child: &mut std::process::Child) -> std::thread::JoinHandle<Vec<Outc
 }
 
 fn integrity(store: &mut SqliteStore) -> String {
-    store
-        .connection()
+    common::sql(store.path())
         .query_row("PRAGMA integrity_check", [], |r| r.get(0))
         .unwrap()
 }
@@ -61,7 +62,7 @@ fn integrity(store: &mut SqliteStore) -> String {
 /// and each step starts where the previous one ended.
 fn trails_agree(store: &mut SqliteStore) {
     let snap = store.load().unwrap();
-    let conn = store.connection();
+    let conn = common::sql(store.path());
     let mut st = conn
         .prepare("SELECT ticket_id, action, from_status, to_status FROM ticket_events ORDER BY ticket_id, id")
         .unwrap();
@@ -96,7 +97,7 @@ fn trails_agree(store: &mut SqliteStore) {
 
 /// The committed outcomes are all in the database, whole.
 fn all_there(store: &mut SqliteStore, done: &[Outcome]) -> usize {
-    let conn = store.connection();
+    let conn = common::sql(store.path());
     let mut checked = 0;
     for o in done.iter().filter(|o| o.ok) {
         for &e in &o.events {
@@ -250,7 +251,7 @@ fn consoles_racing_on_the_same_tickets_lose_no_update() {
 }
 
 fn dump(store: &mut SqliteStore, sql: &str) -> Vec<String> {
-    let conn = store.connection();
+    let conn = common::sql(store.path());
     let mut st = conn.prepare(sql).unwrap();
     let n = st.column_count();
     st.query_map([], |r| {

@@ -8,7 +8,8 @@ use chrono::NaiveDate;
 use heatdesk::domain::kpi::{KpiFacts, Placement};
 use heatdesk::domain::older::OlderRows;
 use heatdesk::domain::*;
-use heatdesk::store::{DispatchStore, SqliteStore, StoreError, schema};
+use heatdesk::store::sqlite::schema;
+use heatdesk::store::{DispatchStore, SqliteStore, StoreError};
 
 fn at(h: u32, m: u32) -> Timestamp {
     NaiveDate::from_ymd_opt(2026, 11, 27)
@@ -42,8 +43,7 @@ fn new_ticket() -> Command {
 }
 
 fn event_count(store: &mut SqliteStore) -> i64 {
-    store
-        .connection()
+    common::sql(store.path())
         .query_row("SELECT count(*) FROM ticket_events", [], |r| r.get(0))
         .unwrap()
 }
@@ -62,18 +62,13 @@ fn migrations_run_from_empty_and_reopen_cleanly() {
     );
     drop(store);
 
-    let mut store = SqliteStore::open(&path).unwrap();
+    let store = SqliteStore::open(&path).unwrap();
     assert_eq!(store.schema_version().unwrap(), schema::latest_version());
-    let journal: String = store
-        .connection()
+    let journal: String = common::sql(store.path())
         .query_row("PRAGMA journal_mode", [], |r| r.get(0))
         .unwrap();
     assert_eq!(journal, "wal");
-    let fk: i64 = store
-        .connection()
-        .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(fk, 1);
+    assert_eq!(store.pragma("foreign_keys").unwrap(), 1);
     // reopening did not seed the rules twice
     assert_eq!(store.load().unwrap().rules.len(), rules.len());
 }
@@ -83,8 +78,7 @@ fn a_newer_schema_is_refused_and_left_untouched() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("future.db");
     let mut store = SqliteStore::create(&path).unwrap();
-    store
-        .connection()
+    common::sql(store.path())
         .pragma_update(None, "user_version", 99)
         .unwrap();
     store.checkpoint().unwrap();
@@ -210,8 +204,7 @@ fn a_failure_between_change_and_audit_event_leaves_neither() {
         panic!()
     };
     // make the audit write fail after the ticket row has been updated
-    store
-        .connection()
+    common::sql(store.path())
         .execute_batch(
             "CREATE TRIGGER fail_audit BEFORE INSERT ON ticket_events
              BEGIN SELECT RAISE(ABORT, 'disk full (simulated)'); END;",
@@ -292,7 +285,8 @@ fn a_stale_action_from_a_second_console_is_refused() {
         panic!()
     };
     let mut second = SqliteStore::open(&dir.path().join("tiny.db")).unwrap();
-    assert!(!second.changed_elsewhere().unwrap());
+    let seen = second.load().unwrap();
+    assert_eq!(second.catch_up().unwrap(), Update::UpToDate);
 
     // console 1 assigns to team 1; console 2, still looking at version 1, tries team 2
     first
@@ -326,13 +320,14 @@ fn a_stale_action_from_a_second_console_is_refused() {
         ),
         "{err}"
     );
+    let Update::Changed(changes) = second.catch_up().unwrap() else {
+        panic!("the second console notices the first one's commit")
+    };
+    assert_eq!(changes.tickets.len(), 1);
+    assert_eq!(second.catch_up().unwrap(), Update::UpToDate);
     let stored = second.load().unwrap().ticket(ticket.id).cloned().unwrap();
     assert_eq!(stored.team_id, Some(1), "nothing overwritten");
-    assert!(
-        second.changed_elsewhere().unwrap(),
-        "the second console notices the first one's commit"
-    );
-    assert!(!second.changed_elsewhere().unwrap());
+    assert_eq!(seen.ticket(ticket.id).unwrap().version, 1);
 }
 
 #[test]
@@ -362,8 +357,7 @@ fn a_rule_change_is_audited_and_only_affects_new_tickets() {
         store.load().unwrap().ticket(old.id).unwrap().deadline,
         at(17, 0)
     );
-    let audited: i64 = store
-        .connection()
+    let audited: i64 = common::sql(store.path())
         .query_row(
             "SELECT count(*) FROM audit_events WHERE command = 'set_sla_rule'",
             [],
@@ -672,7 +666,11 @@ fn a_second_console_catches_up_with_only_what_changed() {
     };
     let mut second = SqliteStore::open(&dir.path().join("tiny.db")).unwrap();
     let mut view = second.load().unwrap();
-    assert_eq!(second.catch_up().unwrap(), None, "nothing new yet");
+    assert_eq!(
+        second.catch_up().unwrap(),
+        Update::UpToDate,
+        "nothing new yet"
+    );
 
     // the first console assigns, records a visit and edits a rule
     first
@@ -694,7 +692,7 @@ fn a_second_console_catches_up_with_only_what_changed() {
         .apply(&Command::SetSlaRule(rule), &origin(10, 6))
         .unwrap();
 
-    let Some(Some(changes)) = second.catch_up().unwrap() else {
+    let Update::Changed(changes) = second.catch_up().unwrap() else {
         panic!("the second console sees the commits as changes")
     };
     assert_eq!(
@@ -710,7 +708,7 @@ fn a_second_console_catches_up_with_only_what_changed() {
         ),
         (1, 1, 1)
     );
-    view.absorb_changes(changes);
+    view.absorb(changes);
     let fresh = second.load().unwrap();
     assert_eq!(view.tickets, fresh.tickets);
     assert_eq!(view.visits, fresh.visits);
@@ -719,14 +717,13 @@ fn a_second_console_catches_up_with_only_what_changed() {
     assert_eq!(view.rules, fresh.rules);
 
     // an import changes the city itself: everything is read again
-    first
-        .connection()
+    common::sql(first.path())
         .execute_batch(
             "INSERT INTO network_nodes VALUES (3, 'building_entry', 112.5, 37.8);
              INSERT INTO buildings VALUES (2, 1, '2号楼', 2, 6, 24, 1, 3, x'', NULL);",
         )
         .unwrap();
-    assert_eq!(second.catch_up().unwrap(), Some(None));
+    assert_eq!(second.catch_up().unwrap(), Update::Reload);
 }
 
 /// The console starts on the recent part of the season and reads the rest behind it: the two
@@ -740,7 +737,7 @@ fn the_recent_load_and_the_older_rows_together_are_the_whole_season() {
     demo::write_new(&path, &DemoParams::new(Scale::Demo, now)).unwrap();
     let store = SqliteStore::open(&path).unwrap();
     let whole = store.load().unwrap();
-    let since = heatdesk::ui::HeatDeskApp::recent_since(now);
+    let since = heatdesk::console::recent_since(now);
     let mut recent = store.load_recent(since).unwrap();
     assert!(
         recent.tickets.len() < whole.tickets.len() / 2,
@@ -762,7 +759,7 @@ fn the_recent_load_and_the_older_rows_together_are_the_whole_season() {
     );
 
     // meanwhile a ticket of the older part changed: the newer row must win
-    let (mut tickets, surveys) = heatdesk::store::load_older(&path, since).unwrap();
+    let (mut tickets, surveys) = store.load_older(since).unwrap();
     let changed = tickets[0].clone();
     let mut newer = changed.clone();
     newer.version += 1;

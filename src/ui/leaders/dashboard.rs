@@ -4,52 +4,24 @@
 use egui::{RichText, Ui};
 use egui_plot::{Line, Plot, PlotPoints};
 
-use super::{Figures, LeadersState, Period, Scope};
+use super::{LeadersState, Period, Scope};
+use crate::console::views::leaders::Figures;
 use crate::domain::command::Command;
 use crate::domain::kpi::{Figure, KpiRules, Kpis};
-use crate::domain::season::season_start;
 use crate::domain::*;
 use crate::map::style::rag_colour;
 use crate::ui::app::{HeatDeskApp, Selection};
 use crate::words::format::{figure, figure_name};
 use crate::words::{self, Key};
 
-/// The figures for the current period, recomputed only when data, period or rules changed.
+/// The figures of the period shown (made again only when what they depend on changed).
 fn figures(app: &mut HeatDeskApp) -> &Figures {
-    let key = (app.data_gen, app.leaders.period, app.snap.kpi_rules);
-    if app.leaders.figures.as_ref().is_none_or(|f| f.key != key) {
-        let now = app.now();
-        let rules = app.snap.kpi_rules;
-        let (from, to) = app.leaders.period.range(now);
-        // the season's trend does not depend on the period shown: kept when only that moved
-        let kept = app
-            .leaders
-            .figures
-            .take()
-            .filter(|f| f.key.0 == key.0 && f.key.2 == key.2)
-            .map(|f| f.daily);
-        let (facts, snap) = (&app.kpi_facts, &app.snap);
-        // two passes over the season's facts, one on each core (after another console's
-        // commit both are due within the frame that takes it in)
-        let (breakdown, daily) = std::thread::scope(|s| {
-            let daily = kept.is_none().then(|| {
-                s.spawn(|| facts.daily(snap, (season_start(now.date()), now.date()), now, &rules))
-            });
-            let breakdown = facts.breakdown(snap, (from, to), now, &rules);
-            let daily = match daily {
-                Some(worker) => worker.join().expect("the daily figures"),
-                None => kept.unwrap_or_default(),
-            };
-            (breakdown, daily)
-        });
-        app.leaders.figures = Some(Figures {
-            key,
-            breakdown,
-            daily,
-            rows: None,
-        });
-    }
-    app.leaders.figures.as_ref().expect("just computed")
+    let (period, now) = (app.leaders.period, app.now());
+    let (snap, views) = app.console.views_mut();
+    let version = views.versions.leaders;
+    views
+        .leaders
+        .figures(snap, &views.facts, version, period, now)
 }
 
 pub fn show(app: &mut HeatDeskApp, ui: &mut Ui) {
@@ -70,7 +42,7 @@ pub fn show(app: &mut HeatDeskApp, ui: &mut Ui) {
         }
         ui.separator();
         if ui.button(tr(Key::KpiDefinitions)).clicked() {
-            app.leaders.rules_edit = app.snap.kpi_rules;
+            app.leaders.rules_edit = app.console.snapshot().kpi_rules;
             app.leaders.show_rules = true;
         }
         for ext in ["xlsx", "csv"] {
@@ -79,12 +51,17 @@ pub fn show(app: &mut HeatDeskApp, ui: &mut Ui) {
                 .clicked()
             {
                 let day = app.now().date();
-                let tables = crate::export::report::daily_report(&app.snap, day, app.now(), lang);
+                let tables = crate::export::report::daily_report(
+                    app.console.snapshot(),
+                    day,
+                    app.now(),
+                    lang,
+                );
                 app.export("report", ext, &tables);
             }
         }
     });
-    let rules = app.snap.kpi_rules;
+    let rules = app.console.snapshot().kpi_rules;
     let f = figures(app);
     let city = f.breakdown.city;
     let trend: Vec<(chrono::NaiveDate, Kpis)> = f.daily.clone();
@@ -176,7 +153,7 @@ fn card(
 fn table(app: &mut HeatDeskApp, ui: &mut Ui) {
     let lang = app.lang();
     let tr = |k| words::t(lang, k);
-    let rules = app.snap.kpi_rules;
+    let rules = app.console.snapshot().kpi_rules;
     ui.horizontal(|ui| {
         let s = &mut app.leaders.scope;
         ui.selectable_value(s, Scope::Departments, tr(Key::Departments));
@@ -188,15 +165,25 @@ fn table(app: &mut HeatDeskApp, ui: &mut Ui) {
         worst_first,
         ..
     } = app.leaders;
-    figures(app);
-    // named and sorted once per data, period, rules, scope or order — not every frame (a
-    // city lists 3,000 compounds)
+    // named and sorted once per figures, scope or order — not every frame (a city lists
+    // 3,000 compounds)
     let view = (scope, sort, worst_first);
-    let f = app.leaders.figures.as_mut().expect("computed above");
-    if f.rows.as_ref().is_none_or(|r| r.0 != view) {
-        f.rows = Some((view, sorted_rows(&app.snap, &f.breakdown, view, &rules)));
+    let (period, now) = (app.leaders.period, app.now());
+    let (snap, views) = app.console.views_mut();
+    let made_from = views.versions.leaders;
+    let f = views
+        .leaders
+        .figures(snap, &views.facts, made_from, period, now);
+    if app
+        .leaders
+        .rows
+        .as_ref()
+        .is_none_or(|r| r.0 != (f.version, view))
+    {
+        let rows = sorted_rows(snap, &f.breakdown, view, &rules);
+        app.leaders.rows = Some(((f.version, view), rows));
     }
-    let rows = &f.rows.as_ref().expect("just sorted").1;
+    let rows = &app.leaders.rows.as_ref().expect("just sorted").1;
     let mut clicked_sort = None;
     let mut fly = None;
     let widths = [130.0, 78.0, 78.0, 78.0, 78.0];
@@ -369,9 +356,8 @@ pub fn rules_window(app: &mut HeatDeskApp, ctx: &egui::Context) {
         });
     if save {
         let rules = app.leaders.rules_edit;
-        if app.apply(Command::SetKpiRules(rules)).is_some() {
-            app.leaders.show_rules = false;
-        }
+        // the window closes once the store has them
+        app.send_from(crate::console::Tag::KpiRules, Command::SetKpiRules(rules));
     } else if !open {
         app.leaders.show_rules = false;
     }

@@ -3,13 +3,12 @@
 mod dashboard;
 mod planner;
 
-use chrono::{Duration, NaiveDate, NaiveTime};
 use egui::Ui;
 
 use super::app::HeatDeskApp;
-use crate::domain::kpi::{Figure, KpiBreakdown, KpiRules, Kpis};
-use crate::domain::planner::{FactorTable, PlanWeights, Priority, Route};
-use crate::domain::season::season_start;
+pub use crate::console::views::leaders::Period;
+use crate::domain::kpi::{Figure, KpiRules};
+use crate::domain::planner::{PlanWeights, Route};
 use crate::domain::*;
 use crate::words::Key;
 
@@ -20,29 +19,6 @@ pub enum Tab {
     #[default]
     Kpis,
     Planner,
-}
-
-/// The period the dashboard covers, ending today.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Period {
-    Today,
-    Week,
-    #[default]
-    Season,
-}
-
-impl Period {
-    /// `[from, to)` for a period ending with the day of `now`.
-    pub fn range(self, now: Timestamp) -> (Timestamp, Timestamp) {
-        let today = now.date();
-        let to = (today + Duration::days(1)).and_time(NaiveTime::MIN);
-        let from = match self {
-            Period::Today => today,
-            Period::Week => today - Duration::days(6),
-            Period::Season => season_start(today),
-        };
-        (from.and_time(NaiveTime::MIN), to)
-    }
 }
 
 /// Which rows the figure table lists.
@@ -56,15 +32,6 @@ pub enum Scope {
 /// How the table is shown: which rows, sorted by which figure, worst first or not.
 type TableView = (Scope, Option<Figure>, bool);
 
-/// Figures derived from the data, kept until the data, the period or the rules change.
-struct Figures {
-    key: (u64, Period, KpiRules),
-    breakdown: KpiBreakdown,
-    daily: Vec<(NaiveDate, Kpis)>,
-    /// The table as last sorted, for (scope, sort, worst first).
-    rows: Option<(TableView, Vec<dashboard::TableRow>)>,
-}
-
 pub struct LeadersState {
     pub tab: Tab,
     pub period: Period,
@@ -72,10 +39,9 @@ pub struct LeadersState {
     /// Sort the table by a figure (None: by name); worst first when true.
     pub sort: Option<Figure>,
     pub worst_first: bool,
-    figures: Option<Figures>,
+    /// The table as last named and sorted: for which figures and view.
+    rows: Option<((u64, TableView), Vec<dashboard::TableRow>)>,
     pub weights: PlanWeights,
-    factors: Option<(u64, FactorTable)>,
-    ranked: Option<((u64, PlanWeights), Vec<Priority>)>,
     /// Compounds picked for the visit day, in the order picked.
     pub picked: Vec<CompoundId>,
     pub suggest_n: usize,
@@ -93,10 +59,8 @@ impl Default for LeadersState {
             scope: Scope::default(),
             sort: None,
             worst_first: true,
-            figures: None,
+            rows: None,
             weights: PlanWeights::default(),
-            factors: None,
-            ranked: None,
             picked: Vec::new(),
             suggest_n: 5,
             route: None,

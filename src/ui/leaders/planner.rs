@@ -3,7 +3,7 @@
 
 use egui::{RichText, Ui};
 
-use crate::domain::planner::{Factor, Priority, Route, compound_stop, factors_from, plan_route};
+use crate::domain::planner::{Factor, Priority, Route, compound_stop, plan_route};
 use crate::domain::*;
 use crate::export::{Cell, Table};
 use crate::map::overlays::RouteOverlay;
@@ -13,28 +13,15 @@ use crate::words::{self, Key, Lang};
 /// Minutes a visit takes at each compound (consultation desk, a few households).
 pub const MINUTES_PER_STOP: f64 = 60.0;
 
-/// The ranking: the figures once per data change, the scores again when a weight moves.
+/// The ranking: the figures once per change of what they depend on, the scores again when a
+/// weight moves.
 fn ranked(app: &mut HeatDeskApp) -> &[Priority] {
-    if app
+    let now = app.now();
+    let (snap, views) = app.console.views_mut();
+    let made_from = views.versions.leaders;
+    views
         .leaders
-        .factors
-        .as_ref()
-        .is_none_or(|f| f.0 != app.data_gen)
-    {
-        let now = app.now();
-        let season =
-            crate::domain::season::season_start(now.date()).and_time(chrono::NaiveTime::MIN);
-        let table = factors_from(&app.snap, &app.kpi_facts, now, season, &app.snap.kpi_rules);
-        app.leaders.factors = Some((app.data_gen, table));
-        app.leaders.ranked = None;
-    }
-    let key = (app.data_gen, app.leaders.weights.clone());
-    if app.leaders.ranked.as_ref().is_none_or(|r| r.0 != key) {
-        let table = &app.leaders.factors.as_ref().expect("just computed").1;
-        let list = table.rank(&key.1);
-        app.leaders.ranked = Some((key, list));
-    }
-    &app.leaders.ranked.as_ref().expect("just ranked").1
+        .ranked(snap, &views.facts, made_from, &app.leaders.weights, now)
 }
 
 /// Where the leaders' car sets out from: the company's office, at the city centre.
@@ -52,7 +39,7 @@ fn route(app: &mut HeatDeskApp) -> Option<&Route> {
     if app.leaders.route.as_ref().is_none_or(|r| r.0 != picked) {
         let stops: Vec<LonLat> = picked
             .iter()
-            .map(|&c| compound_stop(&app.snap, c).unwrap_or([0.0, 0.0]))
+            .map(|&c| compound_stop(app.console.snapshot(), c).unwrap_or([0.0, 0.0]))
             .collect();
         let r = plan_route(start(app), &stops);
         app.leaders.route = Some((picked, r));
@@ -131,7 +118,8 @@ pub fn show(app: &mut HeatDeskApp, ui: &mut Ui) {
         .show_rows(ui, 44.0, list.len(), |ui, range| {
             for (rank, p) in list.iter().enumerate().skip(range.start).take(range.len()) {
                 let name = app
-                    .snap
+                    .console
+                    .snapshot()
                     .compound(p.compound)
                     .map_or(String::new(), |c| c.name.clone());
                 ui.horizontal(|ui| {
@@ -161,7 +149,7 @@ pub fn show(app: &mut HeatDeskApp, ui: &mut Ui) {
     }
     if let Some(c) = visit {
         let now = app.now();
-        let snap = &app.snap;
+        let snap = app.console.snapshot();
         app.visit_form.open_for(snap, c, now);
     }
 }
@@ -190,7 +178,8 @@ fn route_summary(app: &mut HeatDeskApp, ui: &mut Ui) {
     );
     for (k, (&i, leg)) in route.order.iter().zip(route.leg_minutes()).enumerate() {
         let name = app
-            .snap
+            .console
+            .snapshot()
             .compound(picked[i])
             .map_or(String::new(), |c| c.name.clone());
         ui.label(format!("{}. {name}  (+{leg:.0} min)", k + 1));
@@ -211,18 +200,13 @@ fn route_summary(app: &mut HeatDeskApp, ui: &mut Ui) {
 /// The printable list for the car: order, compound, address, arrival, why it was chosen.
 pub fn route_table(app: &HeatDeskApp, picked: &[CompoundId], route: &Route) -> Table {
     let lang = app.lang();
-    let ranked: Vec<&Priority> = app
-        .leaders
-        .ranked
-        .as_ref()
-        .map(|r| r.1.iter().collect())
-        .unwrap_or_default();
+    let ranked: Vec<&Priority> = app.console.views().leaders.last_ranking().iter().collect();
     let mut clock = app.now().date().and_hms_opt(9, 0, 0).expect("valid time");
     let mut rows = Vec::new();
     for (k, (&i, leg)) in route.order.iter().zip(route.leg_minutes()).enumerate() {
         let id = picked[i];
         clock += chrono::Duration::minutes(leg.round() as i64);
-        let c = app.snap.compound(id);
+        let c = app.console.snapshot().compound(id);
         let why = ranked
             .iter()
             .find(|p| p.compound == id)
@@ -268,8 +252,9 @@ pub fn route_overlay(app: &HeatDeskApp) -> Option<RouteOverlay> {
             .map(|(&i, minutes)| {
                 let id = picked[i];
                 (
-                    compound_stop(&app.snap, id).unwrap_or([0.0, 0.0]),
-                    app.snap
+                    compound_stop(app.console.snapshot(), id).unwrap_or([0.0, 0.0]),
+                    app.console
+                        .snapshot()
                         .compound(id)
                         .map_or(String::new(), |c| c.name.clone()),
                     minutes,

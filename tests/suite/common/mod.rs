@@ -26,12 +26,19 @@ pub fn ticket(
     Ticket::received(id, &new, created, (created, deadline))
 }
 
+/// The test's own connection to a database file, to set up or look at rows directly.
+pub fn sql(path: &std::path::Path) -> rusqlite::Connection {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    conn.busy_timeout(std::time::Duration::from_secs(5))
+        .unwrap();
+    conn
+}
+
 /// A store with one department, compound, building (fed by one station) and two teams.
 pub fn tiny_store(dir: &std::path::Path) -> heatdesk::store::SqliteStore {
     let path = dir.join("tiny.db");
-    let mut store = heatdesk::store::SqliteStore::create(&path).unwrap();
-    store
-        .connection()
+    drop(heatdesk::store::SqliteStore::create(&path).unwrap());
+    sql(&path)
         .execute_batch(
             "INSERT INTO departments VALUES (1, '城西供热服务部');
              INSERT INTO compounds VALUES (1, '工银新村', '建设路1号', 1, 120, x'', NULL);
@@ -42,7 +49,7 @@ pub fn tiny_store(dir: &std::path::Path) -> heatdesk::store::SqliteStore {
                                       (2, '城西维修二班', 1, '[\"李四\"]', 'radiator', 112.5, 37.8, 112.5, 37.8, 'free');",
         )
         .unwrap();
-    store
+    heatdesk::store::SqliteStore::open(&path).unwrap()
 }
 
 /// A compound of `households` in department `dept`, with no outline.

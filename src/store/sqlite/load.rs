@@ -2,9 +2,11 @@
 
 use rusqlite::{Connection, Row};
 
-use super::StoreError;
 use super::codec::{Code, Path, Rings, time_from_sql, time_to_sql};
+use crate::domain::batch::Table;
 use crate::domain::*;
+use crate::domain::{Changes, Update};
+use crate::store::{KnownIds, StoreError};
 
 fn all<T>(
     conn: &Connection,
@@ -264,9 +266,9 @@ pub fn mark(conn: &Connection) -> Result<Mark, StoreError> {
     )?)
 }
 
-/// What other consoles committed since `since` (None: the city itself changed — an import —
-/// so everything must be read again), and the new mark.
-pub fn changes(conn: &Connection, since: &Mark) -> Result<(Option<Changes>, Mark), StoreError> {
+/// What other consoles committed since `since` (the city itself changed — an import — and
+/// everything must be read again, or these rows), and the new mark.
+pub fn changes(conn: &Connection, since: &Mark) -> Result<(Update, Mark), StoreError> {
     let tx = conn.unchecked_transaction()?;
     let conn = &*tx;
     let now = mark(conn)?;
@@ -277,7 +279,7 @@ pub fn changes(conn: &Connection, since: &Mark) -> Result<(Option<Changes>, Mark
             |r| r.get::<_, bool>(0),
         )?;
     if now.places != since.places || imported {
-        return Ok((None, now));
+        return Ok((Update::Reload, now));
     }
     let mut st = conn.prepare(&format!(
         "{TICKET_COLUMNS} WHERE id IN (SELECT ticket_id FROM ticket_events WHERE id > ?1) ORDER BY id"
@@ -290,24 +292,58 @@ pub fn changes(conn: &Connection, since: &Mark) -> Result<(Option<Changes>, Mark
         // few rows since the mark; read the tables' tails
         activity_tails(conn, since, &mut fresh)?;
     }
-    let settings = (now.audit > since.audit)
-        .then(|| -> Result<_, StoreError> {
-            Ok((
-                rules(conn)?,
-                setting(conn, "kpi_rules")?.unwrap_or_default(),
-            ))
-        })
-        .transpose()?;
-    Ok((
-        Some(Changes {
-            tickets,
-            visits: fresh.visits,
-            readings: fresh.readings,
-            surveys: fresh.surveys,
-            settings,
-        }),
-        now,
-    ))
+    let (rules, kpi_rules) = if now.audit > since.audit {
+        (
+            rules(conn)?,
+            Some(setting(conn, "kpi_rules")?.unwrap_or_default()),
+        )
+    } else {
+        (Vec::new(), None)
+    };
+    let changes = Changes {
+        tickets,
+        visits: fresh.visits,
+        readings: fresh.readings,
+        surveys: fresh.surveys,
+        rules,
+        kpi_rules,
+    };
+    let update = if changes.is_empty() {
+        Update::UpToDate
+    } else {
+        Update::Changed(changes)
+    };
+    Ok((update, now))
+}
+
+/// The rows of a table and the company's ids for them.
+pub fn known_ids(conn: &Connection, table: Table) -> Result<KnownIds, StoreError> {
+    let mut st = conn.prepare("SELECT external_id, id FROM external_ids WHERE kind = ?1")?;
+    let external = st
+        .query_map([table.code()], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    let mut st = conn.prepare(&format!("SELECT id FROM {}", table_name(table)))?;
+    let rows = st.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+    Ok(KnownIds { rows, external })
+}
+
+/// The SQL table a batch table lives in.
+pub fn table_name(table: Table) -> &'static str {
+    match table {
+        Table::Departments => "departments",
+        Table::Compounds => "compounds",
+        Table::Buildings => "buildings",
+        Table::Sources => "heat_sources",
+        Table::Stations => "stations",
+        Table::Nodes => "network_nodes",
+        Table::Pipes => "pipe_segments",
+        Table::Valves => "valves",
+        Table::Teams => "teams",
+        Table::Tickets => "tickets",
+        Table::Visits => "visits",
+        Table::Readings => "temperature_readings",
+        Table::Surveys => "survey_responses",
+    }
 }
 
 pub fn rules(conn: &Connection) -> Result<Vec<SlaRule>, StoreError> {

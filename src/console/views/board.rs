@@ -1,10 +1,43 @@
-//! What the dispatch board shows, derived from the tickets once per data change.
+//! What the dispatch board shows — the queue, each team's tickets, the open tickets the map
+//! counts — kept up from the touched tickets of each change.
 
 use crate::domain::*;
-use crate::map::OpenTicket;
+
+/// What the map and the alerts need of an open ticket: a few bytes each, kept by id.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct OpenTicket {
+    pub id: TicketId,
+    /// The building's position in the snapshot (None: not a known building).
+    pub building: Option<u32>,
+    pub deadline: Timestamp,
+    pub severity: Severity,
+    /// A household or network fault (not an enquiry or a complaint).
+    pub fault: bool,
+    /// A cold report (no heat, too cold) not yet linked to a network ticket: what complaint
+    /// clusters are made of.
+    pub cold: bool,
+}
+
+impl OpenTicket {
+    pub fn of(snap: &Snapshot, t: &Ticket) -> Self {
+        OpenTicket {
+            id: t.id,
+            building: snap.building_pos(t.building_id).map(|b| b as u32),
+            deadline: t.deadline,
+            severity: t.severity,
+            fault: t.category.is_household_fault() || t.category.is_network_fault(),
+            cold: counts_as_cold(t),
+        }
+    }
+}
+
+/// An open cold report not linked to a network ticket: what complaint clusters count.
+pub fn counts_as_cold(t: &Ticket) -> bool {
+    t.parent_id.is_none() && matches!(t.category, Category::LowTemperature | Category::NoHeat)
+}
 
 /// Lists the board panels draw every frame, derived once per data change.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Board {
     /// Tickets waiting in the queue (received or escalated), except those a network ticket
     /// already covers.
@@ -48,12 +81,21 @@ impl Board {
     /// Bring the lists up to date after a change to `touched` tickets only (a command, another
     /// console's commit): a city's board is not re-derived from 300,000 tickets each time.
     pub fn update(&mut self, snap: &Snapshot, touched: &[TicketId]) {
-        let gone = |list: &mut Vec<TicketId>| list.retain(|id| !touched.contains(id));
+        if touched.is_empty() {
+            return;
+        }
+        let set = super::id_set(touched);
+        let gone = |list: &mut Vec<TicketId>| list.retain(|id| !set.contains(id));
         gone(&mut self.queued);
-        self.open.retain(|o| !touched.contains(&o.id));
+        self.open.retain(|o| !set.contains(&o.id));
         self.linked.values_mut().for_each(gone);
         self.open_by_team.values_mut().for_each(gone);
-        for t in touched.iter().filter_map(|&id| snap.ticket(id)) {
+        let mut seen = std::collections::HashSet::new();
+        for t in touched
+            .iter()
+            .filter(|id| seen.insert(**id))
+            .filter_map(|&id| snap.ticket(id))
+        {
             if t.status.is_open()
                 && let Err(at) = self.open.binary_search_by_key(&t.id, |o| o.id)
             {

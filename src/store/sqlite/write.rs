@@ -1,4 +1,5 @@
-//! Writing rows: bulk loads (demo city, imports) and the single-row helpers commands use.
+//! Writing rows: seeding a new database (the demo city) and the single-row helpers commands
+//! and imports use.
 
 use rusqlite::{Connection, Transaction, params};
 
@@ -11,6 +12,7 @@ pub fn write_all(
     conn: &mut Connection,
     s: &Snapshot,
     events: &[TicketEvent],
+    basemap: &[BasemapFeature],
 ) -> Result<(), StoreError> {
     let tx = conn.transaction()?;
     {
@@ -149,6 +151,18 @@ pub fn write_all(
         if !s.rules.is_empty() {
             write_rules(&tx, &s.rules)?;
         }
+        let mut st = tx.prepare(
+            "INSERT INTO basemap_features (id, kind, name, width_m, geometry) VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?;
+        for f in basemap {
+            st.execute(params![
+                f.id,
+                f.kind.code(),
+                f.name,
+                f.width_m,
+                encode_path(&f.geometry)
+            ])?;
+        }
     }
     tx.commit()?;
     Ok(())
@@ -171,7 +185,8 @@ pub fn write_rules(tx: &Transaction<'_>, rules: &[SlaRule]) -> Result<(), StoreE
     Ok(())
 }
 
-pub fn insert_ticket(tx: &Transaction<'_>, t: &Ticket) -> Result<(), StoreError> {
+/// Insert a ticket; id 0 lets SQLite choose. Returns its id.
+pub fn insert_ticket(tx: &Transaction<'_>, t: &Ticket) -> Result<i64, StoreError> {
     let mut st = tx.prepare_cached(
         "INSERT INTO tickets (id, version, channel, category, severity, building_id, address_detail,
             reporter_name, reporter_phone, description, status, team_id, created_at, respond_by, deadline,
@@ -180,7 +195,7 @@ pub fn insert_ticket(tx: &Transaction<'_>, t: &Ticket) -> Result<(), StoreError>
             ?21, ?22)",
     )?;
     st.execute(params![
-        t.id,
+        (t.id != 0).then_some(t.id),
         t.version,
         t.channel.code(),
         t.category.code(),
@@ -203,7 +218,7 @@ pub fn insert_ticket(tx: &Transaction<'_>, t: &Ticket) -> Result<(), StoreError>
         t.parent_id,
         t.segment_id,
     ])?;
-    Ok(())
+    Ok(tx.last_insert_rowid())
 }
 
 /// Insert an audit event; returns its id.
@@ -281,23 +296,4 @@ pub fn insert_survey(tx: &Transaction<'_>, r: &SurveyResponse) -> Result<i64, St
         time_to_sql(r.at)
     ])?;
     Ok(tx.last_insert_rowid())
-}
-
-/// Write the city's own vector map (roads, river, green areas, blocks) in one transaction.
-pub fn write_basemap(conn: &mut Connection, features: &[BasemapFeature]) -> Result<(), StoreError> {
-    let tx = conn.transaction()?;
-    {
-        let mut st = tx.prepare("INSERT INTO basemap_features (id, kind, name, width_m, geometry) VALUES (?1, ?2, ?3, ?4, ?5)")?;
-        for f in features {
-            st.execute(params![
-                f.id,
-                f.kind.code(),
-                f.name,
-                f.width_m,
-                encode_path(&f.geometry)
-            ])?;
-        }
-    }
-    tx.commit()?;
-    Ok(())
 }

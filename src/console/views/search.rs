@@ -1,8 +1,8 @@
-//! The top bar's search: ticket numbers, compounds, buildings ("工银新村 3号楼" or "工银新村3"),
-//! teams and their members. The texts are prepared once per city (52,600 building labels at
-//! city scale), and the results once per query, not per frame.
+//! What the search box finds: ticket numbers, compounds, buildings ("工银新村 3号楼" or
+//! "工银新村3"), teams and their members. The names are prepared once per city (52,600 building
+//! labels at city scale), on a thread of their own.
 
-use super::app::{HeatDeskApp, Selection};
+use crate::console::Selection;
 use crate::domain::Snapshot;
 use crate::domain::snapshot::building_label;
 
@@ -93,59 +93,58 @@ impl SearchIndex {
 }
 
 /// What the search box finds, best first: a ticket number, then names.
-pub fn results(app: &mut HeatDeskApp, query: &str, limit: usize) -> Found {
+pub fn results(snap: &Snapshot, names: &mut SearchNames, query: &str, limit: usize) -> Found {
     let q = query.trim();
     if q.is_empty() {
         return Vec::new();
     }
     let mut out = Vec::new();
     if let Ok(id) = q.trim_start_matches('#').parse::<i64>()
-        && let Some(ticket) = app.snap.ticket(id)
+        && let Some(ticket) = snap.ticket(id)
     {
         out.push((
             Selection::Ticket(id),
-            format!("#{id} {}", app.snap.building_label(ticket.building_id)),
+            format!("#{id} {}", snap.building_label(ticket.building_id)),
         ));
     }
-    out.extend(app.search_index().find(q, limit));
+    out.extend(names.ready(snap).find(q, limit));
     out.truncate(limit);
     out
 }
 
-impl HeatDeskApp {
-    /// Prepare the search names on a thread of their own (at start-up and after a reload).
-    pub fn prepare_search(&mut self) {
-        let names = Names::of(&self.snap);
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let _ = tx.send(SearchIndex::build(names));
-        });
-        self.search_index = SearchNames::Preparing(rx);
-        self.search_cache = None;
-    }
-
-    /// The search names: ready, or (a query before they are) prepared here and now.
-    pub fn search_index(&mut self) -> &SearchIndex {
-        let index = match std::mem::take(&mut self.search_index) {
-            SearchNames::Ready(index) => index,
-            SearchNames::Preparing(rx) => rx
-                .recv()
-                .unwrap_or_else(|_| SearchIndex::build(Names::of(&self.snap))),
-            SearchNames::None => SearchIndex::build(Names::of(&self.snap)),
-        };
-        self.search_index = SearchNames::Ready(index);
-        match &self.search_index {
-            SearchNames::Ready(index) => index,
-            _ => unreachable!("just set"),
-        }
-    }
-}
-
-/// Where the search names are.
+/// Where the search names are: being prepared on a thread, or ready.
 #[derive(Default)]
 pub enum SearchNames {
     #[default]
     None,
     Preparing(std::sync::mpsc::Receiver<SearchIndex>),
     Ready(SearchIndex),
+}
+
+impl SearchNames {
+    /// Prepare the names of `snap` on a thread of their own (at start and after a reload).
+    pub fn prepare(snap: &Snapshot) -> Self {
+        let names = Names::of(snap);
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(SearchIndex::build(names));
+        });
+        SearchNames::Preparing(rx)
+    }
+
+    /// The names: ready, or (a query before they are) waited for, or made here and now.
+    pub fn ready(&mut self, snap: &Snapshot) -> &SearchIndex {
+        let index = match std::mem::take(self) {
+            SearchNames::Ready(index) => index,
+            SearchNames::Preparing(rx) => rx
+                .recv()
+                .unwrap_or_else(|_| SearchIndex::build(Names::of(snap))),
+            SearchNames::None => SearchIndex::build(Names::of(snap)),
+        };
+        *self = SearchNames::Ready(index);
+        match self {
+            SearchNames::Ready(index) => index,
+            _ => unreachable!("just set"),
+        }
+    }
 }

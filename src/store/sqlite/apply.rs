@@ -14,6 +14,9 @@ pub fn apply(
     command: &Command,
     origin: &Origin,
 ) -> Result<Applied, StoreError> {
+    if let Command::Import(batch) = command {
+        return super::import::apply(conn, batch, origin);
+    }
     // IMMEDIATE takes the write lock first, so two consoles never both read a version and
     // then race to write it.
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -58,6 +61,7 @@ pub fn apply(
             )?;
             Applied::KpiRules(*rules)
         }
+        Command::Import(_) => unreachable!("applied above, in a transaction of its own"),
         Command::LinkReport {
             ticket,
             channel,
@@ -109,11 +113,10 @@ pub(super) fn create_ticket(
 ) -> Result<Applied, StoreError> {
     require(tx, "buildings", "building", new.building_id)?;
     let (respond_by, deadline) = deadlines(&rules(tx)?, new.category, new.severity, origin.at);
-    let id: i64 = tx.query_row("SELECT coalesce(max(id), 0) + 1 FROM tickets", [], |r| {
-        r.get(0)
-    })?;
-    let ticket = Ticket::received(id, new, origin.at, (respond_by, deadline));
-    insert_ticket(tx, &ticket)?;
+    // the id is the database's to give (never max(id) + 1 read by a client)
+    let mut ticket = Ticket::received(0, new, origin.at, (respond_by, deadline));
+    ticket.id = insert_ticket(tx, &ticket)?;
+    let id = ticket.id;
     let mut event = TicketEvent {
         id: 0,
         ticket_id: id,

@@ -1,0 +1,167 @@
+//! The data in and out: the demo city, an empty database, the basemap, imports and exports,
+//! backups and restores.
+
+use std::path::{Path, PathBuf};
+
+use heatdesk::demo::{self, Scale};
+use heatdesk::exchange::{self, Kind};
+use heatdesk::store::{DispatchStore, SqliteStore};
+use heatdesk::words::Lang;
+
+/// Generate the demo city into a new database.
+pub fn demo(
+    out: &Path,
+    scale: Scale,
+    seed: u64,
+    date: Option<chrono::NaiveDate>,
+) -> anyhow::Result<()> {
+    let now = match date {
+        Some(d) => demo::noon(d),
+        None => chrono::Local::now().naive_local(),
+    };
+    let started = std::time::Instant::now();
+    let s = demo::write_new(out, &super::demo_params(scale, seed, now))?;
+    println!(
+        "wrote {}: {} compounds, {} buildings, {} households, {} stations, {} pipe segments, {} teams, {} tickets, {} events in {:.1} s",
+        out.display(),
+        s.compounds,
+        s.buildings,
+        s.households,
+        s.stations,
+        s.segments,
+        s.teams,
+        s.tickets,
+        s.events,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+pub fn init(db: PathBuf) -> anyhow::Result<()> {
+    SqliteStore::create(&db)?;
+    println!("created empty HeatDesk database {}", db.display());
+    Ok(())
+}
+
+/// Render the city's own layers of `db` into an MBTiles file at `out`.
+pub fn render_basemap(
+    db: &Path,
+    out: &Path,
+    min_zoom: u8,
+    max_zoom: u8,
+) -> anyhow::Result<heatdesk::map::basemap::BasemapSummary> {
+    let store = SqliteStore::open(db)?;
+    let city = store.load_places()?;
+    let features = store.basemap_features()?;
+    heatdesk::map::basemap::write_basemap(&city, &features, out, min_zoom, max_zoom)
+        .map_err(anyhow::Error::msg)
+}
+
+pub fn basemap(db: PathBuf, out: &Path, min_zoom: u8, max_zoom: u8) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        min_zoom <= max_zoom && max_zoom <= 20,
+        "zooms must satisfy min ≤ max ≤ 20 (got {min_zoom}..{max_zoom})"
+    );
+    let started = std::time::Instant::now();
+    let s = render_basemap(&db, out, min_zoom, max_zoom)?;
+    println!(
+        "wrote {}: {} tiles, zoom {}–{}, in {:.1} s",
+        out.display(),
+        s.tiles,
+        s.min_zoom,
+        s.max_zoom,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// How `heatdesk import` reads a file.
+pub struct ImportArgs {
+    pub check: bool,
+    pub gcj02: bool,
+    pub snap_m: f64,
+    pub lang: Lang,
+}
+
+pub fn import(db: PathBuf, kind: Kind, file: &Path, args: ImportArgs) -> anyhow::Result<()> {
+    let mut store = SqliteStore::open(&db)?;
+    let mut options = exchange::Options::new(kind, chrono::Local::now().naive_local());
+    options.check = args.check;
+    options.gcj02 = args.gcj02;
+    options.snap_m = args.snap_m;
+    options.actor = super::whoami();
+    let lang = args.lang;
+    match exchange::import(&mut store, file, &options, &exchange::Progress::default()) {
+        Ok(report) => {
+            report.lines(lang).iter().for_each(|l| println!("{l}"));
+            Ok(())
+        }
+        Err(failure) => {
+            failure.lines(lang).iter().for_each(|l| eprintln!("{l}"));
+            anyhow::bail!(lang.pick("导入失败", "import failed"))
+        }
+    }
+}
+
+/// A layer as a file `import` takes back, or tickets as the queue lists them.
+pub fn export(
+    db: PathBuf,
+    layer: Option<Kind>,
+    open: bool,
+    out: &Path,
+    lang: Lang,
+    unmasked: bool,
+) -> anyhow::Result<()> {
+    let snap = super::load(&db)?;
+    match layer {
+        Some(kind) => {
+            let n = exchange::export::write(&snap, kind, out, unmasked)?;
+            println!("wrote {}: {n} {}", out.display(), kind.code());
+        }
+        None => {
+            let ids: Vec<i64> = snap
+                .tickets
+                .iter()
+                .filter(|t| !open || t.status.is_open())
+                .map(|t| t.id)
+                .collect();
+            let table = heatdesk::export::layers::tickets(&snap, &ids, lang);
+            heatdesk::export::write(out, &[table])?;
+            println!("wrote {}: {} tickets", out.display(), ids.len());
+        }
+    }
+    Ok(())
+}
+
+pub fn backup(db: PathBuf, out: Option<PathBuf>, keep: usize) -> anyhow::Result<()> {
+    use heatdesk::store::backup;
+    let now = chrono::Local::now().naive_local();
+    let to = match out {
+        Some(to) => {
+            backup::backup(&db, &to)?;
+            to
+        }
+        None => {
+            let dir = db.parent().unwrap_or(Path::new(".")).join("backups");
+            backup::rotating(&db, &dir, keep, now)?
+        }
+    };
+    println!(
+        "backed up {} to {} (checked: it opens)",
+        db.display(),
+        to.display()
+    );
+    Ok(())
+}
+
+pub fn restore(db: PathBuf, from: &Path) -> anyhow::Result<()> {
+    let now = chrono::Local::now().naive_local();
+    let aside = heatdesk::store::backup::restore(&db, from, now)?;
+    println!(
+        "restored {} from {}; the previous file is kept as {}",
+        db.display(),
+        from.display(),
+        aside.display()
+    );
+    Ok(())
+}

@@ -1,0 +1,294 @@
+//! The command line: its arguments, and one module per group of sub-commands.
+
+mod console;
+mod data;
+mod measure;
+mod reports;
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+use heatdesk::demo::{DemoParams, Scale};
+use heatdesk::domain::Snapshot;
+use heatdesk::store::{DispatchStore, SqliteStore};
+use heatdesk::words::Lang;
+
+#[derive(Parser)]
+#[command(
+    name = "heatdesk",
+    version,
+    about = "District-heating dispatch console (集中供热调度台)"
+)]
+pub struct Cli {
+    /// Database file to open (default: the demo city in your data folder, made on first start)
+    #[arg(long, global = true)]
+    pub db: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Cmd>,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum Crs {
+    Wgs84,
+    Gcj02,
+}
+
+#[derive(Subcommand)]
+pub enum Cmd {
+    /// Generate the demo city into a new database file
+    Demo {
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, value_enum, default_value = "demo")]
+        scale: Scale,
+        #[arg(long, default_value_t = DemoParams::DEFAULT_SEED)]
+        seed: u64,
+        /// "Today" for the generated season (YYYY-MM-DD; default: today)
+        #[arg(long)]
+        date: Option<chrono::NaiveDate>,
+    },
+    /// Create an empty HeatDesk database (for imports)
+    Init,
+    /// Render the city's own roads, river, parks and blocks into an offline MBTiles basemap
+    Basemap {
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, default_value_t = 11)]
+        min_zoom: u8,
+        #[arg(long, default_value_t = 18)]
+        max_zoom: u8,
+    },
+    /// The day's report: KPIs per department, overdue tickets, the day's visits (XLSX or CSV)
+    Report {
+        /// The day (YYYY-MM-DD; default: today)
+        #[arg(long)]
+        date: Option<chrono::NaiveDate>,
+        /// FILE.xlsx (three sheets) or FILE.csv (one file per sheet)
+        #[arg(long)]
+        out: PathBuf,
+        /// English headers (default Chinese)
+        #[arg(long)]
+        english: bool,
+    },
+    /// Apply a burst of random legal commands, one JSON line per outcome (crash and concurrency tests)
+    #[command(hide = true)]
+    Soak {
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long, default_value_t = 100)]
+        commands: usize,
+        /// Only touch tickets 1..=N (to make consoles collide)
+        #[arg(long)]
+        tickets: Option<i64>,
+        #[arg(long, default_value = "soak")]
+        actor: String,
+        /// Look for other consoles' changes at most every N ms (0: before every command)
+        #[arg(long, default_value_t = 0)]
+        poll_ms: u64,
+        /// Pause N ms between commands
+        #[arg(long, default_value_t = 0)]
+        pace_ms: u64,
+    },
+    /// Copy the database now (online backup: safe while consoles run) and check the copy opens
+    Backup {
+        /// The copy (default: backups/heatdesk-<time>.db beside the database, keeping the last --keep)
+        #[arg(long)]
+        out: Option<PathBuf>,
+        #[arg(long, default_value_t = 20)]
+        keep: usize,
+    },
+    /// Put a backup in place of the database (close the consoles first); the current file is kept aside
+    Restore {
+        #[arg(long)]
+        from: PathBuf,
+    },
+    /// Print the headline figures on this machine: start-up phases and console frames at city
+    /// scale (generates the city set in a temporary folder unless --db is given)
+    Bench,
+    /// Any kind of data as a file `import` takes back (GeoJSON or CSV), or tickets as shown
+    /// in the queue (CSV/XLSX, numbers masked)
+    Export {
+        /// departments, compounds, buildings, sources, stations, pipes, valves, teams,
+        /// tickets, visits, readings or surveys
+        #[arg(long, value_enum, required_unless_present = "tickets")]
+        layer: Option<heatdesk::exchange::Kind>,
+        /// Tickets as the queue lists them (all, or --open only)
+        #[arg(long, conflicts_with = "layer")]
+        tickets: bool,
+        #[arg(long, requires = "tickets")]
+        open: bool,
+        /// FILE.geojson or FILE.csv for a layer; FILE.csv or FILE.xlsx for --tickets
+        #[arg(long)]
+        out: PathBuf,
+        /// English headers for --tickets (default Chinese)
+        #[arg(long)]
+        english: bool,
+        /// Write residents' phone numbers in full (default masked: 138****5678)
+        #[arg(long)]
+        unmasked: bool,
+    },
+    /// Bring a company's data in: one file of one kind, all of it or nothing
+    /// (README: "Import and export" lists the columns)
+    Import {
+        #[arg(value_enum)]
+        kind: heatdesk::exchange::Kind,
+        /// A .geojson or .csv file (UTF-8, GBK or UTF-16; Chinese or English headers)
+        file: PathBuf,
+        /// Check the file and print the report; write nothing
+        #[arg(long)]
+        check: bool,
+        /// The coordinates' datum: wgs84, or gcj02 (AMap, Tencent; converted to WGS-84)
+        #[arg(long, value_enum, default_value = "wgs84")]
+        crs: Crs,
+        /// Pipe ends closer than this join the same node (metres)
+        #[arg(long, default_value_t = 2.0)]
+        snap_m: f64,
+        /// The report and the problems in English (default Chinese)
+        #[arg(long)]
+        english: bool,
+    },
+    /// Who loses heat when a pipe, valve or station is shut off (停热通知), as CSV or XLSX
+    Outage {
+        /// A pipe segment shut off (or, with --burst, burst)
+        #[arg(long, conflicts_with_all = ["valve", "station"])]
+        segment: Option<i64>,
+        /// A valve closed
+        #[arg(long, conflicts_with = "station")]
+        valve: Option<i64>,
+        /// A station stopped
+        #[arg(long)]
+        station: Option<i64>,
+        /// The segment burst: the nearest operable valves close, more may lose heat
+        #[arg(long, requires = "segment")]
+        burst: bool,
+        /// FILE.csv or FILE.xlsx
+        #[arg(long)]
+        out: PathBuf,
+        /// English headers (default Chinese)
+        #[arg(long)]
+        english: bool,
+    },
+}
+
+/// Run what the command line asks for.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    let db = cli.db;
+    match cli.command {
+        None => console::open(db),
+        Some(Cmd::Demo {
+            out,
+            scale,
+            seed,
+            date,
+        }) => data::demo(&out, scale, seed, date),
+        Some(Cmd::Init) => data::init(need(db, "init")?),
+        Some(Cmd::Basemap {
+            out,
+            min_zoom,
+            max_zoom,
+        }) => data::basemap(need(db, "basemap")?, &out, min_zoom, max_zoom),
+        Some(Cmd::Import {
+            kind,
+            file,
+            check,
+            crs,
+            snap_m,
+            english,
+        }) => data::import(
+            need(db, "import")?,
+            kind,
+            &file,
+            data::ImportArgs {
+                check,
+                gcj02: matches!(crs, Crs::Gcj02),
+                snap_m,
+                lang: lang(english),
+            },
+        ),
+        Some(Cmd::Export {
+            layer,
+            tickets,
+            open,
+            out,
+            english,
+            unmasked,
+        }) => data::export(
+            need(db, "export")?,
+            layer.filter(|_| !tickets),
+            open,
+            &out,
+            lang(english),
+            unmasked,
+        ),
+        Some(Cmd::Backup { out, keep }) => data::backup(need(db, "backup")?, out, keep),
+        Some(Cmd::Restore { from }) => data::restore(need(db, "restore")?, &from),
+        Some(Cmd::Outage {
+            segment,
+            valve,
+            station,
+            burst,
+            out,
+            english,
+        }) => reports::outage(
+            need(db, "outage")?,
+            reports::ShutOff {
+                segment,
+                valve,
+                station,
+                burst,
+            },
+            &out,
+            lang(english),
+        ),
+        Some(Cmd::Report { date, out, english }) => {
+            reports::daily(need(db, "report")?, date, &out, lang(english))
+        }
+        Some(Cmd::Soak {
+            seed,
+            commands,
+            tickets,
+            actor,
+            poll_ms,
+            pace_ms,
+        }) => measure::soak(
+            need(db, "soak")?,
+            heatdesk::soak::SoakParams {
+                seed,
+                commands,
+                tickets,
+                actor,
+                poll_ms,
+                pace_ms,
+            },
+        ),
+        Some(Cmd::Bench) => measure::bench(db),
+    }
+}
+
+/// The database a sub-command was given.
+fn need(db: Option<PathBuf>, command: &str) -> anyhow::Result<PathBuf> {
+    db.with_context(|| format!("{command} needs --db FILE"))
+}
+
+/// The snapshot of the database a sub-command was given.
+fn load(path: &std::path::Path) -> anyhow::Result<Snapshot> {
+    Ok(SqliteStore::open(path)?.load()?)
+}
+
+/// Who runs a command, for the audit trail.
+fn whoami() -> String {
+    std::env::var("USER")
+        .or_else(|_| std::env::var("USERNAME"))
+        .unwrap_or_else(|_| "import".into())
+}
+
+fn lang(english: bool) -> Lang {
+    if english { Lang::En } else { Lang::Zh }
+}
+
+/// The demo city's "today" when none is given, and the scale, as the sub-commands take them.
+fn demo_params(scale: Scale, seed: u64, now: chrono::NaiveDateTime) -> DemoParams {
+    DemoParams { seed, scale, now }
+}

@@ -1,0 +1,358 @@
+//! The embedded SQLite store: opening safely, migrations, loading a snapshot, applying commands
+//! (imports among them), and the change feed other consoles read.
+
+mod apply;
+pub mod backup;
+mod codec;
+mod import;
+mod load;
+pub mod schema;
+mod visit;
+mod write;
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags};
+
+use super::{DispatchStore, KnownIds, Location, OlderActivity, StoreError};
+use crate::domain::batch::Table;
+use crate::domain::{
+    Applied, BasemapFeature, Command, Origin, Snapshot, TicketEvent, TicketId, Timestamp, Update,
+};
+
+pub struct SqliteStore {
+    conn: Connection,
+    location: Location,
+    path: PathBuf,
+    data_version: i64,
+    /// How far the last load or catch-up read.
+    mark: std::cell::Cell<load::Mark>,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteStore")
+            .field("location", &self.location)
+            .finish()
+    }
+}
+
+const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
+
+/// Look at a file without touching it (a read-only connection writes nothing, not even WAL
+/// mode): an SQLite file that is a HeatDesk database (or empty) this program can read.
+pub fn identify(path: &Path) -> Result<(), StoreError> {
+    let shown = path.display().to_string();
+    if !path.is_file() {
+        return Err(StoreError::Missing { path: shown });
+    }
+    check_header(path)?;
+    let probe = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .map_err(|e| classify(&shown, e))?;
+    let (app_id, version, tables) = identity(&probe).map_err(|e| classify(&shown, e))?;
+    let empty = app_id == 0 && version == 0 && tables == 0;
+    if app_id != schema::APPLICATION_ID && !empty {
+        return Err(StoreError::NotHeatDesk { path: shown });
+    }
+    if version > schema::latest_version() {
+        return Err(StoreError::NewerSchema {
+            path: shown,
+            found: version,
+            supported: schema::latest_version(),
+        });
+    }
+    Ok(())
+}
+
+impl SqliteStore {
+    /// Open an existing HeatDesk database, upgrading its schema if it is older.
+    /// A missing file, a foreign file or a newer schema is refused before anything is written.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        let shown = path.display().to_string();
+        if !path.is_file() {
+            return Err(StoreError::Missing { path: shown });
+        }
+        identify(path)?;
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| classify(&shown, e))?;
+        if conn.is_readonly(rusqlite::MAIN_DB)? {
+            return Err(StoreError::ReadOnly { path: shown });
+        }
+        Self::ready(conn, path)
+    }
+
+    /// Create a new, empty HeatDesk database; refuses to overwrite an existing file.
+    pub fn create(path: &Path) -> Result<Self, StoreError> {
+        let shown = path.display().to_string();
+        if path.exists() {
+            return Err(StoreError::Exists { path: shown });
+        }
+        let folder = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        if !folder.is_dir() {
+            return Err(StoreError::BadFolder {
+                path: folder.display().to_string(),
+            });
+        }
+        let conn = Connection::open(path).map_err(|_| StoreError::BadFolder {
+            path: folder.display().to_string(),
+        })?;
+        Self::ready(conn, path)
+    }
+
+    fn ready(conn: Connection, path: &Path) -> Result<Self, StoreError> {
+        let shown = path.display().to_string();
+        conn.busy_timeout(Duration::from_secs(5))?;
+        conn.pragma_update(None, "foreign_keys", true)?;
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
+            .map_err(|e| classify(&shown, e))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(StoreError::Corrupt {
+                path: shown,
+                detail: format!("cannot switch to WAL (journal mode stays {mode})"),
+            });
+        }
+        // FULL: a commit the console has shown as done survives a power cut too (WAL + NORMAL
+        // could lose the last commits, though never corrupt the file).
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        let mut store = SqliteStore {
+            conn,
+            location: Location::File(path.to_path_buf()),
+            path: path.to_path_buf(),
+            data_version: 0,
+            mark: Default::default(),
+        };
+        store.migrate().map_err(|e| classify_store(&shown, e))?;
+        store.data_version = store.read_data_version()?;
+        Ok(store)
+    }
+
+    /// Run the migrations this file has not seen yet, each in its own transaction.
+    fn migrate(&mut self) -> Result<(), StoreError> {
+        let current: i64 = self
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        for (i, sql) in schema::MIGRATIONS.iter().enumerate().skip(current as usize) {
+            let tx = self.conn.transaction()?;
+            tx.execute_batch(sql)?;
+            tx.pragma_update(None, "application_id", schema::APPLICATION_ID)?;
+            tx.pragma_update(None, "user_version", i as i64 + 1)?;
+            tx.commit()?;
+        }
+        if current == 0 {
+            // A new database starts with the published default deadlines.
+            let tx = self.conn.transaction()?;
+            write::write_rules(&tx, &crate::domain::lifecycle::default_rules())?;
+            tx.commit()?;
+        }
+        Ok(())
+    }
+
+    /// Fold the write-ahead log into the main file and drop it, so the file is complete on
+    /// its own (before a rename or a copy).
+    pub fn checkpoint(&mut self) -> Result<(), StoreError> {
+        self.conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        self.conn.pragma_update(None, "journal_mode", "DELETE")?;
+        Ok(())
+    }
+
+    pub fn schema_version(&self) -> Result<i64, StoreError> {
+        Ok(self
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))?)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// A setting of this store's own connection (`foreign_keys`, `synchronous`), for checks.
+    pub fn pragma(&self, name: &str) -> Result<i64, StoreError> {
+        Ok(self
+            .conn
+            .query_row(&format!("PRAGMA {name}"), [], |r| r.get(0))?)
+    }
+
+    fn read_data_version(&self) -> Result<i64, StoreError> {
+        Ok(self
+            .conn
+            .query_row("PRAGMA data_version", [], |r| r.get(0))?)
+    }
+
+    /// The whole activity, or (with `since`) what the first frame needs of it.
+    fn load_from(&self, since: Option<Timestamp>) -> Result<Snapshot, StoreError> {
+        // the city on a second connection while this one reads the tickets: start-up on two
+        // cores takes the longer of the two, not their sum
+        let path = self.path.clone();
+        let places = std::thread::spawn(move || {
+            let conn = Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+            load::places(&conn)
+        });
+        let mut activity = Snapshot::default();
+        self.mark
+            .set(load::activity(&self.conn, &mut activity, since)?);
+        let mut s = places
+            .join()
+            .map_err(|_| StoreError::Invalid("the loading thread failed".into()))??;
+        s.tickets = activity.tickets;
+        s.visits = activity.visits;
+        s.readings = activity.readings;
+        s.surveys = activity.surveys;
+        s.rules = activity.rules;
+        s.kpi_rules = activity.kpi_rules;
+        s.reindex();
+        Ok(s)
+    }
+}
+
+impl DispatchStore for SqliteStore {
+    fn load(&self) -> Result<Snapshot, StoreError> {
+        self.load_from(None)
+    }
+
+    fn load_recent(&self, since: Timestamp) -> Result<Snapshot, StoreError> {
+        self.load_from(Some(since))
+    }
+
+    fn load_older(&self, since: Timestamp) -> Result<OlderActivity, StoreError> {
+        load::older_activity(&self.conn, since)
+    }
+
+    fn load_places(&self) -> Result<Snapshot, StoreError> {
+        let mut s = load::places(&self.conn)?;
+        s.reindex();
+        Ok(s)
+    }
+
+    fn deadline_rules(&self) -> Result<Vec<crate::domain::SlaRule>, StoreError> {
+        load::rules(&self.conn)
+    }
+
+    fn basemap_features(&self) -> Result<Vec<BasemapFeature>, StoreError> {
+        load::basemap(&self.conn)
+    }
+
+    fn known_ids(&self, table: Table) -> Result<KnownIds, StoreError> {
+        load::known_ids(&self.conn, table)
+    }
+
+    fn apply(&mut self, command: &Command, origin: &Origin) -> Result<Applied, StoreError> {
+        apply::apply(&mut self.conn, command, origin)
+    }
+
+    fn history(&self, ticket: TicketId) -> Result<Vec<TicketEvent>, StoreError> {
+        load::history(&self.conn, ticket)
+    }
+
+    fn catch_up(&mut self) -> Result<Update, StoreError> {
+        // data_version moves when another connection commits (never for this one's own)
+        let now = self.read_data_version()?;
+        if now == self.data_version {
+            return Ok(Update::UpToDate);
+        }
+        self.data_version = now;
+        let (update, mark) = load::changes(&self.conn, &self.mark.get())?;
+        self.mark.set(mark);
+        Ok(update)
+    }
+
+    fn another(&self) -> Result<Box<dyn DispatchStore>, StoreError> {
+        Ok(Box::new(SqliteStore::open(&self.path)?))
+    }
+
+    fn location(&self) -> &Location {
+        &self.location
+    }
+
+    fn seed(
+        &mut self,
+        city: &Snapshot,
+        events: &[TicketEvent],
+        basemap: &[BasemapFeature],
+    ) -> Result<(), StoreError> {
+        let rows: i64 = self.conn.query_row(
+            "SELECT (SELECT count(*) FROM departments) + (SELECT count(*) FROM tickets)",
+            [],
+            |r| r.get(0),
+        )?;
+        if rows > 0 {
+            return Err(StoreError::NotEmpty {
+                path: self.path.display().to_string(),
+                what: "seeding a data set",
+            });
+        }
+        write::write_all(&mut self.conn, city, events, basemap)
+    }
+}
+
+fn check_header(path: &Path) -> Result<(), StoreError> {
+    let shown = path.display().to_string();
+    let mut file = std::fs::File::open(path).map_err(|e| StoreError::Corrupt {
+        path: shown.clone(),
+        detail: e.to_string(),
+    })?;
+    let mut head = [0u8; 16];
+    let mut read = 0;
+    while read < head.len() {
+        match file.read(&mut head[read..]) {
+            Ok(0) => break,
+            Ok(n) => read += n,
+            Err(e) => {
+                return Err(StoreError::Corrupt {
+                    path: shown,
+                    detail: e.to_string(),
+                });
+            }
+        }
+    }
+    // An empty file is a new database; anything else must carry SQLite's header.
+    if read == 0 || (read == 16 && &head == SQLITE_HEADER) {
+        Ok(())
+    } else {
+        Err(StoreError::NotHeatDesk { path: shown })
+    }
+}
+
+fn identity(conn: &Connection) -> rusqlite::Result<(i32, i64, i64)> {
+    let app_id: i32 = conn.query_row("PRAGMA application_id", [], |r| r.get(0))?;
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    let tables: i64 = conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))?;
+    Ok((app_id, version, tables))
+}
+
+/// Turn SQLite's "not a database" and "corrupt" codes into a message that names the file.
+fn classify(path: &str, e: rusqlite::Error) -> StoreError {
+    use rusqlite::ErrorCode as C;
+    match e.sqlite_error_code() {
+        Some(C::NotADatabase) => StoreError::NotHeatDesk {
+            path: path.to_string(),
+        },
+        Some(C::DatabaseCorrupt) => StoreError::Corrupt {
+            path: path.to_string(),
+            detail: e.to_string(),
+        },
+        Some(C::ReadOnly) | Some(C::CannotOpen) | Some(C::PermissionDenied) => {
+            StoreError::ReadOnly {
+                path: path.to_string(),
+            }
+        }
+        _ => StoreError::Sqlite(e),
+    }
+}
+
+fn classify_store(path: &str, e: StoreError) -> StoreError {
+    match e {
+        StoreError::Sqlite(e) => classify(path, e),
+        other => other,
+    }
+}
