@@ -818,3 +818,96 @@ fn the_recent_load_and_the_older_rows_together_are_the_whole_season() {
         "the older copy left out"
     );
 }
+
+/// An import is a command like any other: the store checks each imported ticket by the
+/// lifecycle's rules (whoever built the batch), names the row, and writes nothing; new rows
+/// are numbered by the database, placeholders and references to them resolved.
+#[test]
+fn an_import_batch_is_checked_by_the_lifecycle_and_numbered_by_the_database() {
+    use heatdesk::domain::batch::{ExternalId, ImportBatch, Rows, Table};
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = common::tiny_store(dir.path());
+    let path = dir.path().join("tiny.db");
+    let ticket = |id: i64, status: TicketStatus, team: Option<i64>| Ticket {
+        status,
+        team_id: team,
+        ..common::ticket(id, 1, Category::NoHeat, at(8, 0), at(20, 0))
+    };
+    let batch = |rows: Vec<Ticket>, dry_run: bool| {
+        let n = rows.len();
+        Command::Import(Box::new(ImportBatch {
+            file: "tickets.csv".into(),
+            sources: (0..n).map(|i| format!("row {}", i + 2)).collect(),
+            external_ids: rows
+                .iter()
+                .map(|t| ExternalId {
+                    table: Table::Tickets,
+                    external: format!("GD-{}", -t.id),
+                    id: t.id,
+                })
+                .collect(),
+            rows: Rows::Tickets(rows),
+            nodes: Vec::new(),
+            inserted: n,
+            updated: 0,
+            dry_run,
+        }))
+    };
+    store.checkpoint().unwrap();
+    let dump = || {
+        let conn = common::sql(&path);
+        let mut out = Vec::new();
+        for table in ["tickets", "ticket_events", "external_ids", "audit_events"] {
+            let n: i64 = conn
+                .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+                .unwrap();
+            out.push(n);
+        }
+        out
+    };
+    let before = dump();
+    // assigned but to no team: a state the lifecycle never reaches
+    let bad = batch(
+        vec![
+            ticket(-1, TicketStatus::Received, None),
+            ticket(-2, TicketStatus::Assigned, None),
+        ],
+        false,
+    );
+    let err = store.apply(&bad, &origin(9, 0)).unwrap_err().to_string();
+    assert!(err.contains("tickets.csv row 3") && err.contains("team_id"), "{err}");
+    assert_eq!(dump(), before, "nothing written");
+
+    // a dry run checks everything and writes nothing
+    let good = vec![
+        ticket(-1, TicketStatus::Received, None),
+        Ticket {
+            parent_id: Some(-1),
+            ..ticket(-2, TicketStatus::Assigned, Some(2))
+        },
+    ];
+    let Applied::Import(summary) = store.apply(&batch(good.clone(), true), &origin(9, 0)).unwrap()
+    else {
+        panic!()
+    };
+    assert!(!summary.written);
+    assert_eq!(dump(), before, "a dry run writes nothing");
+
+    // applied: the database numbers the rows, the link and the company's ids follow
+    let Applied::Import(summary) = store.apply(&batch(good, false), &origin(9, 1)).unwrap() else {
+        panic!()
+    };
+    assert!(summary.written && summary.rows == 2);
+    let snap = store.load().unwrap();
+    let ids: Vec<i64> = snap.tickets.iter().map(|t| t.id).collect();
+    assert!(ids.iter().all(|&id| id > 0), "{ids:?}");
+    let child = snap.tickets.iter().find(|t| t.parent_id.is_some()).unwrap();
+    assert!(ids.contains(&child.parent_id.unwrap()));
+    assert_eq!(child.team_id, Some(2));
+    let trail = store.history(child.id).unwrap();
+    assert_eq!(trail[0].action, "import");
+    assert_eq!(trail[0].note, "tickets.csv row 3");
+    let known = store.known_ids(Table::Tickets).unwrap();
+    assert_eq!(known.external.len(), 2);
+    assert!(known.external.contains(&("GD-2".to_string(), child.id)));
+}

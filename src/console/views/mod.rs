@@ -127,7 +127,12 @@ pub mod made_from {
         .or(Dirty::READINGS);
     pub const TODAY: Dirty = FACTS.or(Dirty::SETTINGS).or(Dirty::MINUTE);
     pub const ALERTS: Dirty = TOPOLOGY.or(Dirty::COLD).or(Dirty::SLIDE);
-    pub const LEADERS: Dirty = FACTS.or(Dirty::SETTINGS).or(Dirty::VISITS).or(Dirty::DAY);
+    /// (what is due, overdue or how long ago moves with the clock)
+    pub const LEADERS: Dirty = FACTS
+        .or(Dirty::SETTINGS)
+        .or(Dirty::VISITS)
+        .or(Dirty::MINUTE)
+        .or(Dirty::DAY);
 }
 
 /// The console's derived views.
