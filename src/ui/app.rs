@@ -6,6 +6,7 @@ use egui::Ui;
 pub use super::prefs::{Prefs, View};
 use super::{detail, queue, teams, top_bar};
 pub use crate::console::Selection;
+use crate::console::views::kept::Kept;
 use crate::console::{Console, Event, Request, Tag};
 use crate::domain::trace::Network;
 use crate::domain::*;
@@ -26,8 +27,8 @@ pub struct HeatDeskApp {
     pub map: MapView,
     pub selection: Option<Selection>,
     pub search: String,
-    /// The last query, the board it was run on, and what it found.
-    pub search_found: Option<(String, u64, crate::console::views::search::Found)>,
+    /// What the last query found.
+    pub search_found: Kept<SearchKey, crate::console::views::search::Found>,
     pub notice: Option<Notice>,
     /// Reason typed for hold / return / escalate.
     pub reason: String,
@@ -43,8 +44,8 @@ pub struct HeatDeskApp {
     pub map_rect: Option<egui::Rect>,
     /// The last network trace, highlighted on the map until cleared.
     pub trace: Option<crate::map::Highlight>,
-    /// The alerts' markers, for the alerts' version and the language they were said in.
-    map_alerts: (u64, Lang, Vec<crate::map::overlays::MapAlert>),
+    /// The alerts' map markers.
+    map_alerts: Kept<AlertsKey, Vec<crate::map::overlays::MapAlert>>,
     pub leaders: super::leaders::LeadersState,
     pub visit_form: super::visit_form::VisitForm,
     pub import: super::import::ImportForm,
@@ -73,7 +74,7 @@ impl HeatDeskApp {
             map,
             selection: None,
             search: String::new(),
-            search_found: None,
+            search_found: Kept::default(),
             notice: None,
             reason: String::new(),
             mbtiles_input: String::new(),
@@ -84,7 +85,7 @@ impl HeatDeskApp {
             rules_edit: Vec::new(),
             map_rect: None,
             trace: None,
-            map_alerts: (0, Lang::Zh, Vec::new()),
+            map_alerts: Kept::default(),
             leaders: Default::default(),
             visit_form: Default::default(),
             import: Default::default(),
@@ -284,23 +285,26 @@ impl HeatDeskApp {
     }
 
     /// The alerts' map markers, said again only when the alerts or the language change.
-    fn map_alerts(&mut self) -> &[crate::map::overlays::MapAlert] {
-        let key = (self.console.views().versions.alerts, self.lang());
-        if (self.map_alerts.0, self.map_alerts.1) != key {
-            let markers = self
-                .console
+    fn prepare_map_alerts(&mut self) {
+        let key = AlertsKey {
+            alerts: self.console.views().versions.alerts,
+            lang: self.lang(),
+        };
+        let mut kept = std::mem::take(&mut self.map_alerts);
+        let this = &*self;
+        kept.get(key, |_| {
+            this.console
                 .views()
                 .alerts
                 .clusters
                 .iter()
                 .map(|c| crate::map::overlays::MapAlert {
                     position: c.position,
-                    text: super::alerts::headline(self, c),
+                    text: super::alerts::headline(this, c),
                 })
-                .collect();
-            self.map_alerts = (key.0, key.1, markers);
-        }
-        &self.map_alerts.2
+                .collect()
+        });
+        self.map_alerts = kept;
     }
 
     /// The whole console, one frame: the panels draw the model and push requests; then the
@@ -357,7 +361,7 @@ impl HeatDeskApp {
         let selected = self.selected_feature();
         let home = self.city_centre();
         let route = super::leaders::route_overlay(self);
-        self.map_alerts();
+        self.prepare_map_alerts();
         let views = self.console.views();
         let (hits, response) = self.map.show(
             ui,
@@ -371,7 +375,7 @@ impl HeatDeskApp {
             crate::map::Focus {
                 selected,
                 highlight: self.trace.as_ref(),
-                alerts: &self.map_alerts.2,
+                alerts: self.map_alerts.last().map_or(&[], Vec::as_slice),
                 route: route.as_ref(),
             },
             home,
@@ -486,6 +490,20 @@ impl HeatDeskApp {
                 .invalidate_geometry(self.console.views().versions.city);
         }
     }
+}
+
+/// What the alerts' markers are made from: the alerts, and the language they are said in.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AlertsKey {
+    alerts: u64,
+    lang: Lang,
+}
+
+/// What a search is made from: the query, and the board it ran on (ticket numbers).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchKey {
+    pub query: String,
+    pub board: u64,
 }
 
 /// "完成 · #12 派单", what the status line says of a change.

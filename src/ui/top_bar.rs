@@ -109,18 +109,17 @@ fn search(app: &mut HeatDeskApp, ui: &mut Ui) {
         return;
     }
     // once per query and board, not per frame
-    let version = app.console.views().versions.board;
-    let results = match &app.search_found {
-        Some((q, v, results)) if *q == app.search && *v == version => results.clone(),
-        _ => {
-            let query = app.search.clone();
-            let (snap, views) = app.console.views_mut();
-            let results =
-                crate::console::views::search::results(snap, &mut views.search, &query, 8);
-            app.search_found = Some((query, version, results.clone()));
-            results
-        }
+    let key = super::app::SearchKey {
+        query: app.search.clone(),
+        board: app.console.views().versions.board,
     };
+    let (snap, views) = app.console.views_mut();
+    let results = app
+        .search_found
+        .get(key, |_| {
+            crate::console::views::search::results(snap, &mut views.search, &app.search, 8)
+        })
+        .clone();
     let enter = response.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
     let mut chosen = None;
     egui::Popup::from_response(&response).open(true).show(|ui| {

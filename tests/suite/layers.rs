@@ -124,7 +124,11 @@ fn only_the_store_holds_a_database_connection_and_the_model_knows_no_egui() {
     let mut files = Vec::new();
     rust_files(&src, &mut files);
     for file in files {
-        let relative = file.strip_prefix(&src).unwrap().to_string_lossy().into_owned();
+        let relative = file
+            .strip_prefix(&src)
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
         let text = std::fs::read_to_string(&file).unwrap();
         // readers of MBTiles files (an SQLite format of their own) aside
         if !relative.starts_with("store/") && !relative.starts_with("map/tiles/") {
@@ -133,7 +137,14 @@ fn only_the_store_holds_a_database_connection_and_the_model_knows_no_egui() {
                 "{relative} talks to a database itself"
             );
         }
-        let model = ["domain/", "words/", "store/", "exchange/", "export/", "console/"];
+        let model = [
+            "domain/",
+            "words/",
+            "store/",
+            "exchange/",
+            "export/",
+            "console/",
+        ];
         if model.iter().any(|m| relative.starts_with(m)) {
             assert!(
                 !(text.contains("egui::") || text.contains("use egui")),

@@ -133,7 +133,10 @@ fn assert_views_equal_a_recount(console: &mut Console, what: &str) {
                 .leaders
                 .ranked(s, &views.facts, versions.leaders, &weights, now)
                 .to_vec(),
-            fresh.leaders.ranked(s, &fresh.facts, 0, &weights, now).to_vec(),
+            fresh
+                .leaders
+                .ranked(s, &fresh.facts, 0, &weights, now)
+                .to_vec(),
         );
         for (p, q) in x.iter().zip(&y) {
             assert_eq!(p, q, "{what}: planner, first difference");
@@ -230,29 +233,34 @@ fn requests_wait_for_the_frames_step_and_every_view_keeps_equal_to_a_recount() {
         command: visit(building.compound_id, building.id, noon()),
         tag: Tag::VisitForm,
     });
-    let mut kpi = KpiRules::default();
-    kpi.temperature_standard = 20.0;
+    let kpi = KpiRules {
+        temperature_standard: 20.0,
+        ..KpiRules::default()
+    };
     console.push(Request::apply(Command::SetKpiRules(kpi)));
     // this one was seen at an old version: refused, the others stand
     console.push(Request::apply(Command::Act {
         ticket: t0.id,
         seen_version: t0.version,
-        action: Action::Escalate {
-            reason: "x".into(),
-        },
+        action: Action::Escalate { reason: "x".into() },
     }));
     assert_eq!(console.snapshot().ticket(t0.id), Some(&t0), "not yet");
     assert!(console.busy());
     let events = console.step(0.0, 0, 1);
     assert!(matches!(
-        events.iter().filter(|e| matches!(e, Event::Applied { .. })).count(),
-        4
-    ));
-    assert!(
         events
             .iter()
-            .any(|e| matches!(e, Event::Applied { tag: Tag::VisitForm, .. }))
-    );
+            .filter(|e| matches!(e, Event::Applied { .. }))
+            .count(),
+        4
+    ));
+    assert!(events.iter().any(|e| matches!(
+        e,
+        Event::Applied {
+            tag: Tag::VisitForm,
+            ..
+        }
+    )));
     assert!(matches!(events.last(), Some(Event::Refused { .. })));
     assert_eq!(
         console.snapshot().ticket(t0.id).unwrap().team_id,
@@ -398,6 +406,12 @@ fn an_import_elsewhere_reloads_everything_and_the_views_are_made_anew() {
     }
     assert!(reloaded, "the import was seen");
     assert!(console.views().versions.city > city, "the city made anew");
-    assert!(console.snapshot().visits.iter().any(|v| v.leaders == "王书记" && v.at == noon() - Duration::hours(3)));
+    assert!(
+        console
+            .snapshot()
+            .visits
+            .iter()
+            .any(|v| v.leaders == "王书记" && v.at == noon() - Duration::hours(3))
+    );
     assert_views_equal_a_recount(&mut console, "after a reload");
 }

@@ -875,7 +875,10 @@ fn an_import_batch_is_checked_by_the_lifecycle_and_numbered_by_the_database() {
         false,
     );
     let err = store.apply(&bad, &origin(9, 0)).unwrap_err().to_string();
-    assert!(err.contains("tickets.csv row 3") && err.contains("team_id"), "{err}");
+    assert!(
+        err.contains("tickets.csv row 3") && err.contains("team_id"),
+        "{err}"
+    );
     assert_eq!(dump(), before, "nothing written");
 
     // a dry run checks everything and writes nothing
@@ -886,7 +889,9 @@ fn an_import_batch_is_checked_by_the_lifecycle_and_numbered_by_the_database() {
             ..ticket(-2, TicketStatus::Assigned, Some(2))
         },
     ];
-    let Applied::Import(summary) = store.apply(&batch(good.clone(), true), &origin(9, 0)).unwrap()
+    let Applied::Import(summary) = store
+        .apply(&batch(good.clone(), true), &origin(9, 0))
+        .unwrap()
     else {
         panic!()
     };

@@ -9,6 +9,8 @@ use crate::domain::planner::{FactorTable, PlanWeights, Priority, factors_from};
 use crate::domain::season::season_start;
 use crate::domain::{Snapshot, Timestamp};
 
+use super::kept::Kept;
+
 /// The period the dashboard covers, ending today.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
 pub enum Period {
@@ -42,13 +44,29 @@ pub struct Figures {
     pub version: u64,
 }
 
+/// What the figures of a period are made from (beside the period itself).
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct FiguresKey {
+    /// The version of what the leaders' figures depend on (facts, settings, visits, clock).
+    made_from: u64,
+    rules: KpiRules,
+    period: Period,
+}
+
+/// What the planner's ranking is made from.
+#[derive(Debug, Clone, PartialEq)]
+struct RankingKey {
+    made_from: u64,
+    weights: PlanWeights,
+}
+
 /// The leaders' figures, made on demand.
 #[derive(Debug, Default)]
 pub struct LeadersFigures {
-    /// The facts' version and the rules they were made for (the period kept in the figures).
-    figures: Option<((u64, KpiRules), Figures)>,
-    factors: Option<(u64, FactorTable)>,
-    ranked: Option<((u64, PlanWeights), Vec<Priority>)>,
+    figures: Kept<FiguresKey, Figures>,
+    /// The planner's figures (made from the same as the leaders' figures).
+    factors: Kept<u64, FactorTable>,
+    ranked: Kept<RankingKey, Vec<Priority>>,
     made: u64,
 }
 
@@ -61,26 +79,28 @@ impl LeadersFigures {
         };
     }
 
-    /// The figures of `period` for facts at `facts_version`: kept while those and the rules
-    /// stand; the trend is kept when only the period moved.
+    /// The figures of `period` for what they depend on at `made_from`: kept while those and
+    /// the rules stand; the season's trend is kept when only the period moved.
     pub fn figures(
         &mut self,
         snap: &Snapshot,
         facts: &KpiFacts,
-        facts_version: u64,
+        made_from: u64,
         period: Period,
         now: Timestamp,
     ) -> &Figures {
         let rules = snap.kpi_rules;
-        let key = (facts_version, rules);
-        let fresh = matches!(&self.figures, Some((k, f)) if *k == key && f.period == period);
-        if !fresh {
+        let key = FiguresKey {
+            made_from,
+            rules,
+            period,
+        };
+        let made = &mut self.made;
+        self.figures.get(key, |previous| {
             let (from, to) = period.range(now);
             // the season's trend does not depend on the period shown: kept when only that moved
-            let kept = self
-                .figures
-                .take()
-                .filter(|(k, _)| *k == key)
+            let kept = previous
+                .filter(|(k, _)| k.made_from == made_from && k.rules == rules)
                 .map(|(_, f)| f.daily);
             // two passes over the season's facts, one on each core
             let (breakdown, daily) = std::thread::scope(|s| {
@@ -96,47 +116,39 @@ impl LeadersFigures {
                 };
                 (breakdown, daily)
             });
-            self.made += 1;
-            self.figures = Some((
-                key,
-                Figures {
-                    period,
-                    breakdown,
-                    daily,
-                    version: self.made,
-                },
-            ));
-        }
-        &self.figures.as_ref().expect("just made").1
+            *made += 1;
+            Figures {
+                period,
+                breakdown,
+                daily,
+                version: *made,
+            }
+        })
     }
 
-    /// The compounds ranked for a visit: the figures once per change of the facts (or the
-    /// visits), the scores again when a weight moves.
+    /// The compounds ranked for a visit: the figures once per change of what they depend on,
+    /// the scores again when a weight moves.
     pub fn ranked(
         &mut self,
         snap: &Snapshot,
         facts: &KpiFacts,
-        facts_version: u64,
+        made_from: u64,
         weights: &PlanWeights,
         now: Timestamp,
     ) -> &[Priority] {
-        if self.factors.as_ref().is_none_or(|f| f.0 != facts_version) {
+        let table = self.factors.get(made_from, |_| {
             let season = season_start(now.date()).and_time(NaiveTime::MIN);
-            let table = factors_from(snap, facts, now, season, &snap.kpi_rules);
-            self.factors = Some((facts_version, table));
-            self.ranked = None;
-        }
-        let key = (facts_version, weights.clone());
-        if self.ranked.as_ref().is_none_or(|r| r.0 != key) {
-            let table = &self.factors.as_ref().expect("just made").1;
-            let list = table.rank(weights);
-            self.ranked = Some((key, list));
-        }
-        &self.ranked.as_ref().expect("just ranked").1
+            factors_from(snap, facts, now, season, &snap.kpi_rules)
+        });
+        let key = RankingKey {
+            made_from,
+            weights: weights.clone(),
+        };
+        self.ranked.get(key, |_| table.rank(weights))
     }
 
     /// The ranking as last made (for the route's explanations), if any.
     pub fn last_ranking(&self) -> &[Priority] {
-        self.ranked.as_ref().map_or(&[], |r| &r.1)
+        self.ranked.last().map_or(&[], Vec::as_slice)
     }
 }

@@ -5,6 +5,7 @@ pub mod alerts;
 pub mod board;
 pub mod colours;
 pub mod counts;
+pub mod kept;
 pub mod leaders;
 pub mod queue;
 pub mod search;

@@ -68,12 +68,19 @@ impl QueueFilter {
     }
 }
 
-/// The queue as last filtered and sorted, and for what: the board's version, the filter and
-/// the minute (for "overdue only").
+/// What the queue list is made from: the board (its version), the filter, and the minute
+/// (for "overdue only").
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct QueueKey {
+    board: u64,
+    filter: QueueFilter,
+    minute: i64,
+}
+
+/// The queue as last filtered and sorted.
 #[derive(Debug, Default)]
 pub struct QueueList {
-    key: Option<(u64, QueueFilter, i64)>,
-    rows: Vec<TicketId>,
+    kept: super::kept::Kept<QueueKey, Vec<TicketId>>,
 }
 
 impl QueueList {
@@ -87,11 +94,11 @@ impl QueueList {
         filter: QueueFilter,
         now: Timestamp,
     ) -> &[TicketId] {
-        let key = (board_version, filter, now.and_utc().timestamp() / 60);
-        if self.key != Some(key) {
-            self.rows = filter.apply_to(snap, queued, now);
-            self.key = Some(key);
-        }
-        &self.rows
+        let key = QueueKey {
+            board: board_version,
+            filter,
+            minute: now.and_utc().timestamp() / 60,
+        };
+        self.kept.get(key, |_| filter.apply_to(snap, queued, now))
     }
 }

@@ -4,7 +4,7 @@
 use egui::{RichText, Ui};
 use egui_plot::{Line, Plot, PlotPoints};
 
-use super::{LeadersState, Period, Scope};
+use super::{LeadersState, Period, Scope, TableKey, TableView};
 use crate::console::views::leaders::Figures;
 use crate::domain::command::Command;
 use crate::domain::kpi::{Figure, KpiRules, Kpis};
@@ -167,23 +167,25 @@ fn table(app: &mut HeatDeskApp, ui: &mut Ui) {
     } = app.leaders;
     // named and sorted once per figures, scope or order — not every frame (a city lists
     // 3,000 compounds)
-    let view = (scope, sort, worst_first);
+    let view = TableView {
+        scope,
+        sort,
+        worst_first,
+    };
     let (period, now) = (app.leaders.period, app.now());
     let (snap, views) = app.console.views_mut();
     let made_from = views.versions.leaders;
     let f = views
         .leaders
         .figures(snap, &views.facts, made_from, period, now);
-    if app
+    let key = TableKey {
+        figures: f.version,
+        view,
+    };
+    let rows = app
         .leaders
         .rows
-        .as_ref()
-        .is_none_or(|r| r.0 != (f.version, view))
-    {
-        let rows = sorted_rows(snap, &f.breakdown, view, &rules);
-        app.leaders.rows = Some(((f.version, view), rows));
-    }
-    let rows = &app.leaders.rows.as_ref().expect("just sorted").1;
+        .get(key, |_| sorted_rows(snap, &f.breakdown, view, &rules));
     let mut clicked_sort = None;
     let mut fly = None;
     let widths = [130.0, 78.0, 78.0, 78.0, 78.0];
@@ -256,7 +258,11 @@ pub(super) type TableRow = (Option<CompoundId>, String, Kpis);
 fn sorted_rows(
     snap: &crate::domain::Snapshot,
     breakdown: &crate::domain::kpi::KpiBreakdown,
-    (scope, sort, worst_first): super::TableView,
+    TableView {
+        scope,
+        sort,
+        worst_first,
+    }: TableView,
     rules: &KpiRules,
 ) -> Vec<TableRow> {
     let mut rows: Vec<TableRow> = match scope {

@@ -30,7 +30,19 @@ pub enum Scope {
 }
 
 /// How the table is shown: which rows, sorted by which figure, worst first or not.
-type TableView = (Scope, Option<Figure>, bool);
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TableView {
+    pub scope: Scope,
+    pub sort: Option<Figure>,
+    pub worst_first: bool,
+}
+
+/// What the table is made from: the figures (their version) and how it is shown.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) struct TableKey {
+    pub figures: u64,
+    pub view: TableView,
+}
 
 pub struct LeadersState {
     pub tab: Tab,
@@ -39,8 +51,8 @@ pub struct LeadersState {
     /// Sort the table by a figure (None: by name); worst first when true.
     pub sort: Option<Figure>,
     pub worst_first: bool,
-    /// The table as last named and sorted: for which figures and view.
-    rows: Option<((u64, TableView), Vec<dashboard::TableRow>)>,
+    /// The table as last named and sorted.
+    rows: crate::console::views::kept::Kept<TableKey, Vec<dashboard::TableRow>>,
     pub weights: PlanWeights,
     /// Compounds picked for the visit day, in the order picked.
     pub picked: Vec<CompoundId>,
@@ -59,7 +71,7 @@ impl Default for LeadersState {
             scope: Scope::default(),
             sort: None,
             worst_first: true,
-            rows: None,
+            rows: Default::default(),
             weights: PlanWeights::default(),
             picked: Vec::new(),
             suggest_n: 5,
