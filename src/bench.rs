@@ -235,15 +235,18 @@ pub fn console(db: &Path, now: Timestamp) -> anyhow::Result<Report> {
     })
 }
 
-/// This process's resident memory (Linux), in MB.
-pub fn resident_mb() -> Option<f64> {
+/// This process's resident memory now and at its peak (Linux: VmRSS, VmHWM), in MB.
+pub fn resident_mb() -> Option<(f64, f64)> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let kb: f64 = status
-        .lines()
-        .find(|l| l.starts_with("VmRSS:"))?
-        .split_whitespace()
-        .nth(1)?
-        .parse()
-        .ok()?;
-    Some(kb / 1024.0)
+    let field = |name: &str| -> Option<f64> {
+        let kb: f64 = status
+            .lines()
+            .find(|l| l.starts_with(name))?
+            .split_whitespace()
+            .nth(1)?
+            .parse()
+            .ok()?;
+        Some(kb / 1024.0)
+    };
+    Some((field("VmRSS:")?, field("VmHWM:")?))
 }

@@ -45,8 +45,8 @@ pub fn bench(db: Option<PathBuf>) -> anyhow::Result<()> {
     for p in &report.actions {
         println!("| {} | {:.1} |", p.name, p.took.as_secs_f64() * 1000.0);
     }
-    if let Some(rss) = heatdesk::bench::resident_mb() {
-        println!("\nresident memory: {rss:.0} MB");
+    if let Some((now, peak)) = heatdesk::bench::resident_mb() {
+        println!("\nresident memory: {now:.0} MB at the end, {peak:.0} MB at the peak");
     }
     Ok(())
 }
