@@ -97,9 +97,15 @@ fn bench(c: &mut Criterion) {
     heatdesk::ui::install_fonts(&ctx);
     let mut view = MapView::new(15.0);
     // what the console's views keep for the map: counts and colours
-    let board = Board::derive(&snap);
+    let facts = heatdesk::domain::kpi::KpiFacts::of(&snap);
+    let board = Board::derive(&snap, facts.settled());
     let counts = MapCounts::count(&snap, &board.open, now);
-    let colours = Colours::of(&snap, settings.metric, &counts, &AnswerSums::count(&snap));
+    let colours = Colours::of(
+        &snap,
+        settings.metric,
+        &counts,
+        &AnswerSums::count(&snap, &facts),
+    );
     let shading = Shading {
         counts: &counts,
         colours: &colours,

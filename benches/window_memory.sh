@@ -17,6 +17,11 @@ Xvfb ":$d" -screen 0 1600x1000x24 -nolisten tcp >"$work/xvfb.log" 2>&1 &
 xvfb=$!
 trap 'kill "${app:-0}" "$xvfb" 2>/dev/null || true; rm -rf "$work"' EXIT
 sleep 1
+# PREFS=app.ron: start with these console settings (layers, zoom, view)
+if [[ -n ${PREFS:-} ]]; then
+  mkdir -p "$work/.local/share/heatdesk"
+  cp "$PREFS" "$work/.local/share/heatdesk/app.ron"
+fi
 DISPLAY=":$d" XDG_RUNTIME_DIR="$work" HOME="$work" LIBGL_ALWAYS_SOFTWARE=1 \
   "$bin" --db "$db" >"$work/app.log" 2>&1 &
 app=$!

@@ -66,7 +66,8 @@ pub fn daily(
         .unwrap_or(day)
         .and_time(chrono::NaiveTime::MIN);
     let now = wall.min(end);
-    let tables = heatdesk::export::report::daily_report(&snap, day, now, lang);
+    let facts = heatdesk::domain::kpi::KpiFacts::of(&snap);
+    let tables = heatdesk::export::report::daily_report(&snap, &facts, day, now, lang);
     heatdesk::export::write(out, &tables)?;
     println!(
         "wrote {}: {} departments, {} overdue tickets, {} visits on {day}",

@@ -17,7 +17,7 @@ use crate::domain::colouring::Metric;
 use crate::domain::*;
 use crate::store::{DispatchStore, Location};
 use backups::Backups;
-use older::{Folded, Older};
+use older::Older;
 use views::{Change, Dirty, Views};
 
 /// What a user points at: on the map, in a list, in a search result.
@@ -75,6 +75,9 @@ pub enum Request {
     BackupNow,
     /// Look for other consoles' commits now, not within the second.
     PollNow,
+    /// A ticket the snapshot does not hold as a row (one of the season's settled ones) is
+    /// looked at: read it from the store and keep it.
+    Show(TicketId),
 }
 
 impl Request {
@@ -131,8 +134,8 @@ pub struct Console {
     /// The selected ticket's audit trail, read once per version.
     history: RefCell<Option<(TicketId, i64, Vec<TicketEvent>)>>,
     older: Option<Older>,
-    /// A full reload being read on a thread.
-    reloading: Option<std::sync::mpsc::Receiver<Result<Snapshot, String>>>,
+    /// A full reload being read on a thread: the snapshot, and since when it holds the season.
+    reloading: Option<std::sync::mpsc::Receiver<Result<(Snapshot, Timestamp), String>>>,
     backups: Option<Backups>,
     /// When the store was last asked for others' commits (seconds of the frame clock).
     last_poll: f64,
@@ -251,14 +254,24 @@ impl Console {
         self.older.is_some()
     }
 
-    /// The season's history has been read and is being folded in.
-    pub fn folding_older(&self) -> bool {
-        self.older.as_ref().is_some_and(Older::folding)
-    }
-
     /// The backup folder, if this console makes backups.
     pub fn backup_dir(&self) -> Option<PathBuf> {
         self.backups.as_ref().map(|b| b.dir().to_path_buf())
+    }
+
+    /// What the search box finds: a ticket by its number (the store is asked for one the
+    /// snapshot does not hold), then compounds, buildings and teams by name.
+    pub fn search(&mut self, query: &str, limit: usize) -> views::search::Found {
+        let mut found = views::search::results(&self.snap, &mut self.views.search, query, limit);
+        if let Ok(id) = query.trim().trim_start_matches('#').parse::<i64>()
+            && self.snap.ticket(id).is_none()
+            && let Ok(Some(t)) = self.store.ticket(id)
+        {
+            let label = format!("#{id} {}", self.snap.building_label(t.building_id));
+            found.insert(0, (Selection::Ticket(id), label));
+            found.truncate(limit);
+        }
+        found
     }
 
     /// The selected ticket's audit trail, read from the store once per version.
@@ -337,6 +350,21 @@ impl Console {
                 }
             }
             Request::PollNow => self.last_poll = f64::NEG_INFINITY,
+            Request::Show(id) => {
+                if self.snap.ticket(id).is_none() {
+                    match self.store.ticket(id) {
+                        Ok(Some(t)) => {
+                            let changes = Changes {
+                                tickets: vec![t],
+                                ..Changes::default()
+                            };
+                            self.take_in(Update::Changed(changes), change, events);
+                        }
+                        Ok(None) => {}
+                        Err(e) => events.push(Event::Failed(e.to_string())),
+                    }
+                }
+            }
         }
     }
 
@@ -440,8 +468,8 @@ impl Console {
         }
     }
 
-    /// Read everything again on a second handle (a city takes a second or two; the console
-    /// keeps drawing meanwhile).
+    /// Read everything again on a second handle, as at start: what the first frame needs,
+    /// then the season's facts behind it (the console keeps drawing meanwhile).
     fn reload(&mut self, events: &mut Vec<Event>) {
         let store = match self.store.another() {
             Ok(store) => store,
@@ -450,9 +478,15 @@ impl Console {
                 return;
             }
         };
+        let since = recent_since(self.now());
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
-            let _ = tx.send(store.load().map_err(|e| e.to_string()));
+            let _ = tx.send(
+                store
+                    .load_recent(since)
+                    .map(|snap| (snap, since))
+                    .map_err(|e| e.to_string()),
+            );
         });
         self.reloading = Some(rx);
     }
@@ -462,15 +496,21 @@ impl Console {
         let Ok(read) = rx.try_recv() else { return };
         self.reloading = None;
         match read {
-            Ok(snap) => {
-                // the whole season, read anew: what was still to come is in it
-                self.older = None;
+            Ok((snap, since)) => {
                 self.snap = snap;
                 self.history.replace(None);
-                // this handle's mark moves past what the load read
-                let _ = self.store.catch_up();
                 change.merge(Change::of(Dirty::ALL));
                 events.push(Event::Reloaded);
+                // what was committed since this handle's mark: taken in again (rows the load
+                // read already are replaced by themselves), so nothing committed meanwhile is
+                // missed
+                match self.store.catch_up() {
+                    Ok(update) => self.take_in(update, change, events),
+                    Err(e) => events.push(Event::Failed(e.to_string())),
+                }
+                if let Err(e) = self.read_older(since) {
+                    events.push(Event::HistoryFailed(e.to_string()));
+                }
             }
             Err(e) => events.push(Event::Failed(e)),
         }
@@ -490,28 +530,19 @@ impl Console {
         }
     }
 
-    /// A frame's share of folding the season's history in.
+    /// The season's settled facts, once read: taken in at once (they are facts, a few
+    /// megabytes; no rows are folded in).
     fn fold_older(&mut self, change: &mut Change, events: &mut Vec<Event>) {
-        let Some(older) = &mut self.older else { return };
-        match older.step(&mut self.snap, &mut self.views.facts) {
-            None | Some(Folded::Some) => {}
-            Some(Folded::AllIn(linked)) => {
-                // older rows are closed: the queue, the teams' lists, the map's open counts and
-                // the alerts stand; only a network ticket's linked reports may grow
-                change.merge(Change {
-                    dirty: Dirty::TICKETS | Dirty::ANSWERS,
-                    touched: linked,
-                });
-                // a city's rows freed on a thread of their own (their pages unmapped: ms)
-                if let Some(spent) = self.older.take() {
-                    std::thread::spawn(move || drop(spent));
-                }
-                self.history.replace(None);
+        let Some(arrived) = self.older.as_ref().and_then(Older::arrived) else {
+            return;
+        };
+        self.older = None;
+        match arrived {
+            Ok(settled) => {
+                self.views.facts.settle(settled, &self.snap);
+                change.merge(Change::of(Dirty::SETTLED));
             }
-            Some(Folded::Failed(e)) => {
-                self.older = None;
-                events.push(Event::HistoryFailed(e));
-            }
+            Err(e) => events.push(Event::HistoryFailed(e)),
         }
     }
 

@@ -1,31 +1,17 @@
-//! The season's history, read on a thread of its own after the first frame and folded into the
-//! snapshot a few thousand rows a frame (with the figures' facts made where it was read).
+//! The season before the first load, read on a thread of its own after the first frame and
+//! kept as facts (the figures' and the map's), made as it is read: its rows are never held.
 
+use std::collections::HashSet;
 use std::sync::mpsc::{Receiver, channel};
 
-use crate::domain::kpi::{KpiFacts, Placement};
-use crate::domain::older::OlderRows;
-use crate::domain::{Snapshot, TicketId, Timestamp};
-use crate::store::DispatchStore;
+use crate::domain::kpi::{Placement, Settled};
+use crate::domain::older::SettledSeason;
+use crate::domain::{Snapshot, Timestamp};
+use crate::store::{DispatchStore, OlderRow};
 
-/// The share of a frame that folding the season's history in may take.
-const FOLD_BUDGET: std::time::Duration = std::time::Duration::from_millis(4);
-
-/// Where the season's history is.
-pub enum Older {
-    /// Being read.
-    Reading(Receiver<Result<OlderRows, String>>),
-    /// Read, and being folded in.
-    Folding(Box<OlderRows>),
-}
-
-/// What a frame's folding step did.
-pub enum Folded {
-    /// Rows went in (no view needs them yet).
-    Some,
-    /// The last rows are in: these appended tickets are linked to a network ticket.
-    AllIn(Vec<TicketId>),
-    Failed(String),
+/// The season's settled facts being read.
+pub struct Older {
+    read: Receiver<Result<Settled, String>>,
 }
 
 impl Older {
@@ -33,45 +19,29 @@ impl Older {
     pub fn read(store: Box<dyn DispatchStore>, snap: &Snapshot, since: Timestamp) -> Self {
         let (tx, rx) = channel();
         let placement = Placement::of_snapshot(snap);
+        let answered: HashSet<i64> = snap.surveys.iter().map(|s| s.id).collect();
         std::thread::spawn(move || {
+            let mut season = SettledSeason::new(answered);
             let read = store
-                .load_older(since)
-                .map(|(tickets, surveys)| {
-                    let facts = KpiFacts::of_rows(&placement, &tickets, &surveys);
-                    OlderRows::read(tickets, surveys, facts)
+                .read_older(since, &mut |row| match row {
+                    OlderRow::Ticket(t) => season.ticket(&t, &placement),
+                    OlderRow::Answer(a) => season.answer(&a, &placement),
                 })
+                .map(|()| season.facts())
                 .map_err(|e| e.to_string());
             let _ = tx.send(read);
         });
-        Older::Reading(rx)
+        Older { read: rx }
     }
 
-    /// A frame's share of the work; None while it is still being read.
-    pub fn step(&mut self, snap: &mut Snapshot, facts: &mut KpiFacts) -> Option<Folded> {
-        if let Older::Reading(rx) = self {
-            match rx.try_recv() {
-                Ok(Ok(rows)) => *self = Older::Folding(Box::new(rows)),
-                Ok(Err(e)) => return Some(Folded::Failed(e)),
-                Err(std::sync::mpsc::TryRecvError::Empty) => return None,
-                Err(std::sync::mpsc::TryRecvError::Disconnected) => {
-                    return Some(Folded::Failed("the reading thread stopped".into()));
-                }
+    /// The facts once read (None while still reading).
+    pub fn arrived(&self) -> Option<Result<Settled, String>> {
+        match self.read.try_recv() {
+            Ok(read) => Some(read),
+            Err(std::sync::mpsc::TryRecvError::Empty) => None,
+            Err(std::sync::mpsc::TryRecvError::Disconnected) => {
+                Some(Err("the reading thread stopped".into()))
             }
         }
-        let Older::Folding(rows) = self else {
-            return None;
-        };
-        if !rows.all_in() {
-            // a step of rows at a time until the frame's share is spent
-            let started = std::time::Instant::now();
-            while started.elapsed() < FOLD_BUDGET && !rows.step(snap, facts, 1024) {}
-            return Some(Folded::Some);
-        }
-        Some(Folded::AllIn(rows.linked().to_vec()))
-    }
-
-    /// Being folded in (not only read).
-    pub fn folding(&self) -> bool {
-        matches!(self, Older::Folding(_))
     }
 }

@@ -264,18 +264,83 @@ pub fn daily(
     KpiFacts::of(snap).daily(snap, (first, last), now, rules)
 }
 
-/// What the figures need of each ticket, answer and reading, compact and in the snapshot's
-/// order: a season's figures are a pass over a few megabytes instead of over 300,000
-/// tickets, and after a command only the touched tickets' facts change.
+/// What the figures need of each ticket, answer and reading, compact: those of the snapshot's
+/// rows in the snapshot's order, and those of the season's closed tickets and earlier answers
+/// the console keeps without their rows ([`Settled`]). A season's figures are a pass over a
+/// few megabytes instead of over 300,000 tickets, and after a command only the touched
+/// tickets' facts change.
 #[derive(Debug, Clone, Default)]
 pub struct KpiFacts {
     pub(crate) tickets: RowFacts<TicketFacts>,
     pub(crate) answers: RowFacts<AnswerFacts>,
     pub(crate) readings: RowFacts<ReadingFacts>,
+    pub(crate) settled: Settled,
 }
 
-/// When an answer was given, what it was, and its compound's position.
-pub(crate) type AnswerFacts = (Secs, SurveyAnswer, Option<u32>);
+/// The facts of the season's closed tickets and earlier answers, kept without their rows
+/// (read behind the first frame); a ticket that comes back as a row of the snapshot (reopened,
+/// linked, looked at) is no longer counted here.
+#[derive(Debug, Clone, Default)]
+pub struct Settled {
+    /// Sorted, beside `tickets`.
+    ticket_ids: Vec<TicketId>,
+    tickets: Vec<TicketFacts>,
+    answers: Vec<AnswerFacts>,
+    /// Settled household reports linked to a network ticket: (report, network ticket).
+    links: Vec<(TicketId, TicketId)>,
+}
+
+impl Settled {
+    /// A closed ticket, placed by `placement` (tickets come in id order).
+    pub fn push_ticket(&mut self, t: &Ticket, placement: &Placement) {
+        debug_assert!(self.ticket_ids.last().is_none_or(|last| *last < t.id));
+        self.ticket_ids.push(t.id);
+        self.tickets
+            .push(TicketFacts::of(t, placement.of(t.building_id)));
+        if let Some(parent) = t.parent_id {
+            self.links.push((t.id, parent));
+        }
+    }
+
+    /// An answer, placed by `placement`.
+    pub fn push_answer(&mut self, s: &SurveyResponse, placement: &Placement) {
+        let (building, compound) = placement.of(s.building_id);
+        self.answers
+            .push((secs(s.at), s.answer, compound, building));
+    }
+
+    /// The settled reports linked to a network ticket, (report, network ticket), except those
+    /// back as rows of the snapshot.
+    pub fn links(&self) -> impl Iterator<Item = (TicketId, TicketId)> + '_ {
+        self.links.iter().copied().filter(|(child, _)| {
+            self.ticket_ids
+                .binary_search(child)
+                .is_ok_and(|i| self.tickets[i].counted)
+        })
+    }
+
+    /// The ticket is a row of the snapshot now: its facts are counted there.
+    pub fn forget(&mut self, id: TicketId) {
+        if let Ok(i) = self.ticket_ids.binary_search(&id) {
+            self.tickets[i].counted = false;
+        }
+    }
+
+    pub fn tickets(&self) -> usize {
+        self.tickets.len()
+    }
+
+    pub fn answers(&self) -> usize {
+        self.answers.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.tickets.is_empty() && self.answers.is_empty()
+    }
+}
+
+/// When an answer was given, what it was, and its compound's and building's positions.
+pub(crate) type AnswerFacts = (Secs, SurveyAnswer, Option<u32>, Option<u32>);
 /// When a reading was taken, what it read, and its compound's position.
 pub(crate) type ReadingFacts = (Secs, f64, Option<u32>);
 
@@ -301,7 +366,8 @@ impl Placement {
         }
     }
 
-    fn of(&self, building: BuildingId) -> (Option<u32>, Option<u32>) {
+    /// The position of a building and of its compound (None: not known).
+    pub fn of(&self, building: BuildingId) -> (Option<u32>, Option<u32>) {
         self.by_building
             .get(&building)
             .copied()
@@ -310,7 +376,9 @@ impl Placement {
 }
 
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct TicketFacts {
+pub struct TicketFacts {
+    /// False once the ticket's facts are counted elsewhere (a settled ticket back as a row).
+    pub(crate) counted: bool,
     pub(crate) created_at: Secs,
     pub(crate) deadline: Secs,
     pub(crate) fixed_at: Option<Secs>,
@@ -324,8 +392,9 @@ pub(crate) struct TicketFacts {
 
 impl TicketFacts {
     /// A ticket's facts, its building and compound placed at `(building, compound)`.
-    fn of(t: &Ticket, (building, compound): (Option<u32>, Option<u32>)) -> Self {
+    pub(crate) fn of(t: &Ticket, (building, compound): (Option<u32>, Option<u32>)) -> Self {
         TicketFacts {
+            counted: true,
             created_at: secs(t.created_at),
             deadline: secs(t.deadline),
             fixed_at: t.fixed_at.map(secs),
@@ -359,25 +428,50 @@ impl KpiFacts {
         TicketFacts::of(t, place)
     }
 
-    /// The facts of rows read without a snapshot (the season's older tickets and answers, on
-    /// the thread that read them), placed by `placement`; [`super::older::OlderRows`] folds
-    /// them in with their rows.
-    pub fn of_rows(placement: &Placement, tickets: &[Ticket], surveys: &[SurveyResponse]) -> Self {
-        KpiFacts {
-            tickets: RowFacts::detached(
-                tickets
-                    .iter()
-                    .map(|t| TicketFacts::of(t, placement.of(t.building_id)))
-                    .collect(),
-            ),
-            answers: RowFacts::detached(
-                surveys
-                    .iter()
-                    .map(|s| (secs(s.at), s.answer, placement.of(s.building_id).1))
-                    .collect(),
-            ),
-            readings: RowFacts::default(),
+    /// Every ticket's facts: the snapshot's rows' and the settled ones.
+    pub(crate) fn all_tickets(&self) -> impl Iterator<Item = &TicketFacts> {
+        self.tickets
+            .iter()
+            .chain(&self.settled.tickets)
+            .filter(|t| t.counted)
+    }
+
+    /// Every answer's facts: the snapshot's rows' and the settled ones.
+    pub(crate) fn all_answers(&self) -> impl Iterator<Item = &AnswerFacts> {
+        self.answers.iter().chain(&self.settled.answers)
+    }
+
+    /// Take in the season's settled facts (read behind the first frame); a ticket already a
+    /// row of the snapshot (changed since the first load) is counted there.
+    pub fn settle(&mut self, mut settled: Settled, snap: &Snapshot) {
+        for (id, fact) in settled.ticket_ids.iter().zip(&mut settled.tickets) {
+            if snap.ticket_pos(*id).is_some() {
+                fact.counted = false;
+            }
         }
+        self.settled = settled;
+    }
+
+    /// The building (position) and answer of each settled answer.
+    pub fn settled_answer_buildings(
+        &self,
+    ) -> impl Iterator<Item = (Option<u32>, SurveyAnswer)> + '_ {
+        self.settled.answers.iter().map(|a| (a.3, a.1))
+    }
+
+    /// The building (position) and answer of each of the snapshot's answers, in row order.
+    pub fn row_answer_buildings(&self) -> impl Iterator<Item = (Option<u32>, SurveyAnswer)> + '_ {
+        self.answers.iter().map(|a| (a.3, a.1))
+    }
+
+    /// The settled facts (for the board's linked reports).
+    pub fn settled(&self) -> &Settled {
+        &self.settled
+    }
+
+    /// How many answers' facts there are in all.
+    pub fn answer_count(&self) -> usize {
+        self.answers.len() + self.settled.answers.len()
     }
 
     /// After `touched` tickets changed and rows were appended; facts made for another
@@ -388,6 +482,7 @@ impl KpiFacts {
                 tickets: RowFacts::for_snapshot(snap),
                 answers: RowFacts::for_snapshot(snap),
                 readings: RowFacts::for_snapshot(snap),
+                settled: Settled::default(),
             };
         }
         let known = self.tickets.len();
@@ -397,14 +492,21 @@ impl KpiFacts {
             }
         }
         let tickets = &snap.tickets[known..];
+        for t in tickets {
+            // a settled ticket back as a row is counted as a row from now on
+            self.settled.forget(t.id);
+        }
         self.tickets
             .extend(tickets.iter().map(|t| Self::ticket(snap, t)));
         let answers = &snap.surveys[self.answers.len()..];
-        self.answers.extend(
-            answers
-                .iter()
-                .map(|s| (secs(s.at), s.answer, Self::compound_of(snap, s.building_id))),
-        );
+        self.answers.extend(answers.iter().map(|s| {
+            (
+                secs(s.at),
+                s.answer,
+                Self::compound_of(snap, s.building_id),
+                snap.building_pos(s.building_id).map(|b| b as u32),
+            )
+        }));
         let readings = &snap.readings[self.readings.len()..];
         self.readings.extend(readings.iter().map(|r| {
             (
@@ -420,13 +522,6 @@ impl KpiFacts {
         self.tickets.fits(snap, snap.tickets.len())
             && self.answers.fits(snap, snap.surveys.len())
             && self.readings.fits(snap, snap.readings.len())
-    }
-
-    /// Facts of exactly the snapshot's tickets and answers, row for row.
-    pub fn covers(&self, snap: &Snapshot) -> bool {
-        self.fits(snap)
-            && self.tickets.len() == snap.tickets.len()
-            && self.answers.len() == snap.surveys.len()
     }
 
     /// Every compound's figures over the period, and the departments' and city's sums.
@@ -450,7 +545,7 @@ impl KpiFacts {
                 ..Kpis::default()
             })
             .collect();
-        for t in &self.tickets {
+        for t in self.all_tickets() {
             let Some(i) = t.compound.map(|c| c as usize) else {
                 continue;
             };
@@ -463,7 +558,7 @@ impl KpiFacts {
                     .add(t.fixed_at.is_some_and(|f| f <= t.deadline));
             }
         }
-        for &(at, answer, c) in &self.answers {
+        for &(at, answer, c, _) in self.all_answers() {
             if let Some(i) = c.filter(|_| in_period(at)) {
                 per[i as usize].satisfaction.add(rules.satisfied(answer));
             }
@@ -541,7 +636,7 @@ impl KpiFacts {
             let d = (t - start).div_euclid(86_400);
             (0..days).contains(&d).then_some(d as usize)
         };
-        for t in &self.tickets {
+        for t in self.all_tickets() {
             if t.complaint
                 && let Some(d) = day(t.created_at)
             {
@@ -556,7 +651,7 @@ impl KpiFacts {
                     .add(t.fixed_at.is_some_and(|f| f <= t.deadline));
             }
         }
-        for &(at, answer, _) in &self.answers {
+        for &(at, answer, _, _) in self.all_answers() {
             if let Some(d) = day(at) {
                 out[d].1.satisfaction.add(rules.satisfied(answer));
             }

@@ -137,7 +137,7 @@ pub fn factors_from(
     let mut readings = vec![(0u32, 0u32); n];
     // reports per building (by position) and category: twice or more is a repeat fault
     let mut faults = vec![[0u16; Category::ALL.len()]; snap.buildings.len()];
-    for t in &facts.tickets {
+    for t in facts.all_tickets() {
         let Some(i) = t.compound.map(|c| c as usize) else {
             continue;
         };
@@ -166,7 +166,7 @@ pub fn factors_from(
             raw[i][slot(Factor::RepeatFaults)] += 1.0;
         }
     }
-    for &(_, answer, c) in facts.answers.iter().filter(|a| a.0 >= season) {
+    for &(_, answer, c, _) in facts.all_answers().filter(|a| a.0 >= season) {
         if let Some(i) = c {
             answers[i as usize].1 += 1;
             answers[i as usize].0 += (!rules.satisfied(answer)) as u32;

@@ -67,14 +67,6 @@ impl<T> RowFacts<T> {
         }
     }
 
-    /// Rows made without a snapshot (on a worker), to be appended to one's facts.
-    pub fn detached(rows: Vec<T>) -> Self {
-        RowFacts {
-            generation: Generation::default(),
-            rows,
-        }
-    }
-
     /// Made for this snapshot, and no longer than its table of `len` rows.
     pub fn fits(&self, snap: &Snapshot, len: usize) -> bool {
         self.generation == snap.generation && self.rows.len() <= len
@@ -97,21 +89,8 @@ impl<T> RowFacts<T> {
         self.rows[pos] = fact;
     }
 
-    /// The facts of the next row appended to the table.
-    pub fn push(&mut self, fact: T) {
-        self.rows.push(fact);
-    }
-
     pub fn extend(&mut self, facts: impl IntoIterator<Item = T>) {
         self.rows.extend(facts);
-    }
-
-    pub fn reserve(&mut self, more: usize) {
-        self.rows.reserve(more);
-    }
-
-    pub fn into_rows(self) -> Vec<T> {
-        self.rows
     }
 }
 
@@ -186,17 +165,11 @@ impl Default for IdIndex {
 }
 
 impl IdIndex {
+    /// Dense or sparse as the ids as a whole are, whatever their order.
     fn build(ids: impl Iterator<Item = i64> + Clone) -> Self {
-        Self::build_for(ids, 0, i64::MIN)
-    }
-
-    /// Dense or sparse as the ids as a whole are, whatever their order, counting `more` rows
-    /// still to come with ids up to `highest` (a season's older tickets come after the
-    /// recent ones, lower ids after higher: the recent part alone is sparse).
-    fn build_for(ids: impl Iterator<Item = i64> + Clone, more: usize, highest: i64) -> Self {
         let (rows, lowest, highest) = ids
             .clone()
-            .fold((more, i64::MAX, highest), |(n, lo, hi), id| {
+            .fold((0, i64::MAX, i64::MIN), |(n, lo, hi), id| {
                 (n + 1, lo.min(id), hi.max(id))
             });
         if rows > 0 && !(lowest >= 0 && Self::dense_enough(highest, rows)) {
@@ -372,26 +345,6 @@ impl Snapshot {
         if let Some(kpi) = changes.kpi_rules {
             self.kpi_rules = kpi;
         }
-    }
-
-    /// Append one of the season's older tickets (read after the first frame) unless a row
-    /// with its id is here: that one is newer (loaded recently, or changed since) and stays.
-    /// Nothing already here moves. True when appended.
-    pub fn append_older_ticket(&mut self, ticket: Ticket) -> bool {
-        if self.ticket_pos(ticket.id).is_some() {
-            return false;
-        }
-        self.index.ticket.insert(ticket.id, self.tickets.len());
-        self.tickets.push(ticket);
-        true
-    }
-
-    /// The ticket lookup made ready for `more` tickets with ids up to `highest` to be
-    /// appended (the season's older ones: the recent part alone has its ids spread over the
-    /// season, a sparse map; with the rest it is dense, and appending keeps it so).
-    pub fn expect_tickets(&mut self, more: usize, highest: i64) {
-        let ids = self.tickets.iter().map(|t| t.id);
-        self.index.ticket = IdIndex::build_for(ids, more, highest);
     }
 
     /// A deadline rule set: it replaces the rule of its category and severity.

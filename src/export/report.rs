@@ -4,15 +4,22 @@
 use chrono::{Duration, NaiveDate, NaiveTime};
 
 use super::{Cell, Table};
-use crate::domain::kpi::{Figure, Kpis, breakdown};
+use crate::domain::kpi::{Figure, KpiFacts, Kpis};
 use crate::domain::{Channel, Snapshot, Timestamp};
 use crate::words::format::{figure, mask_phone};
 use crate::words::{self, Lang};
 
-/// Three sheets: KPIs, overdue tickets, visits (as of `now`, for the day `day`).
-pub fn daily_report(snap: &Snapshot, day: NaiveDate, now: Timestamp, lang: Lang) -> Vec<Table> {
+/// Three sheets: KPIs, overdue tickets, visits (as of `now`, for the day `day`). The figures
+/// come from `facts` (the whole season's; the snapshot may hold only its open and recent rows).
+pub fn daily_report(
+    snap: &Snapshot,
+    facts: &KpiFacts,
+    day: NaiveDate,
+    now: Timestamp,
+    lang: Lang,
+) -> Vec<Table> {
     vec![
-        kpi_sheet(snap, day, now, lang),
+        kpi_sheet(snap, facts, day, now, lang),
         overdue_sheet(snap, now, lang),
         visit_sheet(snap, day, lang),
     ]
@@ -27,9 +34,15 @@ fn kpi_row(name: String, k: &Kpis, snap: &Snapshot, lang: Lang) -> Vec<Cell> {
     row
 }
 
-fn kpi_sheet(snap: &Snapshot, day: NaiveDate, now: Timestamp, lang: Lang) -> Table {
+fn kpi_sheet(
+    snap: &Snapshot,
+    facts: &KpiFacts,
+    day: NaiveDate,
+    now: Timestamp,
+    lang: Lang,
+) -> Table {
     let from = day.and_time(NaiveTime::MIN);
-    let b = breakdown(snap, from, from + Duration::days(1), now, &snap.kpi_rules);
+    let b = facts.breakdown(snap, (from, from + Duration::days(1)), now, &snap.kpi_rules);
     let mut rows: Vec<Vec<Cell>> = b
         .departments
         .iter()

@@ -99,8 +99,12 @@ pub struct KnownIds {
     pub external: Vec<(String, i64)>,
 }
 
-/// The season before `since` that [`DispatchStore::load_recent`] left out.
-pub type OlderActivity = (Vec<Ticket>, Vec<SurveyResponse>);
+/// One row of the season before the first load: a closed ticket, or an earlier answer.
+#[derive(Debug, Clone, PartialEq)]
+pub enum OlderRow {
+    Ticket(Ticket),
+    Answer(SurveyResponse),
+}
 
 /// What the console, the importers and the sub-commands need from any backend.
 pub trait DispatchStore: Send {
@@ -110,8 +114,27 @@ pub trait DispatchStore: Send {
     /// changed since `since`, the answers since then ([`DispatchStore::load_older`] reads the
     /// rest).
     fn load_recent(&self, since: Timestamp) -> Result<Snapshot, StoreError>;
-    /// The closed tickets and the answers before `since` that `load_recent` left out.
-    fn load_older(&self, since: Timestamp) -> Result<OlderActivity, StoreError>;
+    /// The closed tickets and the answers before `since` that `load_recent` left out, row by
+    /// row to `each` (tickets in id order, then answers).
+    fn read_older(
+        &self,
+        since: Timestamp,
+        each: &mut dyn FnMut(OlderRow),
+    ) -> Result<(), StoreError>;
+    /// The same, collected (tests, tools).
+    fn load_older(
+        &self,
+        since: Timestamp,
+    ) -> Result<(Vec<Ticket>, Vec<SurveyResponse>), StoreError> {
+        let (mut tickets, mut answers) = (Vec::new(), Vec::new());
+        self.read_older(since, &mut |row| match row {
+            OlderRow::Ticket(t) => tickets.push(t),
+            OlderRow::Answer(a) => answers.push(a),
+        })?;
+        Ok((tickets, answers))
+    }
+    /// One ticket as stored now (one the snapshot does not hold, say).
+    fn ticket(&self, id: TicketId) -> Result<Option<Ticket>, StoreError>;
     /// The city and its network alone (indexed), without the season's activity.
     fn load_places(&self) -> Result<Snapshot, StoreError>;
     /// The deadline rules new tickets are given their deadlines by.

@@ -51,6 +51,8 @@ pub struct HeatDeskApp {
     pub import: super::import::ImportForm,
     /// The one ticket whose reporter's number is shown unmasked.
     pub revealed_phone: Option<TicketId>,
+    /// A ticket not held as a row, asked for once to be shown.
+    pub shown_ticket: Option<TicketId>,
     /// Where exported files go (beside the database in the console).
     pub export_dir: std::path::PathBuf,
 }
@@ -90,6 +92,7 @@ impl HeatDeskApp {
             visit_form: Default::default(),
             import: Default::default(),
             revealed_phone: None,
+            shown_ticket: None,
             export_dir: std::env::temp_dir().join("heatdesk-exports"),
         };
         let centre = app.prefs.map_center.unwrap_or_else(|| app.city_centre());
@@ -420,9 +423,12 @@ impl HeatDeskApp {
         for event in events {
             self.answer(event);
         }
-        if changed || self.console.folding_older() || self.console.busy() {
-            // the season's history goes in a few thousand rows a frame: the next one now
+        if changed || self.console.busy() {
             ui.ctx().request_repaint();
+        } else if self.console.loading_older() {
+            // the season's facts arrive on their own thread: look again soon
+            ui.ctx()
+                .request_repaint_after(std::time::Duration::from_millis(100));
         } else {
             ui.ctx()
                 .request_repaint_after(std::time::Duration::from_secs(1));

@@ -79,14 +79,12 @@ fn ticket_links(app: &mut HeatDeskApp, ui: &mut Ui, filter: impl Fn(&Ticket) -> 
     });
 }
 
-/// Satisfaction of the answers given in a set of buildings.
-fn satisfaction_of(snap: &Snapshot, in_scope: impl Fn(BuildingId) -> bool) -> Ratio {
-    let mut r = Ratio::default();
-    for s in snap.surveys.iter().filter(|s| in_scope(s.building_id)) {
-        r.denominator += 1;
-        r.numerator += (s.answer != SurveyAnswer::Dissatisfied) as u64;
+/// Answers counted as satisfied (the company's definition) of all answers.
+fn ratio((yes, all): (u32, u32)) -> Ratio {
+    Ratio {
+        numerator: yes as u64,
+        denominator: all as u64,
     }
-    r
 }
 
 /// A few lines about anything selectable: used in the detail panel and the map's tooltip.
@@ -99,18 +97,16 @@ pub fn summary(app: &HeatDeskApp, sel: Selection) -> String {
             let Some(c) = snap.compound(id) else {
                 return String::new();
             };
-            let buildings: std::collections::HashSet<BuildingId> = snap
-                .buildings
-                .iter()
-                .filter(|b| b.compound_id == id)
-                .map(|b| b.id)
+            let views = app.console.views();
+            let buildings: Vec<usize> = (0..snap.buildings.len())
+                .filter(|&b| snap.buildings[b].compound_id == id)
                 .collect();
             let open = snap
-                .tickets
-                .iter()
-                .filter(|t| t.status.is_open() && buildings.contains(&t.building_id))
-                .count();
-            let sat = satisfaction_of(snap, |b| buildings.contains(&b));
+                .compound_pos(id)
+                .and_then(|c| views.counts.open_by_compound.get(c))
+                .copied()
+                .unwrap_or(0);
+            let sat = ratio(views.sums.satisfaction(buildings.iter().copied()));
             let last_visit = snap
                 .visits
                 .iter()
@@ -140,12 +136,13 @@ pub fn summary(app: &HeatDeskApp, sel: Selection) -> String {
             let Some(b) = snap.building(id) else {
                 return String::new();
             };
-            let open = snap
-                .tickets
-                .iter()
-                .filter(|t| t.status.is_open() && t.building_id == id)
-                .count();
-            let sat = satisfaction_of(snap, |x| x == id);
+            let views = app.console.views();
+            let at = snap.building_pos(id);
+            let open = at
+                .and_then(|b| views.counts.open_by_building.get(b))
+                .copied()
+                .unwrap_or(0);
+            let sat = ratio(views.sums.satisfaction(at.into_iter()));
             let station = snap
                 .stations
                 .iter()
@@ -245,6 +242,14 @@ pub fn summary(app: &HeatDeskApp, sel: Selection) -> String {
 
 fn ticket(app: &mut HeatDeskApp, ui: &mut Ui, id: TicketId) {
     let Some(t) = app.console.snapshot().ticket(id).cloned() else {
+        // one of the season's settled tickets: read it at this frame's step (once)
+        if app.shown_ticket != Some(id) {
+            app.shown_ticket = Some(id);
+            app.console.push(crate::console::Request::Show(id));
+            ui.spinner();
+        } else {
+            ui.label(RichText::new(format!("#{id} ?")).weak());
+        }
         return;
     };
     let lang = app.lang();

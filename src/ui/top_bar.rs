@@ -113,12 +113,10 @@ fn search(app: &mut HeatDeskApp, ui: &mut Ui) {
         query: app.search.clone(),
         board: app.console.views().versions.board,
     };
-    let (snap, views) = app.console.views_mut();
+    let console = &mut app.console;
     let results = app
         .search_found
-        .get(key, |_| {
-            crate::console::views::search::results(snap, &mut views.search, &app.search, 8)
-        })
+        .get(key, |_| console.search(&app.search, 8))
         .clone();
     let enter = response.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
     let mut chosen = None;

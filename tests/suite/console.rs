@@ -568,7 +568,7 @@ fn back_up_now_from_the_menu_writes_a_checked_copy() {
 }
 
 #[test]
-fn the_console_starts_on_the_recent_tickets_and_folds_the_season_in_behind() {
+fn the_console_starts_on_the_recent_tickets_and_takes_the_seasons_facts_in_behind() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("demo.db");
     demo::write_new(&path, &DemoParams::new(Scale::Demo, now())).unwrap();
@@ -597,14 +597,13 @@ fn the_console_starts_on_the_recent_tickets_and_folds_the_season_in_behind() {
         "the progress line is gone"
     );
     let app = harness.state();
-    let by_id = |mut v: Vec<Ticket>| {
-        v.sort_by_key(|t| t.id);
-        v
-    };
-    assert_eq!(by_id(app.snap().tickets.clone()), whole.tickets);
-    let mut answers = app.snap().surveys.clone();
-    answers.sort_by_key(|s| s.id);
-    assert_eq!(answers, whole.surveys);
+    // the season's settled tickets are kept as facts, not rows
+    assert!(app.snap().tickets.len() < whole.tickets.len());
+    assert_eq!(
+        app.console.views().facts.answer_count(),
+        whole.surveys.len(),
+        "every answer counted once"
+    );
     assert_eq!(
         app.console.views().board.queued.len(),
         queued,
@@ -632,9 +631,57 @@ fn the_console_starts_on_the_recent_tickets_and_folds_the_season_in_behind() {
             .daily(app.snap(), (season, now().date()), now(), &rules),
         heatdesk::domain::kpi::daily(&whole, season, now().date(), now(), &rules)
     );
+    let sorted = |m: &std::collections::HashMap<TicketId, Vec<TicketId>>| {
+        let mut v: Vec<_> = m
+            .iter()
+            .map(|(k, l)| {
+                let mut l = l.clone();
+                l.sort_unstable();
+                (*k, l)
+            })
+            .collect();
+        v.sort();
+        v
+    };
     assert_eq!(
-        app.console.views().board.linked,
-        heatdesk::console::views::board::Board::derive(&whole).linked
+        sorted(&app.console.views().board.linked),
+        sorted(&heatdesk::console::views::board::Board::derive(&whole, &Default::default()).linked),
+        "network tickets' linked reports, the settled ones among them"
+    );
+    // a settled ticket is found by its number and shown: read from the store as a row
+    let settled = whole
+        .tickets
+        .iter()
+        .find(|t| app.snap().ticket(t.id).is_none())
+        .unwrap()
+        .clone();
+    harness.state_mut().search = format!("#{}", settled.id);
+    harness.run_steps(1);
+    let found = harness
+        .state_mut()
+        .console
+        .search(&format!("#{}", settled.id), 8);
+    assert_eq!(found[0].0, heatdesk::ui::Selection::Ticket(settled.id));
+    harness
+        .state_mut()
+        .select(heatdesk::ui::Selection::Ticket(settled.id));
+    harness.run_steps(3);
+    assert_eq!(harness.state().snap().ticket(settled.id), Some(&settled));
+    // the detail panel shows it
+    harness.get_by_label(&format!(
+        "#{} {} · {}",
+        settled.id,
+        heatdesk::words::category(heatdesk::words::Lang::Zh, settled.category),
+        heatdesk::words::severity(heatdesk::words::Lang::Zh, settled.severity)
+    ));
+    // and counted once: as a row now, not also as a settled fact
+    let app = harness.state();
+    assert_eq!(
+        app.console
+            .views()
+            .facts
+            .breakdown(app.snap(), (from, to), now(), &rules),
+        heatdesk::domain::kpi::breakdown(&whole, from, to, now(), &rules)
     );
 }
 

@@ -228,7 +228,7 @@ fn the_board_updated_from_touched_tickets_equals_the_board_derived_afresh() {
         now,
     ))
     .snapshot;
-    let mut board = Board::derive(&snap);
+    let mut board = Board::derive(&snap, &Default::default());
     let team = snap.teams[3].id;
     let queued: Vec<TicketId> = board.queued.iter().take(4).copied().collect();
     let assigned: Vec<TicketId> = board
@@ -256,7 +256,7 @@ fn the_board_updated_from_touched_tickets_equals_the_board_derived_afresh() {
         touched.push(*id);
     }
     board.update(&snap, &touched);
-    let fresh = Board::derive(&snap);
+    let fresh = Board::derive(&snap, &Default::default());
     let sorted = |v: &[TicketId]| {
         let mut v = v.to_vec();
         v.sort_unstable();

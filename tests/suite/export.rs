@@ -97,7 +97,13 @@ fn the_outage_command_writes_the_notice_or_says_what_is_missing() {
 fn the_daily_report_has_kpis_overdue_tickets_and_visits() {
     let city = demo::generate(&DemoParams::new(Scale::Demo, now()));
     let snap = &city.snapshot;
-    let tables = export::report::daily_report(snap, now().date(), now(), Lang::Zh);
+    let tables = export::report::daily_report(
+        snap,
+        &heatdesk::domain::kpi::KpiFacts::of(snap),
+        now().date(),
+        now(),
+        Lang::Zh,
+    );
     assert_eq!(tables.len(), 3);
     assert_eq!(
         tables[0].rows.len(),

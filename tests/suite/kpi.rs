@@ -237,7 +237,7 @@ fn figures_kept_up_to_date_from_touched_tickets_equal_a_recount() {
     let today = now.date().and_hms_opt(0, 0, 0).unwrap();
     let tomorrow = today + chrono::Duration::days(1);
     let rules = KpiRules::default();
-    let mut board = Board::derive(&snap);
+    let mut board = Board::derive(&snap, &Default::default());
     let before = city_kpis(&snap, today, tomorrow, now, &rules);
     let mut facts = KpiFacts::of(&snap);
     let open: Vec<usize> = (0..snap.tickets.len())
@@ -269,7 +269,7 @@ fn figures_kept_up_to_date_from_touched_tickets_equal_a_recount() {
     board.update(&snap, &touched);
     facts.update(&snap, &touched);
 
-    assert_eq!(board.open, Board::derive(&snap).open);
+    assert_eq!(board.open, Board::derive(&snap, &Default::default()).open);
     assert_eq!(
         facts.city(&snap, (today, tomorrow), now, &rules),
         city_kpis(&snap, today, tomorrow, now, &rules)
@@ -309,9 +309,9 @@ fn figures_kept_up_to_date_from_touched_tickets_equal_a_recount() {
     );
     for metric in [Metric::OpenFaults, Metric::Overdue, Metric::Satisfaction] {
         let a = MapCounts::count(&snap, &board.open, now);
-        let b = MapCounts::count(&snap, &Board::derive(&snap).open, now);
+        let b = MapCounts::count(&snap, &Board::derive(&snap, &Default::default()).open, now);
         assert_eq!(a, b);
-        let sums = AnswerSums::count(&snap);
+        let sums = AnswerSums::count(&snap, &heatdesk::domain::kpi::KpiFacts::of(&snap));
         assert_eq!(
             Colours::of(&snap, metric, &a, &sums),
             Colours::of(&snap, metric, &b, &sums)

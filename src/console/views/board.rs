@@ -53,8 +53,12 @@ pub struct Board {
 }
 
 impl Board {
-    pub fn derive(snap: &Snapshot) -> Self {
+    /// The board of the snapshot's tickets, with the settled season's linked reports.
+    pub fn derive(snap: &Snapshot, settled: &crate::domain::kpi::Settled) -> Self {
         let mut board = Board::default();
+        for (report, network) in settled.links() {
+            board.linked.entry(network).or_default().push(report);
+        }
         for t in &snap.tickets {
             if t.status.in_queue() && t.parent_id.is_none() {
                 board.queued.push(t.id);

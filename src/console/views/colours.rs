@@ -2,8 +2,9 @@
 //! satisfaction and temperature compliance summed per building as answers and readings come
 //! in (they follow the company's KPI definitions, so the map agrees with the dashboard).
 
-use crate::domain::Snapshot;
 use crate::domain::colouring::Metric;
+use crate::domain::kpi::{KpiFacts, KpiRules};
+use crate::domain::{Snapshot, SurveyAnswer};
 
 use super::counts::MapCounts;
 
@@ -14,38 +15,48 @@ pub struct MetricValues {
     pub buildings: Vec<Option<f64>>,
 }
 
-/// Answers and readings summed per building (positions as in the snapshot): (counted as
-/// satisfied or at standard, all).
+/// Answers (the settled season's too) and readings summed per building (positions as in the
+/// snapshot): (counted as satisfied or at standard, all).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AnswerSums {
     satisfied: Vec<(u32, u32)>,
     warm: Vec<(u32, u32)>,
-    /// How many of the snapshot's answers and readings are in the sums (they are only ever
-    /// appended between full loads).
+    /// How many of the snapshot's answers (their facts) and readings are in the sums (they are
+    /// only ever appended between full loads).
     answers_in: usize,
     readings_in: usize,
 }
 
 impl AnswerSums {
-    pub fn count(snap: &Snapshot) -> Self {
+    pub fn count(snap: &Snapshot, facts: &KpiFacts) -> Self {
         let mut sums = AnswerSums {
             satisfied: vec![(0, 0); snap.buildings.len()],
             warm: vec![(0, 0); snap.buildings.len()],
             ..AnswerSums::default()
         };
-        sums.add_new(snap);
+        let rules = &snap.kpi_rules;
+        for b in facts.settled_answer_buildings() {
+            sums.add_answer(b, rules);
+        }
+        sums.add_new(snap, facts);
         sums
     }
 
-    /// Add the answers and readings appended since the last call.
-    pub fn add_new(&mut self, snap: &Snapshot) {
+    fn add_answer(&mut self, (building, answer): (Option<u32>, SurveyAnswer), rules: &KpiRules) {
+        if let Some(v) = building.and_then(|b| self.satisfied.get_mut(b as usize)) {
+            v.0 += rules.satisfied(answer) as u32;
+            v.1 += 1;
+        }
+    }
+
+    /// Add the answers and readings appended to the snapshot since the last call.
+    pub fn add_new(&mut self, snap: &Snapshot, facts: &KpiFacts) {
         let rules = &snap.kpi_rules;
-        for s in &snap.surveys[self.answers_in.min(snap.surveys.len())..] {
-            if let Some(b) = snap.building_pos(s.building_id) {
-                let v = &mut self.satisfied[b];
-                v.0 += rules.satisfied(s.answer) as u32;
-                v.1 += 1;
-            }
+        let new: Vec<(Option<u32>, SurveyAnswer)> =
+            facts.row_answer_buildings().skip(self.answers_in).collect();
+        self.answers_in += new.len();
+        for b in new {
+            self.add_answer(b, rules);
         }
         for r in &snap.readings[self.readings_in.min(snap.readings.len())..] {
             if let Some(b) = snap.building_pos(r.building_id) {
@@ -54,8 +65,14 @@ impl AnswerSums {
                 v.1 += 1;
             }
         }
-        self.answers_in = snap.surveys.len();
         self.readings_in = snap.readings.len();
+    }
+
+    /// Answers in a set of buildings (positions): (satisfied by the company's definition, all).
+    pub fn satisfaction(&self, buildings: impl Iterator<Item = usize>) -> (u32, u32) {
+        buildings
+            .filter_map(|b| self.satisfied.get(b))
+            .fold((0, 0), |a, v| (a.0 + v.0, a.1 + v.1))
     }
 }
 

@@ -55,7 +55,9 @@ impl Dirty {
     pub const SLIDE: Dirty = Dirty(1 << 9);
     /// A day passed (the top bar's "today", the leaders' periods).
     pub const DAY: Dirty = Dirty(1 << 10);
-    pub const ALL: Dirty = Dirty((1 << 11) - 1);
+    /// The season's settled facts arrived (closed tickets and earlier answers, no rows).
+    pub const SETTLED: Dirty = Dirty(1 << 11);
+    pub const ALL: Dirty = Dirty((1 << 12) - 1);
 
     pub const fn or(self, other: Dirty) -> Dirty {
         Dirty(self.0 | other.0)
@@ -115,17 +117,20 @@ pub mod made_from {
     use super::Dirty;
     pub const TOPOLOGY: Dirty = Dirty::CITY;
     pub const SEARCH: Dirty = Dirty::CITY;
-    pub const BOARD: Dirty = Dirty::CITY.or(Dirty::TICKETS);
+    /// (the settled season's linked reports too)
+    pub const BOARD: Dirty = Dirty::CITY.or(Dirty::TICKETS).or(Dirty::SETTLED);
     pub const COUNTS: Dirty = BOARD.or(Dirty::MINUTE);
     pub const SUMS: Dirty = Dirty::CITY
         .or(Dirty::ANSWERS)
         .or(Dirty::READINGS)
-        .or(Dirty::SETTINGS);
+        .or(Dirty::SETTINGS)
+        .or(Dirty::SETTLED);
     pub const COLOURS: Dirty = Dirty::COLOURING.or(COUNTS).or(SUMS);
     pub const FACTS: Dirty = Dirty::CITY
         .or(Dirty::TICKETS)
         .or(Dirty::ANSWERS)
-        .or(Dirty::READINGS);
+        .or(Dirty::READINGS)
+        .or(Dirty::SETTLED);
     pub const TODAY: Dirty = FACTS.or(Dirty::SETTINGS).or(Dirty::MINUTE);
     pub const ALERTS: Dirty = TOPOLOGY.or(Dirty::COLD).or(Dirty::SLIDE);
     /// (what is due, overdue or how long ago moves with the clock)
@@ -172,12 +177,21 @@ pub struct Versions {
 impl Views {
     /// Every view made from scratch.
     pub fn recount(snap: &Snapshot, now: Timestamp, colouring: Metric) -> Self {
+        Self::recount_with(snap, KpiFacts::of(snap), now, colouring)
+    }
+
+    /// Every view made from scratch, with these facts (the settled season's among them).
+    pub fn recount_with(
+        snap: &Snapshot,
+        facts: KpiFacts,
+        now: Timestamp,
+        colouring: Metric,
+    ) -> Self {
         let topology = Topology::build(snap);
-        let board = Board::derive(snap);
+        let board = Board::derive(snap, facts.settled());
         let counts = MapCounts::count(snap, &board.open, now);
-        let sums = AnswerSums::count(snap);
+        let sums = AnswerSums::count(snap, &facts);
         let colours = Colours::of(snap, colouring, &counts, &sums);
-        let facts = KpiFacts::of(snap);
         let today = today(snap, &facts, now);
         let alerts = Alerts::find(snap, &topology, &board.open, now);
         Views {
@@ -214,9 +228,12 @@ impl Views {
         if d.any(made_from::SEARCH) {
             self.search = SearchNames::prepare(snap);
         }
+        if d.any(made_from::FACTS) {
+            self.facts.update(snap, &change.touched);
+        }
         if d.any(made_from::BOARD) {
-            if everything {
-                self.board = Board::derive(snap);
+            if everything || d.any(Dirty::SETTLED) {
+                self.board = Board::derive(snap, self.facts.settled());
             } else {
                 self.board.update(snap, &change.touched);
             }
@@ -226,18 +243,15 @@ impl Views {
             self.counts = MapCounts::count(snap, &self.board.open, now);
         }
         if d.any(made_from::SUMS) {
-            if everything || d.any(Dirty::SETTINGS) {
-                self.sums = AnswerSums::count(snap);
+            if everything || d.any(Dirty::SETTINGS.or(Dirty::SETTLED)) {
+                self.sums = AnswerSums::count(snap, &self.facts);
             } else {
-                self.sums.add_new(snap);
+                self.sums.add_new(snap, &self.facts);
             }
         }
         if d.any(made_from::COLOURS) {
             self.colours = Colours::of(snap, colouring, &self.counts, &self.sums);
             self.versions.colours += 1;
-        }
-        if d.any(made_from::FACTS) {
-            self.facts.update(snap, &change.touched);
         }
         if d.any(made_from::TODAY) {
             self.today = today(snap, &self.facts, now);

@@ -6,7 +6,7 @@ use super::codec::{Code, Path, Rings, time_from_sql, time_to_sql};
 use crate::domain::batch::Table;
 use crate::domain::*;
 use crate::domain::{Changes, Update};
-use crate::store::{KnownIds, StoreError};
+use crate::store::{KnownIds, OlderRow, StoreError};
 
 fn all<T>(
     conn: &Connection,
@@ -207,26 +207,29 @@ pub fn activity(
     Ok(read_to)
 }
 
-/// The season before `since` that [`activity`] left out: closed tickets and answers.
+/// The season before `since` that [`activity`] left out — closed tickets, then answers — row
+/// by row to `each` (a city's season is not held as rows while it is read).
 pub fn older_activity(
     conn: &Connection,
     since: Timestamp,
-) -> Result<(Vec<Ticket>, Vec<SurveyResponse>), StoreError> {
+    each: &mut dyn FnMut(OlderRow),
+) -> Result<(), StoreError> {
     let tx = conn.unchecked_transaction()?;
     let conn = &*tx;
-    let tickets = all_since(
-        time_to_sql(since),
-        conn,
-        &format!("{TICKET_COLUMNS} WHERE {OLDER_TICKETS} ORDER BY id"),
-        ticket_row,
-    )?;
-    let surveys = all_since(
-        time_to_sql(since),
-        conn,
-        &format!("{SURVEY_COLUMNS} WHERE at < ?1 ORDER BY id"),
-        survey_row,
-    )?;
-    Ok((tickets, surveys))
+    let since = time_to_sql(since);
+    let mut st = conn.prepare(&format!(
+        "{TICKET_COLUMNS} WHERE {OLDER_TICKETS} ORDER BY id"
+    ))?;
+    let mut rows = st.query([since])?;
+    while let Some(r) = rows.next()? {
+        each(OlderRow::Ticket(ticket_row(r)?));
+    }
+    let mut st = conn.prepare(&format!("{SURVEY_COLUMNS} WHERE at < ?1 ORDER BY id"))?;
+    let mut rows = st.query([since])?;
+    while let Some(r) = rows.next()? {
+        each(OlderRow::Answer(survey_row(r)?));
+    }
+    Ok(())
 }
 
 /// How far a console has read: the last row of each table that grows, and the city's tables.

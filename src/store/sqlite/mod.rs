@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags};
 
-use super::{DispatchStore, KnownIds, Location, OlderActivity, StoreError};
+use super::{DispatchStore, KnownIds, Location, OlderRow, StoreError};
 use crate::domain::batch::Table;
 use crate::domain::{
     Applied, BasemapFeature, Command, Origin, Snapshot, TicketEvent, TicketId, Timestamp, Update,
@@ -224,8 +224,24 @@ impl DispatchStore for SqliteStore {
         self.load_from(Some(since))
     }
 
-    fn load_older(&self, since: Timestamp) -> Result<OlderActivity, StoreError> {
-        load::older_activity(&self.conn, since)
+    fn read_older(
+        &self,
+        since: Timestamp,
+        each: &mut dyn FnMut(OlderRow),
+    ) -> Result<(), StoreError> {
+        load::older_activity(&self.conn, since, each)
+    }
+
+    fn ticket(&self, id: TicketId) -> Result<Option<crate::domain::Ticket>, StoreError> {
+        use rusqlite::OptionalExtension;
+        Ok(self
+            .conn
+            .query_row(
+                &format!("{} WHERE id = ?1", load::TICKET_COLUMNS),
+                [id],
+                load::ticket_row,
+            )
+            .optional()?)
     }
 
     fn load_places(&self) -> Result<Snapshot, StoreError> {

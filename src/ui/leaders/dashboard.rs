@@ -51,8 +51,10 @@ pub fn show(app: &mut HeatDeskApp, ui: &mut Ui) {
                 .clicked()
             {
                 let day = app.now().date();
+                let views = app.console.views();
                 let tables = crate::export::report::daily_report(
                     app.console.snapshot(),
+                    &views.facts,
                     day,
                     app.now(),
                     lang,
