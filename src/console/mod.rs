@@ -533,13 +533,15 @@ impl Console {
     /// The season's settled facts, once read: taken in at once (they are facts, a few
     /// megabytes; no rows are folded in).
     fn fold_older(&mut self, change: &mut Change, events: &mut Vec<Event>) {
-        let Some(arrived) = self.older.as_ref().and_then(Older::arrived) else {
+        let Some(older) = &self.older else { return };
+        let Some(arrived) = older.arrived() else {
             return;
         };
+        let new_rows = older.new_rows_from(&self.snap);
         self.older = None;
         match arrived {
             Ok(settled) => {
-                self.views.facts.settle(settled, &self.snap);
+                self.views.facts.settle(settled, &self.snap, new_rows);
                 change.merge(Change::of(Dirty::SETTLED));
             }
             Err(e) => events.push(Event::HistoryFailed(e)),

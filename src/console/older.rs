@@ -12,6 +12,9 @@ use crate::store::{DispatchStore, OlderRow};
 /// The season's settled facts being read.
 pub struct Older {
     read: Receiver<Result<Settled, String>>,
+    /// The snapshot's rows when the reading began (a settled ticket can be a row only if it was
+    /// taken in after), and the generation of rows they belong to.
+    rows_then: (usize, crate::domain::snapshot::Generation),
 }
 
 impl Older {
@@ -31,7 +34,20 @@ impl Older {
                 .map_err(|e| e.to_string());
             let _ = tx.send(read);
         });
-        Older { read: rx }
+        Older {
+            read: rx,
+            rows_then: (snap.tickets.len(), snap.generation()),
+        }
+    }
+
+    /// The first row that may also be a settled ticket.
+    pub fn new_rows_from(&self, snap: &Snapshot) -> usize {
+        let (rows, generation) = self.rows_then;
+        if generation == snap.generation() {
+            rows
+        } else {
+            0
+        }
     }
 
     /// The facts once read (None while still reading).

@@ -282,6 +282,9 @@ pub struct KpiFacts {
 /// linked, looked at) is no longer counted here.
 #[derive(Debug, Clone, Default)]
 pub struct Settled {
+    /// The latest time any of these facts holds (received, due, fixed, answered): a period
+    /// after it has none of them.
+    latest: Secs,
     /// Sorted, beside `tickets`.
     ticket_ids: Vec<TicketId>,
     tickets: Vec<TicketFacts>,
@@ -295,8 +298,13 @@ impl Settled {
     pub fn push_ticket(&mut self, t: &Ticket, placement: &Placement) {
         debug_assert!(self.ticket_ids.last().is_none_or(|last| *last < t.id));
         self.ticket_ids.push(t.id);
-        self.tickets
-            .push(TicketFacts::of(t, placement.of(t.building_id)));
+        let fact = TicketFacts::of(t, placement.of(t.building_id));
+        self.latest = self
+            .latest
+            .max(fact.created_at)
+            .max(fact.deadline)
+            .max(fact.fixed_at.unwrap_or(Secs::MIN));
+        self.tickets.push(fact);
         if let Some(parent) = t.parent_id {
             self.links.push((t.id, parent));
         }
@@ -430,24 +438,40 @@ impl KpiFacts {
 
     /// Every ticket's facts: the snapshot's rows' and the settled ones.
     pub(crate) fn all_tickets(&self) -> impl Iterator<Item = &TicketFacts> {
-        self.tickets
-            .iter()
-            .chain(&self.settled.tickets)
-            .filter(|t| t.counted)
+        self.tickets_from(Secs::MIN)
+    }
+
+    /// The tickets' facts a period from `from` on may count: the settled ones only if the
+    /// period reaches back to them.
+    fn tickets_from(&self, from: Secs) -> impl Iterator<Item = &TicketFacts> {
+        let settled = if from <= self.settled.latest {
+            &self.settled.tickets[..]
+        } else {
+            &[]
+        };
+        self.tickets.iter().chain(settled).filter(|t| t.counted)
     }
 
     /// Every answer's facts: the snapshot's rows' and the settled ones.
     pub(crate) fn all_answers(&self) -> impl Iterator<Item = &AnswerFacts> {
-        self.answers.iter().chain(&self.settled.answers)
+        self.answers_from(Secs::MIN)
     }
 
-    /// Take in the season's settled facts (read behind the first frame); a ticket already a
-    /// row of the snapshot (changed since the first load) is counted there.
-    pub fn settle(&mut self, mut settled: Settled, snap: &Snapshot) {
-        for (id, fact) in settled.ticket_ids.iter().zip(&mut settled.tickets) {
-            if snap.ticket_pos(*id).is_some() {
-                fact.counted = false;
-            }
+    fn answers_from(&self, from: Secs) -> impl Iterator<Item = &AnswerFacts> {
+        let settled = if from <= self.settled.latest {
+            &self.settled.answers[..]
+        } else {
+            &[]
+        };
+        self.answers.iter().chain(settled)
+    }
+
+    /// Take in the season's settled facts (read behind the first frame); a ticket that is a
+    /// row of the snapshot too is counted there. The first load left every settled ticket out,
+    /// so only rows from `new_rows` on (taken in since) can be both.
+    pub fn settle(&mut self, mut settled: Settled, snap: &Snapshot, new_rows: usize) {
+        for t in &snap.tickets[new_rows.min(snap.tickets.len())..] {
+            settled.forget(t.id);
         }
         self.settled = settled;
     }
@@ -545,7 +569,7 @@ impl KpiFacts {
                 ..Kpis::default()
             })
             .collect();
-        for t in self.all_tickets() {
+        for t in self.tickets_from(from) {
             let Some(i) = t.compound.map(|c| c as usize) else {
                 continue;
             };
@@ -558,7 +582,7 @@ impl KpiFacts {
                     .add(t.fixed_at.is_some_and(|f| f <= t.deadline));
             }
         }
-        for &(at, answer, c, _) in self.all_answers() {
+        for &(at, answer, c, _) in self.answers_from(from) {
             if let Some(i) = c.filter(|_| in_period(at)) {
                 per[i as usize].satisfaction.add(rules.satisfied(answer));
             }

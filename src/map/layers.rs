@@ -335,7 +335,7 @@ impl Plugin for PipeLayer<'_> {
                 } else {
                     style::VALVE_BROKEN
                 };
-                painter.circle(at, 3.5, colour, Stroke::new(1.0, Color32::WHITE));
+                style::marker(painter, at, 3.5, colour, (1.0, Color32::WHITE));
             }
         }
     }
@@ -448,23 +448,23 @@ impl Plugin for ActivityLayer<'_> {
                     .copied()
                     .unwrap_or(1);
                 let r = if zoom >= 15.0 { 7.0 } else { 4.5 };
-                painter.circle(
-                    at,
-                    r,
-                    style::severity_colour(worst),
-                    Stroke::new(1.0, Color32::WHITE),
-                );
-                if self
+                let overdue = self
                     .agg
                     .counts
                     .overdue_by_building
                     .get(i)
-                    .copied()
-                    .unwrap_or(0)
-                    > 0
-                {
-                    painter.circle_stroke(at, r + 3.0, Stroke::new(2.0, style::OVERDUE));
+                    .is_some_and(|n| *n > 0);
+                if overdue {
+                    // the overdue ring around the pin's white outline
+                    painter.circle_filled(at, r + 4.0, style::OVERDUE);
                 }
+                style::marker(
+                    painter,
+                    at,
+                    r,
+                    style::severity_colour(worst),
+                    (if overdue { 2.0 } else { 1.0 }, Color32::WHITE),
+                );
                 if zoom >= 15.0 && open > 1 {
                     painter.text(
                         at,
@@ -483,11 +483,12 @@ impl Plugin for ActivityLayer<'_> {
                 if !projector.clip_rect().contains(at) {
                     continue;
                 }
-                painter.circle(
+                style::marker(
+                    painter,
                     at,
                     6.0,
                     style::team_colour(t.status),
-                    Stroke::new(2.0, Color32::WHITE),
+                    (2.0, Color32::WHITE),
                 );
                 if zoom >= 14.0 {
                     placer.push(

@@ -78,3 +78,18 @@ pub fn rag_colour(rag: crate::domain::kpi::Rag) -> Color32 {
         Rag::NoData => Color32::GRAY,
     }
 }
+
+/// A round marker with an outline, drawn as filled discs (the outline a larger disc behind):
+/// egui draws small filled discs from pre-rasterized images, two triangles each, where a
+/// stroked circle is tessellated into a path of a hundred vertices — a city's pins are
+/// thousands a frame.
+pub fn marker(
+    painter: &egui::Painter,
+    at: egui::Pos2,
+    r: f32,
+    fill: Color32,
+    outline: (f32, Color32),
+) {
+    painter.circle_filled(at, r + outline.0, outline.1);
+    painter.circle_filled(at, r, fill);
+}

@@ -87,7 +87,7 @@ fn assert_views_equal_a_recount(
                 heatdesk::store::OlderRow::Answer(a) => season.answer(&a, &placement),
             })
             .unwrap();
-        facts.settle(season.facts(), &snap);
+        facts.settle(season.facts(), &snap, 0);
     }
     let fresh = Views::recount_with(&snap, facts, now, colouring);
     let kept = console.views();

@@ -779,7 +779,7 @@ fn the_recent_load_and_the_older_rows_together_are_the_whole_season() {
         season.answer(a, &placement);
     }
     let mut facts = KpiFacts::of(&recent);
-    facts.settle(season.facts(), &recent);
+    facts.settle(season.facts(), &recent, 0);
     let mut now_whole = whole.clone();
     let at = now_whole.ticket_pos(newer.id).unwrap();
     now_whole.tickets[at] = newer;

@@ -56,9 +56,7 @@ impl Board {
     /// The board of the snapshot's tickets, with the settled season's linked reports.
     pub fn derive(snap: &Snapshot, settled: &crate::domain::kpi::Settled) -> Self {
         let mut board = Board::default();
-        for (report, network) in settled.links() {
-            board.linked.entry(network).or_default().push(report);
-        }
+        board.add_settled_links(settled);
         for t in &snap.tickets {
             if t.status.in_queue() && t.parent_id.is_none() {
                 board.queued.push(t.id);
@@ -80,6 +78,18 @@ impl Board {
         // the season's older tickets sit after the recent ones: lists by id all the same
         board.linked.values_mut().for_each(|l| l.sort_unstable());
         board
+    }
+
+    /// The settled season's reports linked to network tickets (they arrive behind the first
+    /// frame; none is a row of the snapshot).
+    pub fn add_settled_links(&mut self, settled: &crate::domain::kpi::Settled) {
+        for (report, network) in settled.links() {
+            let list = self.linked.entry(network).or_default();
+            if !list.contains(&report) {
+                list.push(report);
+                list.sort_unstable();
+            }
+        }
     }
 
     /// Bring the lists up to date after a change to `touched` tickets only (a command, another

@@ -119,7 +119,8 @@ pub mod made_from {
     pub const SEARCH: Dirty = Dirty::CITY;
     /// (the settled season's linked reports too)
     pub const BOARD: Dirty = Dirty::CITY.or(Dirty::TICKETS).or(Dirty::SETTLED);
-    pub const COUNTS: Dirty = BOARD.or(Dirty::MINUTE);
+    /// (the board's open tickets: the settled season has none)
+    pub const COUNTS: Dirty = Dirty::CITY.or(Dirty::TICKETS).or(Dirty::MINUTE);
     pub const SUMS: Dirty = Dirty::CITY
         .or(Dirty::ANSWERS)
         .or(Dirty::READINGS)
@@ -131,7 +132,13 @@ pub mod made_from {
         .or(Dirty::ANSWERS)
         .or(Dirty::READINGS)
         .or(Dirty::SETTLED);
-    pub const TODAY: Dirty = FACTS.or(Dirty::SETTINGS).or(Dirty::MINUTE);
+    /// (not the settled season: it ended before the first load's horizon, days before today)
+    pub const TODAY: Dirty = Dirty::CITY
+        .or(Dirty::TICKETS)
+        .or(Dirty::ANSWERS)
+        .or(Dirty::READINGS)
+        .or(Dirty::SETTINGS)
+        .or(Dirty::MINUTE);
     pub const ALERTS: Dirty = TOPOLOGY.or(Dirty::COLD).or(Dirty::SLIDE);
     /// (what is due, overdue or how long ago moves with the clock)
     pub const LEADERS: Dirty = FACTS
@@ -232,9 +239,12 @@ impl Views {
             self.facts.update(snap, &change.touched);
         }
         if d.any(made_from::BOARD) {
-            if everything || d.any(Dirty::SETTLED) {
+            if everything {
                 self.board = Board::derive(snap, self.facts.settled());
             } else {
+                if d.any(Dirty::SETTLED) {
+                    self.board.add_settled_links(self.facts.settled());
+                }
                 self.board.update(snap, &change.touched);
             }
             self.versions.board += 1;
