@@ -6,6 +6,7 @@
 //! `sqlite/` is the embedded store (one laptop, offline). Nothing outside `store/` holds a
 //! database connection.
 
+pub mod commands;
 pub mod sqlite;
 
 use std::path::{Path, PathBuf};
@@ -48,12 +49,16 @@ pub enum StoreError {
     #[error("{path}: holds data already; {what} needs an empty HeatDesk database")]
     NotEmpty { path: String, what: &'static str },
     #[error(
-        "ticket #{ticket} was changed by someone else meanwhile (you saw version {seen}, it is now {current}); look again and retry"
+        "ticket #{ticket} was changed by {} meanwhile (you saw version {seen}, it is now {current}); look again and retry",
+        changed_by(by, at)
     )]
     Stale {
         ticket: TicketId,
         seen: i64,
         current: i64,
+        /// Who changed it last, and when.
+        by: Option<String>,
+        at: Option<Timestamp>,
     },
     #[error("no {what} with id {id}")]
     NotFound { what: &'static str, id: i64 },
@@ -63,6 +68,15 @@ pub enum StoreError {
     Invalid(String),
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
+}
+
+/// "调度员 二号台 at 11-27 09:05", or "someone else".
+fn changed_by(by: &Option<String>, at: &Option<Timestamp>) -> String {
+    match (by, at) {
+        (Some(by), Some(at)) => format!("{by} at {}", at.format("%m-%d %H:%M:%S")),
+        (Some(by), None) => by.clone(),
+        _ => "someone else".into(),
+    }
 }
 
 /// Where a store keeps its data: shown in the top bar, logs and messages (never a password).
@@ -155,6 +169,9 @@ pub trait DispatchStore: Send {
     fn another(&self) -> Result<Box<dyn DispatchStore>, StoreError>;
     /// Where the data lives.
     fn location(&self) -> &Location;
+    /// When the changes the catch-ups since the last call took in were committed (ms since
+    /// 1970 UTC): how long a change takes to reach this console.
+    fn committed_at(&mut self) -> Vec<i64>;
     /// Fill a new, empty database with a whole data set (the demo city): the rows, their
     /// audit trail and the city's own vector map, in one transaction. Refused on a database
     /// that holds data already (that is what imports are for).

@@ -320,6 +320,11 @@ fn a_stale_action_from_a_second_console_is_refused() {
         ),
         "{err}"
     );
+    // the refusal names who changed it and when
+    assert!(
+        err.to_string().contains("调度员 测试 at 11-27 09:05:00"),
+        "{err}"
+    );
     let Update::Changed(changes) = second.catch_up().unwrap() else {
         panic!("the second console notices the first one's commit")
     };
@@ -717,13 +722,21 @@ fn a_second_console_catches_up_with_only_what_changed() {
     assert_eq!(view.rules, fresh.rules);
 
     // an import changes the city itself: everything is read again
-    common::sql(first.path())
-        .execute_batch(
-            "INSERT INTO network_nodes VALUES (3, 'building_entry', 112.5, 37.8);
-             INSERT INTO buildings VALUES (2, 1, '2号楼', 2, 6, 24, 1, 3, x'', NULL);",
-        )
-        .unwrap();
+    let file = dir.path().join("departments.csv");
+    std::fs::write(&file, "id,name\n2,城东供热服务部\n").unwrap();
+    heatdesk::exchange::import(
+        &mut first,
+        &file,
+        &heatdesk::exchange::Options::new(heatdesk::exchange::Kind::Departments, at(11, 0)),
+        &heatdesk::exchange::Progress::default(),
+    )
+    .unwrap();
     assert_eq!(second.catch_up().unwrap(), Update::Reload);
+    // and what someone writes beside the store (no change logged) is not mistaken for a change
+    common::sql(first.path())
+        .execute_batch("UPDATE departments SET name = name WHERE id = 1")
+        .unwrap();
+    assert_eq!(second.catch_up().unwrap(), Update::UpToDate);
 }
 
 /// The console starts on the recent part of the season and reads the rest behind it: the two

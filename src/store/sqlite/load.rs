@@ -5,7 +5,6 @@ use rusqlite::{Connection, Row};
 use super::codec::{Code, Path, Rings, time_from_sql, time_to_sql};
 use crate::domain::batch::Table;
 use crate::domain::*;
-use crate::domain::{Changes, Update};
 use crate::store::{KnownIds, OlderRow, StoreError};
 
 fn all<T>(
@@ -172,14 +171,14 @@ pub fn activity(
     conn: &Connection,
     s: &mut Snapshot,
     since: Option<Timestamp>,
-) -> Result<Mark, StoreError> {
+) -> Result<super::changes::Mark, StoreError> {
     let tx = conn.unchecked_transaction()?;
     let conn = &*tx;
-    let read_to = mark(conn)?;
+    let read_to = super::changes::mark(conn)?;
     match since {
         None => {
             s.tickets = all(conn, &format!("{TICKET_COLUMNS} ORDER BY id"), ticket_row)?;
-            activity_tails(conn, &Mark::default(), s)?;
+            activity_tails(conn, true, s)?;
         }
         Some(since) => {
             let since = time_to_sql(since);
@@ -189,11 +188,7 @@ pub fn activity(
                 &format!("{TICKET_COLUMNS} WHERE NOT ({OLDER_TICKETS}) ORDER BY id"),
                 ticket_row,
             )?;
-            let no_answers = Mark {
-                survey: i64::MAX,
-                ..Mark::default()
-            };
-            activity_tails(conn, &no_answers, s)?;
+            activity_tails(conn, false, s)?;
             s.surveys = all_since(
                 since,
                 conn,
@@ -230,93 +225,6 @@ pub fn older_activity(
         each(OlderRow::Answer(survey_row(r)?));
     }
     Ok(())
-}
-
-/// How far a console has read: the last row of each table that grows, and the city's tables.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Mark {
-    event: i64,
-    visit: i64,
-    reading: i64,
-    survey: i64,
-    audit: i64,
-    places: [i64; 5],
-}
-
-pub fn mark(conn: &Connection) -> Result<Mark, StoreError> {
-    Ok(conn.query_row(
-        "SELECT (SELECT coalesce(max(id), 0) FROM ticket_events),
-                (SELECT coalesce(max(id), 0) FROM visits),
-                (SELECT coalesce(max(id), 0) FROM temperature_readings),
-                (SELECT coalesce(max(id), 0) FROM survey_responses),
-                (SELECT coalesce(max(id), 0) FROM audit_events),
-                (SELECT coalesce(max(id), 0) FROM compounds),
-                (SELECT coalesce(max(id), 0) FROM buildings),
-                (SELECT coalesce(max(id), 0) FROM pipe_segments),
-                (SELECT coalesce(max(id), 0) FROM valves),
-                (SELECT coalesce(max(id), 0) FROM teams)",
-        [],
-        |r| {
-            Ok(Mark {
-                event: r.get(0)?,
-                visit: r.get(1)?,
-                reading: r.get(2)?,
-                survey: r.get(3)?,
-                audit: r.get(4)?,
-                places: [r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?, r.get(9)?],
-            })
-        },
-    )?)
-}
-
-/// What other consoles committed since `since` (the city itself changed — an import — and
-/// everything must be read again, or these rows), and the new mark.
-pub fn changes(conn: &Connection, since: &Mark) -> Result<(Update, Mark), StoreError> {
-    let tx = conn.unchecked_transaction()?;
-    let conn = &*tx;
-    let now = mark(conn)?;
-    let imported = now.audit > since.audit
-        && conn.query_row(
-            "SELECT EXISTS (SELECT 1 FROM audit_events WHERE id > ?1 AND command = 'import')",
-            [since.audit],
-            |r| r.get::<_, bool>(0),
-        )?;
-    if now.places != since.places || imported {
-        return Ok((Update::Reload, now));
-    }
-    let mut st = conn.prepare(&format!(
-        "{TICKET_COLUMNS} WHERE id IN (SELECT ticket_id FROM ticket_events WHERE id > ?1) ORDER BY id"
-    ))?;
-    let tickets = st
-        .query_map([since.event], ticket_row)?
-        .collect::<Result<Vec<_>, _>>()?;
-    let mut fresh = Snapshot::default();
-    if now.visit > since.visit || now.reading > since.reading || now.survey > since.survey {
-        // few rows since the mark; read the tables' tails
-        activity_tails(conn, since, &mut fresh)?;
-    }
-    let (rules, kpi_rules) = if now.audit > since.audit {
-        (
-            rules(conn)?,
-            Some(setting(conn, "kpi_rules")?.unwrap_or_default()),
-        )
-    } else {
-        (Vec::new(), None)
-    };
-    let changes = Changes {
-        tickets,
-        visits: fresh.visits,
-        readings: fresh.readings,
-        surveys: fresh.surveys,
-        rules,
-        kpi_rules,
-    };
-    let update = if changes.is_empty() {
-        Update::UpToDate
-    } else {
-        Update::Changed(changes)
-    };
-    Ok((update, now))
 }
 
 /// The rows of a table and the company's ids for them.
@@ -452,59 +360,52 @@ pub fn setting<T: serde::de::DeserializeOwned>(
     .transpose()
 }
 
-/// Visits, readings and answers after the mark's rows.
-fn activity_tails(conn: &Connection, since: &Mark, s: &mut Snapshot) -> Result<(), StoreError> {
-    s.visits = all_since(
-        since.visit,
-        conn,
-        "SELECT id, compound_id, at, leaders, consultation_desk, households_entered, notes,
-                staff FROM visits WHERE id > ?1 ORDER BY id",
-        |r| {
-            Ok(Visit {
-                id: r.get(0)?,
-                compound_id: r.get(1)?,
-                at: time(r, 2)?,
-                leaders: r.get(3)?,
-                consultation_desk: r.get(4)?,
-                households_entered: r.get(5)?,
-                notes: r.get(6)?,
-                staff: r.get(7)?,
-            })
-        },
-    )?;
-    s.readings = all_since(
-        since.reading,
-        conn,
-        "SELECT id, building_id, visit_id, room, celsius, method, taken_at, taken_by
-             FROM temperature_readings WHERE id > ?1 ORDER BY id",
-        |r| {
-            Ok(TemperatureReading {
-                id: r.get(0)?,
-                building_id: r.get(1)?,
-                visit_id: r.get(2)?,
-                room: r.get(3)?,
-                celsius: r.get(4)?,
-                method: r.get::<_, Code<TempMethod>>(5)?.0,
-                taken_at: time(r, 6)?,
-                taken_by: r.get(7)?,
-            })
-        },
-    )?;
-    if since.survey < i64::MAX {
-        s.surveys = all_since(
-            since.survey,
-            conn,
-            &format!("{SURVEY_COLUMNS} WHERE id > ?1 ORDER BY id"),
-            survey_row,
-        )?;
+/// Every visit and reading, and (with `answers`) every answer.
+fn activity_tails(conn: &Connection, answers: bool, s: &mut Snapshot) -> Result<(), StoreError> {
+    s.visits = all(conn, &format!("{VISIT_COLUMNS} ORDER BY id"), visit_row)?;
+    s.readings = all(conn, &format!("{READING_COLUMNS} ORDER BY id"), reading_row)?;
+    if answers {
+        s.surveys = all(conn, &format!("{SURVEY_COLUMNS} ORDER BY id"), survey_row)?;
     }
     Ok(())
 }
 
-const SURVEY_COLUMNS: &str =
+pub const VISIT_COLUMNS: &str = "SELECT id, compound_id, at, leaders, consultation_desk,
+    households_entered, notes, staff FROM visits";
+
+pub fn visit_row(r: &Row<'_>) -> rusqlite::Result<Visit> {
+    Ok(Visit {
+        id: r.get(0)?,
+        compound_id: r.get(1)?,
+        at: time(r, 2)?,
+        leaders: r.get(3)?,
+        consultation_desk: r.get(4)?,
+        households_entered: r.get(5)?,
+        notes: r.get(6)?,
+        staff: r.get(7)?,
+    })
+}
+
+pub const READING_COLUMNS: &str = "SELECT id, building_id, visit_id, room, celsius, method,
+    taken_at, taken_by FROM temperature_readings";
+
+pub fn reading_row(r: &Row<'_>) -> rusqlite::Result<TemperatureReading> {
+    Ok(TemperatureReading {
+        id: r.get(0)?,
+        building_id: r.get(1)?,
+        visit_id: r.get(2)?,
+        room: r.get(3)?,
+        celsius: r.get(4)?,
+        method: r.get::<_, Code<TempMethod>>(5)?.0,
+        taken_at: time(r, 6)?,
+        taken_by: r.get(7)?,
+    })
+}
+
+pub const SURVEY_COLUMNS: &str =
     "SELECT id, building_id, ticket_id, visit_id, answer, at FROM survey_responses";
 
-fn survey_row(r: &Row<'_>) -> rusqlite::Result<SurveyResponse> {
+pub fn survey_row(r: &Row<'_>) -> rusqlite::Result<SurveyResponse> {
     Ok(SurveyResponse {
         id: r.get(0)?,
         building_id: r.get(1)?,

@@ -3,11 +3,11 @@
 
 mod apply;
 pub mod backup;
+mod changes;
 mod codec;
-mod import;
 mod load;
 pub mod schema;
-mod visit;
+mod tx;
 mod write;
 
 use std::io::Read;
@@ -29,7 +29,9 @@ pub struct SqliteStore {
     path: PathBuf,
     data_version: i64,
     /// How far the last load or catch-up read.
-    mark: std::cell::Cell<load::Mark>,
+    mark: std::cell::Cell<changes::Mark>,
+    /// When the changes taken in by the last catch-ups were committed (ms), until asked for.
+    committed: Vec<i64>,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -130,6 +132,7 @@ impl SqliteStore {
             path: path.to_path_buf(),
             data_version: 0,
             mark: Default::default(),
+            committed: Vec::new(),
         };
         store.migrate().map_err(|e| classify_store(&shown, e))?;
         store.data_version = store.read_data_version()?;
@@ -277,8 +280,9 @@ impl DispatchStore for SqliteStore {
             return Ok(Update::UpToDate);
         }
         self.data_version = now;
-        let (update, mark) = load::changes(&self.conn, &self.mark.get())?;
+        let (update, mark, committed) = changes::changes(&self.conn, self.mark.get())?;
         self.mark.set(mark);
+        self.committed.extend(committed);
         Ok(update)
     }
 
@@ -288,6 +292,10 @@ impl DispatchStore for SqliteStore {
 
     fn location(&self) -> &Location {
         &self.location
+    }
+
+    fn committed_at(&mut self) -> Vec<i64> {
+        std::mem::take(&mut self.committed)
     }
 
     fn seed(

@@ -198,6 +198,22 @@ CREATE TABLE external_ids (
 ALTER TABLE compounds ADD COLUMN extra_rings TEXT;
 ALTER TABLE buildings ADD COLUMN extra_rings TEXT;
 "#,
+    // 6: the change log other consoles catch up from (one row per committed command), and
+    //    the index the first load's "changed since" reads by
+    r#"
+CREATE TABLE change_log (
+    id       INTEGER PRIMARY KEY,
+    at       INTEGER NOT NULL,  -- the command's time (company wall clock, seconds)
+    at_ms    INTEGER NOT NULL,  -- when it was committed (ms since 1970 UTC)
+    actor    TEXT NOT NULL,
+    tickets  TEXT NOT NULL,     -- JSON [[id, version], ...]
+    visits   TEXT NOT NULL,     -- JSON [id, ...]
+    readings TEXT NOT NULL,
+    surveys  TEXT NOT NULL,
+    settings INTEGER NOT NULL,
+    reload   INTEGER NOT NULL
+);
+"#,
 ];
 
 /// The schema version this program writes.

@@ -1,0 +1,752 @@
+//! What each command does, written once for every store: validate it against the rows as they
+//! stand in the transaction, change them by the lifecycle's rules, write its audit events, and
+//! record what changed in the change log other consoles read. A backend supplies [`Tx`]: the
+//! reads and writes of one transaction, in its own SQL.
+
+use super::StoreError;
+use crate::domain::batch::{ImportBatch, Rows, Table, is_placeholder};
+use crate::domain::command::NewVisit;
+use crate::domain::lifecycle::{
+    Transition, deadlines, fixed_with_network, record_problems, transition,
+};
+use crate::domain::*;
+
+/// What a command touched, written to the change log (every console reads it to catch up).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Logged {
+    /// Tickets changed or made, with the version they are at now.
+    pub tickets: Vec<(TicketId, i64)>,
+    pub visits: Vec<i64>,
+    pub readings: Vec<i64>,
+    pub surveys: Vec<i64>,
+    /// Deadline rules or KPI definitions changed.
+    pub settings: bool,
+    /// The city itself (or a whole file of rows) changed: read everything again.
+    pub reload: bool,
+}
+
+impl Logged {
+    fn of(applied: &Applied) -> Self {
+        let mut logged = Logged::default();
+        logged.add(applied);
+        logged
+    }
+
+    fn add(&mut self, applied: &Applied) {
+        match applied {
+            Applied::Ticket { ticket, survey, .. } => {
+                self.tickets.retain(|(id, _)| *id != ticket.id);
+                self.tickets.push((ticket.id, ticket.version));
+                self.surveys.extend(survey.iter().map(|s| s.id));
+            }
+            Applied::Rule(_) | Applied::KpiRules(_) => self.settings = true,
+            Applied::Batch(all) => all.iter().for_each(|a| self.add(a)),
+            Applied::Visit {
+                visit,
+                readings,
+                surveys,
+            } => {
+                self.visits.push(visit.id);
+                self.readings.extend(readings.iter().map(|r| r.id));
+                self.surveys.extend(surveys.iter().map(|s| s.id));
+            }
+            Applied::Import(_) => self.reload = true,
+        }
+    }
+}
+
+/// One imported row, its references to other new rows already replaced by their ids.
+#[derive(Debug, Clone, Copy)]
+pub enum Row<'a> {
+    Node(&'a NetworkNode),
+    Department(&'a Department),
+    Compound(&'a Compound),
+    Building(&'a Building),
+    Source(&'a HeatSource),
+    Station(&'a Station),
+    Pipe(&'a PipeSegment),
+    Valve(&'a Valve),
+    /// A team; its current position is the console's, not the file's (kept on update).
+    Team(&'a Team),
+    /// A ticket (its link to a network ticket is set afterwards, [`Tx::set_parent`]).
+    Ticket(&'a Ticket),
+    Visit(&'a Visit),
+    Reading(&'a TemperatureReading),
+    Survey(&'a SurveyResponse),
+}
+
+/// One transaction's reads and writes, in a backend's SQL. Ids of new rows come from the
+/// database (0 in a row asks for one); an event's actor is whom the database says (SQLite:
+/// the console's operator; PostgreSQL: the session's user).
+pub trait Tx {
+    fn ticket(&mut self, id: TicketId) -> Result<Option<Ticket>, StoreError>;
+    /// The open household reports linked to a network ticket, by id.
+    fn open_linked(&mut self, parent: TicketId) -> Result<Vec<Ticket>, StoreError>;
+    fn exists(&mut self, table: Table, id: i64) -> Result<bool, StoreError>;
+    /// The compound a building is in.
+    fn compound_of(&mut self, building: BuildingId) -> Result<Option<CompoundId>, StoreError>;
+    fn rules(&mut self) -> Result<Vec<SlaRule>, StoreError>;
+    /// The last step of a ticket's trail: who, and when (for a stale action's refusal).
+    fn last_step(&mut self, ticket: TicketId) -> Result<Option<(String, Timestamp)>, StoreError>;
+
+    /// Insert a ticket; id 0 asks the database for one. Returns its id.
+    fn insert_ticket(&mut self, t: &Ticket) -> Result<TicketId, StoreError>;
+    /// Write a ticket's new state if it is still at `seen_version`; `team_changed`: the
+    /// step gives it another team (or none). False when someone else moved it on.
+    fn update_ticket(
+        &mut self,
+        t: &Ticket,
+        seen_version: i64,
+        team_changed: bool,
+    ) -> Result<bool, StoreError>;
+    /// Link a household report to a network ticket (its version moves on).
+    fn link_ticket(&mut self, t: &Ticket) -> Result<(), StoreError>;
+    /// Insert an audit event; returns its id and the actor written.
+    fn insert_event(&mut self, e: &TicketEvent) -> Result<(i64, String), StoreError>;
+    fn insert_visit(&mut self, v: &Visit) -> Result<i64, StoreError>;
+    fn insert_reading(&mut self, r: &TemperatureReading) -> Result<i64, StoreError>;
+    fn insert_survey(&mut self, s: &SurveyResponse) -> Result<i64, StoreError>;
+    fn upsert_rules(&mut self, rules: &[SlaRule]) -> Result<(), StoreError>;
+    fn set_setting(&mut self, key: &str, json: &str) -> Result<(), StoreError>;
+    /// An audit record of a change that is not a ticket's step.
+    fn audit(&mut self, origin: &Origin, command: &str, detail: &str) -> Result<(), StoreError>;
+    /// Record what the transaction changed, for other consoles (and tell them).
+    fn log_change(&mut self, origin: &Origin, change: &Logged) -> Result<(), StoreError>;
+
+    /// Insert or update one imported row (its id a placeholder: a new row the database
+    /// numbers; its references already resolved); returns its id. `source` names it in a
+    /// refusal ("tickets.csv row 5").
+    fn upsert(&mut self, row: Row<'_>, source: &str) -> Result<i64, StoreError>;
+    /// Record the company's id of a row.
+    fn external_id(&mut self, table: Table, external: &str, id: i64) -> Result<(), StoreError>;
+    /// Set a ticket's network ticket (an import links them last).
+    fn set_parent(&mut self, child: TicketId, parent: TicketId) -> Result<(), StoreError>;
+}
+
+/// Apply one command in `tx` (the caller commits).
+pub fn apply(tx: &mut dyn Tx, command: &Command, origin: &Origin) -> Result<Applied, StoreError> {
+    let applied = match command {
+        Command::CreateTicket(new) => create_ticket(tx, new, origin)?,
+        Command::Act {
+            ticket,
+            seen_version,
+            action,
+        } => act(tx, *ticket, *seen_version, action, origin)?,
+        Command::SetSlaRule(rule) => {
+            if rule.respond_minutes == 0 || rule.resolve_minutes == 0 {
+                return Err(StoreError::Invalid(
+                    "deadlines must be at least one minute".into(),
+                ));
+            }
+            tx.upsert_rules(std::slice::from_ref(rule))?;
+            tx.audit(origin, "set_sla_rule", &json(rule)?)?;
+            Applied::Rule(*rule)
+        }
+        Command::NetworkTicket {
+            category,
+            severity,
+            building_id,
+            segment,
+            description,
+            linked,
+        } => network_ticket(
+            tx,
+            (*category, *severity, *building_id, *segment),
+            description,
+            linked,
+            origin,
+        )?,
+        Command::RecordVisit(new) => record_visit(tx, new, origin)?,
+        Command::SetKpiRules(rules) => {
+            rules.check().map_err(StoreError::Invalid)?;
+            let json = json(rules)?;
+            tx.set_setting("kpi_rules", &json)?;
+            tx.audit(origin, "set_kpi_rules", &json)?;
+            Applied::KpiRules(*rules)
+        }
+        Command::LinkReport {
+            ticket,
+            channel,
+            reporter_name,
+            reporter_phone,
+            note,
+        } => link_report(
+            tx,
+            *ticket,
+            *channel,
+            (reporter_name, reporter_phone, note),
+            origin,
+        )?,
+        Command::Import(batch) => import(tx, batch, origin)?,
+    };
+    tx.log_change(origin, &Logged::of(&applied))?;
+    Ok(applied)
+}
+
+fn json<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
+    serde_json::to_string(value).map_err(|e| StoreError::Invalid(e.to_string()))
+}
+
+fn require(tx: &mut dyn Tx, table: Table, what: &'static str, id: i64) -> Result<(), StoreError> {
+    if tx.exists(table, id)? {
+        Ok(())
+    } else {
+        Err(StoreError::NotFound { what, id })
+    }
+}
+
+fn ticket_by_id(tx: &mut dyn Tx, id: TicketId) -> Result<Ticket, StoreError> {
+    tx.ticket(id)?
+        .ok_or(StoreError::NotFound { what: "ticket", id })
+}
+
+/// A ticket moved on by someone else since `seen`: refused, naming who and when.
+fn stale(tx: &mut dyn Tx, ticket: TicketId, seen: i64, current: i64) -> StoreError {
+    let (by, at) = tx.last_step(ticket).ok().flatten().unzip();
+    StoreError::Stale {
+        ticket,
+        seen,
+        current,
+        by,
+        at,
+    }
+}
+
+/// Write an event, with the actor the database records.
+fn write_event(tx: &mut dyn Tx, mut e: TicketEvent) -> Result<TicketEvent, StoreError> {
+    let (id, actor) = tx.insert_event(&e)?;
+    e.id = id;
+    e.actor = actor;
+    Ok(e)
+}
+
+fn create_ticket(tx: &mut dyn Tx, new: &NewTicket, origin: &Origin) -> Result<Applied, StoreError> {
+    create_ticket_as(tx, new, origin, "create", String::new())
+}
+
+fn create_ticket_as(
+    tx: &mut dyn Tx,
+    new: &NewTicket,
+    origin: &Origin,
+    action: &str,
+    note: String,
+) -> Result<Applied, StoreError> {
+    require(tx, Table::Buildings, "building", new.building_id)?;
+    let due = deadlines(&tx.rules()?, new.category, new.severity, origin.at);
+    // the id is the database's to give (never max(id) + 1 read by a client)
+    let mut ticket = Ticket::received(0, new, origin.at, due);
+    ticket.id = tx.insert_ticket(&ticket)?;
+    let event = write_event(
+        tx,
+        TicketEvent {
+            id: 0,
+            ticket_id: ticket.id,
+            at: origin.at,
+            actor: origin.actor.clone(),
+            action: action.into(),
+            from_status: None,
+            to_status: TicketStatus::Received,
+            team_id: None,
+            note,
+        },
+    )?;
+    Ok(Applied::Ticket {
+        ticket: Box::new(ticket),
+        event,
+        previous: None,
+        survey: None,
+    })
+}
+
+fn act(
+    tx: &mut dyn Tx,
+    id: TicketId,
+    seen_version: i64,
+    action: &Action,
+    origin: &Origin,
+) -> Result<Applied, StoreError> {
+    let ticket = ticket_by_id(tx, id)?;
+    if ticket.version != seen_version {
+        return Err(stale(tx, id, seen_version, ticket.version));
+    }
+    if let Action::Assign { team } = action {
+        require(tx, Table::Teams, "team", *team)?;
+    }
+    let next = transition(&ticket, action, origin.at)?;
+    let survey_answer = match action {
+        Action::Callback { answer } => Some(*answer),
+        _ => None,
+    };
+    let note = match action {
+        Action::Callback { answer } => answer.code().to_string(),
+        other => other.reason().unwrap_or_default().to_string(),
+    };
+    let applied = save_step(tx, ticket, next, action.code(), note, survey_answer, origin)?;
+    if !matches!(action, Action::Fix) {
+        return Ok(applied);
+    }
+    // the household reports linked to a network ticket are fixed with it
+    let linked = tx.open_linked(id)?;
+    if linked.is_empty() {
+        return Ok(applied);
+    }
+    let mut all = vec![applied];
+    for child in linked {
+        if let Some(next) = fixed_with_network(&child, origin.at) {
+            all.push(save_step(
+                tx,
+                child,
+                next,
+                "fix",
+                format!("#{id}"),
+                None,
+                origin,
+            )?);
+        }
+    }
+    Ok(Applied::Batch(all))
+}
+
+/// Write one lifecycle step of a ticket (its row, its audit event, a callback's answer).
+fn save_step(
+    tx: &mut dyn Tx,
+    mut ticket: Ticket,
+    next: Transition,
+    action: &str,
+    note: String,
+    answer: Option<SurveyAnswer>,
+    origin: &Origin,
+) -> Result<Applied, StoreError> {
+    let (id, seen_version, previous) = (ticket.id, ticket.version, ticket.status);
+    let team_changed = ticket.team_id != next.team;
+    ticket.status = next.to;
+    ticket.team_id = next.team;
+    ticket.fixed_at = next.fixed_at;
+    ticket.timely = next.timely;
+    ticket.satisfaction = next.satisfaction;
+    ticket.closed_at = next.closed_at;
+    ticket.updated_at = origin.at;
+    ticket.version += 1;
+    if !tx.update_ticket(&ticket, seen_version, team_changed)? {
+        return Err(stale(tx, id, seen_version, seen_version + 1));
+    }
+    let survey = match answer {
+        Some(answer) => {
+            let mut s = SurveyResponse {
+                id: 0,
+                building_id: ticket.building_id,
+                ticket_id: Some(id),
+                visit_id: None,
+                answer,
+                at: origin.at,
+            };
+            s.id = tx.insert_survey(&s)?;
+            Some(s)
+        }
+        None => None,
+    };
+    let event = write_event(
+        tx,
+        TicketEvent {
+            id: 0,
+            ticket_id: id,
+            at: origin.at,
+            actor: origin.actor.clone(),
+            action: action.into(),
+            from_status: Some(previous),
+            to_status: ticket.status,
+            team_id: ticket.team_id,
+            note,
+        },
+    )?;
+    Ok(Applied::Ticket {
+        ticket: Box::new(ticket),
+        event,
+        previous: Some(previous),
+        survey,
+    })
+}
+
+/// A network ticket from a complaint cluster, and the open household reports it explains
+/// linked to it (each with its own audit event).
+fn network_ticket(
+    tx: &mut dyn Tx,
+    (category, severity, building_id, segment): (Category, Severity, BuildingId, Option<SegmentId>),
+    description: &str,
+    linked: &[TicketId],
+    origin: &Origin,
+) -> Result<Applied, StoreError> {
+    if let Some(seg) = segment {
+        require(tx, Table::Pipes, "pipe segment", seg)?;
+    }
+    let new = NewTicket {
+        channel: Channel::NetworkAlert,
+        category,
+        severity,
+        building_id,
+        address_detail: String::new(),
+        reporter_name: origin.actor.clone(),
+        reporter_phone: String::new(),
+        description: description.to_string(),
+    };
+    let note = linked
+        .iter()
+        .map(|t| format!("#{t}"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let Applied::Ticket {
+        mut ticket, event, ..
+    } = create_ticket_as(tx, &new, origin, "network_ticket", note)?
+    else {
+        unreachable!("create_ticket_as makes one ticket")
+    };
+    if segment.is_some() {
+        ticket.segment_id = segment;
+        tx.link_ticket(&ticket)?;
+    }
+    let parent = ticket.id;
+    let mut all = vec![Applied::Ticket {
+        ticket,
+        event,
+        previous: None,
+        survey: None,
+    }];
+    for &child in linked {
+        let mut t = ticket_by_id(tx, child)?;
+        if !t.status.is_open() {
+            return Err(StoreError::Invalid(format!(
+                "ticket #{child} is already {:?}: it cannot be linked",
+                t.status
+            )));
+        }
+        if let Some(p) = t.parent_id {
+            return Err(StoreError::Invalid(format!(
+                "ticket #{child} is already linked to network ticket #{p}"
+            )));
+        }
+        t.parent_id = Some(parent);
+        t.version += 1;
+        t.updated_at = origin.at;
+        tx.link_ticket(&t)?;
+        let event = write_event(
+            tx,
+            TicketEvent {
+                id: 0,
+                ticket_id: child,
+                at: origin.at,
+                actor: origin.actor.clone(),
+                action: "link_network".into(),
+                from_status: Some(t.status),
+                to_status: t.status,
+                team_id: t.team_id,
+                note: format!("#{parent}"),
+            },
+        )?;
+        all.push(Applied::Ticket {
+            previous: Some(t.status),
+            ticket: Box::new(t),
+            event,
+            survey: None,
+        });
+    }
+    Ok(Applied::Batch(all))
+}
+
+/// Record a repeated report on the open ticket it repeats (no new ticket, no state change).
+fn link_report(
+    tx: &mut dyn Tx,
+    id: TicketId,
+    channel: Channel,
+    (reporter_name, reporter_phone, note): (&str, &str, &str),
+    origin: &Origin,
+) -> Result<Applied, StoreError> {
+    let ticket = ticket_by_id(tx, id)?;
+    if !ticket.status.is_open() {
+        return Err(StoreError::Invalid(format!(
+            "ticket #{id} is already {:?}; create a new ticket instead",
+            ticket.status
+        )));
+    }
+    let event = write_event(
+        tx,
+        TicketEvent {
+            id: 0,
+            ticket_id: id,
+            at: origin.at,
+            actor: origin.actor.clone(),
+            action: "repeat_report".into(),
+            from_status: Some(ticket.status),
+            to_status: ticket.status,
+            team_id: ticket.team_id,
+            note: format!(
+                "{} · {reporter_name} {reporter_phone} · {note}",
+                channel.code()
+            ),
+        },
+    )?;
+    Ok(Applied::Ticket {
+        previous: Some(ticket.status),
+        ticket: Box::new(ticket),
+        event,
+        survey: None,
+    })
+}
+
+/// A leaders' visit: the visit, its readings and answers, and a ticket for every problem
+/// found — fixed on site or registered for a team.
+fn record_visit(tx: &mut dyn Tx, new: &NewVisit, origin: &Origin) -> Result<Applied, StoreError> {
+    new.check().map_err(StoreError::Invalid)?;
+    require(tx, Table::Compounds, "compound", new.compound_id)?;
+    for (h, household) in new.households.iter().enumerate() {
+        if tx.compound_of(household.building_id)? != Some(new.compound_id) {
+            return Err(StoreError::Invalid(format!(
+                "household {}: building #{} is not in compound #{}",
+                h + 1,
+                household.building_id,
+                new.compound_id
+            )));
+        }
+    }
+    let mut visit = Visit {
+        id: 0,
+        compound_id: new.compound_id,
+        at: new.at,
+        leaders: new.leaders.trim().to_string(),
+        staff: new.staff.trim().to_string(),
+        consultation_desk: new.consultation_desk,
+        households_entered: new.households_entered,
+        notes: new.notes.clone(),
+    };
+    visit.id = tx.insert_visit(&visit)?;
+    let taken_by = visit
+        .leaders
+        .split(['、', ',', '，', ' '])
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    let (mut readings, mut surveys, mut tickets) = (Vec::new(), Vec::new(), Vec::new());
+    // the tickets carry the visit's time; the audit trail says who recorded them
+    let at_visit = Origin {
+        actor: origin.actor.clone(),
+        at: new.at,
+    };
+    for household in &new.households {
+        for r in &household.readings {
+            let mut reading = TemperatureReading {
+                id: 0,
+                building_id: household.building_id,
+                visit_id: Some(visit.id),
+                room: format!("{} {}", household.address_detail, r.room)
+                    .trim()
+                    .to_string(),
+                celsius: r.celsius,
+                method: r.method,
+                taken_at: new.at,
+                taken_by: taken_by.clone(),
+            };
+            reading.id = tx.insert_reading(&reading)?;
+            readings.push(reading);
+        }
+        if let Some(answer) = household.answer {
+            let mut s = SurveyResponse {
+                id: 0,
+                building_id: household.building_id,
+                ticket_id: None,
+                visit_id: Some(visit.id),
+                answer,
+                at: new.at,
+            };
+            s.id = tx.insert_survey(&s)?;
+            surveys.push(s);
+        }
+        for p in &household.problems {
+            let created = create_ticket(
+                tx,
+                &NewTicket {
+                    channel: new.channel,
+                    category: p.category,
+                    severity: p.severity,
+                    building_id: household.building_id,
+                    address_detail: household.address_detail.clone(),
+                    reporter_name: String::new(),
+                    reporter_phone: String::new(),
+                    description: p.description.clone(),
+                },
+                &at_visit,
+            )?;
+            if !p.fixed_on_site {
+                tickets.push(created);
+                continue;
+            }
+            // fixed there and then: on time by definition
+            let Applied::Ticket { ticket, .. } = created else {
+                unreachable!("create_ticket makes one ticket")
+            };
+            let fixed = Transition {
+                to: TicketStatus::Fixed,
+                team: None,
+                fixed_at: Some(new.at),
+                timely: Some(true),
+                satisfaction: None,
+                closed_at: None,
+            };
+            let note = format!("on_site visit #{}", visit.id);
+            tickets.push(save_step(tx, *ticket, fixed, "fix", note, None, &at_visit)?);
+        }
+    }
+    let mut all = vec![Applied::Visit {
+        visit,
+        readings,
+        surveys,
+    }];
+    all.extend(tickets);
+    Ok(Applied::Batch(all))
+}
+
+/// An import: each row inserted or updated, new rows numbered by the database (placeholders
+/// replaced wherever the batch names them), each imported ticket checked by the lifecycle's
+/// rules and given an `import` step; one audit record.
+fn import(tx: &mut dyn Tx, batch: &ImportBatch, origin: &Origin) -> Result<Applied, StoreError> {
+    let mut placed = Placed::default();
+    let file_source = |i: usize| format!("{} {}", batch.file, source(batch, i));
+    for node in &batch.nodes {
+        let id = tx.upsert(Row::Node(node), &batch.file)?;
+        placed.record(Table::Nodes, node.id, id);
+    }
+    let table = batch.rows.table();
+    if let Rows::Tickets(rows) = &batch.rows {
+        for (i, t) in rows.iter().enumerate() {
+            if let Some(problem) = record_problems(t).first() {
+                return Err(StoreError::Invalid(format!(
+                    "{}: ticket status {} does not fit field {}",
+                    file_source(i),
+                    t.status.code(),
+                    problem.field()
+                )));
+            }
+        }
+    }
+    let node = |placed: &Placed, id| placed.id(batch, Table::Nodes, id);
+    for i in 0..batch.rows.len() {
+        let at = file_source(i);
+        let (asked, id) = match &batch.rows {
+            Rows::Departments(r) => (r[i].id, tx.upsert(Row::Department(&r[i]), &at)?),
+            Rows::Compounds(r) => (r[i].id, tx.upsert(Row::Compound(&r[i]), &at)?),
+            Rows::Buildings(r) => {
+                let mut b = r[i].clone();
+                b.entry_node = node(&placed, b.entry_node)?;
+                (b.id, tx.upsert(Row::Building(&b), &at)?)
+            }
+            Rows::Sources(r) => {
+                let mut h = r[i].clone();
+                h.node = node(&placed, h.node)?;
+                (h.id, tx.upsert(Row::Source(&h), &at)?)
+            }
+            Rows::Stations(r) => {
+                let mut s = r[i].clone();
+                s.node = node(&placed, s.node)?;
+                (s.id, tx.upsert(Row::Station(&s), &at)?)
+            }
+            Rows::Pipes(r) => {
+                let mut p = r[i].clone();
+                (p.from, p.to) = (node(&placed, p.from)?, node(&placed, p.to)?);
+                (p.id, tx.upsert(Row::Pipe(&p), &at)?)
+            }
+            Rows::Valves(r) => {
+                let mut v = r[i].clone();
+                v.segment = placed.id(batch, Table::Pipes, v.segment)?;
+                (v.id, tx.upsert(Row::Valve(&v), &at)?)
+            }
+            Rows::Teams(r) => (r[i].id, tx.upsert(Row::Team(&r[i]), &at)?),
+            Rows::Tickets(r) => {
+                let t = &r[i];
+                let id = tx.upsert(Row::Ticket(t), &at)?;
+                // the trail says where the ticket came from
+                write_event(
+                    tx,
+                    TicketEvent {
+                        id: 0,
+                        ticket_id: id,
+                        at: origin.at,
+                        actor: origin.actor.clone(),
+                        action: "import".into(),
+                        from_status: None,
+                        to_status: t.status,
+                        team_id: t.team_id,
+                        note: at,
+                    },
+                )?;
+                (t.id, id)
+            }
+            Rows::Visits(r) => (r[i].id, tx.upsert(Row::Visit(&r[i]), &at)?),
+            Rows::Readings(r) => (r[i].id, tx.upsert(Row::Reading(&r[i]), &at)?),
+            Rows::Surveys(r) => (r[i].id, tx.upsert(Row::Survey(&r[i]), &at)?),
+        };
+        placed.record(table, asked, id);
+    }
+    if let Rows::Tickets(rows) = &batch.rows {
+        // links to network tickets last: they may name a ticket further down the file
+        for (i, t) in rows.iter().enumerate() {
+            let Some(parent) = t.parent_id else { continue };
+            let (id, parent) = (
+                placed.id(batch, Table::Tickets, t.id)?,
+                placed.id(batch, Table::Tickets, parent)?,
+            );
+            if id == parent {
+                return Err(StoreError::Invalid(format!(
+                    "{}: a ticket cannot be its own network ticket",
+                    file_source(i)
+                )));
+            }
+            tx.set_parent(id, parent)?;
+        }
+    }
+    for e in &batch.external_ids {
+        let id = placed.id(batch, e.table, e.id)?;
+        // "57" kept as row 57 needs no entry: an id the company wrote is the row's own
+        if e.external != id.to_string() {
+            tx.external_id(e.table, &e.external, id)?;
+        }
+    }
+    let summary = batch.summary(!batch.dry_run);
+    let detail = serde_json::json!({
+        "kind": summary.table.code(), "file": summary.file, "rows": summary.rows,
+        "inserted": summary.inserted, "updated": summary.updated,
+    });
+    tx.audit(origin, "import", &detail.to_string())?;
+    Ok(Applied::Import(summary))
+}
+
+/// Where row `i` of a batch came from ("row 5").
+pub fn source(batch: &ImportBatch, i: usize) -> &str {
+    batch.sources.get(i).map_or("", String::as_str)
+}
+
+/// What the database numbered the batch's new rows.
+#[derive(Debug, Default)]
+pub struct Placed {
+    ids: std::collections::HashMap<(Table, i64), i64>,
+}
+
+impl Placed {
+    fn record(&mut self, table: Table, asked: i64, id: i64) {
+        if is_placeholder(asked) {
+            self.ids.insert((table, asked), id);
+        }
+    }
+
+    /// The real id of a row the batch names (a placeholder once its row is written).
+    pub fn id(&self, batch: &ImportBatch, table: Table, id: i64) -> Result<i64, StoreError> {
+        if !is_placeholder(id) {
+            return Ok(id);
+        }
+        self.ids.get(&(table, id)).copied().ok_or_else(|| {
+            StoreError::Invalid(format!(
+                "{}: a {} row refers to a new {} row that the file does not have",
+                batch.file,
+                batch.rows.table().code(),
+                table.code()
+            ))
+        })
+    }
+}

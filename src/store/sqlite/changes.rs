@@ -1,0 +1,166 @@
+//! The change log: one row per committed command naming what it changed, in commit order (an
+//! SQLite writer holds the database's one write lock until it commits). A console reads the
+//! rows after its mark to catch up with only what changed.
+
+use rusqlite::{Connection, Transaction, params};
+
+use super::StoreError;
+use super::codec::time_to_sql;
+use super::load::{
+    READING_COLUMNS, SURVEY_COLUMNS, TICKET_COLUMNS, VISIT_COLUMNS, reading_row, rules, setting,
+    survey_row, ticket_row, visit_row,
+};
+use crate::domain::{Changes, Origin, Update};
+use crate::store::commands::Logged;
+
+/// How far a console has read the change log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Mark {
+    log: i64,
+}
+
+/// Rows kept in the log: a console further behind reads everything again.
+const KEPT: i64 = 20_000;
+
+pub fn mark(conn: &Connection) -> Result<Mark, StoreError> {
+    Ok(Mark {
+        log: conn.query_row("SELECT coalesce(max(id), 0) FROM change_log", [], |r| {
+            r.get(0)
+        })?,
+    })
+}
+
+/// Milliseconds of the wall clock, for how long a change takes to reach other consoles.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+/// Log what a command changed (in its transaction).
+pub fn log(tx: &Transaction<'_>, origin: &Origin, change: &Logged) -> Result<(), StoreError> {
+    tx.prepare_cached(
+        "INSERT INTO change_log (at, at_ms, actor, tickets, visits, readings, surveys, settings, reload)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?
+    .execute(params![
+        time_to_sql(origin.at),
+        now_ms(),
+        origin.actor,
+        json(&change.tickets),
+        json(&change.visits),
+        json(&change.readings),
+        json(&change.surveys),
+        change.settings,
+        change.reload,
+    ])?;
+    let id = tx.last_insert_rowid();
+    if id % 1000 == 0 {
+        tx.execute("DELETE FROM change_log WHERE id <= ?1", [id - KEPT])?;
+    }
+    Ok(())
+}
+
+/// A list as JSON text.
+fn json<T: serde::Serialize>(list: &[T]) -> String {
+    serde_json::to_string(list).unwrap_or_else(|_| "[]".into())
+}
+
+/// One logged change, read back.
+pub struct Entry {
+    pub id: i64,
+    pub at_ms: i64,
+    pub tickets: Vec<(i64, i64)>,
+    pub visits: Vec<i64>,
+    pub readings: Vec<i64>,
+    pub surveys: Vec<i64>,
+    pub settings: bool,
+    pub reload: bool,
+}
+
+fn parse<T: serde::de::DeserializeOwned + Default>(text: String) -> T {
+    serde_json::from_str(&text).unwrap_or_default()
+}
+
+/// The log after `since`, oldest first; None when it no longer reaches back that far.
+pub fn entries_after(conn: &Connection, since: Mark) -> Result<Option<Vec<Entry>>, StoreError> {
+    let mut st = conn.prepare_cached(
+        "SELECT id, at_ms, tickets, visits, readings, surveys, settings, reload
+         FROM change_log WHERE id > ?1 ORDER BY id",
+    )?;
+    let entries = st
+        .query_map([since.log], |r| {
+            Ok(Entry {
+                id: r.get(0)?,
+                at_ms: r.get(1)?,
+                tickets: parse(r.get(2)?),
+                visits: parse(r.get(3)?),
+                readings: parse(r.get(4)?),
+                surveys: parse(r.get(5)?),
+                settings: r.get(6)?,
+                reload: r.get(7)?,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    if entries.first().is_some_and(|e| e.id > since.log + 1) {
+        return Ok(None); // pruned past the mark
+    }
+    Ok(Some(entries))
+}
+
+/// What changed after `since` (only the rows the log names), the new mark, and when each
+/// change read was committed (ms since 1970 UTC).
+pub fn changes(conn: &Connection, since: Mark) -> Result<(Update, Mark, Vec<i64>), StoreError> {
+    let tx = conn.unchecked_transaction()?;
+    let conn = &*tx;
+    let Some(entries) = entries_after(conn, since)? else {
+        return Ok((Update::Reload, mark(conn)?, Vec::new()));
+    };
+    let Some(last) = entries.last() else {
+        return Ok((Update::UpToDate, since, Vec::new()));
+    };
+    let now = Mark { log: last.id };
+    let committed: Vec<i64> = entries.iter().map(|e| e.at_ms).collect();
+    if entries.iter().any(|e| e.reload) {
+        return Ok((Update::Reload, now, committed));
+    }
+    let ids = |pick: fn(&Entry) -> Vec<i64>| {
+        let mut all: Vec<i64> = entries.iter().flat_map(pick).collect();
+        all.sort_unstable();
+        all.dedup();
+        serde_json::to_string(&all).unwrap_or_else(|_| "[]".into())
+    };
+    let by_ids = |columns: &str| {
+        format!("{columns} WHERE id IN (SELECT value FROM json_each(?1)) ORDER BY id")
+    };
+    let tickets = ids(|e| e.tickets.iter().map(|t| t.0).collect());
+    let mut changes = Changes {
+        tickets: conn
+            .prepare_cached(&by_ids(TICKET_COLUMNS))?
+            .query_map([tickets], ticket_row)?
+            .collect::<Result<_, _>>()?,
+        visits: conn
+            .prepare_cached(&by_ids(VISIT_COLUMNS))?
+            .query_map([ids(|e| e.visits.clone())], visit_row)?
+            .collect::<Result<_, _>>()?,
+        readings: conn
+            .prepare_cached(&by_ids(READING_COLUMNS))?
+            .query_map([ids(|e| e.readings.clone())], reading_row)?
+            .collect::<Result<_, _>>()?,
+        surveys: conn
+            .prepare_cached(&by_ids(SURVEY_COLUMNS))?
+            .query_map([ids(|e| e.surveys.clone())], survey_row)?
+            .collect::<Result<_, _>>()?,
+        ..Changes::default()
+    };
+    if entries.iter().any(|e| e.settings) {
+        changes.rules = rules(conn)?;
+        changes.kpi_rules = Some(setting(conn, "kpi_rules")?.unwrap_or_default());
+    }
+    let update = if changes.is_empty() {
+        Update::UpToDate
+    } else {
+        Update::Changed(changes)
+    };
+    Ok((update, now, committed))
+}
