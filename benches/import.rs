@@ -25,7 +25,12 @@ fn bench(c: &mut Criterion) {
         city.visits.clear();
         city.readings.clear();
         let mut store = SqliteStore::create(&places).expect("new database");
-        store.seed(&city, &[], &[]).expect("city written");
+        store
+            .seed(&heatdesk::store::Everything {
+                city,
+                ..Default::default()
+            })
+            .expect("city written");
     }
     drop(snap);
     eprintln!(

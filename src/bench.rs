@@ -1,13 +1,12 @@
 //! `heatdesk bench`: the headline figures on this machine — start-up phases and whole-console
 //! frames on a city-scale database — without criterion, so any machine can print them.
 
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 use crate::console::views::search;
 use crate::console::{Request, recent_since};
 use crate::domain::Timestamp;
-use crate::store::{DispatchStore, SqliteStore};
+use crate::store::Location;
 use crate::ui::{HeatDeskApp, Prefs};
 
 /// One measured step.
@@ -40,9 +39,9 @@ pub struct Report {
 
 /// Open `db` as the console does, and time each step up to the first frame, then frames while
 /// panning and zooming (median of each zoom), then user actions.
-pub fn console(db: &Path, now: Timestamp) -> anyhow::Result<Report> {
+pub fn console(db: &Location, now: Timestamp) -> anyhow::Result<Report> {
     let mut phases = Vec::new();
-    let store = timed(&mut phases, "open the database", || SqliteStore::open(db))?;
+    let store = timed(&mut phases, "open the database", || crate::store::open(db))?;
     let since = recent_since(now);
     let snap = timed(
         &mut phases,
@@ -52,14 +51,7 @@ pub fn console(db: &Path, now: Timestamp) -> anyhow::Result<Report> {
     let mut app = timed(
         &mut phases,
         "prepare the console (network and alerts ∥ map index; board, counts, KPIs)",
-        || {
-            HeatDeskApp::new(
-                Box::new(store),
-                snap,
-                Prefs::default(),
-                Box::new(move || now),
-            )
-        },
+        || HeatDeskApp::new(store, snap, Prefs::default(), Box::new(move || now)),
     );
     let older_started = Instant::now();
     app = app.with_older(since);
@@ -202,7 +194,7 @@ pub fn console(db: &Path, now: Timestamp) -> anyhow::Result<Report> {
     });
     // another console commits: this one catches up on its next poll, within one frame —
     // in the dispatch view, then with the leaders' view open (its season figures follow)
-    let mut other = SqliteStore::open(db)?;
+    let mut other = crate::store::open(db)?;
     let mut commit_elsewhere = |app: &HeatDeskApp, nth: usize| -> anyhow::Result<bool> {
         let Some(t) = queued.get(nth).and_then(|&id| app.snap().ticket(id)) else {
             return Ok(false);

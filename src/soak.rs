@@ -230,3 +230,430 @@ pub fn run(
     }
     Ok(())
 }
+
+/// What a room soak is told: `consoles` consoles on one database for `seconds`, each sending a
+/// random legal command every `pace_ms` or so (±50%).
+#[derive(Debug, Clone)]
+pub struct RoomParams {
+    pub consoles: usize,
+    pub seconds: f64,
+    pub seed: u64,
+    pub pace_ms: u64,
+    /// Work only on tickets 1..=N (contention), or on all.
+    pub tickets: Option<i64>,
+    /// "Today" for the consoles' first load (what they hold).
+    pub now: Timestamp,
+}
+
+/// What a room soak did and found.
+#[derive(Debug, Clone, Default)]
+pub struct RoomReport {
+    pub consoles: usize,
+    pub seconds: f64,
+    pub commits: usize,
+    /// Refused because someone else changed the ticket first (expected).
+    pub refusals: usize,
+    /// Refused for any other reason (should be none).
+    pub errors: Vec<String>,
+    /// How long others' commits took to reach each console (ms), sorted.
+    pub delays_ms: Vec<i64>,
+    /// Audit events the commits wrote, and those found in the database since the start.
+    pub events_written: usize,
+    pub events_found: usize,
+    /// What is wrong, if anything: lost or doubled events, a console unequal to a fresh
+    /// load, a stale write accepted.
+    pub problems: Vec<String>,
+}
+
+impl RoomReport {
+    pub fn percentile(&self, p: f64) -> Option<i64> {
+        if self.delays_ms.is_empty() {
+            return None;
+        }
+        let i = ((self.delays_ms.len() - 1) as f64 * p).round() as usize;
+        Some(self.delays_ms[i])
+    }
+
+    /// The last line: commits, refusals and the propagation delay.
+    pub fn last_line(&self) -> String {
+        let ms = |p| self.percentile(p).map_or("—".into(), |v| v.to_string());
+        format!(
+            "{} consoles, {:.0} s: {} commits ({:.1}/s), {} refusals (someone else first), {} errors; \
+             {} audit events written, {} found; propagation p50 {} ms p99 {} ms ({} deliveries){}",
+            self.consoles,
+            self.seconds,
+            self.commits,
+            self.commits as f64 / self.seconds.max(0.001),
+            self.refusals,
+            self.errors.len(),
+            self.events_written,
+            self.events_found,
+            ms(0.5),
+            ms(0.99),
+            self.delays_ms.len(),
+            if self.problems.is_empty() {
+                "; nothing lost".to_string()
+            } else {
+                format!("; {} PROBLEMS", self.problems.len())
+            }
+        )
+    }
+}
+
+/// What one console of the room did.
+#[derive(Default)]
+struct ConsoleRun {
+    commits: usize,
+    refusals: usize,
+    errors: Vec<String>,
+    delays_ms: Vec<i64>,
+    events: Vec<i64>,
+    /// The snapshot it ended with (after catching up with everything).
+    snap: Snapshot,
+}
+
+/// Run `params.consoles` consoles on `location` at once, each a thread with its own store
+/// handle that is told of others' commits as the console is (LISTEN/NOTIFY, the file's
+/// watcher), then check that nothing was lost.
+pub fn room(location: &crate::store::Location, params: &RoomParams) -> anyhow::Result<RoomReport> {
+    use std::sync::{Arc, Barrier};
+    use std::time::{Duration, Instant};
+    let since = crate::domain::season::recent_since(params.now);
+    let before = crate::store::open(location)?.everything()?;
+    let first_event = before.events.iter().map(|e| e.id).max().unwrap_or(0);
+    let started = Barrier::new(params.consoles);
+    let stopped = Barrier::new(params.consoles);
+    let caught_up = Barrier::new(params.consoles);
+    let deadline = std::sync::OnceLock::<Instant>::new();
+    let runs: Vec<anyhow::Result<ConsoleRun>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..params.consoles)
+            .map(|n| {
+                let (started, stopped, caught_up, deadline) =
+                    (&started, &stopped, &caught_up, &deadline);
+                scope.spawn(move || -> anyhow::Result<ConsoleRun> {
+                    let mut store = crate::store::open(location)?;
+                    let (tx, rx) = std::sync::mpsc::sync_channel::<()>(1);
+                    store.watch(Arc::new(move || {
+                        let _ = tx.try_send(());
+                    }));
+                    let mut snap = store.load_recent(since)?;
+                    let mut run = ConsoleRun::default();
+                    let mut rng = Rng::new(params.seed.wrapping_mul(1000).wrapping_add(n as u64));
+                    let burst = SoakParams {
+                        seed: params.seed,
+                        commands: 0,
+                        tickets: params.tickets,
+                        actor: format!("soak-{n}"),
+                        poll_ms: 0,
+                        pace_ms: params.pace_ms,
+                    };
+                    started.wait();
+                    let end = *deadline
+                        .get_or_init(|| Instant::now() + Duration::from_secs_f64(params.seconds));
+                    let catch_up = |store: &mut Box<dyn DispatchStore>,
+                                    snap: &mut Snapshot,
+                                    run: &mut ConsoleRun|
+                     -> anyhow::Result<()> {
+                        match store.catch_up()? {
+                            Update::UpToDate => {}
+                            Update::Changed(changes) => snap.absorb(changes),
+                            Update::Reload => *snap = store.load_recent(since)?,
+                        }
+                        let now = crate::store::now_ms();
+                        run.delays_ms
+                            .extend(store.committed_at().into_iter().map(|c| now - c));
+                        Ok(())
+                    };
+                    let mut next = Instant::now()
+                        + Duration::from_millis(rng.range(0.0, params.pace_ms as f64) as u64);
+                    while Instant::now() < end {
+                        // wait for the next command, taking others' commits in as they come
+                        let wait = next.min(end).saturating_duration_since(Instant::now());
+                        match rx.recv_timeout(wait.min(Duration::from_secs(1))) {
+                            Ok(()) => {
+                                catch_up(&mut store, &mut snap, &mut run)?;
+                                continue;
+                            }
+                            Err(_) if Instant::now() < next => {
+                                // a second without news: look anyway, as the console does
+                                catch_up(&mut store, &mut snap, &mut run)?;
+                                continue;
+                            }
+                            Err(_) => {}
+                        }
+                        if Instant::now() >= end {
+                            break;
+                        }
+                        next = Instant::now()
+                            + Duration::from_millis(
+                                (rng.range(0.5, 1.5) * params.pace_ms as f64) as u64,
+                            );
+                        let command = next_command(&mut rng, &snap, &burst);
+                        let origin = Origin {
+                            actor: burst.actor.clone(),
+                            at: {
+                                use chrono::Timelike;
+                                let now = chrono::Local::now().naive_local();
+                                now.with_nanosecond(0).unwrap_or(now)
+                            },
+                        };
+                        match store.apply(&command, &origin) {
+                            Ok(applied) => {
+                                run.commits += 1;
+                                let mut visit = None;
+                                events_of(&applied, &mut run.events, &mut visit);
+                                match applied.update() {
+                                    Update::Changed(changes) => snap.absorb(changes),
+                                    Update::Reload => snap = store.load_recent(since)?,
+                                    Update::UpToDate => {}
+                                }
+                            }
+                            Err(StoreError::Stale { ticket, .. }) => {
+                                run.refusals += 1;
+                                // the ticket as it is now, as the console would show it
+                                if let Some(t) = store.ticket(ticket)? {
+                                    snap.absorb(Changes {
+                                        tickets: vec![t],
+                                        ..Changes::default()
+                                    });
+                                }
+                            }
+                            Err(e) => {
+                                run.errors
+                                    .push(format!("console {n}: {}: {e}", command.kind()));
+                                catch_up(&mut store, &mut snap, &mut run)?;
+                            }
+                        }
+                    }
+                    // everyone stopped: take in the last commits (a notice may still be on
+                    // its way: look until nothing more comes)
+                    stopped.wait();
+                    let quiet = Instant::now() + Duration::from_secs(30);
+                    loop {
+                        let _ = rx.recv_timeout(Duration::from_millis(300));
+                        let before = run.delays_ms.len();
+                        catch_up(&mut store, &mut snap, &mut run)?;
+                        if run.delays_ms.len() == before || Instant::now() > quiet {
+                            break;
+                        }
+                    }
+                    caught_up.wait();
+                    // one more look after everyone's last look: nothing may be left
+                    catch_up(&mut store, &mut snap, &mut run)?;
+                    run.snap = snap;
+                    Ok(run)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(anyhow::anyhow!("a console panicked")))
+            })
+            .collect()
+    });
+    let runs = runs.into_iter().collect::<anyhow::Result<Vec<_>>>()?;
+    let mut report = RoomReport {
+        consoles: params.consoles,
+        seconds: params.seconds,
+        ..RoomReport::default()
+    };
+    let fresh_store = crate::store::open(location)?;
+    let fresh = fresh_store.load_recent(since)?;
+    let after = fresh_store.everything()?;
+    let mut written: Vec<i64> = Vec::new();
+    for (n, run) in runs.into_iter().enumerate() {
+        report.commits += run.commits;
+        report.refusals += run.refusals;
+        report.errors.extend(run.errors);
+        report.delays_ms.extend(run.delays_ms);
+        written.extend(run.events);
+        if let Some(diff) = first_difference(&run.snap, &fresh) {
+            report
+                .problems
+                .push(format!("console {n} differs from a fresh load: {diff}"));
+        }
+    }
+    report.delays_ms.sort_unstable();
+    written.sort_unstable();
+    report.events_written = written.len();
+    let found: Vec<i64> = after
+        .events
+        .iter()
+        .filter(|e| e.id > first_event)
+        .map(|e| e.id)
+        .collect();
+    report.events_found = found.len();
+    if let Some(w) = written.windows(2).find(|w| w[0] == w[1]) {
+        report
+            .problems
+            .push(format!("audit event {} reported by two commits", w[0]));
+    }
+    if found != written {
+        let lost: Vec<_> = written
+            .iter()
+            .filter(|id| found.binary_search(id).is_err())
+            .collect();
+        let extra: Vec<_> = found
+            .iter()
+            .filter(|id| written.binary_search(id).is_err())
+            .collect();
+        report.problems.push(format!(
+            "audit events: {} committed but not stored {:?}, {} stored but not committed {:?}",
+            lost.len(),
+            &lost[..lost.len().min(5)],
+            extra.len(),
+            &extra[..extra.len().min(5)]
+        ));
+    }
+    report
+        .problems
+        .extend(stale_writes(&after.events, first_event));
+    Ok(report)
+}
+
+/// A stale write accepted would show as two steps from one state: every ticket's trail must
+/// chain, each step starting where the one before ended. Checked for the tickets stepped
+/// since `first_event`.
+fn stale_writes(events: &[TicketEvent], first_event: i64) -> Vec<String> {
+    let touched: std::collections::HashSet<TicketId> = events
+        .iter()
+        .filter(|e| e.id > first_event)
+        .map(|e| e.ticket_id)
+        .collect();
+    let mut trails: std::collections::BTreeMap<TicketId, Vec<&TicketEvent>> = Default::default();
+    for e in events.iter().filter(|e| touched.contains(&e.ticket_id)) {
+        trails.entry(e.ticket_id).or_default().push(e);
+    }
+    let mut problems = Vec::new();
+    for (ticket, mut trail) in trails {
+        trail.sort_by_key(|e| e.id);
+        for w in trail.windows(2) {
+            if w[1].id > first_event && w[1].from_status != Some(w[0].to_status) {
+                problems.push(format!(
+                    "ticket #{ticket}: event {} steps from {:?} but event {} left it {:?} (a stale write?)",
+                    w[1].id, w[1].from_status, w[0].id, w[0].to_status
+                ));
+            }
+        }
+    }
+    problems
+}
+
+/// The first way two snapshots' activity differs (rows compared in id order), if any.
+fn first_difference(a: &Snapshot, b: &Snapshot) -> Option<String> {
+    fn sorted<T: Clone>(rows: &[T], id: impl Fn(&T) -> i64) -> Vec<T> {
+        let mut v = rows.to_vec();
+        v.sort_by_key(|r| id(r));
+        v
+    }
+    fn diff<T: PartialEq + std::fmt::Debug>(what: &str, a: &[T], b: &[T]) -> Option<String> {
+        if a.len() != b.len() {
+            return Some(format!(
+                "{} {what} held, {} in a fresh load",
+                a.len(),
+                b.len()
+            ));
+        }
+        a.iter()
+            .zip(b)
+            .find(|(x, y)| x != y)
+            .map(|(x, y)| format!("{what}: held {x:?}, fresh {y:?}"))
+    }
+    diff(
+        "tickets",
+        &sorted(&a.tickets, |t| t.id),
+        &sorted(&b.tickets, |t| t.id),
+    )
+    .or_else(|| {
+        diff(
+            "visits",
+            &sorted(&a.visits, |v| v.id),
+            &sorted(&b.visits, |v| v.id),
+        )
+    })
+    .or_else(|| {
+        diff(
+            "readings",
+            &sorted(&a.readings, |r| r.id),
+            &sorted(&b.readings, |r| r.id),
+        )
+    })
+    .or_else(|| {
+        diff(
+            "answers",
+            &sorted(&a.surveys, |s| s.id),
+            &sorted(&b.surveys, |s| s.id),
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(
+        id: i64,
+        ticket: TicketId,
+        from: Option<TicketStatus>,
+        to: TicketStatus,
+    ) -> TicketEvent {
+        TicketEvent {
+            id,
+            ticket_id: ticket,
+            at: crate::demo::noon(chrono::NaiveDate::from_ymd_opt(2026, 11, 27).unwrap()),
+            actor: "a".into(),
+            action: "x".into(),
+            from_status: from,
+            to_status: to,
+            team_id: None,
+            note: String::new(),
+        }
+    }
+
+    /// Two steps from one state (a stale write accepted) are found; a chained trail is not.
+    #[test]
+    fn a_stale_write_shows_as_two_steps_from_one_state() {
+        use TicketStatus::*;
+        let chained = [
+            event(1, 7, None, Received),
+            event(2, 7, Some(Received), Assigned),
+            event(3, 7, Some(Assigned), Accepted),
+        ];
+        assert!(stale_writes(&chained, 1).is_empty());
+        let forked = [
+            event(1, 7, None, Received),
+            event(2, 7, Some(Received), Assigned),
+            event(3, 7, Some(Received), Assigned),
+        ];
+        let found = stale_writes(&forked, 1);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].contains("#7"), "{found:?}");
+        // trails from before the soak are not its business
+        assert!(stale_writes(&forked, 3).is_empty());
+    }
+
+    /// A console that missed a change differs from a fresh load, and says where.
+    #[test]
+    fn a_console_that_missed_a_change_differs_from_a_fresh_load() {
+        let params = crate::demo::DemoParams::new(
+            crate::demo::Scale::Demo,
+            crate::demo::noon(chrono::NaiveDate::from_ymd_opt(2026, 11, 27).unwrap()),
+        );
+        let fresh = crate::demo::generate(&params).snapshot;
+        let mut held = fresh.clone();
+        assert_eq!(first_difference(&held, &fresh), None);
+        held.tickets.reverse();
+        assert_eq!(
+            first_difference(&held, &fresh),
+            None,
+            "order does not matter"
+        );
+        held.tickets[3].version += 1;
+        let diff = first_difference(&held, &fresh).expect("a missed change");
+        assert!(diff.starts_with("tickets"), "{diff}");
+        held.tickets.pop();
+        assert!(first_difference(&held, &fresh).unwrap().contains("held"));
+    }
+}

@@ -7,19 +7,19 @@ use anyhow::Context as _;
 
 use heatdesk::console::recent_since;
 use heatdesk::demo::{self, DemoParams, Scale};
-use heatdesk::store::{DispatchStore, SqliteStore};
+use heatdesk::store::Location;
 
-/// Where the console keeps its database when none is given: the platform data folder.
-fn default_db_path() -> anyhow::Result<PathBuf> {
+/// The platform data folder (the demo city, logs, a server's basemap).
+fn data_folder() -> anyhow::Result<PathBuf> {
     let dir =
         eframe::storage_dir("HeatDesk").context("no data folder on this system; pass --db FILE")?;
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    Ok(dir.join("heatdesk.db"))
+    Ok(dir)
 }
 
 /// The demo city and its offline basemap in the data folder, made on first start.
 fn first_start() -> anyhow::Result<PathBuf> {
-    let path = default_db_path()?;
+    let path = data_folder()?.join("heatdesk.db");
     if !path.exists() {
         let now = chrono::Local::now().naive_local();
         demo::write_new(&path, &DemoParams::new(Scale::Demo, now))?;
@@ -27,33 +27,76 @@ fn first_start() -> anyhow::Result<PathBuf> {
     }
     let tiles = heatdesk::map::basemap::beside(&path);
     if !tiles.exists() {
-        super::data::render_basemap(&path, &tiles, 11, 18)?;
+        super::data::render_basemap(&Location::File(path.clone()), &tiles, 11, 18)?;
     }
     Ok(path)
 }
 
+/// Where the console keeps what is its own for a database: logs, exports and the basemap beside
+/// a file; in the data folder for a server (one folder per server and database).
+fn own_folder(db: &Location) -> anyhow::Result<PathBuf> {
+    match db {
+        Location::File(path) => Ok(path.parent().unwrap_or(Path::new(".")).to_path_buf()),
+        Location::Server(url) => {
+            let name: String = url
+                .folder_name()
+                .chars()
+                .map(|c| {
+                    if c.is_alphanumeric() || c == '-' {
+                        c
+                    } else {
+                        '_'
+                    }
+                })
+                .collect();
+            let dir = data_folder()?.join("servers").join(name);
+            std::fs::create_dir_all(&dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+            Ok(dir)
+        }
+    }
+}
+
 /// Open the database (the demo city on first start) and run the console window.
-pub fn open(db: Option<PathBuf>) -> anyhow::Result<()> {
-    let path = match db {
-        Some(p) => p,
-        None => first_start()?,
+pub fn open(db: Option<Location>) -> anyhow::Result<()> {
+    let db = match db {
+        Some(db) => db,
+        None => Location::File(first_start()?),
     };
-    let folder = path.parent().unwrap_or(Path::new("."));
+    let folder = own_folder(&db)?;
     let _log = heatdesk::logging::init(&folder.join("logs"))?;
-    tracing::info!(db = %path.display(), version = env!("CARGO_PKG_VERSION"), "console starting");
+    // the location as shown: a server's password never reaches the log
+    tracing::info!(db = %db, version = env!("CARGO_PKG_VERSION"), "console starting");
     // HTTPS tiles: rustls with the ring provider (see Cargo.toml)
     let _ = rustls::crypto::ring::default_provider().install_default();
-    // every refusal (missing, foreign, newer, corrupt) happens here, before a window opens
-    let store = SqliteStore::open(&path)?;
+    // every refusal (missing, foreign, newer, corrupt, unreachable, refused) happens here,
+    // before a window opens
+    let store = heatdesk::store::open(&db)?;
+    let basemap = match &db {
+        Location::File(path) => heatdesk::map::basemap::beside(path),
+        Location::Server(_) => {
+            // a server's city rendered once into the data folder
+            let tiles = folder.join("heatdesk.mbtiles");
+            if !tiles.exists() && !store.basemap_features()?.is_empty() {
+                eprintln!(
+                    "heatdesk: rendering the city's basemap into {} …",
+                    tiles.display()
+                );
+                super::data::render_basemap(&db, &tiles, 11, 18)?;
+            }
+            tiles
+        }
+    };
     // what the first frame needs; the season's history follows on a thread
     let since = recent_since(chrono::Local::now().naive_local());
     let snapshot = store.load_recent(since)?;
+    let backups = db.file().map(|_| folder.join("backups"));
     heatdesk::ui::open_window(heatdesk::ui::Start {
-        store: Box::new(store),
+        store,
         snapshot,
         since,
-        basemap: Some(heatdesk::map::basemap::beside(&path)),
+        basemap: Some(basemap),
         exports: folder.join("exports"),
-        backups: Some(folder.join("backups")),
+        backups,
     })
 }

@@ -5,12 +5,12 @@ use std::path::{Path, PathBuf};
 
 use heatdesk::demo::{self, Scale};
 use heatdesk::exchange::{self, Kind};
-use heatdesk::store::{DispatchStore, SqliteStore};
+use heatdesk::store::Location;
 use heatdesk::words::Lang;
 
 /// Generate the demo city into a new database.
 pub fn demo(
-    out: &Path,
+    out: &Location,
     scale: Scale,
     seed: u64,
     date: Option<chrono::NaiveDate>,
@@ -20,10 +20,10 @@ pub fn demo(
         None => chrono::Local::now().naive_local(),
     };
     let started = std::time::Instant::now();
-    let s = demo::write_new(out, &super::demo_params(scale, seed, now))?;
+    let s = demo::write_into(out, &super::demo_params(scale, seed, now))?;
     println!(
         "wrote {}: {} compounds, {} buildings, {} households, {} stations, {} pipe segments, {} teams, {} tickets, {} events in {:.1} s",
-        out.display(),
+        out,
         s.compounds,
         s.buildings,
         s.households,
@@ -37,33 +37,33 @@ pub fn demo(
     Ok(())
 }
 
-pub fn init(db: PathBuf) -> anyhow::Result<()> {
-    SqliteStore::create(&db)?;
-    println!("created empty HeatDesk database {}", db.display());
+pub fn init(db: Location) -> anyhow::Result<()> {
+    heatdesk::store::create(&db)?;
+    println!("created empty HeatDesk database {db}");
     Ok(())
 }
 
 /// Render the city's own layers of `db` into an MBTiles file at `out`.
 pub fn render_basemap(
-    db: &Path,
+    db: &Location,
     out: &Path,
     min_zoom: u8,
     max_zoom: u8,
 ) -> anyhow::Result<heatdesk::map::basemap::BasemapSummary> {
-    let store = SqliteStore::open(db)?;
+    let store = heatdesk::store::open(db)?;
     let city = store.load_places()?;
     let features = store.basemap_features()?;
     heatdesk::map::basemap::write_basemap(&city, &features, out, min_zoom, max_zoom)
         .map_err(anyhow::Error::msg)
 }
 
-pub fn basemap(db: PathBuf, out: &Path, min_zoom: u8, max_zoom: u8) -> anyhow::Result<()> {
+pub fn basemap(db: &Location, out: &Path, min_zoom: u8, max_zoom: u8) -> anyhow::Result<()> {
     anyhow::ensure!(
         min_zoom <= max_zoom && max_zoom <= 20,
         "zooms must satisfy min ≤ max ≤ 20 (got {min_zoom}..{max_zoom})"
     );
     let started = std::time::Instant::now();
-    let s = render_basemap(&db, out, min_zoom, max_zoom)?;
+    let s = render_basemap(db, out, min_zoom, max_zoom)?;
     println!(
         "wrote {}: {} tiles, zoom {}–{}, in {:.1} s",
         out.display(),
@@ -83,15 +83,20 @@ pub struct ImportArgs {
     pub lang: Lang,
 }
 
-pub fn import(db: PathBuf, kind: Kind, file: &Path, args: ImportArgs) -> anyhow::Result<()> {
-    let mut store = SqliteStore::open(&db)?;
+pub fn import(db: Location, kind: Kind, file: &Path, args: ImportArgs) -> anyhow::Result<()> {
+    let mut store = heatdesk::store::open(&db)?;
     let mut options = exchange::Options::new(kind, chrono::Local::now().naive_local());
     options.check = args.check;
     options.gcj02 = args.gcj02;
     options.snap_m = args.snap_m;
     options.actor = super::whoami();
     let lang = args.lang;
-    match exchange::import(&mut store, file, &options, &exchange::Progress::default()) {
+    match exchange::import(
+        store.as_mut(),
+        file,
+        &options,
+        &exchange::Progress::default(),
+    ) {
         Ok(report) => {
             report.lines(lang).iter().for_each(|l| println!("{l}"));
             Ok(())
@@ -105,7 +110,7 @@ pub fn import(db: PathBuf, kind: Kind, file: &Path, args: ImportArgs) -> anyhow:
 
 /// A layer as a file `import` takes back, or tickets as the queue lists them.
 pub fn export(
-    db: PathBuf,
+    db: Location,
     layer: Option<Kind>,
     open: bool,
     out: &Path,
@@ -162,6 +167,42 @@ pub fn restore(db: PathBuf, from: &Path) -> anyhow::Result<()> {
         db.display(),
         from.display(),
         aside.display()
+    );
+    Ok(())
+}
+
+/// Copy a whole database into a new, empty one, then check the copy against the original.
+pub fn migrate(from: &Location, to: &Location) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
+    anyhow::ensure!(
+        from != to,
+        "migrate: --from and --to are the same database ({from})"
+    );
+    let source = heatdesk::store::open(from)?;
+    let all = source.everything()?;
+    let mut target = heatdesk::store::create(to)?;
+    drop(source);
+    // the copy, read back, against what was read from the original (in one transaction)
+    let copied = target.seed(&all).and_then(|()| {
+        let copy = target.everything()?;
+        heatdesk::store::migrate::compare_data(&all, &copy)
+    });
+    let check = match copied {
+        Ok(check) => check,
+        Err(e) => {
+            drop(target);
+            // a new file that is not a whole copy is not kept (a server's transaction rolled
+            // back; its empty tables stay for the next try)
+            if let Location::File(path) = to {
+                heatdesk::store::sqlite::remove_database(path);
+            }
+            return Err(anyhow::anyhow!("migrate {from} → {to}: {e}"));
+        }
+    };
+    println!(
+        "copied {from} into {to} in {:.1} s; checked: {}",
+        started.elapsed().as_secs_f64(),
+        check.summary()
     );
     Ok(())
 }

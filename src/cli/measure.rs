@@ -1,30 +1,69 @@
 //! Measuring: `heatdesk bench` (the headline figures) and `heatdesk soak` (a burst of
 //! commands for the crash and concurrency tests).
 
-use std::path::PathBuf;
-
 use heatdesk::demo::{self, DemoParams, Scale};
-use heatdesk::store::SqliteStore;
+use heatdesk::store::Location;
 
-pub fn soak(db: PathBuf, params: heatdesk::soak::SoakParams) -> anyhow::Result<()> {
-    let mut store = SqliteStore::open(&db)?;
-    heatdesk::soak::run(&mut store, &params, &mut std::io::stdout().lock())
+pub fn soak(db: Location, params: heatdesk::soak::SoakParams) -> anyhow::Result<()> {
+    let mut store = heatdesk::store::open(&db)?;
+    heatdesk::soak::run(store.as_mut(), &params, &mut std::io::stdout().lock())
 }
 
-pub fn bench(db: Option<PathBuf>) -> anyhow::Result<()> {
+/// A room of consoles under load; fails when anything was lost.
+pub fn room(
+    db: &Location,
+    consoles: usize,
+    seconds: f64,
+    seed: u64,
+    tickets: Option<i64>,
+    pace_ms: u64,
+) -> anyhow::Result<()> {
+    anyhow::ensure!(consoles >= 1, "soak: --consoles must be at least 1");
+    let report = heatdesk::soak::room(
+        db,
+        &heatdesk::soak::RoomParams {
+            consoles,
+            seconds,
+            seed,
+            pace_ms,
+            tickets,
+            now: chrono::Local::now().naive_local(),
+        },
+    )?;
+    for p in report.problems.iter().chain(&report.errors) {
+        eprintln!("soak: {p}");
+    }
+    if let Some((now, peak)) = heatdesk::bench::resident_mb() {
+        eprintln!(
+            "soak: resident memory {now:.0} MB at the end, {peak:.0} MB at the peak ({:.0} MB per console)",
+            peak / consoles as f64
+        );
+    }
+    println!("soak: {}", report.last_line());
+    anyhow::ensure!(
+        report.problems.is_empty() && report.errors.is_empty(),
+        "soak: {} problems, {} errors",
+        report.problems.len(),
+        report.errors.len()
+    );
+    Ok(())
+}
+
+pub fn bench(db: Option<Location>) -> anyhow::Result<()> {
     let now = demo::noon(chrono::NaiveDate::from_ymd_opt(2026, 11, 27).expect("a date"));
-    let path = match db {
-        Some(p) => p,
+    let db = match db {
+        Some(db) => db,
         None => {
             let tmp = std::env::temp_dir().join(format!("heatdesk-bench-{}", std::process::id()));
             std::fs::create_dir_all(&tmp)?;
             let p = tmp.join("city.db");
             eprintln!("writing the city-scale demo to {} …", p.display());
             demo::write_new(&p, &DemoParams::new(Scale::City, now))?;
-            p
+            Location::File(p)
         }
     };
-    let report = heatdesk::bench::console(&path, now)?;
+    println!("database: {db}\n");
+    let report = heatdesk::bench::console(&db, now)?;
     println!("| start-up phase | ms |\n|---|---:|");
     let mut total = 0.0;
     for p in &report.start {

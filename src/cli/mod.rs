@@ -12,7 +12,7 @@ use clap::{Parser, Subcommand};
 
 use heatdesk::demo::{DemoParams, Scale};
 use heatdesk::domain::Snapshot;
-use heatdesk::store::{DispatchStore, SqliteStore};
+use heatdesk::store::Location;
 use heatdesk::words::Lang;
 
 #[derive(Parser)]
@@ -22,9 +22,11 @@ use heatdesk::words::Lang;
     about = "District-heating dispatch console (集中供热调度台)"
 )]
 pub struct Cli {
-    /// Database file to open (default: the demo city in your data folder, made on first start)
+    /// The database: a file, or a PostgreSQL server's `postgres://user@host:port/dbname`
+    /// (password from PGPASSWORD, ~/.pgpass or a prompt). Default: the demo city in your data
+    /// folder, made on first start
     #[arg(long, global = true)]
-    pub db: Option<PathBuf>,
+    pub db: Option<String>,
     #[command(subcommand)]
     pub command: Option<Cmd>,
 }
@@ -37,10 +39,11 @@ pub enum Crs {
 
 #[derive(Subcommand)]
 pub enum Cmd {
-    /// Generate the demo city into a new database file
+    /// Generate the demo city into a new database file (or an empty database on a server)
     Demo {
+        /// FILE.db or postgres://…
         #[arg(long)]
-        out: PathBuf,
+        out: String,
         #[arg(long, value_enum, default_value = "demo")]
         scale: Scale,
         #[arg(long, default_value_t = DemoParams::DEFAULT_SEED)]
@@ -49,8 +52,19 @@ pub enum Cmd {
         #[arg(long)]
         date: Option<chrono::NaiveDate>,
     },
-    /// Create an empty HeatDesk database (for imports)
+    /// Create an empty HeatDesk database (for imports): a new file, or the tables in an empty
+    /// database on a server
     Init,
+    /// Copy a whole database into a new, empty one and check the copy (row counts and the
+    /// season's KPIs equal): FILE.db into postgres://…, or back into a laptop's file
+    Migrate {
+        /// FILE.db or postgres://…
+        #[arg(long)]
+        from: String,
+        /// A new FILE.db, or an empty database on a server
+        #[arg(long)]
+        to: String,
+    },
     /// Render the city's own roads, river, parks and blocks into an offline MBTiles basemap
     Basemap {
         #[arg(long)]
@@ -72,9 +86,16 @@ pub enum Cmd {
         #[arg(long)]
         english: bool,
     },
-    /// Apply a burst of random legal commands, one JSON line per outcome (crash and concurrency tests)
-    #[command(hide = true)]
+    /// A dispatch room under load: --consoles N consoles on one database for --seconds S,
+    /// each committing random legal commands; then checks that every console equals a fresh
+    /// load, no audit event was lost or doubled and no stale write was accepted. The last line
+    /// gives commits, refusals and the propagation delay (p50, p99); non-zero exit on any loss.
+    /// Without --consoles: one burst of --commands, one JSON line per outcome (crash tests)
     Soak {
+        #[arg(long)]
+        consoles: Option<usize>,
+        #[arg(long, default_value_t = 30.0)]
+        seconds: f64,
         #[arg(long, default_value_t = 1)]
         seed: u64,
         #[arg(long, default_value_t = 100)]
@@ -87,9 +108,9 @@ pub enum Cmd {
         /// Look for other consoles' changes at most every N ms (0: before every command)
         #[arg(long, default_value_t = 0)]
         poll_ms: u64,
-        /// Pause N ms between commands
-        #[arg(long, default_value_t = 0)]
-        pace_ms: u64,
+        /// Pause N ms between commands (a room: each console about every N ms, ±50%)
+        #[arg(long)]
+        pace_ms: Option<u64>,
     },
     /// Copy the database now (online backup: safe while consoles run) and check the copy opens
     Backup {
@@ -174,7 +195,7 @@ pub enum Cmd {
 
 /// Run what the command line asks for.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
-    let db = cli.db;
+    let db = cli.db.as_deref().map(Location::parse).transpose()?;
     match cli.command {
         None => console::open(db),
         Some(Cmd::Demo {
@@ -182,13 +203,16 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             scale,
             seed,
             date,
-        }) => data::demo(&out, scale, seed, date),
+        }) => data::demo(&Location::parse(&out)?, scale, seed, date),
+        Some(Cmd::Migrate { from, to }) => {
+            data::migrate(&Location::parse(&from)?, &Location::parse(&to)?)
+        }
         Some(Cmd::Init) => data::init(need(db, "init")?),
         Some(Cmd::Basemap {
             out,
             min_zoom,
             max_zoom,
-        }) => data::basemap(need(db, "basemap")?, &out, min_zoom, max_zoom),
+        }) => data::basemap(&need(db, "basemap")?, &out, min_zoom, max_zoom),
         Some(Cmd::Import {
             kind,
             file,
@@ -222,8 +246,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             lang(english),
             unmasked,
         ),
-        Some(Cmd::Backup { out, keep }) => data::backup(need(db, "backup")?, out, keep),
-        Some(Cmd::Restore { from }) => data::restore(need(db, "restore")?, &from),
+        Some(Cmd::Backup { out, keep }) => data::backup(file(db, "backup")?, out, keep),
+        Some(Cmd::Restore { from }) => data::restore(file(db, "restore")?, &from),
         Some(Cmd::Outage {
             segment,
             valve,
@@ -246,12 +270,29 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             reports::daily(need(db, "report")?, date, &out, lang(english))
         }
         Some(Cmd::Soak {
+            consoles: Some(consoles),
+            seconds,
+            seed,
+            tickets,
+            pace_ms,
+            ..
+        }) => measure::room(
+            &need(db, "soak")?,
+            consoles,
+            seconds,
+            seed,
+            tickets,
+            pace_ms.unwrap_or(1000),
+        ),
+        Some(Cmd::Soak {
+            consoles: None,
             seed,
             commands,
             tickets,
             actor,
             poll_ms,
             pace_ms,
+            ..
         }) => measure::soak(
             need(db, "soak")?,
             heatdesk::soak::SoakParams {
@@ -260,7 +301,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 tickets,
                 actor,
                 poll_ms,
-                pace_ms,
+                pace_ms: pace_ms.unwrap_or(0),
             },
         ),
         Some(Cmd::Bench) => measure::bench(db),
@@ -268,13 +309,24 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 /// The database a sub-command was given.
-fn need(db: Option<PathBuf>, command: &str) -> anyhow::Result<PathBuf> {
-    db.with_context(|| format!("{command} needs --db FILE"))
+fn need(db: Option<Location>, command: &str) -> anyhow::Result<Location> {
+    db.with_context(|| format!("{command} needs --db FILE or --db postgres://…"))
+}
+
+/// The database file a sub-command that copies files was given.
+fn file(db: Option<Location>, command: &str) -> anyhow::Result<PathBuf> {
+    match need(db, command)? {
+        Location::File(path) => Ok(path),
+        Location::Server(url) => anyhow::bail!(
+            "{command}: {url} is a server; its backups are the server's job \
+             (pg_dump, streaming replication: README \"Backups on a server\")"
+        ),
+    }
 }
 
 /// The snapshot of the database a sub-command was given.
-fn load(path: &std::path::Path) -> anyhow::Result<Snapshot> {
-    Ok(SqliteStore::open(path)?.load()?)
+fn load(db: &Location) -> anyhow::Result<Snapshot> {
+    Ok(heatdesk::store::open(db)?.load()?)
 }
 
 /// Who runs a command, for the audit trail.

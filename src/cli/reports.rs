@@ -16,7 +16,12 @@ pub struct ShutOff {
 }
 
 /// 停热通知: who loses heat when a pipe, valve or station is shut off.
-pub fn outage(db: std::path::PathBuf, off: ShutOff, out: &Path, lang: Lang) -> anyhow::Result<()> {
+pub fn outage(
+    db: heatdesk::store::Location,
+    off: ShutOff,
+    out: &Path,
+    lang: Lang,
+) -> anyhow::Result<()> {
     let snap = super::load(&db)?;
     let net = Network::build(&snap);
     let buildings = match (off.segment, off.valve, off.station) {
@@ -28,7 +33,7 @@ pub fn outage(db: std::path::PathBuf, off: ShutOff, out: &Path, lang: Lang) -> a
                 .stations
                 .iter()
                 .find(|s| s.id == id)
-                .with_context(|| format!("{}: no station {id}", db.display()))?;
+                .with_context(|| format!("{db}: no station {id}"))?;
             net.downstream(TraceFrom::Node(st.node)).buildings
         }
         _ => anyhow::bail!("say what is shut off: --segment, --valve or --station"),
@@ -52,7 +57,7 @@ pub fn outage(db: std::path::PathBuf, off: ShutOff, out: &Path, lang: Lang) -> a
 
 /// The day's report: KPIs per department, overdue tickets, the day's visits.
 pub fn daily(
-    db: std::path::PathBuf,
+    db: heatdesk::store::Location,
     date: Option<chrono::NaiveDate>,
     out: &Path,
     lang: Lang,

@@ -11,8 +11,6 @@ pub mod views;
 use std::cell::RefCell;
 use std::path::PathBuf;
 
-use chrono::Duration;
-
 use crate::domain::colouring::Metric;
 use crate::domain::*;
 use crate::store::{DispatchStore, Location};
@@ -35,14 +33,7 @@ pub enum Selection {
 /// Where "now" comes from: the wall clock, or a fixed time in tests.
 pub type Clock = Box<dyn Fn() -> Timestamp>;
 
-/// How far back the first load reads closed tickets and answers; the rest of the season
-/// follows in the background.
-pub const RECENT_DAYS: i64 = 2;
-
-/// The start of what a first load reads (`load_recent`): midnight [`RECENT_DAYS`] ago.
-pub fn recent_since(now: Timestamp) -> Timestamp {
-    (now.date() - Duration::days(RECENT_DAYS)).and_time(chrono::NaiveTime::MIN)
-}
+pub use crate::domain::season::{RECENT_DAYS, recent_since};
 
 /// Which form or panel a request came from, so its outcome can be answered there (the form
 /// closed, the new ticket selected).
@@ -222,6 +213,22 @@ impl Console {
         self.store.another()
     }
 
+    /// Call `wake` (from the store's thread) when another console commits, so that the
+    /// screen's next step takes it in at once.
+    pub fn watch(&mut self, wake: crate::store::Waker) {
+        self.store.watch(wake);
+    }
+
+    /// Whether the store can be reached now.
+    pub fn health(&self) -> crate::store::Health {
+        self.store.health()
+    }
+
+    /// What this user's role lets them change.
+    pub fn permissions(&self) -> crate::store::Permissions {
+        self.store.permissions()
+    }
+
     /// Who this console's audit events name.
     pub fn set_actor(&mut self, actor: &str) {
         self.actor = actor.to_string();
@@ -299,7 +306,8 @@ impl Console {
         }
         self.fold_older(&mut change, &mut events);
         self.take_reload(&mut change, &mut events);
-        if time - self.last_poll >= 1.0 {
+        // about once a second, or at once when the store heard of another console's commit
+        if time - self.last_poll >= 1.0 || self.store.news() {
             self.last_poll = time;
             self.poll(&mut change, &mut events);
             self.tick_backups(backup_every_hours, backups_kept, &mut events);
@@ -526,6 +534,8 @@ impl Console {
                 self.take_in(update, change, events);
                 events.push(Event::CaughtUp);
             }
+            // a server away is said by the top bar, not once a second
+            Err(crate::store::StoreError::Unavailable { .. }) => {}
             Err(e) => events.push(Event::Failed(e.to_string())),
         }
     }

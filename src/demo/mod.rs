@@ -508,31 +508,32 @@ pub fn write_new(
     out: &std::path::Path,
     params: &DemoParams,
 ) -> Result<DemoSummary, crate::store::StoreError> {
-    use crate::store::{DispatchStore, SqliteStore, StoreError};
-    if out.exists() {
+    write_into(&crate::store::Location::File(out.to_path_buf()), params)
+}
+
+/// Generate a city and write it into a new database: a new file, or an empty HeatDesk
+/// database on a server.
+pub fn write_into(
+    location: &crate::store::Location,
+    params: &DemoParams,
+) -> Result<DemoSummary, crate::store::StoreError> {
+    use crate::store::{Everything, Location, SqliteStore, StoreError};
+    if let Location::File(out) = location
+        && out.exists()
+    {
         return Err(StoreError::Exists {
             path: out.display().to_string(),
         });
     }
     let city = generate(params);
-    let mut partial = out.as_os_str().to_owned();
-    partial.push(".partial");
-    let partial = std::path::PathBuf::from(partial);
-    let _ = std::fs::remove_file(&partial);
-    let result = (|| {
-        let mut store = SqliteStore::create(&partial)?;
-        store.seed(&city.snapshot, &city.events, &city.basemap)?;
-        store.checkpoint()?;
-        Ok::<_, StoreError>(())
-    })();
-    if let Err(e) = result {
-        let _ = std::fs::remove_file(&partial);
-        return Err(e);
-    }
-    std::fs::rename(&partial, out)
-        .map_err(|e| StoreError::Invalid(format!("{}: {e}", out.display())))?;
-    let s = &city.snapshot;
-    Ok(DemoSummary {
+    let all = Everything {
+        city: city.snapshot,
+        events: city.events,
+        basemap: city.basemap,
+        ..Default::default()
+    };
+    let s = &all.city;
+    let summary = DemoSummary {
         compounds: s.compounds.len(),
         buildings: s.buildings.len(),
         households: s.compounds.iter().map(|c| c.households as u64).sum(),
@@ -540,8 +541,37 @@ pub fn write_new(
         segments: s.segments.len(),
         teams: s.teams.len(),
         tickets: s.tickets.len(),
-        events: city.events.len(),
-    })
+        events: all.events.len(),
+    };
+    match location {
+        Location::File(out) => {
+            let mut partial = out.as_os_str().to_owned();
+            partial.push(".partial");
+            let partial = std::path::PathBuf::from(partial);
+            let _ = std::fs::remove_file(&partial);
+            let result = (|| {
+                let mut store = SqliteStore::create(&partial)?;
+                crate::store::DispatchStore::seed(&mut store, &all)?;
+                store.checkpoint()?;
+                Ok::<_, StoreError>(())
+            })();
+            if let Err(e) = result {
+                let _ = std::fs::remove_file(&partial);
+                return Err(e);
+            }
+            std::fs::rename(&partial, out)
+                .map_err(|e| StoreError::Invalid(format!("{}: {e}", out.display())))?;
+        }
+        Location::Server(_) => {
+            // an empty HeatDesk database (made now if the database is empty)
+            let mut store = match crate::store::open(location) {
+                Err(StoreError::Empty { .. }) => crate::store::create(location)?,
+                other => other?,
+            };
+            store.seed(&all)?;
+        }
+    }
+    Ok(summary)
 }
 
 #[derive(Debug, Clone, Copy)]

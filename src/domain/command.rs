@@ -210,15 +210,25 @@ pub enum Applied {
 }
 
 impl Applied {
-    /// Every ticket this change touched, the main one first.
+    /// Every ticket this change touched, the main one first; a ticket stepped twice (made and
+    /// fixed on a visit) once, as it ended.
     pub fn tickets(&self) -> Vec<&super::model::Ticket> {
+        let mut out: Vec<&super::model::Ticket> = Vec::new();
+        self.each_ticket(&mut |t| match out.iter_mut().find(|o| o.id == t.id) {
+            Some(o) => *o = t,
+            None => out.push(t),
+        });
+        out
+    }
+
+    fn each_ticket<'a>(&'a self, f: &mut impl FnMut(&'a super::model::Ticket)) {
         match self {
-            Applied::Ticket { ticket, .. } => vec![&**ticket],
-            Applied::Batch(all) => all.iter().flat_map(Applied::tickets).collect(),
+            Applied::Ticket { ticket, .. } => f(ticket),
+            Applied::Batch(all) => all.iter().for_each(|a| a.each_ticket(f)),
             Applied::Rule(_)
             | Applied::KpiRules(_)
             | Applied::Visit { .. }
-            | Applied::Import(_) => vec![],
+            | Applied::Import(_) => {}
         }
     }
 

@@ -16,3 +16,12 @@ pub fn season_start(day: NaiveDate) -> NaiveDate {
 pub fn noon(day: NaiveDate) -> NaiveDateTime {
     day.and_time(NaiveTime::from_hms_opt(12, 0, 0).unwrap_or(NaiveTime::MIN))
 }
+
+/// How far back a console's first load reads closed tickets and answers; the rest of the
+/// season follows in the background.
+pub const RECENT_DAYS: i64 = 2;
+
+/// The start of what a first load reads (`load_recent`): midnight [`RECENT_DAYS`] ago.
+pub fn recent_since(now: NaiveDateTime) -> NaiveDateTime {
+    (now.date() - chrono::Duration::days(RECENT_DAYS)).and_time(NaiveTime::MIN)
+}

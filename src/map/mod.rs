@@ -177,6 +177,19 @@ impl MapView {
 
     /// Open the chosen basemap when the choice changed; a bad file is reported, not fatal.
     fn ensure_tiles(&mut self, ctx: &egui::Context, basemap: &Basemap) {
+        // the offline basemap being rendered (a server's city, on first start): opened once
+        // it is there
+        if self.tiles.is_none()
+            && *basemap == Basemap::Demo
+            && self.tiles_for.as_ref() == Some(basemap)
+            && let Some(path) = &self.demo_basemap
+        {
+            if path.exists() {
+                self.tiles_for = None;
+            } else {
+                ctx.request_repaint_after(std::time::Duration::from_secs(1));
+            }
+        }
         if self.tiles_for.as_ref() == Some(basemap) {
             return;
         }

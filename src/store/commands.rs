@@ -111,7 +111,7 @@ pub trait Tx {
     /// An audit record of a change that is not a ticket's step.
     fn audit(&mut self, origin: &Origin, command: &str, detail: &str) -> Result<(), StoreError>;
     /// Record what the transaction changed, for other consoles (and tell them).
-    fn log_change(&mut self, origin: &Origin, change: &Logged) -> Result<(), StoreError>;
+    fn log_change(&mut self, origin: &Origin, change: &Logged) -> Result<i64, StoreError>;
 
     /// Insert or update one imported row (its id a placeholder: a new row the database
     /// numbers; its references already resolved); returns its id. `source` names it in a
@@ -121,10 +121,20 @@ pub trait Tx {
     fn external_id(&mut self, table: Table, external: &str, id: i64) -> Result<(), StoreError>;
     /// Set a ticket's network ticket (an import links them last).
     fn set_parent(&mut self, child: TicketId, parent: TicketId) -> Result<(), StoreError>;
+    /// An import wrote rows of these tables with ids of its own: whatever numbers new rows
+    /// continues past them.
+    fn imported(&mut self, _tables: &[Table]) -> Result<(), StoreError> {
+        Ok(())
+    }
 }
 
-/// Apply one command in `tx` (the caller commits).
-pub fn apply(tx: &mut dyn Tx, command: &Command, origin: &Origin) -> Result<Applied, StoreError> {
+/// Apply one command in `tx` (the caller commits): what it did, and the id of its entry in the
+/// change log (a handle skips its own entries when it catches up).
+pub fn apply(
+    tx: &mut dyn Tx,
+    command: &Command,
+    origin: &Origin,
+) -> Result<(Applied, i64), StoreError> {
     let applied = match command {
         Command::CreateTicket(new) => create_ticket(tx, new, origin)?,
         Command::Act {
@@ -179,8 +189,8 @@ pub fn apply(tx: &mut dyn Tx, command: &Command, origin: &Origin) -> Result<Appl
         )?,
         Command::Import(batch) => import(tx, batch, origin)?,
     };
-    tx.log_change(origin, &Logged::of(&applied))?;
-    Ok(applied)
+    let logged = tx.log_change(origin, &Logged::of(&applied))?;
+    Ok((applied, logged))
 }
 
 fn json<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
@@ -578,10 +588,12 @@ fn record_visit(tx: &mut dyn Tx, new: &NewVisit, origin: &Origin) -> Result<Appl
                 tickets.push(created);
                 continue;
             }
-            // fixed there and then: on time by definition
-            let Applied::Ticket { ticket, .. } = created else {
+            // fixed there and then: on time by definition (both steps are reported: each wrote
+            // its audit event)
+            let Applied::Ticket { ticket, .. } = created.clone() else {
                 unreachable!("create_ticket makes one ticket")
             };
+            tickets.push(created);
             let fixed = Transition {
                 to: TicketStatus::Fixed,
                 team: None,
@@ -701,6 +713,7 @@ fn import(tx: &mut dyn Tx, batch: &ImportBatch, origin: &Origin) -> Result<Appli
             tx.set_parent(id, parent)?;
         }
     }
+    tx.imported(&[table, Table::Nodes])?;
     for e in &batch.external_ids {
         let id = placed.id(batch, e.table, e.id)?;
         // "57" kept as row 57 needs no entry: an id the company wrote is the row's own

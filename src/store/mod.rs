@@ -6,7 +6,10 @@
 //! `sqlite/` is the embedded store (one laptop, offline). Nothing outside `store/` holds a
 //! database connection.
 
+pub mod blob;
 pub mod commands;
+pub mod migrate;
+pub mod postgres;
 pub mod sqlite;
 
 use std::path::{Path, PathBuf};
@@ -68,6 +71,30 @@ pub enum StoreError {
     Invalid(String),
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    #[error("{url}: not a server address HeatDesk can use: {detail}")]
+    BadUrl { url: String, detail: String },
+    #[error("{server}: cannot connect: {detail}")]
+    Unreachable { server: String, detail: String },
+    #[error(
+        "{server}: the server is unavailable (for {since_s} s); nothing was written — HeatDesk reconnects by itself"
+    )]
+    Unavailable { server: String, since_s: u64 },
+    #[error(
+        "{server}: the database holds tables already (HeatDesk's or another program's); create an empty one with `createdb`"
+    )]
+    Occupied { server: String },
+    #[error(
+        "{server}: the connection was lost while saving; whether it was saved shows when the server is back (the console reconnects by itself)"
+    )]
+    CommitUnknown { server: String },
+    #[error("{path}: an empty database; {hint}")]
+    Empty { path: String, hint: String },
+    #[error("{path}: the server refused the schema: {detail}")]
+    SchemaRefused { path: String, detail: String },
+    #[error("{server}: your role may not do this: {detail}")]
+    Forbidden { server: String, detail: String },
+    #[error("database error: {}", postgres::explain(.0))]
+    Postgres(#[from] ::postgres::Error),
 }
 
 /// "调度员 二号台 at 11-27 09:05", or "someone else".
@@ -80,17 +107,31 @@ fn changed_by(by: &Option<String>, at: &Option<Timestamp>) -> String {
 }
 
 /// Where a store keeps its data: shown in the top bar, logs and messages (never a password).
+// one per open store: its size does not matter
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Location {
     /// An SQLite file on this machine.
     File(PathBuf),
+    /// A PostgreSQL server's database.
+    Server(postgres::ServerUrl),
 }
 
 impl Location {
+    /// A `--db` value: a server's address (`postgres://…`) or a file.
+    pub fn parse(text: &str) -> Result<Self, StoreError> {
+        if postgres::url::is_server(text) {
+            Ok(Location::Server(postgres::ServerUrl::parse(text)?))
+        } else {
+            Ok(Location::File(PathBuf::from(text)))
+        }
+    }
+
     /// The database file, for a store that has one (backups, exports beside it).
     pub fn file(&self) -> Option<&Path> {
         match self {
             Location::File(p) => Some(p),
+            Location::Server(_) => None,
         }
     }
 }
@@ -99,8 +140,51 @@ impl std::fmt::Display for Location {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Location::File(p) => write!(f, "{}", p.display()),
+            Location::Server(url) => write!(f, "{url}"),
         }
     }
+}
+
+/// Called from another thread when another console committed (the screen redraws to take it
+/// in).
+pub type Waker = std::sync::Arc<dyn Fn() + Send + Sync>;
+
+/// Whether the store can be reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Health {
+    Online,
+    /// The server went away `since_s` seconds ago; the next try is in `retry_in_s`.
+    Offline {
+        since_s: u64,
+        retry_in_s: u64,
+    },
+}
+
+/// What the user's role lets them change (a server refuses the rest; the console offers only
+/// this).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Permissions {
+    /// Give a ticket to a team (or take it back).
+    pub assign: bool,
+    /// Take in tickets and move them on otherwise.
+    pub act: bool,
+    /// Record visits.
+    pub visits: bool,
+    pub deadline_rules: bool,
+    pub kpi_rules: bool,
+    /// Import a company's files (the city's own rows among them).
+    pub import: bool,
+}
+
+impl Permissions {
+    pub const ALL: Permissions = Permissions {
+        assign: true,
+        act: true,
+        visits: true,
+        deadline_rules: true,
+        kpi_rules: true,
+        import: true,
+    };
 }
 
 /// The company's ids of one table and the rows it holds: what an import needs to tell a new
@@ -111,6 +195,31 @@ pub struct KnownIds {
     pub rows: Vec<i64>,
     /// The company's ids given out before, and the rows they name.
     pub external: Vec<(String, i64)>,
+}
+
+/// A record of a change that is not a ticket's step (a rule edited, a file imported).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditEvent {
+    pub id: i64,
+    pub at: Timestamp,
+    pub actor: String,
+    pub command: String,
+    pub detail: String,
+}
+
+/// A whole database: what a new one is seeded with (the demo city) and what `heatdesk
+/// migrate` copies from one store into another.
+#[derive(Debug, Clone, Default)]
+pub struct Everything {
+    /// Every row (the settings — deadline rules, KPI definitions — among them).
+    pub city: Snapshot,
+    /// Every ticket's trail.
+    pub events: Vec<TicketEvent>,
+    pub audit: Vec<AuditEvent>,
+    /// The company's ids: (kind, external id, row).
+    pub external_ids: Vec<(String, String, i64)>,
+    /// The city's own vector map.
+    pub basemap: Vec<BasemapFeature>,
 }
 
 /// One row of the season before the first load: a closed ticket, or an earlier answer.
@@ -172,20 +281,50 @@ pub trait DispatchStore: Send {
     /// When the changes the catch-ups since the last call took in were committed (ms since
     /// 1970 UTC): how long a change takes to reach this console.
     fn committed_at(&mut self) -> Vec<i64>;
-    /// Fill a new, empty database with a whole data set (the demo city): the rows, their
-    /// audit trail and the city's own vector map, in one transaction. Refused on a database
-    /// that holds data already (that is what imports are for).
-    fn seed(
-        &mut self,
-        city: &Snapshot,
-        events: &[TicketEvent],
-        basemap: &[BasemapFeature],
-    ) -> Result<(), StoreError>;
+    /// Call `wake` when another console commits (a server pushes it; a file is looked at
+    /// about once a second by the console anyway).
+    fn watch(&mut self, _wake: Waker) {}
+    /// Whether this store heard that another console committed since the last catch-up (the
+    /// console then catches up at once instead of at its next look).
+    fn news(&self) -> bool {
+        false
+    }
+    /// Whether the store can be reached now.
+    fn health(&self) -> Health {
+        Health::Online
+    }
+    /// What this user may change.
+    fn permissions(&self) -> Permissions {
+        Permissions::ALL
+    }
+    /// Fill a new, empty database with a whole data set (the demo city, another store's
+    /// contents), its ids kept, in one transaction. Refused on a database that holds data
+    /// already (that is what imports are for).
+    fn seed(&mut self, all: &Everything) -> Result<(), StoreError>;
+    /// Everything this database holds (for `heatdesk migrate`).
+    fn everything(&self) -> Result<Everything, StoreError>;
+}
+
+/// Milliseconds of the wall clock (since 1970 UTC): when a change was committed, to measure how
+/// long it takes to reach other consoles.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
 }
 
 /// Open an existing HeatDesk database wherever it is.
 pub fn open(location: &Location) -> Result<Box<dyn DispatchStore>, StoreError> {
     match location {
         Location::File(path) => Ok(Box::new(SqliteStore::open(path)?)),
+        Location::Server(url) => Ok(Box::new(postgres::PgStore::open(url)?)),
+    }
+}
+
+/// Create a new, empty HeatDesk database (a new file; an empty database on a server).
+pub fn create(location: &Location) -> Result<Box<dyn DispatchStore>, StoreError> {
+    match location {
+        Location::File(path) => Ok(Box::new(SqliteStore::create(path)?)),
+        Location::Server(url) => Ok(Box::new(postgres::PgStore::create(url)?)),
     }
 }

@@ -159,8 +159,16 @@ impl HeatDeskApp {
         self.console.push(Request::Apply { command, tag });
     }
 
-    /// Assign a ticket as the user saw it (Ctrl+Z takes it back).
-    pub fn assign(&self, ticket: TicketId, seen_version: i64, team: TeamId) {
+    /// Assign a ticket as the user saw it (Ctrl+Z takes it back). A role that may not assign
+    /// is told so (nothing is dragged for it; this is the last guard).
+    pub fn assign(&mut self, ticket: TicketId, seen_version: i64, team: TeamId) {
+        if !self.console.permissions().assign {
+            self.notice = Some(Notice {
+                ok: false,
+                text: self.tr(Key::RoleCannotAssign).into(),
+            });
+            return;
+        }
         self.console.push(Request::Assign {
             ticket,
             seen_version,

@@ -356,7 +356,9 @@ fn ticket(app: &mut HeatDeskApp, ui: &mut Ui, id: TicketId) {
                 }
             });
         actions(app, &mut cols[0], &t);
-        if t.status.in_queue() || t.status == TicketStatus::Assigned {
+        if (t.status.in_queue() || t.status == TicketStatus::Assigned)
+            && app.console.permissions().assign
+        {
             suggestions(app, &mut cols[0], &t);
         }
         let ui = &mut cols[1];
@@ -388,8 +390,17 @@ fn actions(app: &mut HeatDeskApp, ui: &mut Ui, t: &Ticket) {
     let mut chosen: Option<Action> = None;
     let mut assign_to: Option<TeamId> = None;
     ui.add_space(6.0);
+    // what this user's role may do (a server refuses the rest)
+    let can = app.console.permissions();
+    let offered = |code: &str| {
+        if code == "assign" {
+            can.assign
+        } else {
+            can.act
+        }
+    };
     ui.horizontal_wrapped(|ui| {
-        for &code in next_actions(t.status) {
+        for &code in next_actions(t.status).iter().filter(|c| offered(c)) {
             match code {
                 "assign" => {
                     let label = words::t(lang, Key::AssignTo);
@@ -432,13 +443,15 @@ fn actions(app: &mut HeatDeskApp, ui: &mut Ui, t: &Ticket) {
             }
         }
     });
-    if next_actions(t.status)
-        .iter()
-        .any(|c| matches!(*c, "hold" | "return" | "escalate"))
+    if can.act
+        && next_actions(t.status)
+            .iter()
+            .any(|c| matches!(*c, "hold" | "return" | "escalate"))
     {
         ui.horizontal(|ui| {
-            ui.label(words::t(lang, Key::Reason));
-            ui.text_edit_singleline(&mut app.reason);
+            let label = ui.label(words::t(lang, Key::Reason));
+            ui.text_edit_singleline(&mut app.reason)
+                .labelled_by(label.id);
         });
     }
     if let Some(team) = assign_to {

@@ -96,6 +96,10 @@ pub fn open_window(start: Start) -> anyhow::Result<()> {
             if let Some(dir) = start.backups {
                 app = app.with_backups(dir);
             }
+            // another console's commit, heard on the store's thread, redraws the screen now
+            let ctx = cc.egui_ctx.clone();
+            app.console
+                .watch(std::sync::Arc::new(move || ctx.request_repaint()));
             Ok(Box::new(app))
         }),
     )

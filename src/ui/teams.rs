@@ -50,6 +50,7 @@ const MAX_CHIPS: usize = 8;
 
 /// One team card; returns a ticket dropped on it this frame.
 fn card(app: &mut HeatDeskApp, ui: &mut Ui, id: TeamId) -> Option<TicketDrag> {
+    let can_assign = app.console.permissions().assign;
     let team = app.console.snapshot().team(id)?.clone();
     let lang = app.lang();
     let selected = app.selection == Some(Selection::Team(id));
@@ -138,10 +139,12 @@ fn card(app: &mut HeatDeskApp, ui: &mut Ui, id: TeamId) -> Option<TicketDrag> {
                         egui::Button::new(RichText::new(format!("#{ticket} {category}")).small())
                             .sense(Sense::click_and_drag()),
                     );
-                    chip.dnd_set_drag_payload(TicketDrag {
-                        ticket: *ticket,
-                        version: *version,
-                    });
+                    if can_assign {
+                        chip.dnd_set_drag_payload(TicketDrag {
+                            ticket: *ticket,
+                            version: *version,
+                        });
+                    }
                     if chip.clicked() {
                         app.select(Selection::Ticket(*ticket));
                     }

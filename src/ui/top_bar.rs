@@ -14,6 +14,7 @@ pub fn show(app: &mut HeatDeskApp, ui: &mut Ui) {
         ui.separator();
         ui.label(app.now().format("%Y-%m-%d %H:%M").to_string());
         ui.separator();
+        server(app, ui);
         search(app, ui);
         ui.separator();
         let (k, rules, lang) = (
@@ -66,10 +67,11 @@ pub fn show(app: &mut HeatDeskApp, ui: &mut Ui) {
             ui.separator();
             super::map_menu::show(app, ui);
             backup_menu(app, ui);
-            if ui.button(app.tr(Key::Import)).clicked() {
+            let can = app.console.permissions();
+            if can.import && ui.button(app.tr(Key::Import)).clicked() {
                 app.import.open = true;
             }
-            if ui.button(app.tr(Key::Rules)).clicked() {
+            if (can.deadline_rules || can.kpi_rules) && ui.button(app.tr(Key::Rules)).clicked() {
                 app.show_rules = true;
             }
             let lang = app.lang();
@@ -139,13 +141,64 @@ fn search(app: &mut HeatDeskApp, ui: &mut Ui) {
     }
 }
 
-/// How often the console backs up, how many copies it keeps, and a button for one now.
-fn backup_menu(app: &mut HeatDeskApp, ui: &mut Ui) {
-    let Some(dir) = app.console.backup_dir() else {
+/// A server's database: which, and whether it answers (a file says nothing here).
+fn server(app: &HeatDeskApp, ui: &mut Ui) {
+    let crate::store::Location::Server(url) = app.console.location() else {
         return;
     };
     let lang = app.lang();
     let tr = |k| crate::words::t(lang, k);
+    match app.console.health() {
+        crate::store::Health::Online => {
+            dot(ui, Color32::from_rgb(30, 150, 60));
+            ui.label(RichText::new(url.database()).small())
+                .on_hover_text(format!("{} · {url}", tr(Key::ServerOnline)));
+        }
+        crate::store::Health::Offline {
+            since_s,
+            retry_in_s,
+        } => {
+            let red = Color32::from_rgb(200, 40, 40);
+            dot(ui, red);
+            ui.label(
+                RichText::new(format!(
+                    "{} {} · {retry_in_s} {}",
+                    tr(Key::ServerOffline),
+                    crate::words::format::duration_s(since_s),
+                    tr(Key::ServerRetry)
+                ))
+                .color(red)
+                .strong(),
+            )
+            .on_hover_text(url.to_string());
+            // the countdown moves on its own
+            ui.ctx()
+                .request_repaint_after(std::time::Duration::from_millis(500));
+        }
+    }
+    ui.separator();
+}
+
+/// A small filled disc: the server's state at a glance.
+fn dot(ui: &mut Ui, colour: Color32) {
+    let (rect, _) = ui.allocate_exact_size(egui::vec2(10.0, 10.0), egui::Sense::hover());
+    ui.painter().circle_filled(rect.center(), 4.5, colour);
+}
+
+/// How often the console backs up, how many copies it keeps, and a button for one now (on a
+/// server: that backups are the server's job).
+fn backup_menu(app: &mut HeatDeskApp, ui: &mut Ui) {
+    let lang = app.lang();
+    let tr = |k| crate::words::t(lang, k);
+    if matches!(app.console.location(), crate::store::Location::Server(_)) {
+        ui.menu_button(tr(Key::Backups), |ui| {
+            ui.label(tr(Key::ServerBackups));
+        });
+        return;
+    }
+    let Some(dir) = app.console.backup_dir() else {
+        return;
+    };
     ui.menu_button(tr(Key::Backups), |ui| {
         ui.horizontal(|ui| {
             ui.label(tr(Key::BackupEvery));

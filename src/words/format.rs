@@ -27,6 +27,15 @@ pub fn duration(minutes: i64) -> String {
     }
 }
 
+/// Seconds as "45s", then as [`duration`] does.
+pub fn duration_s(secs: u64) -> String {
+    if secs < 60 {
+        format!("{secs}s")
+    } else {
+        duration((secs / 60) as i64)
+    }
+}
+
 pub fn time(t: Timestamp) -> String {
     t.format("%m-%d %H:%M").to_string()
 }

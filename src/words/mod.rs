@@ -216,6 +216,11 @@ pub enum Key {
     ImportUpdated,
     LoadingHistory,
     HistoryFailed,
+    ServerOnline,
+    ServerOffline,
+    ServerRetry,
+    ServerBackups,
+    RoleCannotAssign,
 }
 
 pub fn t(lang: Lang, key: Key) -> &'static str {
@@ -397,6 +402,14 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         ImportUpdated => lang.pick("更新", "updated"),
         LoadingHistory => lang.pick("正在读取本季历史工单…", "Reading the season's history…"),
         HistoryFailed => lang.pick("读取历史工单失败", "Could not read the season's history"),
+        ServerOnline => lang.pick("已连接服务器", "Connected to the server"),
+        ServerOffline => lang.pick("服务器已断开", "Server unreachable"),
+        ServerRetry => lang.pick("秒后重连", "s to the next try"),
+        ServerBackups => lang.pick(
+            "数据在服务器上：备份由服务器负责（pg_dump 或流复制，见 README）。",
+            "The data is on the server: backups are the server's job (pg_dump or streaming replication; see README).",
+        ),
+        RoleCannotAssign => lang.pick("您的角色不能派单", "Your role may not assign crews"),
         ExportQueue => lang.pick("导出当前列表", "Export the list as shown"),
         About => lang.pick("约", "about"),
         BasicCounts => lang.pick(

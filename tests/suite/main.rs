@@ -22,5 +22,6 @@ mod mbtiles;
 mod model;
 mod nothing_lost;
 mod planner;
+mod room;
 mod store;
 mod trace;

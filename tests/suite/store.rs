@@ -1,6 +1,9 @@
-//! The SQLite store: migrations, refusing files it must not touch, and all-or-nothing commands.
+//! The stores: SQLite's migrations and the files it must not touch; and, on every store
+//! (SQLite, and PostgreSQL when a test server is given), all-or-nothing commands, conflicts,
+//! catching up, the season's two loads and imports.
 
 use crate::common;
+use crate::common::stores::{self, TestDb};
 
 use std::path::Path;
 
@@ -42,10 +45,42 @@ fn new_ticket() -> Command {
     })
 }
 
-fn event_count(store: &mut SqliteStore) -> i64 {
-    common::sql(store.path())
-        .query_row("SELECT count(*) FROM ticket_events", [], |r| r.get(0))
-        .unwrap()
+fn event_count(db: &TestDb) -> i64 {
+    db.count("SELECT count(*) FROM ticket_events")
+}
+
+/// Everything the database holds, row by row: equal before and after means nothing was
+/// written.
+fn contents(db: &TestDb) -> Contents {
+    Contents(db.open().everything().unwrap())
+}
+
+struct Contents(heatdesk::store::Everything);
+
+impl PartialEq for Contents {
+    fn eq(&self, other: &Self) -> bool {
+        heatdesk::store::migrate::compare_data(&self.0, &other.0).is_ok()
+    }
+}
+
+impl std::fmt::Debug for Contents {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} tickets, {} events",
+            self.0.city.tickets.len(),
+            self.0.events.len()
+        )
+    }
+}
+
+/// Run `test` on the tiny data set in every store.
+fn each(label: &str, test: impl Fn(&TestDb, Box<dyn DispatchStore>)) {
+    for backend in stores::backends() {
+        let db = stores::tiny_db(backend, label);
+        let store = db.open();
+        test(&db, store);
+    }
 }
 
 #[test]
@@ -159,282 +194,283 @@ fn missing_files_and_folders_are_reported_not_created() {
 
 #[test]
 fn a_command_writes_its_change_and_its_audit_event_together() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = common::tiny_store(dir.path());
-    let created = store.apply(&new_ticket(), &origin(9, 0)).unwrap();
-    let Applied::Ticket { ticket, event, .. } = created else {
-        panic!()
-    };
-    assert_eq!(ticket.status, TicketStatus::Received);
-    // 8 h for an ordinary repair (default rules)
-    assert_eq!(ticket.deadline, at(17, 0));
-    assert_eq!(event.action, "create");
+    each("audit", |db, mut store| {
+        let created = store.apply(&new_ticket(), &origin(9, 0)).unwrap();
+        let Applied::Ticket { ticket, event, .. } = created else {
+            panic!()
+        };
+        assert_eq!(ticket.status, TicketStatus::Received);
+        // 8 h for an ordinary repair (default rules)
+        assert_eq!(ticket.deadline, at(17, 0));
+        assert_eq!(event.action, "create");
 
-    let assigned = store
-        .apply(
-            &Command::Act {
-                ticket: ticket.id,
-                seen_version: ticket.version,
-                action: Action::Assign { team: 2 },
-            },
-            &origin(9, 5),
-        )
-        .unwrap();
-    let Applied::Ticket { ticket: after, .. } = assigned else {
-        panic!()
-    };
-    let snap = store.load().unwrap();
-    let stored = snap.ticket(ticket.id).unwrap();
-    assert_eq!(stored, &*after);
-    assert_eq!(stored.status, TicketStatus::Assigned);
-    assert_eq!(stored.team_id, Some(2));
-    let history = store.history(ticket.id).unwrap();
-    assert_eq!(history.len(), 2);
-    assert_eq!(history[1].action, "assign");
-    assert_eq!(history[1].from_status, Some(TicketStatus::Received));
-    assert_eq!(history[1].team_id, Some(2));
-    assert_eq!(history[1].actor, "调度员 测试");
+        let assigned = store
+            .apply(
+                &Command::Act {
+                    ticket: ticket.id,
+                    seen_version: ticket.version,
+                    action: Action::Assign { team: 2 },
+                },
+                &origin(9, 5),
+            )
+            .unwrap();
+        let Applied::Ticket { ticket: after, .. } = assigned else {
+            panic!()
+        };
+        let snap = store.load().unwrap();
+        let stored = snap.ticket(ticket.id).unwrap();
+        assert_eq!(stored, &*after);
+        assert_eq!(stored.status, TicketStatus::Assigned);
+        assert_eq!(stored.team_id, Some(2));
+        let history = store.history(ticket.id).unwrap();
+        assert_eq!(history.len(), 2);
+        assert_eq!(history[1].action, "assign");
+        assert_eq!(history[1].from_status, Some(TicketStatus::Received));
+        assert_eq!(history[1].team_id, Some(2));
+        // on a server, who the server says is logged in (not a name typed into a console)
+        assert_eq!(history[1].actor, db.actor("调度员 测试"));
+    });
 }
 
 #[test]
 fn a_failure_between_change_and_audit_event_leaves_neither() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = common::tiny_store(dir.path());
-    let Applied::Ticket { ticket, .. } = store.apply(&new_ticket(), &origin(9, 0)).unwrap() else {
-        panic!()
-    };
-    // make the audit write fail after the ticket row has been updated
-    common::sql(store.path())
-        .execute_batch(
+    each("rollback", |db, mut store| {
+        let Applied::Ticket { ticket, .. } = store.apply(&new_ticket(), &origin(9, 0)).unwrap()
+        else {
+            panic!()
+        };
+        // make the audit write fail after the ticket row has been updated
+        db.execute(
             "CREATE TRIGGER fail_audit BEFORE INSERT ON ticket_events
              BEGIN SELECT RAISE(ABORT, 'disk full (simulated)'); END;",
-        )
-        .unwrap();
-    let events_before = event_count(&mut store);
-    let result = store.apply(
-        &Command::Act {
-            ticket: ticket.id,
-            seen_version: ticket.version,
-            action: Action::Assign { team: 1 },
-        },
-        &origin(9, 10),
-    );
-    assert!(result.is_err());
-    let stored = store.load().unwrap().ticket(ticket.id).cloned().unwrap();
-    assert_eq!(
-        stored, *ticket,
-        "the ticket row was rolled back with the failed event"
-    );
-    assert_eq!(event_count(&mut store), events_before);
-
-    // and a new ticket whose event fails does not exist at all
-    let tickets_before = store.load().unwrap().tickets.len();
-    assert!(store.apply(&new_ticket(), &origin(9, 20)).is_err());
-    assert_eq!(store.load().unwrap().tickets.len(), tickets_before);
-}
-
-#[test]
-fn illegal_transitions_are_refused_and_change_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = common::tiny_store(dir.path());
-    let Applied::Ticket { ticket, .. } = store.apply(&new_ticket(), &origin(9, 0)).unwrap() else {
-        panic!()
-    };
-    let events_before = event_count(&mut store);
-    let err = store
-        .apply(
-            &Command::Act {
-                ticket: ticket.id,
-                seen_version: ticket.version,
-                action: Action::Close,
-            },
-            &origin(9, 1),
-        )
-        .expect_err("closing an unassigned ticket is illegal");
-    assert!(matches!(err, StoreError::Refused(_)), "{err}");
-    assert!(err.to_string().contains("close"), "{err}");
-    let err = store
-        .apply(
-            &Command::Act {
-                ticket: ticket.id,
-                seen_version: ticket.version,
-                action: Action::Assign { team: 77 },
-            },
-            &origin(9, 1),
-        )
-        .expect_err("no such team");
-    assert!(
-        matches!(
-            err,
-            StoreError::NotFound {
-                what: "team",
-                id: 77
-            }
-        ),
-        "{err}"
-    );
-    assert_eq!(store.load().unwrap().ticket(ticket.id).unwrap(), &*ticket);
-    assert_eq!(event_count(&mut store), events_before);
-}
-
-#[test]
-fn a_stale_action_from_a_second_console_is_refused() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut first = common::tiny_store(dir.path());
-    let Applied::Ticket { ticket, .. } = first.apply(&new_ticket(), &origin(9, 0)).unwrap() else {
-        panic!()
-    };
-    let mut second = SqliteStore::open(&dir.path().join("tiny.db")).unwrap();
-    let seen = second.load().unwrap();
-    assert_eq!(second.catch_up().unwrap(), Update::UpToDate);
-
-    // console 1 assigns to team 1; console 2, still looking at version 1, tries team 2
-    first
-        .apply(
+            "CREATE FUNCTION fail_audit() RETURNS trigger LANGUAGE plpgsql AS
+                 $$ BEGIN RAISE EXCEPTION 'disk full (simulated)'; END $$;
+             CREATE TRIGGER fail_audit BEFORE INSERT ON ticket_events
+                 FOR EACH ROW EXECUTE FUNCTION fail_audit();",
+        );
+        let events_before = event_count(db);
+        let result = store.apply(
             &Command::Act {
                 ticket: ticket.id,
                 seen_version: ticket.version,
                 action: Action::Assign { team: 1 },
             },
-            &origin(9, 5),
-        )
-        .unwrap();
-    let err = second
-        .apply(
-            &Command::Act {
-                ticket: ticket.id,
-                seen_version: ticket.version,
-                action: Action::Assign { team: 2 },
-            },
-            &origin(9, 6),
-        )
-        .expect_err("stale view must be refused");
-    assert!(
-        matches!(
-            err,
-            StoreError::Stale {
-                seen: 1,
-                current: 2,
-                ..
-            }
-        ),
-        "{err}"
-    );
-    // the refusal names who changed it and when
-    assert!(
-        err.to_string().contains("调度员 测试 at 11-27 09:05:00"),
-        "{err}"
-    );
-    let Update::Changed(changes) = second.catch_up().unwrap() else {
-        panic!("the second console notices the first one's commit")
-    };
-    assert_eq!(changes.tickets.len(), 1);
-    assert_eq!(second.catch_up().unwrap(), Update::UpToDate);
-    let stored = second.load().unwrap().ticket(ticket.id).cloned().unwrap();
-    assert_eq!(stored.team_id, Some(1), "nothing overwritten");
-    assert_eq!(seen.ticket(ticket.id).unwrap().version, 1);
+            &origin(9, 10),
+        );
+        assert!(result.is_err());
+        let stored = store.load().unwrap().ticket(ticket.id).cloned().unwrap();
+        assert_eq!(
+            stored, *ticket,
+            "the ticket row was rolled back with the failed event"
+        );
+        assert_eq!(event_count(db), events_before);
+
+        // and a new ticket whose event fails does not exist at all
+        let tickets_before = store.load().unwrap().tickets.len();
+        assert!(store.apply(&new_ticket(), &origin(9, 20)).is_err());
+        assert_eq!(store.load().unwrap().tickets.len(), tickets_before);
+    });
+}
+
+#[test]
+fn illegal_transitions_are_refused_and_change_nothing() {
+    each("illegal", |db, mut store| {
+        let Applied::Ticket { ticket, .. } = store.apply(&new_ticket(), &origin(9, 0)).unwrap()
+        else {
+            panic!()
+        };
+        let events_before = event_count(db);
+        let err = store
+            .apply(
+                &Command::Act {
+                    ticket: ticket.id,
+                    seen_version: ticket.version,
+                    action: Action::Close,
+                },
+                &origin(9, 1),
+            )
+            .expect_err("closing an unassigned ticket is illegal");
+        assert!(matches!(err, StoreError::Refused(_)), "{err}");
+        assert!(err.to_string().contains("close"), "{err}");
+        let err = store
+            .apply(
+                &Command::Act {
+                    ticket: ticket.id,
+                    seen_version: ticket.version,
+                    action: Action::Assign { team: 77 },
+                },
+                &origin(9, 1),
+            )
+            .expect_err("no such team");
+        assert!(
+            matches!(
+                err,
+                StoreError::NotFound {
+                    what: "team",
+                    id: 77
+                }
+            ),
+            "{err}"
+        );
+        assert_eq!(store.load().unwrap().ticket(ticket.id).unwrap(), &*ticket);
+        assert_eq!(event_count(db), events_before);
+    });
+}
+
+#[test]
+fn a_stale_action_from_a_second_console_is_refused() {
+    each("stale", |db, mut first| {
+        let Applied::Ticket { ticket, .. } = first.apply(&new_ticket(), &origin(9, 0)).unwrap()
+        else {
+            panic!()
+        };
+        let mut second = db.open();
+        let seen = second.load().unwrap();
+        assert_eq!(second.catch_up().unwrap(), Update::UpToDate);
+
+        // console 1 assigns to team 1; console 2, still looking at version 1, tries team 2
+        first
+            .apply(
+                &Command::Act {
+                    ticket: ticket.id,
+                    seen_version: ticket.version,
+                    action: Action::Assign { team: 1 },
+                },
+                &origin(9, 5),
+            )
+            .unwrap();
+        let err = second
+            .apply(
+                &Command::Act {
+                    ticket: ticket.id,
+                    seen_version: ticket.version,
+                    action: Action::Assign { team: 2 },
+                },
+                &origin(9, 6),
+            )
+            .expect_err("stale view must be refused");
+        assert!(
+            matches!(
+                err,
+                StoreError::Stale {
+                    seen: 1,
+                    current: 2,
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        // the refusal names who changed it and when
+        let by = format!("{} at 11-27 09:05:00", db.actor("调度员 测试"));
+        assert!(err.to_string().contains(&by), "{err}");
+        let Update::Changed(changes) = second.catch_up().unwrap() else {
+            panic!("the second console notices the first one's commit")
+        };
+        assert_eq!(changes.tickets.len(), 1);
+        assert_eq!(second.catch_up().unwrap(), Update::UpToDate);
+        let stored = second.load().unwrap().ticket(ticket.id).cloned().unwrap();
+        assert_eq!(stored.team_id, Some(1), "nothing overwritten");
+        assert_eq!(seen.ticket(ticket.id).unwrap().version, 1);
+    });
 }
 
 #[test]
 fn a_rule_change_is_audited_and_only_affects_new_tickets() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = common::tiny_store(dir.path());
-    let Applied::Ticket { ticket: old, .. } = store.apply(&new_ticket(), &origin(9, 0)).unwrap()
-    else {
-        panic!()
-    };
-    let rule = SlaRule {
-        category: Category::AirLock,
-        severity: Severity::Normal,
-        respond_minutes: 60,
-        resolve_minutes: 240,
-    };
-    store
-        .apply(&Command::SetSlaRule(rule), &origin(9, 30))
-        .unwrap();
-    let Applied::Ticket { ticket: new, .. } = store.apply(&new_ticket(), &origin(10, 0)).unwrap()
-    else {
-        panic!()
-    };
-    assert_eq!(new.deadline, at(14, 0));
-    assert_eq!(new.respond_by, at(11, 0));
-    assert_eq!(
-        store.load().unwrap().ticket(old.id).unwrap().deadline,
-        at(17, 0)
-    );
-    let audited: i64 = common::sql(store.path())
-        .query_row(
-            "SELECT count(*) FROM audit_events WHERE command = 'set_sla_rule'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
-    assert_eq!(audited, 1);
+    each("rule", |db, mut store| {
+        let Applied::Ticket { ticket: old, .. } =
+            store.apply(&new_ticket(), &origin(9, 0)).unwrap()
+        else {
+            panic!()
+        };
+        let rule = SlaRule {
+            category: Category::AirLock,
+            severity: Severity::Normal,
+            respond_minutes: 60,
+            resolve_minutes: 240,
+        };
+        store
+            .apply(&Command::SetSlaRule(rule), &origin(9, 30))
+            .unwrap();
+        let Applied::Ticket { ticket: new, .. } =
+            store.apply(&new_ticket(), &origin(10, 0)).unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!(new.deadline, at(14, 0));
+        assert_eq!(new.respond_by, at(11, 0));
+        assert_eq!(
+            store.load().unwrap().ticket(old.id).unwrap().deadline,
+            at(17, 0)
+        );
+        let audited = db.count("SELECT count(*) FROM audit_events WHERE command = 'set_sla_rule'");
+        assert_eq!(audited, 1);
+    });
 }
 
 #[test]
 fn a_ticket_goes_through_its_whole_lifecycle_with_one_event_per_step() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = common::tiny_store(dir.path());
-    let Applied::Ticket { ticket, .. } = store.apply(&new_ticket(), &origin(9, 0)).unwrap() else {
-        panic!()
-    };
-    let steps = [
-        (Action::Assign { team: 1 }, 9, 5),
-        (Action::Accept, 9, 10),
-        (Action::ArriveOnSite, 10, 0),
-        (Action::Fix, 11, 0),
-        (
-            Action::Callback {
-                answer: SurveyAnswer::BasicallySatisfied,
-            },
-            15,
-            0,
-        ),
-        (Action::Close, 15, 5),
-    ];
-    let mut version = ticket.version;
-    for (action, h, m) in steps {
-        let Applied::Ticket { ticket, .. } = store
-            .apply(
-                &Command::Act {
-                    ticket: ticket.id,
-                    seen_version: version,
-                    action,
-                },
-                &origin(h, m),
-            )
-            .unwrap()
+    each("lifecycle", |_, mut store| {
+        let Applied::Ticket { ticket, .. } = store.apply(&new_ticket(), &origin(9, 0)).unwrap()
         else {
             panic!()
         };
-        version = ticket.version;
-    }
-    let snap = store.load().unwrap();
-    let done = snap.ticket(ticket.id).unwrap();
-    assert_eq!(done.status, TicketStatus::Closed);
-    assert_eq!(done.timely, Some(true), "fixed at 11:00, deadline 17:00");
-    assert_eq!(done.fixed_at, Some(at(11, 0)));
-    assert_eq!(done.closed_at, Some(at(15, 5)));
-    assert_eq!(done.satisfaction, Some(SurveyAnswer::BasicallySatisfied));
-    assert_eq!(done.version, 7);
-    assert_eq!(snap.surveys.len(), 1);
-    assert_eq!(snap.surveys[0].ticket_id, Some(ticket.id));
-    let actions: Vec<String> = store
-        .history(ticket.id)
-        .unwrap()
-        .into_iter()
-        .map(|e| e.action)
-        .collect();
-    assert_eq!(
-        actions,
-        [
-            "create", "assign", "accept", "arrive", "fix", "callback", "close"
-        ]
-    );
+        let steps = [
+            (Action::Assign { team: 1 }, 9, 5),
+            (Action::Accept, 9, 10),
+            (Action::ArriveOnSite, 10, 0),
+            (Action::Fix, 11, 0),
+            (
+                Action::Callback {
+                    answer: SurveyAnswer::BasicallySatisfied,
+                },
+                15,
+                0,
+            ),
+            (Action::Close, 15, 5),
+        ];
+        let mut version = ticket.version;
+        for (action, h, m) in steps {
+            let Applied::Ticket { ticket, .. } = store
+                .apply(
+                    &Command::Act {
+                        ticket: ticket.id,
+                        seen_version: version,
+                        action,
+                    },
+                    &origin(h, m),
+                )
+                .unwrap()
+            else {
+                panic!()
+            };
+            version = ticket.version;
+        }
+        let snap = store.load().unwrap();
+        let done = snap.ticket(ticket.id).unwrap();
+        assert_eq!(done.status, TicketStatus::Closed);
+        assert_eq!(done.timely, Some(true), "fixed at 11:00, deadline 17:00");
+        assert_eq!(done.fixed_at, Some(at(11, 0)));
+        assert_eq!(done.closed_at, Some(at(15, 5)));
+        assert_eq!(done.satisfaction, Some(SurveyAnswer::BasicallySatisfied));
+        assert_eq!(done.version, 7);
+        assert_eq!(snap.surveys.len(), 1);
+        assert_eq!(snap.surveys[0].ticket_id, Some(ticket.id));
+        let actions: Vec<String> = store
+            .history(ticket.id)
+            .unwrap()
+            .into_iter()
+            .map(|e| e.action)
+            .collect();
+        assert_eq!(
+            actions,
+            [
+                "create", "assign", "accept", "arrive", "fix", "callback", "close"
+            ]
+        );
+    });
 }
 
-fn created(store: &mut SqliteStore, category: Category, h: u32) -> Ticket {
+fn created(store: &mut Box<dyn DispatchStore>, category: Category, h: u32) -> Ticket {
     let Command::CreateTicket(mut new) = new_ticket() else {
         unreachable!()
     };
@@ -448,7 +484,7 @@ fn created(store: &mut SqliteStore, category: Category, h: u32) -> Ticket {
     }
 }
 
-fn act(store: &mut SqliteStore, t: &Ticket, action: Action, h: u32) -> Applied {
+fn act(store: &mut Box<dyn DispatchStore>, t: &Ticket, action: Action, h: u32) -> Applied {
     store
         .apply(
             &Command::Act {
@@ -463,126 +499,124 @@ fn act(store: &mut SqliteStore, t: &Ticket, action: Action, h: u32) -> Applied {
 
 #[test]
 fn a_network_ticket_links_household_reports_which_are_fixed_with_it() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = common::tiny_store(dir.path());
-    let a = created(&mut store, Category::NoHeat, 8);
-    let b = created(&mut store, Category::LowTemperature, 8);
-    // b already has a team on the way: linking keeps its step, fixing still fixes it
-    let Applied::Ticket { ticket: b, .. } = act(&mut store, &b, Action::Assign { team: 1 }, 8)
-    else {
-        panic!()
-    };
-    let events_before = event_count(&mut store);
-    let applied = store
-        .apply(
+    each("network", |db, mut store| {
+        let a = created(&mut store, Category::NoHeat, 8);
+        let b = created(&mut store, Category::LowTemperature, 8);
+        // b already has a team on the way: linking keeps its step, fixing still fixes it
+        let Applied::Ticket { ticket: b, .. } = act(&mut store, &b, Action::Assign { team: 1 }, 8)
+        else {
+            panic!()
+        };
+        let events_before = event_count(db);
+        let applied = store
+            .apply(
+                &Command::NetworkTicket {
+                    category: Category::HydraulicImbalance,
+                    severity: Severity::Urgent,
+                    building_id: 1,
+                    segment: None,
+                    description: "疑似管网故障".into(),
+                    linked: vec![a.id, b.id],
+                },
+                &origin(9, 0),
+            )
+            .unwrap();
+        let tickets = applied.tickets();
+        assert_eq!(tickets.len(), 3, "the network ticket and the two it links");
+        let parent = tickets[0].clone();
+        assert_eq!(parent.channel, Channel::NetworkAlert);
+        assert_eq!(event_count(db), events_before + 3);
+
+        let snap = store.load().unwrap();
+        assert_eq!(snap.ticket(a.id).unwrap().parent_id, Some(parent.id));
+        assert_eq!(snap.ticket(b.id).unwrap().parent_id, Some(parent.id));
+        assert_eq!(snap.ticket(b.id).unwrap().status, TicketStatus::Assigned);
+        assert_eq!(
+            store.history(a.id).unwrap().last().unwrap().action,
+            "link_network"
+        );
+
+        // the crew fixes the branch valve at 10:30: both reports are fixed with it
+        let parent = snap.ticket(parent.id).unwrap().clone();
+        let Applied::Ticket { ticket: parent, .. } =
+            act(&mut store, &parent, Action::Assign { team: 1 }, 9)
+        else {
+            panic!()
+        };
+        let Applied::Ticket { ticket: parent, .. } = act(&mut store, &parent, Action::Accept, 9)
+        else {
+            panic!()
+        };
+        let fixed = act(&mut store, &parent, Action::Fix, 10);
+        assert_eq!(fixed.tickets().len(), 3);
+        let snap = store.load().unwrap();
+        for id in [parent.id, a.id, b.id] {
+            let t = snap.ticket(id).unwrap();
+            assert_eq!(t.status, TicketStatus::Fixed, "#{id}");
+            assert_eq!(t.fixed_at, Some(at(10, 30)));
+            assert_eq!(t.timely, Some(true));
+        }
+        let note = store.history(a.id).unwrap().last().unwrap().clone();
+        assert_eq!(
+            (note.action.as_str(), note.note),
+            ("fix", format!("#{}", parent.id))
+        );
+        // each resident still gets a callback of their own
+        let a_now = snap.ticket(a.id).unwrap().clone();
+        act(
+            &mut store,
+            &a_now,
+            Action::Callback {
+                answer: SurveyAnswer::Satisfied,
+            },
+            14,
+        );
+        assert_eq!(
+            store.load().unwrap().ticket(a.id).unwrap().status,
+            TicketStatus::CallbackDone
+        );
+    });
+}
+
+#[test]
+fn a_network_ticket_that_cannot_link_everything_changes_nothing() {
+    each("netrefused", |db, mut store| {
+        let a = created(&mut store, Category::NoHeat, 8);
+        let b = created(&mut store, Category::NoHeat, 8);
+        let Applied::Ticket { ticket: b, .. } = act(&mut store, &b, Action::Assign { team: 1 }, 8)
+        else {
+            panic!()
+        };
+        let Applied::Ticket { ticket: b, .. } = act(&mut store, &b, Action::Accept, 8) else {
+            panic!()
+        };
+        act(&mut store, &b, Action::Fix, 8);
+        let before = contents(db);
+        let tickets_before = store.load().unwrap().tickets.len();
+        let refused = store.apply(
             &Command::NetworkTicket {
                 category: Category::HydraulicImbalance,
                 severity: Severity::Urgent,
                 building_id: 1,
                 segment: None,
-                description: "疑似管网故障".into(),
+                description: String::new(),
                 linked: vec![a.id, b.id],
             },
             &origin(9, 0),
-        )
-        .unwrap();
-    let tickets = applied.tickets();
-    assert_eq!(tickets.len(), 3, "the network ticket and the two it links");
-    let parent = tickets[0].clone();
-    assert_eq!(parent.channel, Channel::NetworkAlert);
-    assert_eq!(event_count(&mut store), events_before + 3);
-
-    let snap = store.load().unwrap();
-    assert_eq!(snap.ticket(a.id).unwrap().parent_id, Some(parent.id));
-    assert_eq!(snap.ticket(b.id).unwrap().parent_id, Some(parent.id));
-    assert_eq!(snap.ticket(b.id).unwrap().status, TicketStatus::Assigned);
-    assert_eq!(
-        store.history(a.id).unwrap().last().unwrap().action,
-        "link_network"
-    );
-
-    // the crew fixes the branch valve at 10:30: both reports are fixed with it
-    let parent = snap.ticket(parent.id).unwrap().clone();
-    let Applied::Ticket { ticket: parent, .. } =
-        act(&mut store, &parent, Action::Assign { team: 1 }, 9)
-    else {
-        panic!()
-    };
-    let Applied::Ticket { ticket: parent, .. } = act(&mut store, &parent, Action::Accept, 9) else {
-        panic!()
-    };
-    let fixed = act(&mut store, &parent, Action::Fix, 10);
-    assert_eq!(fixed.tickets().len(), 3);
-    let snap = store.load().unwrap();
-    for id in [parent.id, a.id, b.id] {
-        let t = snap.ticket(id).unwrap();
-        assert_eq!(t.status, TicketStatus::Fixed, "#{id}");
-        assert_eq!(t.fixed_at, Some(at(10, 30)));
-        assert_eq!(t.timely, Some(true));
-    }
-    let note = store.history(a.id).unwrap().last().unwrap().clone();
-    assert_eq!(
-        (note.action.as_str(), note.note),
-        ("fix", format!("#{}", parent.id))
-    );
-    // each resident still gets a callback of their own
-    let a_now = snap.ticket(a.id).unwrap().clone();
-    act(
-        &mut store,
-        &a_now,
-        Action::Callback {
-            answer: SurveyAnswer::Satisfied,
-        },
-        14,
-    );
-    assert_eq!(
-        store.load().unwrap().ticket(a.id).unwrap().status,
-        TicketStatus::CallbackDone
-    );
-}
-
-#[test]
-fn a_network_ticket_that_cannot_link_everything_changes_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = common::tiny_store(dir.path());
-    let a = created(&mut store, Category::NoHeat, 8);
-    let b = created(&mut store, Category::NoHeat, 8);
-    let Applied::Ticket { ticket: b, .. } = act(&mut store, &b, Action::Assign { team: 1 }, 8)
-    else {
-        panic!()
-    };
-    let Applied::Ticket { ticket: b, .. } = act(&mut store, &b, Action::Accept, 8) else {
-        panic!()
-    };
-    act(&mut store, &b, Action::Fix, 8);
-    let path = dir.path().join("tiny.db");
-    store.checkpoint().unwrap();
-    let before = bytes(&path);
-    let tickets_before = store.load().unwrap().tickets.len();
-    let refused = store.apply(
-        &Command::NetworkTicket {
-            category: Category::HydraulicImbalance,
-            severity: Severity::Urgent,
-            building_id: 1,
-            segment: None,
-            description: String::new(),
-            linked: vec![a.id, b.id],
-        },
-        &origin(9, 0),
-    );
-    let Err(StoreError::Invalid(why)) = refused else {
-        panic!("{refused:?}")
-    };
-    assert!(why.contains(&format!("#{}", b.id)), "{why}");
-    let snap = store.load().unwrap();
-    assert_eq!(
-        snap.tickets.len(),
-        tickets_before,
-        "no network ticket left behind"
-    );
-    assert_eq!(snap.ticket(a.id).unwrap().parent_id, None);
-    store.checkpoint().unwrap();
-    assert_eq!(bytes(&path), before);
+        );
+        let Err(StoreError::Invalid(why)) = refused else {
+            panic!("{refused:?}")
+        };
+        assert!(why.contains(&format!("#{}", b.id)), "{why}");
+        let snap = store.load().unwrap();
+        assert_eq!(
+            snap.tickets.len(),
+            tickets_before,
+            "no network ticket left behind"
+        );
+        assert_eq!(snap.ticket(a.id).unwrap().parent_id, None);
+        assert_eq!(contents(db), before);
+    });
 }
 
 fn visit(households: Vec<command::HouseholdVisit>) -> Command {
@@ -620,123 +654,123 @@ fn household(building: i64, celsius: f64) -> command::HouseholdVisit {
 
 #[test]
 fn a_bad_visit_record_is_refused_whole_and_names_the_field() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = common::tiny_store(dir.path());
-    let path = dir.path().join("tiny.db");
-    store.checkpoint().unwrap();
-    let before = bytes(&path);
-    // the second household's reading is not an indoor temperature, or its building is elsewhere
-    for (bad, expect) in [
-        (household(1, 85.0), "household 2, reading 1"),
-        (household(99, 18.0), "household 2: building #99"),
-    ] {
-        let refused = store.apply(&visit(vec![household(1, 17.0), bad]), &origin(10, 5));
-        let Err(StoreError::Invalid(why)) = refused else {
-            panic!("{refused:?}")
-        };
-        assert!(why.contains(expect), "{why}");
-    }
-    store.checkpoint().unwrap();
-    assert_eq!(bytes(&path), before, "nothing of the visit was written");
+    each("badvisit", |db, mut store| {
+        let before = contents(db);
+        // the second household's reading is not an indoor temperature, or its building is elsewhere
+        for (bad, expect) in [
+            (household(1, 85.0), "household 2, reading 1"),
+            (household(99, 18.0), "household 2: building #99"),
+        ] {
+            let refused = store.apply(&visit(vec![household(1, 17.0), bad]), &origin(10, 5));
+            let Err(StoreError::Invalid(why)) = refused else {
+                panic!("{refused:?}")
+            };
+            assert!(why.contains(expect), "{why}");
+        }
+        assert_eq!(contents(db), before, "nothing of the visit was written");
 
-    // the same visit, corrected, is saved whole
-    let applied = store
-        .apply(
-            &visit(vec![household(1, 17.0), household(1, 19.5)]),
-            &origin(10, 5),
-        )
-        .unwrap();
-    assert_eq!(applied.tickets().len(), 2);
-    let snap = store.load().unwrap();
-    assert_eq!(snap.visits.len(), 1);
-    assert_eq!(snap.readings.len(), 2);
-    assert_eq!(snap.surveys.len(), 2);
-    assert!(
-        snap.tickets
-            .iter()
-            .all(|t| t.status == TicketStatus::Fixed && t.timely == Some(true))
-    );
-    let trail = store.history(snap.tickets[0].id).unwrap();
-    let steps: Vec<&str> = trail.iter().map(|e| e.action.as_str()).collect();
-    assert_eq!(steps, ["create", "fix"]);
-    assert_eq!(trail[0].actor, "调度员 测试");
+        // the same visit, corrected, is saved whole
+        let applied = store
+            .apply(
+                &visit(vec![household(1, 17.0), household(1, 19.5)]),
+                &origin(10, 5),
+            )
+            .unwrap();
+        assert_eq!(applied.tickets().len(), 2);
+        let snap = store.load().unwrap();
+        assert_eq!(snap.visits.len(), 1);
+        assert_eq!(snap.readings.len(), 2);
+        assert_eq!(snap.surveys.len(), 2);
+        assert!(
+            snap.tickets
+                .iter()
+                .all(|t| t.status == TicketStatus::Fixed && t.timely == Some(true))
+        );
+        let trail = store.history(snap.tickets[0].id).unwrap();
+        let steps: Vec<&str> = trail.iter().map(|e| e.action.as_str()).collect();
+        assert_eq!(steps, ["create", "fix"]);
+        assert_eq!(trail[0].actor, db.actor("调度员 测试"));
+    });
 }
 
 #[test]
 fn a_second_console_catches_up_with_only_what_changed() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut first = common::tiny_store(dir.path());
-    let Applied::Ticket { ticket, .. } = first.apply(&new_ticket(), &origin(9, 0)).unwrap() else {
-        panic!()
-    };
-    let mut second = SqliteStore::open(&dir.path().join("tiny.db")).unwrap();
-    let mut view = second.load().unwrap();
-    assert_eq!(
-        second.catch_up().unwrap(),
-        Update::UpToDate,
-        "nothing new yet"
-    );
+    each("catchup", |db, mut first| {
+        let Applied::Ticket { ticket, .. } = first.apply(&new_ticket(), &origin(9, 0)).unwrap()
+        else {
+            panic!()
+        };
+        let mut second = db.open();
+        let mut view = second.load().unwrap();
+        assert_eq!(
+            second.catch_up().unwrap(),
+            Update::UpToDate,
+            "nothing new yet"
+        );
 
-    // the first console assigns, records a visit and edits a rule
-    first
-        .apply(
-            &Command::Act {
-                ticket: ticket.id,
-                seen_version: ticket.version,
-                action: Action::Assign { team: 1 },
-            },
-            &origin(9, 5),
+        // the first console assigns, records a visit and edits a rule
+        first
+            .apply(
+                &Command::Act {
+                    ticket: ticket.id,
+                    seen_version: ticket.version,
+                    action: Action::Assign { team: 1 },
+                },
+                &origin(9, 5),
+            )
+            .unwrap();
+        first
+            .apply(&visit(vec![household(1, 17.0)]), &origin(10, 5))
+            .unwrap();
+        let mut rule = view.rules[0];
+        rule.resolve_minutes += 60;
+        first
+            .apply(&Command::SetSlaRule(rule), &origin(10, 6))
+            .unwrap();
+
+        let Update::Changed(changes) = second.catch_up().unwrap() else {
+            panic!("the second console sees the commits as changes")
+        };
+        assert_eq!(
+            changes.tickets.len(),
+            2,
+            "the assigned ticket and the visit's ticket"
+        );
+        assert_eq!(
+            (
+                changes.visits.len(),
+                changes.readings.len(),
+                changes.surveys.len()
+            ),
+            (1, 1, 1)
+        );
+        view.absorb(changes);
+        let fresh = second.load().unwrap();
+        assert_eq!(view.tickets, fresh.tickets);
+        assert_eq!(view.visits, fresh.visits);
+        assert_eq!(view.readings, fresh.readings);
+        assert_eq!(view.surveys, fresh.surveys);
+        assert_eq!(view.rules, fresh.rules);
+
+        // an import changes the city itself: everything is read again
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("departments.csv");
+        std::fs::write(&file, "id,name\n2,城东供热服务部\n").unwrap();
+        heatdesk::exchange::import(
+            first.as_mut(),
+            &file,
+            &heatdesk::exchange::Options::new(heatdesk::exchange::Kind::Departments, at(11, 0)),
+            &heatdesk::exchange::Progress::default(),
         )
         .unwrap();
-    first
-        .apply(&visit(vec![household(1, 17.0)]), &origin(10, 5))
-        .unwrap();
-    let mut rule = view.rules[0];
-    rule.resolve_minutes += 60;
-    first
-        .apply(&Command::SetSlaRule(rule), &origin(10, 6))
-        .unwrap();
-
-    let Update::Changed(changes) = second.catch_up().unwrap() else {
-        panic!("the second console sees the commits as changes")
-    };
-    assert_eq!(
-        changes.tickets.len(),
-        2,
-        "the assigned ticket and the visit's ticket"
-    );
-    assert_eq!(
-        (
-            changes.visits.len(),
-            changes.readings.len(),
-            changes.surveys.len()
-        ),
-        (1, 1, 1)
-    );
-    view.absorb(changes);
-    let fresh = second.load().unwrap();
-    assert_eq!(view.tickets, fresh.tickets);
-    assert_eq!(view.visits, fresh.visits);
-    assert_eq!(view.readings, fresh.readings);
-    assert_eq!(view.surveys, fresh.surveys);
-    assert_eq!(view.rules, fresh.rules);
-
-    // an import changes the city itself: everything is read again
-    let file = dir.path().join("departments.csv");
-    std::fs::write(&file, "id,name\n2,城东供热服务部\n").unwrap();
-    heatdesk::exchange::import(
-        &mut first,
-        &file,
-        &heatdesk::exchange::Options::new(heatdesk::exchange::Kind::Departments, at(11, 0)),
-        &heatdesk::exchange::Progress::default(),
-    )
-    .unwrap();
-    assert_eq!(second.catch_up().unwrap(), Update::Reload);
-    // and what someone writes beside the store (no change logged) is not mistaken for a change
-    common::sql(first.path())
-        .execute_batch("UPDATE departments SET name = name WHERE id = 1")
-        .unwrap();
-    assert_eq!(second.catch_up().unwrap(), Update::UpToDate);
+        assert_eq!(second.catch_up().unwrap(), Update::Reload);
+        // and what someone writes beside the store (no change logged) is not mistaken for a change
+        db.execute(
+            "UPDATE departments SET name = name WHERE id = 1",
+            "UPDATE departments SET name = name WHERE id = 1",
+        );
+        assert_eq!(second.catch_up().unwrap(), Update::UpToDate);
+    });
 }
 
 /// The console starts on the recent part of the season and reads the rest behind it: the two
@@ -744,76 +778,77 @@ fn a_second_console_catches_up_with_only_what_changed() {
 #[test]
 fn the_recent_load_and_the_older_rows_together_are_the_whole_season() {
     use heatdesk::demo::{self, DemoParams, Scale};
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("demo.db");
-    let now = demo::noon(NaiveDate::from_ymd_opt(2026, 11, 27).unwrap());
-    demo::write_new(&path, &DemoParams::new(Scale::Demo, now)).unwrap();
-    let store = SqliteStore::open(&path).unwrap();
-    let whole = store.load().unwrap();
-    let since = heatdesk::console::recent_since(now);
-    let mut recent = store.load_recent(since).unwrap();
-    assert!(
-        recent.tickets.len() < whole.tickets.len() / 2,
-        "the first load is the smaller part"
-    );
-    assert_eq!(
-        recent.tickets.iter().filter(|t| t.status.is_open()).count(),
-        whole.tickets.iter().filter(|t| t.status.is_open()).count(),
-        "every open ticket is there from the first frame"
-    );
-    assert!(recent.tickets.iter().all(|t| t.status.is_open()
-        || t.updated_at >= since
-        || t.created_at >= since
-        || t.deadline >= since));
-    assert!(recent.surveys.iter().all(|s| s.at >= since));
-    assert_eq!(
-        (recent.compounds.len(), recent.readings.len()),
-        (whole.compounds.len(), whole.readings.len())
-    );
+    for backend in stores::backends() {
+        let db = TestDb::blank(backend, "season");
+        let now = demo::noon(NaiveDate::from_ymd_opt(2026, 11, 27).unwrap());
+        demo::write_into(&db.location, &DemoParams::new(Scale::Demo, now)).unwrap();
+        let store = db.open();
+        let whole = store.load().unwrap();
+        let since = heatdesk::console::recent_since(now);
+        let mut recent = store.load_recent(since).unwrap();
+        assert!(
+            recent.tickets.len() < whole.tickets.len() / 2,
+            "the first load is the smaller part"
+        );
+        assert_eq!(
+            recent.tickets.iter().filter(|t| t.status.is_open()).count(),
+            whole.tickets.iter().filter(|t| t.status.is_open()).count(),
+            "every open ticket is there from the first frame"
+        );
+        assert!(recent.tickets.iter().all(|t| t.status.is_open()
+            || t.updated_at >= since
+            || t.created_at >= since
+            || t.deadline >= since));
+        assert!(recent.surveys.iter().all(|s| s.at >= since));
+        assert_eq!(
+            (recent.compounds.len(), recent.readings.len()),
+            (whole.compounds.len(), whole.readings.len())
+        );
 
-    // meanwhile a ticket of the older part changed: it is a row of the snapshot now, and its
-    // settled copy read behind the first frame must not count twice
-    let (tickets, surveys) = store.load_older(since).unwrap();
-    assert!(!surveys.is_empty());
-    let mut newer = tickets[0].clone();
-    newer.version += 1;
-    newer.category = Category::Complaint;
-    newer.satisfaction = Some(SurveyAnswer::Dissatisfied);
-    recent.tickets.push(newer.clone());
-    recent.tickets.sort_by_key(|t| t.id);
-    recent.reindex();
-    // made as the console makes them: facts on the reading thread, rows dropped as read
-    let placement = Placement::of_snapshot(&recent);
-    let mut season = SettledSeason::new(recent.surveys.iter().map(|s| s.id).collect());
-    for t in &tickets {
-        season.ticket(t, &placement);
+        // meanwhile a ticket of the older part changed: it is a row of the snapshot now, and its
+        // settled copy read behind the first frame must not count twice
+        let (tickets, surveys) = store.load_older(since).unwrap();
+        assert!(!surveys.is_empty());
+        let mut newer = tickets[0].clone();
+        newer.version += 1;
+        newer.category = Category::Complaint;
+        newer.satisfaction = Some(SurveyAnswer::Dissatisfied);
+        recent.tickets.push(newer.clone());
+        recent.tickets.sort_by_key(|t| t.id);
+        recent.reindex();
+        // made as the console makes them: facts on the reading thread, rows dropped as read
+        let placement = Placement::of_snapshot(&recent);
+        let mut season = SettledSeason::new(recent.surveys.iter().map(|s| s.id).collect());
+        for t in &tickets {
+            season.ticket(t, &placement);
+        }
+        for a in &surveys {
+            season.answer(a, &placement);
+        }
+        let mut facts = KpiFacts::of(&recent);
+        facts.settle(season.facts(), &recent, 0);
+        let mut now_whole = whole.clone();
+        let at = now_whole.ticket_pos(newer.id).unwrap();
+        now_whole.tickets[at] = newer;
+        let rules = whole.kpi_rules;
+        let season = heatdesk::domain::season::season_start(now.date())
+            .and_hms_opt(0, 0, 0)
+            .unwrap();
+        let all = KpiFacts::of(&now_whole);
+        assert_eq!(
+            facts.breakdown(&recent, (season, now), now, &rules),
+            all.breakdown(&now_whole, (season, now), now, &rules),
+            "the recent rows and the settled facts are the whole season, the changed one once"
+        );
+        assert_eq!(
+            facts.daily(&recent, (season.date(), now.date()), now, &rules),
+            all.daily(&now_whole, (season.date(), now.date()), now, &rules)
+        );
+        assert!(
+            recent.tickets.len() < whole.tickets.len() / 2,
+            "the season's settled rows are not held"
+        );
     }
-    for a in &surveys {
-        season.answer(a, &placement);
-    }
-    let mut facts = KpiFacts::of(&recent);
-    facts.settle(season.facts(), &recent, 0);
-    let mut now_whole = whole.clone();
-    let at = now_whole.ticket_pos(newer.id).unwrap();
-    now_whole.tickets[at] = newer;
-    let rules = whole.kpi_rules;
-    let season = heatdesk::domain::season::season_start(now.date())
-        .and_hms_opt(0, 0, 0)
-        .unwrap();
-    let all = KpiFacts::of(&now_whole);
-    assert_eq!(
-        facts.breakdown(&recent, (season, now), now, &rules),
-        all.breakdown(&now_whole, (season, now), now, &rules),
-        "the recent rows and the settled facts are the whole season, the changed one once"
-    );
-    assert_eq!(
-        facts.daily(&recent, (season.date(), now.date()), now, &rules),
-        all.daily(&now_whole, (season.date(), now.date()), now, &rules)
-    );
-    assert!(
-        recent.tickets.len() < whole.tickets.len() / 2,
-        "the season's settled rows are not held"
-    );
 }
 
 /// An import is a command like any other: the store checks each imported ticket by the
@@ -821,95 +856,87 @@ fn the_recent_load_and_the_older_rows_together_are_the_whole_season() {
 /// are numbered by the database, placeholders and references to them resolved.
 #[test]
 fn an_import_batch_is_checked_by_the_lifecycle_and_numbered_by_the_database() {
-    use heatdesk::domain::batch::{ExternalId, ImportBatch, Rows, Table};
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = common::tiny_store(dir.path());
-    let path = dir.path().join("tiny.db");
-    let ticket = |id: i64, status: TicketStatus, team: Option<i64>| Ticket {
-        status,
-        team_id: team,
-        ..common::ticket(id, 1, Category::NoHeat, at(8, 0), at(20, 0))
-    };
-    let batch = |rows: Vec<Ticket>, dry_run: bool| {
-        let n = rows.len();
-        Command::Import(Box::new(ImportBatch {
-            file: "tickets.csv".into(),
-            sources: (0..n).map(|i| format!("row {}", i + 2)).collect(),
-            external_ids: rows
-                .iter()
-                .map(|t| ExternalId {
-                    table: Table::Tickets,
-                    external: format!("GD-{}", -t.id),
-                    id: t.id,
-                })
-                .collect(),
-            rows: Rows::Tickets(rows),
-            nodes: Vec::new(),
-            inserted: n,
-            updated: 0,
-            dry_run,
-        }))
-    };
-    store.checkpoint().unwrap();
-    let dump = || {
-        let conn = common::sql(&path);
-        let mut out = Vec::new();
-        for table in ["tickets", "ticket_events", "external_ids", "audit_events"] {
-            let n: i64 = conn
-                .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
-                .unwrap();
-            out.push(n);
-        }
-        out
-    };
-    let before = dump();
-    // assigned but to no team: a state the lifecycle never reaches
-    let bad = batch(
-        vec![
+    each("importbatch", |db, mut store| {
+        use heatdesk::domain::batch::{ExternalId, ImportBatch, Rows, Table};
+        let ticket = |id: i64, status: TicketStatus, team: Option<i64>| Ticket {
+            status,
+            team_id: team,
+            ..common::ticket(id, 1, Category::NoHeat, at(8, 0), at(20, 0))
+        };
+        let batch = |rows: Vec<Ticket>, dry_run: bool| {
+            let n = rows.len();
+            Command::Import(Box::new(ImportBatch {
+                file: "tickets.csv".into(),
+                sources: (0..n).map(|i| format!("row {}", i + 2)).collect(),
+                external_ids: rows
+                    .iter()
+                    .map(|t| ExternalId {
+                        table: Table::Tickets,
+                        external: format!("GD-{}", -t.id),
+                        id: t.id,
+                    })
+                    .collect(),
+                rows: Rows::Tickets(rows),
+                nodes: Vec::new(),
+                inserted: n,
+                updated: 0,
+                dry_run,
+            }))
+        };
+        let dump = || {
+            ["tickets", "ticket_events", "external_ids", "audit_events"]
+                .map(|table| db.count(&format!("SELECT count(*) FROM {table}")))
+        };
+        let before = dump();
+        // assigned but to no team: a state the lifecycle never reaches
+        let bad = batch(
+            vec![
+                ticket(-1, TicketStatus::Received, None),
+                ticket(-2, TicketStatus::Assigned, None),
+            ],
+            false,
+        );
+        let err = store.apply(&bad, &origin(9, 0)).unwrap_err().to_string();
+        assert!(
+            err.contains("tickets.csv row 3") && err.contains("team_id"),
+            "{err}"
+        );
+        assert_eq!(dump(), before, "nothing written");
+
+        // a dry run checks everything and writes nothing
+        let good = vec![
             ticket(-1, TicketStatus::Received, None),
-            ticket(-2, TicketStatus::Assigned, None),
-        ],
-        false,
-    );
-    let err = store.apply(&bad, &origin(9, 0)).unwrap_err().to_string();
-    assert!(
-        err.contains("tickets.csv row 3") && err.contains("team_id"),
-        "{err}"
-    );
-    assert_eq!(dump(), before, "nothing written");
+            Ticket {
+                parent_id: Some(-1),
+                ..ticket(-2, TicketStatus::Assigned, Some(2))
+            },
+        ];
+        let Applied::Import(summary) = store
+            .apply(&batch(good.clone(), true), &origin(9, 0))
+            .unwrap()
+        else {
+            panic!()
+        };
+        assert!(!summary.written);
+        assert_eq!(dump(), before, "a dry run writes nothing");
 
-    // a dry run checks everything and writes nothing
-    let good = vec![
-        ticket(-1, TicketStatus::Received, None),
-        Ticket {
-            parent_id: Some(-1),
-            ..ticket(-2, TicketStatus::Assigned, Some(2))
-        },
-    ];
-    let Applied::Import(summary) = store
-        .apply(&batch(good.clone(), true), &origin(9, 0))
-        .unwrap()
-    else {
-        panic!()
-    };
-    assert!(!summary.written);
-    assert_eq!(dump(), before, "a dry run writes nothing");
-
-    // applied: the database numbers the rows, the link and the company's ids follow
-    let Applied::Import(summary) = store.apply(&batch(good, false), &origin(9, 1)).unwrap() else {
-        panic!()
-    };
-    assert!(summary.written && summary.rows == 2);
-    let snap = store.load().unwrap();
-    let ids: Vec<i64> = snap.tickets.iter().map(|t| t.id).collect();
-    assert!(ids.iter().all(|&id| id > 0), "{ids:?}");
-    let child = snap.tickets.iter().find(|t| t.parent_id.is_some()).unwrap();
-    assert!(ids.contains(&child.parent_id.unwrap()));
-    assert_eq!(child.team_id, Some(2));
-    let trail = store.history(child.id).unwrap();
-    assert_eq!(trail[0].action, "import");
-    assert_eq!(trail[0].note, "tickets.csv row 3");
-    let known = store.known_ids(Table::Tickets).unwrap();
-    assert_eq!(known.external.len(), 2);
-    assert!(known.external.contains(&("GD-2".to_string(), child.id)));
+        // applied: the database numbers the rows, the link and the company's ids follow
+        let Applied::Import(summary) = store.apply(&batch(good, false), &origin(9, 1)).unwrap()
+        else {
+            panic!()
+        };
+        assert!(summary.written && summary.rows == 2);
+        let snap = store.load().unwrap();
+        let ids: Vec<i64> = snap.tickets.iter().map(|t| t.id).collect();
+        assert!(ids.iter().all(|&id| id > 0), "{ids:?}");
+        let child = snap.tickets.iter().find(|t| t.parent_id.is_some()).unwrap();
+        assert!(ids.contains(&child.parent_id.unwrap()));
+        assert_eq!(child.team_id, Some(2));
+        let trail = store.history(child.id).unwrap();
+        assert_eq!(trail[0].action, "import");
+        assert_eq!(trail[0].note, "tickets.csv row 3");
+        let known = store.known_ids(Table::Tickets).unwrap();
+        assert_eq!(known.external.len(), 2);
+        assert!(known.external.contains(&("GD-2".to_string(), child.id)));
+    });
 }

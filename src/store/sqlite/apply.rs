@@ -11,7 +11,7 @@ pub fn apply(
     conn: &mut Connection,
     command: &Command,
     origin: &Origin,
-) -> Result<Applied, StoreError> {
+) -> Result<(Applied, i64), StoreError> {
     let import = matches!(command, Command::Import(_));
     // a season of tickets touches more pages than SQLite's default 2 MB cache holds: without
     // room it writes pages out and reads them back within the transaction
@@ -33,15 +33,16 @@ fn in_transaction(
     conn: &mut Connection,
     command: &Command,
     origin: &Origin,
-) -> Result<Applied, StoreError> {
+) -> Result<(Applied, i64), StoreError> {
     // IMMEDIATE takes the write lock first, so two consoles never both read a version and
     // then race to write it
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let applied = crate::store::commands::apply(&mut SqliteTx { tx: &tx }, command, origin)?;
+    let (applied, logged) =
+        crate::store::commands::apply(&mut SqliteTx { tx: &tx }, command, origin)?;
     match &applied {
         // a dry run checked everything, the database's own rules included; nothing stays
         Applied::Import(summary) if !summary.written => tx.rollback()?,
         _ => tx.commit()?,
     }
-    Ok(applied)
+    Ok((applied, logged))
 }

@@ -30,22 +30,15 @@ pub fn mark(conn: &Connection) -> Result<Mark, StoreError> {
     })
 }
 
-/// Milliseconds of the wall clock, for how long a change takes to reach other consoles.
-pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
-}
-
 /// Log what a command changed (in its transaction).
-pub fn log(tx: &Transaction<'_>, origin: &Origin, change: &Logged) -> Result<(), StoreError> {
+pub fn log(tx: &Transaction<'_>, origin: &Origin, change: &Logged) -> Result<i64, StoreError> {
     tx.prepare_cached(
         "INSERT INTO change_log (at, at_ms, actor, tickets, visits, readings, surveys, settings, reload)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     )?
     .execute(params![
         time_to_sql(origin.at),
-        now_ms(),
+        crate::store::now_ms(),
         origin.actor,
         json(&change.tickets),
         json(&change.visits),
@@ -55,10 +48,26 @@ pub fn log(tx: &Transaction<'_>, origin: &Origin, change: &Logged) -> Result<(),
         change.reload,
     ])?;
     let id = tx.last_insert_rowid();
-    if id % 1000 == 0 {
+    if id % 1000 == 0 && id > KEPT {
         tx.execute("DELETE FROM change_log WHERE id <= ?1", [id - KEPT])?;
+        tx.execute(
+            "UPDATE change_log_pruned SET upto = max(upto, ?1)",
+            [id - KEPT],
+        )?;
     }
-    Ok(())
+    Ok(id)
+}
+
+/// After this handle committed log entry `id`: the mark moves on over it when nothing came
+/// between (a console alone never reads its own changes back), else it is remembered to be
+/// passed over.
+pub fn own_entry(mark: Mark, id: i64, own: &mut Vec<i64>) -> Mark {
+    if id == mark.log + 1 && own.is_empty() {
+        Mark { log: id }
+    } else {
+        own.push(id);
+        mark
+    }
 }
 
 /// A list as JSON text.
@@ -88,6 +97,10 @@ pub fn entries_after(conn: &Connection, since: Mark) -> Result<Option<Vec<Entry>
         "SELECT id, at_ms, tickets, visits, readings, surveys, settings, reload
          FROM change_log WHERE id > ?1 ORDER BY id",
     )?;
+    let pruned: i64 = conn.query_row("SELECT upto FROM change_log_pruned", [], |r| r.get(0))?;
+    if since.log < pruned {
+        return Ok(None);
+    }
     let entries = st
         .query_map([since.log], |r| {
             Ok(Entry {
@@ -102,24 +115,28 @@ pub fn entries_after(conn: &Connection, since: Mark) -> Result<Option<Vec<Entry>
             })
         })?
         .collect::<Result<Vec<_>, _>>()?;
-    if entries.first().is_some_and(|e| e.id > since.log + 1) {
-        return Ok(None); // pruned past the mark
-    }
     Ok(Some(entries))
 }
 
 /// What changed after `since` (only the rows the log names), the new mark, and when each
-/// change read was committed (ms since 1970 UTC).
-pub fn changes(conn: &Connection, since: Mark) -> Result<(Update, Mark, Vec<i64>), StoreError> {
+/// change read was committed (ms since 1970 UTC). The entries in `own` (this handle's commits,
+/// which it took in as it made them) are passed over, and forgotten once read past.
+pub fn changes(
+    conn: &Connection,
+    since: Mark,
+    own: &mut Vec<i64>,
+) -> Result<(Update, Mark, Vec<i64>), StoreError> {
     let tx = conn.unchecked_transaction()?;
     let conn = &*tx;
-    let Some(entries) = entries_after(conn, since)? else {
+    let Some(mut entries) = entries_after(conn, since)? else {
         return Ok((Update::Reload, mark(conn)?, Vec::new()));
     };
     let Some(last) = entries.last() else {
         return Ok((Update::UpToDate, since, Vec::new()));
     };
     let now = Mark { log: last.id };
+    entries.retain(|e| !own.contains(&e.id));
+    own.retain(|id| *id > now.log);
     let committed: Vec<i64> = entries.iter().map(|e| e.at_ms).collect();
     if entries.iter().any(|e| e.reload) {
         return Ok((Update::Reload, now, committed));

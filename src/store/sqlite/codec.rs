@@ -3,7 +3,7 @@
 use chrono::DateTime;
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ValueRef};
 
-use crate::domain::{LonLat, Timestamp};
+use crate::domain::Timestamp;
 
 pub fn time_to_sql(t: Timestamp) -> i64 {
     t.and_utc().timestamp()
@@ -15,36 +15,10 @@ pub fn time_from_sql(secs: i64) -> Timestamp {
         .naive_utc()
 }
 
-/// A ring or polyline as little-endian (lon, lat) f64 pairs: compact and fast to load.
-pub fn encode_path(points: &[LonLat]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(points.len() * 16);
-    for p in points {
-        out.extend_from_slice(&p[0].to_le_bytes());
-        out.extend_from_slice(&p[1].to_le_bytes());
-    }
-    out
-}
-
-pub fn decode_path(bytes: &[u8]) -> Option<Vec<LonLat>> {
-    if !bytes.len().is_multiple_of(16) {
-        return None;
-    }
-    Some(
-        bytes
-            .chunks_exact(16)
-            .map(|c| {
-                let mut lon = [0u8; 8];
-                let mut lat = [0u8; 8];
-                lon.copy_from_slice(&c[..8]);
-                lat.copy_from_slice(&c[8..]);
-                [f64::from_le_bytes(lon), f64::from_le_bytes(lat)]
-            })
-            .collect(),
-    )
-}
+pub use crate::store::blob::{decode_path, encode_path, encode_rings};
 
 /// A column holding a packed path.
-pub struct Path(pub Vec<LonLat>);
+pub struct Path(pub Vec<crate::domain::LonLat>);
 
 impl FromSql for Path {
     fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
@@ -67,10 +41,6 @@ impl FromSql for Rings {
                 .map_err(|e| FromSqlError::Other(Box::new(e))),
         }
     }
-}
-
-pub fn encode_rings(extra: &crate::domain::ExtraRings) -> Option<String> {
-    (!extra.is_empty()).then(|| serde_json::to_string(extra).expect("numbers and arrays"))
 }
 
 /// A column holding one of the domain's coded enums.

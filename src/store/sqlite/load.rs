@@ -238,7 +238,7 @@ pub fn known_ids(conn: &Connection, table: Table) -> Result<KnownIds, StoreError
     Ok(KnownIds { rows, external })
 }
 
-/// The SQL table a batch table lives in.
+/// The SQL table a batch table lives in (the same in every store).
 pub fn table_name(table: Table) -> &'static str {
     match table {
         Table::Departments => "departments",
@@ -425,4 +425,40 @@ fn all_since<T>(
     let mut stmt = conn.prepare(sql)?;
     let rows = stmt.query_map([since], map)?;
     Ok(rows.collect::<Result<Vec<_>, _>>()?)
+}
+
+/// Every ticket's trail, in id order.
+pub fn all_events(conn: &Connection) -> Result<Vec<TicketEvent>, StoreError> {
+    all(
+        conn,
+        "SELECT id, ticket_id, at, actor, action, from_status, to_status, team_id, note
+         FROM ticket_events ORDER BY id",
+        event_row,
+    )
+}
+
+/// The audit records of changes that are not ticket steps.
+pub fn audit(conn: &Connection) -> Result<Vec<crate::store::AuditEvent>, StoreError> {
+    all(
+        conn,
+        "SELECT id, at, actor, command, detail FROM audit_events ORDER BY id",
+        |r| {
+            Ok(crate::store::AuditEvent {
+                id: r.get(0)?,
+                at: time(r, 1)?,
+                actor: r.get(2)?,
+                command: r.get(3)?,
+                detail: r.get(4)?,
+            })
+        },
+    )
+}
+
+/// The company's ids of every table.
+pub fn external_ids(conn: &Connection) -> Result<Vec<(String, String, i64)>, StoreError> {
+    all(
+        conn,
+        "SELECT kind, external_id, id FROM external_ids ORDER BY kind, external_id",
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )
 }

@@ -8,6 +8,8 @@ mod codec;
 mod load;
 pub mod schema;
 mod tx;
+
+pub use load::table_name;
 mod write;
 
 use std::io::Read;
@@ -17,7 +19,7 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags};
 
-use super::{DispatchStore, KnownIds, Location, OlderRow, StoreError};
+use super::{DispatchStore, Everything, KnownIds, Location, OlderRow, StoreError};
 use crate::domain::batch::Table;
 use crate::domain::{
     Applied, BasemapFeature, Command, Origin, Snapshot, TicketEvent, TicketId, Timestamp, Update,
@@ -32,7 +34,25 @@ pub struct SqliteStore {
     mark: std::cell::Cell<changes::Mark>,
     /// When the changes taken in by the last catch-ups were committed (ms), until asked for.
     committed: Vec<i64>,
+    /// This handle's own entries in the change log past its mark (a catch-up passes over them).
+    own: Vec<i64>,
+    /// Raised by the watcher when another connection committed.
+    news: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    /// Stops the watcher thread when the store goes.
+    watching: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
 }
+
+impl Drop for SqliteStore {
+    fn drop(&mut self) {
+        if let Some(stop) = &self.watching {
+            stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+}
+
+/// How often the watcher looks at the file for other connections' commits (a pragma that
+/// reads a counter in shared memory: microseconds).
+const WATCH_EVERY: Duration = Duration::from_millis(100);
 
 impl std::fmt::Debug for SqliteStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -67,6 +87,16 @@ pub fn identify(path: &Path) -> Result<(), StoreError> {
         });
     }
     Ok(())
+}
+
+/// Remove a database file this program made and its WAL companions (a copy that did not
+/// complete).
+pub fn remove_database(path: &Path) {
+    for suffix in ["", "-wal", "-shm"] {
+        let mut p = path.as_os_str().to_owned();
+        p.push(suffix);
+        let _ = std::fs::remove_file(PathBuf::from(p));
+    }
 }
 
 impl SqliteStore {
@@ -133,6 +163,9 @@ impl SqliteStore {
             data_version: 0,
             mark: Default::default(),
             committed: Vec::new(),
+            own: Vec::new(),
+            news: Default::default(),
+            watching: None,
         };
         store.migrate().map_err(|e| classify_store(&shown, e))?;
         store.data_version = store.read_data_version()?;
@@ -266,7 +299,10 @@ impl DispatchStore for SqliteStore {
     }
 
     fn apply(&mut self, command: &Command, origin: &Origin) -> Result<Applied, StoreError> {
-        apply::apply(&mut self.conn, command, origin)
+        let (applied, logged) = apply::apply(&mut self.conn, command, origin)?;
+        self.mark
+            .set(changes::own_entry(self.mark.get(), logged, &mut self.own));
+        Ok(applied)
     }
 
     fn history(&self, ticket: TicketId) -> Result<Vec<TicketEvent>, StoreError> {
@@ -274,13 +310,15 @@ impl DispatchStore for SqliteStore {
     }
 
     fn catch_up(&mut self) -> Result<Update, StoreError> {
+        self.news.store(false, std::sync::atomic::Ordering::SeqCst);
         // data_version moves when another connection commits (never for this one's own)
         let now = self.read_data_version()?;
         if now == self.data_version {
             return Ok(Update::UpToDate);
         }
         self.data_version = now;
-        let (update, mark, committed) = changes::changes(&self.conn, self.mark.get())?;
+        let (update, mark, committed) =
+            changes::changes(&self.conn, self.mark.get(), &mut self.own)?;
         self.mark.set(mark);
         self.committed.extend(committed);
         Ok(update)
@@ -294,16 +332,48 @@ impl DispatchStore for SqliteStore {
         &self.location
     }
 
+    fn watch(&mut self, wake: super::Waker) {
+        use std::sync::atomic::Ordering;
+        let Ok(conn) = Connection::open_with_flags(
+            &self.path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        ) else {
+            // the console still looks about once a second
+            return;
+        };
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        self.watching = Some(stop.clone());
+        let news = self.news.clone();
+        let _ = std::thread::Builder::new()
+            .name("sqlite-watch".into())
+            .spawn(move || {
+                let version =
+                    |c: &Connection| c.query_row("PRAGMA data_version", [], |r| r.get::<_, i64>(0));
+                let Ok(mut seen) = version(&conn) else { return };
+                while !stop.load(Ordering::SeqCst) {
+                    std::thread::sleep(WATCH_EVERY);
+                    match version(&conn) {
+                        Ok(v) if v != seen => {
+                            seen = v;
+                            news.store(true, Ordering::SeqCst);
+                            wake();
+                        }
+                        Ok(_) => {}
+                        Err(_) => return,
+                    }
+                }
+            });
+    }
+
+    fn news(&self) -> bool {
+        self.news.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
     fn committed_at(&mut self) -> Vec<i64> {
         std::mem::take(&mut self.committed)
     }
 
-    fn seed(
-        &mut self,
-        city: &Snapshot,
-        events: &[TicketEvent],
-        basemap: &[BasemapFeature],
-    ) -> Result<(), StoreError> {
+    fn seed(&mut self, all: &Everything) -> Result<(), StoreError> {
         let rows: i64 = self.conn.query_row(
             "SELECT (SELECT count(*) FROM departments) + (SELECT count(*) FROM tickets)",
             [],
@@ -315,7 +385,19 @@ impl DispatchStore for SqliteStore {
                 what: "seeding a data set",
             });
         }
-        write::write_all(&mut self.conn, city, events, basemap)
+        write::write_all(&mut self.conn, all)
+    }
+
+    fn everything(&self) -> Result<Everything, StoreError> {
+        let city = self.load()?;
+        let tx = self.conn.unchecked_transaction()?;
+        Ok(Everything {
+            events: load::all_events(&tx)?,
+            audit: load::audit(&tx)?,
+            external_ids: load::external_ids(&tx)?,
+            basemap: load::basemap(&tx)?,
+            city,
+        })
     }
 }
 

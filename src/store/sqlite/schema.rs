@@ -214,6 +214,15 @@ CREATE TABLE change_log (
     reload   INTEGER NOT NULL
 );
 "#,
+    // 7: how far the change log was pruned from its oldest end: a console whose mark is
+    //    behind this reads everything again (one row)
+    r#"
+CREATE TABLE change_log_pruned (
+    id   INTEGER PRIMARY KEY CHECK (id = 1),
+    upto INTEGER NOT NULL
+);
+INSERT INTO change_log_pruned VALUES (1, 0);
+"#,
 ];
 
 /// The schema version this program writes.

@@ -176,7 +176,7 @@ impl Tx for SqliteTx<'_> {
         Ok(())
     }
 
-    fn log_change(&mut self, origin: &Origin, change: &Logged) -> Result<(), StoreError> {
+    fn log_change(&mut self, origin: &Origin, change: &Logged) -> Result<i64, StoreError> {
         super::changes::log(self.tx, origin, change)
     }
 

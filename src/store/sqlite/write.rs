@@ -6,15 +6,14 @@ use rusqlite::{Connection, Transaction, params};
 use super::StoreError;
 use super::codec::{encode_path, encode_rings, time_to_sql};
 use crate::domain::*;
+use crate::store::Everything;
 
 /// Write a whole data set in one transaction: all of it lands, or none of it.
-pub fn write_all(
-    conn: &mut Connection,
-    s: &Snapshot,
-    events: &[TicketEvent],
-    basemap: &[BasemapFeature],
-) -> Result<(), StoreError> {
+pub fn write_all(conn: &mut Connection, all: &Everything) -> Result<(), StoreError> {
+    let (s, events, basemap) = (&all.city, &all.events, &all.basemap);
     let tx = conn.transaction()?;
+    // tickets name their network tickets, which may come later
+    tx.pragma_update(None, "defer_foreign_keys", true)?;
     {
         let mut st = tx.prepare("INSERT INTO departments (id, name) VALUES (?1, ?2)")?;
         for d in &s.departments {
@@ -150,6 +149,32 @@ pub fn write_all(
         }
         if !s.rules.is_empty() {
             write_rules(&tx, &s.rules)?;
+        }
+        if s.kpi_rules != crate::domain::kpi::KpiRules::default() {
+            let json = serde_json::to_string(&s.kpi_rules)
+                .map_err(|e| StoreError::Invalid(e.to_string()))?;
+            tx.execute(
+                "INSERT INTO settings (key, value) VALUES ('kpi_rules', ?1)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                [json],
+            )?;
+        }
+        let mut st = tx.prepare(
+            "INSERT INTO audit_events (id, at, actor, command, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?;
+        for a in &all.audit {
+            st.execute(params![
+                a.id,
+                time_to_sql(a.at),
+                a.actor,
+                a.command,
+                a.detail
+            ])?;
+        }
+        let mut st =
+            tx.prepare("INSERT INTO external_ids (kind, external_id, id) VALUES (?1, ?2, ?3)")?;
+        for (kind, external, id) in &all.external_ids {
+            st.execute(params![kind, external, id])?;
         }
         let mut st = tx.prepare(
             "INSERT INTO basemap_features (id, kind, name, width_m, geometry) VALUES (?1, ?2, ?3, ?4, ?5)",
