@@ -516,7 +516,7 @@ pub fn room(location: &crate::store::Location, params: &RoomParams) -> anyhow::R
 /// A stale write accepted would show as two steps from one state: every ticket's trail must
 /// chain, each step starting where the one before ended. Checked for the tickets stepped
 /// since `first_event`.
-fn stale_writes(events: &[TicketEvent], first_event: i64) -> Vec<String> {
+pub fn stale_writes(events: &[TicketEvent], first_event: i64) -> Vec<String> {
     let touched: std::collections::HashSet<TicketId> = events
         .iter()
         .filter(|e| e.id > first_event)
@@ -542,7 +542,7 @@ fn stale_writes(events: &[TicketEvent], first_event: i64) -> Vec<String> {
 }
 
 /// The first way two snapshots' activity differs (rows compared in id order), if any.
-fn first_difference(a: &Snapshot, b: &Snapshot) -> Option<String> {
+pub fn first_difference(a: &Snapshot, b: &Snapshot) -> Option<String> {
     fn sorted<T: Clone>(rows: &[T], id: impl Fn(&T) -> i64) -> Vec<T> {
         let mut v = rows.to_vec();
         v.sort_by_key(|r| id(r));
@@ -587,73 +587,4 @@ fn first_difference(a: &Snapshot, b: &Snapshot) -> Option<String> {
             &sorted(&b.surveys, |s| s.id),
         )
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn event(
-        id: i64,
-        ticket: TicketId,
-        from: Option<TicketStatus>,
-        to: TicketStatus,
-    ) -> TicketEvent {
-        TicketEvent {
-            id,
-            ticket_id: ticket,
-            at: crate::demo::noon(chrono::NaiveDate::from_ymd_opt(2026, 11, 27).unwrap()),
-            actor: "a".into(),
-            action: "x".into(),
-            from_status: from,
-            to_status: to,
-            team_id: None,
-            note: String::new(),
-        }
-    }
-
-    /// Two steps from one state (a stale write accepted) are found; a chained trail is not.
-    #[test]
-    fn a_stale_write_shows_as_two_steps_from_one_state() {
-        use TicketStatus::*;
-        let chained = [
-            event(1, 7, None, Received),
-            event(2, 7, Some(Received), Assigned),
-            event(3, 7, Some(Assigned), Accepted),
-        ];
-        assert!(stale_writes(&chained, 1).is_empty());
-        let forked = [
-            event(1, 7, None, Received),
-            event(2, 7, Some(Received), Assigned),
-            event(3, 7, Some(Received), Assigned),
-        ];
-        let found = stale_writes(&forked, 1);
-        assert_eq!(found.len(), 1, "{found:?}");
-        assert!(found[0].contains("#7"), "{found:?}");
-        // trails from before the soak are not its business
-        assert!(stale_writes(&forked, 3).is_empty());
-    }
-
-    /// A console that missed a change differs from a fresh load, and says where.
-    #[test]
-    fn a_console_that_missed_a_change_differs_from_a_fresh_load() {
-        let params = crate::demo::DemoParams::new(
-            crate::demo::Scale::Demo,
-            crate::demo::noon(chrono::NaiveDate::from_ymd_opt(2026, 11, 27).unwrap()),
-        );
-        let fresh = crate::demo::generate(&params).snapshot;
-        let mut held = fresh.clone();
-        assert_eq!(first_difference(&held, &fresh), None);
-        held.tickets.reverse();
-        assert_eq!(
-            first_difference(&held, &fresh),
-            None,
-            "order does not matter"
-        );
-        held.tickets[3].version += 1;
-        let diff = first_difference(&held, &fresh).expect("a missed change");
-        assert!(diff.starts_with("tickets"), "{diff}");
-        held.tickets.pop();
-        assert!(first_difference(&held, &fresh).unwrap().contains("held"));
-    }
 }

@@ -98,5 +98,7 @@ pub fn open(db: Option<Location>) -> anyhow::Result<()> {
         basemap: Some(basemap),
         exports: folder.join("exports"),
         backups,
+        // the company's import profiles are the same for every database on this machine
+        profiles: data_folder().ok().map(|d| d.join("import-profiles")),
     })
 }

@@ -78,19 +78,40 @@ pub fn basemap(db: &Location, out: &Path, min_zoom: u8, max_zoom: u8) -> anyhow:
 /// How `heatdesk import` reads a file.
 pub struct ImportArgs {
     pub check: bool,
-    pub gcj02: bool,
+    pub crs: Option<String>,
+    pub mapping: Option<String>,
+    pub save_mapping: Option<PathBuf>,
+    pub sheet: Option<String>,
+    pub department: Option<i64>,
+    pub skip_unmatched: bool,
     pub snap_m: f64,
     pub lang: Lang,
 }
 
 pub fn import(db: Location, kind: Kind, file: &Path, args: ImportArgs) -> anyhow::Result<()> {
-    let mut store = heatdesk::store::open(&db)?;
+    let lang = args.lang;
+    let said = |s: exchange::Said| anyhow::anyhow!(s.get(lang).to_string());
     let mut options = exchange::Options::new(kind, chrono::Local::now().naive_local());
     options.check = args.check;
-    options.gcj02 = args.gcj02;
+    options.crs = args
+        .crs
+        .as_deref()
+        .map(exchange::crs::Crs::parse)
+        .transpose()
+        .map_err(said)?;
+    options.columns = match args.mapping.as_deref() {
+        None => exchange::records::Columns::Own,
+        Some("auto") => exchange::records::Columns::Guess,
+        Some(path) => exchange::records::Columns::Given(
+            exchange::mapping::Mapping::load(Path::new(path)).map_err(said)?,
+        ),
+    };
+    options.part = exchange::source::Part(args.sheet);
+    options.department = args.department;
+    options.skip_unmatched = args.skip_unmatched;
     options.snap_m = args.snap_m;
     options.actor = super::whoami();
-    let lang = args.lang;
+    let mut store = heatdesk::store::open(&db)?;
     match exchange::import(
         store.as_mut(),
         file,
@@ -99,6 +120,20 @@ pub fn import(db: Location, kind: Kind, file: &Path, args: ImportArgs) -> anyhow
     ) {
         Ok(report) => {
             report.lines(lang).iter().for_each(|l| println!("{l}"));
+            if let (Some(to), Some(mapping)) = (&args.save_mapping, &report.mapping) {
+                let mut mapping = mapping.clone();
+                if mapping.name.is_empty() {
+                    mapping.name = file
+                        .file_stem()
+                        .map_or_else(String::new, |s| s.to_string_lossy().into_owned());
+                }
+                mapping.save(to)?;
+                println!(
+                    "{} {}",
+                    lang.pick("对应关系已保存：", "mapping saved to"),
+                    to.display()
+                );
+            }
             Ok(())
         }
         Err(failure) => {

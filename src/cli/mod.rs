@@ -31,12 +31,6 @@ pub struct Cli {
     pub command: Option<Cmd>,
 }
 
-#[derive(Clone, Copy, clap::ValueEnum)]
-pub enum Crs {
-    Wgs84,
-    Gcj02,
-}
-
 #[derive(Subcommand)]
 pub enum Cmd {
     /// Generate the demo city into a new database file (or an empty database on a server)
@@ -155,14 +149,34 @@ pub enum Cmd {
     Import {
         #[arg(value_enum)]
         kind: heatdesk::exchange::Kind,
-        /// A .geojson or .csv file (UTF-8, GBK or UTF-16; Chinese or English headers)
+        /// A .csv/.txt (UTF-8, GBK or UTF-16), .xlsx/.xls workbook, .geojson, Shapefile (.shp
+        /// with its .dbf, .prj, .cpg) or GeoPackage (.gpkg)
         file: PathBuf,
-        /// Check the file and print the report; write nothing
+        /// Check the file and print the report (and the mapping used); write nothing
         #[arg(long)]
         check: bool,
-        /// The coordinates' datum: wgs84, or gcj02 (AMap, Tencent; converted to WGS-84)
-        #[arg(long, value_enum, default_value = "wgs84")]
-        crs: Crs,
+        /// The coordinates' system: wgs84, cgcs2000, gcj02 (AMap, Tencent), bd09 (Baidu),
+        /// webmercator, or EPSG:NNNN (e.g. EPSG:4526, CGCS2000 3° Gauss-Krüger zone 38);
+        /// default: as the file declares (.prj, GeoPackage), else as its numbers read
+        #[arg(long)]
+        crs: Option<String>,
+        /// Columns not named as HeatDesk names them: `auto` (guess from the headers and values,
+        /// and print the guess) or a saved profile FILE.json
+        #[arg(long)]
+        mapping: Option<String>,
+        /// Write the mapping used (guessed or given) to FILE.json, to edit and use again
+        #[arg(long)]
+        save_mapping: Option<PathBuf>,
+        /// The workbook's sheet or the GeoPackage's layer (default: the first with data)
+        #[arg(long)]
+        sheet: Option<String>,
+        /// The department (its id) of compounds, stations or teams the file gives none for
+        #[arg(long)]
+        department: Option<i64>,
+        /// Import the rows whose building is found; write the others to FILE.unmatched.csv
+        /// beside the file, for fixing
+        #[arg(long)]
+        skip_unmatched: bool,
         /// Pipe ends closer than this join the same node (metres)
         #[arg(long, default_value_t = 2.0)]
         snap_m: f64,
@@ -218,6 +232,11 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             file,
             check,
             crs,
+            mapping,
+            save_mapping,
+            sheet,
+            department,
+            skip_unmatched,
             snap_m,
             english,
         }) => data::import(
@@ -226,7 +245,12 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             &file,
             data::ImportArgs {
                 check,
-                gcj02: matches!(crs, Crs::Gcj02),
+                crs,
+                mapping,
+                save_mapping,
+                sheet,
+                department,
+                skip_unmatched,
                 snap_m,
                 lang: lang(english),
             },

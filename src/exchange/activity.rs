@@ -34,6 +34,7 @@ impl Importer {
             return;
         };
         let mut row = Row::new(rec, Kind::Tickets);
+        let building = self.building_ref(&mut row, Kind::Tickets, true);
         let channel = row.code("channel", None, Channel::from_code, &CHANNELS);
         let category = row.code("category", None, Category::from_code, &CATEGORIES);
         let severity = row.code(
@@ -41,12 +42,6 @@ impl Importer {
             Some(Severity::Normal),
             Severity::from_code,
             &SEVERITIES,
-        );
-        let building = row.reference(
-            "building_id",
-            self.ids(Kind::Buildings),
-            words("building", "楼栋"),
-            true,
         );
         let status = row.code(
             "status",
@@ -96,9 +91,15 @@ impl Importer {
         let (Some(created), Some(status), Some(fixed), Some(closed)) =
             (created, status, fixed, closed)
         else {
-            self.accept(row.found);
+            self.accept_row(row);
             return;
         };
+        // a hotline system that records only when a ticket was closed: it was fixed by then
+        let done = matches!(
+            status,
+            TicketStatus::Fixed | TicketStatus::CallbackDone | TicketStatus::Closed
+        );
+        let fixed = fixed.or(closed.filter(|_| done));
         let mut ticket = Ticket {
             id,
             version: 1,
@@ -134,7 +135,7 @@ impl Importer {
             row.fail_field(problem.field(), message);
         }
         let (Some(_), Some(_)) = (category, severity) else {
-            self.accept(row.found);
+            self.accept_row(row);
             return;
         };
         let due = deadlines(&self.rules, ticket.category, ticket.severity, created);
@@ -142,7 +143,7 @@ impl Importer {
         ticket.deadline = deadline.flatten().unwrap_or(due.1);
         ticket.timely = timely.flatten().or(fixed.map(|f| f <= ticket.deadline));
         let parent = rec.get(Kind::Tickets.field("parent_id"));
-        if !self.accept(row.found) {
+        if !self.accept_row(row) {
             return;
         }
         ticket.updated_at = updated
@@ -161,17 +162,12 @@ impl Importer {
             return;
         };
         let mut row = Row::new(rec, Kind::Visits);
-        let compound = row.reference(
-            "compound_id",
-            self.ids(Kind::Compounds),
-            words("compound", "小区"),
-            true,
-        );
+        let compound = self.compound_ref(&mut row, Kind::Visits);
         let at = row.time("at", true).flatten();
         let leaders = row.required("leaders");
         let desk = row.flag("consultation_desk", false);
         let entered = row.count("households_entered", Some(0));
-        if !self.accept(row.found) {
+        if !self.accept_row(row) {
             return;
         }
         self.out.visits.push(Visit {
@@ -192,12 +188,7 @@ impl Importer {
             return;
         };
         let mut row = Row::new(rec, Kind::Readings);
-        let building = row.reference(
-            "building_id",
-            self.ids(Kind::Buildings),
-            words("building", "楼栋"),
-            true,
-        );
+        let building = self.building_ref(&mut row, Kind::Readings, true);
         let visit = row.reference(
             "visit_id",
             self.ids(Kind::Visits),
@@ -219,7 +210,7 @@ impl Importer {
             &METHODS,
         );
         let taken = row.time("taken_at", true).flatten();
-        if !self.accept(row.found) {
+        if !self.accept_row(row) {
             return;
         }
         self.out.readings.push(TemperatureReading {
@@ -240,12 +231,7 @@ impl Importer {
             return;
         };
         let mut row = Row::new(rec, Kind::Surveys);
-        let building = row.reference(
-            "building_id",
-            self.ids(Kind::Buildings),
-            words("building", "楼栋"),
-            true,
-        );
+        let building = self.building_ref(&mut row, Kind::Surveys, true);
         let ticket = row.reference(
             "ticket_id",
             self.ids(Kind::Tickets),
@@ -260,7 +246,7 @@ impl Importer {
         );
         let answer = row.code("answer", None, SurveyAnswer::from_code, &ANSWERS);
         let at = row.time("at", true).flatten();
-        if !self.accept(row.found) {
+        if !self.accept_row(row) {
             return;
         }
         self.out.surveys.push(SurveyResponse {

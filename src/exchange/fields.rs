@@ -81,6 +81,12 @@ pub struct Row<'a, 'r> {
     pub rec: &'a Record<'r>,
     kind: Kind,
     pub found: Vec<Problem>,
+    /// The row names a place (a building by its compound and number …) that matches none or
+    /// several: kept apart, so that such rows can be set aside (`--skip-unmatched`).
+    pub unmatched: Vec<Problem>,
+    /// Values of coded fields that map to nothing: counted over the whole file and listed
+    /// once per value, not once per row.
+    pub unknown: Vec<(&'static Field, String)>,
 }
 
 /// The formats a time may come in; a bare date is midnight.
@@ -158,12 +164,14 @@ impl<'a, 'r> Row<'a, 'r> {
             rec,
             kind,
             found: Vec::new(),
+            unmatched: Vec::new(),
+            unknown: Vec::new(),
         }
     }
 
     /// Nothing wrong so far.
     pub fn ok(&self) -> bool {
-        self.found.is_empty()
+        self.found.is_empty() && self.unmatched.is_empty() && self.unknown.is_empty()
     }
 
     /// A problem with the record as a whole (its geometry, its consistency).
@@ -171,6 +179,16 @@ impl<'a, 'r> Row<'a, 'r> {
         self.found.push(Problem {
             loc: Some(self.rec.loc),
             field: None,
+            message,
+        });
+    }
+
+    /// A place the row names that matches none or several.
+    pub fn unmatched(&mut self, name: &str, message: Said) {
+        let field = &self.kind.fields()[self.kind.field(name)];
+        self.unmatched.push(Problem {
+            loc: Some(self.rec.loc),
+            field: Some(field),
             message,
         });
     }
@@ -184,12 +202,12 @@ impl<'a, 'r> Row<'a, 'r> {
         });
     }
 
-    pub fn text(&self, name: &str) -> &'r str {
+    pub fn text(&self, name: &str) -> &'a str {
         self.rec.get(self.kind.field(name))
     }
 
     /// The text, or a problem when it is empty.
-    pub fn required(&mut self, name: &str) -> Option<&'r str> {
+    pub fn required(&mut self, name: &str) -> Option<&'a str> {
         let v = self.text(name);
         if v.is_empty() {
             self.fail_field(name, empty());
@@ -289,20 +307,21 @@ impl<'a, 'r> Row<'a, 'r> {
                     .map(|&(_, t)| t)
             })
         };
-        self.parsed(name, default, |v| {
-            known(v).ok_or_else(|| {
-                let choices = labels
-                    .iter()
-                    .map(|(l, _)| *l)
-                    .take(12)
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                said!(
-                    "unknown value \"{v}\" (one of: {choices})",
-                    "无法识别的值“{v}”（可选：{choices}）"
-                )
-            })
-        })
+        let v = self.text(name);
+        if v.is_empty() {
+            if default.is_none() {
+                self.fail_field(name, empty());
+            }
+            return default;
+        }
+        match known(v) {
+            Some(t) => Some(t),
+            None => {
+                let field = &self.kind.fields()[self.kind.field(name)];
+                self.unknown.push((field, v.to_string()));
+                None
+            }
+        }
     }
 
     /// A reference to another row by its external id; None inside: empty and optional.

@@ -61,6 +61,17 @@ impl Ids {
         (id, true)
     }
 
+    /// Take back an id given out by this import (a row set aside): as if never seen.
+    pub fn forget(&mut self, external: &str) {
+        let external = key(external);
+        if let Some(at) = self.fresh.iter().position(|(e, _)| e == external) {
+            let (_, id) = self.fresh.remove(at);
+            self.mapped.remove(external);
+            self.mapped_ids.remove(&id);
+            self.existing.remove(&id);
+        }
+    }
+
     /// A new row with no external id (a junction found by snapping, a station's own node):
     /// a placeholder the store replaces with the database's id.
     pub fn allocate(&mut self) -> i64 {

@@ -11,12 +11,16 @@ use std::fmt;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use super::fields::{Problem, Problems, empty};
+use super::address::Addresses;
+use super::crs::{Converter, Crs, Source as CrsSource};
+use super::fields::{Problem, Problems, Row, empty};
 use super::ids::Ids;
 use super::kind::Kind;
+use super::mapping::Mapping;
 use super::network::{self, NetworkReport, Snapper};
-use super::records::{Input, Loc, Record};
+use super::records::{Columns, Input, Loc, Record};
 use super::said::{Said, said};
+use super::source::Part;
 use crate::domain::batch::{ImportBatch, Rows, Table};
 use crate::domain::*;
 use crate::store::{DispatchStore, StoreError};
@@ -25,8 +29,22 @@ use crate::words::Lang;
 #[derive(Debug, Clone)]
 pub struct Options {
     pub kind: Kind,
-    /// Coordinates are GCJ-02 (AMap, Tencent): convert them to WGS-84.
-    pub gcj02: bool,
+    /// The coordinate system of the file's geometry (None: as the file declares, else as its
+    /// numbers can only be read).
+    pub crs: Option<Crs>,
+    /// How the file's columns are read: HeatDesk's own headers, a guess, or a mapping.
+    pub columns: Columns,
+    /// A workbook's sheet or a GeoPackage's layer (None: the first with data).
+    pub part: Part,
+    /// The department of compounds, stations and teams the file gives none for.
+    pub department: Option<DepartmentId>,
+    /// Import the rows whose building (or compound, department, station) is found; write the
+    /// others to a file beside the source for fixing.
+    pub skip_unmatched: bool,
+    /// Buildings picked by hand for rows (the import window's preview).
+    pub buildings: Vec<(Loc, BuildingId)>,
+    /// Read only the first rows (the preview).
+    pub limit: Option<usize>,
     /// Check and report, write nothing.
     pub check: bool,
     /// Pipe ends (and valves) this close join the same node (pipe), metres.
@@ -41,7 +59,13 @@ impl Options {
     pub fn new(kind: Kind, now: Timestamp) -> Self {
         Options {
             kind,
-            gcj02: false,
+            crs: None,
+            columns: Columns::Own,
+            part: Part::default(),
+            department: None,
+            skip_unmatched: false,
+            buildings: Vec::new(),
+            limit: None,
             check: false,
             snap_m: 2.0,
             actor: "import".into(),
@@ -71,7 +95,19 @@ impl Progress {
 #[derive(Debug, Clone, Default)]
 pub struct Report {
     pub file: String,
-    pub encoding: &'static str,
+    /// The format as read: "CSV, GBK/GB18030", "Excel (.xlsx), sheet 工单" …
+    pub encoding: String,
+    /// The coordinate system converted from, and how it was decided.
+    pub crs: Option<(String, Said)>,
+    /// The mapping used, when the columns were not HeatDesk's own.
+    pub mapping: Option<Mapping>,
+    /// Rows set aside (`--skip-unmatched`), and the file they were written to.
+    pub set_aside: usize,
+    pub set_aside_file: Option<std::path::PathBuf>,
+    /// Buildings given the nearest station (the file named none).
+    pub nearest_station: usize,
+    /// The rows set aside: where, their cells, why.
+    pub set_aside_rows: Vec<(Loc, Vec<String>, Said)>,
     pub rows: usize,
     pub inserted: usize,
     pub updated: usize,
@@ -88,6 +124,8 @@ pub struct Failure {
     pub file: String,
     pub problems: Vec<Problem>,
     pub total: usize,
+    /// The mapping the file was read with, when its columns were not HeatDesk's own.
+    pub mapping: Option<Box<Mapping>>,
 }
 
 impl Failure {
@@ -96,6 +134,7 @@ impl Failure {
             file: file.to_string(),
             problems: vec![Problem::whole(message)],
             total: 1,
+            mapping: None,
         }
     }
 
@@ -117,6 +156,11 @@ impl Failure {
                 .iter()
                 .map(|p| format!("  {file}{colon}{}", p.text(lang))),
         );
+        if let Some(m) = &self.mapping
+            && let Some(kind) = Kind::from_code(&m.kind)
+        {
+            lines.extend(m.lines(kind, lang));
+        }
         if total > self.problems.len() {
             let more = total - self.problems.len();
             lines.push(match lang {
@@ -149,7 +193,7 @@ impl Report {
             self.rows,
             self.inserted,
             self.updated,
-            self.encoding,
+            &self.encoding,
         );
         let zh = lang == Lang::Zh;
         let mut lines = vec![match (zh, self.written) {
@@ -168,10 +212,40 @@ impl Report {
                 format!("{file}: {verb}: {rows} row(s), {new} new, {updated} updated ({encoding})")
             }
         }];
+        if let Some((name, how)) = &self.crs {
+            let how = how.get(lang);
+            lines.push(match lang {
+                Lang::Zh => format!("  坐标系：{name}（{how}），已转换为 WGS-84"),
+                Lang::En => format!("  coordinates: {name} ({how}), converted to WGS-84"),
+            });
+        }
+        if let Some(m) = &self.mapping
+            && let Some(kind) = Kind::from_code(&m.kind)
+        {
+            lines.extend(m.lines(kind, lang));
+        }
         if !self.ignored.is_empty() {
             lines.push(match lang {
                 Lang::Zh => format!("  未使用的列：{}", self.ignored.join("、")),
                 Lang::En => format!("  columns not used: {}", self.ignored.join(", ")),
+            });
+        }
+        if self.nearest_station > 0 {
+            let n = self.nearest_station;
+            lines.push(match lang {
+                Lang::Zh => format!("  {n} 栋楼未给换热站：取了最近的换热站"),
+                Lang::En => format!("  {n} building(s) named no station: given the nearest"),
+            });
+        }
+        if self.set_aside > 0 {
+            let n = self.set_aside;
+            let to = self
+                .set_aside_file
+                .as_ref()
+                .map_or(String::new(), |p| p.display().to_string());
+            lines.push(match lang {
+                Lang::Zh => format!("  {n} 行未匹配到楼栋，未导入，已写入 {to}"),
+                Lang::En => format!("  {n} row(s) matched no building and were set aside in {to}"),
             });
         }
         if let Some(n) = &self.network {
@@ -198,8 +272,49 @@ pub fn import(
         || path.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
     );
-    let input = Input::read(path, options.kind).map_err(|m| Failure::whole_file(&shown, m))?;
-    import_input(store, &input, options, progress)
+    let input = Input::open(path, options.kind, &options.part, &options.columns)
+        .map_err(|m| Failure::whole_file(&shown, m))?;
+    let (batch, mut report) = build(&*store, &input, options, progress)?;
+    // the rows set aside are written before anything is imported: a file that cannot be
+    // written stops the import
+    if !report.set_aside_rows.is_empty() && !options.check {
+        let to = set_aside_path(path);
+        write_set_aside(&to, &input.headers, &report.set_aside_rows)
+            .map_err(|e| Failure::whole_file(&shown, said!("cannot write {e}", "无法写入：{e}")))?;
+        report.set_aside_file = Some(to);
+    }
+    apply_batch(store, batch, report, &input.file, options)
+}
+
+/// Where the rows set aside go: `<name>.unmatched.csv` beside the source.
+pub fn set_aside_path(source: &Path) -> std::path::PathBuf {
+    let stem = source
+        .file_stem()
+        .map_or_else(|| "import".into(), |s| s.to_string_lossy().into_owned());
+    source.with_file_name(format!("{stem}.unmatched.csv"))
+}
+
+/// The rows set aside, as the source had them, with why (UTF-8 with a BOM, for Excel).
+fn write_set_aside(
+    to: &Path,
+    headers: &[String],
+    rows: &[(Loc, Vec<String>, Said)],
+) -> Result<(), String> {
+    let mut out = csv::WriterBuilder::new()
+        .flexible(true)
+        .from_writer(Vec::new());
+    let mut head: Vec<String> = vec!["行号 row".into(), "原因 reason".into()];
+    head.extend(headers.iter().cloned());
+    out.write_record(&head).map_err(|e| e.to_string())?;
+    for (loc, cells, why) in rows {
+        let mut rec = vec![loc.text(Lang::Zh), format!("{} / {}", why.zh, why.en)];
+        rec.extend(cells.iter().cloned());
+        rec.resize(headers.len() + 2, String::new());
+        out.write_record(&rec).map_err(|e| e.to_string())?;
+    }
+    let mut bytes = b"\xEF\xBB\xBF".to_vec();
+    bytes.extend(out.into_inner().map_err(|e| e.to_string())?);
+    std::fs::write(to, bytes).map_err(|e| format!("{}: {e}", to.display()))
 }
 
 /// Import a file already read.
@@ -209,7 +324,18 @@ pub fn import_input(
     options: &Options,
     progress: &Progress,
 ) -> Result<Report, Failure> {
-    let (batch, mut report) = build(&*store, input, options, progress)?;
+    let (batch, report) = build(&*store, input, options, progress)?;
+    apply_batch(store, batch, report, &input.file, options)
+}
+
+/// The batch applied as one command (or checked, for a dry run).
+fn apply_batch(
+    store: &mut dyn DispatchStore,
+    batch: ImportBatch,
+    mut report: Report,
+    file: &str,
+    options: &Options,
+) -> Result<Report, Failure> {
     let origin = Origin {
         actor: options.actor.clone(),
         at: options.now,
@@ -220,7 +346,7 @@ pub fn import_input(
             Ok(report)
         }
         Ok(_) => unreachable!("an import is applied as an import"),
-        Err(e) => Err(Failure::database(&input.file, &e)),
+        Err(e) => Err(Failure::database(file, &e)),
     }
 }
 
@@ -234,11 +360,19 @@ pub fn build(
 ) -> Result<(ImportBatch, Report), Failure> {
     progress.total.store(input.size(), Ordering::Relaxed);
     let db = |e: StoreError| Failure::database(&input.file, &e);
-    let mut im = Importer::new(store, options, &input.file).map_err(db)?;
+    let converter = coordinates(input, options).map_err(|m| Failure::whole_file(&input.file, m))?;
+    let mut im = Importer::new(store, options, &input.file, names_places(input)).map_err(db)?;
+    let crs = converter
+        .as_ref()
+        .map(|(c, how)| (c.crs.name(), how.words()));
+    im.converter = converter.map(|(c, _)| c);
+    let limit = options.limit.unwrap_or(usize::MAX);
+    let mut read = 0usize;
     let walked = input.each(|rec| {
         progress.done.store(rec.progress, Ordering::Relaxed);
         im.record(&rec);
-        true
+        read += 1;
+        read < limit
     });
     if let Err((loc, message)) = walked {
         im.problems.push(Problem {
@@ -249,11 +383,14 @@ pub fn build(
     }
     let mut report = Report {
         file: input.file.clone(),
-        encoding: input.encoding,
+        encoding: input.format.clone(),
         ignored: input.ignored.clone(),
+        crs,
+        mapping: (options.columns != Columns::Own).then(|| input.mapping.clone()),
         ..Report::default()
     };
     im.link_parents();
+    im.unknown_values();
     if im.problems.is_empty() {
         im.finish_network(&mut report);
     }
@@ -262,12 +399,189 @@ pub fn build(
             file: input.file.clone(),
             problems: std::mem::take(&mut im.problems.list),
             total: im.problems.total,
+            mapping: (options.columns != Columns::Own).then(|| Box::new(input.mapping.clone())),
         });
     }
     report.rows = im.rows;
     report.inserted = im.inserted;
     report.updated = im.updated;
+    report.nearest_station = im.nearest_station;
+    report.set_aside = im.set_aside.len();
+    report.set_aside_rows = std::mem::take(&mut im.set_aside);
     Ok((im.into_batch(), report))
+}
+
+/// What the import window shows before anything is imported: how the file was read, what
+/// each column is taken for, its first rows as they will be stored, and what stands in the way.
+#[derive(Debug, Clone)]
+pub struct Preview {
+    pub format: String,
+    /// A workbook's sheets or a GeoPackage's layers (to choose from).
+    pub parts: Vec<String>,
+    pub headers: Vec<String>,
+    pub mapping: Mapping,
+    pub native_geometry: bool,
+    /// The first rows' cells as the file has them.
+    pub samples: Vec<Vec<String>>,
+    /// The first rows as they will be stored.
+    pub rows: Vec<PreviewRow>,
+    /// Coded fields' values in the first rows that HeatDesk does not know: (field, value,
+    /// rows with it).
+    pub values: Vec<(String, String, usize)>,
+    /// What checking the first rows found.
+    pub problems: Vec<Problem>,
+    pub crs: Option<(String, Said)>,
+}
+
+/// One row as it will be stored.
+#[derive(Debug, Clone)]
+pub struct PreviewRow {
+    pub loc: Loc,
+    /// Each field of the kind, as mapped.
+    pub fields: Vec<String>,
+    /// The building the row names: found (its label), or why not.
+    pub place: Option<Result<String, Said>>,
+    /// Buildings it may mean, when not found (to pick from).
+    pub candidates: Vec<(BuildingId, String)>,
+}
+
+/// Rows the preview shows.
+pub const PREVIEW_ROWS: usize = 20;
+
+/// Read a file's first rows as `options` say and check them against `store`.
+pub fn preview(
+    store: &dyn DispatchStore,
+    path: &Path,
+    options: &Options,
+) -> Result<Preview, Failure> {
+    let shown = path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let whole = |m: Said| Failure::whole_file(&shown, m);
+    let input = Input::open(path, options.kind, &options.part, &options.columns).map_err(whole)?;
+    let kind = options.kind;
+    let samples: Vec<Vec<String>> = input.first_rows(2000).into_iter().map(|(_, r)| r).collect();
+    // coded values no code fits (the mapping step lists them, with how many rows)
+    let mut values: Vec<(String, String, usize)> = Vec::new();
+    for (i, (_, code)) in input.mapping.columns.iter().enumerate() {
+        let Some(super::mapping::Target::Field(field)) = super::mapping::Target::parse(code, kind)
+        else {
+            continue;
+        };
+        let Some(labels) = super::mapping::coded(kind, &field) else {
+            continue;
+        };
+        let mapped = input.mapping.values.get(&field);
+        for r in &samples {
+            let v = r.get(i).map_or("", |v| v.trim());
+            if v.is_empty() {
+                continue;
+            }
+            if super::mapping::known_value(&labels, v).is_some()
+                && mapped.is_none_or(|m| !m.contains_key(v))
+            {
+                continue;
+            }
+            match values.iter_mut().find(|(f, x, _)| *f == field && x == v) {
+                Some(e) => e.2 += 1,
+                None => values.push((field.clone(), v.to_string(), 1)),
+            }
+        }
+    }
+    let mut check = options.clone();
+    check.check = true;
+    check.limit = Some(PREVIEW_ROWS);
+    let problems = match build(store, &input, &check, &Progress::default()) {
+        Ok(_) => Vec::new(),
+        Err(f) => f.problems,
+    };
+    let crs = coordinates(&input, options)
+        .ok()
+        .flatten()
+        .map(|(c, how)| (c.crs.name(), how.words()));
+    let addresses = names_places(&input)
+        .then(|| store.load_places().ok())
+        .flatten()
+        .map(|city| (Addresses::new(&city), city));
+    let mut rows = Vec::new();
+    let _ = input.each(|rec| {
+        let fields = (0..kind.fields().len())
+            .map(|f| rec.get(f).to_string())
+            .collect();
+        let (place, candidates) = match (rec.address(), &addresses) {
+            (Some((compound, number)), Some((a, city))) => {
+                let picked = options
+                    .buildings
+                    .iter()
+                    .find(|(l, _)| *l == rec.loc)
+                    .map(|b| b.1);
+                match picked
+                    .map(Ok)
+                    .unwrap_or_else(|| a.building(compound, number, rec.locality()))
+                {
+                    Ok(id) => (Some(Ok(city.building_label(id))), Vec::new()),
+                    Err(e) => (Some(Err(e)), a.candidates(compound, number, city)),
+                }
+            }
+            _ => (None, Vec::new()),
+        };
+        rows.push(PreviewRow {
+            loc: rec.loc,
+            fields,
+            place,
+            candidates,
+        });
+        rows.len() < PREVIEW_ROWS
+    });
+    Ok(Preview {
+        format: input.format.clone(),
+        parts: super::source::parts(path),
+        headers: input.headers.clone(),
+        mapping: input.mapping.clone(),
+        native_geometry: input.native_geometry,
+        samples: samples.into_iter().take(PREVIEW_ROWS).collect(),
+        rows,
+        values,
+        problems,
+        crs,
+    })
+}
+
+/// Whether the file names places instead of giving their ids, or gives places without ids
+/// (the city is read to find them, or to find their department).
+fn names_places(input: &Input) -> bool {
+    use super::mapping::Target;
+    input.kind == Kind::Compounds
+        || input.mapping.targets(input.kind).iter().any(|t| {
+            matches!(
+                t,
+                Target::Compound | Target::Building | Target::Department | Target::Station
+            )
+        })
+}
+
+/// The coordinate system the file's geometry is converted from, and how it was decided: as
+/// given, as the file declares, or as its first coordinates can only be read.
+fn coordinates(input: &Input, options: &Options) -> Result<Option<(Converter, CrsSource)>, Said> {
+    if input.kind.geometry().is_none() {
+        return Ok(None);
+    }
+    let (crs, how) = match (&options.crs, &input.declared) {
+        (Some(c), _) => (c.clone(), CrsSource::Given),
+        (None, Some(c)) => (c.clone(), CrsSource::Declared),
+        (None, None) => {
+            let mut points = Vec::new();
+            let _ = input.each(|rec| {
+                if let Some(Ok(shape)) = &rec.shape {
+                    points.extend(shape.points().take(4).copied());
+                }
+                points.len() < 40
+            });
+            (Crs::recognise(&points)?, CrsSource::Recognised)
+        }
+    };
+    Ok(Some((crs.to_wgs84()?, how)))
 }
 
 /// The rows read so far, of the one kind being imported.
@@ -381,10 +695,27 @@ pub(super) struct Importer {
     /// Tickets whose parent is named by an id, maybe later in the file: (row, id, loc).
     pub parents: Vec<(usize, String, Loc)>,
     pub rules: Vec<SlaRule>,
+    /// Converts the file's coordinates to WGS-84.
+    pub converter: Option<Converter>,
+    /// The city, when the file names places (network kinds read it as `places`).
+    pub city: Option<Snapshot>,
+    pub addresses: Option<Addresses>,
+    /// Buildings given the nearest station.
+    pub nearest_station: usize,
+    /// Rows set aside (`--skip-unmatched`): where, their cells, why.
+    pub set_aside: Vec<(Loc, Vec<String>, Said)>,
+    /// Values of coded fields that map to nothing: (field, value) → the rows.
+    pub unknown:
+        std::collections::BTreeMap<(usize, String), (&'static super::kind::Field, Vec<Loc>)>,
 }
 
 impl Importer {
-    fn new(store: &dyn DispatchStore, options: &Options, file: &str) -> Result<Self, StoreError> {
+    fn new(
+        store: &dyn DispatchStore,
+        options: &Options,
+        file: &str,
+        names_places: bool,
+    ) -> Result<Self, StoreError> {
         use Kind::*;
         let refs: &[Kind] = match options.kind {
             Departments => &[],
@@ -441,6 +772,18 @@ impl Importer {
             network: NetworkReport::default(),
             parents: Vec::new(),
             rules,
+            converter: None,
+            city: None,
+            addresses: None,
+            nearest_station: 0,
+            set_aside: Vec::new(),
+            unknown: Default::default(),
+        })
+        .and_then(|mut im: Importer| {
+            if names_places && im.places.is_none() {
+                im.city = Some(store.load_places()?);
+            }
+            Ok(im)
         })
     }
 
@@ -452,6 +795,112 @@ impl Importer {
         self.ids
             .get_mut(&Table::Nodes)
             .expect("loaded for network kinds")
+    }
+
+    /// A row read: its problems counted (a row whose only problem is a place it names that
+    /// matches nothing is set aside with `--skip-unmatched`); false when it must not be kept.
+    pub fn accept_row(&mut self, row: Row<'_, '_>) -> bool {
+        let Row {
+            rec,
+            found,
+            unmatched,
+            unknown,
+            ..
+        } = row;
+        let kind = self.options.kind;
+        for (field, value) in &unknown {
+            let at = kind
+                .fields()
+                .iter()
+                .position(|f| f.name == field.name)
+                .unwrap_or(0);
+            self.unknown
+                .entry((at, value.clone()))
+                .or_insert_with(|| (*field, Vec::new()))
+                .1
+                .push(rec.loc);
+        }
+        if !unknown.is_empty() {
+            // counted per value at the end, and the row not kept
+            self.accept(found.into_iter().chain(unmatched).collect());
+            return false;
+        }
+        if !unmatched.is_empty() && found.is_empty() && self.options.skip_unmatched {
+            // as if the row were not in the file: its id not given out
+            let external = rec.get(0).to_string();
+            if let Some(ids) = self.ids.get_mut(&kind.table()) {
+                ids.forget(&external);
+            }
+            self.seen.remove(&external);
+            let cells = rec.cells().map(str::to_string).collect();
+            self.set_aside
+                .push((rec.loc, cells, super::resolve::reason(&unmatched)));
+            self.rows -= 1;
+            return false;
+        }
+        self.accept(found.into_iter().chain(unmatched).collect())
+    }
+
+    /// Each value of a coded field that maps to nothing, once, with the rows that have it.
+    fn unknown_values(&mut self) {
+        let kind = self.options.kind;
+        for ((_, value), (field, rows)) in std::mem::take(&mut self.unknown) {
+            let n = rows.len();
+            let shown = |lang: Lang| {
+                let mut list: Vec<String> = rows.iter().take(5).map(|l| l.text(lang)).collect();
+                if n > 5 {
+                    list.push("…".into());
+                }
+                list.join(lang.pick("、", ", "))
+            };
+            let (rows_en, rows_zh) = (shown(Lang::En), shown(Lang::Zh));
+            let labels = super::mapping::coded(kind, field.name).unwrap_or_default();
+            // the codes in English, the Chinese labels in Chinese
+            let mut codes: Vec<&str> = labels.iter().map(|(_, c)| *c).collect();
+            codes.dedup();
+            let choices = codes.join(", ");
+            let choices_zh = labels
+                .iter()
+                .map(|(l, _)| l.as_str())
+                .filter(|l| !l.is_ascii())
+                .collect::<Vec<_>>()
+                .join("、");
+            self.problems.push(Problem {
+                loc: rows.first().copied(),
+                field: Some(field),
+                message: said!(
+                    "unknown value \"{value}\" in {n} row(s) ({rows_en}); one of: {choices} — or map it (--mapping, the import window)",
+                    "无法识别的值“{value}”，共 {n} 行（{rows_zh}）；可选：{choices_zh}——或在对应关系中映射（--mapping、导入窗口）"
+                ),
+            });
+        }
+    }
+
+    /// A key (a compound's name, a building's compound and number) seen before in this file:
+    /// where first (and the duplicate is a problem).
+    pub fn seen_key(&mut self, key: &str, rec: &Record<'_>) -> Option<Loc> {
+        if let Some(&first) = self.seen.get(key) {
+            let (en, zh) = (first.text(Lang::En), first.text(Lang::Zh));
+            self.problems.push(Problem {
+                loc: Some(rec.loc),
+                field: None,
+                message: said!(
+                    "the same place again (first at {en})",
+                    "同一处重复出现（首次出现在{zh}）"
+                ),
+            });
+            return Some(first);
+        }
+        self.seen.insert(key.to_string(), rec.loc);
+        None
+    }
+
+    /// A new row of `kind` without an id of the company's: a placeholder the store numbers.
+    pub fn new_row(&mut self, kind: Kind) -> i64 {
+        self.ids
+            .get_mut(&kind.table())
+            .expect("own kind loaded")
+            .allocate()
     }
 
     /// Problems of a row, if any; false when the row must not be kept.
@@ -508,6 +957,14 @@ impl Importer {
 
     fn record(&mut self, rec: &Record<'_>) {
         self.rows += 1;
+        if let Some(problem) = &rec.problem {
+            self.problems.push(Problem {
+                loc: Some(rec.loc),
+                field: None,
+                message: problem.clone(),
+            });
+            return;
+        }
         match self.options.kind {
             Kind::Departments => self.department(rec),
             Kind::Compounds => self.compound(rec),

@@ -164,7 +164,8 @@ const READINGS: &[Field] = &[
     fa("building_id", "楼栋编号", &["楼栋"], true),
     f("visit_id", "走访编号", false),
     fa("room", "房间", &["户号"], false),
-    fa("celsius", "室温", &["温度", "室温℃"], true),
+    // "室温℃" as a header a file may have (never drawn: the fonts have no ℃)
+    fa("celsius", "室温", &["温度", "室温\u{2103}"], true),
     fa("method", "测温方式", &["方式"], false),
     fa("taken_at", "测温时间", &["时间"], true),
     fa("taken_by", "测温人", &[], false),

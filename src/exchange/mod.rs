@@ -5,16 +5,21 @@
 //! `export` writes the same kinds back out in the same shape.
 
 mod activity;
+pub mod address;
+pub mod crs;
 pub mod export;
 mod fields;
 mod ids;
 pub mod import;
 pub mod kind;
+pub mod mapping;
 pub mod network;
 mod places;
 pub mod records;
+mod resolve;
 pub mod said;
 pub mod shape;
+pub mod source;
 
 pub use fields::{Problem, parse_time};
 pub use import::{Failure, Options, Progress, Report, import};

@@ -32,8 +32,21 @@ impl Importer {
             row.fail(said!("geometry is empty", "几何为空"));
             return None;
         }
-        if self.options.gcj02 {
-            shape::gcj02_to_wgs84(&mut shape);
+        if let Some(converter) = &self.converter {
+            for (i, p) in shape.points_mut().enumerate() {
+                match converter.point(*p) {
+                    Ok(q) => *p = q,
+                    Err(e) => {
+                        let n = i + 1;
+                        let (en, zh) = (e.en, e.zh);
+                        row.fail(said!(
+                            "geometry: coordinate {n} {en}",
+                            "几何：第 {n} 个坐标{zh}"
+                        ));
+                        return None;
+                    }
+                }
+            }
         }
         if let Err(e) = shape::check_coordinates(&shape) {
             row.fail(geometry(&e));
@@ -98,7 +111,7 @@ impl Importer {
         };
         let mut row = Row::new(rec, Kind::Departments);
         let name = row.required("name");
-        if !self.accept(row.found) {
+        if !self.accept_row(row) {
             return;
         }
         self.out.departments.push(Department {
@@ -109,21 +122,24 @@ impl Importer {
     }
 
     pub(super) fn compound(&mut self, rec: &Record<'_>) {
-        let Some((id, new)) = self.assign(rec) else {
-            return;
+        // without an id column: found again by its name, else a new compound
+        let assigned = if rec.has(0) {
+            self.assign(rec)
+        } else {
+            self.assign_compound(rec)
         };
         let mut row = Row::new(rec, Kind::Compounds);
         let name = row.required("name");
+        let Some((id, new)) = assigned else {
+            self.accept_row(row);
+            return;
+        };
         let address = row.text("address");
-        let department = row.reference(
-            "department_id",
-            self.ids(Kind::Departments),
-            words("department", "服务部"),
-            true,
-        );
         let households = row.count("households", None);
         let outline = self.rings(&mut row);
-        if !self.accept(row.found) {
+        let centre = outline.as_ref().map(|(o, _)| centroid(o));
+        let department = self.department_ref(&mut row, Kind::Compounds, centre);
+        if !self.accept_row(row) {
             return;
         }
         let (outline, extra) = outline.unwrap_or_default();
@@ -131,7 +147,7 @@ impl Importer {
             id,
             name: name.unwrap_or_default().to_string(),
             address: address.to_string(),
-            department_id: department.flatten().unwrap_or_default(),
+            department_id: department.unwrap_or_default(),
             households: households.unwrap_or_default(),
             outline,
             extra,
@@ -140,28 +156,29 @@ impl Importer {
     }
 
     pub(super) fn building(&mut self, rec: &Record<'_>) {
-        let Some((id, new)) = self.assign(rec) else {
+        let mut row = Row::new(rec, Kind::Buildings);
+        let compound = self.compound_ref(&mut row, Kind::Buildings);
+        // without an id column: found again by its compound and number, else a new building
+        let assigned = if rec.has(0) {
+            self.assign(rec)
+        } else {
+            match compound.flatten() {
+                Some(c) => self.assign_building(rec, c),
+                None => None,
+            }
+        };
+        let Some((id, new)) = assigned else {
+            self.accept_row(row);
             return;
         };
-        let mut row = Row::new(rec, Kind::Buildings);
-        let compound = row.reference(
-            "compound_id",
-            self.ids(Kind::Compounds),
-            words("compound", "小区"),
-            true,
-        );
         let number = row.required("number");
         let units = row.count("units", Some(1));
         let floors = row.count("floors", Some(1));
         let households = row.count("households", None);
-        let station = row.reference(
-            "station_id",
-            self.ids(Kind::Stations),
-            words("station", "换热站"),
-            true,
-        );
         let footprint = self.rings(&mut row);
-        if !self.accept(row.found) {
+        let centre = footprint.as_ref().map(|(f, _)| centroid(f));
+        let station = self.station_ref(&mut row, centre);
+        if !self.accept_row(row) {
             return;
         }
         let (footprint, extra) = footprint.unwrap_or_default();
@@ -183,7 +200,7 @@ impl Importer {
             units: units.unwrap_or(1),
             floors: floors.unwrap_or(1),
             households: households.unwrap_or_default(),
-            station_id: station.flatten().unwrap_or_default(),
+            station_id: station.unwrap_or_default(),
             entry_node: entry,
             footprint,
             extra,
@@ -201,19 +218,14 @@ impl Importer {
         };
         let mut row = Row::new(rec, kind);
         let name = row.required("name");
+        let position = self.point(&mut row);
         let (department, capacity) = if kind == Kind::Stations {
-            let d = row.reference(
-                "department_id",
-                self.ids(Kind::Departments),
-                words("department", "服务部"),
-                true,
-            );
-            (d.flatten(), None)
+            let d = self.department_ref(&mut row, Kind::Stations, position);
+            (d, None)
         } else {
             (None, row.number("capacity_mw", Some(0.0)))
         };
-        let position = self.point(&mut row);
-        if !self.accept(row.found) {
+        if !self.accept_row(row) {
             return;
         }
         let position = position.expect("checked");
@@ -319,7 +331,7 @@ impl Importer {
             },
             _ => None,
         };
-        if !self.accept(row.found) {
+        if !self.accept_row(row) {
             return;
         }
         let path = path.expect("checked");
@@ -335,7 +347,7 @@ impl Importer {
                 "both ends join {en}: the pipe is shorter than the snap tolerance ({snap} m)",
                 "两端都吸附到{zh}：管段短于吸附容差（{snap} 米）"
             ));
-            self.accept(row.found);
+            self.accept_row(row);
             return;
         }
         if from.is_empty() {
@@ -370,7 +382,7 @@ impl Importer {
         let operable = row.flag("operable", true);
         let position = self.point(&mut row);
         if !row.ok() {
-            self.accept(row.found);
+            self.accept_row(row);
             return;
         }
         let position = position.expect("checked");
@@ -388,7 +400,7 @@ impl Importer {
                 found
             }
         };
-        if !self.accept(row.found) {
+        if !self.accept_row(row) {
             return;
         }
         self.out.valves.push(Valve {
@@ -406,12 +418,7 @@ impl Importer {
         };
         let mut row = Row::new(rec, Kind::Teams);
         let name = row.required("name");
-        let department = row.reference(
-            "department_id",
-            self.ids(Kind::Departments),
-            words("department", "服务部"),
-            true,
-        );
+        let department = self.department_ref(&mut row, Kind::Teams, None).map(Some);
         let members: Vec<String> = split_list(row.text("members")).map(String::from).collect();
         let skill_labels = labels(Skill::ALL, words::skill);
         let mut skills = Vec::new();
@@ -437,7 +444,7 @@ impl Importer {
             &labels(TeamStatus::ALL, words::team_status),
         );
         let home = self.point(&mut row);
-        if !self.accept(row.found) {
+        if !self.accept_row(row) {
             return;
         }
         let home = home.expect("checked");

@@ -1,23 +1,28 @@
-//! A file as records: the text decoded (UTF-8, GBK/GB18030, UTF-16), CSV or GeoJSON read,
-//! headers matched to a kind's fields, geometry taken from GeoJSON, a WKT column or lon/lat.
+//! A file as records of one kind: the source's rows (any format) through the mapping of its
+//! columns to the kind's fields — HeatDesk's own headers exactly, or a guessed or saved
+//! mapping with the source's codes mapped to HeatDesk's — with geometry from the format, a
+//! WKT column or coordinate columns.
 
 use std::collections::HashMap;
 use std::fmt;
+use std::path::Path;
 
 use csv::StringRecord;
-use serde_json::Value;
 
-use super::kind::{Field, Kind, normalise};
+use super::crs::Crs;
+use super::kind::{Field, Kind};
+use super::mapping::{Mapping, Target};
 use super::said::{Said, said};
 use super::shape::{self, Shape};
+use super::source::{Part, Source};
 use crate::words::Lang;
 
 /// Where in a file a problem is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Loc {
-    /// A CSV row as a spreadsheet numbers it (the header is row 1).
+    /// A row as a spreadsheet numbers it (a CSV's header is row 1 unless title rows are above).
     Row(u64),
-    /// A GeoJSON feature, counted from 1.
+    /// A GeoJSON, Shapefile or GeoPackage feature, counted from 1.
     Feature(usize),
 }
 
@@ -39,130 +44,176 @@ impl fmt::Display for Loc {
     }
 }
 
-/// One record: a kind's fields by position, and its geometry if the file has one.
-pub struct Record<'a> {
-    pub loc: Loc,
-    /// How far into the file (bytes of a CSV, features of a GeoJSON), for a progress bar.
-    pub progress: u64,
-    values: &'a StringRecord,
-    columns: &'a [Option<usize>],
-    pub shape: Option<Result<Shape, Said>>,
+/// How a file's columns are to be read.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Columns {
+    /// HeatDesk's own headers (Chinese or English), as `export` writes them.
+    #[default]
+    Own,
+    /// Guessed from the headers and values.
+    Guess,
+    /// A mapping given (a saved profile, or edited in the import window).
+    Given(Mapping),
 }
 
-impl<'r> Record<'r> {
-    /// A field's text, trimmed ("" when the file has no such column).
-    pub fn get(&self, field: usize) -> &'r str {
-        let values: &'r StringRecord = self.values;
-        self.columns[field]
-            .and_then(|c| values.get(c))
-            .map_or("", str::trim)
+/// The mapping compiled for a source's columns.
+struct Plan {
+    /// For each field of the kind: its source column.
+    columns: Vec<Option<usize>>,
+    /// For each field: the source's values mapped to codes.
+    maps: Vec<Option<HashMap<String, String>>>,
+    compound: Option<usize>,
+    building: Option<usize>,
+    locality: Option<usize>,
+    unit: Option<usize>,
+    room: Option<usize>,
+    department: Option<usize>,
+    station: Option<usize>,
+    lon: Option<usize>,
+    lat: Option<usize>,
+    wkt: Option<usize>,
+    /// The field `unit` and `room` are written into when no column gives it.
+    address_detail: Option<usize>,
+}
+
+/// One record: the kind's fields as mapped, its geometry (in the file's system), and the names
+/// it gives where HeatDesk keeps ids.
+pub struct Record<'a> {
+    pub loc: Loc,
+    /// How far into the file, for a progress bar.
+    pub progress: u64,
+    values: &'a StringRecord,
+    plan: &'a Plan,
+    pub shape: Option<Result<Shape, Said>>,
+    /// What the reader found wrong with the row itself.
+    pub problem: Option<Said>,
+    composed: Option<String>,
+}
+
+impl Record<'_> {
+    fn column(&self, c: Option<usize>) -> &str {
+        c.and_then(|c| self.values.get(c)).map_or("", str::trim)
+    }
+
+    /// A field's text, trimmed, the source's code mapped ("" when no column gives it).
+    pub fn get(&self, field: usize) -> &str {
+        if Some(field) == self.plan.address_detail
+            && let Some(text) = &self.composed
+        {
+            return text;
+        }
+        let raw = self.column(self.plan.columns[field]);
+        if let Some(map) = &self.plan.maps[field]
+            && let Some(code) = map.get(raw)
+        {
+            return code;
+        }
+        raw
+    }
+
+    /// Whether a column gives this field.
+    pub fn has(&self, field: usize) -> bool {
+        self.plan.columns[field].is_some()
+    }
+
+    /// The compound's name and the building's number the row gives (address matching).
+    pub fn address(&self) -> Option<(&str, &str)> {
+        let building = self.plan.building?;
+        Some((self.column(self.plan.compound), self.column(Some(building))))
+    }
+
+    /// Where the row says its compound is (a street address, a district, a department).
+    pub fn locality(&self) -> &str {
+        self.column(self.plan.locality)
+    }
+
+    /// A compound's name given where the kind wants its id.
+    pub fn compound_name(&self) -> Option<&str> {
+        self.plan.compound.map(|c| self.column(Some(c)))
+    }
+
+    /// A department's name or id given by name.
+    pub fn department(&self) -> Option<&str> {
+        self.plan.department.map(|c| self.column(Some(c)))
+    }
+
+    /// A station's name or id given by name.
+    pub fn station(&self) -> Option<&str> {
+        self.plan.station.map(|c| self.column(Some(c)))
+    }
+
+    /// The row's cells as the file has them (the rows an import passes over are written out
+    /// for fixing).
+    pub fn cells(&self) -> impl Iterator<Item = &str> {
+        self.values.iter()
     }
 }
 
-enum Body {
-    Csv {
-        text: String,
-        columns: Vec<Option<usize>>,
-        wkt: Option<usize>,
-        lonlat: Option<(usize, usize)>,
-    },
-    GeoJson {
-        features: Vec<Value>,
-    },
-}
-
-/// A file read and matched to its kind, ready to be walked record by record.
+/// A file read and its columns mapped to a kind, ready to be walked record by record.
 pub struct Input {
     pub kind: Kind,
     /// The file's name, as problems name it.
     pub file: String,
-    pub encoding: &'static str,
-    /// Columns that are no field of this kind (named in the report, not an error).
+    /// "CSV, GBK/GB18030", "Excel (.xlsx), sheet 工单" …
+    pub format: String,
+    pub headers: Vec<String>,
+    /// Columns mapped to nothing (named in the report, not an error).
     pub ignored: Vec<String>,
-    body: Body,
+    /// The mapping used (HeatDesk's own headers are a mapping too).
+    pub mapping: Mapping,
+    /// The coordinate system the file declares.
+    pub declared: Option<Crs>,
+    /// Rows carry geometry of their own.
+    pub native_geometry: bool,
+    source: Source,
+    plan: Plan,
 }
 
-/// Bytes to text: UTF-8 (with or without a BOM), UTF-16 with a BOM, else GB18030 (GBK).
-pub fn decode(bytes: &[u8]) -> Result<(String, &'static str), Said> {
-    if bytes.starts_with(b"PK\x03\x04") {
-        return Err(said!(
-            "this is an Excel workbook or a zip, not text: save it as CSV (UTF-8 or GBK)",
-            "这是 Excel 工作簿或压缩包，不是文本：请另存为 CSV（UTF-8 或 GBK）"
-        ));
-    }
-    if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
-        return String::from_utf8(rest.to_vec())
-            .map(|s| (s, "UTF-8"))
-            .map_err(|e| {
-                let at = e.utf8_error().valid_up_to() + 3;
-                said!(
-                    "starts as UTF-8 but byte {at} is not UTF-8",
-                    "以 UTF-8 开头，但第 {at} 字节不是 UTF-8"
-                )
-            });
-    }
-    for (bom, enc) in [
-        (&b"\xFF\xFE"[..], encoding_rs::UTF_16LE),
-        (&b"\xFE\xFF"[..], encoding_rs::UTF_16BE),
-    ] {
-        if bytes.starts_with(bom) {
-            let (text, had_errors) = enc.decode_with_bom_removal(bytes);
-            if had_errors {
-                return Err(said!("broken UTF-16 text", "UTF-16 文本已损坏"));
+/// HeatDesk's own headers as a mapping: each column that is a field (by its English or
+/// Chinese name or a usual variant), and the coordinate columns; two columns of one field
+/// are refused.
+fn own_mapping(kind: Kind, headers: &[String]) -> Result<Mapping, Said> {
+    const WKT: &[&str] = &["wkt", "geometry", "geom", "the_geom", "几何", "坐标串"];
+    const LON: &[&str] = &["lon", "lng", "longitude", "经度", "x"];
+    const LAT: &[&str] = &["lat", "latitude", "纬度", "y"];
+    let is = |h: &str, names: &[&str]| {
+        let h = super::kind::normalise(h);
+        names.iter().any(|n| super::kind::normalise(n) == h)
+    };
+    let mut columns = Vec::new();
+    let mut seen: Vec<(usize, usize)> = Vec::new();
+    for (col, h) in headers.iter().enumerate() {
+        let target = match kind.fields().iter().position(|f| f.matches(h)) {
+            Some(i) => {
+                if let Some(&(_, first)) = seen.iter().find(|(f, _)| *f == i) {
+                    let field = &kind.fields()[i];
+                    let (en, zh) = (field.shown(Lang::En), field.shown(Lang::Zh));
+                    let (a, b, earlier) = (first + 1, col + 1, &headers[first]);
+                    return Err(said!(
+                        "header: columns {a} and {b} are both {en} (\"{earlier}\" and \"{h}\")",
+                        "表头：第 {a} 列和第 {b} 列都是{zh}（“{earlier}”和“{h}”）"
+                    ));
+                }
+                seen.push((i, col));
+                Target::Field(kind.fields()[i].name.into())
             }
-            return Ok((text.into_owned(), enc.name()));
-        }
+            None if kind.geometry().is_some() && is(h, WKT) => Target::Wkt,
+            None if kind.geometry().is_some() && is(h, LON) => Target::Lon,
+            None if kind.geometry().is_some() && is(h, LAT) => Target::Lat,
+            None => Target::Ignore,
+        };
+        columns.push((h.clone(), target.code()));
     }
-    if bytes.contains(&0) {
-        return Err(said!(
-            "binary content, not a text file",
-            "二进制内容，不是文本文件"
-        ));
-    }
-    if let Ok(text) = std::str::from_utf8(bytes) {
-        return Ok((text.to_string(), "UTF-8"));
-    }
-    let (text, had_errors) = encoding_rs::GB18030.decode_without_bom_handling(bytes);
-    if had_errors {
-        return Err(said!(
-            "neither UTF-8 nor GBK/GB18030 text",
-            "既不是 UTF-8 也不是 GBK/GB18030 文本"
-        ));
-    }
-    Ok((text.into_owned(), "GBK/GB18030"))
-}
-
-const WKT_HEADERS: &[&str] = &["wkt", "geometry", "geom", "the_geom", "几何", "坐标串"];
-const LON_HEADERS: &[&str] = &["lon", "lng", "longitude", "经度", "x"];
-const LAT_HEADERS: &[&str] = &["lat", "latitude", "纬度", "y"];
-
-fn is_one_of(header: &str, names: &[&str]) -> bool {
-    let h = normalise(header);
-    names.iter().any(|n| normalise(n) == h)
-}
-
-/// Which field each header is (None: not one of this kind's).
-fn match_headers(kind: Kind, headers: &[String]) -> Result<Vec<Option<usize>>, Said> {
-    let mut columns = vec![None; kind.fields().len()];
-    for (col, header) in headers.iter().enumerate() {
-        if let Some(i) = kind.fields().iter().position(|f| f.matches(header)) {
-            if let Some(first) = columns[i] {
-                let field = &kind.fields()[i];
-                let (en, zh) = (field.shown(Lang::En), field.shown(Lang::Zh));
-                let (a, b, earlier) = (first + 1, col + 1, &headers[first]);
-                return Err(said!(
-                    "header: columns {a} and {b} are both {en} (\"{earlier}\" and \"{header}\")",
-                    "表头：第 {a} 列和第 {b} 列都是{zh}（“{earlier}”和“{header}”）"
-                ));
-            }
-            columns[i] = Some(col);
-        }
-    }
-    Ok(columns)
+    Ok(Mapping {
+        name: String::new(),
+        kind: kind.code().into(),
+        columns,
+        values: Default::default(),
+    })
 }
 
 /// The required fields a header row lacks, and which kind it looks like instead.
-fn missing(kind: Kind, headers: &[String]) -> Option<Said> {
+fn missing_own(kind: Kind, headers: &[String]) -> Option<Said> {
     let lacks = |k: Kind| -> Vec<&Field> {
         k.fields()
             .iter()
@@ -192,251 +243,205 @@ fn missing(kind: Kind, headers: &[String]) -> Option<Said> {
         let (kind_en, kind_zh) = (kind.code(), kind.name(Lang::Zh));
         message.en += &format!("; the headers look like a {other_en} file, not {kind_en}");
         message.zh += &format!("；表头看起来是{other_zh}文件，不是{kind_zh}文件");
+    } else {
+        message.en += "; if the columns are named otherwise, map them: --mapping auto (the import window does it)";
+        message.zh += "；如列名不同，请建立对应关系：--mapping auto（导入窗口可以逐列对应）";
     }
     Some(message)
 }
 
 impl Input {
-    /// Read a file as `kind`. The error is about the whole file.
-    pub fn read(path: &std::path::Path, kind: Kind) -> Result<Input, Said> {
-        let bytes = std::fs::read(path).map_err(|e| said!("cannot read: {e}", "无法读取：{e}"))?;
-        let file = path.file_name().map_or_else(
-            || path.display().to_string(),
-            |n| n.to_string_lossy().into_owned(),
-        );
-        let geojson = match path.extension().and_then(|e| e.to_str()) {
-            Some(e) if e.eq_ignore_ascii_case("geojson") || e.eq_ignore_ascii_case("json") => true,
-            Some(e) if e.eq_ignore_ascii_case("csv") || e.eq_ignore_ascii_case("txt") => false,
-            _ => bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{'),
-        };
-        Input::parse(kind, file, &bytes, geojson)
+    /// Read a file as `kind`, its columns as `columns` says. The error is about the whole file.
+    pub fn open(path: &Path, kind: Kind, part: &Part, columns: &Columns) -> Result<Input, Said> {
+        let source = Source::open(path, part)?;
+        Input::from_source(source, kind, columns)
     }
 
-    pub fn parse(kind: Kind, file: String, bytes: &[u8], geojson: bool) -> Result<Input, Said> {
-        let (text, encoding) = decode(bytes)?;
-        let text = text.trim_start_matches('\u{feff}').to_string();
-        let (body, ignored) = if geojson {
-            geojson_body(kind, &text)?
-        } else {
-            csv_body(kind, text)?
+    /// HeatDesk's own headers (what `heatdesk import` does without `--mapping`).
+    pub fn read(path: &Path, kind: Kind) -> Result<Input, Said> {
+        Input::open(path, kind, &Part::default(), &Columns::Own)
+    }
+
+    pub fn from_source(source: Source, kind: Kind, columns: &Columns) -> Result<Input, Said> {
+        let headers = source.headers.clone();
+        let mapping = match columns {
+            Columns::Own => {
+                if !(source.geometry && headers.is_empty()) {
+                    // a GeoJSON's first feature names the properties: its problems are its own
+                    let missing = missing_own(kind, &headers);
+                    if let Some(message) = missing {
+                        return Err(if source.geometry {
+                            let (en, zh) = (message.en, message.zh);
+                            said!("feature 1: {en}", "第 1 个要素：{zh}")
+                        } else {
+                            message
+                        });
+                    }
+                }
+                own_mapping(kind, &headers)?
+            }
+            Columns::Guess => {
+                let rows: Vec<Vec<String>> = source
+                    .first_rows(2000)
+                    .into_iter()
+                    .map(|(_, r)| r)
+                    .collect();
+                Mapping::guess(kind, &headers, &rows, source.geometry)
+            }
+            Columns::Given(m) => m.for_headers(&headers),
         };
+        let plan = compile(kind, &mapping)?;
+        if kind.geometry().is_some()
+            && !source.geometry
+            && plan.wkt.is_none()
+            && (plan.lon.is_none() || plan.lat.is_none())
+        {
+            let (en, zh) = (kind.code(), kind.name(Lang::Zh));
+            return Err(said!(
+                "{en} need a geometry column: wkt (几何), or lon and lat (经度, 纬度)",
+                "{zh}需要几何列：几何（wkt），或经度和纬度（lon、lat）"
+            ));
+        }
+        let ignored = mapping
+            .columns
+            .iter()
+            .filter(|(_, t)| t.is_empty())
+            .map(|(h, _)| h.clone())
+            .collect();
         Ok(Input {
             kind,
-            file,
-            encoding,
+            file: source.file.clone(),
+            format: source.format.clone(),
+            headers,
             ignored,
-            body,
+            mapping,
+            declared: source.declared.clone(),
+            native_geometry: source.geometry,
+            source,
+            plan,
         })
     }
 
     /// The end of [`Record::progress`].
     pub fn size(&self) -> u64 {
-        match &self.body {
-            Body::Csv { text, .. } => text.len() as u64,
-            Body::GeoJson { features } => features.len() as u64,
-        }
+        self.source.size()
     }
 
     /// Walk the records in file order; `f` returns false to stop early.
     pub fn each(&self, mut f: impl FnMut(Record<'_>) -> bool) -> Result<(), (Loc, Said)> {
-        match &self.body {
-            Body::Csv {
-                text,
-                columns,
-                wkt,
-                lonlat,
-            } => {
-                let mut reader = csv::ReaderBuilder::new()
-                    .flexible(true)
-                    .from_reader(text.as_bytes());
-                let mut values = StringRecord::new();
-                loop {
-                    let line = reader.position().line() + 1;
-                    match reader.read_record(&mut values) {
-                        Ok(false) => return Ok(()),
-                        Ok(true) => {}
-                        Err(e) => {
-                            let message = said!("unreadable CSV: {e}", "CSV 无法读取：{e}");
-                            return Err((Loc::Row(line), message));
-                        }
-                    }
-                    if values.iter().all(|v| v.trim().is_empty()) {
-                        continue; // a blank line at the end of an Excel sheet
-                    }
-                    let loc = Loc::Row(values.position().map_or(line, |p| p.line()));
-                    let shape =
-                        if let Some(c) = wkt {
-                            let text = values.get(*c).unwrap_or("").trim();
-                            (!text.is_empty()).then(|| shape::from_wkt(text))
-                        } else if let Some((x, y)) = lonlat {
-                            let n = |c: usize, en: &str, zh: &str| -> Result<f64, Said> {
-                                let v = values.get(c).unwrap_or("").trim();
-                                v.parse::<f64>().map_err(|_| {
-                                    said!("{en} \"{v}\" is not a number", "{zh}“{v}”不是数字")
-                                })
-                            };
-                            Some(n(*x, "longitude", "经度").and_then(|lon| {
-                                Ok(Shape::Point([lon, n(*y, "latitude", "纬度")?]))
-                            }))
-                        } else {
-                            None
-                        };
-                    if !f(Record {
-                        loc,
-                        progress: values.position().map_or(0, |p| p.byte()),
-                        values: &values,
-                        columns,
-                        shape,
-                    }) {
-                        return Ok(());
-                    }
-                }
-            }
-            Body::GeoJson { features } => {
-                let fields = self.kind.fields();
-                let identity: Vec<Option<usize>> = (0..fields.len()).map(Some).collect();
-                let mut keys: HashMap<String, Option<usize>> = HashMap::new();
-                for (i, feature) in features.iter().enumerate() {
-                    let loc = Loc::Feature(i + 1);
-                    let mut values = StringRecord::new();
-                    let mut slots = vec![String::new(); fields.len()];
-                    let props = feature.get("properties").and_then(Value::as_object);
-                    if let Some(id) = feature.get("id") {
-                        slots[0] = scalar(id);
-                    }
-                    for (key, value) in props.into_iter().flatten() {
-                        let slot = *keys
-                            .entry(key.clone())
-                            .or_insert_with(|| fields.iter().position(|f| f.matches(key)));
-                        if let Some(s) = slot {
-                            slots[s] = scalar(value);
-                        }
-                    }
-                    for s in &slots {
-                        values.push_field(s);
-                    }
-                    let shape = match feature.get("geometry") {
-                        Some(g) => shape::from_geojson(g).transpose(),
-                        None => None,
+        let plan = &self.plan;
+        self.source.each(&mut |raw| {
+            let column = |c: Option<usize>| c.and_then(|c| raw.values.get(c)).map_or("", str::trim);
+            let shape = if raw.shape.is_some() {
+                raw.shape
+            } else if plan.wkt.is_some() {
+                let text = column(plan.wkt);
+                (!text.is_empty()).then(|| shape::from_wkt(text))
+            } else if let (Some(x), Some(y)) = (plan.lon, plan.lat) {
+                let n = |c: usize, en: &str, zh: &str| -> Result<f64, Said> {
+                    let v = column(Some(c));
+                    v.parse::<f64>()
+                        .map_err(|_| said!("{en} \"{v}\" is not a number", "{zh}“{v}”不是数字"))
+                };
+                Some(
+                    n(x, "longitude", "经度")
+                        .and_then(|lon| Ok(Shape::Point([lon, n(y, "latitude", "纬度")?]))),
+                )
+            } else {
+                None
+            };
+            // 单元 and 房号 make the address detail ("3单元 502") when no column gives it
+            let composed = match (plan.address_detail, plan.unit, plan.room) {
+                (Some(_), unit, room) if unit.is_some() || room.is_some() => {
+                    let unit = column(unit);
+                    let room = column(room);
+                    let unit = if unit.is_empty() || unit.ends_with('单') || unit.ends_with("单元")
+                    {
+                        unit.to_string()
+                    } else {
+                        format!("{unit}单元")
                     };
-                    if !f(Record {
-                        loc,
-                        progress: i as u64 + 1,
-                        values: &values,
-                        columns: &identity,
-                        shape,
-                    }) {
-                        return Ok(());
-                    }
+                    Some(
+                        [unit.as_str(), room]
+                            .iter()
+                            .filter(|s| !s.is_empty())
+                            .copied()
+                            .collect::<Vec<_>>()
+                            .join(" "),
+                    )
                 }
-                Ok(())
-            }
-        }
+                _ => None,
+            };
+            f(Record {
+                loc: raw.loc,
+                progress: raw.progress,
+                values: raw.values,
+                plan,
+                shape,
+                problem: raw.problem,
+                composed,
+            })
+        })
+    }
+
+    /// The first `n` rows' cells, as the file has them (the preview).
+    pub fn first_rows(&self, n: usize) -> Vec<(Loc, Vec<String>)> {
+        self.source.first_rows(n)
     }
 }
 
-fn scalar(v: &Value) -> String {
-    match v {
-        Value::Null => String::new(),
-        Value::String(s) => s.clone(),
-        Value::Array(items) => items.iter().map(scalar).collect::<Vec<_>>().join(","),
-        other => other.to_string(),
-    }
-}
-
-fn csv_body(kind: Kind, text: String) -> Result<(Body, Vec<String>), Said> {
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    let headers: Vec<String> = reader
-        .headers()
-        .map_err(|e| said!("unreadable CSV header: {e}", "CSV 表头无法读取：{e}"))?
-        .iter()
-        .map(|h| h.trim().to_string())
-        .collect();
-    if headers.len() <= 1 && text.trim_start().starts_with('{') {
-        return Err(said!(
-            "this is JSON, not CSV: name it .geojson",
-            "这是 JSON，不是 CSV：请将扩展名改为 .geojson"
-        ));
-    }
-    if let Some(message) = missing(kind, &headers) {
-        return Err(message);
-    }
-    let columns = match_headers(kind, &headers)?;
-    let find = |names: &[&str]| headers.iter().position(|h| is_one_of(h, names));
-    let wkt = find(WKT_HEADERS);
-    let lonlat = find(LON_HEADERS).zip(find(LAT_HEADERS));
-    if kind.geometry().is_some() && wkt.is_none() && lonlat.is_none() {
-        let (en, zh) = (kind.code(), kind.name(Lang::Zh));
-        return Err(said!(
-            "{en} need a geometry column: wkt (几何), or lon and lat (经度, 纬度)",
-            "{zh}需要几何列：几何（wkt），或经度和纬度（lon、lat）"
-        ));
-    }
-    let used = |c: usize| {
-        columns.contains(&Some(c))
-            || Some(c) == wkt
-            || lonlat.is_some_and(|(x, y)| c == x || c == y)
+fn compile(kind: Kind, mapping: &Mapping) -> Result<Plan, Said> {
+    let fields = kind.fields();
+    let mut plan = Plan {
+        columns: vec![None; fields.len()],
+        maps: vec![None; fields.len()],
+        compound: None,
+        building: None,
+        locality: None,
+        unit: None,
+        room: None,
+        department: None,
+        station: None,
+        lon: None,
+        lat: None,
+        wkt: None,
+        address_detail: None,
     };
-    let ignored = headers
-        .iter()
-        .enumerate()
-        .filter(|&(c, _)| !used(c))
-        .map(|(_, h)| h.clone())
-        .collect();
-    Ok((
-        Body::Csv {
-            text,
-            columns,
-            wkt,
-            lonlat,
-        },
-        ignored,
-    ))
-}
-
-fn geojson_body(kind: Kind, text: &str) -> Result<(Body, Vec<String>), Said> {
-    let value: Value = serde_json::from_str(text)
-        .map_err(|e| said!("malformed JSON: {e}", "JSON 格式错误：{e}"))?;
-    let features = match value.get("type").and_then(Value::as_str) {
-        Some("FeatureCollection") => match value.get("features") {
-            Some(Value::Array(features)) => features.clone(),
-            _ => {
-                return Err(said!(
-                    "a FeatureCollection without a \"features\" array",
-                    "FeatureCollection 缺少 \"features\" 数组"
-                ));
-            }
-        },
-        Some("Feature") => vec![value],
-        _ => {
+    for (col, (header, code)) in mapping.columns.iter().enumerate() {
+        let Some(target) = Target::parse(code, kind) else {
+            let k = kind.code();
             return Err(said!(
-                "not GeoJSON: expected a FeatureCollection",
-                "不是 GeoJSON：应为 FeatureCollection"
+                "the mapping gives column \"{header}\" to \"{code}\", which {k} do not have",
+                "对应关系把“{header}”列对应到“{code}”，而{k}没有这一项"
             ));
+        };
+        match target {
+            Target::Ignore => {}
+            Target::Field(name) => {
+                let i = kind.field(&name);
+                plan.columns[i] = Some(col);
+            }
+            Target::Compound => plan.compound = Some(col),
+            Target::Building => plan.building = Some(col),
+            Target::Locality => plan.locality = Some(col),
+            Target::Unit => plan.unit = Some(col),
+            Target::Room => plan.room = Some(col),
+            Target::Department => plan.department = Some(col),
+            Target::Station => plan.station = Some(col),
+            Target::Lon => plan.lon = Some(col),
+            Target::Lat => plan.lat = Some(col),
+            Target::Wkt => plan.wkt = Some(col),
         }
-    };
-    // the header check looks at the first feature's property names (and its id)
-    let mut headers: Vec<String> = features
-        .first()
-        .and_then(|f| f.get("properties"))
-        .and_then(Value::as_object)
-        .map(|p| p.keys().cloned().collect())
-        .unwrap_or_default();
-    if features.first().is_some_and(|f| f.get("id").is_some()) {
-        headers.push("id".into());
     }
-    if !features.is_empty()
-        && let Some(message) = missing(kind, &headers)
+    for (field, map) in &mapping.values {
+        if let Some(i) = fields.iter().position(|f| f.name == field) {
+            plan.maps[i] = Some(map.iter().map(|(k, v)| (k.clone(), v.clone())).collect());
+        }
+    }
+    if let Some(i) = fields.iter().position(|f| f.name == "address_detail")
+        && plan.columns[i].is_none()
     {
-        let (en, zh) = (message.en, message.zh);
-        return Err(said!("feature 1: {en}", "第 1 个要素：{zh}"));
+        plan.address_detail = Some(i);
     }
-    let ignored = headers
-        .iter()
-        .filter(|h| !kind.fields().iter().any(|f| f.matches(h)))
-        .cloned()
-        .collect();
-    Ok((Body::GeoJson { features }, ignored))
+    Ok(plan)
 }

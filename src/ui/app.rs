@@ -55,6 +55,8 @@ pub struct HeatDeskApp {
     pub shown_ticket: Option<TicketId>,
     /// Where exported files go (beside the database in the console).
     pub export_dir: std::path::PathBuf,
+    /// Where import mapping profiles are kept (the data folder); none: not saved.
+    pub profiles_dir: Option<std::path::PathBuf>,
 }
 
 impl HeatDeskApp {
@@ -94,6 +96,7 @@ impl HeatDeskApp {
             revealed_phone: None,
             shown_ticket: None,
             export_dir: std::env::temp_dir().join("heatdesk-exports"),
+            profiles_dir: None,
         };
         let centre = app.prefs.map_center.unwrap_or_else(|| app.city_centre());
         let zoom = app.prefs.map_zoom;
@@ -124,6 +127,12 @@ impl HeatDeskApp {
     /// Exports go to `dir` (made when the first file is written).
     pub fn with_export_dir(mut self, dir: std::path::PathBuf) -> Self {
         self.export_dir = dir;
+        self
+    }
+
+    /// Keep import mapping profiles in `dir`.
+    pub fn with_profiles_dir(mut self, dir: std::path::PathBuf) -> Self {
+        self.profiles_dir = Some(dir);
         self
     }
 

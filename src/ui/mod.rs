@@ -65,6 +65,8 @@ pub struct Start {
     /// The offline basemap of [`crate::map::Basemap::Demo`].
     pub basemap: Option<std::path::PathBuf>,
     pub exports: std::path::PathBuf,
+    /// Where import mapping profiles are kept.
+    pub profiles: Option<std::path::PathBuf>,
     /// Where automatic backups go (a file store).
     pub backups: Option<std::path::PathBuf>,
 }
@@ -95,6 +97,9 @@ pub fn open_window(start: Start) -> anyhow::Result<()> {
                 .with_older(start.since);
             if let Some(dir) = start.backups {
                 app = app.with_backups(dir);
+            }
+            if let Some(dir) = start.profiles {
+                app = app.with_profiles_dir(dir);
             }
             // another console's commit, heard on the store's thread, redraws the screen now
             let ctx = cc.egui_ctx.clone();

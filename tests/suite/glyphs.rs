@@ -58,7 +58,7 @@ fn every_character_the_interface_writes_has_a_glyph() {
     frame.textures_delta.clear();
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut files = Vec::new();
-    for part in ["ui", "map", "export"] {
+    for part in ["ui", "map", "export", "exchange", "words"] {
         sources(&root.join(part), &mut files);
     }
     let used: BTreeSet<char> = files

@@ -184,7 +184,7 @@ fn a_gbk_sheet_with_chinese_headers_imports_and_updates_by_its_own_ids() {
     )
     .unwrap();
     let report = import(&db, Kind::Departments, &departments).unwrap();
-    assert_eq!(report.encoding, "GBK/GB18030");
+    assert_eq!(report.encoding, "CSV, GBK/GB18030");
     assert_eq!(report.inserted, 2);
 
     let compounds = dir.path().join("小区.csv");
@@ -354,7 +354,7 @@ fn gcj02_coordinates_are_converted_and_a_dry_run_writes_nothing() {
     let before = dump(&db);
     let mut store = SqliteStore::open(&db).unwrap();
     let mut options = Options::new(Kind::Stations, now());
-    options.gcj02 = true;
+    options.crs = Some(heatdesk::exchange::crs::Crs::Gcj02);
     options.check = true;
     let report = exchange::import(&mut store, &file, &options, &Progress::default()).unwrap();
     assert!(!report.written);
@@ -579,11 +579,18 @@ fn bad_files() -> Vec<BadFile> {
             vec!["row 2", "longitude first"],
         ),
         (
-            "projected metres",
+            "Gauss-Krüger metres without their zone",
             Kind::Stations,
             "s.csv",
             b"id,name,department_id,lon,lat\n2,x,1,500123.5,4190000.2\n".to_vec(),
-            vec!["row 2", "projected metres"],
+            vec!["Gauss-Krüger metres without the zone number", "--crs EPSG:"],
+        ),
+        (
+            "projected metres of no system the file names",
+            Kind::Stations,
+            "s.csv",
+            b"id,name,department_id,lon,lat\n2,x,1,12345678.5,4190000.2\n".to_vec(),
+            vec!["projected metres", "--crs"],
         ),
         (
             "an unknown category",
@@ -832,7 +839,12 @@ fn until_imported(harness: &mut egui_kittest::Harness<'static, heatdesk::ui::Hea
         }
         std::thread::sleep(std::time::Duration::from_millis(25));
     }
-    panic!("the import did not finish");
+    panic!(
+        "the import did not finish: running {} outcome {:?} previewing {}",
+        harness.state().import.running(),
+        harness.state().import.outcome.is_some(),
+        harness.state().import.previewing()
+    );
 }
 
 #[test]
@@ -906,7 +918,7 @@ fn a_sheet_dropped_on_the_console_is_checked_imported_and_shown() {
     until_imported(&mut harness);
     assert!(
         harness
-            .query_all_by_value("检查通过(未写入): 1 行 · 1 新增 · 0 更新 (GBK/GB18030)")
+            .query_all_by_value("检查通过(未写入): 1 行 · 1 新增 · 0 更新 (CSV, GBK/GB18030)")
             .next()
             .is_some()
     );

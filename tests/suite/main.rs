@@ -5,6 +5,7 @@
 mod common;
 
 mod backup;
+mod company_files;
 mod console;
 mod demo_city;
 mod dispatch;

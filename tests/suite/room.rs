@@ -825,3 +825,62 @@ fn a_leaders_console_offers_no_assignment_and_names_the_server() {
         assert_eq!(db.open().ticket(queued).unwrap().unwrap(), before);
     }
 }
+
+fn event(id: i64, ticket: TicketId, from: Option<TicketStatus>, to: TicketStatus) -> TicketEvent {
+    TicketEvent {
+        id,
+        ticket_id: ticket,
+        at: at(9, 0),
+        actor: "a".into(),
+        action: "x".into(),
+        from_status: from,
+        to_status: to,
+        team_id: None,
+        note: String::new(),
+    }
+}
+
+/// The soak's own checks can fail: two steps from one state (a stale write accepted) are
+/// found, a chained trail is not; a console that missed a change differs from a fresh load.
+#[test]
+fn the_soaks_checks_find_a_stale_write_and_a_missed_change() {
+    use TicketStatus::*;
+    use heatdesk::soak::{first_difference, stale_writes};
+    let chained = [
+        event(1, 7, None, Received),
+        event(2, 7, Some(Received), Assigned),
+        event(3, 7, Some(Assigned), Accepted),
+    ];
+    assert!(stale_writes(&chained, 1).is_empty());
+    let forked = [
+        event(1, 7, None, Received),
+        event(2, 7, Some(Received), Assigned),
+        event(3, 7, Some(Received), Assigned),
+    ];
+    let found = stale_writes(&forked, 1);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].contains("#7"), "{found:?}");
+    assert!(
+        stale_writes(&forked, 3).is_empty(),
+        "trails before the soak are not its own"
+    );
+
+    let params = DemoParams::new(
+        Scale::Demo,
+        demo::noon(NaiveDate::from_ymd_opt(2026, 11, 27).unwrap()),
+    );
+    let fresh = demo::generate(&params).snapshot;
+    let mut held = fresh.clone();
+    assert_eq!(first_difference(&held, &fresh), None);
+    held.tickets.reverse();
+    assert_eq!(
+        first_difference(&held, &fresh),
+        None,
+        "order does not matter"
+    );
+    held.tickets[3].version += 1;
+    let diff = first_difference(&held, &fresh).expect("a missed change");
+    assert!(diff.starts_with("tickets"), "{diff}");
+    held.tickets.pop();
+    assert!(first_difference(&held, &fresh).unwrap().contains("held"));
+}
