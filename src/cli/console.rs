@@ -57,6 +57,16 @@ fn own_folder(db: &Location) -> anyhow::Result<PathBuf> {
     }
 }
 
+/// The offline basemap of a database, if it has one: `<file>.mbtiles` beside a file, or the one
+/// rendered into a server's data folder.
+pub fn basemap_of(db: &Location) -> anyhow::Result<Option<PathBuf>> {
+    let path = match db {
+        Location::File(path) => heatdesk::map::basemap::beside(path),
+        Location::Server(_) => own_folder(db)?.join("heatdesk.mbtiles"),
+    };
+    Ok(path.exists().then_some(path))
+}
+
 /// Open the database (the demo city on first start) and run the console window.
 pub fn open(db: Option<Location>) -> anyhow::Result<()> {
     let db = match db {

@@ -68,7 +68,33 @@ pub enum Cmd {
         #[arg(long, default_value_t = 18)]
         max_zoom: u8,
     },
-    /// The day's report: KPIs per department, overdue tickets, the day's visits (XLSX or CSV)
+    /// The map as a picture (PNG): basemap, layers, legend, scale bar, title and date — for
+    /// the duty-room wall and reports
+    MapImage {
+        /// FILE.png
+        #[arg(long)]
+        out: PathBuf,
+        /// Show one compound, by its name (default: the whole city)
+        #[arg(long, conflicts_with = "bbox")]
+        compound: Option<String>,
+        /// Show a box: lon1,lat1,lon2,lat2 (WGS-84)
+        #[arg(long)]
+        bbox: Option<String>,
+        /// What colours compounds and buildings
+        #[arg(long, value_enum, default_value = "open-faults")]
+        metric: MetricArg,
+        /// WIDTHxHEIGHT in pixels
+        #[arg(long, default_value = "1600x1000")]
+        size: String,
+        /// An MBTiles basemap (default: the database's own, beside it)
+        #[arg(long)]
+        basemap: Option<PathBuf>,
+        /// English title and legend (default Chinese)
+        #[arg(long)]
+        english: bool,
+    },
+    /// The day's report: KPIs per department, overdue tickets, the day's visits, and the
+    /// city map (XLSX; CSV files with the map as a PNG beside them)
     Report {
         /// The day (YYYY-MM-DD; default: today)
         #[arg(long)]
@@ -290,6 +316,26 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             &out,
             lang(english),
         ),
+        Some(Cmd::MapImage {
+            out,
+            compound,
+            bbox,
+            metric,
+            size,
+            basemap,
+            english,
+        }) => reports::map_image(
+            need(db, "map-image")?,
+            reports::MapImageArgs {
+                compound,
+                bbox,
+                metric: metric.into(),
+                size,
+                basemap,
+                lang: lang(english),
+            },
+            &out,
+        ),
         Some(Cmd::Report { date, out, english }) => {
             reports::daily(need(db, "report")?, date, &out, lang(english))
         }
@@ -358,6 +404,27 @@ fn whoami() -> String {
     std::env::var("USER")
         .or_else(|_| std::env::var("USERNAME"))
         .unwrap_or_else(|_| "import".into())
+}
+
+/// What the map is coloured by, as the command line names it.
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum MetricArg {
+    OpenFaults,
+    Satisfaction,
+    Temperature,
+    Overdue,
+}
+
+impl From<MetricArg> for heatdesk::domain::colouring::Metric {
+    fn from(m: MetricArg) -> Self {
+        use heatdesk::domain::colouring::Metric;
+        match m {
+            MetricArg::OpenFaults => Metric::OpenFaults,
+            MetricArg::Satisfaction => Metric::Satisfaction,
+            MetricArg::Temperature => Metric::TemperatureCompliance,
+            MetricArg::Overdue => Metric::Overdue,
+        }
+    }
 }
 
 fn lang(english: bool) -> Lang {

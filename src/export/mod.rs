@@ -82,9 +82,36 @@ pub enum ExportError {
 /// Write the tables to `path`: every table a sheet of an XLSX workbook, or — for a .csv path —
 /// the first table to `path` and each further one to `path` with its title appended.
 pub fn write(path: &Path, tables: &[Table]) -> Result<(), ExportError> {
+    write_with_pictures(path, tables, &[])
+}
+
+/// A picture for a report: its sheet's name and the PNG.
+pub struct Picture {
+    pub title: String,
+    pub png: Vec<u8>,
+}
+
+/// [`write`], with pictures: each on a sheet of its own after the tables (XLSX), or a PNG file
+/// beside the CSV files, named like them.
+pub fn write_with_pictures(
+    path: &Path,
+    tables: &[Table],
+    pictures: &[Picture],
+) -> Result<(), ExportError> {
     match path.extension().and_then(|e| e.to_str()) {
-        Some(e) if e.eq_ignore_ascii_case("xlsx") => write_xlsx(path, tables),
+        Some(e) if e.eq_ignore_ascii_case("xlsx") => write_xlsx(path, tables, pictures),
         Some(e) if e.eq_ignore_ascii_case("csv") => {
+            let stem = path
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .unwrap_or("export");
+            for picture in pictures {
+                let p = path.with_file_name(format!("{stem}-{}.png", picture.title));
+                write_atomically(&p, &picture.png).map_err(|source| ExportError::Io {
+                    path: p.display().to_string(),
+                    source,
+                })?;
+            }
             for (i, table) in tables.iter().enumerate() {
                 let p = if i == 0 {
                     path.to_path_buf()
@@ -126,7 +153,7 @@ pub fn write_csv(path: &Path, table: &Table) -> Result<(), ExportError> {
     write_atomically(path, &bytes).map_err(io)
 }
 
-pub fn write_xlsx(path: &Path, tables: &[Table]) -> Result<(), ExportError> {
+pub fn write_xlsx(path: &Path, tables: &[Table], pictures: &[Picture]) -> Result<(), ExportError> {
     let fail = |e: rust_xlsxwriter::XlsxError| ExportError::Format {
         path: path.display().to_string(),
         message: e.to_string(),
@@ -135,12 +162,7 @@ pub fn write_xlsx(path: &Path, tables: &[Table]) -> Result<(), ExportError> {
     let bold = Format::new().set_bold();
     for table in tables {
         let sheet = book.add_worksheet();
-        let name: String = table
-            .title
-            .chars()
-            .filter(|c| !"[]:*?/\\".contains(*c))
-            .take(31)
-            .collect();
+        let name = sheet_name(&table.title);
         if !name.is_empty() {
             sheet.set_name(name).map_err(fail)?;
         }
@@ -162,11 +184,26 @@ pub fn write_xlsx(path: &Path, tables: &[Table]) -> Result<(), ExportError> {
         sheet.set_freeze_panes(1, 0).map_err(fail)?;
         sheet.autofit();
     }
+    for picture in pictures {
+        let sheet = book.add_worksheet();
+        sheet.set_name(sheet_name(&picture.title)).map_err(fail)?;
+        let image = rust_xlsxwriter::Image::new_from_buffer(&picture.png).map_err(fail)?;
+        sheet.insert_image(0, 0, &image).map_err(fail)?;
+    }
     let bytes = book.save_to_buffer().map_err(fail)?;
     write_atomically(path, &bytes).map_err(|source| ExportError::Io {
         path: path.display().to_string(),
         source,
     })
+}
+
+/// A title as an XLSX sheet may be named (at most 31 characters, none of []:*?/\\).
+fn sheet_name(title: &str) -> String {
+    title
+        .chars()
+        .filter(|c| !"[]:*?/\\".contains(*c))
+        .take(31)
+        .collect()
 }
 
 /// Write beside the target and rename: a reader never sees half a file.

@@ -188,6 +188,23 @@ pub fn write_basemap(
     min_zoom: u8,
     max_zoom: u8,
 ) -> Result<BasemapSummary, String> {
+    let progress = (
+        std::sync::atomic::AtomicU64::new(0),
+        std::sync::atomic::AtomicU64::new(0),
+    );
+    write_basemap_with(snap, features, out, min_zoom, max_zoom, &progress)
+}
+
+/// The same, saying how far it is: (tiles done, tiles in all).
+pub fn write_basemap_with(
+    snap: &Snapshot,
+    features: &[BasemapFeature],
+    out: &Path,
+    min_zoom: u8,
+    max_zoom: u8,
+    progress: &(std::sync::atomic::AtomicU64, std::sync::atomic::AtomicU64),
+) -> Result<BasemapSummary, String> {
+    use std::sync::atomic::Ordering;
     if out.exists() {
         return Err(format!(
             "{}: already exists; refusing to overwrite it",
@@ -231,6 +248,16 @@ pub fn write_basemap(
         let mut writer = MbTilesWriter::create(&partial, &metadata)
             .map_err(|e| format!("{}: {e}", partial.display()))?;
         let mut count = 0;
+        let all: u64 = (min_zoom..=max_zoom)
+            .map(|z| {
+                let a = world_pixel([lo[0], hi[1]], z);
+                let b = world_pixel([hi[0], lo[1]], z);
+                let w = (b[0] / 256.0) as u64 - (a[0] / 256.0) as u64 + 1;
+                let h = (b[1] / 256.0) as u64 - (a[1] / 256.0) as u64 + 1;
+                w * h
+            })
+            .sum();
+        progress.1.store(all, Ordering::Relaxed);
         for z in min_zoom..=max_zoom {
             let a = world_pixel([lo[0], hi[1]], z);
             let b = world_pixel([hi[0], lo[1]], z);
@@ -240,6 +267,7 @@ pub fn write_basemap(
                     let png = render_tile(&prepared, t, &blocks).ok_or("tile rendering failed")?;
                     writer.put(t, &png).map_err(|e| e.to_string())?;
                     count += 1;
+                    progress.0.store(count as u64, Ordering::Relaxed);
                 }
             }
         }

@@ -62,6 +62,23 @@ pub fn to_gcj02(p: LonLat) -> LonLat {
     [lon, lat]
 }
 
+/// Below this zoom a compound's open tickets are one bubble (and bubbles close together one
+/// bubble): the pins of a district would cover it.
+pub const PINS_FROM_ZOOM: f64 = 15.5;
+/// Bubbles closer than this (screen pixels) are one.
+const CLUSTER_CELL: f32 = 64.0;
+
+/// A bubble of open tickets drawn this frame: where, how big, and the area it covers (a click
+/// zooms to it).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Cluster {
+    pub at: Pos2,
+    pub radius: f32,
+    pub tickets: u32,
+    pub lo: LonLat,
+    pub hi: LonLat,
+}
+
 /// Level of detail: below this zoom compounds stand for their buildings.
 pub const BUILDINGS_FROM_ZOOM: f64 = 15.0;
 pub const SECONDARY_PIPES_FROM_ZOOM: f64 = 15.5;
@@ -414,6 +431,93 @@ pub struct ActivityLayer<'a> {
     pub agg: Shading<'a>,
     pub show_tickets: bool,
     pub show_teams: bool,
+    /// The bubbles drawn, for the pointer to find.
+    pub clusters: &'a std::cell::RefCell<Vec<Cluster>>,
+}
+
+impl ActivityLayer<'_> {
+    /// The open tickets of the compounds in view as bubbles: one per compound, those closer
+    /// than a cell merged; the count inside, the colour of the worst severity, a ring when any
+    /// is overdue.
+    fn clusters(&self, screen: &Screen<'_>, painter: &egui::Painter) {
+        let (lo, hi) = screen.view_bounds();
+        #[derive(Default)]
+        struct Agg {
+            tickets: u32,
+            worst: u8,
+            overdue: bool,
+            x: f32,
+            y: f32,
+            lo: LonLat,
+            hi: LonLat,
+        }
+        let mut cells: std::collections::HashMap<(i32, i32), Agg> = Default::default();
+        let counts = self.agg.counts;
+        for f in self.index.in_layer(Kind::Compounds, lo, hi) {
+            let Feature::Compound(ci) = f else { continue };
+            let open = counts.open_by_compound.get(ci).copied().unwrap_or(0);
+            if open == 0 {
+                continue;
+            }
+            let c = &self.snap.compounds[ci];
+            if c.outline.is_empty() {
+                continue;
+            }
+            let centre = crate::domain::centroid(&c.outline);
+            let at = screen.project(centre);
+            let key = (
+                (at.x / CLUSTER_CELL).floor() as i32,
+                (at.y / CLUSTER_CELL).floor() as i32,
+            );
+            let a = cells.entry(key).or_insert_with(|| Agg {
+                lo: centre,
+                hi: centre,
+                ..Agg::default()
+            });
+            a.tickets += open;
+            a.worst = a
+                .worst
+                .max(counts.worst_by_compound.get(ci).copied().unwrap_or(1));
+            a.overdue |= counts.overdue_by_compound.get(ci).is_some_and(|n| *n > 0);
+            a.x += at.x * open as f32;
+            a.y += at.y * open as f32;
+            for p in &c.outline {
+                a.lo = [a.lo[0].min(p[0]), a.lo[1].min(p[1])];
+                a.hi = [a.hi[0].max(p[0]), a.hi[1].max(p[1])];
+            }
+        }
+        let mut drawn = self.clusters.borrow_mut();
+        drawn.clear();
+        for a in cells.into_values() {
+            let n = a.tickets as f32;
+            let at = pos2(a.x / n, a.y / n);
+            let radius = (9.0 + 3.5 * n.log10().max(0.0)).min(21.0);
+            if a.overdue {
+                painter.circle_filled(at, radius + 3.5, style::OVERDUE);
+            }
+            style::marker(
+                painter,
+                at,
+                radius,
+                style::severity_colour(a.worst.max(1)),
+                (1.5, Color32::WHITE),
+            );
+            painter.text(
+                at,
+                Align2::CENTER_CENTER,
+                a.tickets.to_string(),
+                FontId::proportional(if a.tickets >= 100 { 10.0 } else { 11.0 }),
+                Color32::WHITE,
+            );
+            drawn.push(Cluster {
+                at,
+                radius: radius + 3.5,
+                tickets: a.tickets,
+                lo: a.lo,
+                hi: a.hi,
+            });
+        }
+    }
 }
 
 impl Plugin for ActivityLayer<'_> {
@@ -425,7 +529,13 @@ impl Plugin for ActivityLayer<'_> {
         let (lo, hi) = screen.view_bounds();
         let zoom = projector.zoom();
         let painter = ui.painter();
-        if self.show_tickets && zoom >= 13.0 {
+        if !(self.show_tickets && zoom < PINS_FROM_ZOOM) {
+            self.clusters.borrow_mut().clear();
+        }
+        if self.show_tickets && zoom < PINS_FROM_ZOOM {
+            self.clusters(&screen, painter);
+        }
+        if self.show_tickets && zoom >= PINS_FROM_ZOOM {
             for f in self.index.in_layer(Kind::Buildings, lo, hi) {
                 let Feature::Building(i) = f else { continue };
                 let open = self

@@ -62,8 +62,12 @@ pub enum Basemap {
     MbTiles(PathBuf),
     /// OpenStreetMap's tile server (online).
     OpenStreetMap,
-    /// 天地图 vector map with its label layer; needs the user's key (`tk`).
-    Tianditu { key: String },
+    /// 天地图 vector map (or imagery) with its label layer; needs the user's key (`tk`).
+    Tianditu {
+        key: String,
+        #[serde(default)]
+        imagery: bool,
+    },
     /// Any XYZ URL template with {z} {x} {y} (and {s} for a server number).
     Xyz { url: String },
     /// A plain background.
@@ -80,13 +84,31 @@ enum TileLayer {
 }
 
 /// How the map is set up: background, datum, what colours the shapes.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct MapSettings {
     pub basemap: Basemap,
     /// The tiles are in GCJ-02 (AMap, Tencent): shift the WGS-84 data onto them.
     pub gcj02: bool,
     pub metric: crate::domain::colouring::Metric,
+    /// How opaque the basemap is drawn (0.1–1).
+    #[serde(default = "opaque")]
+    pub opacity: f32,
+}
+
+fn opaque() -> f32 {
+    1.0
+}
+
+impl Default for MapSettings {
+    fn default() -> Self {
+        MapSettings {
+            basemap: Basemap::default(),
+            gcj02: false,
+            metric: Default::default(),
+            opacity: 1.0,
+        }
+    }
 }
 
 /// A traced part of the network to show on the map (downstream set, isolation).
@@ -107,6 +129,8 @@ pub struct Focus<'a> {
     pub alerts: &'a [overlays::MapAlert],
     /// A leaders' visit route.
     pub route: Option<&'a overlays::RouteOverlay>,
+    /// The distance tool's points.
+    pub measure: Option<&'a [crate::domain::LonLat]>,
 }
 
 /// What the pointer did on the map this frame.
@@ -116,6 +140,11 @@ pub struct MapHits {
     pub clicked: Option<Hit>,
     /// Something dragged (a ticket) was released over this team's marker.
     pub dropped_on_team: Option<TeamId>,
+    /// Where the pointer is (WGS-84), and where a click was.
+    pub pointer: Option<crate::domain::LonLat>,
+    pub clicked_at: Option<crate::domain::LonLat>,
+    /// Metres one screen pixel covers at the view's centre (the scale bar).
+    pub metres_per_pixel: f64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -123,6 +152,11 @@ pub enum Hit {
     Feature(Feature),
     Team(TeamId),
     Ticket(crate::domain::TicketId),
+    /// A bubble of open tickets: the area it covers.
+    Cluster {
+        lo: crate::domain::LonLat,
+        hi: crate::domain::LonLat,
+    },
 }
 
 /// The map's own state: walkers' memory, the tile source, and the geometry prepared for the
@@ -138,6 +172,10 @@ pub struct MapView {
     pub tiles_problem: Option<String>,
     /// `<database>.mbtiles`, for [`Basemap::Demo`].
     pub demo_basemap: Option<PathBuf>,
+    /// The ticket bubbles drawn last frame.
+    clusters: std::cell::RefCell<Vec<layers::Cluster>>,
+    /// The map's area on screen last frame.
+    pub rect: Option<egui::Rect>,
 }
 
 impl MapView {
@@ -152,6 +190,8 @@ impl MapView {
             tiles_for: None,
             tiles_problem: None,
             demo_basemap: None,
+            clusters: Default::default(),
+            rect: None,
         }
     }
 
@@ -173,6 +213,29 @@ impl MapView {
 
     pub fn index(&mut self, snap: &Snapshot) -> &CityIndex {
         self.index.get_or_insert_with(|| CityIndex::build(snap))
+    }
+
+    /// The offline basemap still has tiles on the way (a picture waits for them).
+    pub fn tiles_loading(&mut self) -> bool {
+        match &mut self.tiles {
+            Some(TileLayer::MbTiles(source)) => source.loading(),
+            _ => false,
+        }
+    }
+
+    /// Open the basemap again (a file that was missing is there now).
+    pub fn reopen_tiles(&mut self) {
+        self.tiles_for = None;
+        self.tiles = None;
+    }
+
+    /// What the basemap's terms ask the map to say (online sources).
+    pub fn attribution(basemap: &Basemap) -> Option<&'static str> {
+        match basemap {
+            Basemap::OpenStreetMap => Some("© OpenStreetMap contributors"),
+            Basemap::Tianditu { .. } => Some("© 天地图 国家地理信息公共服务平台"),
+            _ => None,
+        }
     }
 
     /// Open the chosen basemap when the choice changed; a bad file is reported, not fatal.
@@ -215,10 +278,21 @@ impl MapView {
                 });
                 return;
             }
-            Basemap::Tianditu { key } => {
+            Basemap::Tianditu { key, imagery } => {
+                let (map, labels) = if *imagery {
+                    ("img", "cia")
+                } else {
+                    ("vec", "cva")
+                };
                 self.tiles = Some(TileLayer::Http {
-                    base: Box::new(http(tiles::http::tianditu("vec", key), "天地图")),
-                    labels: Some(Box::new(http(tiles::http::tianditu("cva", key), "天地图"))),
+                    base: Box::new(http(
+                        tiles::http::tianditu(map, key),
+                        "© 天地图 国家地理信息公共服务平台",
+                    )),
+                    labels: Some(Box::new(http(
+                        tiles::http::tianditu(labels, key),
+                        "© 天地图",
+                    ))),
                 });
                 return;
             }
@@ -253,6 +327,7 @@ impl MapView {
             highlight,
             alerts,
             route,
+            measure,
         } = focus;
         self.ensure_tiles(ui.ctx(), &settings.basemap);
         self.index(snap);
@@ -261,6 +336,7 @@ impl MapView {
             memory,
             index,
             tiles,
+            clusters,
             ..
         } = self;
         let Some(index) = index.as_ref() else {
@@ -268,12 +344,13 @@ impl MapView {
         };
         let home_position = lon_lat(home[0], home[1]);
         let labels = std::cell::RefCell::new(layers::LabelPlacer::default());
-        let mut map = match tiles {
+        let map = match tiles {
             Some(TileLayer::MbTiles(t)) => {
                 if let Some(why) = &t.last_failure {
                     self.tiles_problem = Some(format!("{why} ({} tiles)", t.failures));
                 }
-                Map::new(Some(t), memory, home_position)
+                let t: &mut dyn walkers::Tiles = t;
+                Map::new(None, memory, home_position).with_layer(t, settings.opacity)
             }
             Some(TileLayer::Http { base, labels }) => {
                 if let (n, Some(why)) = tiles::http::failures()
@@ -281,7 +358,8 @@ impl MapView {
                 {
                     self.tiles_problem = Some(format!("{n} failed: {why}"));
                 }
-                let map = Map::new(Some(base.as_mut()), memory, home_position);
+                let base: &mut dyn walkers::Tiles = base.as_mut();
+                let map = Map::new(None, memory, home_position).with_layer(base, settings.opacity);
                 match labels {
                     Some(l) => map.with_layer(l.as_mut(), 1.0),
                     None => map,
@@ -289,6 +367,8 @@ impl MapView {
             }
             None => Map::new(None, memory, home_position),
         };
+        // as every GIS and web map: the wheel zooms about the pointer, a double click zooms in
+        let mut map = map.zoom_with_ctrl(false).double_click_to_zoom(true);
         if layers.compounds {
             map = map.with_plugin(layers::CompoundLayer {
                 gcj02,
@@ -347,7 +427,13 @@ impl MapView {
             agg: shading,
             show_tickets: layers.tickets,
             show_teams: layers.teams,
+            clusters,
         });
+        if let Some(points) = measure
+            && !points.is_empty()
+        {
+            map = map.with_plugin(overlays::MeasureLayer { gcj02, points });
+        }
         ui.painter()
             .rect_filled(ui.available_rect_before_wrap(), 0.0, style::BACKGROUND);
         let shown = map.show(ui, |ui, response, projector, _| {
@@ -370,7 +456,11 @@ impl MapView {
             } else {
                 None
             };
+            let bubbles = clusters.borrow();
             let pick = |at: egui::Pos2| -> Option<Hit> {
+                if let Some(c) = bubbles.iter().find(|c| c.at.distance(at) <= c.radius) {
+                    return Some(Hit::Cluster { lo: c.lo, hi: c.hi });
+                }
                 if layers.teams {
                     let near_team = snap
                         .teams
@@ -387,7 +477,7 @@ impl MapView {
                 if let Some(f) = index.point_feature_near(snap, p, tolerance) {
                     return Some(Hit::Feature(f));
                 }
-                if layers.tickets && screen.zoom() >= 13.0 {
+                if layers.tickets && screen.zoom() >= layers::PINS_FROM_ZOOM {
                     // a pin stands for its building's most pressing open ticket
                     let pin = index
                         .in_layer(
@@ -445,13 +535,56 @@ impl MapView {
             } else {
                 None
             };
+            let centre = response.rect.center();
+            let [lon, lat] = screen.unproject(centre);
+            let _ = lon;
+            // web Mercator: the ground one pixel covers at this latitude and zoom
+            let metres_per_pixel =
+                156_543.033_92 * lat.to_radians().cos() / 2f64.powf(screen.zoom());
             MapHits {
                 hovered,
                 clicked,
                 dropped_on_team,
+                pointer: response.hover_pos().map(|p| screen.unproject(p)),
+                clicked_at: if response.clicked() {
+                    response.interact_pointer_pos().map(|p| screen.unproject(p))
+                } else {
+                    None
+                },
+                metres_per_pixel,
             }
         });
+        self.rect = Some(shown.response.rect);
         (shown.inner, Some(shown.response))
+    }
+
+    /// Zoom by `steps` about the view's centre (the + and − buttons).
+    pub fn zoom_by(&mut self, steps: f64) {
+        let zoom = (self.memory.zoom() + steps).clamp(3.0, 19.0);
+        let _ = self.memory.set_zoom(zoom);
+    }
+
+    /// Show the area from `lo` to `hi` (WGS-84) as large as it fits in the map's last area,
+    /// between zoom `min` and 18.
+    pub fn fit(&mut self, lo: crate::domain::LonLat, hi: crate::domain::LonLat, min: f64) {
+        let rect = self.rect.unwrap_or(egui::Rect::from_min_size(
+            egui::Pos2::ZERO,
+            egui::vec2(900.0, 600.0),
+        ));
+        let centre = [(lo[0] + hi[0]) / 2.0, (lo[1] + hi[1]) / 2.0];
+        // pixels the box covers at zoom 0 (web Mercator: 256 px for the world)
+        let x = |lon: f64| (lon + 180.0) / 360.0 * 256.0;
+        let y = |lat: f64| {
+            let s = lat.to_radians().sin();
+            (0.5 - ((1.0 + s) / (1.0 - s)).ln() / (4.0 * std::f64::consts::PI)) * 256.0
+        };
+        let w = (x(hi[0]) - x(lo[0])).abs().max(1e-9);
+        let h = (y(lo[1]) - y(hi[1])).abs().max(1e-9);
+        let margin = 0.85;
+        let zoom = ((f64::from(rect.width()) * margin / w).log2())
+            .min((f64::from(rect.height()) * margin / h).log2())
+            .clamp(min, 18.0);
+        self.fly_to(centre, zoom);
     }
 
     /// Where a map position is on screen, for a map drawn in `rect`.

@@ -144,3 +144,51 @@ impl Plugin for RouteLayer<'_> {
         }
     }
 }
+
+/// The distance tool: the points clicked, joined, with the distance so far at each.
+pub struct MeasureLayer<'a> {
+    pub gcj02: bool,
+    pub points: &'a [LonLat],
+}
+
+/// Metres between two points (haversine on a sphere of the earth's mean radius).
+pub fn metres(a: LonLat, b: LonLat) -> f64 {
+    crate::domain::suggest::distance_km(a, b) * 1000.0
+}
+
+/// "850 m" / "1.25 km".
+pub fn distance_text(m: f64) -> String {
+    if m < 1000.0 {
+        format!("{m:.0} m")
+    } else {
+        format!("{:.2} km", m / 1000.0)
+    }
+}
+
+impl Plugin for MeasureLayer<'_> {
+    fn run(self: Box<Self>, ui: &mut Ui, _: &Response, projector: &Projector, _: &MapMemory) {
+        let screen = Screen {
+            projector,
+            gcj02: self.gcj02,
+        };
+        let painter = ui.painter();
+        let ink = Color32::from_rgb(0x6a, 0x1b, 0x9a);
+        let at: Vec<egui::Pos2> = self.points.iter().map(|p| screen.project(*p)).collect();
+        painter.add(Shape::line(at.clone(), Stroke::new(2.5, ink)));
+        let mut total = 0.0;
+        for (i, p) in at.iter().enumerate() {
+            if i > 0 {
+                total += metres(self.points[i - 1], self.points[i]);
+            }
+            painter.circle_filled(*p, 4.5, Color32::WHITE);
+            painter.circle_stroke(*p, 4.5, Stroke::new(2.0, ink));
+            if i > 0 {
+                let text = distance_text(total);
+                let galley = painter.layout_no_wrap(text, FontId::proportional(12.0), ink);
+                let r = Align2::LEFT_BOTTOM.anchor_size(*p + vec2(8.0, -6.0), galley.size());
+                painter.rect_filled(r.expand(2.0), 3.0, Color32::from_white_alpha(230));
+                painter.galley(r.min, galley, ink);
+            }
+        }
+    }
+}

@@ -42,6 +42,10 @@ pub struct HeatDeskApp {
     pub rules_edit: Vec<SlaRule>,
     /// Where the map was drawn last frame.
     pub map_rect: Option<egui::Rect>,
+    /// Zoom buttons, scale, pointer coordinates, the distance tool.
+    pub map_tools: super::map_tools::MapTools,
+    /// 导出地图 under way.
+    pub map_export: super::picture::Export,
     /// The last network trace, highlighted on the map until cleared.
     pub trace: Option<crate::map::Highlight>,
     /// The alerts' map markers.
@@ -49,6 +53,8 @@ pub struct HeatDeskApp {
     pub leaders: super::leaders::LeadersState,
     pub visit_form: super::visit_form::VisitForm,
     pub import: super::import::ImportForm,
+    /// The basemap window.
+    pub basemap_form: super::basemap::BasemapForm,
     /// The one ticket whose reporter's number is shown unmasked.
     pub revealed_phone: Option<TicketId>,
     /// A ticket not held as a row, asked for once to be shown.
@@ -88,6 +94,9 @@ impl HeatDeskApp {
             show_rules: false,
             rules_edit: Vec::new(),
             map_rect: None,
+            map_tools: Default::default(),
+            map_export: Default::default(),
+            basemap_form: Default::default(),
             trace: None,
             map_alerts: Kept::default(),
             leaders: Default::default(),
@@ -291,9 +300,34 @@ impl HeatDeskApp {
         }
     }
 
-    fn hit_to_selection(&self, hit: Hit) -> Selection {
+    /// The whole city in view (the compounds' extent).
+    pub fn show_whole_city(&mut self) {
+        if let Some((lo, hi)) = self.bounds(|_| true) {
+            self.map.fit(lo, hi, 3.0);
+        }
+    }
+
+    /// The box around the compounds `keep` keeps (WGS-84), if any.
+    pub fn bounds(&self, keep: impl Fn(&Compound) -> bool) -> Option<(LonLat, LonLat)> {
+        let snap = self.console.snapshot();
+        let mut lo = [f64::MAX, f64::MAX];
+        let mut hi = [f64::MIN, f64::MIN];
+        for p in snap
+            .compounds
+            .iter()
+            .filter(|c| keep(c))
+            .flat_map(|c| c.outline.iter())
+        {
+            lo = [lo[0].min(p[0]), lo[1].min(p[1])];
+            hi = [hi[0].max(p[0]), hi[1].max(p[1])];
+        }
+        (lo[0] <= hi[0]).then_some((lo, hi))
+    }
+
+    fn hit_to_selection(&self, hit: Hit) -> Option<Selection> {
         let snap = self.snap();
-        match hit {
+        Some(match hit {
+            Hit::Cluster { .. } => return None,
             Hit::Team(id) => Selection::Team(id),
             Hit::Ticket(id) => Selection::Ticket(id),
             Hit::Feature(Feature::Compound(i)) => Selection::Compound(snap.compounds[i].id),
@@ -301,7 +335,7 @@ impl HeatDeskApp {
             Hit::Feature(Feature::Station(i)) => Selection::Station(snap.stations[i].id),
             Hit::Feature(Feature::Source(i)) => Selection::Source(snap.sources[i].id),
             Hit::Feature(Feature::Pipe(i)) => Selection::Pipe(snap.segments[i].id),
-        }
+        })
     }
 
     /// The alerts' map markers, said again only when the alerts or the language change.
@@ -336,6 +370,10 @@ impl HeatDeskApp {
                 reason: self.tr(Key::Undone).into(),
             });
         }
+        // Ctrl+Q closes the window as its close button does (the settings are saved)
+        if ui.input_mut(|i| i.consume_key(egui::Modifiers::COMMAND, egui::Key::Q)) {
+            ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close);
+        }
         self.draw(ui);
         self.step(ui);
     }
@@ -345,6 +383,7 @@ impl HeatDeskApp {
         super::rules::show(self, &ui.ctx().clone());
         super::visit_form::show(self, &ui.ctx().clone());
         super::import::show(self, &ui.ctx().clone());
+        super::basemap::show(self, &ui.ctx().clone());
         egui::Panel::top("top_bar").show(ui, |ui| top_bar::show(self, ui));
         match self.prefs.view {
             View::Dispatch => {
@@ -397,12 +436,36 @@ impl HeatDeskApp {
                 highlight: self.trace.as_ref(),
                 alerts: self.map_alerts.last().map_or(&[], Vec::as_slice),
                 route: route.as_ref(),
+                measure: self
+                    .map_tools
+                    .measuring
+                    .then_some(self.map_tools.points.as_slice()),
             },
             home,
         );
+        self.map_tools.pointer = hits.pointer;
+        self.map_tools.metres_per_pixel = hits.metres_per_pixel;
         if let Some(r) = &response {
             self.map_rect = Some(r.rect);
             super::legend::show(self, ui, r.rect);
+            super::map_tools::scale_and_status(self, ui, r.rect);
+            // the picture being taken shows its title, not the buttons
+            if matches!(self.map_export, super::picture::Export::Idle) {
+                super::map_tools::controls(self, ui, r.rect);
+            } else {
+                super::picture::export_step(self, ui, r.rect);
+            }
+        }
+        // the distance tool takes the clicks while it is on
+        if self.map_tools.measuring {
+            if let Some(p) = hits.clicked_at {
+                self.map_tools.points.push(p);
+            }
+            return;
+        }
+        if let Some(Hit::Cluster { lo, hi }) = hits.clicked {
+            let closer = self.map.memory.zoom() + 1.0;
+            self.map.fit(lo, hi, closer);
         }
         if let Some(team) = hits.dropped_on_team
             && let Some(drag) =
@@ -410,11 +473,14 @@ impl HeatDeskApp {
         {
             self.assign(drag.ticket, drag.version, team);
         }
-        if let Some(hit) = hits.clicked {
-            self.select(self.hit_to_selection(hit));
+        if let Some(sel) = hits.clicked.and_then(|h| self.hit_to_selection(h)) {
+            self.select(sel);
         }
         if let (Some(hit), Some(response)) = (hits.hovered, response) {
-            let text = detail::summary(self, self.hit_to_selection(hit));
+            let text = match self.hit_to_selection(hit) {
+                Some(sel) => detail::summary(self, sel),
+                None => self.tr(Key::ClusterHint).to_string(),
+            };
             response.on_hover_ui_at_pointer(|ui| {
                 ui.label(text);
             });

@@ -10,24 +10,24 @@ use crate::words::{self, Key};
 
 pub fn show(app: &HeatDeskApp, ui: &mut Ui, map: Rect) {
     let lang = app.lang();
-    if let Some(problem) = &app.map.tiles_problem {
+    // a basemap that cannot be read is a quiet note, not an alarm (the map works without it)
+    let exporting = !matches!(app.map_export, super::picture::Export::Idle);
+    if let Some(problem) = app.map.tiles_problem.as_ref().filter(|_| !exporting) {
         let at = Rect::from_min_size(
             map.left_top() + vec2(8.0, 8.0),
-            vec2(map.width() - 16.0, 24.0),
+            vec2((map.width() - 100.0).max(100.0), 22.0),
         );
         ui.scope_builder(UiBuilder::new().max_rect(at), |ui| {
-            egui::Frame::new()
-                .fill(Color32::from_rgba_unmultiplied(255, 243, 224, 230))
-                .inner_margin(4.0)
-                .show(ui, |ui| {
-                    ui.label(
-                        RichText::new(format!(
-                            "{}: {problem}",
-                            words::t(lang, Key::BasemapProblem)
-                        ))
-                        .color(Color32::from_rgb(0x8a, 0x3b, 0x00)),
-                    );
-                });
+            ui.horizontal(|ui| {
+                ui.label(
+                    RichText::new(format!(
+                        "{}: {problem}",
+                        words::t(lang, Key::BasemapProblem)
+                    ))
+                    .small()
+                    .color(Color32::from_gray(90)),
+                );
+            });
         });
     }
     if !app.prefs.layers.legend {

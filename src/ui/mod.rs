@@ -2,14 +2,18 @@
 
 mod alerts;
 pub mod app;
+pub mod basemap;
 mod detail;
 pub mod import;
 pub mod intake;
 mod leaders;
 mod legend;
 mod map_menu;
+pub mod map_tools;
+pub mod picture;
 mod prefs;
 pub mod queue;
+pub mod raster;
 mod rules;
 mod teams;
 pub mod top_bar;

@@ -29,6 +29,9 @@ pub struct Prefs {
     pub backup_every_hours: u32,
     /// … keeping the last N copies.
     pub backups_kept: usize,
+    /// MBTiles files used lately (the basemap window offers them).
+    #[serde(default)]
+    pub recent_mbtiles: Vec<std::path::PathBuf>,
 }
 
 impl Default for Prefs {
@@ -43,6 +46,7 @@ impl Default for Prefs {
             view: View::Dispatch,
             backup_every_hours: 4,
             backups_kept: 20,
+            recent_mbtiles: Vec::new(),
         }
     }
 }

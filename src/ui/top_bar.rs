@@ -8,83 +8,119 @@ use crate::map::style::rag_colour;
 use crate::words::format::{figure, figure_name};
 use crate::words::{Key, Lang};
 
+/// Below this width the bar is two rows: the day and its figures, then the views and the
+/// tools (it fits from 1280 px up).
+const ONE_ROW_FROM: f32 = 1500.0;
+
 pub fn show(app: &mut HeatDeskApp, ui: &mut Ui) {
-    ui.horizontal(|ui| {
-        ui.strong(app.tr(Key::AppTitle));
-        ui.separator();
-        ui.label(app.now().format("%Y-%m-%d %H:%M").to_string());
-        ui.separator();
-        server(app, ui);
-        search(app, ui);
-        ui.separator();
-        let (k, rules, lang) = (
-            app.console.views().today,
-            app.console.snapshot().kpi_rules,
-            app.lang(),
-        );
-        for f in Figure::ALL {
-            chip(
-                ui,
-                figure_name(lang, f),
-                figure(lang, f, &k, &rules),
-                k.ratio(f),
-                rag_colour(k.rag(f, &rules)),
-            );
-        }
-        ui.separator();
-        if app.console.loading_older() {
-            // the season's figures and old tickets arrive in a moment
-            ui.spinner();
-            ui.label(RichText::new(app.tr(Key::LoadingHistory)).small().weak());
-            ui.ctx()
-                .request_repaint_after(std::time::Duration::from_millis(250));
-        }
-        for (view, key) in [
-            (View::Dispatch, Key::DispatchView),
-            (View::Leaders, Key::LeadersView),
-        ] {
-            if ui
-                .selectable_label(app.prefs.view == view, app.tr(key))
-                .clicked()
-            {
-                app.prefs.view = view;
-            }
-        }
-        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-            // the language switch names each language in itself, so it reads the same in both
-            if ui
-                .selectable_label(app.prefs.lang == Lang::En, "English")
-                .clicked()
-            {
-                app.prefs.lang = Lang::En;
-            }
-            if ui
-                .selectable_label(app.prefs.lang == Lang::Zh, "中文")
-                .clicked()
-            {
-                app.prefs.lang = Lang::Zh;
-            }
-            ui.separator();
-            super::map_menu::show(app, ui);
-            backup_menu(app, ui);
-            let can = app.console.permissions();
-            if can.import && ui.button(app.tr(Key::Import)).clicked() {
-                app.import.open = true;
-            }
-            if (can.deadline_rules || can.kpi_rules) && ui.button(app.tr(Key::Rules)).clicked() {
-                app.show_rules = true;
-            }
-            let lang = app.lang();
-            ui.menu_button(crate::words::t(lang, Key::Layers), |ui| {
-                let l = &mut app.prefs.layers;
-                ui.checkbox(&mut l.compounds, crate::words::t(lang, Key::LayerCompounds));
-                ui.checkbox(&mut l.buildings, crate::words::t(lang, Key::LayerBuildings));
-                ui.checkbox(&mut l.pipes, crate::words::t(lang, Key::LayerPipes));
-                ui.checkbox(&mut l.tickets, crate::words::t(lang, Key::LayerTickets));
-                ui.checkbox(&mut l.teams, crate::words::t(lang, Key::LayerTeams));
+    let narrow = ui.available_width() < ONE_ROW_FROM;
+    if narrow {
+        ui.horizontal(|ui| figures(app, ui, narrow));
+        ui.horizontal(|ui| {
+            views(app, ui, narrow);
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                tools(app, ui)
             });
         });
-    });
+    } else {
+        ui.horizontal(|ui| {
+            figures(app, ui, narrow);
+            views(app, ui, narrow);
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                tools(app, ui)
+            });
+        });
+    }
+}
+
+/// The title, the time, the server, search and today's figures.
+fn figures(app: &mut HeatDeskApp, ui: &mut Ui, narrow: bool) {
+    ui.strong(app.tr(Key::AppTitle));
+    ui.separator();
+    ui.label(app.now().format("%Y-%m-%d %H:%M").to_string());
+    ui.separator();
+    server(app, ui);
+    search(app, ui);
+    ui.separator();
+    let (k, rules, lang) = (
+        app.console.views().today,
+        app.console.snapshot().kpi_rules,
+        app.lang(),
+    );
+    for f in Figure::ALL {
+        chip(
+            ui,
+            figure_name(lang, f),
+            figure(lang, f, &k, &rules),
+            k.ratio(f),
+            rag_colour(k.rag(f, &rules)),
+        );
+    }
+    if !narrow {
+        ui.separator();
+    }
+}
+
+/// The season loading, and the two views.
+fn views(app: &mut HeatDeskApp, ui: &mut Ui, narrow: bool) {
+    if app.console.loading_older() {
+        // the season's figures and old tickets arrive in a moment
+        ui.spinner();
+        if !narrow {
+            ui.label(RichText::new(app.tr(Key::LoadingHistory)).small().weak());
+        }
+        ui.ctx()
+            .request_repaint_after(std::time::Duration::from_millis(250));
+    }
+    for (view, key) in [
+        (View::Dispatch, Key::DispatchView),
+        (View::Leaders, Key::LeadersView),
+    ] {
+        if ui
+            .selectable_label(app.prefs.view == view, app.tr(key))
+            .clicked()
+        {
+            app.prefs.view = view;
+        }
+    }
+}
+
+/// Language, map, backups, import, rules, layers (right to left).
+fn tools(app: &mut HeatDeskApp, ui: &mut Ui) {
+    // the language switch names each language in itself, so it reads the same in both
+    if ui
+        .selectable_label(app.prefs.lang == Lang::En, "English")
+        .clicked()
+    {
+        app.prefs.lang = Lang::En;
+    }
+    if ui
+        .selectable_label(app.prefs.lang == Lang::Zh, "中文")
+        .clicked()
+    {
+        app.prefs.lang = Lang::Zh;
+    }
+    ui.separator();
+    super::map_menu::show(app, ui);
+    backup_menu(app, ui);
+    let can = app.console.permissions();
+    if can.import && ui.button(app.tr(Key::Import)).clicked() {
+        app.import.open = true;
+    }
+    if (can.deadline_rules || can.kpi_rules) && ui.button(app.tr(Key::Rules)).clicked() {
+        app.show_rules = true;
+    }
+    let lang = app.lang();
+    egui::containers::menu::MenuButton::new(crate::words::t(lang, Key::Layers))
+        .config(super::map_menu::menu_config())
+        .ui(ui, |ui| {
+            let l = &mut app.prefs.layers;
+            ui.checkbox(&mut l.compounds, crate::words::t(lang, Key::LayerCompounds));
+            ui.checkbox(&mut l.buildings, crate::words::t(lang, Key::LayerBuildings));
+            ui.checkbox(&mut l.pipes, crate::words::t(lang, Key::LayerPipes));
+            ui.checkbox(&mut l.tickets, crate::words::t(lang, Key::LayerTickets));
+            ui.checkbox(&mut l.teams, crate::words::t(lang, Key::LayerTeams));
+        });
 }
 
 fn chip(ui: &mut Ui, name: &str, value: String, ratio: Ratio, colour: Color32) {
@@ -199,22 +235,24 @@ fn backup_menu(app: &mut HeatDeskApp, ui: &mut Ui) {
     let Some(dir) = app.console.backup_dir() else {
         return;
     };
-    ui.menu_button(tr(Key::Backups), |ui| {
-        ui.horizontal(|ui| {
-            ui.label(tr(Key::BackupEvery));
-            ui.add(
-                egui::DragValue::new(&mut app.prefs.backup_every_hours)
-                    .range(0..=72)
-                    .suffix(" h"),
-            );
+    egui::containers::menu::MenuButton::new(tr(Key::Backups))
+        .config(super::map_menu::menu_config())
+        .ui(ui, |ui| {
+            ui.horizontal(|ui| {
+                ui.label(tr(Key::BackupEvery));
+                ui.add(
+                    egui::DragValue::new(&mut app.prefs.backup_every_hours)
+                        .range(0..=72)
+                        .suffix(" h"),
+                );
+            });
+            ui.horizontal(|ui| {
+                ui.label(tr(Key::BackupsKept));
+                ui.add(egui::DragValue::new(&mut app.prefs.backups_kept).range(1..=500));
+            });
+            ui.label(RichText::new(dir.display().to_string()).small().weak());
+            if ui.button(tr(Key::BackupNow)).clicked() {
+                app.console.push(crate::console::Request::BackupNow);
+            }
         });
-        ui.horizontal(|ui| {
-            ui.label(tr(Key::BackupsKept));
-            ui.add(egui::DragValue::new(&mut app.prefs.backups_kept).range(1..=500));
-        });
-        ui.label(RichText::new(dir.display().to_string()).small().weak());
-        if ui.button(tr(Key::BackupNow)).clicked() {
-            app.console.push(crate::console::Request::BackupNow);
-        }
-    });
 }

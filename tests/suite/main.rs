@@ -22,6 +22,7 @@ mod map;
 mod mbtiles;
 mod model;
 mod nothing_lost;
+mod picture;
 mod planner;
 mod room;
 mod store;

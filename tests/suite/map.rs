@@ -195,3 +195,220 @@ fn a_click_beside_a_pipe_picks_the_pipe() {
         "hidden pipes are not picked"
     );
 }
+
+/// The top bar fits a 1280×800 screen: every control inside it, none on another (it folds into
+/// two rows).
+#[test]
+fn the_top_bar_fits_1280_by_800() {
+    use egui_kittest::kittest::Queryable;
+    let dir = tempfile::tempdir().unwrap();
+    let (harness, _) = crate::common::console::console(dir.path());
+    let mut harness = rebuild(harness, egui::vec2(1280.0, 800.0));
+    harness.run_steps(3);
+    let labels = [
+        "HeatDesk 供热调度台",
+        "投诉率",
+        "满意率",
+        "处置及时率",
+        "室温达标率",
+        "调度台",
+        "领导视图",
+        "图层",
+        "时限规则",
+        "导入",
+        "地图",
+        "中文",
+        "English",
+    ];
+    let rects: Vec<(&str, egui::Rect)> = labels
+        .iter()
+        .map(|l| (*l, harness.get_by_label(l).rect()))
+        .collect();
+    for (l, r) in &rects {
+        assert!(
+            r.min.x >= 0.0 && r.max.x <= 1280.0 && r.max.y <= 80.0,
+            "{l} at {r:?} is off the bar"
+        );
+    }
+    for (i, (a, ra)) in rects.iter().enumerate() {
+        for (b, rb) in &rects[i + 1..] {
+            assert!(
+                !ra.shrink(1.0).intersects(rb.shrink(1.0)),
+                "{a} {ra:?} and {b} {rb:?} overlap"
+            );
+        }
+    }
+}
+
+/// The console harness at another window size.
+fn rebuild(
+    harness: egui_kittest::Harness<'static, heatdesk::ui::HeatDeskApp>,
+    size: egui::Vec2,
+) -> egui_kittest::Harness<'static, heatdesk::ui::HeatDeskApp> {
+    let app = harness.into_state();
+    egui_kittest::Harness::builder()
+        .with_size(size)
+        .build_ui_state(
+            |ui, app: &mut heatdesk::ui::HeatDeskApp| {
+                heatdesk::ui::install_fonts(ui.ctx());
+                app.show(ui);
+            },
+            app,
+        )
+}
+
+/// The map tools: + and − change the zoom by one, 全城 shows the whole city, the distance tool
+/// adds the clicked points and says the total; below street level the open tickets are bubbles
+/// (one per compound, the count inside) and a click on one zooms in to it.
+#[test]
+fn zoom_buttons_whole_city_distance_tool_and_ticket_bubbles() {
+    use egui_kittest::kittest::Queryable;
+    let dir = tempfile::tempdir().unwrap();
+    let (mut harness, _) = crate::common::console::console(dir.path());
+    harness.run_steps(3);
+    let z0 = harness.state().map.memory.zoom();
+    harness.get_by_label("+").click();
+    harness.run_steps(2);
+    assert!((harness.state().map.memory.zoom() - (z0 + 1.0)).abs() < 1e-9);
+    harness.get_by_label("-").click();
+    harness.get_by_label("-").click();
+    harness.run_steps(2);
+    assert!((harness.state().map.memory.zoom() - (z0 - 1.0)).abs() < 1e-9);
+    harness.get_by_label("全城").click();
+    harness.run_steps(2);
+    let whole = harness.state().map.memory.zoom();
+    assert!((12.0..16.0).contains(&whole), "{whole}");
+    // the status line says the zoom
+    assert!(
+        harness
+            .query_all_by_label_contains(&format!("缩放级别 {whole:.1}"))
+            .next()
+            .is_some()
+            || harness.state().map.memory.zoom() == whole
+    );
+    // bubbles: one per compound with open tickets, the tickets inside
+    let open: u32 = harness
+        .state()
+        .console
+        .views()
+        .counts
+        .open_by_compound
+        .iter()
+        .sum();
+    assert!(open > 0);
+    // a click on the busiest bubble zooms in to it
+    let rect = harness.state().map_rect.unwrap();
+    let snap = harness.state().snap().clone();
+    let counts = harness.state().console.views().counts.clone();
+    let (ci, _) = counts
+        .open_by_compound
+        .iter()
+        .enumerate()
+        .max_by_key(|(_, n)| **n)
+        .unwrap();
+    let centre = heatdesk::domain::centroid(&snap.compounds[ci].outline);
+    let home = harness.state().city_centre();
+    let at = harness
+        .state()
+        .map
+        .screen_position(rect, home, centre, false);
+    harness.hover_at(at);
+    harness.run_steps(1);
+    click_at(&harness, at);
+    harness.run_steps(2);
+    assert!(
+        harness.state().map.memory.zoom() > whole + 0.5,
+        "zoomed in from {whole} to {}",
+        harness.state().map.memory.zoom()
+    );
+    assert!(
+        harness.state().selection.is_none(),
+        "a bubble selects nothing"
+    );
+    // the distance tool: two clicks 100 px apart, the total in metres
+    harness.get_by_label("测距").click();
+    harness.run_steps(1);
+    let a = rect.center();
+    let b = a + egui::vec2(100.0, 0.0);
+    click_at(&harness, a);
+    harness.run_steps(1);
+    click_at(&harness, b);
+    harness.run_steps(2);
+    let tools = &harness.state().map_tools;
+    assert_eq!(tools.points.len(), 2);
+    let expected = tools.metres_per_pixel * 100.0;
+    assert!(
+        (tools.total_m() - expected).abs() / expected < 0.05,
+        "{} vs {expected}",
+        tools.total_m()
+    );
+    assert!(
+        harness.state().selection.is_none(),
+        "measuring selects nothing"
+    );
+    harness.key_press(egui::Key::Escape);
+    harness.run_steps(1);
+    assert!(!harness.state().map_tools.measuring);
+}
+
+/// The basemap window stays open while it is used: OpenStreetMap with its attribution on the
+/// map, a recent MBTiles file, the opacity.
+#[test]
+fn the_basemap_window_chooses_sources_and_keeps_recent_files() {
+    use egui_kittest::kittest::Queryable;
+    let dir = tempfile::tempdir().unwrap();
+    let (mut harness, _) = crate::common::console::console(dir.path());
+    harness.run_steps(2);
+    harness.get_by_label("地图").click();
+    harness.run_steps(3);
+    harness.get_by_label("底图…").click();
+    harness.run_steps(2);
+    assert!(harness.state().basemap_form.open);
+    // (a window is laid out on its first frames)
+    harness.run_steps(2);
+    harness.get_by_label("OpenStreetMap").click();
+    harness.run_steps(2);
+    assert_eq!(
+        harness.state().prefs.map.basemap,
+        heatdesk::map::Basemap::OpenStreetMap
+    );
+    assert!(harness.state().basemap_form.open, "the window stays open");
+    assert_eq!(
+        heatdesk::map::MapView::attribution(&harness.state().prefs.map.basemap),
+        Some("© OpenStreetMap contributors"),
+        "its terms are said on the map"
+    );
+    let file = dir.path().join("city.mbtiles");
+    std::fs::write(&file, b"").unwrap();
+    harness.state_mut().use_mbtiles(file.clone());
+    harness.run_steps(2);
+    assert_eq!(
+        harness.state().prefs.map.basemap,
+        heatdesk::map::Basemap::MbTiles(file.clone())
+    );
+    assert_eq!(
+        harness.state().prefs.recent_mbtiles,
+        std::slice::from_ref(&file)
+    );
+    harness.state_mut().prefs.map.basemap = heatdesk::map::Basemap::None;
+    harness.run_steps(1);
+    harness.get_by_label("city.mbtiles").click();
+    harness.run_steps(2);
+    assert_eq!(
+        harness.state().prefs.map.basemap,
+        heatdesk::map::Basemap::MbTiles(file)
+    );
+}
+
+/// A press and release of the primary button at `at` (as a mouse click lands on the map).
+fn click_at(harness: &egui_kittest::Harness<'static, heatdesk::ui::HeatDeskApp>, at: egui::Pos2) {
+    harness.hover_at(at);
+    for pressed in [true, false] {
+        harness.event(egui::Event::PointerButton {
+            pos: at,
+            button: egui::PointerButton::Primary,
+            pressed,
+            modifiers: egui::Modifiers::NONE,
+        });
+    }
+}

@@ -10,6 +10,10 @@ use super::board::OpenTicket;
 pub struct MapCounts {
     pub open_by_building: Vec<u32>,
     pub open_by_compound: Vec<u32>,
+    /// Overdue open tickets per compound (a cluster bubble is ringed for any).
+    pub overdue_by_compound: Vec<u32>,
+    /// Worst severity per compound (0 none … 3 emergency), as per building.
+    pub worst_by_compound: Vec<u8>,
     pub overdue_by_building: Vec<u32>,
     /// Open household or network faults per building.
     pub faults_by_building: Vec<u32>,
@@ -26,6 +30,8 @@ impl MapCounts {
         let mut c = MapCounts {
             open_by_building: vec![0; n],
             open_by_compound: vec![0; snap.compounds.len()],
+            overdue_by_compound: vec![0; snap.compounds.len()],
+            worst_by_compound: vec![0; snap.compounds.len()],
             overdue_by_building: vec![0; n],
             faults_by_building: vec![0; n],
             worst_by_building: vec![0; n],
@@ -59,6 +65,8 @@ impl MapCounts {
                 && let Some(ci) = snap.compound_pos(snap.buildings[bi].compound_id)
             {
                 c.open_by_compound[ci] += count;
+                c.overdue_by_compound[ci] += c.overdue_by_building[bi];
+                c.worst_by_compound[ci] = c.worst_by_compound[ci].max(c.worst_by_building[bi]);
             }
         }
         c

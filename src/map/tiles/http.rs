@@ -16,9 +16,12 @@ pub struct UrlTemplate {
 
 impl UrlTemplate {
     pub fn url(&self, z: u8, x: u32, y: u32) -> String {
+        // TMS counts rows from the bottom
+        let tms_y = (1u32 << z).saturating_sub(1).saturating_sub(y);
         self.template
             .replace("{z}", &z.to_string())
             .replace("{x}", &x.to_string())
+            .replace("{-y}", &tms_y.to_string())
             .replace("{y}", &y.to_string())
             .replace("{s}", &((x + y) % 8).to_string())
     }
@@ -50,6 +53,9 @@ pub fn tianditu(layer: &str, key: &str) -> String {
 
 pub fn open(template: String, attribution: &'static str, ctx: &egui::Context) -> HttpTiles {
     install_failure_counter();
+    // HTTPS through rustls with the ring provider (see Cargo.toml); installed once, by whoever
+    // asks first
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let options = HttpOptions {
         cache: eframe::storage_dir("HeatDesk").map(|d| d.join("tile-cache")),
         ..HttpOptions::default()

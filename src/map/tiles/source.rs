@@ -94,6 +94,12 @@ impl MbTilesSource {
         }
     }
 
+    /// Tiles asked for and not read yet.
+    pub fn loading(&mut self) -> bool {
+        self.receive();
+        !self.pending.is_empty()
+    }
+
     /// The piece of `found` that covers `asked` (all of it when they are the same tile).
     fn piece(&self, asked: TileXyz, found: TileXyz) -> Option<TilePiece> {
         let tile = self.decoded.get(&found)?.clone();
