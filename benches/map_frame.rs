@@ -3,6 +3,9 @@
 //!
 //! A "frame" is the whole egui pass with the map in it plus tessellation into meshes: what
 //! the CPU does before the GPU draws. Run: `cargo bench --bench map_frame`.
+//!
+//! `teams_moving_*`: every team (about 200) with a phone reporting where it is, each marker
+//! moved before every frame (some positions stale, each labelled with its age from zoom 14).
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use egui::{Pos2, Shape, Stroke};
@@ -113,6 +116,10 @@ fn bench(c: &mut Criterion) {
     // build the index and warm the font atlas once, as the console does at start
     view.fly_to(centre, 15.0);
     // the console's map, all layers on, nothing selected
+    let focus = heatdesk::map::Focus {
+        now,
+        ..Default::default()
+    };
     let draw = |view: &mut MapView, ui: &mut egui::Ui| {
         view.show(
             ui,
@@ -120,7 +127,7 @@ fn bench(c: &mut Criterion) {
             shading,
             LayerToggles::default(),
             &settings,
-            Default::default(),
+            focus,
             centre,
         );
     };
@@ -149,6 +156,58 @@ fn bench(c: &mut Criterion) {
                     let map = walkers::Map::new(None, &mut memory, lon_lat(centre[0], centre[1]))
                         .with_plugin(DrawEverything { snap: &snap });
                     ui.add(map);
+                })
+            })
+        });
+    }
+    // the teams' phones: every team round the centre, its position reported some minutes ago
+    let mut moving = snap.clone();
+    let teams = moving.teams.len();
+    for (i, t) in moving.teams.iter_mut().enumerate() {
+        let angle = i as f64 / teams as f64 * std::f64::consts::TAU;
+        t.position = [
+            centre[0] + 0.02 * angle.cos(),
+            centre[1] + 0.015 * angle.sin(),
+        ];
+    }
+    moving.positions = moving
+        .teams
+        .iter()
+        .enumerate()
+        .map(|(i, t)| heatdesk::domain::field::TeamPosition {
+            team_id: t.id,
+            position: t.position,
+            accuracy_m: 12.0,
+            at: now - chrono::Duration::minutes((i % 15) as i64),
+            by: format!("phone{i:03}"),
+        })
+        .collect();
+    for zoom in [12.5, 14.0] {
+        view.fly_to(centre, zoom);
+        let mut step = 0u64;
+        group.bench_function(format!("teams_moving_{}_zoom_{zoom}", teams), |b| {
+            b.iter(|| {
+                // every marker moves a few metres, as the phones report
+                step += 1;
+                let d = if step.is_multiple_of(2) {
+                    0.00005
+                } else {
+                    -0.00005
+                };
+                for (t, p) in moving.teams.iter_mut().zip(moving.positions.iter_mut()) {
+                    t.position[0] += d;
+                    p.position = t.position;
+                }
+                frame(&ctx, |ui| {
+                    view.show(
+                        ui,
+                        &moving,
+                        shading,
+                        LayerToggles::default(),
+                        &settings,
+                        focus,
+                        centre,
+                    );
                 })
             })
         });

@@ -245,6 +245,55 @@ pub fn console(db: &Location, now: Timestamp) -> anyhow::Result<Report> {
             took: longest,
         });
     }
+    // every team's phone reports where it is (the crews' server commits them): the frame that
+    // takes the moved markers in, and the next, which draws them — three rounds, the longest
+    app.prefs.view = crate::ui::app::View::Dispatch;
+    app.map.fly_to(centre, 13.0);
+    let teams: Vec<(crate::domain::TeamId, crate::domain::LonLat)> = app
+        .snap()
+        .teams
+        .iter()
+        .map(|t| (t.id, t.position))
+        .collect();
+    let mut longest = Duration::ZERO;
+    for round in 0..3 {
+        let t = 120.0 + 3.0 * round as f64;
+        ctx.run_ui(input(t), |ui| app.show(ui))
+            .textures_delta
+            .clear();
+        for (k, (team, at)) in teams.iter().enumerate() {
+            let moved = [
+                at[0] + 0.0004 * (round + 1) as f64,
+                at[1] + 0.0003 * (k % 3) as f64,
+            ];
+            other.apply(
+                &crate::domain::Command::ReportPosition(crate::domain::field::TeamPosition {
+                    team_id: *team,
+                    position: moved,
+                    accuracy_m: 10.0,
+                    at: now,
+                    by: format!("phone{k:03}"),
+                }),
+                &crate::domain::Origin {
+                    actor: "bench".into(),
+                    at: now,
+                },
+            )?;
+        }
+        for k in 0..2 {
+            let started = Instant::now();
+            ctx.run_ui(input(t + 1.5 + k as f64 / 60.0), |ui| app.show(ui))
+                .textures_delta
+                .clear();
+            longest = longest.max(started.elapsed());
+        }
+    }
+    if !teams.is_empty() {
+        actions.push(Phase {
+            name: "every team's phone reports its position (every marker moves): the longer frame",
+            took: longest,
+        });
+    }
     Ok(Report {
         start: phases,
         background,

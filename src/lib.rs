@@ -8,6 +8,7 @@ pub mod exchange;
 pub mod export;
 pub mod logging;
 pub mod map;
+pub mod serve;
 pub mod soak;
 pub mod store;
 pub mod ui;

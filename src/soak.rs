@@ -51,7 +51,12 @@ fn events_of(applied: &Applied, out: &mut Vec<i64>, visit: &mut Option<i64>) {
         Applied::Ticket { event, .. } => out.push(event.id),
         Applied::Batch(all) => all.iter().for_each(|a| events_of(a, out, visit)),
         Applied::Visit { visit: v, .. } => *visit = Some(v.id),
-        Applied::Rule(_) | Applied::KpiRules(_) | Applied::Import(_) => {}
+        Applied::Rule(_)
+        | Applied::KpiRules(_)
+        | Applied::Import(_)
+        | Applied::Team { .. }
+        | Applied::Readings(_)
+        | Applied::Noted { .. } => {}
     }
 }
 

@@ -2,6 +2,7 @@
 
 mod console;
 mod data;
+mod field;
 mod measure;
 mod reports;
 
@@ -67,6 +68,26 @@ pub enum Cmd {
         min_zoom: u8,
         #[arg(long, default_value_t = 18)]
         max_zoom: u8,
+    },
+    /// The crews' phone page and its JSON API over HTTP (technicians log in with their own
+    /// accounts); messages to residents go out through HEATDESK_SMS_URL when it is set
+    Serve {
+        /// The address and port to listen on
+        #[arg(long, default_value = "0.0.0.0:8080")]
+        listen: String,
+    },
+    /// Technicians' accounts for the phone page
+    Account {
+        #[command(subcommand)]
+        action: AccountCmd,
+    },
+    /// 200 phones on a server, on loopback: each logs in, reports its position every 30 s
+    /// and works its team's tickets; prints request latency (p50, p99) and the server's memory
+    BenchPhones {
+        #[arg(long, default_value_t = 200)]
+        phones: usize,
+        #[arg(long, default_value_t = 60.0)]
+        seconds: f64,
     },
     /// The map as a picture (PNG): basemap, layers, legend, scale bar, title and date — for
     /// the duty-room wall and reports
@@ -233,6 +254,29 @@ pub enum Cmd {
     },
 }
 
+#[derive(Subcommand)]
+pub enum AccountCmd {
+    /// Add an account, or give one a new password: the password is read from standard input
+    /// (typed unseen at a terminal)
+    Add {
+        #[arg(long)]
+        login: String,
+        /// The team (its id, as the console's team cards and `export --layer teams` show it)
+        #[arg(long)]
+        team: i64,
+        /// The technician's name, as the audit trail shows it (default: the login)
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// The accounts, a line each
+    List,
+    /// Stop an account from logging in
+    Disable {
+        #[arg(long)]
+        login: String,
+    },
+}
+
 /// Run what the command line asks for.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     let db = cli.db.as_deref().map(Location::parse).transpose()?;
@@ -316,6 +360,11 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             &out,
             lang(english),
         ),
+        Some(Cmd::Serve { listen }) => field::serve(need(db, "serve")?, &listen),
+        Some(Cmd::Account { action }) => field::account(need(db, "account")?, action),
+        Some(Cmd::BenchPhones { phones, seconds }) => {
+            field::bench_phones(file(db, "bench-phones")?, phones, seconds)
+        }
         Some(Cmd::MapImage {
             out,
             compound,

@@ -45,6 +45,10 @@ pub enum Tag {
     VisitForm,
     KpiRules,
     NetworkTicket,
+    /// The 班组账号 window.
+    Accounts,
+    /// The 短信 window (templates, outage notices).
+    Messages,
 }
 
 /// What a panel asks of the console.
@@ -124,6 +128,8 @@ pub struct Console {
     undo: Vec<UndoAssign>,
     /// The selected ticket's audit trail, read once per version.
     history: RefCell<Option<(TicketId, i64, Vec<TicketEvent>)>>,
+    /// How many photos the selected ticket's crew sent, read once per version.
+    photo_count: RefCell<Option<(TicketId, i64, usize)>>,
     older: Option<Older>,
     /// A full reload being read on a thread: the snapshot, and since when it holds the season.
     reloading: Option<std::sync::mpsc::Receiver<Result<(Snapshot, Timestamp), String>>>,
@@ -162,6 +168,7 @@ impl Console {
             actor: "调度员".into(),
             undo: Vec::new(),
             history: RefCell::default(),
+            photo_count: RefCell::default(),
             older: None,
             reloading: None,
             backups: None,
@@ -291,6 +298,49 @@ impl Console {
             *cached = Some((ticket.id, ticket.version, events));
         }
         cached.as_ref().map(|h| h.2.clone()).unwrap_or_default()
+    }
+
+    /// How many photos the crew sent with a ticket (at 完工), read from the store once per
+    /// version.
+    pub fn photo_count(&self, ticket: &Ticket) -> usize {
+        let mut cached = self.photo_count.borrow_mut();
+        match &*cached {
+            Some((id, v, n)) if *id == ticket.id && *v == ticket.version => *n,
+            _ => {
+                let n = self.store.photos(ticket.id).map_or(0, |p| p.len());
+                *cached = Some((ticket.id, ticket.version, n));
+                n
+            }
+        }
+    }
+
+    /// The photos of a ticket, as the crew sent them.
+    pub fn photos(
+        &self,
+        ticket: TicketId,
+    ) -> Result<Vec<crate::domain::field::Photo>, crate::store::StoreError> {
+        self.store.photos(ticket)
+    }
+
+    /// The technicians' accounts (the 班组账号 window reads them when it opens and after each
+    /// change).
+    pub fn accounts(&self) -> Result<Vec<crate::domain::field::Account>, crate::store::StoreError> {
+        self.store.accounts()
+    }
+
+    /// The newest `limit` messages to residents.
+    pub fn outbox(
+        &self,
+        limit: usize,
+    ) -> Result<Vec<crate::domain::field::Message>, crate::store::StoreError> {
+        self.store.outbox(limit)
+    }
+
+    /// The texts residents get, as the admin last saved them.
+    pub fn message_templates(
+        &self,
+    ) -> Result<crate::domain::field::MessageTemplates, crate::store::StoreError> {
+        self.store.message_templates()
     }
 
     /// The one point per frame where the console changes: the queued requests applied in the

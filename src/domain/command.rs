@@ -59,6 +59,21 @@ pub enum Command {
     },
     /// A company's file: its rows inserted or updated all together, or none.
     Import(Box<super::batch::ImportBatch>),
+    /// A crew's step from the phone page (applied once per client id).
+    Field(Box<super::field::FieldCommand>),
+    /// Where a team's phone is now.
+    ReportPosition(super::field::TeamPosition),
+    /// A technician's account made or changed (its password hash, team, name, disabled).
+    SaveAccount(super::field::Account),
+    /// The texts of the messages residents get.
+    SetMessageTemplates(super::field::MessageTemplates),
+    /// 停热 (or, `restore`, 恢复供热) messages to the residents of these buildings who gave a
+    /// number with a report, for the time `when`.
+    NotifyOutage {
+        buildings: Vec<BuildingId>,
+        restore: bool,
+        when: Timestamp,
+    },
 }
 
 impl Command {
@@ -73,6 +88,11 @@ impl Command {
             Command::SetKpiRules(_) => "set_kpi_rules",
             Command::LinkReport { .. } => "repeat_report",
             Command::Import(_) => "import",
+            Command::Field(f) => f.step.code(),
+            Command::ReportPosition(_) => "position",
+            Command::SaveAccount(_) => "save_account",
+            Command::SetMessageTemplates(_) => "set_message_templates",
+            Command::NotifyOutage { .. } => "notify_outage",
         }
     }
 }
@@ -207,6 +227,17 @@ pub enum Applied {
     },
     /// A company's file imported (or, in a dry run, checked).
     Import(super::batch::ImportSummary),
+    /// A team's row (its status, where it is) and the position its phone reported.
+    Team {
+        team: Box<super::model::Team>,
+        position: Option<super::field::TeamPosition>,
+    },
+    /// Readings taken outside a visit (a crew's 完工).
+    Readings(Vec<super::model::TemperatureReading>),
+    /// Recorded (an account, the message texts, messages queued): nothing a view shows.
+    Noted {
+        messages: usize,
+    },
 }
 
 impl Applied {
@@ -228,7 +259,10 @@ impl Applied {
             Applied::Rule(_)
             | Applied::KpiRules(_)
             | Applied::Visit { .. }
-            | Applied::Import(_) => {}
+            | Applied::Import(_)
+            | Applied::Team { .. }
+            | Applied::Readings(_)
+            | Applied::Noted { .. } => {}
         }
     }
 
@@ -265,7 +299,13 @@ impl Applied {
                 changes.readings.extend(readings.iter().cloned());
                 changes.surveys.extend(surveys.iter().cloned());
             }
-            Applied::Import(_) => {}
+            Applied::Team { team, position } => {
+                changes.teams.retain(|t| t.id != team.id);
+                changes.teams.push((**team).clone());
+                changes.positions.extend(position.iter().cloned());
+            }
+            Applied::Readings(readings) => changes.readings.extend(readings.iter().cloned()),
+            Applied::Import(_) | Applied::Noted { .. } => {}
         }
     }
 }

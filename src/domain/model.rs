@@ -39,6 +39,8 @@ macro_rules! coded_enum {
     };
 }
 
+pub(crate) use coded_enum;
+
 coded_enum!(
     /// Where a problem came in.
     Channel {

@@ -22,6 +22,8 @@ pub struct Snapshot {
     pub rules: Vec<SlaRule>,
     /// The company's KPI definitions and thresholds.
     pub kpi_rules: super::kpi::KpiRules,
+    /// Where each team's phone last said it was (teams without a phone have none).
+    pub positions: Vec<super::field::TeamPosition>,
     pub(crate) index: Index,
     /// Which loading of the rows this is: things kept per row ([`RowFacts`]) are only valid
     /// for the generation they were made from (rows are replaced or appended in place within
@@ -113,11 +115,16 @@ pub struct Changes {
     /// Deadline rules set (each replaces the rule of its category and severity).
     pub rules: Vec<SlaRule>,
     pub kpi_rules: Option<super::kpi::KpiRules>,
+    /// Teams whose row changed (status, position), and the positions their phones reported.
+    pub teams: Vec<Team>,
+    pub positions: Vec<super::field::TeamPosition>,
 }
 
 impl Changes {
     pub fn is_empty(&self) -> bool {
-        self.tickets.is_empty()
+        self.teams.is_empty()
+            && self.positions.is_empty()
+            && self.tickets.is_empty()
             && self.visits.is_empty()
             && self.readings.is_empty()
             && self.surveys.is_empty()
@@ -127,6 +134,8 @@ impl Changes {
 }
 
 /// How a console brings itself up to date with the store.
+// one is made per catch-up and consumed at once, never kept in numbers: not worth a box
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Update {
     /// Nothing changed.
@@ -345,6 +354,26 @@ impl Snapshot {
         if let Some(kpi) = changes.kpi_rules {
             self.kpi_rules = kpi;
         }
+        for team in changes.teams {
+            match self.index.team.get(team.id) {
+                Some(i) => self.teams[i] = team,
+                None => {
+                    self.index.team.insert(team.id, self.teams.len());
+                    self.teams.push(team);
+                }
+            }
+        }
+        for p in changes.positions {
+            match self.positions.iter_mut().find(|q| q.team_id == p.team_id) {
+                Some(q) => *q = p,
+                None => self.positions.push(p),
+            }
+        }
+    }
+
+    /// Where a team's phone last said it was.
+    pub fn position_of(&self, team: TeamId) -> Option<&super::field::TeamPosition> {
+        self.positions.iter().find(|p| p.team_id == team)
     }
 
     /// A deadline rule set: it replaces the rule of its category and severity.

@@ -433,6 +433,9 @@ pub struct ActivityLayer<'a> {
     pub show_teams: bool,
     /// The bubbles drawn, for the pointer to find.
     pub clusters: &'a std::cell::RefCell<Vec<Cluster>>,
+    /// For the age of each team's reported position.
+    pub now: crate::domain::Timestamp,
+    pub lang: crate::words::Lang,
 }
 
 impl ActivityLayer<'_> {
@@ -588,26 +591,54 @@ impl Plugin for ActivityLayer<'_> {
         }
         if self.show_teams {
             let mut placer = self.labels.borrow_mut();
+            // where each team's phone last said it was (a team without a phone stays at its
+            // base, drawn as before)
+            let reported: std::collections::HashMap<
+                crate::domain::TeamId,
+                &crate::domain::field::TeamPosition,
+            > = self.snap.positions.iter().map(|p| (p.team_id, p)).collect();
             for t in &self.snap.teams {
                 let at = screen.project(t.position);
                 if !projector.clip_rect().contains(at) {
                     continue;
                 }
-                style::marker(
-                    painter,
-                    at,
-                    6.0,
-                    style::team_colour(t.status),
-                    (2.0, Color32::WHITE),
-                );
+                let position = reported.get(&t.id);
+                let stale = position.is_some_and(|p| p.is_stale(self.now));
+                let fill = if stale {
+                    style::STALE_TEAM
+                } else {
+                    style::team_colour(t.status)
+                };
+                style::marker(painter, at, 6.0, fill, (2.0, Color32::WHITE));
+                if stale {
+                    // the status stays readable as a ring round the grey
+                    painter.circle_stroke(
+                        at,
+                        9.5,
+                        egui::Stroke::new(1.5, style::team_colour(t.status)),
+                    );
+                }
                 if zoom >= 14.0 {
+                    let label = match position {
+                        Some(p) => format!(
+                            "{} · {}{}",
+                            t.name,
+                            p.age_minutes(self.now),
+                            crate::words::t(self.lang, crate::words::Key::MinutesAgo)
+                        ),
+                        None => t.name.clone(),
+                    };
                     placer.push(
                         0,
                         at + vec2(8.0, 0.0),
                         Align2::LEFT_CENTER,
-                        t.name.clone(),
+                        label,
                         11.0,
-                        style::TEAM_LABEL,
+                        if stale {
+                            style::STALE_TEAM_LABEL
+                        } else {
+                            style::TEAM_LABEL
+                        },
                     );
                 }
             }

@@ -131,6 +131,9 @@ pub struct Focus<'a> {
     pub route: Option<&'a overlays::RouteOverlay>,
     /// The distance tool's points.
     pub measure: Option<&'a [crate::domain::LonLat]>,
+    /// The clock and the language: how old each team's reported position is, said.
+    pub now: crate::domain::Timestamp,
+    pub lang: crate::words::Lang,
 }
 
 /// What the pointer did on the map this frame.
@@ -328,6 +331,8 @@ impl MapView {
             alerts,
             route,
             measure,
+            now,
+            lang,
         } = focus;
         self.ensure_tiles(ui.ctx(), &settings.basemap);
         self.index(snap);
@@ -428,6 +433,8 @@ impl MapView {
             show_tickets: layers.tickets,
             show_teams: layers.teams,
             clusters,
+            now,
+            lang,
         });
         if let Some(points) = measure
             && !points.is_empty()

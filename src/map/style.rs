@@ -10,6 +10,9 @@ pub const BUILDING_EDGE: Color32 = Color32::from_rgb(0x4a, 0x55, 0x60);
 pub const LABEL: Color32 = Color32::from_rgb(0x20, 0x28, 0x30);
 pub const LABEL_HALO: Color32 = Color32::from_rgba_premultiplied(0xf4, 0xf6, 0xf8, 0xc8);
 pub const TEAM_LABEL: Color32 = Color32::from_rgb(0x0b, 0x3d, 0x91);
+/// A team whose phone has not said where it is for ten minutes.
+pub const STALE_TEAM: Color32 = Color32::from_rgb(0x9e, 0x9e, 0x9e);
+pub const STALE_TEAM_LABEL: Color32 = Color32::from_rgb(0x61, 0x61, 0x61);
 pub const STATION: Color32 = Color32::from_rgb(0x7b, 0x3f, 0xa0);
 pub const SOURCE: Color32 = Color32::from_rgb(0xa0, 0x1c, 0x1c);
 pub const VALVE: Color32 = Color32::from_rgb(0x2e, 0x7d, 0x32);

@@ -6,8 +6,9 @@
 use super::StoreError;
 use crate::domain::batch::{ImportBatch, Rows, Table, is_placeholder};
 use crate::domain::command::NewVisit;
+use crate::domain::field::{self, FieldCommand, FieldStep, MessageFacts, MessageKind};
 use crate::domain::lifecycle::{
-    Transition, deadlines, fixed_with_network, record_problems, transition,
+    Transition, TransitionError, deadlines, fixed_with_network, record_problems, transition,
 };
 use crate::domain::*;
 
@@ -21,6 +22,8 @@ pub struct Logged {
     pub surveys: Vec<i64>,
     /// Deadline rules or KPI definitions changed.
     pub settings: bool,
+    /// Teams whose row or position changed.
+    pub teams: Vec<TeamId>,
     /// The city itself (or a whole file of rows) changed: read everything again.
     pub reload: bool,
 }
@@ -51,6 +54,13 @@ impl Logged {
                 self.surveys.extend(surveys.iter().map(|s| s.id));
             }
             Applied::Import(_) => self.reload = true,
+            Applied::Team { team, .. } => {
+                if !self.teams.contains(&team.id) {
+                    self.teams.push(team.id);
+                }
+            }
+            Applied::Readings(readings) => self.readings.extend(readings.iter().map(|r| r.id)),
+            Applied::Noted { .. } => {}
         }
     }
 }
@@ -126,6 +136,39 @@ pub trait Tx {
     fn imported(&mut self, _tables: &[Table]) -> Result<(), StoreError> {
         Ok(())
     }
+
+    /// Record a phone's request id; false when it was recorded before (a retry).
+    fn claim_client(
+        &mut self,
+        client_id: &str,
+        actor: &str,
+        at: Timestamp,
+    ) -> Result<bool, StoreError>;
+    fn team(&mut self, id: TeamId) -> Result<Option<Team>, StoreError>;
+    /// Write a team's status and position.
+    fn set_team(&mut self, team: &Team) -> Result<(), StoreError>;
+    /// Where a team's phone last was (one row per team).
+    fn set_position(&mut self, p: &field::TeamPosition) -> Result<(), StoreError>;
+    /// "工银新村 3号楼"
+    fn building_label(&mut self, id: BuildingId) -> Result<String, StoreError>;
+    /// A company setting's JSON.
+    fn setting(&mut self, key: &str) -> Result<Option<String>, StoreError>;
+    /// Put a message in the outbox; returns its id.
+    fn queue_message(&mut self, m: &field::Message) -> Result<i64, StoreError>;
+    fn insert_photo(
+        &mut self,
+        ticket: TicketId,
+        event: i64,
+        photo: &field::Photo,
+    ) -> Result<(), StoreError>;
+    /// Insert or replace an account.
+    fn save_account(&mut self, a: &field::Account) -> Result<(), StoreError>;
+    /// The numbers residents of these buildings gave with their reports (each once), with
+    /// the latest such ticket.
+    fn reporters_in(
+        &mut self,
+        buildings: &[BuildingId],
+    ) -> Result<Vec<(TicketId, String)>, StoreError>;
 }
 
 /// Apply one command in `tx` (the caller commits): what it did, and the id of its entry in the
@@ -188,6 +231,41 @@ pub fn apply(
             origin,
         )?,
         Command::Import(batch) => import(tx, batch, origin)?,
+        Command::Field(f) => field_step(tx, f, origin)?,
+        Command::ReportPosition(p) => report_position(tx, p)?,
+        Command::SaveAccount(a) => {
+            if !field::valid_login(&a.login) {
+                return Err(StoreError::Invalid(format!(
+                    "login {:?}: use 1–32 letters, digits, '.', '_' or '-'",
+                    a.login
+                )));
+            }
+            if !a.password_hash.starts_with("$argon2") {
+                return Err(StoreError::Invalid(
+                    "an account keeps an Argon2 hash of its password, never the password".into(),
+                ));
+            }
+            require(tx, Table::Teams, "team", a.team_id)?;
+            tx.save_account(a)?;
+            // the audit trail names the account and its team, never the hash
+            let detail = serde_json::json!({
+                "login": a.login, "name": a.name, "team": a.team_id, "disabled": a.disabled,
+            });
+            tx.audit(origin, "save_account", &detail.to_string())?;
+            Applied::Noted { messages: 0 }
+        }
+        Command::SetMessageTemplates(t) => {
+            t.check().map_err(StoreError::Invalid)?;
+            let json = json(t)?;
+            tx.set_setting("message_templates", &json)?;
+            tx.audit(origin, "set_message_templates", &json)?;
+            Applied::Noted { messages: 0 }
+        }
+        Command::NotifyOutage {
+            buildings,
+            restore,
+            when,
+        } => notify_outage(tx, buildings, *restore, *when, origin)?,
     };
     let logged = tx.log_change(origin, &Logged::of(&applied))?;
     Ok((applied, logged))
@@ -292,6 +370,10 @@ fn act(
         other => other.reason().unwrap_or_default().to_string(),
     };
     let applied = save_step(tx, ticket, next, action.code(), note, survey_answer, origin)?;
+    if let (Action::Assign { team }, Applied::Ticket { ticket, .. }) = (action, &applied) {
+        // the resident hears which team comes, and by when
+        message(tx, ticket, MessageKind::Assigned, Some(*team), "", origin)?;
+    }
     if !matches!(action, Action::Fix) {
         return Ok(applied);
     }
@@ -761,5 +843,346 @@ impl Placed {
                 table.code()
             ))
         })
+    }
+}
+
+/// The message texts the company set (or the defaults).
+fn templates(tx: &mut dyn Tx) -> Result<field::MessageTemplates, StoreError> {
+    Ok(tx
+        .setting("message_templates")?
+        .and_then(|j| serde_json::from_str(&j).ok())
+        .unwrap_or_default())
+}
+
+/// Queue a message of `kind` about `ticket` for its reporter, if they gave a number.
+fn message(
+    tx: &mut dyn Tx,
+    ticket: &Ticket,
+    kind: MessageKind,
+    team: Option<TeamId>,
+    note: &str,
+    origin: &Origin,
+) -> Result<usize, StoreError> {
+    if !field::reachable(&ticket.reporter_phone) {
+        return Ok(0);
+    }
+    let team = match team {
+        Some(id) => tx.team(id)?.map(|t| t.name).unwrap_or_default(),
+        None => String::new(),
+    };
+    let facts = MessageFacts {
+        ticket: Some(ticket.id),
+        team,
+        place: tx.building_label(ticket.building_id)?,
+        eta: Some(ticket.respond_by),
+        time: Some(origin.at),
+        note: note.to_string(),
+    };
+    let body = templates(tx)?.compose(kind, &facts);
+    tx.queue_message(&field::Message::pending(
+        Some(ticket.id),
+        kind,
+        ticket.reporter_phone.clone(),
+        body,
+        origin.at,
+    ))?;
+    Ok(1)
+}
+
+/// 停热 / 恢复供热 messages for everyone in these buildings who gave a number.
+fn notify_outage(
+    tx: &mut dyn Tx,
+    buildings: &[BuildingId],
+    restore: bool,
+    when: Timestamp,
+    origin: &Origin,
+) -> Result<Applied, StoreError> {
+    if buildings.is_empty() {
+        return Err(StoreError::Invalid("no building to notify".into()));
+    }
+    let kind = if restore {
+        MessageKind::OutageRestore
+    } else {
+        MessageKind::OutageStop
+    };
+    let templates = templates(tx)?;
+    let mut sent = 0;
+    for (ticket, phone) in tx.reporters_in(buildings)? {
+        let Some(t) = tx.ticket(ticket)? else {
+            continue;
+        };
+        let facts = MessageFacts {
+            ticket: None,
+            place: tx.building_label(t.building_id)?,
+            time: Some(when),
+            ..Default::default()
+        };
+        tx.queue_message(&field::Message::pending(
+            Some(ticket),
+            kind,
+            phone,
+            templates.compose(kind, &facts),
+            origin.at,
+        ))?;
+        sent += 1;
+    }
+    tx.audit(
+        origin,
+        kind.code(),
+        &serde_json::json!({ "buildings": buildings, "messages": sent }).to_string(),
+    )?;
+    Ok(Applied::Noted { messages: sent })
+}
+
+/// A team's phone says where it is: the team's marker moves there.
+fn report_position(tx: &mut dyn Tx, p: &field::TeamPosition) -> Result<Applied, StoreError> {
+    let valid = p.position[0].is_finite()
+        && p.position[1].is_finite()
+        && (-180.0..=180.0).contains(&p.position[0])
+        && (-90.0..=90.0).contains(&p.position[1])
+        && p.accuracy_m.is_finite()
+        && p.accuracy_m >= 0.0;
+    if !valid {
+        return Err(StoreError::Invalid(format!(
+            "position {:?} ±{} m is not a place on Earth",
+            p.position, p.accuracy_m
+        )));
+    }
+    let mut team = tx.team(p.team_id)?.ok_or(StoreError::NotFound {
+        what: "team",
+        id: p.team_id,
+    })?;
+    team.position = p.position;
+    tx.set_team(&team)?;
+    tx.set_position(p)?;
+    Ok(Applied::Team {
+        team: Box::new(team),
+        position: Some(p.clone()),
+    })
+}
+
+/// A crew's step from the phone: the same lifecycle rules and stale-version refusal as the
+/// console's, applied once per client id; the team's status follows, the resident hears of
+/// it, and 完工 keeps its reading and photos.
+fn field_step(tx: &mut dyn Tx, f: &FieldCommand, origin: &Origin) -> Result<Applied, StoreError> {
+    if f.client_id.trim().is_empty() || f.client_id.len() > 80 {
+        return Err(StoreError::Invalid(
+            "a phone's request needs a client id (1–80 characters)".into(),
+        ));
+    }
+    if !tx.claim_client(&f.client_id, &origin.actor, origin.at)? {
+        return Err(StoreError::AlreadyApplied {
+            client_id: f.client_id.clone(),
+        });
+    }
+    let ticket = ticket_by_id(tx, f.ticket)?;
+    // another team's ticket is not there for this phone at all
+    if ticket.team_id != Some(f.team) {
+        return Err(StoreError::NotFound {
+            what: "ticket",
+            id: f.ticket,
+        });
+    }
+    if ticket.version != f.seen_version {
+        return Err(stale(tx, f.ticket, f.seen_version, ticket.version));
+    }
+    let mut team = tx.team(f.team)?.ok_or(StoreError::NotFound {
+        what: "team",
+        id: f.team,
+    })?;
+    let (applied, status, said) = match &f.step {
+        FieldStep::Accept => (
+            act(tx, f.ticket, f.seen_version, &Action::Accept, origin)?,
+            None,
+            None,
+        ),
+        FieldStep::Depart => {
+            if ticket.status != TicketStatus::Accepted {
+                return Err(StoreError::Refused(TransitionError::Illegal {
+                    ticket: ticket.id,
+                    status: ticket.status,
+                    action: "depart",
+                }));
+            }
+            let next = same_state(&ticket);
+            let applied = save_step(
+                tx,
+                ticket.clone(),
+                next,
+                "depart",
+                String::new(),
+                None,
+                origin,
+            )?;
+            (applied, Some(TeamStatus::OnRoute), None)
+        }
+        FieldStep::Arrive {
+            at,
+            accuracy_m,
+            distance_m,
+        } => {
+            let note = format!("{distance_m:.0} m ±{accuracy_m:.0} m");
+            let next = transition(&ticket, &Action::ArriveOnSite, origin.at)?;
+            let applied = save_step(tx, ticket.clone(), next, "arrive", note, None, origin)?;
+            team.position = *at;
+            tx.set_position(&field::TeamPosition {
+                team_id: f.team,
+                position: *at,
+                accuracy_m: *accuracy_m,
+                at: origin.at,
+                by: origin.actor.clone(),
+            })?;
+            (
+                applied,
+                Some(TeamStatus::OnSite),
+                Some(MessageKind::Arrived),
+            )
+        }
+        FieldStep::Complete {
+            celsius,
+            method,
+            work,
+            photos,
+        } => {
+            if work.trim().is_empty() {
+                return Err(StoreError::Refused(TransitionError::ReasonRequired("fix")));
+            }
+            if photos.len() > field::MAX_PHOTOS
+                || photos
+                    .iter()
+                    .any(|p| p.bytes.len() > field::MAX_PHOTO_BYTES)
+            {
+                return Err(StoreError::Invalid(format!(
+                    "at most {} photos of at most {} KB each",
+                    field::MAX_PHOTOS,
+                    field::MAX_PHOTO_BYTES / 1024
+                )));
+            }
+            if let Some(c) = celsius
+                && !(-30.0..=45.0).contains(c)
+            {
+                return Err(StoreError::Invalid(format!(
+                    "an indoor temperature of {c} °C cannot be right"
+                )));
+            }
+            let next = transition(&ticket, &Action::Fix, origin.at)?;
+            let applied = save_step(
+                tx,
+                ticket.clone(),
+                next,
+                "fix",
+                work.trim().to_string(),
+                None,
+                origin,
+            )?;
+            let Applied::Ticket { event, .. } = &applied else {
+                unreachable!("one ticket's step")
+            };
+            for p in photos {
+                tx.insert_photo(f.ticket, event.id, p)?;
+            }
+            let mut all = vec![applied];
+            if let Some(celsius) = celsius {
+                let mut r = TemperatureReading {
+                    id: 0,
+                    building_id: ticket.building_id,
+                    visit_id: None,
+                    room: ticket.address_detail.clone(),
+                    celsius: *celsius,
+                    method: *method,
+                    taken_at: origin.at,
+                    taken_by: origin.actor.clone(),
+                };
+                r.id = tx.insert_reading(&r)?;
+                all.push(Applied::Readings(vec![r]));
+            }
+            // the household reports linked to a network ticket are fixed with it
+            for child in tx.open_linked(f.ticket)? {
+                if let Some(next) = fixed_with_network(&child, origin.at) {
+                    all.push(save_step(
+                        tx,
+                        child,
+                        next,
+                        "fix",
+                        format!("#{}", f.ticket),
+                        None,
+                        origin,
+                    )?);
+                }
+            }
+            (
+                Applied::Batch(all),
+                Some(TeamStatus::Free),
+                Some(MessageKind::Fixed),
+            )
+        }
+        FieldStep::Hold { reason } => (
+            act(
+                tx,
+                f.ticket,
+                f.seen_version,
+                &Action::Hold {
+                    reason: reason.clone(),
+                },
+                origin,
+            )?,
+            None,
+            None,
+        ),
+        FieldStep::Return { reason } => (
+            act(
+                tx,
+                f.ticket,
+                f.seen_version,
+                &Action::Return {
+                    reason: reason.clone(),
+                },
+                origin,
+            )?,
+            Some(TeamStatus::Free),
+            None,
+        ),
+    };
+    if let Some(kind) = said {
+        let note = match &f.step {
+            FieldStep::Complete { work, .. } => work.as_str(),
+            _ => "",
+        };
+        message(tx, &ticket, kind, Some(f.team), note, origin)?;
+    }
+    let mut all = match applied {
+        Applied::Batch(all) => all,
+        one => vec![one],
+    };
+    if let Some(status) = status {
+        team.status = status;
+    }
+    tx.set_team(&team)?;
+    let position = match &f.step {
+        FieldStep::Arrive { at, accuracy_m, .. } => Some(field::TeamPosition {
+            team_id: f.team,
+            position: *at,
+            accuracy_m: *accuracy_m,
+            at: origin.at,
+            by: origin.actor.clone(),
+        }),
+        _ => None,
+    };
+    all.push(Applied::Team {
+        team: Box::new(team),
+        position,
+    });
+    Ok(Applied::Batch(all))
+}
+
+/// A step that leaves the ticket's state as it is (出发).
+fn same_state(t: &Ticket) -> Transition {
+    Transition {
+        to: t.status,
+        team: t.team_id,
+        fixed_at: t.fixed_at,
+        timely: t.timely,
+        satisfaction: t.satisfaction,
+        closed_at: t.closed_at,
     }
 }

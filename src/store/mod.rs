@@ -65,6 +65,8 @@ pub enum StoreError {
     },
     #[error("no {what} with id {id}")]
     NotFound { what: &'static str, id: i64 },
+    #[error("request {client_id} was applied already")]
+    AlreadyApplied { client_id: String },
     #[error(transparent)]
     Refused(#[from] TransitionError),
     #[error("invalid input: {0}")]
@@ -174,6 +176,8 @@ pub struct Permissions {
     pub kpi_rules: bool,
     /// Import a company's files (the city's own rows among them).
     pub import: bool,
+    /// Keep the technicians' accounts (班组账号).
+    pub accounts: bool,
 }
 
 impl Permissions {
@@ -184,6 +188,7 @@ impl Permissions {
         deadline_rules: true,
         kpi_rules: true,
         import: true,
+        accounts: true,
     };
 }
 
@@ -270,6 +275,23 @@ pub trait DispatchStore: Send {
     fn apply(&mut self, command: &Command, origin: &Origin) -> Result<Applied, StoreError>;
     /// The audit trail of one ticket, oldest first.
     fn history(&self, ticket: TicketId) -> Result<Vec<TicketEvent>, StoreError>;
+    /// The technicians' accounts (the phone page's logins).
+    fn accounts(&self) -> Result<Vec<crate::domain::field::Account>, StoreError>;
+    fn account(&self, login: &str) -> Result<Option<crate::domain::field::Account>, StoreError>;
+    /// The newest `limit` messages to residents, newest first.
+    fn outbox(&self, limit: usize) -> Result<Vec<crate::domain::field::Message>, StoreError>;
+    /// Messages waiting to be sent at `now`, oldest first.
+    fn due_messages(
+        &self,
+        now: Timestamp,
+        limit: usize,
+    ) -> Result<Vec<crate::domain::field::Message>, StoreError>;
+    /// Record what the SMS gateway said of a message (status, attempts, next try, error).
+    fn message_tried(&mut self, m: &crate::domain::field::Message) -> Result<(), StoreError>;
+    /// The photos taken at a ticket's 完工.
+    fn photos(&self, ticket: TicketId) -> Result<Vec<crate::domain::field::Photo>, StoreError>;
+    /// The texts of the messages residents get.
+    fn message_templates(&self) -> Result<crate::domain::field::MessageTemplates, StoreError>;
     /// What other consoles (or this store's other handles) committed since this handle last
     /// loaded or caught up.
     fn catch_up(&mut self) -> Result<Update, StoreError>;

@@ -55,6 +55,8 @@ pub struct HeatDeskApp {
     pub import: super::import::ImportForm,
     /// The basemap window.
     pub basemap_form: super::basemap::BasemapForm,
+    /// 班组账号 and 短信.
+    pub field: super::field::FieldWindows,
     /// The one ticket whose reporter's number is shown unmasked.
     pub revealed_phone: Option<TicketId>,
     /// A ticket not held as a row, asked for once to be shown.
@@ -97,6 +99,7 @@ impl HeatDeskApp {
             map_tools: Default::default(),
             map_export: Default::default(),
             basemap_form: Default::default(),
+            field: Default::default(),
             trace: None,
             map_alerts: Kept::default(),
             leaders: Default::default(),
@@ -384,6 +387,8 @@ impl HeatDeskApp {
         super::visit_form::show(self, &ui.ctx().clone());
         super::import::show(self, &ui.ctx().clone());
         super::basemap::show(self, &ui.ctx().clone());
+        let time = ui.input(|i| i.time);
+        super::field::show(self, &ui.ctx().clone(), time);
         egui::Panel::top("top_bar").show(ui, |ui| top_bar::show(self, ui));
         match self.prefs.view {
             View::Dispatch => {
@@ -440,6 +445,8 @@ impl HeatDeskApp {
                     .map_tools
                     .measuring
                     .then_some(self.map_tools.points.as_slice()),
+                now: self.console.now(),
+                lang: self.prefs.lang,
             },
             home,
         );
@@ -543,6 +550,7 @@ impl HeatDeskApp {
                     }
                     Tag::VisitForm => self.visit_form.open = false,
                     Tag::KpiRules => self.leaders.show_rules = false,
+                    Tag::Accounts | Tag::Messages => self.field.reread(),
                     Tag::None => {}
                 }
             }
@@ -550,6 +558,9 @@ impl HeatDeskApp {
                 let text = format!("{}: {error}", t(lang, Key::Refused));
                 if tag == Tag::VisitForm {
                     self.visit_form.problem = Some(text.clone());
+                }
+                if matches!(tag, Tag::Accounts | Tag::Messages) {
+                    self.field.problem = Some(text.clone());
                 }
                 self.notice = said(false, text);
             }
@@ -622,9 +633,16 @@ fn applied_text(lang: Lang, applied: &Applied) -> String {
             ),
             _ => done.to_string(),
         },
-        Applied::Rule(_) | Applied::KpiRules(_) | Applied::Visit { .. } | Applied::Import(_) => {
-            done.to_string()
+        Applied::Noted { messages } if *messages > 0 => {
+            format!("{done} · {messages} {}", t(lang, Key::MessagesQueued))
         }
+        Applied::Rule(_)
+        | Applied::KpiRules(_)
+        | Applied::Visit { .. }
+        | Applied::Import(_)
+        | Applied::Team { .. }
+        | Applied::Readings(_)
+        | Applied::Noted { .. } => done.to_string(),
     }
 }
 

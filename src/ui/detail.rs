@@ -355,6 +355,23 @@ fn ticket(app: &mut HeatDeskApp, ui: &mut Ui, id: TicketId) {
                     ui.end_row();
                 }
             });
+        // what the crew's phone said: an arrival far from the building, the photos of 完工
+        let events = app.console.history(&t);
+        if let Some(metres) = crate::domain::field::far_arrival(&events) {
+            cols[0].colored_label(
+                Color32::from_rgb(0xc6, 0x28, 0x28),
+                format!("{} {metres:.0} m (> {:.0} m)", tr(Key::FarArrival), crate::domain::field::FAR_ARRIVAL_M),
+            );
+        }
+        let photos = app.console.photo_count(&t);
+        if photos > 0 {
+            cols[0].horizontal(|ui| {
+                ui.label(format!("{} {photos}", tr(Key::Photos)));
+                if ui.button(tr(Key::ExportPhotos)).clicked() {
+                    app.export_photos(t.id);
+                }
+            });
+        }
         actions(app, &mut cols[0], &t);
         if (t.status.in_queue() || t.status == TicketStatus::Assigned)
             && app.console.permissions().assign

@@ -67,6 +67,10 @@ pub fn show(app: &HeatDeskApp, ui: &mut Ui, map: Rect) {
                             .circle_filled(r.center(), 5.0, style::team_colour(status));
                         ui.label(RichText::new(words::team_status(lang, status)).small());
                     }
+                    let (r, _) = ui.allocate_exact_size(vec2(10.0, 10.0), egui::Sense::hover());
+                    ui.painter()
+                        .circle_filled(r.center(), 5.0, style::STALE_TEAM);
+                    ui.label(RichText::new(words::t(lang, Key::PositionStale)).small());
                 });
                 for (tier, flow) in [
                     (Tier::Primary, Flow::Supply),

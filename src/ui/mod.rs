@@ -4,6 +4,7 @@ mod alerts;
 pub mod app;
 pub mod basemap;
 mod detail;
+pub mod field;
 pub mod import;
 pub mod intake;
 mod leaders;

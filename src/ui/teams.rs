@@ -118,6 +118,26 @@ fn card(app: &mut HeatDeskApp, ui: &mut Ui, id: TeamId) -> Option<TicketDrag> {
             )
             .selectable(false),
         );
+        // where the team's phone last said it was, and how long ago
+        if let Some(p) = app.console.snapshot().position_of(id) {
+            let now = app.now();
+            let age = format!(
+                "{} {} {} ±{:.0} m · {}",
+                words::t(lang, Key::LastPosition),
+                p.age_minutes(now),
+                words::t(lang, Key::MinutesAgo),
+                p.accuracy_m,
+                p.by
+            );
+            let text = if p.is_stale(now) {
+                RichText::new(format!("{age} · {}", words::t(lang, Key::PositionStale)))
+                    .small()
+                    .color(crate::map::style::STALE_TEAM_LABEL)
+            } else {
+                RichText::new(age).small()
+            };
+            ui.add(Label::new(text).selectable(false));
+        }
         let skills: Vec<&str> = team.skills.iter().map(|s| words::skill(lang, *s)).collect();
         ui.add(
             Label::new(

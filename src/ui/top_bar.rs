@@ -110,6 +110,14 @@ fn tools(app: &mut HeatDeskApp, ui: &mut Ui) {
     if (can.deadline_rules || can.kpi_rules) && ui.button(app.tr(Key::Rules)).clicked() {
         app.show_rules = true;
     }
+    if ui.button(app.tr(Key::MessagesWindow)).clicked() {
+        app.field.messages_open = true;
+        app.field.reread();
+    }
+    if can.accounts && ui.button(app.tr(Key::CrewAccounts)).clicked() {
+        app.field.accounts_open = true;
+        app.field.reread();
+    }
     let lang = app.lang();
     egui::containers::menu::MenuButton::new(crate::words::t(lang, Key::Layers))
         .config(super::map_menu::menu_config())

@@ -256,6 +256,38 @@ pub enum Key {
     MapExportFailed,
     MapFileStem,
     CityMapSheet,
+    MessagesQueued,
+    CrewAccounts,
+    AccountsHint,
+    LoginName,
+    PersonName,
+    Password,
+    AddAccount,
+    ResetPassword,
+    DisableAccount,
+    EnableAccount,
+    AccountActive,
+    AccountDisabled,
+    LoginNeeded,
+    NoAccounts,
+    NewPassword,
+    MessagesWindow,
+    Outbox,
+    MessageTemplatesTitle,
+    TemplateHint,
+    SaveTemplates,
+    NoMessages,
+    NoGatewayHint,
+    Tries,
+    SmsOutageStop,
+    SmsOutageRestore,
+    MinutesAgo,
+    PositionStale,
+    LastPosition,
+    FarArrival,
+    Photos,
+    ExportPhotos,
+    PhotosExported,
     FileLabel,
     ShowHidden,
     Refresh,
@@ -500,6 +532,38 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         ),
         MapFileStem => lang.pick("地图", "map"),
         CityMapSheet => lang.pick("城市地图", "City map"),
+        MessagesQueued => lang.pick("条短信待发", "messages queued"),
+        CrewAccounts => lang.pick("班组账号", "Crew accounts"),
+        AccountsHint => lang.pick("技术员用这些账号登录手机页面（heatdesk serve）；密码只存Argon2摘要。", "Technicians log in to the phone page (heatdesk serve) with these; only an Argon2 hash of each password is kept."),
+        LoginName => lang.pick("账号", "Login"),
+        PersonName => lang.pick("姓名", "Name"),
+        Password => lang.pick("密码", "Password"),
+        AddAccount => lang.pick("添加账号", "Add account"),
+        ResetPassword => lang.pick("重设密码", "Reset password"),
+        DisableAccount => lang.pick("停用", "Disable"),
+        EnableAccount => lang.pick("启用", "Enable"),
+        AccountActive => lang.pick("可登录", "Active"),
+        AccountDisabled => lang.pick("已停用", "Disabled"),
+        LoginNeeded => lang.pick("请填写账号（字母、数字、._-）", "Enter a login (letters, digits, . _ -)"),
+        NoAccounts => lang.pick("还没有班组账号", "No crew accounts yet"),
+        NewPassword => lang.pick("新密码", "New password"),
+        MessagesWindow => lang.pick("短信", "Messages"),
+        Outbox => lang.pick("发件箱", "Outbox"),
+        MessageTemplatesTitle => lang.pick("短信模板", "Message templates"),
+        TemplateHint => lang.pick("可用占位：{ticket} 工单号 {team} 班组 {place} 地点 {eta} 预计到达 {time} 时间 {note} 处理情况", "Placeholders: {ticket} {team} {place} {eta} (expected arrival) {time} {note} (what was done)"),
+        SaveTemplates => lang.pick("保存模板", "Save templates"),
+        NoMessages => lang.pick("发件箱为空", "The outbox is empty"),
+        NoGatewayHint => lang.pick("未配置短信网关（HEATDESK_SMS_URL）时短信留在发件箱，不会发出。", "Without an SMS gateway (HEATDESK_SMS_URL) messages stay in the outbox."),
+        Tries => lang.pick("次尝试", "tries"),
+        SmsOutageStop => lang.pick("短信通知停热", "Text residents: heat off"),
+        SmsOutageRestore => lang.pick("短信通知恢复供热", "Text residents: heat back"),
+        MinutesAgo => lang.pick("分钟前", "min ago"),
+        PositionStale => lang.pick("位置过期", "position stale"),
+        LastPosition => lang.pick("最近位置", "Last position"),
+        FarArrival => lang.pick("到场位置距楼栋", "Arrived away from the building:"),
+        Photos => lang.pick("现场照片", "Photos"),
+        ExportPhotos => lang.pick("导出照片", "Export photos"),
+        PhotosExported => lang.pick("照片已导出到", "Photos exported to"),
         FileLabel => lang.pick("文件：", "File:"),
         ShowHidden => lang.pick("显示隐藏文件", "Show hidden files"),
         Refresh => lang.pick("刷新", "Refresh"),
@@ -625,6 +689,26 @@ pub fn status(lang: Lang, s: TicketStatus) -> &'static str {
     }
 }
 
+pub fn message_kind(lang: Lang, kind: crate::domain::field::MessageKind) -> &'static str {
+    use crate::domain::field::MessageKind;
+    match kind {
+        MessageKind::Assigned => lang.pick("派单通知", "Assigned"),
+        MessageKind::Arrived => lang.pick("到场通知", "Arrived"),
+        MessageKind::Fixed => lang.pick("完工回访", "Fixed"),
+        MessageKind::OutageStop => lang.pick("停热通知", "Heat off"),
+        MessageKind::OutageRestore => lang.pick("恢复供热通知", "Heat back"),
+    }
+}
+
+pub fn message_status(lang: Lang, status: crate::domain::field::MessageStatus) -> &'static str {
+    use crate::domain::field::MessageStatus;
+    match status {
+        MessageStatus::Pending => lang.pick("待发送", "Pending"),
+        MessageStatus::Sent => lang.pick("已发送", "Sent"),
+        MessageStatus::Failed => lang.pick("发送失败", "Failed"),
+    }
+}
+
 pub fn team_status(lang: Lang, s: TeamStatus) -> &'static str {
     match s {
         TeamStatus::Free => lang.pick("空闲", "Free"),
@@ -662,6 +746,7 @@ pub fn action(lang: Lang, code: &str) -> &'static str {
         "link_network" => lang.pick("并入管网工单", "Linked to network ticket"),
         "network_ticket" => lang.pick("建管网工单", "Network ticket"),
         "visit" => lang.pick("走访登记", "Visit record"),
+        "depart" => lang.pick("出发", "Departed"),
         _ => lang.pick("其他", "Other"),
     }
 }

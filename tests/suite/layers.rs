@@ -17,6 +17,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("logging", 3),
     ("console", 4),
     ("map", 5),
+    ("serve", 5),
     ("ui", 6),
     ("bench", 7),
 ];

@@ -181,23 +181,9 @@ pub fn places(c: &mut impl GenericClient) -> Result<Snapshot, StoreError> {
         )?,
         teams: rows(
             c,
-            "SELECT id, name, department_id, members, skills, home_lon, home_lat, lon, lat, status
-             FROM teams ORDER BY id",
+            &format!("{} ORDER BY id", super::field::TEAM_COLUMNS),
             &[],
-            |r| {
-                let members: String = r.try_get(3)?;
-                let skills: String = r.try_get(4)?;
-                Ok(Team {
-                    id: r.try_get(0)?,
-                    name: r.try_get(1)?,
-                    department_id: r.try_get(2)?,
-                    members: serde_json::from_str(&members).unwrap_or_default(),
-                    skills: skills.split(',').filter_map(Skill::from_code).collect(),
-                    home_base: [r.try_get(5)?, r.try_get(6)?],
-                    position: [r.try_get(7)?, r.try_get(8)?],
-                    status: code(r, 9, TeamStatus::from_code)?,
-                })
-            },
+            super::field::team_row,
         )?,
         ..Snapshot::default()
     })
@@ -324,6 +310,14 @@ pub fn activity(
     )?;
     s.rules = rules(c)?;
     s.kpi_rules = setting(c, "kpi_rules")?.unwrap_or_default();
+    // teams move (their phones report): read with the activity, as of the same mark
+    s.teams = rows(
+        c,
+        &format!("{} ORDER BY id", super::field::TEAM_COLUMNS),
+        &[],
+        super::field::team_row,
+    )?;
+    s.positions = super::field::positions(c)?;
     Ok(mark)
 }
 
@@ -491,7 +485,7 @@ pub fn changes(
         return Ok((Update::Reload, log_mark(c)?, Vec::new()));
     }
     let mut entries = c.query(
-        "SELECT id, at_ms, tickets, visits, readings, surveys, settings, reload
+        "SELECT id, at_ms, tickets, visits, readings, surveys, settings, reload, teams
          FROM change_log WHERE id > $1 ORDER BY id",
         &[&since],
     )?;
@@ -507,8 +501,8 @@ pub fn changes(
         .collect::<Result<Vec<_>, _>>()?;
     let mut reload = false;
     let mut settings = false;
-    let (mut tickets, mut visits, mut readings, mut surveys) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut tickets, mut visits, mut readings, mut surveys, mut teams) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for r in &entries {
         let list = |i: usize| -> Result<Vec<i64>, StoreError> {
             let text: String = r.try_get(i)?;
@@ -520,13 +514,20 @@ pub fn changes(
         visits.extend(list(3)?);
         readings.extend(list(4)?);
         surveys.extend(list(5)?);
+        teams.extend(list(8)?);
         settings |= r.try_get::<_, bool>(6)?;
         reload |= r.try_get::<_, bool>(7)?;
     }
     if reload {
         return Ok((Update::Reload, now, committed));
     }
-    for list in [&mut tickets, &mut visits, &mut readings, &mut surveys] {
+    for list in [
+        &mut tickets,
+        &mut visits,
+        &mut readings,
+        &mut surveys,
+        &mut teams,
+    ] {
         list.sort_unstable();
         list.dedup();
     }
@@ -536,6 +537,21 @@ pub fn changes(
         visits: rows(c, &by_ids(VISIT_COLUMNS), &[&visits], visit_row)?,
         readings: rows(c, &by_ids(READING_COLUMNS), &[&readings], reading_row)?,
         surveys: rows(c, &by_ids(SURVEY_COLUMNS), &[&surveys], survey_row)?,
+        teams: rows(
+            c,
+            &by_ids(super::field::TEAM_COLUMNS),
+            &[&teams],
+            super::field::team_row,
+        )?,
+        positions: rows(
+            c,
+            &format!(
+                "{} WHERE team_id = ANY($1) ORDER BY team_id",
+                super::field::POSITION_COLUMNS
+            ),
+            &[&teams],
+            super::field::position_row,
+        )?,
         ..Changes::default()
     };
     if settings {

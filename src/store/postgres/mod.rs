@@ -4,6 +4,7 @@
 //! consoles read only those rows within a moment; when the server goes away, commands are
 //! refused with a clear message and the store reconnects, with backoff, and catches up.
 
+mod field;
 mod listen;
 pub mod load;
 pub mod schema;
@@ -253,6 +254,7 @@ impl PgStore {
                 deadline_rules: can("SELECT has_table_privilege('sla_rules', 'UPDATE')")?,
                 kpi_rules: can("SELECT has_table_privilege('settings', 'UPDATE')")?,
                 import: can("SELECT has_table_privilege('departments', 'INSERT')")?,
+                accounts: can("SELECT has_table_privilege('accounts', 'INSERT')")?,
             })
         })
     }
@@ -399,6 +401,8 @@ impl PgStore {
         s.surveys = activity.surveys;
         s.rules = activity.rules;
         s.kpi_rules = activity.kpi_rules;
+        s.teams = activity.teams;
+        s.positions = activity.positions;
         s.reindex();
         Ok(s)
     }
@@ -532,8 +536,17 @@ impl DispatchStore for PgStore {
     fn apply(&mut self, command: &Command, origin: &Origin) -> Result<Applied, StoreError> {
         let url = self.shown();
         let committing = Cell::new(false);
+        // a phone's step is done by the server's user for the technician: both are recorded
+        let on_behalf = matches!(command, Command::Field(_) | Command::ReportPosition(_))
+            .then(|| origin.actor.clone());
         let done = self.with(|client, statements| {
             let mut tx = client.transaction()?;
+            if let Some(actor) = &on_behalf {
+                tx.execute(
+                    "SELECT set_config('heatdesk.on_behalf_of', $1, true)",
+                    &[actor],
+                )?;
+            }
             let (applied, logged) = crate::store::commands::apply(
                 &mut tx::PgTx {
                     tx: &mut tx,
@@ -574,6 +587,40 @@ impl DispatchStore for PgStore {
 
     fn history(&self, ticket: TicketId) -> Result<Vec<TicketEvent>, StoreError> {
         self.read_only(|tx| load::history(tx, ticket))
+    }
+
+    fn accounts(&self) -> Result<Vec<crate::domain::field::Account>, StoreError> {
+        self.read_only(|tx| field::accounts(tx))
+    }
+
+    fn account(&self, login: &str) -> Result<Option<crate::domain::field::Account>, StoreError> {
+        self.read_only(|tx| field::account(tx, login))
+    }
+
+    fn outbox(&self, limit: usize) -> Result<Vec<crate::domain::field::Message>, StoreError> {
+        self.read_only(|tx| field::outbox(tx, limit))
+    }
+
+    fn due_messages(
+        &self,
+        now: Timestamp,
+        limit: usize,
+    ) -> Result<Vec<crate::domain::field::Message>, StoreError> {
+        self.read_only(|tx| field::due_messages(tx, now, limit))
+    }
+
+    fn message_tried(&mut self, m: &crate::domain::field::Message) -> Result<(), StoreError> {
+        self.with(|client, _| field::message_tried(client, m))
+    }
+
+    fn photos(&self, ticket: TicketId) -> Result<Vec<crate::domain::field::Photo>, StoreError> {
+        self.read_only(|tx| field::photos(tx, ticket))
+    }
+
+    fn message_templates(&self) -> Result<crate::domain::field::MessageTemplates, StoreError> {
+        Ok(self
+            .read_only(|tx| load::setting(tx, "message_templates"))?
+            .unwrap_or_default())
     }
 
     fn catch_up(&mut self) -> Result<Update, StoreError> {

@@ -9,6 +9,7 @@ use postgres::{Statement, Transaction};
 
 use super::load::{TICKET_COLUMNS, rules, table_name, ticket_row};
 use crate::domain::batch::{Table, is_placeholder};
+use crate::domain::field;
 use crate::domain::*;
 use crate::store::StoreError;
 use crate::store::blob::{encode_path, encode_rings};
@@ -234,9 +235,13 @@ impl Tx for PgTx<'_, '_> {
 
     fn insert_event(&mut self, e: &TicketEvent) -> Result<(i64, String), StoreError> {
         // who did it is whom the server knows: the session's user, not a name typed in
-        let row = self.query_one(
+        let sql = format!(
             "INSERT INTO ticket_events (ticket_id, at, actor, action, from_status, to_status, team_id, note)
-             VALUES ($1, $2, session_user, $3, $4, $5, $6, $7) RETURNING id, actor",
+             VALUES ($1, $2, {}, $3, $4, $5, $6, $7) RETURNING id, actor",
+            super::field::ACTOR
+        );
+        let row = self.query_one(
+            &sql,
             &[
                 &e.ticket_id,
                 &e.at,
@@ -329,7 +334,10 @@ impl Tx for PgTx<'_, '_> {
 
     fn audit(&mut self, origin: &Origin, command: &str, detail: &str) -> Result<(), StoreError> {
         self.execute(
-            "INSERT INTO audit_events (at, actor, command, detail) VALUES ($1, session_user, $2, $3)",
+            &format!(
+                "INSERT INTO audit_events (at, actor, command, detail) VALUES ($1, {}, $2, $3)",
+                super::field::ACTOR
+            ),
             &[&origin.at, &command, &detail],
         )?;
         Ok(())
@@ -342,8 +350,8 @@ impl Tx for PgTx<'_, '_> {
         let json = |list: &[i64]| serde_json::to_string(list).unwrap_or_default();
         let tickets = serde_json::to_string(&change.tickets).unwrap_or_default();
         let row = self.query_one(
-            "INSERT INTO change_log (at, at_ms, actor, tickets, visits, readings, surveys, settings, reload)
-             VALUES ($1, $2, session_user, $3, $4, $5, $6, $7, $8) RETURNING id",
+            "INSERT INTO change_log (at, at_ms, actor, tickets, visits, readings, surveys, settings, reload, teams)
+             VALUES ($1, $2, session_user, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
             &[
                 &origin.at,
                 &at_ms,
@@ -353,6 +361,7 @@ impl Tx for PgTx<'_, '_> {
                 &json(&change.surveys),
                 &change.settings,
                 &change.reload,
+                &json(&change.teams),
             ],
         )?;
         let id: i64 = row.try_get(0)?;
@@ -371,6 +380,147 @@ impl Tx for PgTx<'_, '_> {
         }
         self.execute("SELECT pg_notify($1, $2)", &[&CHANNEL, &payload])?;
         Ok(id)
+    }
+
+    fn claim_client(
+        &mut self,
+        client_id: &str,
+        actor: &str,
+        at: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let n = self.execute(
+            "INSERT INTO client_commands (client_id, actor, at) VALUES ($1, $2, $3)
+             ON CONFLICT (client_id) DO NOTHING",
+            &[&client_id, &actor, &at],
+        )?;
+        Ok(n == 1)
+    }
+
+    fn team(&mut self, id: TeamId) -> Result<Option<Team>, StoreError> {
+        let sql = format!("{} WHERE id = $1", super::field::TEAM_COLUMNS);
+        self.query_opt(&sql, &[&id])?
+            .map(|r| super::field::team_row(&r))
+            .transpose()
+    }
+
+    fn set_team(&mut self, t: &Team) -> Result<(), StoreError> {
+        self.execute(
+            "UPDATE teams SET lon = $2, lat = $3, status = $4 WHERE id = $1",
+            &[&t.id, &t.position[0], &t.position[1], &t.status.code()],
+        )?;
+        Ok(())
+    }
+
+    fn set_position(&mut self, p: &field::TeamPosition) -> Result<(), StoreError> {
+        self.execute(
+            "INSERT INTO team_positions (team_id, lon, lat, accuracy_m, at, by)
+             VALUES ($1, $2, $3, $4, $5, $6)
+             ON CONFLICT (team_id) DO UPDATE SET lon = EXCLUDED.lon, lat = EXCLUDED.lat,
+                 accuracy_m = EXCLUDED.accuracy_m, at = EXCLUDED.at, by = EXCLUDED.by",
+            &[
+                &p.team_id,
+                &p.position[0],
+                &p.position[1],
+                &p.accuracy_m,
+                &p.at,
+                &p.by,
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn building_label(&mut self, id: BuildingId) -> Result<String, StoreError> {
+        let found = self.query_opt(
+            "SELECT c.name, b.number FROM buildings b LEFT JOIN compounds c ON c.id = b.compound_id
+             WHERE b.id = $1",
+            &[&id],
+        )?;
+        Ok(match found {
+            Some(r) => {
+                let compound: Option<String> = r.try_get(0)?;
+                let number: String = r.try_get(1)?;
+                crate::domain::snapshot::building_label(compound.as_deref(), &number)
+            }
+            None => format!("#{id}"),
+        })
+    }
+
+    fn setting(&mut self, key: &str) -> Result<Option<String>, StoreError> {
+        self.query_opt("SELECT value FROM settings WHERE key = $1", &[&key])?
+            .map(|r| r.try_get(0).map_err(StoreError::from))
+            .transpose()
+    }
+
+    fn queue_message(&mut self, m: &field::Message) -> Result<i64, StoreError> {
+        let row = self.query_one(
+            "INSERT INTO outbox (ticket_id, kind, phone, body, created_at, status, attempts, next_at,
+                 sent_at, error)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+            &[
+                &m.ticket_id,
+                &m.kind.code(),
+                &m.phone,
+                &m.body,
+                &m.created_at,
+                &m.status.code(),
+                &(m.attempts as i32),
+                &m.next_at,
+                &m.sent_at,
+                &m.error,
+            ],
+        )?;
+        Ok(row.try_get(0)?)
+    }
+
+    fn insert_photo(
+        &mut self,
+        ticket: TicketId,
+        event: i64,
+        photo: &field::Photo,
+    ) -> Result<(), StoreError> {
+        self.execute(
+            "INSERT INTO ticket_photos (ticket_id, event_id, mime, bytes) VALUES ($1, $2, $3, $4)",
+            &[&ticket, &event, &photo.mime, &photo.bytes],
+        )?;
+        Ok(())
+    }
+
+    fn save_account(&mut self, a: &field::Account) -> Result<(), StoreError> {
+        self.execute(
+            "INSERT INTO accounts (login, name, team_id, password, created_at, disabled)
+             VALUES ($1, $2, $3, $4, $5, $6)
+             ON CONFLICT (login) DO UPDATE SET name = EXCLUDED.name, team_id = EXCLUDED.team_id,
+                 password = EXCLUDED.password, disabled = EXCLUDED.disabled",
+            &[
+                &a.login,
+                &a.name,
+                &a.team_id,
+                &a.password_hash,
+                &a.created_at,
+                &a.disabled,
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn reporters_in(
+        &mut self,
+        buildings: &[BuildingId],
+    ) -> Result<Vec<(TicketId, String)>, StoreError> {
+        let st = self.prepared(
+            "SELECT max(id), reporter_phone FROM tickets
+             WHERE building_id = ANY($1) AND reporter_phone <> ''
+             GROUP BY reporter_phone ORDER BY max(id)",
+        )?;
+        let rows = self.tx.query(&st, &[&buildings])?;
+        let mut out = Vec::new();
+        for r in rows {
+            let phone: String = r.try_get(1)?;
+            if crate::domain::field::reachable(&phone) {
+                out.push((r.try_get(0)?, phone));
+            }
+        }
+        Ok(out)
     }
 
     fn upsert(&mut self, row: Row<'_>, source: &str) -> Result<i64, StoreError> {

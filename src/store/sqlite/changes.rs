@@ -33,8 +33,8 @@ pub fn mark(conn: &Connection) -> Result<Mark, StoreError> {
 /// Log what a command changed (in its transaction).
 pub fn log(tx: &Transaction<'_>, origin: &Origin, change: &Logged) -> Result<i64, StoreError> {
     tx.prepare_cached(
-        "INSERT INTO change_log (at, at_ms, actor, tickets, visits, readings, surveys, settings, reload)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        "INSERT INTO change_log (at, at_ms, actor, tickets, visits, readings, surveys, settings, reload, teams)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     )?
     .execute(params![
         time_to_sql(origin.at),
@@ -46,6 +46,7 @@ pub fn log(tx: &Transaction<'_>, origin: &Origin, change: &Logged) -> Result<i64
         json(&change.surveys),
         change.settings,
         change.reload,
+        json(&change.teams),
     ])?;
     let id = tx.last_insert_rowid();
     if id % 1000 == 0 && id > KEPT {
@@ -85,6 +86,7 @@ pub struct Entry {
     pub surveys: Vec<i64>,
     pub settings: bool,
     pub reload: bool,
+    pub teams: Vec<i64>,
 }
 
 fn parse<T: serde::de::DeserializeOwned + Default>(text: String) -> T {
@@ -94,7 +96,7 @@ fn parse<T: serde::de::DeserializeOwned + Default>(text: String) -> T {
 /// The log after `since`, oldest first; None when it no longer reaches back that far.
 pub fn entries_after(conn: &Connection, since: Mark) -> Result<Option<Vec<Entry>>, StoreError> {
     let mut st = conn.prepare_cached(
-        "SELECT id, at_ms, tickets, visits, readings, surveys, settings, reload
+        "SELECT id, at_ms, tickets, visits, readings, surveys, settings, reload, teams
          FROM change_log WHERE id > ?1 ORDER BY id",
     )?;
     let pruned: i64 = conn.query_row("SELECT upto FROM change_log_pruned", [], |r| r.get(0))?;
@@ -112,6 +114,7 @@ pub fn entries_after(conn: &Connection, since: Mark) -> Result<Option<Vec<Entry>
                 surveys: parse(r.get(5)?),
                 settings: r.get(6)?,
                 reload: r.get(7)?,
+                teams: parse(r.get(8)?),
             })
         })?
         .collect::<Result<Vec<_>, _>>()?;
@@ -167,6 +170,17 @@ pub fn changes(
         surveys: conn
             .prepare_cached(&by_ids(SURVEY_COLUMNS))?
             .query_map([ids(|e| e.surveys.clone())], survey_row)?
+            .collect::<Result<_, _>>()?,
+        teams: conn
+            .prepare_cached(&by_ids(super::field::TEAM_COLUMNS))?
+            .query_map([ids(|e| e.teams.clone())], super::field::team_row)?
+            .collect::<Result<_, _>>()?,
+        positions: conn
+            .prepare_cached(&format!(
+                "{} WHERE team_id IN (SELECT value FROM json_each(?1)) ORDER BY team_id",
+                super::field::POSITION_COLUMNS
+            ))?
+            .query_map([ids(|e| e.teams.clone())], super::field::position_row)?
             .collect::<Result<_, _>>()?,
         ..Changes::default()
     };

@@ -137,22 +137,8 @@ pub fn places(conn: &Connection) -> Result<Snapshot, StoreError> {
         )?,
         teams: all(
             conn,
-            "SELECT id, name, department_id, members, skills, home_lon, home_lat, lon, lat, status
-             FROM teams ORDER BY id",
-            |r| {
-                let members: String = r.get(3)?;
-                let skills: String = r.get(4)?;
-                Ok(Team {
-                    id: r.get(0)?,
-                    name: r.get(1)?,
-                    department_id: r.get(2)?,
-                    members: serde_json::from_str(&members).unwrap_or_default(),
-                    skills: skills.split(',').filter_map(Skill::from_code).collect(),
-                    home_base: [r.get(5)?, r.get(6)?],
-                    position: [r.get(7)?, r.get(8)?],
-                    status: r.get::<_, Code<TeamStatus>>(9)?.0,
-                })
-            },
+            &format!("{} ORDER BY id", super::field::TEAM_COLUMNS),
+            super::field::team_row,
         )?,
         ..Snapshot::default()
     })
@@ -199,6 +185,13 @@ pub fn activity(
     }
     s.rules = rules(conn)?;
     s.kpi_rules = setting(conn, "kpi_rules")?.unwrap_or_default();
+    // teams move (their phones report): read with the activity, as of the same mark
+    s.teams = all(
+        conn,
+        &format!("{} ORDER BY id", super::field::TEAM_COLUMNS),
+        super::field::team_row,
+    )?;
+    s.positions = super::field::positions(conn)?;
     Ok(read_to)
 }
 

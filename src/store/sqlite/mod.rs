@@ -5,6 +5,7 @@ mod apply;
 pub mod backup;
 mod changes;
 mod codec;
+mod field;
 mod load;
 pub mod schema;
 mod tx;
@@ -246,6 +247,8 @@ impl SqliteStore {
         s.surveys = activity.surveys;
         s.rules = activity.rules;
         s.kpi_rules = activity.kpi_rules;
+        s.teams = activity.teams;
+        s.positions = activity.positions;
         s.reindex();
         Ok(s)
     }
@@ -307,6 +310,38 @@ impl DispatchStore for SqliteStore {
 
     fn history(&self, ticket: TicketId) -> Result<Vec<TicketEvent>, StoreError> {
         load::history(&self.conn, ticket)
+    }
+
+    fn accounts(&self) -> Result<Vec<crate::domain::field::Account>, StoreError> {
+        field::accounts(&self.conn)
+    }
+
+    fn account(&self, login: &str) -> Result<Option<crate::domain::field::Account>, StoreError> {
+        field::account(&self.conn, login)
+    }
+
+    fn outbox(&self, limit: usize) -> Result<Vec<crate::domain::field::Message>, StoreError> {
+        field::outbox(&self.conn, limit)
+    }
+
+    fn due_messages(
+        &self,
+        now: crate::domain::Timestamp,
+        limit: usize,
+    ) -> Result<Vec<crate::domain::field::Message>, StoreError> {
+        field::due_messages(&self.conn, now, limit)
+    }
+
+    fn message_tried(&mut self, m: &crate::domain::field::Message) -> Result<(), StoreError> {
+        field::message_tried(&self.conn, m)
+    }
+
+    fn photos(&self, ticket: TicketId) -> Result<Vec<crate::domain::field::Photo>, StoreError> {
+        field::photos(&self.conn, ticket)
+    }
+
+    fn message_templates(&self) -> Result<crate::domain::field::MessageTemplates, StoreError> {
+        Ok(load::setting(&self.conn, "message_templates")?.unwrap_or_default())
     }
 
     fn catch_up(&mut self) -> Result<Update, StoreError> {

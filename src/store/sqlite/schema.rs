@@ -223,6 +223,55 @@ CREATE TABLE change_log_pruned (
 );
 INSERT INTO change_log_pruned VALUES (1, 0);
 "#,
+    // 8: the crews in the field — technicians' accounts, the phones' requests already applied
+    //    (a retry is applied once), where each team last was, photos of finished work, the
+    //    messages to residents; and the teams a logged change touched
+    r#"
+CREATE TABLE accounts (
+    login      TEXT PRIMARY KEY,
+    name       TEXT NOT NULL,
+    team_id    INTEGER NOT NULL REFERENCES teams(id),
+    password   TEXT NOT NULL,   -- Argon2 (PHC string)
+    created_at INTEGER NOT NULL,
+    disabled   INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE client_commands (
+    client_id TEXT PRIMARY KEY,
+    actor     TEXT NOT NULL,
+    at        INTEGER NOT NULL
+);
+CREATE TABLE team_positions (
+    team_id    INTEGER PRIMARY KEY REFERENCES teams(id),
+    lon        REAL NOT NULL,
+    lat        REAL NOT NULL,
+    accuracy_m REAL NOT NULL,
+    at         INTEGER NOT NULL,
+    by         TEXT NOT NULL
+);
+CREATE TABLE ticket_photos (
+    id        INTEGER PRIMARY KEY,
+    ticket_id INTEGER NOT NULL REFERENCES tickets(id),
+    event_id  INTEGER NOT NULL REFERENCES ticket_events(id),
+    mime      TEXT NOT NULL,
+    bytes     BLOB NOT NULL
+);
+CREATE INDEX ticket_photos_ticket ON ticket_photos(ticket_id);
+CREATE TABLE outbox (
+    id         INTEGER PRIMARY KEY,
+    ticket_id  INTEGER REFERENCES tickets(id),
+    kind       TEXT NOT NULL CHECK (kind IN ('assigned','arrived','fixed','outage_stop','outage_restore')),
+    phone      TEXT NOT NULL,
+    body       TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    status     TEXT NOT NULL CHECK (status IN ('pending','sent','failed')),
+    attempts   INTEGER NOT NULL DEFAULT 0,
+    next_at    INTEGER NOT NULL,
+    sent_at    INTEGER,
+    error      TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX outbox_due ON outbox(next_at) WHERE status = 'pending';
+ALTER TABLE change_log ADD COLUMN teams TEXT NOT NULL DEFAULT '[]';
+"#,
 ];
 
 /// The schema version this program writes.

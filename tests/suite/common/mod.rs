@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod console;
+pub mod crews;
 pub mod stores;
 
 use heatdesk::domain::*;

@@ -1,0 +1,95 @@
+//! The crews in the field from the command line: the server, technicians' accounts, and the
+//! phones benchmark.
+
+use std::io::{BufRead, IsTerminal};
+
+use heatdesk::domain::field::Account;
+use heatdesk::domain::{Command, Origin};
+use heatdesk::store::Location;
+
+use super::AccountCmd;
+
+pub fn serve(db: Location, listen: &str) -> anyhow::Result<()> {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    // the server's log goes to standard error (a service manager keeps it); it names
+    // technicians, tickets and message ids, never a resident's number
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_max_level(tracing::Level::INFO)
+        .with_target(false)
+        .try_init();
+    let store = heatdesk::store::open(&db)?;
+    heatdesk::serve::run(store, listen)
+}
+
+/// The password: typed unseen at a terminal, else the first line of standard input.
+fn read_password() -> anyhow::Result<String> {
+    if std::io::stdin().is_terminal() {
+        return Ok(rpassword::prompt_password("password: ")?);
+    }
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_string())
+}
+
+pub fn account(db: Location, action: AccountCmd) -> anyhow::Result<()> {
+    let mut store = heatdesk::store::open(&db)?;
+    let now = chrono::Local::now().naive_local();
+    let origin = Origin {
+        actor: super::whoami(),
+        at: now,
+    };
+    match action {
+        AccountCmd::Add { login, team, name } => {
+            let password = read_password()?;
+            let hash =
+                heatdesk::serve::auth::hash_password(&password).map_err(anyhow::Error::msg)?;
+            let created_at = store.account(&login)?.map_or(now, |a| a.created_at);
+            store.apply(
+                &Command::SaveAccount(Account {
+                    name: name.unwrap_or_else(|| login.clone()),
+                    login: login.clone(),
+                    team_id: team,
+                    password_hash: hash,
+                    created_at,
+                    disabled: false,
+                }),
+                &origin,
+            )?;
+            println!("account {login}: team {team}, can log in");
+        }
+        AccountCmd::List => {
+            let snap = store.load_places()?;
+            for a in store.accounts()? {
+                let team = snap
+                    .teams
+                    .iter()
+                    .find(|t| t.id == a.team_id)
+                    .map_or("?", |t| t.name.as_str());
+                println!(
+                    "{}\t{}\tteam {} {}\t{}",
+                    a.login,
+                    a.name,
+                    a.team_id,
+                    team,
+                    if a.disabled { "disabled" } else { "active" }
+                );
+            }
+        }
+        AccountCmd::Disable { login } => {
+            let mut a = store
+                .account(&login)?
+                .ok_or_else(|| anyhow::anyhow!("no account {login:?}"))?;
+            a.disabled = true;
+            store.apply(&Command::SaveAccount(a), &origin)?;
+            println!("account {login}: disabled");
+        }
+    }
+    Ok(())
+}
+
+pub fn bench_phones(db: std::path::PathBuf, phones: usize, seconds: f64) -> anyhow::Result<()> {
+    let report = heatdesk::serve::bench::phones(&db, phones, seconds)?;
+    println!("{report}");
+    Ok(())
+}

@@ -1,0 +1,679 @@
+//! The JSON API the phone page uses (and a native app could): login and logout, the team's
+//! open tickets, each step on a ticket, the phone's position. Every answer is JSON; every
+//! refusal says why with the right status — 400 unreadable, 401 not logged in, 404 not this
+//! team's, 409 changed meanwhile (and by whom), 413 too large, 422 not allowed now, 429 too
+//! many wrong passwords.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use base64::Engine as _;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::Server;
+use super::auth::{self, Session};
+use crate::domain::field::{self, FieldCommand, FieldStep, Photo, TeamPosition};
+use crate::domain::suggest::distance_km;
+use crate::domain::*;
+use crate::store::StoreError;
+use crate::words::{self, Lang};
+
+/// A request's body is at most this large (three shrunk photos, as base64, fit).
+pub const BODY_LIMIT: usize = 2 * 1024 * 1024;
+
+pub fn router(server: Arc<Server>) -> Router {
+    Router::new()
+        .route("/", get(super::page::index))
+        .route("/app.js", get(super::page::script))
+        .route("/app.css", get(super::page::style))
+        .route("/api/login", post(login))
+        .route("/api/logout", post(logout))
+        .route("/api/me", get(me))
+        .route("/api/tickets", get(tickets))
+        .route("/api/tickets/{id}/call", post(call))
+        .route("/api/tickets/{id}/{action}", post(step))
+        .route("/api/position", post(position))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(axum::middleware::from_fn(announced_size))
+        .with_state(server)
+}
+
+/// A request that says it is larger than [`BODY_LIMIT`] is answered 413 at once, before a byte
+/// of its body is read (one sent in chunks is cut off at the limit as it is read).
+async fn announced_size(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let announced = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if announced.is_some_and(|n| n > BODY_LIMIT as u64) {
+        return ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+            format!("a request may be at most {} MB", BODY_LIMIT / 1024 / 1024),
+        )
+        .into_response();
+    }
+    next.run(request).await
+}
+
+/// A refusal: its status and what it says.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    body: Value,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
+        ApiError {
+            status,
+            body: json!({ "error": code, "message": message.into() }),
+        }
+    }
+
+    fn bad(message: impl Into<String>) -> Self {
+        ApiError::new(StatusCode::BAD_REQUEST, "bad_request", message)
+    }
+
+    fn unauthorized() -> Self {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "not_logged_in",
+            "log in first (the session is missing or has expired)",
+        )
+    }
+
+    fn not_found(id: i64) -> Self {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("no ticket #{id} for your team"),
+        )
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.status, axum::Json(self.body)).into_response()
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match &e {
+            StoreError::Stale {
+                ticket,
+                seen,
+                current,
+                by,
+                at,
+            } => ApiError {
+                status: StatusCode::CONFLICT,
+                body: json!({
+                    "error": "stale",
+                    "message": e.to_string(),
+                    "ticket": ticket,
+                    "seen": seen,
+                    "current": current,
+                    "by": by,
+                    "at": at.map(|t| t.format("%Y-%m-%d %H:%M").to_string()),
+                }),
+            },
+            StoreError::NotFound { what: "ticket", id } => ApiError::not_found(*id),
+            StoreError::NotFound { .. } => {
+                ApiError::new(StatusCode::NOT_FOUND, "not_found", e.to_string())
+            }
+            StoreError::Refused(_) => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "not_allowed",
+                e.to_string(),
+            ),
+            StoreError::Invalid(_) => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", e.to_string())
+            }
+            StoreError::Unavailable { .. } | StoreError::Unreachable { .. } => ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                e.to_string(),
+            ),
+            _ => {
+                tracing::error!(error = %e, "request failed");
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "failed",
+                    "the server could not do it; try again",
+                )
+            }
+        }
+    }
+}
+
+type ApiResult<T> = Result<T, ApiError>;
+
+/// A request's work on the store, off the async threads: the stores are synchronous (the
+/// PostgreSQL client runs its own small runtime, which may not start inside tokio's).
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> ApiResult<T> + Send + 'static,
+) -> ApiResult<T> {
+    tokio::task::spawn_blocking(work).await.map_err(|e| {
+        tracing::error!(error = %e, "a request's work failed");
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "failed",
+            "the server could not do it; try again",
+        )
+    })?
+}
+
+/// The body as JSON of type `T`, or a 400 saying what is wrong with it.
+fn parse<T: serde::de::DeserializeOwned>(body: &Bytes) -> ApiResult<T> {
+    serde_json::from_slice(body).map_err(|e| ApiError::bad(format!("the request's JSON: {e}")))
+}
+
+/// The session cookie's token.
+fn token(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == auth::COOKIE)
+        .map(|(_, v)| v.to_string())
+}
+
+/// The request's session; an account disabled in the console (or gone) ends it at once.
+fn session(server: &Server, headers: &HeaderMap) -> ApiResult<Session> {
+    let s = token(headers)
+        .and_then(|t| server.gate.session(&t))
+        .ok_or_else(ApiError::unauthorized)?;
+    match server.store().account(&s.login)? {
+        Some(a) if !a.disabled && a.team_id == s.team => Ok(s),
+        _ => {
+            server.gate.close_all(&s.login);
+            Err(ApiError::unauthorized())
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct LoginBody {
+    login: String,
+    password: String,
+}
+
+async fn login(State(server): State<Arc<Server>>, body: Bytes) -> ApiResult<Response> {
+    let LoginBody { login, password } = parse(&body)?;
+    if login.len() > 64 || password.len() > 256 {
+        return Err(ApiError::bad("login or password too long"));
+    }
+    if server.gate.locked(&login) {
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_attempts",
+            format!(
+                "{} wrong passwords in a minute: wait a minute and try again",
+                auth::MAX_GUESSES
+            ),
+        ));
+    }
+    let account = {
+        let (server, login) = (Arc::clone(&server), login.clone());
+        blocking(move || Ok(server.store().account(&login)?)).await?
+    };
+    // Argon2 takes tens of milliseconds and ~19 MB: on the password threads
+    let verified = match account {
+        Some(a) if !a.disabled => {
+            let ok = server
+                .verifier
+                .verify(password, a.password_hash.clone())
+                .await;
+            ok.then_some(a)
+        }
+        _ => None,
+    };
+    let Some(account) = verified else {
+        server.gate.wrong(&login);
+        tracing::info!(login = %login, "wrong password or unknown login");
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "wrong_password",
+            "wrong login or password",
+        ));
+    };
+    let token = server
+        .gate
+        .open(&account.login, account.actor(), account.team_id);
+    tracing::info!(login = %account.login, team = account.team_id, "logged in");
+    let cookie = format!(
+        "{}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}",
+        auth::COOKIE,
+        auth::SESSION_LIFETIME.as_secs()
+    );
+    let me = {
+        let (server, login, team) = (Arc::clone(&server), account.login.clone(), account.team_id);
+        blocking(move || me_json(&server, &login, team)).await?
+    };
+    let mut response = axum::Json(me).into_response();
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_str(&cookie).map_err(|_| ApiError::bad("cookie"))?,
+    );
+    Ok(response)
+}
+
+async fn logout(State(server): State<Arc<Server>>, headers: HeaderMap) -> Response {
+    if let Some(t) = token(&headers) {
+        server.gate.close(&t);
+    }
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_static("heatdesk_session=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0"),
+    );
+    response
+}
+
+fn me_json(server: &Server, login: &str, team: TeamId) -> ApiResult<Value> {
+    let snap = server.fresh()?;
+    let account_name = login.to_string();
+    let t = snap.team(team);
+    Ok(json!({
+        "login": account_name,
+        "team": { "id": team, "name": t.map(|t| t.name.clone()).unwrap_or_default() },
+    }))
+}
+
+async fn me(State(server): State<Arc<Server>>, headers: HeaderMap) -> ApiResult<axum::Json<Value>> {
+    blocking(move || me_now(&server, &headers)).await
+}
+
+fn me_now(server: &Server, headers: &HeaderMap) -> ApiResult<axum::Json<Value>> {
+    let s = session(server, headers)?;
+    Ok(axum::Json(me_json(server, &s.login, s.team)?))
+}
+
+#[derive(Deserialize, Default)]
+struct ListQuery {
+    lang: Option<String>,
+    lon: Option<f64>,
+    lat: Option<f64>,
+}
+
+fn lang_of(code: Option<&str>) -> Lang {
+    match code {
+        Some("en") => Lang::En,
+        _ => Lang::Zh,
+    }
+}
+
+/// The middle of a building's footprint (where a crew goes).
+fn building_centre(snap: &Snapshot, id: BuildingId) -> Option<LonLat> {
+    let b = snap.building(id)?;
+    let ring = &b.footprint;
+    if ring.is_empty() {
+        return None;
+    }
+    let n = ring.len() as f64;
+    Some([
+        ring.iter().map(|p| p[0]).sum::<f64>() / n,
+        ring.iter().map(|p| p[1]).sum::<f64>() / n,
+    ])
+}
+
+/// A ticket as the phone lists it.
+fn ticket_json(
+    snap: &Snapshot,
+    t: &Ticket,
+    lang: Lang,
+    from: Option<LonLat>,
+    now: Timestamp,
+) -> Value {
+    let centre = building_centre(snap, t.building_id);
+    let distance_m = match (from, centre) {
+        (Some(a), Some(b)) => Some((distance_km(a, b) * 1000.0).round()),
+        _ => None,
+    };
+    let due = if matches!(t.status, TicketStatus::Assigned | TicketStatus::Accepted) {
+        t.respond_by
+    } else {
+        t.deadline
+    };
+    json!({
+        "id": t.id,
+        "version": t.version,
+        "status": t.status.code(),
+        "status_name": words::status(lang, t.status),
+        "category": words::category(lang, t.category),
+        "severity": t.severity.code(),
+        "severity_name": words::severity(lang, t.severity),
+        "place": snap.building_label(t.building_id),
+        "address_detail": t.address_detail,
+        "description": t.description,
+        "reporter": t.reporter_name,
+        "phone": words::format::mask_phone(&t.reporter_phone),
+        "has_phone": !t.reporter_phone.trim().is_empty(),
+        "due": due.format("%Y-%m-%dT%H:%M:%S").to_string(),
+        "minutes_left": (due - now).num_minutes(),
+        "lon": centre.map(|c| c[0]),
+        "lat": centre.map(|c| c[1]),
+        "distance_m": distance_m,
+    })
+}
+
+/// The team's tickets a crew works on, nearest first.
+async fn tickets(
+    State(server): State<Arc<Server>>,
+    headers: HeaderMap,
+    Query(q): Query<ListQuery>,
+) -> ApiResult<axum::Json<Value>> {
+    blocking(move || tickets_now(&server, &headers, q)).await
+}
+
+fn tickets_now(server: &Server, headers: &HeaderMap, q: ListQuery) -> ApiResult<axum::Json<Value>> {
+    let s = session(server, headers)?;
+    let now = server.now();
+    let lang = lang_of(q.lang.as_deref());
+    let snap = server.fresh()?;
+    let from = match (q.lon, q.lat) {
+        (Some(lon), Some(lat)) if lon.is_finite() && lat.is_finite() => Some([lon, lat]),
+        _ => snap.team(s.team).map(|t| t.position),
+    };
+    let mut mine: Vec<(f64, &Ticket)> = snap
+        .tickets
+        .iter()
+        .filter(|t| {
+            t.team_id == Some(s.team)
+                && matches!(
+                    t.status,
+                    TicketStatus::Assigned
+                        | TicketStatus::Accepted
+                        | TicketStatus::OnSite
+                        | TicketStatus::OnHold
+                )
+        })
+        .map(|t| {
+            let d = match (from, building_centre(&snap, t.building_id)) {
+                (Some(a), Some(b)) => distance_km(a, b),
+                _ => f64::MAX,
+            };
+            (d, t)
+        })
+        .collect();
+    mine.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.id.cmp(&b.1.id)));
+    let list: Vec<Value> = mine
+        .iter()
+        .map(|(_, t)| ticket_json(&snap, t, lang, from, now))
+        .collect();
+    Ok(axum::Json(
+        json!({ "tickets": list, "now": now.format("%Y-%m-%dT%H:%M:%S").to_string() }),
+    ))
+}
+
+/// The resident's whole number, for the call button (logged, never the number itself).
+async fn call(
+    State(server): State<Arc<Server>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> ApiResult<axum::Json<Value>> {
+    blocking(move || call_now(&server, &headers, id)).await
+}
+
+fn call_now(server: &Server, headers: &HeaderMap, id: String) -> ApiResult<axum::Json<Value>> {
+    let s = session(server, headers)?;
+    let id: TicketId = id
+        .parse()
+        .map_err(|_| ApiError::bad(format!("{id:?} is not a ticket number")))?;
+    let snap = server.fresh()?;
+    let t = snap
+        .ticket(id)
+        .filter(|t| t.team_id == Some(s.team))
+        .ok_or_else(|| ApiError::not_found(id))?;
+    tracing::info!(actor = %s.actor, ticket = id, "phone number revealed");
+    Ok(axum::Json(json!({ "phone": t.reporter_phone })))
+}
+
+/// What a phone sends with a step.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct StepBody {
+    version: i64,
+    client_id: String,
+    lon: Option<f64>,
+    lat: Option<f64>,
+    accuracy: Option<f64>,
+    celsius: Option<f64>,
+    method: Option<String>,
+    work: Option<String>,
+    reason: Option<String>,
+    /// data: URLs (image/jpeg or image/png, base64)
+    #[serde(default)]
+    photos: Vec<String>,
+    lang: Option<String>,
+}
+
+fn photo(data_url: &str) -> ApiResult<Photo> {
+    let (head, data) = data_url
+        .split_once(',')
+        .ok_or_else(|| ApiError::bad("a photo is sent as a data: URL"))?;
+    let mime = head
+        .strip_prefix("data:")
+        .and_then(|h| h.strip_suffix(";base64"))
+        .filter(|m| matches!(*m, "image/jpeg" | "image/png"))
+        .ok_or_else(|| ApiError::bad("a photo is a JPEG or PNG data: URL"))?;
+    // a photo larger than the limit is refused before it is decoded
+    if data.len() > field::MAX_PHOTO_BYTES * 4 / 3 + 4 {
+        return Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "photo_too_large",
+            format!(
+                "a photo may be at most {} KB",
+                field::MAX_PHOTO_BYTES / 1024
+            ),
+        ));
+    }
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(data)
+        .map_err(|e| ApiError::bad(format!("a photo's base64: {e}")))?;
+    Ok(Photo {
+        mime: mime.to_string(),
+        bytes,
+    })
+}
+
+/// One step on a ticket: accept, depart, arrive, complete, hold, return.
+async fn step(
+    State(server): State<Arc<Server>>,
+    headers: HeaderMap,
+    Path((id, action)): Path<(String, String)>,
+    body: Bytes,
+) -> ApiResult<axum::Json<Value>> {
+    blocking(move || step_now(&server, &headers, &id, &action, &body)).await
+}
+
+fn step_now(
+    server: &Server,
+    headers: &HeaderMap,
+    id: &str,
+    action: &str,
+    body: &Bytes,
+) -> ApiResult<axum::Json<Value>> {
+    let s = session(server, headers)?;
+    let id: TicketId = id
+        .parse()
+        .map_err(|_| ApiError::bad(format!("{id:?} is not a ticket number")))?;
+    let b: StepBody = parse(body)?;
+    let lang = lang_of(b.lang.as_deref());
+    let text = |t: &Option<String>, what: &str| -> ApiResult<String> {
+        let t = t.as_deref().unwrap_or_default().trim().to_string();
+        if t.chars().count() > 500 {
+            return Err(ApiError::bad(format!(
+                "{what} is longer than 500 characters"
+            )));
+        }
+        Ok(t)
+    };
+    let step = match action {
+        "accept" => FieldStep::Accept,
+        "depart" => FieldStep::Depart,
+        "arrive" => {
+            let (Some(lon), Some(lat)) = (b.lon, b.lat) else {
+                return Err(ApiError::bad("到场 needs the phone's position (lon, lat)"));
+            };
+            let on_earth = (-180.0..=180.0).contains(&lon) && (-90.0..=90.0).contains(&lat);
+            if !on_earth {
+                return Err(ApiError::bad("the position is not a place on Earth"));
+            }
+            let centre = {
+                let snap = server.fresh()?;
+                snap.ticket(id)
+                    .filter(|t| t.team_id == Some(s.team))
+                    .ok_or_else(|| ApiError::not_found(id))?;
+                snap.ticket(id)
+                    .and_then(|t| building_centre(&snap, t.building_id))
+            };
+            let distance_m = centre.map_or(0.0, |c| distance_km([lon, lat], c) * 1000.0);
+            FieldStep::Arrive {
+                at: [lon, lat],
+                accuracy_m: b
+                    .accuracy
+                    .filter(|a| a.is_finite() && *a >= 0.0)
+                    .unwrap_or(0.0),
+                distance_m,
+            }
+        }
+        "complete" | "fix" => {
+            if b.photos.len() > field::MAX_PHOTOS {
+                return Err(ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid",
+                    format!("at most {} photos", field::MAX_PHOTOS),
+                ));
+            }
+            let photos = b
+                .photos
+                .iter()
+                .map(|p| photo(p))
+                .collect::<ApiResult<Vec<_>>>()?;
+            let method = match b.method.as_deref() {
+                None | Some("") => TempMethod::Thermometer,
+                Some(code) => TempMethod::from_code(code)
+                    .ok_or_else(|| ApiError::bad(format!("unknown measuring method {code:?}")))?,
+            };
+            if let Some(c) = b.celsius
+                && !c.is_finite()
+            {
+                return Err(ApiError::bad("the temperature is not a number"));
+            }
+            FieldStep::Complete {
+                celsius: b.celsius,
+                method,
+                work: text(&b.work, "what was done")?,
+                photos,
+            }
+        }
+        "hold" => FieldStep::Hold {
+            reason: text(&b.reason, "the reason")?,
+        },
+        "return" => FieldStep::Return {
+            reason: text(&b.reason, "the reason")?,
+        },
+        other => {
+            return Err(ApiError::new(
+                StatusCode::NOT_FOUND,
+                "no_such_action",
+                format!("no step {other:?} (accept, depart, arrive, complete, hold, return)"),
+            ));
+        }
+    };
+    let command = Command::Field(Box::new(FieldCommand {
+        ticket: id,
+        seen_version: b.version,
+        team: s.team,
+        step,
+        client_id: b.client_id.clone(),
+    }));
+    let origin = Origin {
+        actor: s.actor.clone(),
+        at: server.now(),
+    };
+    let outcome = server.store().apply(&command, &origin);
+    let duplicate = match outcome {
+        Ok(applied) => {
+            server.took(applied.update());
+            false
+        }
+        // a retry of a request that was applied: say so, with the ticket as it is
+        Err(StoreError::AlreadyApplied { .. }) => true,
+        Err(e) => return Err(e.into()),
+    };
+    tracing::info!(actor = %s.actor, ticket = id, step = %action, duplicate, "field step");
+    let now = server.now();
+    let snap = server.fresh()?;
+    let ticket = snap
+        .ticket(id)
+        .map(|t| ticket_json(&snap, t, lang, None, now));
+    Ok(axum::Json(
+        json!({ "ok": true, "duplicate": duplicate, "ticket": ticket }),
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PositionBody {
+    lon: f64,
+    lat: f64,
+    #[serde(default)]
+    accuracy: f64,
+    /// When the phone took it (queued while offline): "YYYY-MM-DDTHH:MM:SS", local time.
+    at: Option<String>,
+}
+
+async fn position(
+    State(server): State<Arc<Server>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<StatusCode> {
+    blocking(move || position_now(&server, &headers, &body)).await
+}
+
+fn position_now(server: &Server, headers: &HeaderMap, body: &Bytes) -> ApiResult<StatusCode> {
+    let s = session(server, headers)?;
+    let p: PositionBody = parse(body)?;
+    let now = server.now();
+    // a position taken offline keeps its time, within the last day and not in the future
+    let at =
+        p.at.as_deref()
+            .and_then(|a| chrono::NaiveDateTime::parse_from_str(a, "%Y-%m-%dT%H:%M:%S").ok())
+            .filter(|a| *a <= now && now - *a < chrono::Duration::hours(24))
+            .unwrap_or(now);
+    // an older position than the one known does not move the marker back
+    let newer = server
+        .fresh()?
+        .position_of(s.team)
+        .is_none_or(|known| known.at <= at);
+    if !newer {
+        return Ok(StatusCode::NO_CONTENT);
+    }
+    let command = Command::ReportPosition(TeamPosition {
+        team_id: s.team,
+        position: [p.lon, p.lat],
+        accuracy_m: p.accuracy,
+        at,
+        by: s.actor.clone(),
+    });
+    let origin = Origin {
+        actor: s.actor.clone(),
+        at: now,
+    };
+    let applied = server.store().apply(&command, &origin)?;
+    server.took(applied.update());
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,170 @@
+//! `heatdesk serve`: the crews' phone page and the JSON API it uses, on the same store and
+//! commands as the consoles. A technician logs in with their own account, sees their team's
+//! open tickets nearest first, and takes each step (接单 出发 到场 完工 挂起 退回) with the version
+//! the phone saw; a retried request is applied once; the phone reports where it is every 30 s.
+//! A sender thread delivers the messages the steps queue through the company's SMS gateway.
+
+pub mod api;
+pub mod auth;
+pub mod bench;
+pub mod page;
+pub mod sms;
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use crate::domain::{Snapshot, Timestamp, Update};
+use crate::store::{DispatchStore, StoreError};
+
+/// The wall clock, or a test's.
+pub type Clock = Arc<dyn Fn() -> Timestamp + Send + Sync>;
+
+/// What every request shares: the store (one connection, one request at a time), the
+/// snapshot the lists are read from (kept up with the store's change log), the sessions.
+pub struct Server {
+    store: Mutex<Box<dyn DispatchStore>>,
+    snap: Mutex<Snapshot>,
+    pub gate: auth::Gate,
+    /// The password threads (one per core).
+    pub verifier: auth::Verifier,
+    pub clock: Clock,
+}
+
+impl Server {
+    /// A server on an open store, its snapshot read now.
+    pub fn new(store: Box<dyn DispatchStore>, clock: Clock) -> Result<Arc<Self>, StoreError> {
+        https();
+        let since = crate::console::recent_since(clock());
+        let snap = store.load_recent(since)?;
+        Ok(Arc::new(Server {
+            store: Mutex::new(store),
+            snap: Mutex::new(snap),
+            gate: auth::Gate::default(),
+            verifier: auth::Verifier::new(
+                std::thread::available_parallelism().map_or(2, |n| n.get()),
+            ),
+            clock,
+        }))
+    }
+
+    pub fn now(&self) -> Timestamp {
+        (self.clock)()
+    }
+
+    /// The store, for one request's work.
+    pub fn store(&self) -> std::sync::MutexGuard<'_, Box<dyn DispatchStore>> {
+        self.store.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The snapshot, caught up with what consoles and other servers committed.
+    pub fn fresh(&self) -> Result<std::sync::MutexGuard<'_, Snapshot>, StoreError> {
+        let update = {
+            let mut store = self.store();
+            match store.catch_up()? {
+                Update::Reload => {
+                    tracing::info!(
+                        "another program changed the places: the snapshot is read again"
+                    );
+                    let since = crate::console::recent_since(self.now());
+                    let snap = store.load_recent(since)?;
+                    *self.snap.lock().unwrap_or_else(|e| e.into_inner()) = snap;
+                    None
+                }
+                other => Some(other),
+            }
+        };
+        let mut snap = self.snap.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(Update::Changed(changes)) = update {
+            snap.absorb(changes);
+        }
+        Ok(snap)
+    }
+
+    /// Take in what this server's own command changed.
+    pub fn took(&self, update: Update) {
+        if let Update::Changed(changes) = update {
+            self.snap
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .absorb(changes);
+        }
+    }
+}
+
+/// HTTPS for the SMS gateway's client (rustls with the ring provider, as the tile client).
+pub fn https() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+/// Serve the phone page and its API on `listen` until the process ends; the SMS sender runs
+/// beside it when a gateway is configured (HEATDESK_SMS_URL).
+pub fn run(store: Box<dyn DispatchStore>, listen: &str) -> anyhow::Result<()> {
+    let addr: SocketAddr = listen
+        .parse()
+        .map_err(|e| anyhow::anyhow!("--listen {listen:?}: not an address and port ({e})"))?;
+    let sender_store = store.another()?;
+    let clock: Clock = Arc::new(|| chrono::Local::now().naive_local());
+    let server = Server::new(store, clock.clone())?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
+        match sms::Gateway::from_env()? {
+            Some(gateway) => {
+                eprintln!(
+                    "heatdesk: sending messages to residents through {}",
+                    gateway.shown()
+                );
+                tokio::spawn(sms::run(sender_store, gateway, clock));
+            }
+            None => eprintln!(
+                "heatdesk: no SMS gateway (HEATDESK_SMS_URL): messages stay in the outbox"
+            ),
+        }
+        eprintln!(
+            "heatdesk: the crews' page is at http://{}/",
+            listener.local_addr()?
+        );
+        axum::serve(
+            listener,
+            api::router(server).into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await?;
+        Ok(())
+    })
+}
+
+/// A server on `127.0.0.1` at a free port, on its own threads (tests and benchmarks): its
+/// address, and the server to look into.
+pub fn spawn_local(
+    store: Box<dyn DispatchStore>,
+    clock: Clock,
+) -> anyhow::Result<(SocketAddr, Arc<Server>)> {
+    let server = Server::new(store, clock)?;
+    let (tx, rx) = std::sync::mpsc::channel();
+    let shared = Arc::clone(&server);
+    std::thread::Builder::new()
+        .name("heatdesk-serve".into())
+        .spawn(move || {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .expect("a tokio runtime");
+            runtime.block_on(async move {
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                    .await
+                    .expect("a local port");
+                let _ = tx.send(listener.local_addr().expect("its address"));
+                let _ = axum::serve(
+                    listener,
+                    api::router(shared).into_make_service_with_connect_info::<SocketAddr>(),
+                )
+                .await;
+            });
+        })?;
+    Ok((rx.recv()?, server))
+}

@@ -1,0 +1,104 @@
+//! What the crews' tests share: the day's clock, the dispatcher, a tiny city whose building has
+//! a footprint (so a phone's distance to it means something), a ticket from a resident who left
+//! a number given to a team, and a console that must see a change within a second.
+
+use std::time::{Duration, Instant};
+
+use chrono::NaiveDate;
+use heatdesk::domain::*;
+use heatdesk::store::{DispatchStore, Everything};
+
+/// The resident's number on the tickets these tests make.
+pub const PHONE: &str = "13812345678";
+
+/// `h:m` on 2026-11-27.
+pub fn at(h: u32, m: u32) -> Timestamp {
+    NaiveDate::from_ymd_opt(2026, 11, 27)
+        .unwrap()
+        .and_hms_opt(h, m, 0)
+        .unwrap()
+}
+
+/// The dispatcher at `h:m`.
+pub fn desk(h: u32, m: u32) -> Origin {
+    Origin {
+        actor: "调度员".into(),
+        at: at(h, m),
+    }
+}
+
+/// The tiny city with building 1 drawn as a small square (about 45 × 55 m) round
+/// (112.5, 37.8).
+pub fn city() -> Everything {
+    let mut all = super::stores::tiny();
+    let (x, y, d) = (112.5, 37.8, 0.00025);
+    all.city.buildings[0].footprint = vec![
+        [x - d, y - d],
+        [x + d, y - d],
+        [x + d, y + d],
+        [x - d, y + d],
+    ];
+    all
+}
+
+/// A hotline report from 王先生 (who left [`PHONE`]) in building 1, made at 08:00 and given to
+/// `team` at 08:05; the ticket as assigned.
+pub fn assigned(store: &mut dyn DispatchStore, team: TeamId, room: &str, what: &str) -> Ticket {
+    let made = store
+        .apply(
+            &Command::CreateTicket(NewTicket {
+                channel: Channel::Hotline,
+                category: Category::AirLock,
+                severity: Severity::Normal,
+                building_id: 1,
+                address_detail: room.into(),
+                reporter_name: "王先生".into(),
+                reporter_phone: PHONE.into(),
+                description: what.into(),
+            }),
+            &desk(8, 0),
+        )
+        .unwrap();
+    let t = made.tickets()[0].clone();
+    store
+        .apply(
+            &Command::Act {
+                ticket: t.id,
+                seen_version: t.version,
+                action: Action::Assign { team },
+            },
+            &desk(8, 5),
+        )
+        .unwrap()
+        .tickets()[0]
+        .clone()
+}
+
+/// The console's handle takes in what others committed until `seen` holds; false if a second
+/// passed first. Runs on a thread of its own (the PostgreSQL client may not block inside an
+/// async test).
+pub fn console_sees(
+    console: &mut Box<dyn DispatchStore>,
+    snap: &mut Snapshot,
+    seen: impl Fn(&Snapshot) -> bool + Send,
+) -> bool {
+    std::thread::scope(|s| {
+        s.spawn(move || {
+            let start = Instant::now();
+            while start.elapsed() < Duration::from_secs(1) {
+                match console.catch_up().unwrap() {
+                    Update::Changed(changes) => snap.absorb(changes),
+                    Update::Reload => *snap = console.load().unwrap(),
+                    _ => {}
+                }
+                if seen(snap) {
+                    return true;
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            false
+        })
+        .join()
+        .unwrap()
+    })
+}
