@@ -1,7 +1,6 @@
 //! Geometry prepared once per data load: triangulated footprints and an R-tree over every
 //! shape, so a frame draws only what is in view and a click tests only what is under it.
 
-use geo::{Contains, Coord, LineString, MultiPolygon, Point, Polygon};
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{AABB, RTree};
 
@@ -40,8 +39,6 @@ pub struct CityIndex {
     /// Primary supply mains (DN ≥ 300) joined into long polylines for the city-zoom view,
     /// where drawing thousands of short segments one by one would cost more than a frame.
     pub mains: Vec<Main>,
-    building_polygons: Vec<MultiPolygon<f64>>,
-    compound_polygons: Vec<MultiPolygon<f64>>,
     /// Bounding box of everything: [min lon, min lat], [max lon, max lat].
     pub bounds: [LonLat; 2],
 }
@@ -111,6 +108,25 @@ impl Drawn {
         }
     }
 
+    /// Whether `p` lies inside the outline whose outer ring is `outer`: inside an odd number of
+    /// its rings (so in a part, and not in a courtyard). The rings are the ones drawn: no copy
+    /// of them is kept for the question (a `geo` copy of every footprint cost ~15 MB).
+    pub fn contains(&self, outer: &[LonLat], p: LonLat) -> bool {
+        let mut inside = false;
+        for ring in self.rings(outer) {
+            let n = ring.len();
+            for k in 0..n {
+                let (a, b) = (ring[k], ring[(k + n - 1) % n]);
+                if (a[1] > p[1]) != (b[1] > p[1])
+                    && p[0] < (b[0] - a[0]) * (p[1] - a[1]) / (b[1] - a[1]) + a[0]
+                {
+                    inside = !inside;
+                }
+            }
+        }
+        inside
+    }
+
     /// Each ring's points (the main outer ring first), as slices of [`Drawn::points`].
     pub fn rings<'a>(&'a self, outer: &'a [LonLat]) -> impl Iterator<Item = &'a [LonLat]> {
         let points = self.points(outer);
@@ -121,24 +137,6 @@ impl Drawn {
         let ends = starts.iter().skip(1).copied().chain([points.len()]);
         starts.iter().zip(ends).map(move |(&a, b)| &points[a..b])
     }
-}
-
-fn polygons(outer: &[LonLat], extra: &ExtraRings) -> MultiPolygon<f64> {
-    let ring = |r: &[LonLat]| {
-        LineString::from(
-            r.iter()
-                .map(|p| Coord { x: p[0], y: p[1] })
-                .collect::<Vec<_>>(),
-        )
-    };
-    MultiPolygon(
-        extra
-            .polygons(outer)
-            .map(|(outer, holes)| {
-                Polygon::new(ring(outer), holes.iter().map(|h| ring(h)).collect())
-            })
-            .collect(),
-    )
 }
 
 /// Ring without its repeated closing point.
@@ -216,16 +214,6 @@ impl CityIndex {
             trees,
             buildings,
             compounds,
-            building_polygons: snap
-                .buildings
-                .iter()
-                .map(|b| polygons(&b.footprint, &b.extra))
-                .collect(),
-            compound_polygons: snap
-                .compounds
-                .iter()
-                .map(|c| polygons(&c.outline, &c.extra))
-                .collect(),
             bounds: [lo, hi],
         }
     }
@@ -252,23 +240,29 @@ impl CityIndex {
 
     /// The building whose footprint contains the point (not its bounding box: a point in the
     /// notch of a U-shaped block, or in a courtyard, is in no building).
-    pub fn building_at(&self, p: LonLat) -> Option<usize> {
-        let point = Point::new(p[0], p[1]);
+    pub fn building_at(&self, snap: &Snapshot, p: LonLat) -> Option<usize> {
         self.trees[Kind::Buildings as usize]
             .locate_all_at_point(&p)
             .filter_map(|e| match e.data {
-                Feature::Building(i) if self.building_polygons[i].contains(&point) => Some(i),
+                Feature::Building(i)
+                    if self.buildings[i].contains(&snap.buildings[i].footprint, p) =>
+                {
+                    Some(i)
+                }
                 _ => None,
             })
             .next()
     }
 
-    pub fn compound_at(&self, p: LonLat) -> Option<usize> {
-        let point = Point::new(p[0], p[1]);
+    pub fn compound_at(&self, snap: &Snapshot, p: LonLat) -> Option<usize> {
         self.trees[Kind::Compounds as usize]
             .locate_all_at_point(&p)
             .filter_map(|e| match e.data {
-                Feature::Compound(i) if self.compound_polygons[i].contains(&point) => Some(i),
+                Feature::Compound(i)
+                    if self.compounds[i].contains(&snap.compounds[i].outline, p) =>
+                {
+                    Some(i)
+                }
                 _ => None,
             })
             .next()

@@ -514,7 +514,7 @@ impl MapView {
                 }
                 if layers.buildings
                     && screen.zoom() >= layers::BUILDINGS_FROM_ZOOM
-                    && let Some(b) = index.building_at(p)
+                    && let Some(b) = index.building_at(snap, p)
                 {
                     return Some(Hit::Feature(Feature::Building(b)));
                 }
@@ -533,7 +533,7 @@ impl MapView {
                     }
                 }
                 index
-                    .compound_at(p)
+                    .compound_at(snap, p)
                     .map(|c| Hit::Feature(Feature::Compound(c)))
             };
             let hovered = response.hover_pos().and_then(pick);

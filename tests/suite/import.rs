@@ -430,18 +430,25 @@ fn courtyards_and_compounds_in_parts_are_kept_and_go_out_as_they_came() {
     let index = heatdesk::map::index::CityIndex::build(&snap);
     let centre = [x0 + d / 2.0, y0 + d / 2.0];
     assert_eq!(
-        index.building_at(centre),
+        index.building_at(&snap, centre),
         None,
         "the courtyard is no building"
     );
-    assert_eq!(index.building_at([x0 + d * 0.1, y0 + d / 2.0]), Some(0));
-    assert_eq!(index.compound_at(centre), Some(0));
     assert_eq!(
-        index.compound_at([112.535, 37.801]),
+        index.building_at(&snap, [x0 + d * 0.1, y0 + d / 2.0]),
+        Some(0)
+    );
+    assert_eq!(index.compound_at(&snap, centre), Some(0));
+    assert_eq!(
+        index.compound_at(&snap, [112.535, 37.801]),
         Some(0),
         "the part across the road"
     );
-    assert_eq!(index.compound_at([112.532, 37.801]), None, "the road");
+    assert_eq!(
+        index.compound_at(&snap, [112.532, 37.801]),
+        None,
+        "the road"
+    );
     assert_eq!(index.buildings[0].rings(&b.footprint).count(), 2);
     assert_eq!(index.compounds[0].rings(&c.outline).count(), 2);
     // the fill covers the ring and not the courtyard: 40² - 20² of 40²

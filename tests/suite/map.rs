@@ -82,24 +82,28 @@ fn at(x: f64, y: f64) -> LonLat {
 fn a_click_picks_the_building_under_it_and_nothing_in_a_courtyard() {
     let snap = street();
     let index = CityIndex::build(&snap);
-    assert_eq!(index.building_at(at(25.0, 6.0)), Some(0));
-    assert_eq!(index.building_at(at(61.0, 1.0)), Some(1));
+    assert_eq!(index.building_at(&snap, at(25.0, 6.0)), Some(0));
+    assert_eq!(index.building_at(&snap, at(61.0, 1.0)), Some(1));
     assert_eq!(
-        index.building_at(at(55.0, 6.0)),
+        index.building_at(&snap, at(55.0, 6.0)),
         None,
         "the gap between two slabs"
     );
     assert_eq!(
-        index.building_at(at(125.0, 30.0)),
+        index.building_at(&snap, at(125.0, 30.0)),
         Some(2),
         "the U's west wing"
     );
-    assert_eq!(index.building_at(at(150.0, 6.0)), Some(2), "the U's bar");
+    assert_eq!(
+        index.building_at(&snap, at(150.0, 6.0)),
+        Some(2),
+        "the U's bar"
+    );
     // inside the U's bounding box but in its courtyard (the notch): no building
-    assert_eq!(index.building_at(at(150.0, 30.0)), None);
+    assert_eq!(index.building_at(&snap, at(150.0, 30.0)), None);
     // the compound is still there
-    assert_eq!(index.compound_at(at(150.0, 30.0)), Some(0));
-    assert_eq!(index.compound_at(at(300.0, 30.0)), None);
+    assert_eq!(index.compound_at(&snap, at(150.0, 30.0)), Some(0));
+    assert_eq!(index.compound_at(&snap, at(300.0, 30.0)), None);
 }
 
 #[test]
@@ -120,7 +124,7 @@ fn concave_footprints_are_triangulated_inside_their_outline() {
             (ring[tri[0] as usize][1] + ring[tri[1] as usize][1] + ring[tri[2] as usize][1]) / 3.0,
         ];
         assert_eq!(
-            index.building_at(c),
+            index.building_at(&snap, c),
             Some(2),
             "a triangle pokes outside the U"
         );
