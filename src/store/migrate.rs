@@ -89,6 +89,16 @@ fn tables(a: &Everything, b: &Everything) -> Result<Vec<(&'static str, usize)>, 
     table("audit_events", &a.audit, &b.audit, &mut n)?;
     table("external_ids", &a.external_ids, &b.external_ids, &mut n)?;
     table("basemap_features", &a.basemap, &b.basemap, &mut n)?;
+    table("accounts", &a.field.accounts, &b.field.accounts, &mut n)?;
+    table("team_positions", &x.positions, &y.positions, &mut n)?;
+    table("outbox", &a.field.outbox, &b.field.outbox, &mut n)?;
+    table("ticket_photos", &a.field.photos, &b.field.photos, &mut n)?;
+    table(
+        "message_templates",
+        &[&a.field.templates],
+        &[&b.field.templates],
+        &mut n,
+    )?;
     Ok(n)
 }
 

@@ -225,6 +225,28 @@ pub struct Everything {
     pub external_ids: Vec<(String, String, i64)>,
     /// The city's own vector map.
     pub basemap: Vec<BasemapFeature>,
+    /// The crews' rows (the teams' last positions travel with the city).
+    pub field: FieldData,
+}
+
+/// What the crews' server keeps: technicians' accounts, every message to residents, the photos
+/// of 完工, the texts messages are written from (the settings row, as stored).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FieldData {
+    pub accounts: Vec<crate::domain::field::Account>,
+    /// Every message, oldest first.
+    pub outbox: Vec<crate::domain::field::Message>,
+    pub photos: Vec<StoredPhoto>,
+    pub templates: Option<String>,
+}
+
+/// A photo as kept: its row, the ticket and the step it came with.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredPhoto {
+    pub id: i64,
+    pub ticket: TicketId,
+    pub event: i64,
+    pub photo: crate::domain::field::Photo,
 }
 
 /// One row of the season before the first load: a closed ticket, or an earlier answer.

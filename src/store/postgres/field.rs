@@ -157,3 +157,114 @@ pub fn photos(c: &mut impl GenericClient, ticket: TicketId) -> Result<Vec<Photo>
     })
     .collect()
 }
+
+/// Every crews' row, for a copy of the whole database.
+pub fn everything(c: &mut impl GenericClient) -> Result<crate::store::FieldData, StoreError> {
+    let outbox = c
+        .query(&format!("{MESSAGE_COLUMNS} ORDER BY id"), &[])?
+        .iter()
+        .map(message_row)
+        .collect::<Result<_, _>>()?;
+    let photos = c
+        .query(
+            "SELECT id, ticket_id, event_id, mime, bytes FROM ticket_photos ORDER BY id",
+            &[],
+        )?
+        .iter()
+        .map(|r| {
+            Ok(crate::store::StoredPhoto {
+                id: r.try_get(0)?,
+                ticket: r.try_get(1)?,
+                event: r.try_get(2)?,
+                photo: Photo {
+                    mime: r.try_get(3)?,
+                    bytes: r.try_get(4)?,
+                },
+            })
+        })
+        .collect::<Result<_, StoreError>>()?;
+    let templates = c
+        .query_opt(
+            "SELECT value FROM settings WHERE key = 'message_templates'",
+            &[],
+        )?
+        .map(|r| r.try_get(0))
+        .transpose()?;
+    Ok(crate::store::FieldData {
+        accounts: accounts(c)?,
+        outbox,
+        photos,
+        templates,
+    })
+}
+
+/// Write the crews' rows of a copy, with their ids, and the teams' last positions.
+pub fn write_everything(
+    c: &mut impl GenericClient,
+    f: &crate::store::FieldData,
+    positions: &[TeamPosition],
+) -> Result<(), StoreError> {
+    for a in &f.accounts {
+        c.execute(
+            "INSERT INTO accounts (login, name, team_id, password, created_at, disabled)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+            &[
+                &a.login,
+                &a.name,
+                &a.team_id,
+                &a.password_hash,
+                &a.created_at,
+                &a.disabled,
+            ],
+        )?;
+    }
+    for p in positions {
+        c.execute(
+            "INSERT INTO team_positions (team_id, lon, lat, accuracy_m, at, by)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+            &[
+                &p.team_id,
+                &p.position[0],
+                &p.position[1],
+                &p.accuracy_m,
+                &p.at,
+                &p.by,
+            ],
+        )?;
+    }
+    for m in &f.outbox {
+        c.execute(
+            "INSERT INTO outbox (id, ticket_id, kind, phone, body, created_at, status, attempts,
+                 next_at, sent_at, error)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            &[
+                &m.id,
+                &m.ticket_id,
+                &m.kind.code(),
+                &m.phone,
+                &m.body,
+                &m.created_at,
+                &m.status.code(),
+                &(m.attempts as i32),
+                &m.next_at,
+                &m.sent_at,
+                &m.error,
+            ],
+        )?;
+    }
+    for p in &f.photos {
+        c.execute(
+            "INSERT INTO ticket_photos (id, ticket_id, event_id, mime, bytes)
+             VALUES ($1, $2, $3, $4, $5)",
+            &[&p.id, &p.ticket, &p.event, &p.photo.mime, &p.photo.bytes],
+        )?;
+    }
+    if let Some(t) = &f.templates {
+        c.execute(
+            "INSERT INTO settings (key, value) VALUES ('message_templates', $1)
+             ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+            &[t],
+        )?;
+    }
+    Ok(())
+}

@@ -432,8 +432,11 @@ pub fn seed(client: &mut Client, shown: &str, all: &Everything) -> Result<(), St
          ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
         &[&kpi],
     )?;
+    super::field::write_everything(&mut tx, &all.field, &s.positions)?;
     // the identities continue past the ids written
     for table in [
+        "outbox",
+        "ticket_photos",
         "departments",
         "compounds",
         "network_nodes",
@@ -491,6 +494,7 @@ pub fn everything(tx: &mut impl GenericClient) -> Result<Everything, StoreError>
         .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
         .collect::<Result<Vec<_>, StoreError>>()?;
     Ok(Everything {
+        field: super::field::everything(tx)?,
         city,
         events,
         audit,

@@ -294,3 +294,83 @@ pub fn photos(conn: &Connection, ticket: TicketId) -> Result<Vec<Photo>, StoreEr
         })?
         .collect::<Result<_, _>>()?)
 }
+
+/// Every crews' row, for a copy of the whole database.
+pub fn everything(conn: &Connection) -> Result<crate::store::FieldData, StoreError> {
+    Ok(crate::store::FieldData {
+        accounts: accounts(conn)?,
+        outbox: conn
+            .prepare(&format!("{MESSAGE_COLUMNS} ORDER BY id"))?
+            .query_map([], message_row)?
+            .collect::<Result<_, _>>()?,
+        photos: conn
+            .prepare("SELECT id, ticket_id, event_id, mime, bytes FROM ticket_photos ORDER BY id")?
+            .query_map([], |r| {
+                Ok(crate::store::StoredPhoto {
+                    id: r.get(0)?,
+                    ticket: r.get(1)?,
+                    event: r.get(2)?,
+                    photo: Photo {
+                        mime: r.get(3)?,
+                        bytes: r.get(4)?,
+                    },
+                })
+            })?
+            .collect::<Result<_, _>>()?,
+        templates: setting(conn, "message_templates")?,
+    })
+}
+
+/// Write the crews' rows of a copy, with their ids, and the teams' last positions.
+pub fn write_everything(
+    conn: &Connection,
+    f: &crate::store::FieldData,
+    positions: &[TeamPosition],
+) -> Result<(), StoreError> {
+    for a in &f.accounts {
+        save_account(conn, a)?;
+    }
+    for p in positions {
+        set_position(conn, p)?;
+    }
+    let mut st = conn.prepare(
+        "INSERT INTO outbox (id, ticket_id, kind, phone, body, created_at, status, attempts,
+             next_at, sent_at, error)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+    )?;
+    for m in &f.outbox {
+        st.execute(params![
+            m.id,
+            m.ticket_id,
+            m.kind.code(),
+            m.phone,
+            m.body,
+            time_to_sql(m.created_at),
+            m.status.code(),
+            m.attempts,
+            time_to_sql(m.next_at),
+            m.sent_at.map(time_to_sql),
+            m.error
+        ])?;
+    }
+    let mut st = conn.prepare(
+        "INSERT INTO ticket_photos (id, ticket_id, event_id, mime, bytes) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?;
+    for p in &f.photos {
+        st.execute(params![
+            p.id,
+            p.ticket,
+            p.event,
+            p.photo.mime,
+            p.photo.bytes
+        ])?;
+    }
+    if let Some(t) = &f.templates {
+        conn.execute(
+            "INSERT INTO settings (key, value) VALUES ('message_templates', ?1)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [t],
+        )?;
+    }
+    Ok(())
+}

@@ -431,6 +431,7 @@ impl DispatchStore for SqliteStore {
             audit: load::audit(&tx)?,
             external_ids: load::external_ids(&tx)?,
             basemap: load::basemap(&tx)?,
+            field: field::everything(&tx)?,
             city,
         })
     }
