@@ -129,6 +129,23 @@ pub struct ExternalId {
     pub id: i64,
 }
 
+/// Where in its file a row came from: a numbered row (a table's) or feature (a map file's).
+/// Kept per row of an import, so it is two numbers rather than a text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RowAt {
+    Row(u64),
+    Feature(u64),
+}
+
+impl std::fmt::Display for RowAt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RowAt::Row(n) => write!(f, "row {n}"),
+            RowAt::Feature(n) => write!(f, "feature {n}"),
+        }
+    }
+}
+
 /// One file's rows, ready to be applied all together or not at all.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ImportBatch {
@@ -136,7 +153,7 @@ pub struct ImportBatch {
     pub file: String,
     pub rows: Rows,
     /// Where each row came from ("row 5", "feature 3"), in the order of `rows`.
-    pub sources: Vec<String>,
+    pub sources: Vec<RowAt>,
     /// Network nodes made or moved for the rows (entries, junctions found by snapping).
     pub nodes: Vec<NetworkNode>,
     pub external_ids: Vec<ExternalId>,

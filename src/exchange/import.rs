@@ -367,6 +367,10 @@ pub fn build(
         .map(|(c, how)| (c.crs.name(), how.words()));
     im.converter = converter.map(|(c, _)| c);
     let limit = options.limit.unwrap_or(usize::MAX);
+    if let Some(rows) = input.rows_hint() {
+        // room for every row at once: grown by doubling, the rows took up to twice their size
+        im.reserve(rows.min(limit));
+    }
     let mut read = 0usize;
     let walked = input.each(|rec| {
         progress.done.store(rec.progress, Ordering::Relaxed);
@@ -681,7 +685,7 @@ pub(super) struct Importer {
     pub inserted: usize,
     pub updated: usize,
     /// Where each row came from, in the order of the rows.
-    pub sources: Vec<String>,
+    pub sources: Vec<crate::domain::batch::RowAt>,
     pub out: Out,
     /// Nodes made or moved, in the order first touched.
     nodes_out: Vec<NetworkNode>,
@@ -945,6 +949,26 @@ impl Importer {
         Some(assigned)
     }
 
+    /// Room for `rows` rows of the kind being imported.
+    fn reserve(&mut self, rows: usize) {
+        let out = &mut self.out;
+        match self.options.kind {
+            Kind::Departments => out.departments.reserve(rows),
+            Kind::Compounds => out.compounds.reserve(rows),
+            Kind::Buildings => out.buildings.reserve(rows),
+            Kind::Sources => out.sources.reserve(rows),
+            Kind::Stations => out.stations.reserve(rows),
+            Kind::Pipes => out.pipes.reserve(rows),
+            Kind::Valves => out.valves.reserve(rows),
+            Kind::Teams => out.teams.reserve(rows),
+            Kind::Tickets => out.tickets.reserve(rows),
+            Kind::Visits => out.visits.reserve(rows),
+            Kind::Readings => out.readings.reserve(rows),
+            Kind::Surveys => out.surveys.reserve(rows),
+        }
+        self.sources.reserve(rows);
+    }
+
     /// A row kept: counted, and where it came from remembered.
     pub fn kept(&mut self, rec: &Record<'_>, new: bool) {
         if new {
@@ -952,7 +976,10 @@ impl Importer {
         } else {
             self.updated += 1;
         }
-        self.sources.push(rec.loc.to_string());
+        self.sources.push(match rec.loc {
+            Loc::Row(n) => crate::domain::batch::RowAt::Row(n),
+            Loc::Feature(n) => crate::domain::batch::RowAt::Feature(n as u64),
+        });
     }
 
     fn record(&mut self, rec: &Record<'_>) {

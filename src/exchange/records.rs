@@ -327,6 +327,11 @@ impl Input {
         self.source.size()
     }
 
+    /// At most how many records follow, when known before reading them.
+    pub fn rows_hint(&self) -> Option<usize> {
+        self.source.rows_hint()
+    }
+
     /// Walk the records in file order; `f` returns false to stop early.
     pub fn each(&self, mut f: impl FnMut(Record<'_>) -> bool) -> Result<(), (Loc, Said)> {
         let plan = &self.plan;

@@ -813,8 +813,11 @@ fn import(tx: &mut dyn Tx, batch: &ImportBatch, origin: &Origin) -> Result<Appli
 }
 
 /// Where row `i` of a batch came from ("row 5").
-pub fn source(batch: &ImportBatch, i: usize) -> &str {
-    batch.sources.get(i).map_or("", String::as_str)
+pub fn source(batch: &ImportBatch, i: usize) -> String {
+    batch
+        .sources
+        .get(i)
+        .map_or(String::new(), |at| at.to_string())
 }
 
 /// What the database numbered the batch's new rows.

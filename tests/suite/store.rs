@@ -867,7 +867,9 @@ fn an_import_batch_is_checked_by_the_lifecycle_and_numbered_by_the_database() {
             let n = rows.len();
             Command::Import(Box::new(ImportBatch {
                 file: "tickets.csv".into(),
-                sources: (0..n).map(|i| format!("row {}", i + 2)).collect(),
+                sources: (0..n)
+                    .map(|i| heatdesk::domain::batch::RowAt::Row(i as u64 + 2))
+                    .collect(),
                 external_ids: rows
                     .iter()
                     .map(|t| ExternalId {

@@ -128,6 +128,15 @@ impl Source {
         }
     }
 
+    /// At most how many rows the file holds, when that is known before reading them (a text
+    /// file's lines): the importer makes room for them once.
+    pub fn rows_hint(&self) -> Option<usize> {
+        match &self.body {
+            Body::Text(t) => Some(t.rows_hint()),
+            _ => None,
+        }
+    }
+
     /// Walk the rows in file order; `f` returns false to stop early.
     pub fn each(&self, f: &mut dyn FnMut(Raw<'_>) -> bool) -> Result<(), (Loc, Said)> {
         match &self.body {

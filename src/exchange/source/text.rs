@@ -1,7 +1,9 @@
 //! CSV and text files: decoded (UTF-8 with or without a BOM, UTF-16 with a BOM, else
-//! GB18030/GBK), the header found below any title rows, rows read in place.
+//! GB18030/GBK), the header found below any title rows, rows read in place. A UTF-8 file —
+//! the usual one — is read from disk as its rows are, never held whole.
 
-use std::path::Path;
+use std::io::{Read, Seek};
+use std::path::{Path, PathBuf};
 
 use csv::StringRecord;
 
@@ -80,29 +82,119 @@ fn decode_other(bytes: &[u8]) -> Result<(String, &'static str), Said> {
     Ok((text.into_owned(), "GBK/GB18030"))
 }
 
+/// Whether a file is UTF-8 throughout (after an optional BOM) with no NUL byte, read once in
+/// 64 KB pieces, and then its number of lines: such a file is read as it goes; any other is
+/// decoded whole by [`decode`].
+fn plain_utf8(path: &Path) -> std::io::Result<Option<u64>> {
+    let mut file = std::fs::File::open(path)?;
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut carry = 0usize;
+    let mut first = true;
+    let mut lines = 0u64;
+    loop {
+        let n = file.read(&mut buf[carry..])?;
+        if n == 0 {
+            // a sequence cut off by the end of the file is not UTF-8
+            return Ok((carry == 0).then_some(lines + 1));
+        }
+        let end = carry + n;
+        let mut start = 0;
+        if std::mem::take(&mut first) && buf[..end].starts_with(b"\xEF\xBB\xBF") {
+            start = 3;
+        }
+        let piece = &buf[start..end];
+        if piece.contains(&0) {
+            return Ok(None);
+        }
+        lines += buf[carry.max(start)..end]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count() as u64;
+        match std::str::from_utf8(piece) {
+            Ok(_) => carry = 0,
+            // a character cut by the piece's end: carried into the next piece
+            Err(e) if e.error_len().is_none() => {
+                let valid = start + e.valid_up_to();
+                buf.copy_within(valid..end, 0);
+                carry = end - valid;
+            }
+            Err(_) => return Ok(None),
+        }
+    }
+}
+
+/// Where a text file's characters are read from.
+enum Content {
+    /// Decoded from another encoding (GBK, UTF-16), held.
+    Held(String),
+    /// UTF-8 on disk, read as it goes.
+    File { path: PathBuf, len: u64 },
+}
+
+impl Content {
+    /// The characters, from the first (past a BOM).
+    fn open(&self) -> std::io::Result<Box<dyn Read + '_>> {
+        match self {
+            Content::Held(text) => Ok(Box::new(text.as_bytes())),
+            Content::File { path, .. } => {
+                let mut file = std::fs::File::open(path)?;
+                let mut bom = [0u8; 3];
+                let n = file.read(&mut bom)?;
+                if !(n == 3 && bom == *b"\xEF\xBB\xBF") {
+                    file.rewind()?;
+                }
+                Ok(Box::new(file))
+            }
+        }
+    }
+
+    /// Whether the text's first character past blanks is `{` (JSON named .csv).
+    fn starts_like_json(&self) -> bool {
+        let mut head = vec![0u8; 4096];
+        let n = self.open().and_then(|mut r| r.read(&mut head)).unwrap_or(0);
+        String::from_utf8_lossy(&head[..n])
+            .trim_start()
+            .starts_with('{')
+    }
+}
+
 pub(crate) struct Text {
-    text: String,
+    content: Content,
+    /// Lines in the file: at least as many as its rows (a text in quotes may span lines).
+    lines: u64,
     /// Records before the header (title rows) and the header itself.
     skip: usize,
     /// Columns the header has.
     width: usize,
 }
 
-fn reader(text: &str) -> csv::Reader<&[u8]> {
+fn reader<R: Read>(from: R) -> csv::Reader<R> {
     csv::ReaderBuilder::new()
         .flexible(true)
         .has_headers(false)
-        .from_reader(text.as_bytes())
+        .from_reader(from)
 }
 
 pub(super) fn open(path: &Path) -> Result<Source, Said> {
-    let bytes = std::fs::read(path).map_err(|e| said!("cannot read: {e}", "无法读取：{e}"))?;
-    let (mut text, encoding) = decode(bytes)?;
-    if text.starts_with('\u{feff}') {
-        text.drain(..'\u{feff}'.len_utf8());
-    }
+    let cannot = |e: std::io::Error| said!("cannot read: {e}", "无法读取：{e}");
+    let (content, encoding, lines) = match plain_utf8(path).map_err(cannot)? {
+        Some(lines) => {
+            let len = std::fs::metadata(path).map_err(cannot)?.len();
+            let path = path.to_path_buf();
+            (Content::File { path, len }, "UTF-8", lines)
+        }
+        None => {
+            let bytes = std::fs::read(path).map_err(cannot)?;
+            let (mut text, encoding) = decode(bytes)?;
+            if text.starts_with('\u{feff}') {
+                text.drain(..'\u{feff}'.len_utf8());
+            }
+            let lines = text.bytes().filter(|b| *b == b'\n').count() as u64 + 1;
+            (Content::Held(text), encoding, lines)
+        }
+    };
     let mut first = Vec::new();
-    let mut rd = reader(&text);
+    let mut rd = reader(content.open().map_err(cannot)?);
     let mut rec = StringRecord::new();
     while first.len() < 30 {
         match rd.read_record(&mut rec) {
@@ -113,7 +205,8 @@ pub(super) fn open(path: &Path) -> Result<Source, Said> {
             }
         }
     }
-    if first.first().is_some_and(|r| r.len() <= 1) && text.trim_start().starts_with('{') {
+    drop(rd);
+    if first.first().is_some_and(|r| r.len() <= 1) && content.starts_like_json() {
         return Err(said!(
             "this is JSON, not CSV: name it .geojson",
             "这是 JSON，不是 CSV：请将扩展名改为 .geojson"
@@ -129,7 +222,8 @@ pub(super) fn open(path: &Path) -> Result<Source, Said> {
         declared: None,
         geometry: false,
         body: Body::Text(Text {
-            text,
+            content,
+            lines,
             skip: at + 1,
             width,
         }),
@@ -138,11 +232,23 @@ pub(super) fn open(path: &Path) -> Result<Source, Said> {
 
 impl Text {
     pub fn size(&self) -> u64 {
-        self.text.len() as u64
+        match &self.content {
+            Content::Held(text) => text.len() as u64,
+            Content::File { len, .. } => *len,
+        }
+    }
+
+    /// At most this many rows follow the header.
+    pub fn rows_hint(&self) -> usize {
+        (self.lines as usize).saturating_sub(self.skip)
     }
 
     pub fn each(&self, f: &mut dyn FnMut(Raw<'_>) -> bool) -> Result<(), (Loc, Said)> {
-        let mut rd = reader(&self.text);
+        let from = self
+            .content
+            .open()
+            .map_err(|e| (Loc::Row(1), said!("cannot read: {e}", "无法读取：{e}")))?;
+        let mut rd = reader(from);
         let mut values = StringRecord::new();
         let mut n = 0usize;
         loop {
