@@ -621,10 +621,9 @@ impl Plugin for ActivityLayer<'_> {
                 if zoom >= 14.0 {
                     let label = match position {
                         Some(p) => format!(
-                            "{} · {}{}",
+                            "{} · {}",
                             t.name,
-                            p.age_minutes(self.now),
-                            crate::words::t(self.lang, crate::words::Key::MinutesAgo)
+                            crate::words::position_age(self.lang, p.age_minutes(self.now))
                         ),
                         None => t.name.clone(),
                     };

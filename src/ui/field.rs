@@ -147,6 +147,8 @@ fn accounts_window(app: &mut HeatDeskApp, ctx: &egui::Context) {
     let mut toggle: Option<Account> = None;
     egui::Window::new(tr(Key::CrewAccounts))
         .open(&mut open)
+        // over the map, clear of the top bar and the queue
+        .default_pos([360.0, 90.0])
         .default_width(620.0)
         .show(ctx, |ui| {
             ui.label(RichText::new(tr(Key::AccountsHint)).small().weak());
@@ -303,6 +305,7 @@ fn messages_window(app: &mut HeatDeskApp, ctx: &egui::Context) {
     let mut save: Option<MessageTemplates> = None;
     egui::Window::new(tr(Key::MessagesWindow))
         .open(&mut open)
+        .default_pos([340.0, 70.0])
         .default_width(760.0)
         .show(ctx, |ui| {
             ui.strong(tr(Key::Outbox));

@@ -122,10 +122,9 @@ fn card(app: &mut HeatDeskApp, ui: &mut Ui, id: TeamId) -> Option<TicketDrag> {
         if let Some(p) = app.console.snapshot().position_of(id) {
             let now = app.now();
             let age = format!(
-                "{} {} {} ±{:.0} m · {}",
+                "{} {} ±{:.0} m · {}",
                 words::t(lang, Key::LastPosition),
-                p.age_minutes(now),
-                words::t(lang, Key::MinutesAgo),
+                words::position_age(lang, p.age_minutes(now)),
                 p.accuracy_m,
                 p.by
             );

@@ -281,7 +281,6 @@ pub enum Key {
     Tries,
     SmsOutageStop,
     SmsOutageRestore,
-    MinutesAgo,
     PositionStale,
     LastPosition,
     FarArrival,
@@ -557,7 +556,6 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         Tries => lang.pick("次尝试", "tries"),
         SmsOutageStop => lang.pick("短信通知停热", "Text residents: heat off"),
         SmsOutageRestore => lang.pick("短信通知恢复供热", "Text residents: heat back"),
-        MinutesAgo => lang.pick("分钟前", "min ago"),
         PositionStale => lang.pick("位置过期", "position stale"),
         LastPosition => lang.pick("最近位置", "Last position"),
         FarArrival => lang.pick("到场位置距楼栋", "Arrived away from the building:"),
@@ -686,6 +684,15 @@ pub fn status(lang: Lang, s: TicketStatus) -> &'static str {
         TicketStatus::Closed => lang.pick("已结案", "Closed"),
         TicketStatus::OnHold => lang.pick("挂起", "On hold"),
         TicketStatus::Escalated => lang.pick("已升级", "Escalated"),
+    }
+}
+
+/// How old a team's reported position is: "刚刚" under a minute, else "12分钟前".
+pub fn position_age(lang: Lang, minutes: i64) -> String {
+    match (minutes, lang) {
+        (..=0, _) => lang.pick("刚刚", "just now").to_string(),
+        (m, Lang::Zh) => format!("{m}分钟前"),
+        (m, Lang::En) => format!("{m} min ago"),
     }
 }
 

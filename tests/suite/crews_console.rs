@@ -279,7 +279,7 @@ fn a_teams_card_says_how_old_its_position_is_and_a_far_arrival_is_flagged() {
     harness.run_steps(4);
     let name = &snap.team(team).unwrap().name;
     harness.get_by_label(name);
-    harness.get_by_label_contains("25 分钟前 ±15 m · 张师傅 (zhang) · 位置过期");
+    harness.get_by_label_contains("25分钟前 ±15 m · 张师傅 (zhang) · 位置过期");
     harness.state_mut().select(Selection::Ticket(t.id));
     harness.run_steps(4);
     harness.get_by_label_contains("到场位置距楼栋");
