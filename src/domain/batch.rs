@@ -2,7 +2,7 @@
 //! store in one transaction with one audit event, like any other change.
 //!
 //! Rows the file names by a whole number that is free keep it as their id; other new rows
-//! carry a negative placeholder id (-1, -2, … per table) that the store replaces with the id
+//! carry a negative provisional id (-1, -2, … per table) that the store replaces with the id
 //! the database gives them, in the rows and in every reference within the batch to them.
 
 use serde::{Deserialize, Serialize};
@@ -57,7 +57,7 @@ impl Table {
 }
 
 /// A new row's stand-in id within a batch (the store gives it a real one).
-pub fn is_placeholder(id: i64) -> bool {
+pub fn is_provisional(id: i64) -> bool {
     id < 0
 }
 
@@ -125,7 +125,7 @@ impl Rows {
 pub struct ExternalId {
     pub table: Table,
     pub external: String,
-    /// The row (a placeholder for a new one).
+    /// The row (a provisional id for a new one).
     pub id: i64,
 }
 

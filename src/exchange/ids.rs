@@ -3,7 +3,7 @@
 //! An imported row keeps its external id, so importing the same file again updates it. A
 //! whole-number id that is still free becomes the row id itself, so a HeatDesk export
 //! imported into an empty database keeps every id; rows made in HeatDesk (no external id) are
-//! found by their own id. Other new rows get a placeholder (-1, -2, …) that the store turns
+//! found by their own id. Other new rows get a provisional id (-1, -2, …) that the store turns
 //! into the id the database gives them.
 
 use std::collections::{HashMap, HashSet};
@@ -16,8 +16,8 @@ pub struct Ids {
     mapped: HashMap<String, i64>,
     mapped_ids: HashSet<i64>,
     existing: HashSet<i64>,
-    /// The last placeholder given out.
-    placeholder: i64,
+    /// The last provisional id given out.
+    provisional: i64,
     fresh: Vec<(String, i64)>,
 }
 
@@ -28,12 +28,12 @@ impl Ids {
             mapped_ids: known.external.iter().map(|e| e.1).collect(),
             mapped: known.external.into_iter().collect(),
             existing: known.rows.into_iter().collect(),
-            placeholder: 0,
+            provisional: 0,
             fresh: Vec::new(),
         }
     }
 
-    /// The row an external id refers to, if there is one (a placeholder for a row new in
+    /// The row an external id refers to, if there is one (a provisional id for a row new in
     /// this file).
     pub fn find(&self, external: &str) -> Option<i64> {
         let external = key(external);
@@ -73,10 +73,10 @@ impl Ids {
     }
 
     /// A new row with no external id (a junction found by snapping, a station's own node):
-    /// a placeholder the store replaces with the database's id.
+    /// a provisional id the store replaces with the database's id.
     pub fn allocate(&mut self) -> i64 {
-        self.placeholder -= 1;
-        self.placeholder
+        self.provisional -= 1;
+        self.provisional
     }
 
     /// The external ids given out by this import.

@@ -899,7 +899,7 @@ impl Importer {
         None
     }
 
-    /// A new row of `kind` without an id of the company's: a placeholder the store numbers.
+    /// A new row of `kind` without an id of the company's: a provisional id the store numbers.
     pub fn new_row(&mut self, kind: Kind) -> i64 {
         self.ids
             .get_mut(&kind.table())
@@ -1177,7 +1177,7 @@ impl Importer {
         for ids in self.ids.values_mut() {
             external_ids.extend(ids.take_fresh());
         }
-        // placeholders are resolved in the order written: nodes, then the rows
+        // provisional ids are resolved in the order written: nodes, then the rows
         external_ids.sort_by_key(|e| e.table != Table::Nodes);
         ImportBatch {
             file: self.file,

@@ -472,7 +472,7 @@ pub(super) fn split_list(text: &str) -> impl Iterator<Item = &str> {
 
 /// A node as the report names it (a new one has no number yet).
 pub(super) fn shown_node(id: NodeId) -> Said {
-    if crate::domain::batch::is_placeholder(id) {
+    if crate::domain::batch::is_provisional(id) {
         said!("a new node", "新节点")
     } else {
         said!("node {id}", "节点 {id}")

@@ -314,18 +314,10 @@ fn lang_of(code: Option<&str>) -> Lang {
     }
 }
 
-/// The middle of a building's footprint (where a crew goes).
+/// The middle of a building's footprint (where a crew goes); none for a building without one.
 fn building_centre(snap: &Snapshot, id: BuildingId) -> Option<LonLat> {
     let b = snap.building(id)?;
-    let ring = &b.footprint;
-    if ring.is_empty() {
-        return None;
-    }
-    let n = ring.len() as f64;
-    Some([
-        ring.iter().map(|p| p[0]).sum::<f64>() / n,
-        ring.iter().map(|p| p[1]).sum::<f64>() / n,
-    ])
+    (!b.footprint.is_empty()).then(|| centroid(&b.footprint))
 }
 
 /// A ticket as the phone lists it.

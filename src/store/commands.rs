@@ -4,7 +4,7 @@
 //! reads and writes of one transaction, in its own SQL.
 
 use super::StoreError;
-use crate::domain::batch::{ImportBatch, Rows, Table, is_placeholder};
+use crate::domain::batch::{ImportBatch, Rows, Table, is_provisional};
 use crate::domain::command::NewVisit;
 use crate::domain::field::{self, FieldCommand, FieldStep, MessageFacts, MessageKind};
 use crate::domain::lifecycle::{
@@ -123,7 +123,7 @@ pub trait Tx {
     /// Record what the transaction changed, for other consoles (and tell them).
     fn log_change(&mut self, origin: &Origin, change: &Logged) -> Result<i64, StoreError>;
 
-    /// Insert or update one imported row (its id a placeholder: a new row the database
+    /// Insert or update one imported row (its id provisional: a new row the database
     /// numbers; its references already resolved); returns its id. `source` names it in a
     /// refusal ("tickets.csv row 5").
     fn upsert(&mut self, row: Row<'_>, source: &str) -> Result<i64, StoreError>;
@@ -697,7 +697,7 @@ fn record_visit(tx: &mut dyn Tx, new: &NewVisit, origin: &Origin) -> Result<Appl
     Ok(Applied::Batch(all))
 }
 
-/// An import: each row inserted or updated, new rows numbered by the database (placeholders
+/// An import: each row inserted or updated, new rows numbered by the database (provisional ids
 /// replaced wherever the batch names them), each imported ticket checked by the lifecycle's
 /// rules and given an `import` step; one audit record.
 fn import(tx: &mut dyn Tx, batch: &ImportBatch, origin: &Origin) -> Result<Applied, StoreError> {
@@ -828,14 +828,14 @@ pub struct Placed {
 
 impl Placed {
     fn record(&mut self, table: Table, asked: i64, id: i64) {
-        if is_placeholder(asked) {
+        if is_provisional(asked) {
             self.ids.insert((table, asked), id);
         }
     }
 
-    /// The real id of a row the batch names (a placeholder once its row is written).
+    /// The real id of a row the batch names (a provisional id once its row is written).
     pub fn id(&self, batch: &ImportBatch, table: Table, id: i64) -> Result<i64, StoreError> {
-        if !is_placeholder(id) {
+        if !is_provisional(id) {
             return Ok(id);
         }
         self.ids.get(&(table, id)).copied().ok_or_else(|| {

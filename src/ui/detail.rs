@@ -380,7 +380,6 @@ fn ticket(app: &mut HeatDeskApp, ui: &mut Ui, id: TicketId) {
         }
         let ui = &mut cols[1];
         ui.strong(tr(Key::History));
-        let events = app.console.history(&t).to_vec();
         for e in events {
             let team = e
                 .team_id

@@ -549,7 +549,7 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         MessagesWindow => lang.pick("短信", "Messages"),
         Outbox => lang.pick("发件箱", "Outbox"),
         MessageTemplatesTitle => lang.pick("短信模板", "Message templates"),
-        TemplateHint => lang.pick("可用占位：{ticket} 工单号 {team} 班组 {place} 地点 {eta} 预计到达 {time} 时间 {note} 处理情况", "Placeholders: {ticket} {team} {place} {eta} (expected arrival) {time} {note} (what was done)"),
+        TemplateHint => lang.pick("可用占位：{ticket} 工单号 {team} 班组 {place} 地点 {eta} 预计到达 {time} 时间 {note} 处理情况", "Fields: {ticket} {team} {place} {eta} (expected arrival) {time} {note} (what was done)"),
         SaveTemplates => lang.pick("保存模板", "Save templates"),
         NoMessages => lang.pick("发件箱为空", "The outbox is empty"),
         NoGatewayHint => lang.pick("未配置短信网关（HEATDESK_SMS_URL）时短信留在发件箱，不会发出。", "Without an SMS gateway (HEATDESK_SMS_URL) messages stay in the outbox."),

@@ -853,7 +853,7 @@ fn the_recent_load_and_the_older_rows_together_are_the_whole_season() {
 
 /// An import is a command like any other: the store checks each imported ticket by the
 /// lifecycle's rules (whoever built the batch), names the row, and writes nothing; new rows
-/// are numbered by the database, placeholders and references to them resolved.
+/// are numbered by the database, provisional ids and references to them resolved.
 #[test]
 fn an_import_batch_is_checked_by_the_lifecycle_and_numbered_by_the_database() {
     each("importbatch", |db, mut store| {

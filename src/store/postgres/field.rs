@@ -198,69 +198,32 @@ pub fn everything(c: &mut impl GenericClient) -> Result<crate::store::FieldData,
     })
 }
 
-/// Write the crews' rows of a copy, with their ids, and the teams' last positions.
+/// Write the crews' rows of a copy, with their ids, and the teams' last positions (through
+/// the same statements as the commands that make them).
 pub fn write_everything(
-    c: &mut impl GenericClient,
+    tx: &mut super::tx::PgTx<'_, '_>,
     f: &crate::store::FieldData,
     positions: &[TeamPosition],
 ) -> Result<(), StoreError> {
+    use crate::store::commands::Tx;
     for a in &f.accounts {
-        c.execute(
-            "INSERT INTO accounts (login, name, team_id, password, created_at, disabled)
-             VALUES ($1, $2, $3, $4, $5, $6)",
-            &[
-                &a.login,
-                &a.name,
-                &a.team_id,
-                &a.password_hash,
-                &a.created_at,
-                &a.disabled,
-            ],
-        )?;
+        tx.save_account(a)?;
     }
     for p in positions {
-        c.execute(
-            "INSERT INTO team_positions (team_id, lon, lat, accuracy_m, at, by)
-             VALUES ($1, $2, $3, $4, $5, $6)",
-            &[
-                &p.team_id,
-                &p.position[0],
-                &p.position[1],
-                &p.accuracy_m,
-                &p.at,
-                &p.by,
-            ],
-        )?;
+        tx.set_position(p)?;
     }
     for m in &f.outbox {
-        c.execute(
-            "INSERT INTO outbox (id, ticket_id, kind, phone, body, created_at, status, attempts,
-                 next_at, sent_at, error)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-            &[
-                &m.id,
-                &m.ticket_id,
-                &m.kind.code(),
-                &m.phone,
-                &m.body,
-                &m.created_at,
-                &m.status.code(),
-                &(m.attempts as i32),
-                &m.next_at,
-                &m.sent_at,
-                &m.error,
-            ],
-        )?;
+        tx.queue_message(m)?;
     }
     for p in &f.photos {
-        c.execute(
+        tx.tx.execute(
             "INSERT INTO ticket_photos (id, ticket_id, event_id, mime, bytes)
              VALUES ($1, $2, $3, $4, $5)",
             &[&p.id, &p.ticket, &p.event, &p.photo.mime, &p.photo.bytes],
         )?;
     }
     if let Some(t) = &f.templates {
-        c.execute(
+        tx.tx.execute(
             "INSERT INTO settings (key, value) VALUES ('message_templates', $1)
              ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
             &[t],

@@ -432,7 +432,14 @@ pub fn seed(client: &mut Client, shown: &str, all: &Everything) -> Result<(), St
          ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
         &[&kpi],
     )?;
-    super::field::write_everything(&mut tx, &all.field, &s.positions)?;
+    super::field::write_everything(
+        &mut super::tx::PgTx {
+            tx: &mut tx,
+            statements: &mut Default::default(),
+        },
+        &all.field,
+        &s.positions,
+    )?;
     // the identities continue past the ids written
     for table in [
         "outbox",

@@ -8,7 +8,7 @@ use postgres::types::ToSql;
 use postgres::{Statement, Transaction};
 
 use super::load::{TICKET_COLUMNS, rules, table_name, ticket_row};
-use crate::domain::batch::{Table, is_placeholder};
+use crate::domain::batch::{Table, is_provisional};
 use crate::domain::field;
 use crate::domain::*;
 use crate::store::StoreError;
@@ -84,7 +84,7 @@ impl PgTx<'_, '_> {
 
 /// The id a row is written with: NULL asks for the next one of its table's identity.
 fn own(id: i64) -> Option<i64> {
-    (!is_placeholder(id)).then_some(id)
+    (!is_provisional(id)).then_some(id)
 }
 
 /// `$1` as the row's id, or the next of the table's identity when it is NULL.
@@ -451,12 +451,17 @@ impl Tx for PgTx<'_, '_> {
             .transpose()
     }
 
+    /// Its id is the database's unless it has one (a copy's).
     fn queue_message(&mut self, m: &field::Message) -> Result<i64, StoreError> {
         let row = self.query_one(
-            "INSERT INTO outbox (ticket_id, kind, phone, body, created_at, status, attempts, next_at,
-                 sent_at, error)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+            &format!(
+                "INSERT INTO outbox (id, ticket_id, kind, phone, body, created_at, status,
+                     attempts, next_at, sent_at, error)
+                 VALUES ({}, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+                id_or_next("outbox")
+            ),
             &[
+                &(m.id != 0).then_some(m.id),
                 &m.ticket_id,
                 &m.kind.code(),
                 &m.phone,

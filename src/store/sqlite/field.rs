@@ -117,13 +117,15 @@ pub fn setting(conn: &Connection, key: &str) -> Result<Option<String>, StoreErro
         .optional()?)
 }
 
+/// A message into the outbox; its id is the database's unless it has one (a copy's).
 pub fn queue_message(conn: &Connection, m: &Message) -> Result<i64, StoreError> {
     conn.prepare_cached(
-        "INSERT INTO outbox (ticket_id, kind, phone, body, created_at, status, attempts, next_at,
-             sent_at, error)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        "INSERT INTO outbox (id, ticket_id, kind, phone, body, created_at, status, attempts,
+             next_at, sent_at, error)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     )?
     .execute(params![
+        (m.id != 0).then_some(m.id),
         m.ticket_id,
         m.kind.code(),
         m.phone,
@@ -138,16 +140,19 @@ pub fn queue_message(conn: &Connection, m: &Message) -> Result<i64, StoreError> 
     Ok(conn.last_insert_rowid())
 }
 
+/// A photo kept with a ticket's step; its id is the database's unless given (a copy's).
 pub fn insert_photo(
     conn: &Connection,
+    id: Option<i64>,
     ticket: TicketId,
     event: i64,
     p: &Photo,
 ) -> Result<(), StoreError> {
     conn.prepare_cached(
-        "INSERT INTO ticket_photos (ticket_id, event_id, mime, bytes) VALUES (?1, ?2, ?3, ?4)",
+        "INSERT INTO ticket_photos (id, ticket_id, event_id, mime, bytes)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
     )?
-    .execute(params![ticket, event, p.mime, p.bytes])?;
+    .execute(params![id, ticket, event, p.mime, p.bytes])?;
     Ok(())
 }
 
@@ -333,37 +338,11 @@ pub fn write_everything(
     for p in positions {
         set_position(conn, p)?;
     }
-    let mut st = conn.prepare(
-        "INSERT INTO outbox (id, ticket_id, kind, phone, body, created_at, status, attempts,
-             next_at, sent_at, error)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-    )?;
     for m in &f.outbox {
-        st.execute(params![
-            m.id,
-            m.ticket_id,
-            m.kind.code(),
-            m.phone,
-            m.body,
-            time_to_sql(m.created_at),
-            m.status.code(),
-            m.attempts,
-            time_to_sql(m.next_at),
-            m.sent_at.map(time_to_sql),
-            m.error
-        ])?;
+        queue_message(conn, m)?;
     }
-    let mut st = conn.prepare(
-        "INSERT INTO ticket_photos (id, ticket_id, event_id, mime, bytes) VALUES (?1, ?2, ?3, ?4, ?5)",
-    )?;
     for p in &f.photos {
-        st.execute(params![
-            p.id,
-            p.ticket,
-            p.event,
-            p.photo.mime,
-            p.photo.bytes
-        ])?;
+        insert_photo(conn, Some(p.id), p.ticket, p.event, &p.photo)?;
     }
     if let Some(t) = &f.templates {
         conn.execute(

@@ -27,7 +27,7 @@ fn refused(source: &str, e: rusqlite::Error) -> StoreError {
 
 /// The id a row is written with: NULL for a new one the database numbers.
 fn own(id: i64) -> Option<i64> {
-    (!crate::domain::batch::is_placeholder(id)).then_some(id)
+    (!crate::domain::batch::is_provisional(id)).then_some(id)
 }
 
 impl Tx for SqliteTx<'_> {
@@ -220,7 +220,7 @@ impl Tx for SqliteTx<'_> {
         event: i64,
         photo: &field::Photo,
     ) -> Result<(), StoreError> {
-        super::field::insert_photo(self.tx, ticket, event, photo)
+        super::field::insert_photo(self.tx, None, ticket, event, photo)
     }
 
     fn save_account(&mut self, a: &field::Account) -> Result<(), StoreError> {
@@ -452,7 +452,7 @@ impl Tx for SqliteTx<'_> {
             }
         };
         let _ = table;
-        Ok(if crate::domain::batch::is_placeholder(asked) {
+        Ok(if crate::domain::batch::is_provisional(asked) {
             self.tx.last_insert_rowid()
         } else {
             asked
