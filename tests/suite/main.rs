@@ -20,6 +20,7 @@ mod kpi;
 mod layers;
 mod leaders;
 mod lifecycle;
+mod locks;
 mod map;
 mod mbtiles;
 mod model;

@@ -7,7 +7,7 @@ use std::time::Duration;
 use chrono::NaiveDateTime;
 use rusqlite::{Connection, OpenFlags};
 
-use super::{StoreError, identify};
+use super::{StoreError, identify, remove_database};
 
 const PREFIX: &str = "heatdesk-";
 
@@ -114,8 +114,12 @@ pub fn restore(db: &Path, from: &Path, now: NaiveDateTime) -> Result<PathBuf, St
     if db.exists() {
         backup(db, &aside)?;
     }
+    // copied through SQLite's backup, as every copy of a database is: a plain file copy opens
+    // and closes a descriptor of its own, which drops the locks of any connection to that file
+    // this process holds
     let incoming = db.with_extension("restoring");
-    std::fs::copy(from, &incoming).map_err(|e| io(&incoming, e))?;
+    remove_database(&incoming);
+    backup(from, &incoming)?;
     for suffix in ["-wal", "-shm"] {
         let mut side = db.as_os_str().to_owned();
         side.push(suffix);

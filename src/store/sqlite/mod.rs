@@ -13,7 +13,6 @@ mod tx;
 pub use load::table_name;
 mod write;
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use std::time::Duration;
@@ -63,8 +62,6 @@ impl std::fmt::Debug for SqliteStore {
     }
 }
 
-const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
-
 /// Look at a file without touching it (a read-only connection writes nothing, not even WAL
 /// mode): an SQLite file that is a HeatDesk database (or empty) this program can read.
 pub fn identify(path: &Path) -> Result<(), StoreError> {
@@ -72,7 +69,16 @@ pub fn identify(path: &Path) -> Result<(), StoreError> {
     if !path.is_file() {
         return Err(StoreError::Missing { path: shown });
     }
-    check_header(path)?;
+    // The header is read by SQLite, never through a file handle of our own: closing any
+    // descriptor of the file drops every POSIX lock this process holds on it, including an
+    // open connection's, and an outside client would then checkpoint and delete the WAL
+    // under it ("How To Corrupt An SQLite Database File", section 2.2). SQLite answers a
+    // foreign file with SQLITE_NOTADB, which `classify` names — except a file too short to
+    // hold a header, which it takes for an empty database; `stat` opens no descriptor.
+    let len = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    if len > 0 && len < 512 {
+        return Err(StoreError::NotHeatDesk { path: shown });
+    }
     let probe = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
         .map_err(|e| classify(&shown, e))?;
     let (app_id, version, tables) = identity(&probe).map_err(|e| classify(&shown, e))?;
@@ -434,34 +440,6 @@ impl DispatchStore for SqliteStore {
             field: field::everything(&tx)?,
             city,
         })
-    }
-}
-
-fn check_header(path: &Path) -> Result<(), StoreError> {
-    let shown = path.display().to_string();
-    let mut file = std::fs::File::open(path).map_err(|e| StoreError::Corrupt {
-        path: shown.clone(),
-        detail: e.to_string(),
-    })?;
-    let mut head = [0u8; 16];
-    let mut read = 0;
-    while read < head.len() {
-        match file.read(&mut head[read..]) {
-            Ok(0) => break,
-            Ok(n) => read += n,
-            Err(e) => {
-                return Err(StoreError::Corrupt {
-                    path: shown,
-                    detail: e.to_string(),
-                });
-            }
-        }
-    }
-    // An empty file is a new database; anything else must carry SQLite's header.
-    if read == 0 || (read == 16 && &head == SQLITE_HEADER) {
-        Ok(())
-    } else {
-        Err(StoreError::NotHeatDesk { path: shown })
     }
 }
 
