@@ -214,13 +214,28 @@ pub fn migrate(from: &Location, to: &Location) -> anyhow::Result<()> {
         "migrate: --from and --to are the same database ({from})"
     );
     let source = heatdesk::store::open(from)?;
+    // the chain is carried unchanged: a broken one is not copied into a clean-looking record
+    let chain = source.verify_audit()?;
+    anyhow::ensure!(
+        chain.broken.is_none(),
+        "migrate: {from}: {} — nothing copied (`heatdesk audit verify` names it)",
+        chain.line(true)
+    );
     let all = source.everything()?;
     let mut target = heatdesk::store::create(to)?;
     drop(source);
     // the copy, read back, against what was read from the original (in one transaction)
     let copied = target.seed(&all).and_then(|()| {
         let copy = target.everything()?;
-        heatdesk::store::migrate::compare_data(&all, &copy)
+        let check = heatdesk::store::migrate::compare_data(&all, &copy)?;
+        let heads = target.audit_heads()?;
+        if heads != chain.heads {
+            return Err(heatdesk::store::StoreError::Invalid(format!(
+                "the copy's audit chain ends elsewhere: {heads:?} in the copy, {:?} in the original",
+                chain.heads
+            )));
+        }
+        Ok(check)
     });
     let check = match copied {
         Ok(check) => check,
@@ -235,9 +250,48 @@ pub fn migrate(from: &Location, to: &Location) -> anyhow::Result<()> {
         }
     };
     println!(
-        "copied {from} into {to} in {:.1} s; checked: {}",
+        "copied {from} into {to} in {:.1} s; checked: {}; the audit chain ({} events) carried \
+         unchanged",
         started.elapsed().as_secs_f64(),
-        check.summary()
+        check.summary(),
+        chain.events
     );
+    Ok(())
+}
+
+/// Walk the audit chains: `audit: N events, chain intact` and the chains' last hashes, or the
+/// first break and exit 1.
+pub fn audit_verify(db: Location, lang: Lang) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
+    let store = heatdesk::store::open(&db)?;
+    let report = store.verify_audit()?;
+    let english = lang == Lang::En;
+    for h in &report.heads {
+        let last = h
+            .last_event
+            .map_or_else(|| "—".to_string(), |id| format!("#{id}"));
+        if english {
+            println!(
+                "{} last event {last}: {}",
+                h.chain.table(),
+                heatdesk::store::chain::hex(&h.hash)
+            );
+        } else {
+            println!(
+                "{} 最后一条 {last}：{}",
+                h.chain.table(),
+                heatdesk::store::chain::hex(&h.hash)
+            );
+        }
+    }
+    if english {
+        println!("walked in {:.1} s", started.elapsed().as_secs_f64());
+    } else {
+        println!("用时 {:.1} 秒", started.elapsed().as_secs_f64());
+    }
+    println!("{}", report.line(english));
+    if report.broken.is_some() {
+        std::process::exit(1);
+    }
     Ok(())
 }

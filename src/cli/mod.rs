@@ -81,6 +81,12 @@ pub enum Cmd {
         #[command(subcommand)]
         action: AccountCmd,
     },
+    /// The audit trail's hash chains: `audit verify` walks them and names the first event
+    /// altered, inserted or removed (exit 1), or says they are intact
+    Audit {
+        #[command(subcommand)]
+        action: AuditCmd,
+    },
     /// 200 phones on a server, on loopback: each logs in, reports its position every 30 s
     /// and works its team's tickets; prints request latency (p50, p99) and the server's memory
     BenchPhones {
@@ -255,6 +261,17 @@ pub enum Cmd {
 }
 
 #[derive(Subcommand)]
+pub enum AuditCmd {
+    /// Walk both chains from their first event; print `audit: N events, chain intact` and the
+    /// chains' last hashes, or the first break (exit 1)
+    Verify {
+        /// Say it in English (default Chinese)
+        #[arg(long)]
+        english: bool,
+    },
+}
+
+#[derive(Subcommand)]
 pub enum AccountCmd {
     /// Add an account, or give one a new password: the password is read from standard input
     /// (typed unseen at a terminal)
@@ -362,6 +379,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         ),
         Some(Cmd::Serve { listen }) => field::serve(need(db, "serve")?, &listen),
         Some(Cmd::Account { action }) => field::account(need(db, "account")?, action),
+        Some(Cmd::Audit {
+            action: AuditCmd::Verify { english },
+        }) => data::audit_verify(need(db, "audit verify")?, lang(english)),
         Some(Cmd::BenchPhones { phones, seconds }) => {
             field::bench_phones(file(db, "bench-phones")?, phones, seconds)
         }

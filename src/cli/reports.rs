@@ -73,7 +73,9 @@ pub fn daily(
         .and_time(chrono::NaiveTime::MIN);
     let now = wall.min(end);
     let facts = heatdesk::domain::kpi::KpiFacts::of(&snap);
-    let tables = heatdesk::export::report::daily_report(&snap, &facts, day, now, lang);
+    let mut tables = heatdesk::export::report::daily_report(&snap, &facts, day, now, lang);
+    let heads = heatdesk::store::open(&db)?.audit_heads()?;
+    tables.push(heatdesk::export::report::audit_sheet(&heads, wall, lang));
     // the city map as it stood at the report's time, on a sheet of its own
     let png = heatdesk::ui::picture::map_png(
         heatdesk::store::open(&db)?,

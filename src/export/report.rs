@@ -25,6 +25,34 @@ pub fn daily_report(
     ]
 }
 
+/// The audit chains' last links as the report was written: a printed report pins the record
+/// of its day (`heatdesk audit verify` prints the same hashes while nothing was added since).
+pub fn audit_sheet(heads: &[crate::store::chain::Head], now: Timestamp, lang: Lang) -> Table {
+    Table {
+        title: lang.pick("审计链", "Audit chain").into(),
+        headers: [
+            lang.pick("记录表", "Table"),
+            lang.pick("最后一条", "Last event"),
+            lang.pick("哈希 (SHA-256)", "Hash (SHA-256)"),
+            lang.pick("截至", "As of"),
+        ]
+        .into_iter()
+        .map(String::from)
+        .collect(),
+        rows: heads
+            .iter()
+            .map(|h| {
+                vec![
+                    Cell::from(h.chain.table().to_string()),
+                    Cell::from(h.last_event.map_or(String::new(), |id| format!("#{id}"))),
+                    Cell::from(crate::store::chain::hex(&h.hash)),
+                    Cell::from(now.format("%Y-%m-%d %H:%M:%S").to_string()),
+                ]
+            })
+            .collect(),
+    }
+}
+
 fn kpi_row(name: String, k: &Kpis, snap: &Snapshot, lang: Lang) -> Vec<Cell> {
     let rules = &snap.kpi_rules;
     let mut row = vec![Cell::from(name), Cell::from(k.complaint_rate.numerator)];

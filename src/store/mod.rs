@@ -7,6 +7,7 @@
 //! database connection.
 
 pub mod blob;
+pub mod chain;
 pub mod commands;
 pub mod migrate;
 pub mod postgres;
@@ -347,6 +348,10 @@ pub trait DispatchStore: Send {
     fn seed(&mut self, all: &Everything) -> Result<(), StoreError>;
     /// Everything this database holds (for `heatdesk migrate`).
     fn everything(&self) -> Result<Everything, StoreError>;
+    /// Walk both audit chains from their first event (`heatdesk audit verify`).
+    fn verify_audit(&self) -> Result<chain::Report, StoreError>;
+    /// The audit chains' last links (the daily report states them).
+    fn audit_heads(&self) -> Result<Vec<chain::Head>, StoreError>;
 }
 
 /// Milliseconds of the wall clock (since 1970 UTC): when a change was committed, to measure how

@@ -137,13 +137,17 @@ fn the_daily_report_has_kpis_overdue_tickets_and_visits() {
             out.to_str().unwrap(),
         ],
     ));
-    // one CSV per sheet, and the city map beside them
+    // one CSV per sheet (the audit chains' last links among them), and the city map beside
     let names: Vec<String> = std::fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .filter(|n| n.starts_with("report"))
         .collect();
-    assert_eq!(names.len(), 4, "{names:?}");
+    assert_eq!(names.len(), 5, "{names:?}");
+    assert!(
+        names.contains(&"report-审计链.csv".to_string()),
+        "{names:?}"
+    );
     assert!(
         names.contains(&"report-城市地图.png".to_string()),
         "{names:?}"

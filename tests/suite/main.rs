@@ -4,6 +4,7 @@
 
 mod common;
 
+mod audit_chain;
 mod backup;
 mod company_files;
 mod console;

@@ -376,7 +376,7 @@ pub fn setting<T: serde::de::DeserializeOwned>(
     .transpose()
 }
 
-fn event_row(r: &postgres::Row) -> Result<TicketEvent, StoreError> {
+pub(super) fn event_row(r: &postgres::Row) -> Result<TicketEvent, StoreError> {
     Ok(TicketEvent {
         id: r.try_get(0)?,
         ticket_id: r.try_get(1)?,

@@ -4,6 +4,7 @@
 //! consoles read only those rows within a moment; when the server goes away, commands are
 //! refused with a clear message and the store reconnects, with backoff, and catches up.
 
+mod audit;
 mod field;
 mod listen;
 pub mod load;
@@ -458,6 +459,16 @@ fn migrate(client: &mut Client, from: i64, shown: &str) -> Result<(), StoreError
                 path: shown.to_string(),
                 detail: explain(&e),
             })?;
+        if i as i64 + 1 == schema::CHAIN_VERSION {
+            let hashed = audit::start(&mut tx)?;
+            if hashed > 0 {
+                tracing::info!(
+                    events = hashed,
+                    server = shown,
+                    "audit chain started: the events written before it hashed in id order"
+                );
+            }
+        }
         tx.execute(
             "INSERT INTO heatdesk_meta (key, value) VALUES ('application', $1), ('schema', $2)
              ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
@@ -541,6 +552,7 @@ impl DispatchStore for PgStore {
             .then(|| origin.actor.clone());
         let done = self.with(|client, statements| {
             let mut tx = client.transaction()?;
+            tx::lock_writers(&mut tx)?;
             if let Some(actor) = &on_behalf {
                 tx.execute(
                     "SELECT set_config('heatdesk.on_behalf_of', $1, true)",
@@ -587,6 +599,14 @@ impl DispatchStore for PgStore {
 
     fn history(&self, ticket: TicketId) -> Result<Vec<TicketEvent>, StoreError> {
         self.read_only(|tx| load::history(tx, ticket))
+    }
+
+    fn verify_audit(&self) -> Result<crate::store::chain::Report, StoreError> {
+        self.read_only(|tx| audit::verify(tx))
+    }
+
+    fn audit_heads(&self) -> Result<Vec<crate::store::chain::Head>, StoreError> {
+        self.read_only(|tx| audit::heads(tx))
     }
 
     fn accounts(&self) -> Result<Vec<crate::domain::field::Account>, StoreError> {

@@ -259,7 +259,16 @@ CREATE TABLE outbox (
 CREATE INDEX outbox_due ON outbox(next_at) WHERE status = 'pending';
 ALTER TABLE change_log ADD COLUMN teams TEXT NOT NULL DEFAULT '[]';
 "#,
+    // 3: the audit chains (SQLite's 9): each event's hash over the one before it and its own
+    //    bytes (the events already there are hashed in id order by the upgrade)
+    r#"
+ALTER TABLE ticket_events ADD COLUMN hash BYTEA;
+ALTER TABLE audit_events ADD COLUMN hash BYTEA;
+"#,
 ];
+
+/// The schema version that brought the audit chains: upgrading to it hashes the events before.
+pub const CHAIN_VERSION: i64 = 3;
 
 /// The schema version this program writes.
 pub fn latest_version() -> i64 {

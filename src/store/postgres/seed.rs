@@ -8,6 +8,7 @@ use postgres::{Client, GenericClient};
 use super::load;
 use crate::domain::*;
 use crate::store::blob::{encode_path, encode_rings};
+use crate::store::chain;
 use crate::store::{AuditEvent, Everything, StoreError};
 
 /// One COPY text-format row being written.
@@ -312,12 +313,20 @@ pub fn seed(client: &mut Client, shown: &str, all: &Everything) -> Result<(), St
                 .opt_num(t.segment_id);
         },
     )?;
+    // the audit chains in id order, hashed as they are written
+    let mut events: Vec<&TicketEvent> = all.events.iter().collect();
+    events.sort_by_key(|e| e.id);
+    let mut links = chain::Links::after(chain::GENESIS);
+    let events: Vec<(&TicketEvent, chain::Hash)> = events
+        .into_iter()
+        .map(|e| (e, links.ticket_event(e)))
+        .collect();
     copy(
         &mut tx,
         "ticket_events",
-        "id, ticket_id, at, actor, action, from_status, to_status, team_id, note",
-        &all.events,
-        |l, e| {
+        "id, ticket_id, at, actor, action, from_status, to_status, team_id, note, hash",
+        &events,
+        |l, (e, hash)| {
             l.num(e.id)
                 .num(e.ticket_id)
                 .time(e.at)
@@ -326,7 +335,8 @@ pub fn seed(client: &mut Client, shown: &str, all: &Everything) -> Result<(), St
                 .opt_text(e.from_status.map(|s| s.code()))
                 .text(e.to_status.code())
                 .opt_num(e.team_id)
-                .text(&e.note);
+                .text(&e.note)
+                .bytes(hash);
         },
     )?;
     copy(
@@ -375,17 +385,25 @@ pub fn seed(client: &mut Client, shown: &str, all: &Everything) -> Result<(), St
                 .time(r.at);
         },
     )?;
+    let mut audit: Vec<&AuditEvent> = all.audit.iter().collect();
+    audit.sort_by_key(|a| a.id);
+    let mut links = chain::Links::after(chain::GENESIS);
+    let audit: Vec<(&AuditEvent, chain::Hash)> = audit
+        .into_iter()
+        .map(|a| (a, links.audit_event(a)))
+        .collect();
     copy(
         &mut tx,
         "audit_events",
-        "id, at, actor, command, detail",
-        &all.audit,
-        |l, a| {
+        "id, at, actor, command, detail, hash",
+        &audit,
+        |l, (a, hash)| {
             l.num(a.id)
                 .time(a.at)
                 .text(&a.actor)
                 .text(&a.command)
-                .text(&a.detail);
+                .text(&a.detail)
+                .bytes(hash);
         },
     )?;
     copy(

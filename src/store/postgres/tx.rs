@@ -13,6 +13,7 @@ use crate::domain::field;
 use crate::domain::*;
 use crate::store::StoreError;
 use crate::store::blob::{encode_path, encode_rings};
+use crate::store::chain::{self, Chain};
 use crate::store::commands::{Logged, Row, Tx};
 
 /// The channel consoles LISTEN on.
@@ -30,7 +31,31 @@ pub struct PgTx<'a, 'b> {
     pub statements: &'a mut HashMap<String, Statement>,
 }
 
+/// Take the writers' lock: the change log's ids and the audit chains follow commit order. The
+/// store takes it first in every transaction that applies a command, before any row lock, so
+/// two writers never wait on each other's rows while one holds it.
+pub fn lock_writers(tx: &mut Transaction<'_>) -> Result<(), StoreError> {
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&LOG_LOCK])?;
+    Ok(())
+}
+
 impl PgTx<'_, '_> {
+    /// The next event of a chain: its id, the actor the server records (the session's user and
+    /// whom it acts for), and the stored hash of the last event. Under the writers' lock.
+    fn next_link(&mut self, which: Chain) -> Result<(i64, String, chain::Hash), StoreError> {
+        let table = which.table();
+        let row = self.query_one(
+            &format!(
+                "SELECT nextval(pg_get_serial_sequence('{table}', 'id')), {},
+                        (SELECT hash FROM {table} ORDER BY id DESC LIMIT 1)",
+                super::field::ACTOR
+            ),
+            &[],
+        )?;
+        let prev = chain::from_stored(row.try_get(2)?).unwrap_or(chain::GENESIS);
+        Ok((row.try_get(0)?, row.try_get(1)?, prev))
+    }
+
     /// The statement for `sql`, prepared once per connection.
     fn prepared(&mut self, sql: &str) -> Result<Statement, StoreError> {
         if let Some(st) = self.statements.get(sql) {
@@ -235,24 +260,31 @@ impl Tx for PgTx<'_, '_> {
 
     fn insert_event(&mut self, e: &TicketEvent) -> Result<(i64, String), StoreError> {
         // who did it is whom the server knows: the session's user, not a name typed in
-        let sql = format!(
-            "INSERT INTO ticket_events (ticket_id, at, actor, action, from_status, to_status, team_id, note)
-             VALUES ($1, $2, {}, $3, $4, $5, $6, $7) RETURNING id, actor",
-            super::field::ACTOR
-        );
-        let row = self.query_one(
-            &sql,
+        let (id, actor, prev) = self.next_link(Chain::TicketEvents)?;
+        let e = TicketEvent {
+            id,
+            actor,
+            at: chain::whole_seconds(e.at),
+            ..e.clone()
+        };
+        let hash = chain::ticket_event(&prev, &e);
+        self.execute(
+            "INSERT INTO ticket_events (id, ticket_id, at, actor, action, from_status, to_status, team_id, note, hash)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
             &[
+                &e.id,
                 &e.ticket_id,
                 &e.at,
+                &e.actor,
                 &e.action,
                 &e.from_status.map(|s| s.code()),
                 &e.to_status.code(),
                 &e.team_id,
                 &e.note,
+                &&hash[..],
             ],
         )?;
-        Ok((row.try_get(0)?, row.try_get(1)?))
+        Ok((e.id, e.actor))
     }
 
     fn insert_visit(&mut self, v: &Visit) -> Result<i64, StoreError> {
@@ -333,12 +365,18 @@ impl Tx for PgTx<'_, '_> {
     }
 
     fn audit(&mut self, origin: &Origin, command: &str, detail: &str) -> Result<(), StoreError> {
+        let (id, actor, prev) = self.next_link(Chain::AuditEvents)?;
+        let a = crate::store::AuditEvent {
+            id,
+            at: chain::whole_seconds(origin.at),
+            actor,
+            command: command.to_string(),
+            detail: detail.to_string(),
+        };
+        let hash = chain::audit_event(&prev, &a);
         self.execute(
-            &format!(
-                "INSERT INTO audit_events (at, actor, command, detail) VALUES ($1, {}, $2, $3)",
-                super::field::ACTOR
-            ),
-            &[&origin.at, &command, &detail],
+            "INSERT INTO audit_events (id, at, actor, command, detail, hash) VALUES ($1, $2, $3, $4, $5, $6)",
+            &[&a.id, &a.at, &a.actor, &a.command, &a.detail, &&hash[..]],
         )?;
         Ok(())
     }

@@ -17,7 +17,7 @@ fn all<T>(
     Ok(rows.collect::<Result<Vec<_>, _>>()?)
 }
 
-fn time(row: &Row<'_>, i: usize) -> rusqlite::Result<Timestamp> {
+pub(super) fn time(row: &Row<'_>, i: usize) -> rusqlite::Result<Timestamp> {
     Ok(time_from_sql(row.get(i)?))
 }
 
@@ -306,7 +306,7 @@ pub fn history(conn: &Connection, ticket: TicketId) -> Result<Vec<TicketEvent>, 
     Ok(rows.collect::<Result<Vec<_>, _>>()?)
 }
 
-fn event_row(r: &Row<'_>) -> rusqlite::Result<TicketEvent> {
+pub(super) fn event_row(r: &Row<'_>) -> rusqlite::Result<TicketEvent> {
     Ok(TicketEvent {
         id: r.get(0)?,
         ticket_id: r.get(1)?,

@@ -2,6 +2,7 @@
 //! (imports among them), and the change feed other consoles read.
 
 mod apply;
+mod audit;
 pub mod backup;
 mod changes;
 mod codec;
@@ -187,6 +188,16 @@ impl SqliteStore {
         for (i, sql) in schema::MIGRATIONS.iter().enumerate().skip(current as usize) {
             let tx = self.conn.transaction()?;
             tx.execute_batch(sql)?;
+            if i as i64 + 1 == schema::CHAIN_VERSION {
+                let hashed = audit::start(&tx)?;
+                if hashed > 0 {
+                    tracing::info!(
+                        events = hashed,
+                        path = %self.path.display(),
+                        "audit chain started: the events written before it hashed in id order"
+                    );
+                }
+            }
             tx.pragma_update(None, "application_id", schema::APPLICATION_ID)?;
             tx.pragma_update(None, "user_version", i as i64 + 1)?;
             tx.commit()?;
@@ -427,6 +438,15 @@ impl DispatchStore for SqliteStore {
             });
         }
         write::write_all(&mut self.conn, all)
+    }
+
+    fn verify_audit(&self) -> Result<super::chain::Report, StoreError> {
+        let tx = self.conn.unchecked_transaction()?;
+        audit::verify(&tx)
+    }
+
+    fn audit_heads(&self) -> Result<Vec<super::chain::Head>, StoreError> {
+        audit::heads(&self.conn)
     }
 
     fn everything(&self) -> Result<Everything, StoreError> {

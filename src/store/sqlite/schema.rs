@@ -272,7 +272,16 @@ CREATE TABLE outbox (
 CREATE INDEX outbox_due ON outbox(next_at) WHERE status = 'pending';
 ALTER TABLE change_log ADD COLUMN teams TEXT NOT NULL DEFAULT '[]';
 "#,
+    // 9: the audit chains: each event's hash over the one before it and its own bytes (the
+    //    events already there are hashed in id order by the upgrade, `CHAIN_VERSION`)
+    r#"
+ALTER TABLE ticket_events ADD COLUMN hash BLOB;
+ALTER TABLE audit_events ADD COLUMN hash BLOB;
+"#,
 ];
+
+/// The schema version that brought the audit chains: upgrading to it hashes the events before.
+pub const CHAIN_VERSION: i64 = 9;
 
 /// The schema version this program writes.
 pub fn latest_version() -> i64 {

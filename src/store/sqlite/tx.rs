@@ -164,17 +164,7 @@ impl Tx for SqliteTx<'_> {
     }
 
     fn audit(&mut self, origin: &Origin, command: &str, detail: &str) -> Result<(), StoreError> {
-        self.tx
-            .prepare_cached(
-                "INSERT INTO audit_events (at, actor, command, detail) VALUES (?1, ?2, ?3, ?4)",
-            )?
-            .execute(params![
-                time_to_sql(origin.at),
-                origin.actor,
-                command,
-                detail
-            ])?;
-        Ok(())
+        super::write::insert_audit(self.tx, origin.at, &origin.actor, command, detail)
     }
 
     fn log_change(&mut self, origin: &Origin, change: &Logged) -> Result<i64, StoreError> {

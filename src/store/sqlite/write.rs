@@ -6,7 +6,8 @@ use rusqlite::{Connection, Transaction, params};
 use super::StoreError;
 use super::codec::{encode_path, encode_rings, time_to_sql};
 use crate::domain::*;
-use crate::store::Everything;
+use crate::store::chain::{self, Chain};
+use crate::store::{AuditEvent, Everything};
 
 /// Write a whole data set in one transaction: all of it lands, or none of it.
 pub fn write_all(conn: &mut Connection, all: &Everything) -> Result<(), StoreError> {
@@ -135,8 +136,16 @@ pub fn write_all(conn: &mut Connection, all: &Everything) -> Result<(), StoreErr
         for t in &s.tickets {
             insert_ticket(&tx, t)?;
         }
-        for e in events {
-            insert_event(&tx, e)?;
+        // the audit chain in id order, its hashes made here rather than looked up per row
+        let mut order: Vec<&TicketEvent> = events.iter().collect();
+        order.sort_by_key(|e| e.id);
+        let mut links = chain::Links::after(chain::GENESIS);
+        for e in order {
+            let e = &TicketEvent {
+                at: chain::whole_seconds(e.at),
+                ..e.clone()
+            };
+            insert_event_hashed(&tx, e, &links.ticket_event(e))?;
         }
         for v in &s.visits {
             insert_visit(&tx, v)?;
@@ -160,15 +169,20 @@ pub fn write_all(conn: &mut Connection, all: &Everything) -> Result<(), StoreErr
             )?;
         }
         let mut st = tx.prepare(
-            "INSERT INTO audit_events (id, at, actor, command, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
+            "INSERT INTO audit_events (id, at, actor, command, detail, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         )?;
-        for a in &all.audit {
+        let mut order: Vec<&AuditEvent> = all.audit.iter().collect();
+        order.sort_by_key(|a| a.id);
+        let mut links = chain::Links::after(chain::GENESIS);
+        for a in order {
+            let hash = links.audit_event(a);
             st.execute(params![
                 a.id,
                 time_to_sql(a.at),
                 a.actor,
                 a.command,
-                a.detail
+                a.detail,
+                &hash[..]
             ])?;
         }
         let mut st =
@@ -247,16 +261,48 @@ pub fn insert_ticket(tx: &Transaction<'_>, t: &Ticket) -> Result<i64, StoreError
     Ok(tx.last_insert_rowid())
 }
 
-/// Insert an audit event; returns its id.
+/// The last link of a chain: its event's id (0 when empty) and stored hash.
+pub fn chain_tail(tx: &Connection, which: Chain) -> Result<(i64, chain::Hash), StoreError> {
+    use rusqlite::OptionalExtension;
+    let last = tx
+        .prepare_cached(&format!(
+            "SELECT id, hash FROM {} ORDER BY id DESC LIMIT 1",
+            which.table()
+        ))?
+        .query_row([], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, Option<Vec<u8>>>(1)?))
+        })
+        .optional()?;
+    Ok(match last {
+        Some((id, hash)) => (id, chain::from_stored(hash).unwrap_or(chain::GENESIS)),
+        None => (0, chain::GENESIS),
+    })
+}
+
+/// Insert a ticket's step, chained onto the last one (id 0: the next id); returns its id.
 pub fn insert_event(tx: &Transaction<'_>, e: &TicketEvent) -> Result<i64, StoreError> {
+    let (last, prev) = chain_tail(tx, Chain::TicketEvents)?;
+    let e = TicketEvent {
+        id: if e.id != 0 { e.id } else { last + 1 },
+        at: chain::whole_seconds(e.at),
+        ..e.clone()
+    };
+    let hash = chain::ticket_event(&prev, &e);
+    insert_event_hashed(tx, &e, &hash)
+}
+
+/// Insert a ticket's step with its chain hash; returns its id.
+fn insert_event_hashed(
+    tx: &Transaction<'_>,
+    e: &TicketEvent,
+    hash: &chain::Hash,
+) -> Result<i64, StoreError> {
     let mut st = tx.prepare_cached(
-        "INSERT INTO ticket_events (id, ticket_id, at, actor, action, from_status, to_status, team_id, note)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        "INSERT INTO ticket_events (id, ticket_id, at, actor, action, from_status, to_status, team_id, note, hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     )?;
-    // id 0 means "let SQLite choose"
-    let id = (e.id != 0).then_some(e.id);
     st.execute(params![
-        id,
+        e.id,
         e.ticket_id,
         time_to_sql(e.at),
         e.actor,
@@ -265,8 +311,40 @@ pub fn insert_event(tx: &Transaction<'_>, e: &TicketEvent) -> Result<i64, StoreE
         e.to_status.code(),
         e.team_id,
         e.note,
+        &hash[..],
     ])?;
     Ok(tx.last_insert_rowid())
+}
+
+/// Insert another audit record, chained onto the last one.
+pub fn insert_audit(
+    tx: &Transaction<'_>,
+    at: Timestamp,
+    actor: &str,
+    command: &str,
+    detail: &str,
+) -> Result<(), StoreError> {
+    let (last, prev) = chain_tail(tx, Chain::AuditEvents)?;
+    let a = AuditEvent {
+        id: last + 1,
+        at: chain::whole_seconds(at),
+        actor: actor.to_string(),
+        command: command.to_string(),
+        detail: detail.to_string(),
+    };
+    let hash = chain::audit_event(&prev, &a);
+    tx.prepare_cached(
+        "INSERT INTO audit_events (id, at, actor, command, detail, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![
+        a.id,
+        time_to_sql(a.at),
+        a.actor,
+        a.command,
+        a.detail,
+        &hash[..]
+    ])?;
+    Ok(())
 }
 
 /// Insert a visit; id 0 lets SQLite choose. Returns its id.
