@@ -268,23 +268,34 @@ pub struct RoomReport {
     /// What is wrong, if anything: lost or doubled events, a console unequal to a fresh
     /// load, a stale write accepted.
     pub problems: Vec<String>,
+    /// Times the server was away, as the consoles saw it (their outages merged), and the
+    /// longest (s).
+    pub outages: usize,
+    pub longest_outage_s: f64,
+    /// Commands refused by an outage and sent again after the console was back.
+    pub retried: usize,
+    /// Commits whose answer was lost with the connection, and of those, how many held.
+    pub uncertain: usize,
+    pub uncertain_held: usize,
+    /// How long others' commits took to reach each console outside the outages (ms), sorted.
+    pub delays_outside_ms: Vec<i64>,
 }
 
 impl RoomReport {
     pub fn percentile(&self, p: f64) -> Option<i64> {
-        if self.delays_ms.is_empty() {
-            return None;
-        }
-        let i = ((self.delays_ms.len() - 1) as f64 * p).round() as usize;
-        Some(self.delays_ms[i])
+        percentile(&self.delays_ms, p)
     }
 
-    /// The last line: commits, refusals and the propagation delay.
+    /// The last line: commits, refusals, the propagation delay and the outages.
     pub fn last_line(&self) -> String {
         let ms = |p| self.percentile(p).map_or("—".into(), |v| v.to_string());
+        let outside =
+            |p| percentile(&self.delays_outside_ms, p).map_or("—".into(), |v: i64| v.to_string());
         format!(
             "{} consoles, {:.0} s: {} commits ({:.1}/s), {} refusals (someone else first), {} errors; \
-             {} audit events written, {} found; propagation p50 {} ms p99 {} ms ({} deliveries){}",
+             {} audit events written, {} found; propagation p50 {} ms p99 {} ms ({} deliveries; \
+             outside the outages p50 {} ms p99 {} ms); {} retried after reconnecting, {} answers \
+             lost ({} held){}; outages {}, longest {:.1} s",
             self.consoles,
             self.seconds,
             self.commits,
@@ -296,13 +307,28 @@ impl RoomReport {
             ms(0.5),
             ms(0.99),
             self.delays_ms.len(),
+            outside(0.5),
+            outside(0.99),
+            self.retried,
+            self.uncertain,
+            self.uncertain_held,
             if self.problems.is_empty() {
                 "; nothing lost".to_string()
             } else {
                 format!("; {} PROBLEMS", self.problems.len())
-            }
+            },
+            self.outages,
+            self.longest_outage_s,
         )
     }
+}
+
+fn percentile(sorted: &[i64], p: f64) -> Option<i64> {
+    if sorted.is_empty() {
+        return None;
+    }
+    let i = ((sorted.len() - 1) as f64 * p).round() as usize;
+    Some(sorted[i])
 }
 
 /// What one console of the room did.
@@ -311,10 +337,37 @@ struct ConsoleRun {
     commits: usize,
     refusals: usize,
     errors: Vec<String>,
-    delays_ms: Vec<i64>,
+    /// Each delivery: when it was committed (ms since 1970) and how long it took to arrive.
+    delays_ms: Vec<(i64, i64)>,
     events: Vec<i64>,
     /// The snapshot it ended with (after catching up with everything).
     snap: Snapshot,
+    /// From when to when (ms since 1970) this console found the server away.
+    outages: Vec<(i64, i64)>,
+    retried: usize,
+    /// Commands whose commit was sent but not answered: whether they held shows at the end.
+    uncertain: Vec<(Command, Timestamp)>,
+}
+
+/// The server went away or the answer was lost: a console waits and tries again.
+fn is_outage(e: &StoreError) -> bool {
+    matches!(
+        e,
+        StoreError::Unavailable { .. } | StoreError::CommitUnknown { .. }
+    )
+}
+
+/// Merge the consoles' outages into the room's: overlapping spans are one outage.
+fn merge_outages(mut spans: Vec<(i64, i64)>) -> Vec<(i64, i64)> {
+    spans.sort_unstable();
+    let mut merged: Vec<(i64, i64)> = Vec::new();
+    for (from, to) in spans {
+        match merged.last_mut() {
+            Some(last) if from <= last.1 => last.1 = last.1.max(to),
+            _ => merged.push((from, to)),
+        }
+    }
+    merged
 }
 
 /// Run `params.consoles` consoles on `location` at once, each a thread with its own store
@@ -355,20 +408,44 @@ pub fn room(location: &crate::store::Location, params: &RoomParams) -> anyhow::R
                     started.wait();
                     let end = *deadline
                         .get_or_init(|| Instant::now() + Duration::from_secs_f64(params.seconds));
-                    let catch_up = |store: &mut Box<dyn DispatchStore>,
-                                    snap: &mut Snapshot,
-                                    run: &mut ConsoleRun|
-                     -> anyhow::Result<()> {
-                        match store.catch_up()? {
-                            Update::UpToDate => {}
-                            Update::Changed(changes) => snap.absorb(changes),
-                            Update::Reload => *snap = store.load_recent(since)?,
-                        }
+                    // when this console found the server away (ms), until a look succeeds
+                    let mut down: Option<i64> = None;
+                    // the outages ride through: a look that finds the server away is noted,
+                    // and the console tries again, as the real one does
+                    let mut catch_up = |store: &mut Box<dyn DispatchStore>,
+                                        snap: &mut Snapshot,
+                                        run: &mut ConsoleRun|
+                     -> anyhow::Result<bool> {
+                        let looked = store.catch_up().and_then(|u| match u {
+                            Update::UpToDate => Ok(()),
+                            Update::Changed(changes) => {
+                                snap.absorb(changes);
+                                Ok(())
+                            }
+                            Update::Reload => {
+                                *snap = store.load_recent(since)?;
+                                Ok(())
+                            }
+                        });
                         let now = crate::store::now_ms();
-                        run.delays_ms
-                            .extend(store.committed_at().into_iter().map(|c| now - c));
-                        Ok(())
+                        match looked {
+                            Ok(()) => {
+                                if let Some(from) = down.take() {
+                                    run.outages.push((from, now));
+                                }
+                                run.delays_ms
+                                    .extend(store.committed_at().into_iter().map(|c| (c, now - c)));
+                                Ok(true)
+                            }
+                            Err(e) if is_outage(&e) => {
+                                down.get_or_insert(now);
+                                Ok(false)
+                            }
+                            Err(e) => Err(e.into()),
+                        }
                     };
+                    // a command the outage refused, sent again once the console is back
+                    let mut again: Option<Command> = None;
                     let mut next = Instant::now()
                         + Duration::from_millis(rng.range(0.0, params.pace_ms as f64) as u64);
                     while Instant::now() < end {
@@ -393,7 +470,17 @@ pub fn room(location: &crate::store::Location, params: &RoomParams) -> anyhow::R
                             + Duration::from_millis(
                                 (rng.range(0.5, 1.5) * params.pace_ms as f64) as u64,
                             );
-                        let command = next_command(&mut rng, &snap, &burst);
+                        if !catch_up(&mut store, &mut snap, &mut run)? {
+                            // still away: the operator waits (and keeps the form as typed)
+                            continue;
+                        }
+                        let command = match again.take() {
+                            Some(c) => {
+                                run.retried += 1;
+                                c
+                            }
+                            None => next_command(&mut rng, &snap, &burst),
+                        };
                         let origin = Origin {
                             actor: burst.actor.clone(),
                             at: {
@@ -416,12 +503,22 @@ pub fn room(location: &crate::store::Location, params: &RoomParams) -> anyhow::R
                             Err(StoreError::Stale { ticket, .. }) => {
                                 run.refusals += 1;
                                 // the ticket as it is now, as the console would show it
-                                if let Some(t) = store.ticket(ticket)? {
+                                if let Ok(Some(t)) = store.ticket(ticket) {
                                     snap.absorb(Changes {
                                         tickets: vec![t],
                                         ..Changes::default()
                                     });
                                 }
+                            }
+                            Err(StoreError::CommitUnknown { .. }) => {
+                                // sent, unanswered: not sent again (it may hold); looked
+                                // for at the end
+                                run.uncertain.push((command, origin.at));
+                                catch_up(&mut store, &mut snap, &mut run)?;
+                            }
+                            Err(e) if is_outage(&e) => {
+                                again = Some(command);
+                                catch_up(&mut store, &mut snap, &mut run)?;
                             }
                             Err(e) => {
                                 run.errors
@@ -430,6 +527,15 @@ pub fn room(location: &crate::store::Location, params: &RoomParams) -> anyhow::R
                             }
                         }
                     }
+                    // back before the end: the server may still be away
+                    let back_by = Instant::now() + Duration::from_secs(60);
+                    while !catch_up(&mut store, &mut snap, &mut run)? {
+                        anyhow::ensure!(
+                            Instant::now() < back_by,
+                            "console {n}: the server did not come back within 60 s"
+                        );
+                        std::thread::sleep(Duration::from_millis(200));
+                    }
                     // everyone stopped: take in the last commits (a notice may still be on
                     // its way: look until nothing more comes)
                     stopped.wait();
@@ -437,14 +543,17 @@ pub fn room(location: &crate::store::Location, params: &RoomParams) -> anyhow::R
                     loop {
                         let _ = rx.recv_timeout(Duration::from_millis(300));
                         let before = run.delays_ms.len();
-                        catch_up(&mut store, &mut snap, &mut run)?;
-                        if run.delays_ms.len() == before || Instant::now() > quiet {
+                        let looked = catch_up(&mut store, &mut snap, &mut run)?;
+                        if (looked && run.delays_ms.len() == before) || Instant::now() > quiet {
                             break;
                         }
                     }
                     caught_up.wait();
                     // one more look after everyone's last look: nothing may be left
-                    catch_up(&mut store, &mut snap, &mut run)?;
+                    anyhow::ensure!(
+                        catch_up(&mut store, &mut snap, &mut run)?,
+                        "console {n}: the server went away at the end"
+                    );
                     run.snap = snap;
                     Ok(run)
                 })
@@ -468,11 +577,17 @@ pub fn room(location: &crate::store::Location, params: &RoomParams) -> anyhow::R
     let fresh = fresh_store.load_recent(since)?;
     let after = fresh_store.everything()?;
     let mut written: Vec<i64> = Vec::new();
+    let mut spans = Vec::new();
+    let mut deliveries = Vec::new();
+    let mut uncertain = Vec::new();
     for (n, run) in runs.into_iter().enumerate() {
         report.commits += run.commits;
         report.refusals += run.refusals;
+        report.retried += run.retried;
         report.errors.extend(run.errors);
-        report.delays_ms.extend(run.delays_ms);
+        deliveries.extend(run.delays_ms);
+        spans.extend(run.outages);
+        uncertain.extend(run.uncertain);
         written.extend(run.events);
         if let Some(diff) = first_difference(&run.snap, &fresh) {
             report
@@ -480,8 +595,50 @@ pub fn room(location: &crate::store::Location, params: &RoomParams) -> anyhow::R
                 .push(format!("console {n} differs from a fresh load: {diff}"));
         }
     }
+    let outages = merge_outages(spans);
+    report.outages = outages.len();
+    report.longest_outage_s = outages
+        .iter()
+        .map(|(a, b)| (b - a) as f64 / 1000.0)
+        .fold(0.0, f64::max);
+    // a delivery is inside an outage when its commit or its arrival falls within one (with the
+    // second a console takes to notice on either side)
+    let inside = |(c, d): &(i64, i64)| {
+        outages
+            .iter()
+            .any(|(a, b)| c + d >= a - 1000 && *c <= b + 1000)
+    };
+    report.delays_ms = deliveries.iter().map(|(_, d)| *d).collect();
+    report.delays_outside_ms = deliveries
+        .iter()
+        .filter(|x| !inside(x))
+        .map(|(_, d)| *d)
+        .collect();
     report.delays_ms.sort_unstable();
+    report.delays_outside_ms.sort_unstable();
+    // the commits whose answer was lost: their events are those that match them and no
+    // answered commit (the ticket and the second for a step; the second for a new ticket)
+    report.uncertain = uncertain.len();
     written.sort_unstable();
+    for (command, at) in &uncertain {
+        let held: Vec<i64> = after
+            .events
+            .iter()
+            .filter(|e| e.id > first_event && written.binary_search(&e.id).is_err())
+            .filter(|e| crate::store::chain::whole_seconds(*at) == e.at)
+            .filter(|e| match command {
+                Command::Act { ticket, .. } => e.ticket_id == *ticket,
+                Command::CreateTicket(_) => e.action == "create",
+                _ => false,
+            })
+            .map(|e| e.id)
+            .collect();
+        if !held.is_empty() {
+            report.uncertain_held += 1;
+            written.extend(held);
+            written.sort_unstable();
+        }
+    }
     report.events_written = written.len();
     let found: Vec<i64> = after
         .events

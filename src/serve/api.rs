@@ -138,7 +138,11 @@ impl From<StoreError> for ApiError {
             StoreError::Invalid(_) => {
                 ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", e.to_string())
             }
-            StoreError::Unavailable { .. } | StoreError::Unreachable { .. } => ApiError::new(
+            // a commit whose answer was lost: the phone sends the step again with its id,
+            // which applies it once whether or not it held
+            StoreError::Unavailable { .. }
+            | StoreError::Unreachable { .. }
+            | StoreError::CommitUnknown { .. } => ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "unavailable",
                 e.to_string(),

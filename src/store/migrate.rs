@@ -94,6 +94,12 @@ fn tables(a: &Everything, b: &Everything) -> Result<Vec<(&'static str, usize)>, 
     table("outbox", &a.field.outbox, &b.field.outbox, &mut n)?;
     table("ticket_photos", &a.field.photos, &b.field.photos, &mut n)?;
     table(
+        "client_commands",
+        &a.field.client_commands,
+        &b.field.client_commands,
+        &mut n,
+    )?;
+    table(
         "message_templates",
         &[&a.field.templates],
         &[&b.field.templates],

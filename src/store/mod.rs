@@ -239,6 +239,17 @@ pub struct FieldData {
     pub outbox: Vec<crate::domain::field::Message>,
     pub photos: Vec<StoredPhoto>,
     pub templates: Option<String>,
+    /// The phones' steps already applied, by the id each carries: a retry after a copy is
+    /// still applied once.
+    pub client_commands: Vec<ClientCommand>,
+}
+
+/// A phone's step already applied: the id it carried, who sent it and when.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClientCommand {
+    pub client_id: String,
+    pub actor: String,
+    pub at: Timestamp,
 }
 
 /// A photo as kept: its row, the ticket and the step it came with.

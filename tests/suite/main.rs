@@ -12,6 +12,7 @@ mod crews_console;
 mod demo_city;
 mod dispatch;
 mod export;
+mod faults;
 mod field;
 mod glyphs;
 mod hostile;

@@ -190,11 +190,26 @@ pub fn everything(c: &mut impl GenericClient) -> Result<crate::store::FieldData,
         )?
         .map(|r| r.try_get(0))
         .transpose()?;
+    let client_commands = c
+        .query(
+            "SELECT client_id, actor, at FROM client_commands ORDER BY client_id",
+            &[],
+        )?
+        .iter()
+        .map(|r| {
+            Ok(crate::store::ClientCommand {
+                client_id: r.try_get(0)?,
+                actor: r.try_get(1)?,
+                at: r.try_get(2)?,
+            })
+        })
+        .collect::<Result<_, StoreError>>()?;
     Ok(crate::store::FieldData {
         accounts: accounts(c)?,
         outbox,
         photos,
         templates,
+        client_commands,
     })
 }
 
@@ -221,6 +236,9 @@ pub fn write_everything(
              VALUES ($1, $2, $3, $4, $5)",
             &[&p.id, &p.ticket, &p.event, &p.photo.mime, &p.photo.bytes],
         )?;
+    }
+    for c in &f.client_commands {
+        tx.claim_client(&c.client_id, &c.actor, c.at)?;
     }
     if let Some(t) = &f.templates {
         tx.tx.execute(

@@ -285,7 +285,8 @@ impl PgStore {
                 Ok(())
             }
             Err(_) => {
-                let backoff = (off.backoff * 2).min(Duration::from_secs(30));
+                // at most 4 s apart: a console is back within seconds of the server
+                let backoff = (off.backoff * 2).min(Duration::from_secs(4));
                 self.offline.set(Some(Offline {
                     next_try: Instant::now() + backoff,
                     backoff,

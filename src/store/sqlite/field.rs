@@ -323,6 +323,16 @@ pub fn everything(conn: &Connection) -> Result<crate::store::FieldData, StoreErr
             })?
             .collect::<Result<_, _>>()?,
         templates: setting(conn, "message_templates")?,
+        client_commands: conn
+            .prepare("SELECT client_id, actor, at FROM client_commands ORDER BY client_id")?
+            .query_map([], |r| {
+                Ok(crate::store::ClientCommand {
+                    client_id: r.get(0)?,
+                    actor: r.get(1)?,
+                    at: time_from_sql(r.get(2)?),
+                })
+            })?
+            .collect::<Result<_, _>>()?,
     })
 }
 
@@ -343,6 +353,9 @@ pub fn write_everything(
     }
     for p in &f.photos {
         insert_photo(conn, Some(p.id), p.ticket, p.event, &p.photo)?;
+    }
+    for c in &f.client_commands {
+        claim_client(conn, &c.client_id, &c.actor, c.at)?;
     }
     if let Some(t) = &f.templates {
         conn.execute(
