@@ -76,6 +76,22 @@ pub fn daily(
     let mut tables = heatdesk::export::report::daily_report(&snap, &facts, day, now, lang);
     let heads = heatdesk::store::open(&db)?.audit_heads()?;
     tables.push(heatdesk::export::report::audit_sheet(&heads, wall, lang));
+    // the season so far, day by day, charted in the workbook: the three rates
+    let first = heatdesk::domain::season::season_start(day);
+    tables.push(heatdesk::export::report::trend_sheet(
+        &snap,
+        &facts,
+        (first, day),
+        now,
+        lang,
+    ));
+    let trend = heatdesk::export::LineChart {
+        table: tables.len() - 1,
+        title: heatdesk::words::t(lang, heatdesk::words::Key::SeasonTrend).to_string(),
+        // satisfaction, timely handling, temperature compliance (after the date and complaints)
+        columns: vec![2, 3, 4],
+        axis_format: "0%".into(),
+    };
     // the city map as it stood at the report's time, on a sheet of its own
     let png = heatdesk::ui::picture::map_png(
         heatdesk::store::open(&db)?,
@@ -94,6 +110,7 @@ pub fn daily(
         out,
         &tables,
         &[heatdesk::export::Picture { title, png }],
+        &[trend],
     )?;
     println!(
         "wrote {}: {} departments, {} overdue tickets, {} visits on {day}, and the city map",

@@ -6,7 +6,7 @@ use chrono::{Duration, NaiveDate, NaiveTime};
 use super::{Cell, Table};
 use crate::domain::kpi::{Figure, KpiFacts, Kpis};
 use crate::domain::{Channel, Snapshot, Timestamp};
-use crate::words::format::{figure, mask_phone};
+use crate::words::format::mask_phone;
 use crate::words::{self, Lang};
 
 /// Three sheets: KPIs, overdue tickets, visits (as of `now`, for the day `day`). The figures
@@ -57,9 +57,50 @@ fn kpi_row(name: String, k: &Kpis, snap: &Snapshot, lang: Lang) -> Vec<Cell> {
     let rules = &snap.kpi_rules;
     let mut row = vec![Cell::from(name), Cell::from(k.complaint_rate.numerator)];
     for f in Figure::ALL {
-        row.push(figure(lang, f, k, rules).into());
+        row.push(figure_cell(lang, f, k, rules));
     }
     row
+}
+
+/// A KPI figure as a cell: a number with its unit as the format (complaints per the company's
+/// basis, ‰ or per 10,000 households; the rates as percentages); nothing to compute it from
+/// is an empty cell.
+pub fn figure_cell(lang: Lang, f: Figure, k: &Kpis, rules: &crate::domain::kpi::KpiRules) -> Cell {
+    match (f, k.value(f, rules)) {
+        (_, None) => Cell::Empty,
+        (Figure::Complaints, Some(v)) if rules.complaints_per_households == 1000 => {
+            Cell::WithUnit(v, "‰")
+        }
+        (Figure::Complaints, Some(v)) => Cell::WithUnit(v, lang.pick("/万户", "/10k households")),
+        (_, Some(v)) => Cell::Percent(v),
+    }
+}
+
+/// The season's figures day by day, from `first` to `day`: the trend the leaders' view draws,
+/// as a sheet a workbook charts.
+pub fn trend_sheet(
+    snap: &Snapshot,
+    facts: &KpiFacts,
+    (first, day): (NaiveDate, NaiveDate),
+    now: Timestamp,
+    lang: Lang,
+) -> Table {
+    let rules = &snap.kpi_rules;
+    Table {
+        title: lang.pick("每日趋势", "Daily trend").into(),
+        headers: std::iter::once(lang.pick("日期", "Date").to_string())
+            .chain(Figure::ALL.map(|f| crate::words::format::figure_name(lang, f).to_string()))
+            .collect(),
+        rows: facts
+            .daily(snap, (first, day), now, rules)
+            .iter()
+            .map(|(d, k)| {
+                std::iter::once(Cell::from(d.format("%Y-%m-%d").to_string()))
+                    .chain(Figure::ALL.map(|f| figure_cell(lang, f, k, rules)))
+                    .collect()
+            })
+            .collect(),
+    }
 }
 
 fn kpi_sheet(

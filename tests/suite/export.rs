@@ -137,17 +137,17 @@ fn the_daily_report_has_kpis_overdue_tickets_and_visits() {
             out.to_str().unwrap(),
         ],
     ));
-    // one CSV per sheet (the audit chains' last links among them), and the city map beside
+    // one CSV per sheet (the audit chains' last links and the season's trend among them), and
+    // the city map beside them
     let names: Vec<String> = std::fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .filter(|n| n.starts_with("report"))
         .collect();
-    assert_eq!(names.len(), 5, "{names:?}");
-    assert!(
-        names.contains(&"report-审计链.csv".to_string()),
-        "{names:?}"
-    );
+    assert_eq!(names.len(), 6, "{names:?}");
+    for sheet in ["report-审计链.csv", "report-每日趋势.csv"] {
+        assert!(names.contains(&sheet.to_string()), "{names:?}");
+    }
     assert!(
         names.contains(&"report-城市地图.png".to_string()),
         "{names:?}"
@@ -228,4 +228,87 @@ fn the_export_command_writes_a_layer_or_the_tickets() {
     assert!(std::fs::read(&tickets).unwrap().starts_with(b"PK"));
     let neither = run(&["export", "--out", "x.csv"]);
     assert!(!neither.status.success());
+}
+
+/// The daily report's workbook as Excel reads it: the KPI cells are numbers (percentages and
+/// ‰ as number formats, a missing value an empty cell), and the season's daily trend is on its
+/// sheet with a native line chart of the three rates.
+#[test]
+fn the_daily_reports_figures_are_numbers_with_formats_and_the_trend_is_charted() {
+    use calamine::{Data, Reader};
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    demo::write_new(&db, &DemoParams::new(Scale::Demo, now())).unwrap();
+    let out = dir.path().join("report.xlsx");
+    succeeded(&heatdesk(
+        &db,
+        &[
+            "report",
+            "--date",
+            "2026-11-27",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    ));
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook(&out).unwrap();
+    let names = book.sheet_names();
+    assert!(names.iter().any(|n| n == "每日趋势"), "{names:?}");
+    let kpis = book.worksheet_range(&names[0]).unwrap();
+    let rows: Vec<&[Data]> = kpis.rows().collect();
+    assert!(rows.len() > 2);
+    // the city's row: complaints (a count), then the four figures
+    let city = rows.last().unwrap();
+    assert_eq!(city[0], Data::String("全市".into()));
+    assert!(
+        matches!(city[1], Data::Float(_) | Data::Int(_)),
+        "{:?}",
+        city[1]
+    );
+    for (i, cell) in city[2..6].iter().enumerate() {
+        match cell {
+            Data::Float(v) => {
+                assert!(*v >= 0.0, "figure {i}: {v}");
+                // the rates are ratios (0..1) formatted as percentages, not 87.5 or "87.5%"
+                if i > 0 {
+                    assert!(*v <= 1.0, "figure {i}: {v}");
+                }
+            }
+            Data::Empty => {}
+            other => panic!("figure {i} is not a number: {other:?}"),
+        }
+    }
+    assert!(
+        rows.iter()
+            .skip(1)
+            .all(|r| r[2..6].iter().all(|c| !matches!(c, Data::String(_)))),
+        "no KPI cell is text"
+    );
+    // the trend: a row per day of the season so far, numbers or empty
+    let trend = book.worksheet_range("每日趋势").unwrap();
+    let days = trend.rows().count() - 1;
+    let season = (now().date() - heatdesk::domain::season::season_start(now().date())).num_days();
+    assert_eq!(days as i64, season + 1);
+    assert!(
+        trend
+            .rows()
+            .skip(1)
+            .any(|r| matches!(r[2], Data::Float(v) if (0.0..=1.0).contains(&v)))
+    );
+    // the formats and the chart, as stored in the workbook
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(&out).unwrap()).unwrap();
+    let part = |zip: &mut zip::ZipArchive<std::fs::File>, name: &str| {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut zip.by_name(name).unwrap(), &mut s).unwrap();
+        s
+    };
+    let styles = part(&mut zip, "xl/styles.xml");
+    assert!(styles.contains("formatCode=\"0.0%\""), "{styles}");
+    assert!(styles.contains("0.00&quot;‰&quot;"), "{styles}");
+    let chart = part(&mut zip, "xl/charts/chart1.xml");
+    assert!(chart.contains("<c:lineChart>"), "{chart}");
+    assert_eq!(chart.matches("<c:ser>").count(), 3, "three rates drawn");
+    assert!(
+        chart.contains("每日趋势"),
+        "the series read the trend sheet"
+    );
 }

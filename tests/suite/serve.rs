@@ -851,3 +851,45 @@ fn the_server_delivers_exactly_the_expected_messages_and_logs_no_number() {
         "{logged}"
     );
 }
+
+/// The page and every answer of the API say what the page may load and that no other site may
+/// frame it (a Content-Security-Policy and X-Frame-Options on each).
+#[test]
+fn every_answer_carries_a_content_security_policy_and_refuses_framing() {
+    let (db, _) = room(Backend::Sqlite, "headers");
+    let (addr, _server) = server(&db);
+    runtime().block_on(async {
+        let http = reqwest::Client::new();
+        for (method, path) in [
+            ("GET", "/"),
+            ("GET", "/app.js"),
+            ("GET", "/app.css"),
+            ("GET", "/api/tickets"),
+            ("POST", "/api/login"),
+        ] {
+            let r = http
+                .request(method.parse().unwrap(), format!("http://{addr}{path}"))
+                .send()
+                .await
+                .unwrap();
+            let h = r.headers();
+            let csp = h
+                .get("content-security-policy")
+                .unwrap_or_else(|| panic!("{path}: no Content-Security-Policy"))
+                .to_str()
+                .unwrap();
+            assert_eq!(csp, serve::api::CONTENT_SECURITY_POLICY, "{path}");
+            for must in [
+                "default-src 'self'",
+                "script-src 'self'",
+                "frame-ancestors 'none'",
+                "img-src 'self' data: blob:",
+            ] {
+                assert!(csp.contains(must), "{path}: {csp}");
+            }
+            assert!(!csp.contains("unsafe-inline") && !csp.contains("unsafe-eval"));
+            assert_eq!(h["x-frame-options"], "DENY", "{path}");
+            assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
+        }
+    });
+}
