@@ -88,8 +88,14 @@ pub fn account(db: Location, action: AccountCmd) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub fn bench_phones(db: std::path::PathBuf, phones: usize, seconds: f64) -> anyhow::Result<()> {
+pub fn bench_phones(db: Location, phones: usize, seconds: f64) -> anyhow::Result<()> {
     let report = heatdesk::serve::bench::phones(&db, phones, seconds)?;
     println!("{report}");
+    anyhow::ensure!(
+        report.stored == report.applied,
+        "bench-phones: {} steps applied but {} stored",
+        report.applied,
+        report.stored
+    );
     Ok(())
 }

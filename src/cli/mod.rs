@@ -383,7 +383,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             action: AuditCmd::Verify { english },
         }) => data::audit_verify(need(db, "audit verify")?, lang(english)),
         Some(Cmd::BenchPhones { phones, seconds }) => {
-            field::bench_phones(file(db, "bench-phones")?, phones, seconds)
+            field::bench_phones(need(db, "bench-phones")?, phones, seconds)
         }
         Some(Cmd::MapImage {
             out,

@@ -189,6 +189,15 @@ impl Account {
     }
 }
 
+/// Whether an audit trail's actor is a technician's account in the form [`Account::actor`]
+/// writes ("张师傅 (zhang)"; on a server "heatdesk / 张师傅 (zhang)").
+pub fn by_technician(actor: &str) -> bool {
+    actor
+        .strip_suffix(')')
+        .and_then(|a| a.rsplit_once(" ("))
+        .is_some_and(|(_, login)| valid_login(login))
+}
+
 /// A login is letters, digits, '.', '_' or '-' (1–32 of them).
 pub fn valid_login(login: &str) -> bool {
     (1..=32).contains(&login.len())

@@ -21,6 +21,14 @@ pub struct Report {
     pub failed: usize,
     pub server_rss_mb: f64,
     pub server_peak_mb: f64,
+    /// Steps sent again with their id after an outage's refusal or a lost answer.
+    pub retried: usize,
+    /// Steps the server took: first applied, and answered as a retry of one applied before.
+    pub applied: usize,
+    pub duplicates: usize,
+    /// The phones' steps the database holds from this run: equal to `applied` when each step
+    /// was applied exactly once.
+    pub stored: usize,
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -69,10 +77,24 @@ impl std::fmt::Display for Report {
             ms(percentile(&all, 0.5)),
             ms(percentile(&all, 0.99))
         )?;
-        write!(
+        writeln!(
             f,
             "server memory: {:.0} MB now, {:.0} MB at its peak",
             self.server_rss_mb, self.server_peak_mb
+        )?;
+        write!(
+            f,
+            "steps: {} applied, {} answered as retries of an applied one, {} sent again after an \
+             outage; {} stored: {}",
+            self.applied,
+            self.duplicates,
+            self.retried,
+            self.stored,
+            if self.stored == self.applied {
+                "each applied exactly once"
+            } else {
+                "MISMATCH"
+            }
         )
     }
 }
@@ -93,17 +115,21 @@ fn memory_of(pid: u32) -> (f64, f64) {
 
 const PASSWORD: &str = "bench-only-password";
 
-/// Run `phones` phones against a server on `db` (a file; accounts `phone001`… are added).
-pub fn phones(db: &std::path::Path, phones: usize, seconds: f64) -> anyhow::Result<Report> {
+/// Run `phones` phones against a server on `location` (a file or a PostgreSQL database;
+/// accounts `phone001`… are added). A step refused by an outage (503) or whose answer was lost
+/// is sent again with its id until taken, as the phone page does.
+pub fn phones(location: &Location, phones: usize, seconds: f64) -> anyhow::Result<Report> {
     super::https();
-    let location = Location::File(db.to_path_buf());
-    let mut store = crate::store::open(&location)?;
+    let mut store = crate::store::open(location)?;
     let teams: Vec<i64> = store.load_places()?.teams.iter().map(|t| t.id).collect();
-    anyhow::ensure!(
-        !teams.is_empty(),
-        "{}: no teams for the phones",
-        db.display()
-    );
+    anyhow::ensure!(!teams.is_empty(), "{location}: no teams for the phones");
+    // the phones' steps from here on are this run's
+    let first_event = store
+        .audit_heads()?
+        .iter()
+        .find(|h| h.chain == crate::store::chain::Chain::TicketEvents)
+        .and_then(|h| h.last_event)
+        .unwrap_or(0);
     let hash = super::auth::hash_password(PASSWORD).map_err(anyhow::Error::msg)?;
     let now = chrono::Local::now().naive_local();
     let origin = Origin {
@@ -147,7 +173,7 @@ pub fn phones(db: &std::path::Path, phones: usize, seconds: f64) -> anyhow::Resu
     let child = Server(
         std::process::Command::new(std::env::current_exe()?)
             .arg("--db")
-            .arg(db)
+            .arg(location.to_string())
             .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
             .env_remove("HEATDESK_SMS_URL")
             .stdout(std::process::Stdio::null())
@@ -161,20 +187,44 @@ pub fn phones(db: &std::path::Path, phones: usize, seconds: f64) -> anyhow::Resu
     let result = drive(&base, phones, seconds, centre);
     let (rss, peak) = memory_of(child.0.id());
     drop(child);
-    let (requests, refused, failed) = result?;
+    let seen = result?;
+    // the steps the database holds from this run, on the tickets the phones stepped
+    let store = crate::store::open(location)?;
+    let mut stored = 0;
+    for ticket in &seen.tickets {
+        stored += store
+            .history(*ticket)?
+            .iter()
+            .filter(|e| e.id > first_event && e.actor.contains("(phone"))
+            .count();
+    }
     Ok(Report {
         phones,
         seconds,
-        requests,
-        refused,
-        failed,
+        requests: seen.requests,
+        refused: seen.refused,
+        failed: seen.failed,
         server_rss_mb: rss,
         server_peak_mb: peak,
+        retried: seen.retried,
+        applied: seen.applied,
+        duplicates: seen.duplicates,
+        stored,
     })
 }
 
-/// What the phones saw: every answered request (kind, latency), how many were refused, failed.
-type Seen = (Vec<(&'static str, Duration)>, usize, usize);
+/// What the phones saw: every answered request (kind, latency), how many were refused, failed;
+/// the steps sent again, applied, answered as duplicates, and the tickets stepped.
+#[derive(Default)]
+struct Seen {
+    requests: Vec<(&'static str, Duration)>,
+    refused: usize,
+    failed: usize,
+    retried: usize,
+    applied: usize,
+    duplicates: usize,
+    tickets: std::collections::BTreeSet<i64>,
+}
 type Log = Arc<Mutex<Seen>>;
 
 fn drive(base: &str, phones: usize, seconds: f64, centre: [f64; 2]) -> anyhow::Result<Seen> {
@@ -207,9 +257,9 @@ fn drive(base: &str, phones: usize, seconds: f64, centre: [f64; 2]) -> anyhow::R
         }
         anyhow::Ok(())
     })?;
-    let (requests, refused, failed) =
-        std::mem::take(&mut *log.lock().unwrap_or_else(|e| e.into_inner()));
-    Ok((requests, refused, failed))
+    Ok(std::mem::take(
+        &mut *log.lock().unwrap_or_else(|e| e.into_inner()),
+    ))
 }
 
 async fn timed(
@@ -223,16 +273,16 @@ async fn timed(
     let mut log = log.lock().unwrap_or_else(|e| e.into_inner());
     match answer {
         Ok(r) => {
-            log.0.push((kind, took));
+            log.requests.push((kind, took));
             if r.status().is_client_error() {
-                log.1 += 1;
+                log.refused += 1;
             } else if r.status().is_server_error() {
-                log.2 += 1;
+                log.failed += 1;
             }
             Some(r)
         }
         Err(_) => {
-            log.2 += 1;
+            log.failed += 1;
             None
         }
     }
@@ -251,25 +301,28 @@ async fn phone(
     // the phones start spread over the first seconds, as a shift does
     tokio::time::sleep(Duration::from_millis((i as u64 * 37) % 5000)).await;
     let login = format!("phone{:03}", i + 1);
-    let Some(r) = timed(
-        &log,
-        "login",
-        client
-            .post(format!("{base}/api/login"))
-            .json(&serde_json::json!({ "login": login, "password": PASSWORD })),
-    )
-    .await
-    else {
-        return;
-    };
-    let Some(cookie) = r
-        .headers()
-        .get(reqwest::header::SET_COOKIE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .map(str::to_string)
-    else {
-        return;
+    // logged in, or trying again a second later (the server's database may be restarting)
+    let cookie = loop {
+        let answer = timed(
+            &log,
+            "login",
+            client
+                .post(format!("{base}/api/login"))
+                .json(&serde_json::json!({ "login": login, "password": PASSWORD })),
+        )
+        .await;
+        let cookie = answer.as_ref().and_then(|r| {
+            r.headers()
+                .get(reqwest::header::SET_COOKIE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.split(';').next())
+                .map(str::to_string)
+        });
+        match cookie {
+            Some(c) => break c,
+            None if Instant::now() < until => tokio::time::sleep(Duration::from_secs(1)).await,
+            None => return,
+        }
     };
     let mut tick = 0u64;
     let offset = (i as u64 * 7919) % 30;
@@ -321,15 +374,47 @@ async fn phone(
                 n += 1;
                 body["version"] = t["version"].clone();
                 body["client_id"] = serde_json::json!(format!("{login}-{n}"));
-                timed(
-                    &log,
-                    "step",
-                    client
-                        .post(format!("{base}/api/tickets/{}/{action}", t["id"]))
-                        .header(reqwest::header::COOKIE, &cookie)
-                        .json(&body),
-                )
-                .await;
+                // sent until taken: an outage's 503 or a lost answer sends it again, with
+                // its id (applied once whatever happened to the first)
+                let give_up = until + Duration::from_secs(60);
+                loop {
+                    let answer = timed(
+                        &log,
+                        "step",
+                        client
+                            .post(format!("{base}/api/tickets/{}/{action}", t["id"]))
+                            .header(reqwest::header::COOKIE, &cookie)
+                            .json(&body),
+                    )
+                    .await;
+                    let status = answer.as_ref().map(|r| r.status());
+                    match (status, answer) {
+                        (Some(s), Some(r)) if s.is_success() => {
+                            let dup = r
+                                .json::<serde_json::Value>()
+                                .await
+                                .ok()
+                                .and_then(|v| v["duplicate"].as_bool())
+                                .unwrap_or(false);
+                            let mut log = log.lock().unwrap_or_else(|e| e.into_inner());
+                            if dup {
+                                log.duplicates += 1;
+                            } else {
+                                log.applied += 1;
+                            }
+                            if let Some(id) = t["id"].as_i64() {
+                                log.tickets.insert(id);
+                            }
+                            break;
+                        }
+                        (Some(s), _) if s.is_client_error() => break,
+                        _ if Instant::now() < give_up => {
+                            log.lock().unwrap_or_else(|e| e.into_inner()).retried += 1;
+                            tokio::time::sleep(Duration::from_millis(500)).await;
+                        }
+                        _ => break,
+                    }
+                }
             }
         }
         tick += 1;

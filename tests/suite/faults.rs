@@ -148,10 +148,11 @@ impl Drop for Cluster {
     }
 }
 
-/// 20 consoles commit for 24 s; the server is restarted at 6 s and at 15 s. The soak rides
-/// through both (a refused command sent again once back), and at the end every console equals
-/// a fresh load, no audit event is lost or doubled, no stale write accepted: exit 0, and its
-/// last line counts the two outages.
+/// 20 consoles commit for 24 s while 40 phones work their tickets through `heatdesk serve`;
+/// the database server is restarted at 6 s and at 15 s. The soak rides through both (a refused
+/// command sent again once back), and at the end every console equals a fresh load, no audit
+/// event is lost or doubled, no stale write accepted: exit 0, and its last line counts the two
+/// outages; every phone step the server took is stored exactly once.
 #[test]
 fn twenty_consoles_ride_through_two_server_restarts_and_lose_nothing() {
     let Some(cluster) = Cluster::start() else {
@@ -167,6 +168,21 @@ fn twenty_consoles_ride_through_two_server_restarts_and_lose_nothing() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
+    // and phones on the same database through a server of their own, retrying their steps
+    let phones = Process::new(env!("CARGO_BIN_EXE_heatdesk"))
+        .args([
+            "bench-phones",
+            "--db",
+            &url,
+            "--phones",
+            "40",
+            "--seconds",
+            "24",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
     let mut restarts = Vec::new();
     for at in [6, 15] {
         std::thread::sleep(Duration::from_secs(at).saturating_sub(started.elapsed()));
@@ -174,6 +190,18 @@ fn twenty_consoles_ride_through_two_server_restarts_and_lose_nothing() {
         cluster.pg_ctl("restart");
         restarts.push(t.elapsed().as_secs_f64());
     }
+    let phoned = phones.wait_with_output().unwrap();
+    let phones_said = String::from_utf8_lossy(&phoned.stdout);
+    eprintln!("{phones_said}");
+    assert!(
+        phoned.status.success(),
+        "{phones_said}\n{}",
+        String::from_utf8_lossy(&phoned.stderr)
+    );
+    assert!(
+        phones_said.contains("each applied exactly once"),
+        "{phones_said}"
+    );
     let out = soak.wait_with_output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
