@@ -212,12 +212,28 @@ fn own_mapping(kind: Kind, headers: &[String]) -> Result<Mapping, Said> {
     })
 }
 
+/// Required fields the importer fills itself when a file has no column for them: a place's id
+/// (found again by its name, else a new one), a department (`--department`, a column of
+/// department names, or the compounds around), a building's station (the nearest).
+pub(crate) fn filled_when_absent(kind: Kind, field: &str) -> bool {
+    matches!(
+        (kind, field),
+        (Kind::Compounds | Kind::Buildings, "id")
+            | (
+                Kind::Compounds | Kind::Stations | Kind::Teams,
+                "department_id"
+            )
+            | (Kind::Buildings, "station_id")
+    )
+}
+
 /// The required fields a header row lacks, and which kind it looks like instead.
 fn missing_own(kind: Kind, headers: &[String]) -> Option<Said> {
     let lacks = |k: Kind| -> Vec<&Field> {
         k.fields()
             .iter()
-            .filter(|f| f.required && !headers.iter().any(|h| f.matches(h)))
+            .filter(|f| f.required && !filled_when_absent(k, f.name))
+            .filter(|f| !headers.iter().any(|h| f.matches(h)))
             .collect()
     };
     let absent = lacks(kind);

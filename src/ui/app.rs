@@ -454,7 +454,7 @@ impl HeatDeskApp {
         self.map_tools.metres_per_pixel = hits.metres_per_pixel;
         if let Some(r) = &response {
             self.map_rect = Some(r.rect);
-            super::legend::show(self, ui, r.rect);
+            self.map_tools.legend = super::legend::show(self, ui, r.rect);
             super::map_tools::scale_and_status(self, ui, r.rect);
             // the picture being taken shows its title, not the buttons
             if matches!(self.map_export, super::picture::Export::Idle) {

@@ -18,6 +18,8 @@ pub struct MapTools {
     /// Where the pointer was last frame, and the scale there.
     pub pointer: Option<LonLat>,
     pub metres_per_pixel: f64,
+    /// Where the legend was drawn last frame (it stays inside the map).
+    pub legend: Option<egui::Rect>,
 }
 
 impl MapTools {

@@ -8,7 +8,7 @@ pub mod field;
 pub mod import;
 pub mod intake;
 mod leaders;
-mod legend;
+pub mod legend;
 mod map_menu;
 pub mod map_tools;
 pub mod picture;

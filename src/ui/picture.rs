@@ -78,7 +78,7 @@ fn draw(app: &mut HeatDeskApp, ui: &mut Ui, title: &str) {
             app.map_tools.pointer = None;
             app.map_tools.metres_per_pixel = hits.metres_per_pixel;
             if let Some(r) = response {
-                super::legend::show(app, ui, r.rect);
+                app.map_tools.legend = super::legend::show(app, ui, r.rect);
                 super::map_tools::scale_and_status(app, ui, r.rect);
                 title_strip(app, ui, r.rect, title);
             }

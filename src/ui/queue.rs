@@ -188,13 +188,11 @@ fn row(app: &mut HeatDeskApp, ui: &mut Ui, id: TicketId, now: chrono::NaiveDateT
         vec2(ui.available_width(), ROW_HEIGHT),
         Sense::click_and_drag(),
     );
-    // a role that may not assign drags nothing onto the teams
-    if app.console.permissions().assign {
-        response.dnd_set_drag_payload(TicketDrag {
-            ticket: id,
-            version: ticket.version,
-        });
-    }
+    // every role drags: where a role may not assign, the team card says why as it is reached
+    response.dnd_set_drag_payload(TicketDrag {
+        ticket: id,
+        version: ticket.version,
+    });
     let fill = if selected {
         ui.visuals().selection.bg_fill.gamma_multiply(0.5)
     } else if overdue {

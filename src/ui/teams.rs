@@ -185,5 +185,29 @@ fn card(app: &mut HeatDeskApp, ui: &mut Ui, id: TeamId) -> Option<TicketDrag> {
     if inner.response.interact(Sense::click()).clicked() {
         app.select(Selection::Team(id));
     }
+    // a ticket held over the card by a role that does not assign: why, where it would land
+    if !can_assign
+        && egui::DragAndDrop::has_payload_of_type::<TicketDrag>(ui.ctx())
+        && inner.response.contains_pointer()
+        && let Some(at) = ui.ctx().pointer_hover_pos()
+    {
+        refusal_at(ui.ctx(), at, app.tr(Key::RoleCannotAssign));
+    }
     dropped.map(|d| *d)
+}
+
+/// A short refusal beside the pointer, above everything (a drop that will not be taken).
+fn refusal_at(ctx: &egui::Context, at: egui::Pos2, text: &str) {
+    egui::Area::new(egui::Id::unique("drop-refused"))
+        .order(egui::Order::Tooltip)
+        .fixed_pos(at + egui::vec2(14.0, 14.0))
+        .interactable(false)
+        .show(ctx, |ui| {
+            egui::Frame::popup(ui.style())
+                .stroke(egui::Stroke::new(1.5, Color32::from_rgb(0xc6, 0x28, 0x28)))
+                .show(ui, |ui| {
+                    ui.set_max_width(260.0);
+                    ui.label(RichText::new(text).color(Color32::from_rgb(0xc6, 0x28, 0x28)));
+                });
+        });
 }

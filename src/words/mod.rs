@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::domain::colouring::Metric;
 use crate::domain::*;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 pub enum Lang {
     #[default]
     Zh,
@@ -582,7 +582,10 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
             "数据在服务器上：备份由服务器负责（pg_dump 或流复制，见 README）。",
             "The data is on the server: backups are the server's job (pg_dump or streaming replication; see README).",
         ),
-        RoleCannotAssign => lang.pick("您的角色不能派单", "Your role may not assign crews"),
+        RoleCannotAssign => lang.pick(
+            "领导不派单：工单由调度员派给班组",
+            "A leader does not assign crews: the dispatchers give tickets to teams",
+        ),
         ExportQueue => lang.pick("导出当前列表", "Export the list as shown"),
         About => lang.pick("约", "about"),
         BasicCounts => lang.pick(

@@ -359,18 +359,29 @@ fn the_command_line_guesses_prints_saves_and_reuses_the_mapping() {
 fn a_gbk_shapefile_in_gauss_kruger_brings_compounds_without_ids() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = city(dir.path());
-    // HeatDesk's own headers are not these: refused, and told to map
-    let refused = import(
-        &mut store,
-        &fixture("compounds-cgcs2000.shp"),
-        &options(Kind::Compounds, Columns::Own),
-    )
-    .unwrap_err();
-    assert!(refused.to_string().contains("--mapping auto"), "{refused}");
+    // names, households and addresses alone, with the default mapping (as the README says
+    // places without ids come): new ids; `--department` gives the department
+    let given = {
+        let dir = tempfile::tempdir().unwrap();
+        let mut other = city(dir.path());
+        let mut o = options(Kind::Compounds, Columns::Own);
+        o.department = Some(2);
+        let report = import(&mut other, &fixture("compounds-cgcs2000.shp"), &o)
+            .unwrap_or_else(|f| panic!("{f}"));
+        assert_eq!(report.inserted, 2);
+        other.load().unwrap()
+    };
+    let given: Vec<_> = given
+        .compounds
+        .iter()
+        .filter(|c| c.name == "北苑新村" || c.name == "梧桐里小区")
+        .collect();
+    assert_eq!(given.len(), 2);
+    assert!(given.iter().all(|c| c.department_id == 2), "{given:?}");
     let report = import(
         &mut store,
         &fixture("compounds-cgcs2000.shp"),
-        &options(Kind::Compounds, Columns::Guess),
+        &options(Kind::Compounds, Columns::Own),
     )
     .unwrap_or_else(|f| panic!("{f}"));
     assert_eq!(report.inserted, 2);
@@ -814,4 +825,37 @@ fn the_import_window_maps_previews_picks_and_keeps_a_profile() {
     assert_eq!(harness.state().import.profile_name, "12345 热线导出");
     let mapping = harness.state().import.mapping.clone().unwrap();
     assert_eq!(mapping.values["status"]["神秘状态"], "received");
+}
+
+/// The new user's case on the command line: a compounds Shapefile with names and households only
+/// (CGCS2000, GBK), `--department 1`, no `--mapping`: imported with new ids in department 1.
+#[test]
+fn a_compounds_file_without_ids_imports_with_the_default_mapping_and_a_department() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = city(dir.path());
+    let db = store.path().to_path_buf();
+    drop(store);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_heatdesk"))
+        .args(["import", "compounds"])
+        .arg(fixture("compounds-cgcs2000.shp"))
+        .args(["--department", "1", "--english", "--db"])
+        .arg(&db)
+        .output()
+        .unwrap();
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "{said}");
+    assert!(!said.contains("missing column"), "{said}");
+    let snap = SqliteStore::open(&db).unwrap().load().unwrap();
+    let new: Vec<_> = snap
+        .compounds
+        .iter()
+        .filter(|c| c.name == "北苑新村" || c.name == "梧桐里小区")
+        .collect();
+    assert_eq!(new.len(), 2, "{said}");
+    assert!(new.iter().all(|c| c.department_id == 1));
+    assert_eq!(new.iter().map(|c| c.households).sum::<u32>(), 480 + 360);
 }

@@ -337,3 +337,43 @@ fn export_map_saves_the_map_part_of_the_window() {
         heatdesk::ui::picture::Export::Idle
     ));
 }
+
+/// The legend fits the picture at every size from 800×600 up, in both languages: at
+/// 1200×600 (a wall strip) it went past the bottom edge and the pipe classes fell outside.
+#[test]
+fn the_legend_fits_the_picture_at_every_size() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = demo_city(dir.path(), false);
+    for lang in [heatdesk::words::Lang::Zh, heatdesk::words::Lang::En] {
+        for size in [
+            [800, 600],
+            [1200, 600],
+            [1000, 700],
+            [1280, 720],
+            [1600, 1000],
+            [1920, 1080],
+        ] {
+            let store = SqliteStore::open(&db).unwrap();
+            let snap = store.load().unwrap();
+            let mut prefs = Prefs::default();
+            prefs.lang = lang;
+            let mut app = HeatDeskApp::new(Box::new(store), snap, prefs, Box::new(now));
+            render(&mut app, &Area::City, size).unwrap();
+            let legend = app.map_tools.legend.expect("the legend is drawn");
+            let picture = egui::Rect::from_min_size(
+                egui::pos2(0.0, 0.0),
+                egui::vec2(size[0] as f32, size[1] as f32),
+            );
+            assert!(
+                picture.shrink(4.0).contains_rect(legend),
+                "{lang:?} {size:?}: the legend at {legend:?}"
+            );
+            let two = (size[1] as f32) < heatdesk::ui::legend::TWO_COLUMNS_BELOW;
+            assert_eq!(
+                legend.width() > legend.height(),
+                two,
+                "{lang:?} {size:?}: {legend:?}"
+            );
+        }
+    }
+}

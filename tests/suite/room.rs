@@ -900,16 +900,54 @@ fn a_leaders_console_offers_no_assignment_and_names_the_server() {
                 .query_by_label_contains("备份由服务器负责")
                 .is_some()
         );
-        // a drag from the queue onto a team card does nothing
-        let before = harness
-            .state()
-            .console
-            .snapshot()
-            .ticket(queued)
-            .unwrap()
-            .clone();
-        harness.state_mut().assign(queued, before.version, 1);
-        harness.run();
+        // a queue row dragged onto a team card: said why where it would land, and on the
+        // drop; nothing changes
+        // the queue's first row (deadline first), as the user sees it
+        let before = {
+            let snap = harness.state().console.snapshot();
+            let mut queue: Vec<&Ticket> = snap
+                .tickets
+                .iter()
+                .filter(|t| t.status == TicketStatus::Received)
+                .collect();
+            queue.sort_by_key(|t| (t.deadline, t.id));
+            queue[0].clone()
+        };
+        let queued = before.id;
+        let team = harness.state().console.snapshot().teams[0].name.clone();
+        let card = harness.get_by_label(&team).rect().center();
+        let row = harness
+            .get_by_label(&format!(
+                "#{queued} {} · {}",
+                heatdesk::words::category(heatdesk::words::Lang::Zh, before.category),
+                heatdesk::words::severity(heatdesk::words::Lang::Zh, before.severity)
+            ))
+            .rect()
+            .center();
+        harness.drag_at(row);
+        harness.run_steps(2);
+        for k in 1..=4 {
+            harness.hover_at(row + (card - row) * (k as f32 / 4.0));
+            harness.run_steps(1);
+        }
+        // held there a moment
+        harness.hover_at(card + egui::vec2(2.0, 2.0));
+        harness.run_steps(3);
+        let why = "领导不派单：工单由调度员派给班组";
+        assert!(
+            harness.query_by_label(why).is_some(),
+            "the card says why while the ticket is held over it"
+        );
+        harness.drop_at(card);
+        harness.run_steps(3);
+        assert_eq!(
+            harness.state().notice.as_ref().map(|n| n.text.as_str()),
+            Some(why)
+        );
+        assert!(
+            harness.query_by_label(why).is_some(),
+            "and says it after the drop"
+        );
         assert_eq!(
             harness.state().console.snapshot().ticket(queued).unwrap(),
             &before
