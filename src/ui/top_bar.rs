@@ -8,33 +8,53 @@ use crate::map::style::rag_colour;
 use crate::words::format::{figure, figure_name};
 use crate::words::{Key, Lang};
 
-/// Below this width the bar is two rows: the day and its figures, then the views and the
-/// tools (it fits from 1280 px up).
-const ONE_ROW_FROM: f32 = 1500.0;
-
+/// The bar is one row when its three groups — the day and its figures, the views, the tools —
+/// fit side by side as they were measured last frame (their widths change with the language,
+/// the server's status, the season loading), else two rows: the figures (wrapping if they
+/// must), then the views and the tools. A first frame, not yet measured, takes two rows.
 pub fn show(app: &mut HeatDeskApp, ui: &mut Ui) {
-    let narrow = ui.available_width() < ONE_ROW_FROM;
-    if narrow {
-        ui.horizontal(|ui| figures(app, ui, narrow));
+    let id = egui::Id::unique("top-bar-needs");
+    let needs: Option<f32> = ui.ctx().data(|d| d.get_temp(id));
+    let gap = ui.spacing().item_spacing.x;
+    let one_row = needs.is_some_and(|w| w <= ui.available_width());
+    let measured = if one_row {
         ui.horizontal(|ui| {
-            views(app, ui, narrow);
-            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                tools(app, ui)
-            });
-        });
+            let a = ui.horizontal(|ui| figures(app, ui)).response.rect.width();
+            let b = ui.horizontal(|ui| views(app, ui)).response.rect.width();
+            let c = ui
+                .with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                    tools(app, ui);
+                    ui.min_rect().width()
+                })
+                .inner;
+            [a, b, c]
+        })
+        .inner
     } else {
+        let a = ui
+            .horizontal_wrapped(|ui| figures(app, ui))
+            .response
+            .rect
+            .width();
         ui.horizontal(|ui| {
-            figures(app, ui, narrow);
-            views(app, ui, narrow);
-            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                tools(app, ui)
-            });
-        });
-    }
+            let b = ui.horizontal(|ui| views(app, ui)).response.rect.width();
+            let c = ui
+                .with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                    tools(app, ui);
+                    ui.min_rect().width()
+                })
+                .inner;
+            [a, b, c]
+        })
+        .inner
+    };
+    // the groups, the gaps between them, and room to breathe
+    let needs = measured.iter().sum::<f32>() + 4.0 * gap + 24.0;
+    ui.ctx().data_mut(|d| d.insert_temp(id, needs));
 }
 
 /// The title, the time, the server, search and today's figures.
-fn figures(app: &mut HeatDeskApp, ui: &mut Ui, narrow: bool) {
+fn figures(app: &mut HeatDeskApp, ui: &mut Ui) {
     ui.strong(app.tr(Key::AppTitle));
     ui.separator();
     ui.label(app.now().format("%Y-%m-%d %H:%M").to_string());
@@ -56,19 +76,15 @@ fn figures(app: &mut HeatDeskApp, ui: &mut Ui, narrow: bool) {
             rag_colour(k.rag(f, &rules)),
         );
     }
-    if !narrow {
-        ui.separator();
-    }
 }
 
 /// The season loading, and the two views.
-fn views(app: &mut HeatDeskApp, ui: &mut Ui, narrow: bool) {
+fn views(app: &mut HeatDeskApp, ui: &mut Ui) {
+    ui.separator();
     if app.console.loading_older() {
         // the season's figures and old tickets arrive in a moment
         ui.spinner();
-        if !narrow {
-            ui.label(RichText::new(app.tr(Key::LoadingHistory)).small().weak());
-        }
+        ui.label(RichText::new(app.tr(Key::LoadingHistory)).small().weak());
         ui.ctx()
             .request_repaint_after(std::time::Duration::from_millis(250));
     }
@@ -137,8 +153,11 @@ fn chip(ui: &mut Ui, name: &str, value: String, ratio: Ratio, colour: Color32) {
         .corner_radius(6.0)
         .inner_margin(egui::Margin::symmetric(8, 2))
         .show(ui, |ui| {
-            ui.label(RichText::new(name).small());
-            ui.label(RichText::new(value).strong().color(colour));
+            // a chip is one piece: it goes to the next row whole, never split inside
+            ui.horizontal(|ui| {
+                ui.add(egui::Label::new(RichText::new(name).small()).extend());
+                ui.add(egui::Label::new(RichText::new(value).strong().color(colour)).extend());
+            });
         })
         .response
         .on_hover_text(format!("{} / {}", ratio.numerator, ratio.denominator));

@@ -738,3 +738,77 @@ fn the_search_box_finds_a_building_a_team_member_and_a_ticket_number() {
         );
     }
 }
+
+/// The top bar at every window width from 1280 to 1920 px (steps of 40), in both languages:
+/// no widget of the bar overlaps another (at 1600 px 领导视图 / Leaders used to hide under
+/// 图层 / Layers: the two-row switch was a fixed width instead of what the bar measures).
+#[test]
+fn the_top_bar_never_overlaps_itself_at_any_width() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("demo.db");
+    demo::write_new(&path, &DemoParams::new(Scale::Demo, now())).unwrap();
+    for lang in [heatdesk::words::Lang::Zh, heatdesk::words::Lang::En] {
+        for width in (1280..=1920).step_by(40) {
+            let store = SqliteStore::open(&path).unwrap();
+            let snap = store.load().unwrap();
+            let mut prefs = Prefs::default();
+            prefs.lang = lang;
+            let app = HeatDeskApp::new(Box::new(store), snap, prefs, Box::new(now));
+            let mut harness = Harness::builder()
+                .with_size(egui::vec2(width as f32, 900.0))
+                .build_ui_state(
+                    |ui, app: &mut HeatDeskApp| {
+                        heatdesk::ui::install_fonts(ui.ctx());
+                        app.show(ui);
+                    },
+                    app,
+                );
+            harness.run_steps(4);
+            assert_no_overlap_in_top_bar(&harness, &format!("{lang:?} {width} px"));
+        }
+    }
+}
+
+/// The widgets of the top bar (above the panels' headings) do not overlap.
+pub fn assert_no_overlap_in_top_bar(harness: &Harness<'_, HeatDeskApp>, case: &str) {
+    use egui_kittest::kittest::NodeT;
+    let heading = harness
+        .query_by_label("待派工单")
+        .or_else(|| harness.query_by_label("Ticket queue"))
+        .map(|n| n.rect().top())
+        .expect("the queue's heading");
+    let widgets: Vec<(String, egui::Rect)> = harness
+        .query_all_by(|_| true)
+        .filter(|n| {
+            matches!(
+                n.accesskit_node().role(),
+                Role::Button
+                    | Role::Label
+                    | Role::TextInput
+                    | Role::CheckBox
+                    | Role::MenuItem
+                    | Role::Link
+            )
+        })
+        .map(|n| {
+            let a = n.accesskit_node();
+            let label = a
+                .label()
+                .or_else(|| a.value())
+                .unwrap_or_default()
+                .to_string();
+            (label, n.rect())
+        })
+        .filter(|(_, r)| r.bottom() <= heading && r.area() > 0.0)
+        .collect();
+    assert!(widgets.len() > 10, "{case}: the bar's widgets: {widgets:?}");
+    for (i, (a, ra)) in widgets.iter().enumerate() {
+        for (b, rb) in &widgets[i + 1..] {
+            let both = ra.intersect(*rb);
+            assert!(
+                both.width() <= 0.5 || both.height() <= 0.5,
+                "{case}: \"{a}\" {ra:?} overlaps \"{b}\" {rb:?}"
+            );
+        }
+    }
+}

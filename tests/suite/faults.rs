@@ -470,3 +470,60 @@ fn racing_consoles_killed_while_an_outside_client_reads_lose_nothing_confirmed()
     eprintln!("faults: {confirmed} confirmed events checked after kills beside an outside client");
     assert!(confirmed > 0);
 }
+
+/// On PostgreSQL: a console killed (SIGKILL) at a different moment each run, in the middle of a
+/// burst of commands: every command it confirmed is stored with its events, nothing half-written
+/// (each ticket's trail chains), and the audit chain is whole.
+#[test]
+fn a_console_killed_mid_commit_on_the_server_keeps_what_it_confirmed() {
+    let Some(backend) = crate::common::stores::postgres() else {
+        return;
+    };
+    let db = crate::common::stores::TestDb::blank(backend, "killed");
+    let now = demo::noon(NaiveDate::from_ymd_opt(2026, 11, 27).unwrap());
+    demo::write_into(&db.location, &DemoParams::new(Scale::Demo, now)).unwrap();
+    let first = db.count("SELECT coalesce(max(id), 0) FROM ticket_events");
+    let mut confirmed = 0;
+    for run in 0..4u64 {
+        let mut child = Process::new(env!("CARGO_BIN_EXE_heatdesk"))
+            .args(["soak", "--db", &db.arg(), "--seed", &run.to_string()])
+            .args(["--commands", "5000", "--actor", &format!("killed-{run}")])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let out = child.stdout.take().unwrap();
+        let reader = std::thread::spawn(move || {
+            std::io::BufReader::new(out)
+                .lines()
+                .map_while(Result::ok)
+                .filter_map(|l| serde_json::from_str::<heatdesk::soak::Outcome>(&l).ok())
+                .collect::<Vec<_>>()
+        });
+        std::thread::sleep(Duration::from_millis(900 + run * 370));
+        child.kill().unwrap();
+        child.wait().unwrap();
+        for o in reader.join().unwrap().iter().filter(|o| o.ok) {
+            for e in &o.events {
+                assert_eq!(
+                    db.count(&format!(
+                        "SELECT count(*) FROM ticket_events WHERE id = {e}"
+                    )),
+                    1,
+                    "run {run}: event {e} of a confirmed command is missing"
+                );
+                confirmed += 1;
+            }
+        }
+    }
+    let store = db.open();
+    let after = store.everything().unwrap();
+    assert_eq!(
+        heatdesk::soak::stale_writes(&after.events, first),
+        Vec::<String>::new(),
+        "every trail chains: nothing half-written"
+    );
+    assert_eq!(store.verify_audit().unwrap().broken, None);
+    eprintln!("faults: {confirmed} confirmed events checked after 4 kills on the server");
+    assert!(confirmed > 0);
+}

@@ -1014,3 +1014,68 @@ fn the_soaks_checks_find_a_stale_write_and_a_missed_change() {
     held.tickets.pop();
     assert!(first_difference(&held, &fresh).unwrap().contains("held"));
 }
+
+/// The top bar with its longest status — the server away, with its countdown — at every width
+/// from 1280 to 1920 px in both languages: no widget overlaps another.
+#[test]
+fn the_top_bar_with_the_server_away_never_overlaps_itself() {
+    use egui_kittest::kittest::Queryable;
+    use heatdesk::ui::{HeatDeskApp, Prefs};
+    let Some(backend) = stores::postgres() else {
+        return;
+    };
+    let db = TestDb::blank(backend, "topbar");
+    let now = demo::noon(NaiveDate::from_ymd_opt(2026, 11, 27).unwrap());
+    demo::write_into(&db.location, &DemoParams::new(Scale::Demo, now)).unwrap();
+    let store = db.open();
+    let snap = store.load().unwrap();
+    let app = HeatDeskApp::new(store, snap, Prefs::default(), Box::new(move || now));
+    let mut harness = crate::common::console::harness(app);
+    harness.run_steps(3);
+    // the server goes away for this database and will not take it back during the test
+    let admin = || stores::admin(&stores::server().unwrap());
+    admin()
+        .batch_execute(&format!(
+            "ALTER DATABASE {0} ALLOW_CONNECTIONS false;
+             SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{0}';",
+            db.name()
+        ))
+        .unwrap();
+    harness
+        .state()
+        .console
+        .push(heatdesk::console::Request::PollNow);
+    harness.run_steps(3);
+    assert!(
+        matches!(
+            harness.state().console.health(),
+            heatdesk::store::Health::Offline { .. }
+        ),
+        "the console sees the server away"
+    );
+    for lang in [heatdesk::words::Lang::Zh, heatdesk::words::Lang::En] {
+        harness.state_mut().prefs.lang = lang;
+        for width in (1280..=1920).step_by(40) {
+            harness.set_size(egui::vec2(width as f32, 900.0));
+            harness.run_steps(4);
+            let away = match lang {
+                heatdesk::words::Lang::Zh => "服务器已断开",
+                heatdesk::words::Lang::En => "Server unreachable",
+            };
+            assert!(
+                harness.query_by_label_contains(away).is_some(),
+                "{lang:?} {width}: the status is shown"
+            );
+            crate::console::assert_no_overlap_in_top_bar(
+                &harness,
+                &format!("server away, {lang:?} {width} px"),
+            );
+        }
+    }
+    admin()
+        .batch_execute(&format!(
+            "ALTER DATABASE {} ALLOW_CONNECTIONS true",
+            db.name()
+        ))
+        .unwrap();
+}
