@@ -31,7 +31,7 @@ fn morning(store: &mut dyn DispatchStore) -> Ticket {
     let mut rules = store.deadline_rules().unwrap();
     rules[0].resolve_minutes += 60;
     store
-        .apply(&Command::SetSlaRule(rules[0].clone()), &desk(8, 30))
+        .apply(&Command::SetSlaRule(rules[0]), &desk(8, 30))
         .unwrap();
     t
 }

@@ -751,8 +751,10 @@ fn the_top_bar_never_overlaps_itself_at_any_width() {
         for width in (1280..=1920).step_by(40) {
             let store = SqliteStore::open(&path).unwrap();
             let snap = store.load().unwrap();
-            let mut prefs = Prefs::default();
-            prefs.lang = lang;
+            let prefs = Prefs {
+                lang,
+                ..Prefs::default()
+            };
             let app = HeatDeskApp::new(Box::new(store), snap, prefs, Box::new(now));
             let mut harness = Harness::builder()
                 .with_size(egui::vec2(width as f32, 900.0))

@@ -355,8 +355,10 @@ fn the_legend_fits_the_picture_at_every_size() {
         ] {
             let store = SqliteStore::open(&db).unwrap();
             let snap = store.load().unwrap();
-            let mut prefs = Prefs::default();
-            prefs.lang = lang;
+            let prefs = Prefs {
+                lang,
+                ..Prefs::default()
+            };
             let mut app = HeatDeskApp::new(Box::new(store), snap, prefs, Box::new(now));
             render(&mut app, &Area::City, size).unwrap();
             let legend = app.map_tools.legend.expect("the legend is drawn");
