@@ -389,12 +389,23 @@ pub fn room(location: &crate::store::Location, params: &RoomParams) -> anyhow::R
                 let (started, stopped, caught_up, deadline) =
                     (&started, &stopped, &caught_up, &deadline);
                 scope.spawn(move || -> anyhow::Result<ConsoleRun> {
-                    let mut store = crate::store::open(location)?;
+                    // a console started while the server is away waits for it (a minute)
+                    let opening = Instant::now() + Duration::from_secs(60);
+                    let (mut store, mut snap) = loop {
+                        match crate::store::open(location)
+                            .and_then(|s| s.load_recent(since).map(|snap| (s, snap)))
+                        {
+                            Ok(opened) => break opened,
+                            Err(e) if is_outage(&e) && Instant::now() < opening => {
+                                std::thread::sleep(Duration::from_millis(500));
+                            }
+                            Err(e) => return Err(e.into()),
+                        }
+                    };
                     let (tx, rx) = std::sync::mpsc::sync_channel::<()>(1);
                     store.watch(Arc::new(move || {
                         let _ = tx.try_send(());
                     }));
-                    let mut snap = store.load_recent(since)?;
                     let mut run = ConsoleRun::default();
                     let mut rng = Rng::new(params.seed.wrapping_mul(1000).wrapping_add(n as u64));
                     let burst = SoakParams {

@@ -160,15 +160,10 @@ fn twenty_consoles_ride_through_two_server_restarts_and_lose_nothing() {
     };
     let db = cluster.demo_db("soak_restarts");
     let url = cluster.url("soak_restarts");
-    let started = Instant::now();
-    let soak = Process::new(env!("CARGO_BIN_EXE_heatdesk"))
-        .args(["soak", "--db", &url, "--consoles", "20", "--seconds", "24"])
-        .args(["--pace-ms", "400", "--tickets", "600"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // and phones on the same database through a server of their own, retrying their steps
+    // phones on the database through a server of their own, retrying their steps; the
+    // restarts wait for that server to be up (a server started while its database is away
+    // does not start)
+    let served = cluster.dir.path().join("phones-server.log");
     let phones = Process::new(env!("CARGO_BIN_EXE_heatdesk"))
         .args([
             "bench-phones",
@@ -179,6 +174,26 @@ fn twenty_consoles_ride_through_two_server_restarts_and_lose_nothing() {
             "--seconds",
             "24",
         ])
+        .env("HEATDESK_BENCH_SERVER_LOG", &served)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let up = Instant::now();
+    while !std::fs::read_to_string(&served)
+        .unwrap_or_default()
+        .contains("the crews' page is at")
+    {
+        assert!(
+            up.elapsed() < Duration::from_secs(120),
+            "the phones' server did not start"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let started = Instant::now();
+    let soak = Process::new(env!("CARGO_BIN_EXE_heatdesk"))
+        .args(["soak", "--db", &url, "--consoles", "20", "--seconds", "24"])
+        .args(["--pace-ms", "400", "--tickets", "600"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
