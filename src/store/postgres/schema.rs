@@ -281,12 +281,14 @@ pub fn latest_version() -> i64 {
 /// everything, imports included. What a role may not do, the server refuses.
 pub const ROLES: &str = r#"
 DO $$ BEGIN
-  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'heatdesk_dispatcher') THEN
-    CREATE ROLE heatdesk_dispatcher NOLOGIN; END IF;
-  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'heatdesk_leader') THEN
-    CREATE ROLE heatdesk_leader NOLOGIN; END IF;
-  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'heatdesk_admin') THEN
-    CREATE ROLE heatdesk_admin NOLOGIN; END IF;
+  -- roles are the cluster's: two databases made at once may both find a role missing, and the
+  -- second CREATE then fails on the role's unique name; that is the role existing, as wanted
+  BEGIN CREATE ROLE heatdesk_dispatcher NOLOGIN;
+  EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END;
+  BEGIN CREATE ROLE heatdesk_leader NOLOGIN;
+  EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END;
+  BEGIN CREATE ROLE heatdesk_admin NOLOGIN;
+  EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END;
 END $$;
 GRANT USAGE ON SCHEMA public TO heatdesk_dispatcher, heatdesk_leader, heatdesk_admin;
 GRANT SELECT ON ALL TABLES IN SCHEMA public TO heatdesk_dispatcher, heatdesk_leader, heatdesk_admin;
