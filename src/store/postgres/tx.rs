@@ -382,8 +382,8 @@ impl Tx for PgTx<'_, '_> {
     }
 
     fn log_change(&mut self, origin: &Origin, change: &Logged) -> Result<i64, StoreError> {
-        // the log's ids follow commit order: one writer at a time from here to its commit
-        self.execute("SELECT pg_advisory_xact_lock($1)", &[&LOG_LOCK])?;
+        // the log's ids follow commit order: the store took the writers' lock first thing in
+        // this transaction (`lock_writers`), so one writer at a time from there to its commit
         let at_ms = crate::store::now_ms();
         let json = |list: &[i64]| serde_json::to_string(list).unwrap_or_default();
         let tickets = serde_json::to_string(&change.tickets).unwrap_or_default();
