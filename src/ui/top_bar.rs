@@ -20,13 +20,7 @@ pub fn show(app: &mut HeatDeskApp, ui: &mut Ui) {
     let measured = if one_row {
         ui.horizontal(|ui| {
             let a = ui.horizontal(|ui| figures(app, ui)).response.rect.width();
-            let b = ui.horizontal(|ui| views(app, ui)).response.rect.width();
-            let c = ui
-                .with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                    tools(app, ui);
-                    ui.min_rect().width()
-                })
-                .inner;
+            let [b, c] = views_and_tools(app, ui);
             [a, b, c]
         })
         .inner
@@ -36,21 +30,24 @@ pub fn show(app: &mut HeatDeskApp, ui: &mut Ui) {
             .response
             .rect
             .width();
-        ui.horizontal(|ui| {
-            let b = ui.horizontal(|ui| views(app, ui)).response.rect.width();
-            let c = ui
-                .with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                    tools(app, ui);
-                    ui.min_rect().width()
-                })
-                .inner;
-            [a, b, c]
-        })
-        .inner
+        let [b, c] = ui.horizontal(|ui| views_and_tools(app, ui)).inner;
+        [a, b, c]
     };
     // the groups, the gaps between them, and room to breathe
     let needs = measured.iter().sum::<f32>() + 4.0 * gap + 24.0;
     ui.ctx().data_mut(|d| d.insert_temp(id, needs));
+}
+
+/// The views from the left and the tools from the right of the row; their widths as drawn.
+fn views_and_tools(app: &mut HeatDeskApp, ui: &mut Ui) -> [f32; 2] {
+    let views = ui.horizontal(|ui| views(app, ui)).response.rect.width();
+    let tools = ui
+        .with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            tools(app, ui);
+            ui.min_rect().width()
+        })
+        .inner;
+    [views, tools]
 }
 
 /// The title, the time, the server, search and today's figures.

@@ -10,7 +10,8 @@ use super::load::event_row;
 use crate::store::chain::{self, Chain, Walk};
 use crate::store::{AuditEvent, StoreError};
 
-fn audit_row(r: &postgres::Row) -> Result<AuditEvent, StoreError> {
+/// An audit record as a row reads (id, at, actor, command, detail first).
+pub(super) fn audit_row(r: &postgres::Row) -> Result<AuditEvent, StoreError> {
     Ok(AuditEvent {
         id: r.try_get(0)?,
         at: r.try_get(1)?,

@@ -500,15 +500,7 @@ pub fn everything(tx: &mut impl GenericClient) -> Result<Everything, StoreError>
             &[],
         )?
         .iter()
-        .map(|r| {
-            Ok(AuditEvent {
-                id: r.try_get(0)?,
-                at: r.try_get(1)?,
-                actor: r.try_get(2)?,
-                command: r.try_get(3)?,
-                detail: r.try_get(4)?,
-            })
-        })
+        .map(super::audit::audit_row)
         .collect::<Result<Vec<_>, StoreError>>()?;
     let external_ids = tx
         .query(
