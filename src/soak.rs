@@ -644,11 +644,13 @@ pub fn room(location: &crate::store::Location, params: &RoomParams) -> anyhow::R
             .events
             .iter()
             .filter(|e| e.id > first_event && written.binary_search(&e.id).is_err())
+            .filter(|e| !crate::domain::field::by_technician(&e.actor))
             .filter(|e| crate::store::chain::whole_seconds(*at) == e.at)
             .filter(|e| match command {
                 Command::Act { ticket, .. } => e.ticket_id == *ticket,
-                Command::CreateTicket(_) => e.action == "create",
-                _ => false,
+                // a new ticket, or a visit's problems registered as tickets: the events no
+                // answered commit wrote in that second
+                _ => true,
             })
             .map(|e| e.id)
             .collect();
