@@ -74,7 +74,9 @@ pub fn daily(
     let now = wall.min(end);
     let facts = heatdesk::domain::kpi::KpiFacts::of(&snap);
     let mut tables = heatdesk::export::report::daily_report(&snap, &facts, day, now, lang);
-    let heads = heatdesk::store::open(&db)?.audit_heads()?;
+    // one handle for the chain's heads and the map
+    let store = heatdesk::store::open(&db)?;
+    let heads = store.audit_heads()?;
     tables.push(heatdesk::export::report::audit_sheet(&heads, wall, lang));
     // the season so far, day by day, charted in the workbook: the three rates
     let first = heatdesk::domain::season::season_start(day);
@@ -94,7 +96,7 @@ pub fn daily(
     };
     // the city map as it stood at the report's time, on a sheet of its own
     let png = heatdesk::ui::picture::map_png(
-        heatdesk::store::open(&db)?,
+        store,
         snap,
         &Options {
             area: Area::City,
