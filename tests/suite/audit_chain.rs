@@ -138,10 +138,11 @@ fn a_removed_or_inserted_event_is_named() {
         let broken = store.verify_audit().unwrap().broken.unwrap();
         assert_eq!((broken.chain, broken.event), (Chain::AuditEvents, next));
 
-        // a step slipped in by hand, without HeatDesk (and so without a hash)
+        // a step slipped in by hand, without HeatDesk (and so without a hash), at the next id
         let db = stores::tiny_db(backend, "chain_insert");
         let mut store = db.open();
         let t = morning(&mut *store);
+        let id = db.count("SELECT max(id) FROM ticket_events") + 1;
         let at = "'2026-11-27 08:40:00'";
         let sqlite_at = at.replace('\'', "");
         let sqlite_at = chrono::NaiveDateTime::parse_from_str(&sqlite_at, "%Y-%m-%d %H:%M:%S")
@@ -150,13 +151,13 @@ fn a_removed_or_inserted_event_is_named() {
             .timestamp();
         db.execute(
             &format!(
-                "INSERT INTO ticket_events (ticket_id, at, actor, action, to_status, note)
-                 VALUES ({}, {sqlite_at}, '调度员', 'close', 'closed', '')",
+                "INSERT INTO ticket_events (id, ticket_id, at, actor, action, to_status, note)
+                 VALUES ({id}, {}, {sqlite_at}, '调度员', 'close', 'closed', '')",
                 t.id
             ),
             &format!(
-                "INSERT INTO ticket_events (ticket_id, at, actor, action, to_status, note)
-                 VALUES ({}, {at}, '调度员', 'close', 'closed', '')",
+                "INSERT INTO ticket_events (id, ticket_id, at, actor, action, to_status, note)
+                 VALUES ({id}, {}, {at}, '调度员', 'close', 'closed', '')",
                 t.id
             ),
         );

@@ -7,10 +7,6 @@ use crate::domain::field::{Account, Message, MessageKind, MessageStatus, Photo, 
 use crate::domain::*;
 use crate::store::StoreError;
 
-/// Who did it: the session's user, and the technician it acts for (the field server sets
-/// `heatdesk.on_behalf_of` for a phone's command).
-pub const ACTOR: &str = "session_user || coalesce(' / ' || nullif(current_setting('heatdesk.on_behalf_of', true), ''), '')";
-
 pub const TEAM_COLUMNS: &str = "SELECT id, name, department_id, members, skills, home_lon, home_lat, lon, lat, status FROM teams";
 
 pub fn team_row(r: &postgres::Row) -> Result<Team, StoreError> {

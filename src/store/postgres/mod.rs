@@ -477,10 +477,7 @@ fn migrate(client: &mut Client, from: i64, shown: &str) -> Result<(), StoreError
         )?;
         if from == 0 && i == 0 {
             let mut statements = HashMap::new();
-            let mut ptx = tx::PgTx {
-                tx: &mut tx,
-                statements: &mut statements,
-            };
+            let mut ptx = tx::PgTx::new(&mut tx, &mut statements);
             crate::store::commands::Tx::upsert_rules(
                 &mut ptx,
                 &crate::domain::lifecycle::default_rules(),
@@ -553,22 +550,10 @@ impl DispatchStore for PgStore {
             .then(|| origin.actor.clone());
         let done = self.with(|client, statements| {
             let mut tx = client.transaction()?;
-            tx::lock_writers(&mut tx)?;
-            if let Some(actor) = &on_behalf {
-                tx.execute(
-                    "SELECT set_config('heatdesk.on_behalf_of', $1, true)",
-                    &[actor],
-                )?;
-            }
-            let (applied, logged) = crate::store::commands::apply(
-                &mut tx::PgTx {
-                    tx: &mut tx,
-                    statements,
-                },
-                command,
-                origin,
-            )
-            .map_err(|e| forbidden(e, &url))?;
+            let mut ptx = tx::PgTx::new(&mut tx, statements);
+            ptx.begin_write(on_behalf.as_deref())?;
+            let (applied, logged) = crate::store::commands::apply(&mut ptx, command, origin)
+                .map_err(|e| forbidden(e, &url))?;
             match &applied {
                 // a dry run checked everything, the database's own rules included
                 Applied::Import(summary) if !summary.written => tx.rollback()?,

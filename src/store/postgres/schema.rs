@@ -265,6 +265,27 @@ ALTER TABLE change_log ADD COLUMN teams TEXT NOT NULL DEFAULT '[]';
 ALTER TABLE ticket_events ADD COLUMN hash BYTEA;
 ALTER TABLE audit_events ADD COLUMN hash BYTEA;
 "#,
+    // 4: a writer's start in one round trip: the writers' lock ("HDSKLOG", 0x0048_4453_4B4C_4F47),
+    //    whom the events name, and both chains' last links read after the lock is held (each
+    //    statement of a VOLATILE function sees what committed before it began: the previous
+    //    writer's events included). Writers number events from these links, not from the
+    //    identity sequences: a row added by hand must name a free id.
+    r#"
+CREATE OR REPLACE FUNCTION heatdesk_begin_write(on_behalf TEXT)
+RETURNS TABLE (who TEXT, last_event BIGINT, event_hash BYTEA, last_audit BIGINT, audit_hash BYTEA)
+LANGUAGE plpgsql VOLATILE AS $$
+BEGIN
+    PERFORM pg_advisory_xact_lock(20341322859433799);
+    IF on_behalf IS NOT NULL THEN
+        PERFORM set_config('heatdesk.on_behalf_of', on_behalf, true);
+    END IF;
+    who := session_user
+        || coalesce(' / ' || nullif(current_setting('heatdesk.on_behalf_of', true), ''), '');
+    SELECT e.id, e.hash INTO last_event, event_hash FROM ticket_events e ORDER BY e.id DESC LIMIT 1;
+    SELECT a.id, a.hash INTO last_audit, audit_hash FROM audit_events a ORDER BY a.id DESC LIMIT 1;
+    RETURN NEXT;
+END $$;
+"#,
 ];
 
 /// The schema version that brought the audit chains: upgrading to it hashes the events before.

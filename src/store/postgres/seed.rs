@@ -451,10 +451,7 @@ pub fn seed(client: &mut Client, shown: &str, all: &Everything) -> Result<(), St
         &[&kpi],
     )?;
     super::field::write_everything(
-        &mut super::tx::PgTx {
-            tx: &mut tx,
-            statements: &mut Default::default(),
-        },
+        &mut super::tx::PgTx::new(&mut tx, &mut Default::default()),
         &all.field,
         &s.positions,
     )?;

@@ -19,9 +19,6 @@ use crate::store::commands::{Logged, Row, Tx};
 /// The channel consoles LISTEN on.
 pub const CHANNEL: &str = "heatdesk_changes";
 
-/// Writers take this lock before adding to the change log, so its ids follow commit order.
-const LOG_LOCK: i64 = 0x0048_4453_4B4C_4F47;
-
 /// Rows kept in the change log: a console further behind reads everything again.
 const KEPT: i64 = 20_000;
 
@@ -29,31 +26,84 @@ const KEPT: i64 = 20_000;
 pub struct PgTx<'a, 'b> {
     pub tx: &'a mut Transaction<'b>,
     pub statements: &'a mut HashMap<String, Statement>,
+    /// Under the writers' lock: whom events name and each chain's last link (id, hash), moved
+    /// on by each event this transaction writes.
+    links: Option<Links>,
 }
 
-/// Take the writers' lock: the change log's ids and the audit chains follow commit order. The
-/// store takes it first in every transaction that applies a command, before any row lock, so
-/// two writers never wait on each other's rows while one holds it.
-pub fn lock_writers(tx: &mut Transaction<'_>) -> Result<(), StoreError> {
-    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&LOG_LOCK])?;
-    Ok(())
+/// What a writer numbers and hashes its events from.
+struct Links {
+    actor: String,
+    ticket_events: (i64, chain::Hash),
+    audit_events: (i64, chain::Hash),
+}
+
+impl<'a, 'b> PgTx<'a, 'b> {
+    pub fn new(
+        tx: &'a mut Transaction<'b>,
+        statements: &'a mut HashMap<String, Statement>,
+    ) -> Self {
+        PgTx {
+            tx,
+            statements,
+            links: None,
+        }
+    }
+
+    /// Start writing, in one round trip: take the writers' lock (the change log's ids and the
+    /// audit chains follow commit order), record whom a phone's step is done for, and read
+    /// both chains' last links. The store does it first in every transaction that applies a
+    /// command, before any row lock, so two writers never wait on each other's rows while one
+    /// holds it; the transaction's events are numbered from there (no other writer can come
+    /// between), not from the identity sequences.
+    pub fn begin_write(&mut self, on_behalf: Option<&str>) -> Result<(), StoreError> {
+        self.links = Some(self.read_links(on_behalf)?);
+        Ok(())
+    }
+
+    fn read_links(&mut self, on_behalf: Option<&str>) -> Result<Links, StoreError> {
+        // the lock's key is the schema's (migration 4): 0x0048_4453_4B4C_4F47, "HDSKLOG"
+        let row = self.query_one("SELECT * FROM heatdesk_begin_write($1)", &[&on_behalf])?;
+        let link = |id: usize| -> Result<(i64, chain::Hash), StoreError> {
+            let last: Option<i64> = row.try_get(id)?;
+            let hash = chain::from_stored(row.try_get(id + 1)?).unwrap_or(chain::GENESIS);
+            Ok((last.unwrap_or(0), hash))
+        };
+        Ok(Links {
+            actor: row.try_get(0)?,
+            ticket_events: link(1)?,
+            audit_events: link(3)?,
+        })
+    }
 }
 
 impl PgTx<'_, '_> {
     /// The next event of a chain: its id, the actor the server records (the session's user and
-    /// whom it acts for), and the stored hash of the last event. Under the writers' lock.
+    /// whom it acts for), and the hash of the last event; the chain then ends at `id` with the
+    /// hash its caller stores (`linked`).
     fn next_link(&mut self, which: Chain) -> Result<(i64, String, chain::Hash), StoreError> {
-        let table = which.table();
-        let row = self.query_one(
-            &format!(
-                "SELECT nextval(pg_get_serial_sequence('{table}', 'id')), {},
-                        (SELECT hash FROM {table} ORDER BY id DESC LIMIT 1)",
-                super::field::ACTOR
-            ),
-            &[],
-        )?;
-        let prev = chain::from_stored(row.try_get(2)?).unwrap_or(chain::GENESIS);
-        Ok((row.try_get(0)?, row.try_get(1)?, prev))
+        let links = match self.links.take() {
+            Some(links) => links,
+            // a transaction that did not start as a writer (none does today) becomes one
+            None => self.read_links(None)?,
+        };
+        let (last, prev) = match which {
+            Chain::TicketEvents => links.ticket_events,
+            Chain::AuditEvents => links.audit_events,
+        };
+        let actor = links.actor.clone();
+        self.links = Some(links);
+        Ok((last + 1, actor, prev))
+    }
+
+    /// The chain `which` now ends at event `id` with `hash`.
+    fn linked(&mut self, which: Chain, id: i64, hash: chain::Hash) {
+        if let Some(links) = &mut self.links {
+            match which {
+                Chain::TicketEvents => links.ticket_events = (id, hash),
+                Chain::AuditEvents => links.audit_events = (id, hash),
+            }
+        }
     }
 
     /// The statement for `sql`, prepared once per connection.
@@ -284,6 +334,7 @@ impl Tx for PgTx<'_, '_> {
                 &&hash[..],
             ],
         )?;
+        self.linked(Chain::TicketEvents, e.id, hash);
         Ok((e.id, e.actor))
     }
 
@@ -375,15 +426,17 @@ impl Tx for PgTx<'_, '_> {
         };
         let hash = chain::audit_event(&prev, &a);
         self.execute(
-            "INSERT INTO audit_events (id, at, actor, command, detail, hash) VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO audit_events (id, at, actor, command, detail, hash)
+             VALUES ($1, $2, $3, $4, $5, $6)",
             &[&a.id, &a.at, &a.actor, &a.command, &a.detail, &&hash[..]],
         )?;
+        self.linked(Chain::AuditEvents, a.id, hash);
         Ok(())
     }
 
     fn log_change(&mut self, origin: &Origin, change: &Logged) -> Result<i64, StoreError> {
         // the log's ids follow commit order: the store took the writers' lock first thing in
-        // this transaction (`lock_writers`), so one writer at a time from there to its commit
+        // this transaction (`begin_write`), so one writer at a time from there to its commit
         let at_ms = crate::store::now_ms();
         let json = |list: &[i64]| serde_json::to_string(list).unwrap_or_default();
         let tickets = serde_json::to_string(&change.tickets).unwrap_or_default();
