@@ -6,13 +6,14 @@ use std::sync::mpsc::{Receiver, channel};
 use std::time::{Duration, Instant};
 
 use crate::store::backup;
+use crate::words::problem::Problem;
 
 pub struct Backups {
     db: PathBuf,
     dir: PathBuf,
     /// When the next one is due (None: one is running).
     next: Option<Instant>,
-    running: Option<Receiver<Result<PathBuf, String>>>,
+    running: Option<Receiver<Result<PathBuf, Problem>>>,
     /// The user asked for one now.
     asked: bool,
 }
@@ -48,7 +49,7 @@ impl Backups {
         every_hours: u32,
         keep: usize,
         now: chrono::NaiveDateTime,
-    ) -> Option<Result<PathBuf, String>> {
+    ) -> Option<Result<PathBuf, Problem>> {
         if let Some(rx) = &self.running {
             let done = rx.try_recv().ok()?;
             self.running = None;
@@ -64,7 +65,7 @@ impl Backups {
         let (tx, rx) = channel();
         let (db, dir) = (self.db.clone(), self.dir.clone());
         std::thread::spawn(move || {
-            let result = backup::rotating(&db, &dir, keep, now).map_err(|e| e.to_string());
+            let result = backup::rotating(&db, &dir, keep, now).map_err(|e| e.problem());
             let _ = tx.send(result);
         });
         self.running = Some(rx);

@@ -14,6 +14,7 @@ use std::path::PathBuf;
 use crate::domain::colouring::Metric;
 use crate::domain::*;
 use crate::store::{DispatchStore, Location};
+use crate::words::problem::Problem;
 use backups::Backups;
 use older::Older;
 use views::{Change, Dirty, Views};
@@ -92,7 +93,7 @@ pub enum Event {
         tag: Tag,
     },
     Refused {
-        error: String,
+        error: Problem,
         tag: Tag,
     },
     NothingToUndo,
@@ -101,10 +102,10 @@ pub enum Event {
     CaughtUp,
     /// Everything was read again (another console imported a file).
     Reloaded,
-    Failed(String),
-    HistoryFailed(String),
+    Failed(Problem),
+    HistoryFailed(Problem),
     BackedUp(PathBuf),
-    BackupFailed(String),
+    BackupFailed(Problem),
 }
 
 /// How to take back one assignment.
@@ -132,7 +133,7 @@ pub struct Console {
     photo_count: RefCell<Option<(TicketId, i64, usize)>>,
     older: Option<Older>,
     /// A full reload being read on a thread: the snapshot, and since when it holds the season.
-    reloading: Option<std::sync::mpsc::Receiver<Result<(Snapshot, Timestamp), String>>>,
+    reloading: Option<std::sync::mpsc::Receiver<Result<(Snapshot, Timestamp), Problem>>>,
     backups: Option<Backups>,
     /// When the store was last asked for others' commits (seconds of the frame clock).
     last_poll: f64,
@@ -419,7 +420,7 @@ impl Console {
                             self.take_in(Update::Changed(changes), change, events);
                         }
                         Ok(None) => {}
-                        Err(e) => events.push(Event::Failed(e.to_string())),
+                        Err(e) => events.push(Event::Failed(e.problem())),
                     }
                 }
             }
@@ -457,7 +458,7 @@ impl Console {
             Err(e) => {
                 tracing::warn!(actor = %origin.actor, command = command.kind(), error = %e, "refused");
                 events.push(Event::Refused {
-                    error: e.to_string(),
+                    error: e.problem(),
                     tag,
                 });
                 None
@@ -532,7 +533,7 @@ impl Console {
         let store = match self.store.another() {
             Ok(store) => store,
             Err(e) => {
-                events.push(Event::Failed(e.to_string()));
+                events.push(Event::Failed(e.problem()));
                 return;
             }
         };
@@ -543,7 +544,7 @@ impl Console {
                 store
                     .load_recent(since)
                     .map(|snap| (snap, since))
-                    .map_err(|e| e.to_string()),
+                    .map_err(|e| e.problem()),
             );
         });
         self.reloading = Some(rx);
@@ -564,10 +565,10 @@ impl Console {
                 // missed
                 match self.store.catch_up() {
                     Ok(update) => self.take_in(update, change, events),
-                    Err(e) => events.push(Event::Failed(e.to_string())),
+                    Err(e) => events.push(Event::Failed(e.problem())),
                 }
                 if let Err(e) = self.read_older(since) {
-                    events.push(Event::HistoryFailed(e.to_string()));
+                    events.push(Event::HistoryFailed(e.problem()));
                 }
             }
             Err(e) => events.push(Event::Failed(e)),
@@ -586,7 +587,7 @@ impl Console {
             }
             // a server away is said by the top bar, not once a second
             Err(crate::store::StoreError::Unavailable { .. }) => {}
-            Err(e) => events.push(Event::Failed(e.to_string())),
+            Err(e) => events.push(Event::Failed(e.problem())),
         }
     }
 

@@ -1,6 +1,7 @@
 //! The season before the first load, read on a thread of its own after the first frame and
 //! kept as facts (the figures' and the map's), made as it is read: its rows are never held.
 
+use crate::words::problem::Problem;
 use std::collections::HashSet;
 use std::sync::mpsc::{Receiver, channel};
 
@@ -11,7 +12,7 @@ use crate::store::{DispatchStore, OlderRow};
 
 /// The season's settled facts being read.
 pub struct Older {
-    read: Receiver<Result<Settled, String>>,
+    read: Receiver<Result<Settled, Problem>>,
     /// The snapshot's rows when the reading began (a settled ticket can be a row only if it was
     /// taken in after), and the generation of rows they belong to.
     rows_then: (usize, crate::domain::snapshot::Generation),
@@ -31,7 +32,7 @@ impl Older {
                     OlderRow::Answer(a) => season.answer(&a, &placement),
                 })
                 .map(|()| season.facts())
-                .map_err(|e| e.to_string());
+                .map_err(|e| e.problem());
             let _ = tx.send(read);
         });
         Older {
@@ -51,13 +52,11 @@ impl Older {
     }
 
     /// The facts once read (None while still reading).
-    pub fn arrived(&self) -> Option<Result<Settled, String>> {
+    pub fn arrived(&self) -> Option<Result<Settled, Problem>> {
         match self.read.try_recv() {
             Ok(read) => Some(read),
             Err(std::sync::mpsc::TryRecvError::Empty) => None,
-            Err(std::sync::mpsc::TryRecvError::Disconnected) => {
-                Some(Err("the reading thread stopped".into()))
-            }
+            Err(std::sync::mpsc::TryRecvError::Disconnected) => Some(Err(Problem::Stopped)),
         }
     }
 }

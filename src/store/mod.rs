@@ -23,6 +23,7 @@ use crate::domain::{
     Applied, BasemapFeature, Command, Origin, Snapshot, SurveyResponse, Ticket, TicketEvent,
     TicketId, Timestamp, Update,
 };
+use crate::words::problem::{Problem, Unusable};
 
 pub use sqlite::{SqliteStore, backup};
 
@@ -98,6 +99,57 @@ pub enum StoreError {
     Forbidden { server: String, detail: String },
     #[error("database error: {}", postgres::explain(.0))]
     Postgres(#[from] ::postgres::Error),
+}
+
+impl StoreError {
+    /// What the console says of it, in the reader's language (the English text above, with
+    /// its addresses and the driver's words, goes to the log).
+    pub fn problem(&self) -> Problem {
+        use StoreError as E;
+        let db = Problem::Database;
+        match self {
+            E::Missing { .. } => db(Unusable::Missing),
+            E::BadFolder { .. } => db(Unusable::BadFolder),
+            E::Exists { .. } => db(Unusable::Exists),
+            E::NotHeatDesk { .. } => db(Unusable::NotHeatDesk),
+            E::NewerSchema {
+                found, supported, ..
+            } => db(Unusable::NewerSchema {
+                found: *found,
+                supported: *supported,
+            }),
+            E::Corrupt { .. } => db(Unusable::Corrupt),
+            E::ReadOnly { .. } => db(Unusable::ReadOnly),
+            E::NotEmpty { .. } => db(Unusable::NotEmpty),
+            E::BadUrl { .. } => db(Unusable::BadAddress),
+            E::Occupied { .. } => db(Unusable::Occupied),
+            E::Empty { .. } => db(Unusable::Empty),
+            E::SchemaRefused { .. } => db(Unusable::SchemaRefused),
+            E::Stale {
+                ticket,
+                seen,
+                current,
+                by,
+                at,
+            } => Problem::Stale {
+                ticket: *ticket,
+                seen: *seen,
+                current: *current,
+                by: by.clone(),
+                at: *at,
+            },
+            E::NotFound { what, id } => Problem::NotFound { what, id: *id },
+            E::AlreadyApplied { .. } => Problem::AlreadyApplied,
+            E::Refused(e) => Problem::Transition(e.clone()),
+            E::Invalid(detail) => Problem::Invalid(detail.clone()),
+            E::Unreachable { .. } => Problem::Unreachable,
+            E::Unavailable { since_s, .. } => Problem::Unavailable { since_s: *since_s },
+            E::CommitUnknown { .. } => Problem::CommitUnknown,
+            E::Forbidden { .. } => Problem::Forbidden,
+            E::Sqlite(e) => Problem::Failed(e.to_string()),
+            E::Postgres(e) => Problem::Failed(postgres::explain(e)),
+        }
+    }
 }
 
 /// "调度员 二号台 at 11-27 09:05", or "someone else".

@@ -12,6 +12,7 @@ use crate::domain::trace::Network;
 use crate::domain::*;
 use crate::map::index::Feature;
 use crate::map::{Hit, MapView};
+use crate::words::problem::{headed, say};
 use crate::words::{self, Key, Lang, t};
 
 /// The outcome of the last action, shown in the status line.
@@ -123,7 +124,7 @@ impl HeatDeskApp {
             Err(e) => {
                 self.notice = Some(Notice {
                     ok: false,
-                    text: format!("{}: {e}", self.tr(Key::HistoryFailed)),
+                    text: headed(self.lang(), self.tr(Key::HistoryFailed), &e.problem()),
                 })
             }
         }
@@ -555,7 +556,7 @@ impl HeatDeskApp {
                 }
             }
             Event::Refused { error, tag } => {
-                let text = format!("{}: {error}", t(lang, Key::Refused));
+                let text = headed(lang, t(lang, Key::Refused), &error);
                 if tag == Tag::VisitForm {
                     self.visit_form.problem = Some(text.clone());
                 }
@@ -571,9 +572,9 @@ impl HeatDeskApp {
             Event::CaughtUp | Event::Reloaded => {
                 self.notice = said(true, t(lang, Key::ReloadedElsewhere).into());
             }
-            Event::Failed(e) => self.notice = said(false, e),
+            Event::Failed(e) => self.notice = said(false, say(lang, &e)),
             Event::HistoryFailed(e) => {
-                self.notice = said(false, format!("{}: {e}", t(lang, Key::HistoryFailed)))
+                self.notice = said(false, headed(lang, t(lang, Key::HistoryFailed), &e))
             }
             Event::BackedUp(path) => {
                 self.notice = said(
@@ -582,7 +583,7 @@ impl HeatDeskApp {
                 )
             }
             Event::BackupFailed(e) => {
-                self.notice = said(false, format!("{}: {e}", t(lang, Key::BackupFailed)))
+                self.notice = said(false, headed(lang, t(lang, Key::BackupFailed), &e))
             }
         }
         if self.console.views().versions.city != self.map.city_version() {

@@ -14,6 +14,7 @@ use egui_file::FileDialog;
 
 use super::app::{HeatDeskApp, Notice};
 use crate::map::Basemap;
+use crate::words::problem::say;
 use crate::words::{self, Key};
 
 /// A basemap being rendered: (tiles done, tiles in all), and its outcome.
@@ -71,11 +72,13 @@ impl HeatDeskApp {
         let progress = Arc::new((AtomicU64::new(0), AtomicU64::new(0)));
         let shared = progress.clone();
         let store = self.console.another_store();
+        let lang = self.lang();
         let (tx, rx) = channel();
         std::thread::spawn(move || {
-            let done = store.map_err(|e| e.to_string()).and_then(|store| {
-                let city = store.load_places().map_err(|e| e.to_string())?;
-                let features = store.basemap_features().map_err(|e| e.to_string())?;
+            let said = |e: crate::store::StoreError| say(lang, &e.problem());
+            let done = store.map_err(said).and_then(|store| {
+                let city = store.load_places().map_err(said)?;
+                let features = store.basemap_features().map_err(said)?;
                 crate::map::basemap::write_basemap_with(&city, &features, &out, 11, 18, &shared)
                     .map(|s| s.tiles)
             });

@@ -11,17 +11,16 @@ use crate::words::format::{countdown, mask_phone, percent, time};
 use crate::words::{self, Key};
 
 pub fn show(app: &mut HeatDeskApp, ui: &mut Ui) {
-    ui.horizontal(|ui| {
-        ui.heading(app.tr(Key::Detail));
-        if let Some(n) = &app.notice {
-            let colour = if n.ok {
-                Color32::from_rgb(0x2e, 0x7d, 0x32)
-            } else {
-                Color32::from_rgb(0xc6, 0x28, 0x28)
-            };
-            ui.label(RichText::new(&n.text).color(colour));
-        }
-    });
+    ui.heading(app.tr(Key::Detail));
+    if let Some(n) = &app.notice {
+        let colour = if n.ok {
+            Color32::from_rgb(0x2e, 0x7d, 0x32)
+        } else {
+            Color32::from_rgb(0xc6, 0x28, 0x28)
+        };
+        // a long refusal wraps within the panel: said in full, never cut at its edge
+        ui.add(egui::Label::new(RichText::new(&n.text).color(colour)).wrap());
+    }
     ui.separator();
     egui::ScrollArea::vertical()
         .auto_shrink([false, false])

@@ -9,6 +9,7 @@ use super::app::HeatDeskApp;
 use crate::console::Tag;
 use crate::domain::field::{self, Account, Message, MessageKind, MessageStatus, MessageTemplates};
 use crate::domain::{Command, TeamId};
+use crate::words::problem::say;
 use crate::words::{self, Key, format::mask_phone};
 
 /// Seconds between readings of the outbox while the window is open (the sender is another
@@ -106,13 +107,13 @@ pub fn show(app: &mut HeatDeskApp, ctx: &egui::Context, time: f64) {
         if app.field.accounts_open {
             match app.console.accounts() {
                 Ok(a) => app.field.accounts = a,
-                Err(e) => app.field.problem = Some(e.to_string()),
+                Err(e) => app.field.problem = Some(say(app.lang(), &e.problem())),
             }
         }
         if app.field.messages_open {
             match app.console.outbox(200) {
                 Ok(m) => app.field.outbox = m,
-                Err(e) => app.field.problem = Some(e.to_string()),
+                Err(e) => app.field.problem = Some(say(app.lang(), &e.problem())),
             }
             if app.field.templates.is_none() {
                 app.field.templates = Some(app.console.message_templates().unwrap_or_default());
@@ -404,7 +405,7 @@ impl HeatDeskApp {
         let result = self
             .console
             .photos(ticket)
-            .map_err(|e| e.to_string())
+            .map_err(|e| say(lang, &e.problem()))
             .and_then(|photos| {
                 std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
                 for (n, p) in photos.iter().enumerate() {

@@ -2,6 +2,7 @@
 //! times and phone numbers are written: used by every layer above the domain, importing none.
 
 pub mod format;
+pub mod problem;
 
 use serde::{Deserialize, Serialize};
 

@@ -211,7 +211,7 @@ fn role_heatdesk_process() {
         for e in console.step(started.elapsed().as_secs_f64() + 1.0, 4, 5) {
             match e {
                 heatdesk::console::Event::BackedUp(p) => backed_up = Some(p),
-                heatdesk::console::Event::BackupFailed(e) => panic!("{e}"),
+                heatdesk::console::Event::BackupFailed(e) => panic!("{e:?}"),
                 _ => {}
             }
         }

@@ -30,6 +30,7 @@ mod nothing_lost;
 mod phone_page;
 mod picture;
 mod planner;
+mod problems;
 mod room;
 mod serve;
 mod store;

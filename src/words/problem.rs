@@ -1,0 +1,229 @@
+//! What went wrong, typed from the store up to the screen and said in the reader's language:
+//! no server address and no driver's English inside the Chinese console (the log keeps those).
+
+use super::{Lang, action, status};
+use crate::domain::lifecycle::TransitionError;
+use crate::domain::{TicketId, Timestamp};
+
+/// A refusal, failure or notice the console shows.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Problem {
+    /// The database cannot be opened or used as it is (file or server).
+    Database(Unusable),
+    /// Someone else changed the ticket after this console last saw it.
+    Stale {
+        ticket: TicketId,
+        seen: i64,
+        current: i64,
+        by: Option<String>,
+        at: Option<Timestamp>,
+    },
+    /// A row the command names is not there (`what`: ticket, team, building, compound, pipe
+    /// segment).
+    NotFound { what: &'static str, id: i64 },
+    /// The same request (a phone's step) was taken already.
+    AlreadyApplied,
+    /// The ticket's lifecycle does not allow the step.
+    Transition(TransitionError),
+    /// The input was checked and refused; the check's own words follow.
+    Invalid(String),
+    /// The server cannot be reached at all.
+    Unreachable,
+    /// The server went away; nothing was written and HeatDesk reconnects.
+    Unavailable { since_s: u64 },
+    /// The connection was lost while saving: whether it holds shows when the server is back.
+    CommitUnknown,
+    /// The user's role may not do this.
+    Forbidden,
+    /// The database itself answered with an error (its message follows, as it came).
+    Failed(String),
+    /// A reading on a worker thread stopped before it finished.
+    Stopped,
+}
+
+/// Why a database cannot be used as it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unusable {
+    Missing,
+    BadFolder,
+    Exists,
+    NotHeatDesk,
+    NewerSchema { found: i64, supported: i64 },
+    Corrupt,
+    ReadOnly,
+    NotEmpty,
+    BadAddress,
+    Occupied,
+    Empty,
+    SchemaRefused,
+}
+
+/// "操作被拒绝：…" / "Refused: …": what failed, then why.
+pub fn headed(lang: Lang, head: &str, problem: &Problem) -> String {
+    format!("{head}{}{}", lang.pick("：", ": "), say(lang, problem))
+}
+
+/// `problem` in `lang`, one or two sentences.
+pub fn say(lang: Lang, problem: &Problem) -> String {
+    let zh = lang == Lang::Zh;
+    match problem {
+        Problem::Database(why) => unusable(lang, *why).to_string(),
+        Problem::Stale {
+            ticket,
+            seen,
+            current,
+            by,
+            at,
+        } => {
+            let who = match (by, at) {
+                (Some(by), Some(at)) if zh => format!("{by}（{}）", at.format("%m-%d %H:%M")),
+                (Some(by), Some(at)) => format!("{by} at {}", at.format("%m-%d %H:%M")),
+                (Some(by), None) => by.clone(),
+                _ => lang.pick("其他人", "someone else").to_string(),
+            };
+            if zh {
+                format!(
+                    "工单 #{ticket} 已被 {who} 改过（您看到的是第 {seen} 版，现为第 {current} 版）：请看过后重试"
+                )
+            } else {
+                format!(
+                    "ticket #{ticket} was changed by {who} meanwhile (you saw version {seen}, it is now {current}); look again and retry"
+                )
+            }
+        }
+        Problem::NotFound { what, id } => {
+            let thing = match *what {
+                "ticket" => lang.pick("工单", "ticket"),
+                "team" => lang.pick("班组", "team"),
+                "building" => lang.pick("楼栋", "building"),
+                "compound" => lang.pick("小区", "compound"),
+                "pipe segment" => lang.pick("管段", "pipe segment"),
+                _ => lang.pick("记录", "record"),
+            };
+            if zh {
+                format!("没有编号为 {id} 的{thing}")
+            } else {
+                format!("no {thing} with id {id}")
+            }
+        }
+        Problem::AlreadyApplied => {
+            lang.pick("这一步已经保存过了", "this step was saved already").into()
+        }
+        Problem::Transition(TransitionError::Illegal {
+            ticket,
+            status: s,
+            action: a,
+        }) => {
+            if zh {
+                format!(
+                    "工单 #{ticket} 当前为「{}」，不能{}",
+                    status(lang, *s),
+                    action(lang, a)
+                )
+            } else {
+                format!(
+                    "ticket #{ticket} is {}: cannot {}",
+                    status(lang, *s),
+                    action(lang, a).to_lowercase()
+                )
+            }
+        }
+        Problem::Transition(TransitionError::ReasonRequired(a)) => {
+            if zh {
+                format!("{}需要填写原因", action(lang, a))
+            } else {
+                format!("{} needs a reason", action(lang, a))
+            }
+        }
+        Problem::Invalid(detail) => {
+            format!("{}{detail}", lang.pick("输入有误：", "invalid input: "))
+        }
+        Problem::Unreachable => lang
+            .pick(
+                "连不上数据库服务器：请检查网络和服务器地址",
+                "cannot reach the database server: check the network and the server's address",
+            )
+            .into(),
+        Problem::Unavailable { since_s } => {
+            if zh {
+                format!(
+                    "数据库服务器已断开 {since_s} 秒：没有写入任何内容，HeatDesk 会自动重连"
+                )
+            } else {
+                format!(
+                    "the database server has been away for {since_s} s: nothing was written; HeatDesk reconnects by itself"
+                )
+            }
+        }
+        Problem::CommitUnknown => lang
+            .pick(
+                "保存时连接中断：服务器恢复后可见是否已保存",
+                "the connection was lost while saving: whether it was saved shows when the server is back",
+            )
+            .into(),
+        Problem::Forbidden => lang
+            .pick(
+                "您的角色不能做这一步（由管理员授予角色）",
+                "your role may not do this (an administrator grants roles)",
+            )
+            .into(),
+        Problem::Failed(detail) => {
+            format!("{}{detail}", lang.pick("数据库出错：", "database error: "))
+        }
+        Problem::Stopped => lang
+            .pick(
+                "读取中途停止：请重新打开数据库",
+                "the reading stopped before it finished: open the database again",
+            )
+            .into(),
+    }
+}
+
+fn unusable(lang: Lang, why: Unusable) -> String {
+    let s = |zh: &'static str, en: &'static str| lang.pick(zh, en).to_string();
+    match why {
+        Unusable::Missing => s("找不到数据库文件", "no such database file"),
+        Unusable::BadFolder => s(
+            "文件夹不存在或不可写",
+            "the folder does not exist or is not writable",
+        ),
+        Unusable::Exists => s(
+            "文件已存在，不会覆盖",
+            "the file exists already; not overwritten",
+        ),
+        Unusable::NotHeatDesk => s("这不是 HeatDesk 的数据库", "not a HeatDesk database"),
+        Unusable::NewerSchema { found, supported } => match lang {
+            Lang::Zh => format!(
+                "数据库由更新版本的 HeatDesk 写入（结构 {found}，本程序支持到 {supported}）：请升级 HeatDesk"
+            ),
+            Lang::En => format!(
+                "written by a newer HeatDesk (schema {found}, this program knows up to {supported}): upgrade HeatDesk"
+            ),
+        },
+        Unusable::Corrupt => s(
+            "数据库已损坏或无法读取：请从备份恢复",
+            "the database is corrupt or unreadable: restore a backup",
+        ),
+        Unusable::ReadOnly => s(
+            "数据库只读：HeatDesk 需要写入",
+            "the database is read-only; HeatDesk needs to write to it",
+        ),
+        Unusable::NotEmpty => s(
+            "数据库已有数据：这一步需要空的 HeatDesk 数据库",
+            "the database holds data already; this needs an empty HeatDesk database",
+        ),
+        Unusable::BadAddress => s(
+            "服务器地址无法使用",
+            "not a server address HeatDesk can use",
+        ),
+        Unusable::Occupied => s(
+            "该数据库已有其他表：请新建一个空数据库",
+            "the database holds tables already: create an empty one",
+        ),
+        Unusable::Empty => s("数据库是空的", "an empty database"),
+        Unusable::SchemaRefused => s(
+            "服务器拒绝了数据库结构：请让管理员升级",
+            "the server refused the schema: ask an administrator to upgrade it",
+        ),
+    }
+}

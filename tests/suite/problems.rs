@@ -1,0 +1,239 @@
+//! Every refusal and failure the console shows is said in its language: each store error and
+//! each lifecycle refusal in Chinese and English, no server address or file path in it, and a
+//! refused command on screen in the console's own words.
+
+use egui_kittest::kittest::Queryable;
+use heatdesk::console::Request;
+use heatdesk::domain::lifecycle::{Action, TransitionError, transition};
+use heatdesk::domain::*;
+use heatdesk::store::StoreError;
+use heatdesk::words::Lang;
+use heatdesk::words::problem::say;
+
+use crate::common::console;
+
+fn has_chinese(s: &str) -> bool {
+    s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+}
+
+/// One of every store error, with addresses and paths a notice must not show.
+fn every_store_error() -> Vec<StoreError> {
+    let path = "/srv/secret/heatdesk.db".to_string();
+    let server = "postgres://wang@db.example:5432/heatdesk".to_string();
+    let postgres = postgres::Client::connect(
+        "host=/nonexistent/heatdesk port=1 user=wang dbname=heatdesk",
+        postgres::NoTls,
+    )
+    .err()
+    .expect("no server there");
+    vec![
+        StoreError::Missing { path: path.clone() },
+        StoreError::BadFolder { path: path.clone() },
+        StoreError::Exists { path: path.clone() },
+        StoreError::NotHeatDesk { path: path.clone() },
+        StoreError::NewerSchema {
+            path: path.clone(),
+            found: 12,
+            supported: 9,
+        },
+        StoreError::Corrupt {
+            path: path.clone(),
+            detail: "file is not a database".into(),
+        },
+        StoreError::ReadOnly { path: path.clone() },
+        StoreError::NotEmpty {
+            path: path.clone(),
+            what: "seeding a data set",
+        },
+        StoreError::Stale {
+            ticket: 42,
+            seen: 3,
+            current: 5,
+            by: Some("dispatcher-2".into()),
+            at: Some(demo_noon()),
+        },
+        StoreError::Stale {
+            ticket: 42,
+            seen: 3,
+            current: 5,
+            by: None,
+            at: None,
+        },
+        StoreError::NotFound {
+            what: "team",
+            id: 7,
+        },
+        StoreError::NotFound {
+            what: "pipe segment",
+            id: 7,
+        },
+        StoreError::AlreadyApplied {
+            client_id: "phone-1-7".into(),
+        },
+        StoreError::Refused(TransitionError::ReasonRequired("hold")),
+        StoreError::Invalid("a reading must be between -40 and 60".into()),
+        StoreError::Sqlite(rusqlite::Error::QueryReturnedNoRows),
+        StoreError::BadUrl {
+            url: server.clone(),
+            detail: "no host".into(),
+        },
+        StoreError::Unreachable {
+            server: server.clone(),
+            detail: "connection refused".into(),
+        },
+        StoreError::Unavailable {
+            server: server.clone(),
+            since_s: 5,
+        },
+        StoreError::Occupied {
+            server: server.clone(),
+        },
+        StoreError::CommitUnknown {
+            server: server.clone(),
+        },
+        StoreError::Empty {
+            path: path.clone(),
+            hint: "run heatdesk init".into(),
+        },
+        StoreError::SchemaRefused {
+            path: server.clone(),
+            detail: "permission denied for schema public".into(),
+        },
+        StoreError::Forbidden {
+            server: server.clone(),
+            detail: "permission denied for table sla_rules".into(),
+        },
+        StoreError::Postgres(postgres),
+    ]
+}
+
+fn demo_noon() -> Timestamp {
+    console::now()
+}
+
+#[test]
+fn every_store_error_is_said_in_both_languages_without_addresses() {
+    let errors = every_store_error();
+    for e in &errors {
+        let zh = say(Lang::Zh, &e.problem());
+        let en = say(Lang::En, &e.problem());
+        for text in [&zh, &en] {
+            assert!(!text.is_empty(), "{e:?}");
+            for secret in ["postgres://", "db.example", "wang@", "/srv/secret"] {
+                assert!(
+                    !text.contains(secret),
+                    "{secret} shown in {text:?} for {e:?}"
+                );
+            }
+        }
+        assert!(has_chinese(&zh), "not Chinese: {zh:?} for {e:?}");
+        assert!(!has_chinese(&en), "not English: {en:?} for {e:?}");
+        assert_ne!(zh, en);
+    }
+    // a stale ticket names who changed it, and when
+    let stale = say(Lang::Zh, &errors[8].problem());
+    assert_eq!(
+        stale,
+        "工单 #42 已被 dispatcher-2（11-27 12:00） 改过（您看到的是第 3 版，现为第 5 版）：请看过后重试"
+    );
+    assert!(say(Lang::Zh, &errors[9].problem()).contains("已被 其他人 改过"));
+    assert_eq!(say(Lang::Zh, &errors[11].problem()), "没有编号为 7 的管段");
+    assert_eq!(
+        say(Lang::En, &errors[18].problem()),
+        "the database server has been away for 5 s: nothing was written; HeatDesk reconnects by itself"
+    );
+}
+
+/// Every refusal the lifecycle can give, for every status and action, names both in the
+/// reader's language (no action said as "其他"/"Other").
+#[test]
+fn every_lifecycle_refusal_is_said_in_both_languages() {
+    let actions = [
+        Action::Assign { team: 1 },
+        Action::Accept,
+        Action::ArriveOnSite,
+        Action::Fix,
+        Action::Callback {
+            answer: SurveyAnswer::Satisfied,
+        },
+        Action::Close,
+        Action::Hold { reason: "x".into() },
+        Action::Resume,
+        Action::Return { reason: "x".into() },
+        Action::Escalate { reason: "x".into() },
+        Action::Hold { reason: " ".into() },
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let (harness, _) = console::console(dir.path());
+    let template = harness.state().snap().tickets[0].clone();
+    let mut refusals = 0;
+    for &status in TicketStatus::ALL {
+        for action in &actions {
+            let ticket = Ticket {
+                id: 42,
+                status,
+                team_id: Some(1),
+                ..template.clone()
+            };
+            let Err(refusal) = transition(&ticket, action, console::now()) else {
+                continue;
+            };
+            refusals += 1;
+            let problem = StoreError::Refused(refusal).problem();
+            let zh = say(Lang::Zh, &problem);
+            let en = say(Lang::En, &problem);
+            assert!(has_chinese(&zh) && !has_chinese(&en), "{zh} / {en}");
+            assert!(!zh.contains("其他") && !en.contains("other"), "{zh} / {en}");
+            assert!(!zh.chars().any(|c| c.is_ascii_alphabetic()), "{zh}");
+        }
+    }
+    assert!(refusals > 40, "only {refusals} refusals walked");
+    let zh = say(
+        Lang::Zh,
+        &StoreError::Refused(TransitionError::Illegal {
+            ticket: 42,
+            status: TicketStatus::Closed,
+            action: "assign",
+        })
+        .problem(),
+    );
+    assert_eq!(zh, "工单 #42 当前为「已结案」，不能派单");
+}
+
+/// A command refused by the store (the ticket moved on meanwhile) is said on screen in the
+/// console's language, in full, in both languages.
+#[test]
+fn a_refused_command_is_said_on_screen_in_the_consoles_language() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut harness, _) = console::console(dir.path());
+    harness.run_steps(2);
+    let t = harness
+        .state()
+        .snap()
+        .tickets
+        .iter()
+        .find(|t| t.status == TicketStatus::Received)
+        .unwrap()
+        .clone();
+    for (lang, says, not) in [
+        (Lang::Zh, "操作被拒绝：工单 #", "changed by"),
+        (Lang::En, "Refused: ticket #", "已被"),
+    ] {
+        harness.state_mut().prefs.lang = lang;
+        harness
+            .state_mut()
+            .console
+            .push(Request::apply(Command::Act {
+                ticket: t.id,
+                seen_version: t.version + 7,
+                action: Action::Escalate { reason: "x".into() },
+            }));
+        harness.run_steps(3);
+        let notice = harness.state().notice.clone().expect("a notice").text;
+        assert!(notice.starts_with(says), "{notice}");
+        assert!(!notice.contains(not), "{notice}");
+        harness.get_by_label(&notice);
+    }
+    // nothing changed
+    assert_eq!(harness.state().snap().ticket(t.id), Some(&t));
+}
