@@ -23,7 +23,7 @@ use crate::domain::{
     Applied, BasemapFeature, Command, Origin, Snapshot, SurveyResponse, Ticket, TicketEvent,
     TicketId, Timestamp, Update,
 };
-use crate::words::problem::{Problem, Unusable};
+use crate::words::problem::{FileTrouble, Problem, Unusable};
 
 pub use sqlite::{SqliteStore, backup};
 
@@ -99,6 +99,13 @@ pub enum StoreError {
     Forbidden { server: String, detail: String },
     #[error("database error: {}", postgres::explain(.0))]
     Postgres(#[from] ::postgres::Error),
+    /// A file or folder beside the database (a backup's) could not be made or moved.
+    #[error("{path}: {detail}")]
+    File {
+        path: String,
+        kind: std::io::ErrorKind,
+        detail: String,
+    },
 }
 
 impl StoreError {
@@ -148,6 +155,20 @@ impl StoreError {
             E::Forbidden { .. } => Problem::Forbidden,
             E::Sqlite(e) => Problem::Failed(e.to_string()),
             E::Postgres(e) => Problem::Failed(postgres::explain(e)),
+            E::File { path, kind, .. } => {
+                use std::io::ErrorKind as K;
+                Problem::File {
+                    path: path.clone(),
+                    trouble: match kind {
+                        K::NotFound => FileTrouble::Missing,
+                        K::PermissionDenied | K::ReadOnlyFilesystem => FileTrouble::Denied,
+                        K::NotADirectory => FileTrouble::NotAFolder,
+                        K::StorageFull | K::QuotaExceeded => FileTrouble::Full,
+                        K::AlreadyExists => FileTrouble::Exists,
+                        _ => FileTrouble::Other,
+                    },
+                }
+            }
         }
     }
 }

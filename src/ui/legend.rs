@@ -21,14 +21,14 @@ pub fn show(app: &HeatDeskApp, ui: &mut Ui, map: Rect) -> Option<Rect> {
         );
         ui.scope_builder(UiBuilder::new().max_rect(at), |ui| {
             ui.horizontal(|ui| {
+                // the reader's language on the map; the file's own error (a path, the
+                // driver's words) on hover and in the basemap dialog
                 ui.label(
-                    RichText::new(format!(
-                        "{}: {problem}",
-                        words::t(lang, Key::BasemapProblem)
-                    ))
-                    .small()
-                    .color(Color32::from_gray(90)),
-                );
+                    RichText::new(words::t(lang, Key::BasemapProblem))
+                        .small()
+                        .color(Color32::from_gray(90)),
+                )
+                .on_hover_text(problem);
             });
         });
     }

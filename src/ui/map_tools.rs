@@ -33,7 +33,7 @@ impl MapTools {
 pub fn controls(app: &mut HeatDeskApp, ui: &mut Ui, map: Rect) {
     let lang = app.lang();
     let tr = |k| words::t(lang, k);
-    let at = Rect::from_min_size(map.right_top() + vec2(-74.0, 10.0), vec2(64.0, 170.0));
+    let at = Rect::from_min_size(map.right_top() + vec2(-84.0, 10.0), vec2(74.0, 170.0));
     let mut zoom = 0.0;
     let mut whole = false;
     let mut measure = false;

@@ -37,8 +37,22 @@ pub enum Problem {
     Forbidden,
     /// The database itself answered with an error (its message follows, as it came).
     Failed(String),
+    /// A file or folder beside the database (a backup's) could not be made or moved; its path
+    /// is the company's own folder, shown so it can be put right.
+    File { path: String, trouble: FileTrouble },
     /// A reading on a worker thread stopped before it finished.
     Stopped,
+}
+
+/// What stood in a file's way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileTrouble {
+    Missing,
+    Denied,
+    NotAFolder,
+    Full,
+    Exists,
+    Other,
 }
 
 /// Why a database cannot be used as it is.
@@ -169,6 +183,20 @@ pub fn say(lang: Lang, problem: &Problem) -> String {
             .into(),
         Problem::Failed(detail) => {
             format!("{}{detail}", lang.pick("数据库出错：", "database error: "))
+        }
+        Problem::File { path, trouble } => {
+            let why = match trouble {
+                FileTrouble::Missing => lang.pick("不存在", "does not exist"),
+                FileTrouble::Denied => lang.pick("没有写入权限", "may not be written here"),
+                FileTrouble::NotAFolder => lang.pick(
+                    "路径中有同名文件而不是文件夹",
+                    "a file stands where a folder should be",
+                ),
+                FileTrouble::Full => lang.pick("磁盘已满", "the disk is full"),
+                FileTrouble::Exists => lang.pick("已存在", "exists already"),
+                FileTrouble::Other => lang.pick("无法写入", "cannot be written"),
+            };
+            format!("{path}{}{why}", lang.pick("：", ": "))
         }
         Problem::Stopped => lang
             .pick(

@@ -104,6 +104,11 @@ fn every_store_error() -> Vec<StoreError> {
             detail: "permission denied for table sla_rules".into(),
         },
         StoreError::Postgres(postgres),
+        StoreError::File {
+            path: "D:/heat/backups".into(),
+            kind: std::io::ErrorKind::NotADirectory,
+            detail: "Not a directory (os error 20)".into(),
+        },
     ]
 }
 
@@ -137,6 +142,11 @@ fn every_store_error_is_said_in_both_languages_without_addresses() {
         "工单 #42 已被 dispatcher-2（11-27 12:00） 改过（您看到的是第 3 版，现为第 5 版）：请看过后重试"
     );
     assert!(say(Lang::Zh, &errors[9].problem()).contains("已被 其他人 改过"));
+    // a backup's folder is the company's own: named, with what stands in the way
+    assert_eq!(
+        say(Lang::Zh, &errors.last().unwrap().problem()),
+        "D:/heat/backups：路径中有同名文件而不是文件夹"
+    );
     assert_eq!(say(Lang::Zh, &errors[11].problem()), "没有编号为 7 的管段");
     assert_eq!(
         say(Lang::En, &errors[18].problem()),

@@ -12,8 +12,9 @@ use super::{StoreError, identify, remove_database};
 const PREFIX: &str = "heatdesk-";
 
 fn io(path: &Path, e: std::io::Error) -> StoreError {
-    StoreError::Corrupt {
+    StoreError::File {
         path: path.display().to_string(),
+        kind: e.kind(),
         detail: e.to_string(),
     }
 }
@@ -82,7 +83,13 @@ pub fn rotating(
     keep: usize,
     now: NaiveDateTime,
 ) -> Result<PathBuf, StoreError> {
-    std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
+    std::fs::create_dir_all(dir).map_err(|e| match e.kind() {
+        // a file where the folder should be: said as such, not as "exists"
+        std::io::ErrorKind::AlreadyExists if !dir.is_dir() => {
+            io(dir, std::io::ErrorKind::NotADirectory.into())
+        }
+        _ => io(dir, e),
+    })?;
     let mut to = dir.join(format!("{PREFIX}{}.db", now.format("%Y%m%d-%H%M%S")));
     let mut n = 1;
     while to.exists() {
