@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -37,7 +37,14 @@ pub fn router(server: Arc<Server>) -> Router {
         .route("/api/me", get(me))
         .route("/api/tickets", get(tickets))
         .route("/api/tickets/{id}/call", post(call))
-        .route("/api/tickets/{id}/{action}", post(step))
+        .route("/api/tickets/{id}/accept", post(accept))
+        .route("/api/tickets/{id}/depart", post(depart))
+        .route("/api/tickets/{id}/arrive", post(arrive))
+        .route("/api/tickets/{id}/complete", post(complete))
+        .route("/api/tickets/{id}/fix", post(complete))
+        .route("/api/tickets/{id}/hold", post(hold))
+        .route("/api/tickets/{id}/return", post(give_back))
+        .route("/api/tickets/{id}/{step}", post(no_such_step))
         .route("/api/position", post(position))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn(announced_size))
@@ -83,12 +90,7 @@ async fn announced_size(request: axum::extract::Request, next: axum::middleware:
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     if announced.is_some_and(|n| n > BODY_LIMIT as u64) {
-        return ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "too_large",
-            format!("a request may be at most {} MB", BODY_LIMIT / 1024 / 1024),
-        )
-        .into_response();
+        return too_large().into_response();
     }
     next.run(request).await
 }
@@ -175,7 +177,8 @@ impl From<StoreError> for ApiError {
             | StoreError::CommitUnknown { .. } => ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "unavailable",
-                e.to_string(),
+                // the database's address is the room's, not the phone's to see
+                words::problem::say(Lang::En, &e.problem()),
             ),
             _ => {
                 tracing::error!(error = %e, "request failed");
@@ -206,9 +209,33 @@ async fn blocking<T: Send + 'static>(
     })?
 }
 
-/// The body as JSON of type `T`, or a 400 saying what is wrong with it.
-fn parse<T: serde::de::DeserializeOwned>(body: &Bytes) -> ApiResult<T> {
-    serde_json::from_slice(body).map_err(|e| ApiError::bad(format!("the request's JSON: {e}")))
+/// A request's body as JSON of type `T` (at most [`BODY_LIMIT`]), or the API's refusal: 400
+/// saying what is wrong with it, 413 when it is too large.
+struct Body<T>(T);
+
+impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: axum::extract::Request, state: &S) -> ApiResult<Self> {
+        let bytes = Bytes::from_request(request, state).await.map_err(|e| {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                too_large()
+            } else {
+                ApiError::bad(format!("the request's body: {e}"))
+            }
+        })?;
+        serde_json::from_slice(&bytes)
+            .map(Body)
+            .map_err(|e| ApiError::bad(format!("the request's JSON: {e}")))
+    }
+}
+
+fn too_large() -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "too_large",
+        format!("a request may be at most {} MB", BODY_LIMIT / 1024 / 1024),
+    )
 }
 
 /// The session cookie's token.
@@ -223,18 +250,36 @@ fn token(headers: &HeaderMap) -> Option<String> {
         .map(|(_, v)| v.to_string())
 }
 
-/// The request's session; an account disabled in the console (or gone) ends it at once.
-fn session(server: &Server, headers: &HeaderMap) -> ApiResult<Session> {
-    let s = token(headers)
-        .and_then(|t| server.gate.session(&t))
-        .ok_or_else(ApiError::unauthorized)?;
-    match server.store().account(&s.login)? {
-        Some(a) if !a.disabled && a.team_id == s.team => Ok(s),
-        _ => {
-            server.gate.close_all(&s.login);
-            Err(ApiError::unauthorized())
-        }
+/// The logged-in technician a request comes from, or 401. An account disabled in the console
+/// (or gone, or moved to another team) ends its sessions at once.
+struct Crew(Session);
+
+impl FromRequestParts<Arc<Server>> for Crew {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        server: &Arc<Server>,
+    ) -> ApiResult<Self> {
+        let s = token(&parts.headers)
+            .and_then(|t| server.gate.session(&t))
+            .ok_or_else(ApiError::unauthorized)?;
+        let server = Arc::clone(server);
+        blocking(move || match server.store().account(&s.login)? {
+            Some(a) if !a.disabled && a.team_id == s.team => Ok(Crew(s)),
+            _ => {
+                server.gate.close_all(&s.login);
+                Err(ApiError::unauthorized())
+            }
+        })
+        .await
     }
+}
+
+/// A ticket's number from the path, or 400.
+fn ticket_number(id: &str) -> ApiResult<TicketId> {
+    id.parse()
+        .map_err(|_| ApiError::bad(format!("{id:?} is not a ticket number")))
 }
 
 #[derive(Deserialize)]
@@ -243,8 +288,10 @@ struct LoginBody {
     password: String,
 }
 
-async fn login(State(server): State<Arc<Server>>, body: Bytes) -> ApiResult<Response> {
-    let LoginBody { login, password } = parse(&body)?;
+async fn login(
+    State(server): State<Arc<Server>>,
+    Body(LoginBody { login, password }): Body<LoginBody>,
+) -> ApiResult<Response> {
     if login.len() > 64 || password.len() > 256 {
         return Err(ApiError::bad("login or password too long"));
     }
@@ -325,13 +372,8 @@ fn me_json(server: &Server, login: &str, team: TeamId) -> ApiResult<Value> {
     }))
 }
 
-async fn me(State(server): State<Arc<Server>>, headers: HeaderMap) -> ApiResult<axum::Json<Value>> {
-    blocking(move || me_now(&server, &headers)).await
-}
-
-fn me_now(server: &Server, headers: &HeaderMap) -> ApiResult<axum::Json<Value>> {
-    let s = session(server, headers)?;
-    Ok(axum::Json(me_json(server, &s.login, s.team)?))
+async fn me(State(server): State<Arc<Server>>, Crew(s): Crew) -> ApiResult<axum::Json<Value>> {
+    blocking(move || Ok(axum::Json(me_json(&server, &s.login, s.team)?))).await
 }
 
 #[derive(Deserialize, Default)]
@@ -397,14 +439,13 @@ fn ticket_json(
 /// The team's tickets a crew works on, nearest first.
 async fn tickets(
     State(server): State<Arc<Server>>,
-    headers: HeaderMap,
+    Crew(s): Crew,
     Query(q): Query<ListQuery>,
 ) -> ApiResult<axum::Json<Value>> {
-    blocking(move || tickets_now(&server, &headers, q)).await
+    blocking(move || tickets_of(&server, &s, q)).await
 }
 
-fn tickets_now(server: &Server, headers: &HeaderMap, q: ListQuery) -> ApiResult<axum::Json<Value>> {
-    let s = session(server, headers)?;
+fn tickets_of(server: &Server, s: &Session, q: ListQuery) -> ApiResult<axum::Json<Value>> {
     let now = server.now();
     let lang = lang_of(q.lang.as_deref());
     let snap = server.fresh()?;
@@ -413,18 +454,7 @@ fn tickets_now(server: &Server, headers: &HeaderMap, q: ListQuery) -> ApiResult<
         _ => snap.team(s.team).map(|t| t.position),
     };
     let mut mine: Vec<(f64, &Ticket)> = snap
-        .tickets
-        .iter()
-        .filter(|t| {
-            t.team_id == Some(s.team)
-                && matches!(
-                    t.status,
-                    TicketStatus::Assigned
-                        | TicketStatus::Accepted
-                        | TicketStatus::OnSite
-                        | TicketStatus::OnHold
-                )
-        })
+        .team_tickets(s.team)
         .map(|t| {
             let d = match (from, building_centre(&snap, t.building_id)) {
                 (Some(a), Some(b)) => distance_km(a, b),
@@ -446,24 +476,20 @@ fn tickets_now(server: &Server, headers: &HeaderMap, q: ListQuery) -> ApiResult<
 /// The resident's whole number, for the call button (logged, never the number itself).
 async fn call(
     State(server): State<Arc<Server>>,
-    headers: HeaderMap,
+    Crew(s): Crew,
     Path(id): Path<String>,
 ) -> ApiResult<axum::Json<Value>> {
-    blocking(move || call_now(&server, &headers, id)).await
-}
-
-fn call_now(server: &Server, headers: &HeaderMap, id: String) -> ApiResult<axum::Json<Value>> {
-    let s = session(server, headers)?;
-    let id: TicketId = id
-        .parse()
-        .map_err(|_| ApiError::bad(format!("{id:?} is not a ticket number")))?;
-    let snap = server.fresh()?;
-    let t = snap
-        .ticket(id)
-        .filter(|t| t.team_id == Some(s.team))
-        .ok_or_else(|| ApiError::not_found(id))?;
-    tracing::info!(actor = %s.actor, ticket = id, "phone number revealed");
-    Ok(axum::Json(json!({ "phone": t.reporter_phone })))
+    let id = ticket_number(&id)?;
+    blocking(move || {
+        let snap = server.fresh()?;
+        let t = snap
+            .ticket(id)
+            .filter(|t| t.team_id == Some(s.team))
+            .ok_or_else(|| ApiError::not_found(id))?;
+        tracing::info!(actor = %s.actor, ticket = id, "phone number revealed");
+        Ok(axum::Json(json!({ "phone": t.reporter_phone })))
+    })
+    .await
 }
 
 /// What a phone sends with a step.
@@ -514,141 +540,204 @@ fn photo(data_url: &str) -> ApiResult<Photo> {
     })
 }
 
-/// One step on a ticket: accept, depart, arrive, complete, hold, return.
-async fn step(
-    State(server): State<Arc<Server>>,
-    headers: HeaderMap,
-    Path((id, action)): Path<(String, String)>,
-    body: Bytes,
-) -> ApiResult<axum::Json<Value>> {
-    blocking(move || step_now(&server, &headers, &id, &action, &body)).await
+/// The phone's own words (what was done, a reason): trimmed, at most 500 characters.
+fn said(t: &Option<String>, what: &str) -> ApiResult<String> {
+    let t = t.as_deref().unwrap_or_default().trim().to_string();
+    if t.chars().count() > 500 {
+        return Err(ApiError::bad(format!(
+            "{what} is longer than 500 characters"
+        )));
+    }
+    Ok(t)
 }
 
-fn step_now(
-    server: &Server,
-    headers: &HeaderMap,
+/// What a step handler makes of its request, on the store's thread.
+type StepOf = fn(&Server, &Session, TicketId, &StepBody) -> ApiResult<FieldStep>;
+
+/// A step on ticket `id`: the step `of` makes is applied for the crew, once per client_id (a
+/// retry answers as a duplicate, with the ticket as it is).
+async fn take(
+    server: Arc<Server>,
+    s: Session,
     id: &str,
-    action: &str,
-    body: &Bytes,
+    b: StepBody,
+    name: &'static str,
+    of: StepOf,
 ) -> ApiResult<axum::Json<Value>> {
-    let s = session(server, headers)?;
-    let id: TicketId = id
-        .parse()
-        .map_err(|_| ApiError::bad(format!("{id:?} is not a ticket number")))?;
-    let b: StepBody = parse(body)?;
-    let lang = lang_of(b.lang.as_deref());
-    let text = |t: &Option<String>, what: &str| -> ApiResult<String> {
-        let t = t.as_deref().unwrap_or_default().trim().to_string();
-        if t.chars().count() > 500 {
-            return Err(ApiError::bad(format!(
-                "{what} is longer than 500 characters"
-            )));
+    let id = ticket_number(id)?;
+    blocking(move || {
+        let lang = lang_of(b.lang.as_deref());
+        let step = of(&server, &s, id, &b)?;
+        let command = Command::Field(Box::new(FieldCommand {
+            ticket: id,
+            seen_version: b.version,
+            team: s.team,
+            step,
+            client_id: b.client_id.clone(),
+        }));
+        let origin = Origin {
+            actor: s.actor.clone(),
+            at: server.now(),
+        };
+        let duplicate = match server.store().apply(&command, &origin) {
+            Ok(applied) => {
+                server.took(applied.update());
+                false
+            }
+            Err(StoreError::AlreadyApplied { .. }) => true,
+            Err(e) => return Err(e.into()),
+        };
+        tracing::info!(actor = %s.actor, ticket = id, step = name, duplicate, "field step");
+        let now = server.now();
+        let snap = server.fresh()?;
+        let ticket = snap
+            .ticket(id)
+            .map(|t| ticket_json(&snap, t, lang, None, now));
+        Ok(axum::Json(
+            json!({ "ok": true, "duplicate": duplicate, "ticket": ticket }),
+        ))
+    })
+    .await
+}
+
+/// 接单
+async fn accept(
+    State(server): State<Arc<Server>>,
+    Crew(s): Crew,
+    Path(id): Path<String>,
+    Body(b): Body<StepBody>,
+) -> ApiResult<axum::Json<Value>> {
+    take(server, s, &id, b, "accept", |_, _, _, _| {
+        Ok(FieldStep::Accept)
+    })
+    .await
+}
+
+/// 出发
+async fn depart(
+    State(server): State<Arc<Server>>,
+    Crew(s): Crew,
+    Path(id): Path<String>,
+    Body(b): Body<StepBody>,
+) -> ApiResult<axum::Json<Value>> {
+    take(server, s, &id, b, "depart", |_, _, _, _| {
+        Ok(FieldStep::Depart)
+    })
+    .await
+}
+
+/// 到场: where the phone is, and how far from the building.
+async fn arrive(
+    State(server): State<Arc<Server>>,
+    Crew(s): Crew,
+    Path(id): Path<String>,
+    Body(b): Body<StepBody>,
+) -> ApiResult<axum::Json<Value>> {
+    take(server, s, &id, b, "arrive", |server, s, id, b| {
+        let (Some(lon), Some(lat)) = (b.lon, b.lat) else {
+            return Err(ApiError::bad("到场 needs the phone's position (lon, lat)"));
+        };
+        let on_earth = (-180.0..=180.0).contains(&lon) && (-90.0..=90.0).contains(&lat);
+        if !on_earth {
+            return Err(ApiError::bad("the position is not a place on Earth"));
         }
-        Ok(t)
-    };
-    let step = match action {
-        "accept" => FieldStep::Accept,
-        "depart" => FieldStep::Depart,
-        "arrive" => {
-            let (Some(lon), Some(lat)) = (b.lon, b.lat) else {
-                return Err(ApiError::bad("到场 needs the phone's position (lon, lat)"));
-            };
-            let on_earth = (-180.0..=180.0).contains(&lon) && (-90.0..=90.0).contains(&lat);
-            if !on_earth {
-                return Err(ApiError::bad("the position is not a place on Earth"));
-            }
-            let centre = {
-                let snap = server.fresh()?;
-                snap.ticket(id)
-                    .filter(|t| t.team_id == Some(s.team))
-                    .ok_or_else(|| ApiError::not_found(id))?;
-                snap.ticket(id)
-                    .and_then(|t| building_centre(&snap, t.building_id))
-            };
-            let distance_m = centre.map_or(0.0, |c| distance_km([lon, lat], c) * 1000.0);
-            FieldStep::Arrive {
-                at: [lon, lat],
-                accuracy_m: b
-                    .accuracy
-                    .filter(|a| a.is_finite() && *a >= 0.0)
-                    .unwrap_or(0.0),
-                distance_m,
-            }
-        }
-        "complete" | "fix" => {
-            if b.photos.len() > field::MAX_PHOTOS {
-                return Err(ApiError::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "invalid",
-                    format!("at most {} photos", field::MAX_PHOTOS),
-                ));
-            }
-            let photos = b
-                .photos
-                .iter()
-                .map(|p| photo(p))
-                .collect::<ApiResult<Vec<_>>>()?;
-            let method = match b.method.as_deref() {
-                None | Some("") => TempMethod::Thermometer,
-                Some(code) => TempMethod::from_code(code)
-                    .ok_or_else(|| ApiError::bad(format!("unknown measuring method {code:?}")))?,
-            };
-            if let Some(c) = b.celsius
-                && !c.is_finite()
-            {
-                return Err(ApiError::bad("the temperature is not a number"));
-            }
-            FieldStep::Complete {
-                celsius: b.celsius,
-                method,
-                work: text(&b.work, "what was done")?,
-                photos,
-            }
-        }
-        "hold" => FieldStep::Hold {
-            reason: text(&b.reason, "the reason")?,
-        },
-        "return" => FieldStep::Return {
-            reason: text(&b.reason, "the reason")?,
-        },
-        other => {
+        let centre = {
+            let snap = server.fresh()?;
+            let t = snap
+                .ticket(id)
+                .filter(|t| t.team_id == Some(s.team))
+                .ok_or_else(|| ApiError::not_found(id))?;
+            building_centre(&snap, t.building_id)
+        };
+        Ok(FieldStep::Arrive {
+            at: [lon, lat],
+            accuracy_m: b
+                .accuracy
+                .filter(|a| a.is_finite() && *a >= 0.0)
+                .unwrap_or(0.0),
+            distance_m: centre.map_or(0.0, |c| distance_km([lon, lat], c) * 1000.0),
+        })
+    })
+    .await
+}
+
+/// 完工: the reading, what was done, the photos.
+async fn complete(
+    State(server): State<Arc<Server>>,
+    Crew(s): Crew,
+    Path(id): Path<String>,
+    Body(b): Body<StepBody>,
+) -> ApiResult<axum::Json<Value>> {
+    take(server, s, &id, b, "complete", |_, _, _, b| {
+        if b.photos.len() > field::MAX_PHOTOS {
             return Err(ApiError::new(
-                StatusCode::NOT_FOUND,
-                "no_such_action",
-                format!("no step {other:?} (accept, depart, arrive, complete, hold, return)"),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid",
+                format!("at most {} photos", field::MAX_PHOTOS),
             ));
         }
-    };
-    let command = Command::Field(Box::new(FieldCommand {
-        ticket: id,
-        seen_version: b.version,
-        team: s.team,
-        step,
-        client_id: b.client_id.clone(),
-    }));
-    let origin = Origin {
-        actor: s.actor.clone(),
-        at: server.now(),
-    };
-    let outcome = server.store().apply(&command, &origin);
-    let duplicate = match outcome {
-        Ok(applied) => {
-            server.took(applied.update());
-            false
+        let photos = b
+            .photos
+            .iter()
+            .map(|p| photo(p))
+            .collect::<ApiResult<Vec<_>>>()?;
+        let method = match b.method.as_deref() {
+            None | Some("") => TempMethod::Thermometer,
+            Some(code) => TempMethod::from_code(code)
+                .ok_or_else(|| ApiError::bad(format!("unknown measuring method {code:?}")))?,
+        };
+        if let Some(c) = b.celsius
+            && !c.is_finite()
+        {
+            return Err(ApiError::bad("the temperature is not a number"));
         }
-        // a retry of a request that was applied: say so, with the ticket as it is
-        Err(StoreError::AlreadyApplied { .. }) => true,
-        Err(e) => return Err(e.into()),
-    };
-    tracing::info!(actor = %s.actor, ticket = id, step = %action, duplicate, "field step");
-    let now = server.now();
-    let snap = server.fresh()?;
-    let ticket = snap
-        .ticket(id)
-        .map(|t| ticket_json(&snap, t, lang, None, now));
-    Ok(axum::Json(
-        json!({ "ok": true, "duplicate": duplicate, "ticket": ticket }),
-    ))
+        Ok(FieldStep::Complete {
+            celsius: b.celsius,
+            method,
+            work: said(&b.work, "what was done")?,
+            photos,
+        })
+    })
+    .await
+}
+
+/// 挂起, with the reason.
+async fn hold(
+    State(server): State<Arc<Server>>,
+    Crew(s): Crew,
+    Path(id): Path<String>,
+    Body(b): Body<StepBody>,
+) -> ApiResult<axum::Json<Value>> {
+    take(server, s, &id, b, "hold", |_, _, _, b| {
+        Ok(FieldStep::Hold {
+            reason: said(&b.reason, "the reason")?,
+        })
+    })
+    .await
+}
+
+/// 退回, with the reason.
+async fn give_back(
+    State(server): State<Arc<Server>>,
+    Crew(s): Crew,
+    Path(id): Path<String>,
+    Body(b): Body<StepBody>,
+) -> ApiResult<axum::Json<Value>> {
+    take(server, s, &id, b, "return", |_, _, _, b| {
+        Ok(FieldStep::Return {
+            reason: said(&b.reason, "the reason")?,
+        })
+    })
+    .await
+}
+
+/// Any other step: 404, naming the ones there are.
+async fn no_such_step(Crew(_): Crew, Path((_, step)): Path<(String, String)>) -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "no_such_action",
+        format!("no step {step:?} (accept, depart, arrive, complete, hold, return)"),
+    )
 }
 
 #[derive(Deserialize)]
@@ -664,42 +753,39 @@ struct PositionBody {
 
 async fn position(
     State(server): State<Arc<Server>>,
-    headers: HeaderMap,
-    body: Bytes,
+    Crew(s): Crew,
+    Body(p): Body<PositionBody>,
 ) -> ApiResult<StatusCode> {
-    blocking(move || position_now(&server, &headers, &body)).await
-}
-
-fn position_now(server: &Server, headers: &HeaderMap, body: &Bytes) -> ApiResult<StatusCode> {
-    let s = session(server, headers)?;
-    let p: PositionBody = parse(body)?;
-    let now = server.now();
-    // a position taken offline keeps its time, within the last day and not in the future
-    let at =
-        p.at.as_deref()
-            .and_then(|a| chrono::NaiveDateTime::parse_from_str(a, "%Y-%m-%dT%H:%M:%S").ok())
-            .filter(|a| *a <= now && now - *a < chrono::Duration::hours(24))
-            .unwrap_or(now);
-    // an older position than the one known does not move the marker back
-    let newer = server
-        .fresh()?
-        .position_of(s.team)
-        .is_none_or(|known| known.at <= at);
-    if !newer {
-        return Ok(StatusCode::NO_CONTENT);
-    }
-    let command = Command::ReportPosition(TeamPosition {
-        team_id: s.team,
-        position: [p.lon, p.lat],
-        accuracy_m: p.accuracy,
-        at,
-        by: s.actor.clone(),
-    });
-    let origin = Origin {
-        actor: s.actor.clone(),
-        at: now,
-    };
-    let applied = server.store().apply(&command, &origin)?;
-    server.took(applied.update());
-    Ok(StatusCode::NO_CONTENT)
+    blocking(move || {
+        let now = server.now();
+        // a position taken offline keeps its time, within the last day and not in the future
+        let at =
+            p.at.as_deref()
+                .and_then(|a| chrono::NaiveDateTime::parse_from_str(a, "%Y-%m-%dT%H:%M:%S").ok())
+                .filter(|a| *a <= now && now - *a < chrono::Duration::hours(24))
+                .unwrap_or(now);
+        // an older position than the one known does not move the marker back
+        let newer = server
+            .fresh()?
+            .position_of(s.team)
+            .is_none_or(|known| known.at <= at);
+        if !newer {
+            return Ok(StatusCode::NO_CONTENT);
+        }
+        let command = Command::ReportPosition(TeamPosition {
+            team_id: s.team,
+            position: [p.lon, p.lat],
+            accuracy_m: p.accuracy,
+            at,
+            by: s.actor.clone(),
+        });
+        let origin = Origin {
+            actor: s.actor.clone(),
+            at: now,
+        };
+        let applied = server.store().apply(&command, &origin)?;
+        server.took(applied.update());
+        Ok(StatusCode::NO_CONTENT)
+    })
+    .await
 }

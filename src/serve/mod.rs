@@ -10,10 +10,11 @@ pub mod bench;
 pub mod page;
 pub mod sms;
 
+use std::collections::{BTreeSet, HashMap};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
-use crate::domain::{Snapshot, Timestamp, Update};
+use crate::domain::{Changes, Snapshot, TeamId, Ticket, TicketId, TicketStatus, Timestamp, Update};
 use crate::store::{DispatchStore, StoreError};
 
 /// The wall clock, or a test's.
@@ -23,7 +24,7 @@ pub type Clock = Arc<dyn Fn() -> Timestamp + Send + Sync>;
 /// snapshot the lists are read from (kept up with the store's change log), the sessions.
 pub struct Server {
     store: Mutex<Box<dyn DispatchStore>>,
-    snap: Mutex<Snapshot>,
+    snap: Mutex<Served>,
     pub gate: auth::Gate,
     /// The password threads (one per core).
     pub verifier: auth::Verifier,
@@ -38,7 +39,7 @@ impl Server {
         let snap = store.load_recent(since)?;
         Ok(Arc::new(Server {
             store: Mutex::new(store),
-            snap: Mutex::new(snap),
+            snap: Mutex::new(Served::new(snap)),
             gate: auth::Gate::default(),
             verifier: auth::Verifier::new(
                 std::thread::available_parallelism().map_or(2, |n| n.get()),
@@ -57,7 +58,7 @@ impl Server {
     }
 
     /// The snapshot, caught up with what consoles and other servers committed.
-    pub fn fresh(&self) -> Result<std::sync::MutexGuard<'_, Snapshot>, StoreError> {
+    pub fn fresh(&self) -> Result<std::sync::MutexGuard<'_, Served>, StoreError> {
         let update = {
             let mut store = self.store();
             match store.catch_up()? {
@@ -67,7 +68,7 @@ impl Server {
                     );
                     let since = crate::console::recent_since(self.now());
                     let snap = store.load_recent(since)?;
-                    *self.snap.lock().unwrap_or_else(|e| e.into_inner()) = snap;
+                    *self.snap.lock().unwrap_or_else(|e| e.into_inner()) = Served::new(snap);
                     None
                 }
                 other => Some(other),
@@ -88,6 +89,80 @@ impl Server {
                 .unwrap_or_else(|e| e.into_inner())
                 .absorb(changes);
         }
+    }
+}
+
+/// The snapshot the server answers from, and each team's tickets a crew works on (what a phone
+/// lists), kept in step with it: a phone's list reads its team's few tickets, not the season's.
+pub struct Served {
+    snap: Snapshot,
+    crews: HashMap<TeamId, BTreeSet<TicketId>>,
+}
+
+impl std::ops::Deref for Served {
+    type Target = Snapshot;
+
+    fn deref(&self) -> &Snapshot {
+        &self.snap
+    }
+}
+
+impl Served {
+    fn new(snap: Snapshot) -> Self {
+        let mut served = Served {
+            snap,
+            crews: HashMap::new(),
+        };
+        for t in &served.snap.tickets {
+            add(&mut served.crews, t);
+        }
+        served
+    }
+
+    /// Take in `changes`, the tickets moving between teams' lists.
+    fn absorb(&mut self, changes: Changes) {
+        let moved: Vec<TicketId> = changes.tickets.iter().map(|t| t.id).collect();
+        for &id in &moved {
+            if let Some(team) = self.snap.ticket(id).and_then(|t| t.team_id)
+                && let Some(list) = self.crews.get_mut(&team)
+            {
+                list.remove(&id);
+            }
+        }
+        self.snap.absorb(changes);
+        for id in moved {
+            if let Some(t) = self.snap.ticket(id) {
+                add(&mut self.crews, t);
+            }
+        }
+    }
+
+    /// The tickets `team`'s crew works on: assigned, accepted, on site or on hold, by number.
+    pub fn team_tickets(&self, team: TeamId) -> impl Iterator<Item = &Ticket> {
+        self.crews
+            .get(&team)
+            .into_iter()
+            .flatten()
+            .filter_map(|&id| self.snap.ticket(id))
+    }
+}
+
+/// Whether a crew works on `t` now.
+pub fn crew_works_on(t: &Ticket) -> bool {
+    matches!(
+        t.status,
+        TicketStatus::Assigned
+            | TicketStatus::Accepted
+            | TicketStatus::OnSite
+            | TicketStatus::OnHold
+    )
+}
+
+fn add(crews: &mut HashMap<TeamId, BTreeSet<TicketId>>, t: &Ticket) {
+    if let Some(team) = t.team_id
+        && crew_works_on(t)
+    {
+        crews.entry(team).or_default().insert(t.id);
     }
 }
 

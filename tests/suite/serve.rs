@@ -305,6 +305,65 @@ fn a_phone_takes_a_ticket_to_done_and_a_console_sees_each_step_within_a_second()
 }
 
 /// One step from the phone, answered 200 and applied; the ticket's new version.
+/// A phone's list follows the team's tickets as consoles move them: the server's index by team
+/// moves a re-dispatched ticket to its new team's list and back, and always equals a scan.
+#[test]
+fn the_phone_list_follows_a_ticket_moved_between_teams() {
+    for backend in stores::backends() {
+        let (db, t) = room(backend, "team_index");
+        let mut console = db.open();
+        let (addr, server) = server(&db);
+        let index_equals_a_scan = |server: &serve::Server| {
+            let served = server.fresh().unwrap();
+            for team in [1, 2, 3] {
+                let by_index: Vec<TicketId> = served.team_tickets(team).map(|t| t.id).collect();
+                let mut by_scan: Vec<TicketId> = served
+                    .tickets
+                    .iter()
+                    .filter(|t| t.team_id == Some(team) && serve::crew_works_on(t))
+                    .map(|t| t.id)
+                    .collect();
+                by_scan.sort();
+                assert_eq!(by_index, by_scan, "team {team}");
+            }
+        };
+        runtime().block_on(async {
+            let mut zhang = Phone::new(addr);
+            let mut li = Phone::new(addr);
+            assert_eq!(zhang.login("zhang", "secret-1").await, StatusCode::OK);
+            assert_eq!(li.login("li", "secret-1").await, StatusCode::OK);
+            let listed = |list: Value| -> Vec<i64> {
+                list["tickets"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|c| c["id"].as_i64().unwrap())
+                    .collect()
+            };
+            assert_eq!(listed(zhang.get("/api/tickets").await.1), [t.id]);
+            assert!(listed(li.get("/api/tickets").await.1).is_empty());
+            let mut version = t.version;
+            for (to, (with_zhang, with_li)) in [(2, (0, 1)), (1, (1, 0))] {
+                let applied = off(|| {
+                    console.apply(
+                        &Command::Act {
+                            ticket: t.id,
+                            seen_version: version,
+                            action: Action::Assign { team: to },
+                        },
+                        &desk(8, 20),
+                    )
+                })
+                .unwrap();
+                version = applied.tickets()[0].version;
+                assert_eq!(listed(zhang.get("/api/tickets").await.1).len(), with_zhang);
+                assert_eq!(listed(li.get("/api/tickets").await.1).len(), with_li);
+                off(|| index_equals_a_scan(&server));
+            }
+        });
+    }
+}
+
 async fn step(phone: &Phone, id: TicketId, version: i64, action: &str, mut body: Value) -> i64 {
     body["version"] = json!(version);
     body["client_id"] = json!(format!("zhang-{action}"));
