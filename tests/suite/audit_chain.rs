@@ -7,7 +7,7 @@ use std::process::Command as Process;
 
 use heatdesk::domain::*;
 use heatdesk::store::chain::{Chain, hex};
-use heatdesk::store::{DispatchStore, Location};
+use heatdesk::store::{DispatchStore, Location, StoreError};
 
 use crate::common::crews::{assigned, desk};
 use crate::common::stores::{self, Backend, TestDb};
@@ -195,6 +195,39 @@ fn a_database_made_before_the_chain_gets_it_started_by_the_upgrade() {
         assert_eq!(report.broken, None);
         assert_eq!(report.heads, heads, "the same chain as written live");
     }
+}
+
+/// An operator's console meeting a database a newer HeatDesk must upgrade is refused, told
+/// the owner upgrades it, and changes nothing; the owner's first open upgrades it.
+#[test]
+fn an_operator_meeting_an_older_schema_is_told_who_upgrades_it() {
+    let Some(backend) = stores::postgres() else {
+        return;
+    };
+    let wang = stores::Login::new("upgrade_wang", "heatdesk_dispatcher");
+    let db = stores::tiny_db(backend, "older_schema");
+    db.execute(
+        "",
+        "DROP FUNCTION heatdesk_begin_write(TEXT); UPDATE heatdesk_meta SET value = '3' WHERE key = 'schema';",
+    );
+    let url = db.url_as(&wang.name);
+    match heatdesk::store::open(&Location::parse(&url).unwrap()) {
+        Err(StoreError::SchemaRefused { detail, .. }) => {
+            assert!(detail.contains("the database's owner"), "{detail}")
+        }
+        other => panic!("not refused as it should be: {:?}", other.map(|_| ())),
+    }
+    assert_eq!(
+        db.count("SELECT value::bigint FROM heatdesk_meta WHERE key = 'schema'"),
+        3
+    );
+    let mut store = db.open();
+    morning(&mut *store);
+    assert_eq!(store.verify_audit().unwrap().broken, None);
+    assert_eq!(
+        db.count("SELECT value::bigint FROM heatdesk_meta WHERE key = 'schema'"),
+        heatdesk::store::postgres::schema::latest_version()
+    );
 }
 
 /// A copy into another store carries the chain unchanged, and the daily report states the

@@ -458,7 +458,18 @@ fn migrate(client: &mut Client, from: i64, shown: &str) -> Result<(), StoreError
         tx.batch_execute(sql)
             .map_err(|e| StoreError::SchemaRefused {
                 path: shown.to_string(),
-                detail: explain(&e),
+                // an operator's console meeting a database a new HeatDesk must upgrade first
+                detail: if e.code() == Some(&postgres::error::SqlState::INSUFFICIENT_PRIVILEGE) {
+                    format!(
+                        "the database is at schema {from} and this HeatDesk writes {}: the upgrade \
+                     needs the database's owner (the HeatDesk admin) — open it once as that \
+                     user, e.g. `heatdesk audit verify --db postgres://heatdesk@…` ({})",
+                        schema::latest_version(),
+                        explain(&e)
+                    )
+                } else {
+                    explain(&e)
+                },
             })?;
         if i as i64 + 1 == schema::CHAIN_VERSION {
             let hashed = audit::start(&mut tx)?;
