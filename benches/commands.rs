@@ -73,7 +73,7 @@ fn postgres(c: &mut Criterion) {
     admin
         .batch_execute(&format!("CREATE DATABASE {name}"))
         .expect("a database for the bench");
-    let url = with_db(&server, &name);
+    let url = heatdesk::store::postgres::url::with_database(&server, &name);
     {
         let location = Location::parse(&url).expect("URL");
         heatdesk::store::create(&location)
@@ -83,16 +83,6 @@ fn postgres(c: &mut Criterion) {
         assign_back_and_forth(c, "assign_command_postgres", store.as_mut(), now);
     }
     let _ = admin.batch_execute(&format!("DROP DATABASE {name} WITH (FORCE)"));
-}
-
-/// `url` with its database replaced by `db`.
-fn with_db(url: &str, db: &str) -> String {
-    let after_scheme = url.find("://").map_or(0, |i| i + 3);
-    let path = url[after_scheme..]
-        .find('/')
-        .map_or(url.len(), |i| after_scheme + i);
-    let query = url[path..].find('?').map_or(url.len(), |i| path + i);
-    format!("{}/{db}{}", &url[..path], &url[query..])
 }
 
 fn bench(c: &mut Criterion) {

@@ -22,7 +22,8 @@ fn ticket(status: TicketStatus, team: Option<TeamId>) -> Ticket {
     }
 }
 
-fn all_actions() -> Vec<Action> {
+/// One of each action (the problems test walks them too).
+pub fn all_actions() -> Vec<Action> {
     vec![
         Action::Assign { team: 3 },
         Action::Accept,

@@ -158,24 +158,10 @@ fn every_store_error_is_said_in_both_languages_without_addresses() {
 /// reader's language (no action said as "其他"/"Other").
 #[test]
 fn every_lifecycle_refusal_is_said_in_both_languages() {
-    let actions = [
-        Action::Assign { team: 1 },
-        Action::Accept,
-        Action::ArriveOnSite,
-        Action::Fix,
-        Action::Callback {
-            answer: SurveyAnswer::Satisfied,
-        },
-        Action::Close,
-        Action::Hold { reason: "x".into() },
-        Action::Resume,
-        Action::Return { reason: "x".into() },
-        Action::Escalate { reason: "x".into() },
-        Action::Hold { reason: " ".into() },
-    ];
-    let dir = tempfile::tempdir().unwrap();
-    let (harness, _) = console::console(dir.path());
-    let template = harness.state().snap().tickets[0].clone();
+    let mut actions = crate::lifecycle::all_actions();
+    actions.push(Action::Hold { reason: " ".into() });
+    let now = console::now();
+    let template = crate::common::ticket(42, 1, Category::NoHeat, now, now);
     let mut refusals = 0;
     for &status in TicketStatus::ALL {
         for action in &actions {
@@ -185,7 +171,7 @@ fn every_lifecycle_refusal_is_said_in_both_languages() {
                 team_id: Some(1),
                 ..template.clone()
             };
-            let Err(refusal) = transition(&ticket, action, console::now()) else {
+            let Err(refusal) = transition(&ticket, action, now) else {
                 continue;
             };
             refusals += 1;

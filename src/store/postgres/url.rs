@@ -37,6 +37,16 @@ impl std::fmt::Display for ServerUrl {
 }
 
 /// Whether a `--db` value names a server rather than a file.
+/// `url` with its database replaced by `db` (tests and benches make a database each).
+pub fn with_database(url: &str, db: &str) -> String {
+    let after_scheme = url.find("://").map_or(0, |i| i + 3);
+    let path = url[after_scheme..]
+        .find('/')
+        .map_or(url.len(), |i| after_scheme + i);
+    let query = url[path..].find('?').map_or(url.len(), |i| path + i);
+    format!("{}/{db}{}", &url[..path], &url[query..])
+}
+
 pub fn is_server(text: &str) -> bool {
     text.starts_with("postgres://") || text.starts_with("postgresql://")
 }

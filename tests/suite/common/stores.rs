@@ -45,12 +45,7 @@ fn skipped() {
 
 /// `url` with its database replaced by `db`.
 pub fn with_db(url: &str, db: &str) -> String {
-    let after_scheme = url.find("://").map_or(0, |i| i + 3);
-    let path = url[after_scheme..]
-        .find('/')
-        .map_or(url.len(), |i| after_scheme + i);
-    let query = url[path..].find('?').map_or(url.len(), |i| path + i);
-    format!("{}/{db}{}", &url[..path], &url[query..])
+    heatdesk::store::postgres::url::with_database(url, db)
 }
 
 /// A plain connection to the test server (to make and drop databases, to look at rows).
