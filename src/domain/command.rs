@@ -139,44 +139,59 @@ pub struct Problem {
     pub fixed_on_site: bool,
 }
 
+/// What a visit's form got wrong: the form says it in the reader's language
+/// (`words::visit_problem`), the store refuses the same (in English, for the log).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum VisitProblem {
+    #[error("channel: a visit is LeaderVisit or DoorToDoor")]
+    Channel,
+    #[error("leaders: name who went")]
+    NoLeaders,
+    #[error("households_entered: {entered} is fewer than the {recorded} households recorded")]
+    FewerEntered { entered: u32, recorded: usize },
+    /// `household` and `reading` count from 1.
+    #[error("household {household}, reading {reading}: {celsius} °C is not an indoor temperature")]
+    Reading {
+        household: usize,
+        reading: usize,
+        celsius: f64,
+    },
+    /// `household` and `problem` count from 1.
+    #[error("household {household}, problem {problem}: describe the problem")]
+    Undescribed { household: usize, problem: usize },
+}
+
 impl NewVisit {
-    /// What the form must get right before anything is saved; the message names the field.
-    pub fn check(&self) -> Result<(), String> {
+    /// What the form must get right before anything is saved.
+    pub fn check(&self) -> Result<(), VisitProblem> {
         if !matches!(self.channel, Channel::LeaderVisit | Channel::DoorToDoor) {
-            return Err(format!(
-                "channel: a visit is {:?} or {:?}",
-                Channel::LeaderVisit,
-                Channel::DoorToDoor
-            ));
+            return Err(VisitProblem::Channel);
         }
         if self.leaders.trim().is_empty() {
-            return Err("leaders: name who went".into());
+            return Err(VisitProblem::NoLeaders);
         }
         if (self.households_entered as usize) < self.households.len() {
-            return Err(format!(
-                "households_entered: {} is fewer than the {} households recorded",
-                self.households_entered,
-                self.households.len()
-            ));
+            return Err(VisitProblem::FewerEntered {
+                entered: self.households_entered,
+                recorded: self.households.len(),
+            });
         }
         for (h, household) in self.households.iter().enumerate() {
             for (r, reading) in household.readings.iter().enumerate() {
                 if !(reading.celsius.is_finite() && (0.0..=40.0).contains(&reading.celsius)) {
-                    return Err(format!(
-                        "household {}, reading {}: {} °C is not an indoor temperature",
-                        h + 1,
-                        r + 1,
-                        reading.celsius
-                    ));
+                    return Err(VisitProblem::Reading {
+                        household: h + 1,
+                        reading: r + 1,
+                        celsius: reading.celsius,
+                    });
                 }
             }
             for (p, problem) in household.problems.iter().enumerate() {
                 if problem.description.trim().is_empty() {
-                    return Err(format!(
-                        "household {}, problem {}: describe the problem",
-                        h + 1,
-                        p + 1
-                    ));
+                    return Err(VisitProblem::Undescribed {
+                        household: h + 1,
+                        problem: p + 1,
+                    });
                 }
             }
         }

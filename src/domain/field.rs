@@ -362,14 +362,16 @@ impl MessageTemplates {
             .replace("{note}", facts.note.trim())
     }
 
-    /// Every template says something (an empty one would send an empty message).
-    pub fn check(&self) -> Result<(), String> {
-        for kind in MessageKind::ALL {
-            if self.template(*kind).trim().is_empty() {
-                return Err(format!("the {} message is empty", kind.code()));
-            }
+    /// Every template says something (an empty one would send an empty message): the first
+    /// kind whose template is empty.
+    pub fn check(&self) -> Result<(), MessageKind> {
+        match MessageKind::ALL
+            .iter()
+            .find(|kind| self.template(**kind).trim().is_empty())
+        {
+            Some(kind) => Err(*kind),
+            None => Ok(()),
         }
-        Ok(())
     }
 }
 

@@ -255,7 +255,9 @@ pub fn apply(
             Applied::Noted { messages: 0 }
         }
         Command::SetMessageTemplates(t) => {
-            t.check().map_err(StoreError::Invalid)?;
+            t.check().map_err(|kind| {
+                StoreError::Invalid(format!("the {} message is empty", kind.code()))
+            })?;
             let json = json(t)?;
             tx.set_setting("message_templates", &json)?;
             tx.audit(origin, "set_message_templates", &json)?;
@@ -587,7 +589,8 @@ fn link_report(
 /// A leaders' visit: the visit, its readings and answers, and a ticket for every problem
 /// found — fixed on site or registered for a team.
 fn record_visit(tx: &mut dyn Tx, new: &NewVisit, origin: &Origin) -> Result<Applied, StoreError> {
-    new.check().map_err(StoreError::Invalid)?;
+    new.check()
+        .map_err(|e| StoreError::Invalid(e.to_string()))?;
     require(tx, Table::Compounds, "compound", new.compound_id)?;
     for (h, household) in new.households.iter().enumerate() {
         if tx.compound_of(household.building_id)? != Some(new.compound_id) {

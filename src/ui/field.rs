@@ -388,7 +388,7 @@ fn messages_window(app: &mut HeatDeskApp, ctx: &egui::Context) {
                 app.field.problem = None;
                 app.send_from(Tag::Messages, Command::SetMessageTemplates(t));
             }
-            Err(e) => app.field.problem = Some(e),
+            Err(kind) => app.field.problem = Some(words::problem::empty_template(app.lang(), kind)),
         }
     }
     if !open {

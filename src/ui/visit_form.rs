@@ -124,7 +124,7 @@ impl VisitForm {
             notes: self.notes.clone(),
             households,
         };
-        visit.check()?;
+        visit.check().map_err(|p| words::problem::visit(lang, &p))?;
         Ok(Command::RecordVisit(visit))
     }
 }

@@ -1,7 +1,9 @@
 //! What went wrong, typed from the store up to the screen and said in the reader's language:
 //! no server address and no driver's English inside the Chinese console (the log keeps those).
 
-use super::{Lang, action, status};
+use super::{Lang, action, message_kind, status};
+use crate::domain::command::VisitProblem;
+use crate::domain::field::MessageKind;
 use crate::domain::lifecycle::TransitionError;
 use crate::domain::{TicketId, Timestamp};
 
@@ -204,6 +206,54 @@ pub fn say(lang: Lang, problem: &Problem) -> String {
                 "the reading stopped before it finished: open the database again",
             )
             .into(),
+    }
+}
+
+/// What a visit's form got wrong, in `lang`.
+pub fn visit(lang: Lang, problem: &VisitProblem) -> String {
+    let zh = lang == Lang::Zh;
+    match *problem {
+        VisitProblem::Channel => lang
+            .pick(
+                "走访渠道应为领导走访或入户走访",
+                "a visit is a leader's visit or door-to-door",
+            )
+            .into(),
+        VisitProblem::NoLeaders => lang
+            .pick("请填写走访领导", "name who went (leaders)")
+            .into(),
+        VisitProblem::FewerEntered { entered, recorded } if zh => {
+            format!("入户数 {entered} 少于已登记的 {recorded} 户")
+        }
+        VisitProblem::FewerEntered { entered, recorded } => {
+            format!("households entered: {entered} is fewer than the {recorded} recorded")
+        }
+        VisitProblem::Reading {
+            household,
+            reading,
+            celsius,
+        } if zh => format!("第 {household} 户第 {reading} 个读数：{celsius} °C 不是室内温度"),
+        VisitProblem::Reading {
+            household,
+            reading,
+            celsius,
+        } => format!(
+            "household {household}, reading {reading}: {celsius} °C is not an indoor temperature"
+        ),
+        VisitProblem::Undescribed { household, problem } if zh => {
+            format!("第 {household} 户第 {problem} 个问题：请描述问题")
+        }
+        VisitProblem::Undescribed { household, problem } => {
+            format!("household {household}, problem {problem}: describe the problem")
+        }
+    }
+}
+
+/// A message template left empty, in `lang`.
+pub fn empty_template(lang: Lang, kind: MessageKind) -> String {
+    match lang {
+        Lang::Zh => format!("「{}」短信模板为空", message_kind(lang, kind)),
+        Lang::En => format!("the \"{}\" message is empty", message_kind(lang, kind)),
     }
 }
 

@@ -170,7 +170,8 @@ fn the_outbox_shows_masked_numbers_and_the_templates_are_saved() {
         .get_by_role_and_label(Role::Button, "保存模板")
         .click_accesskit();
     harness.run_steps(3);
-    harness.get_by_label_contains("empty");
+    // said in the console's language, naming the message
+    harness.get_by_label_contains("短信模板为空");
     assert!(!store.message_templates().unwrap().fixed.is_empty());
 }
 

@@ -233,3 +233,54 @@ fn a_refused_command_is_said_on_screen_in_the_consoles_language() {
     // nothing changed
     assert_eq!(harness.state().snap().ticket(t.id), Some(&t));
 }
+
+/// What a visit's form and the message templates get wrong is said in the form's language.
+#[test]
+fn a_forms_problems_are_said_in_both_languages() {
+    use heatdesk::domain::command::VisitProblem;
+    use heatdesk::domain::field::MessageKind;
+    use heatdesk::words::problem::{empty_template, visit};
+    let all = [
+        VisitProblem::Channel,
+        VisitProblem::NoLeaders,
+        VisitProblem::FewerEntered {
+            entered: 2,
+            recorded: 3,
+        },
+        VisitProblem::Reading {
+            household: 1,
+            reading: 2,
+            celsius: 55.0,
+        },
+        VisitProblem::Undescribed {
+            household: 2,
+            problem: 1,
+        },
+    ];
+    for p in &all {
+        let (zh, en) = (visit(Lang::Zh, p), visit(Lang::En, p));
+        assert!(has_chinese(&zh) && !has_chinese(&en), "{zh} / {en}");
+        assert!(
+            !zh.chars().any(|c| c.is_ascii_alphabetic() && c != 'C'),
+            "{zh}"
+        );
+    }
+    for &kind in MessageKind::ALL {
+        let (zh, en) = (
+            empty_template(Lang::Zh, kind),
+            empty_template(Lang::En, kind),
+        );
+        assert!(has_chinese(&zh) && !has_chinese(&en), "{zh} / {en}");
+    }
+    // the form itself: a visit without its leaders
+    let form = heatdesk::ui::visit_form::VisitForm {
+        compound: Some(1),
+        at_text: "2026-11-27 10:00".into(),
+        ..Default::default()
+    };
+    assert_eq!(form.to_command(Lang::Zh).unwrap_err(), "请填写走访领导");
+    assert_eq!(
+        form.to_command(Lang::En).unwrap_err(),
+        "name who went (leaders)"
+    );
+}
