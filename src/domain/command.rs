@@ -139,6 +139,30 @@ pub struct Problem {
     pub fixed_on_site: bool,
 }
 
+/// A command the store refuses for what it asks (its input, or the tickets it names), said in
+/// the reader's language by `words::problem` (English here, for the log and the API).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum Refusal {
+    #[error("deadlines must be at least one minute")]
+    DeadlineUnderAMinute,
+    #[error("login {0:?}: use 1–32 letters, digits, '.', '_' or '-'")]
+    BadLogin(String),
+    #[error("ticket #{ticket} is already {}: it cannot be linked", .status.code())]
+    CannotLink {
+        ticket: TicketId,
+        status: TicketStatus,
+    },
+    #[error("ticket #{ticket} is already linked to network ticket #{parent}")]
+    AlreadyLinked { ticket: TicketId, parent: TicketId },
+    #[error("ticket #{ticket} is already {}; create a new ticket instead", .status.code())]
+    NotOpen {
+        ticket: TicketId,
+        status: TicketStatus,
+    },
+    #[error("no building to notify")]
+    NoBuildingToNotify,
+}
+
 /// What a visit's form got wrong: the form says it in the reader's language
 /// (`words::visit_problem`), the store refuses the same (in English, for the log).
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

@@ -15,7 +15,7 @@ pub mod snapshot;
 pub mod suggest;
 pub mod trace;
 
-pub use command::{Applied, Command, NewTicket, Origin, likely_duplicates};
+pub use command::{Applied, Command, NewTicket, Origin, Refusal, likely_duplicates};
 pub use lifecycle::Action;
 pub use model::*;
 pub use snapshot::{Changes, Snapshot, Update};

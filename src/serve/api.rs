@@ -167,7 +167,7 @@ impl From<StoreError> for ApiError {
                 "not_allowed",
                 e.to_string(),
             ),
-            StoreError::Invalid(_) => {
+            StoreError::Invalid(_) | StoreError::Refusal(_) => {
                 ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", e.to_string())
             }
             // a commit whose answer was lost: the phone sends the step again with its id,

@@ -5,7 +5,7 @@
 
 use super::StoreError;
 use crate::domain::batch::{ImportBatch, Rows, Table, is_provisional};
-use crate::domain::command::NewVisit;
+use crate::domain::command::{NewVisit, Refusal};
 use crate::domain::field::{self, FieldCommand, FieldStep, MessageFacts, MessageKind};
 use crate::domain::lifecycle::{
     Transition, TransitionError, deadlines, fixed_with_network, record_problems, transition,
@@ -187,9 +187,7 @@ pub fn apply(
         } => act(tx, *ticket, *seen_version, action, origin)?,
         Command::SetSlaRule(rule) => {
             if rule.respond_minutes == 0 || rule.resolve_minutes == 0 {
-                return Err(StoreError::Invalid(
-                    "deadlines must be at least one minute".into(),
-                ));
+                return Err(Refusal::DeadlineUnderAMinute.into());
             }
             tx.upsert_rules(std::slice::from_ref(rule))?;
             tx.audit(origin, "set_sla_rule", &json(rule)?)?;
@@ -235,10 +233,7 @@ pub fn apply(
         Command::ReportPosition(p) => report_position(tx, p)?,
         Command::SaveAccount(a) => {
             if !field::valid_login(&a.login) {
-                return Err(StoreError::Invalid(format!(
-                    "login {:?}: use 1–32 letters, digits, '.', '_' or '-'",
-                    a.login
-                )));
+                return Err(Refusal::BadLogin(a.login.clone()).into());
             }
             if !a.password_hash.starts_with("$argon2") {
                 return Err(StoreError::Invalid(
@@ -508,15 +503,18 @@ fn network_ticket(
     for &child in linked {
         let mut t = ticket_by_id(tx, child)?;
         if !t.status.is_open() {
-            return Err(StoreError::Invalid(format!(
-                "ticket #{child} is already {:?}: it cannot be linked",
-                t.status
-            )));
+            return Err(Refusal::CannotLink {
+                ticket: child,
+                status: t.status,
+            }
+            .into());
         }
         if let Some(p) = t.parent_id {
-            return Err(StoreError::Invalid(format!(
-                "ticket #{child} is already linked to network ticket #{p}"
-            )));
+            return Err(Refusal::AlreadyLinked {
+                ticket: child,
+                parent: p,
+            }
+            .into());
         }
         t.parent_id = Some(parent);
         t.version += 1;
@@ -556,10 +554,11 @@ fn link_report(
 ) -> Result<Applied, StoreError> {
     let ticket = ticket_by_id(tx, id)?;
     if !ticket.status.is_open() {
-        return Err(StoreError::Invalid(format!(
-            "ticket #{id} is already {:?}; create a new ticket instead",
-            ticket.status
-        )));
+        return Err(Refusal::NotOpen {
+            ticket: id,
+            status: ticket.status,
+        }
+        .into());
     }
     let event = write_event(
         tx,
@@ -904,7 +903,7 @@ fn notify_outage(
     origin: &Origin,
 ) -> Result<Applied, StoreError> {
     if buildings.is_empty() {
-        return Err(StoreError::Invalid("no building to notify".into()));
+        return Err(Refusal::NoBuildingToNotify.into());
     }
     let kind = if restore {
         MessageKind::OutageRestore

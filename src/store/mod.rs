@@ -73,6 +73,9 @@ pub enum StoreError {
     Refused(#[from] TransitionError),
     #[error("invalid input: {0}")]
     Invalid(String),
+    /// What the command asks cannot be done (said in the reader's language).
+    #[error(transparent)]
+    Refusal(#[from] crate::domain::command::Refusal),
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
     #[error("{url}: not a server address HeatDesk can use: {detail}")]
@@ -149,6 +152,7 @@ impl StoreError {
             E::AlreadyApplied { .. } => Problem::AlreadyApplied,
             E::Refused(e) => Problem::Transition(e.clone()),
             E::Invalid(detail) => Problem::Invalid(detail.clone()),
+            E::Refusal(r) => Problem::Refusal(r.clone()),
             E::Unreachable { .. } => Problem::Unreachable,
             E::Unavailable { since_s, .. } => Problem::Unavailable { since_s: *since_s },
             E::CommitUnknown { .. } => Problem::CommitUnknown,

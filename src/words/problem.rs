@@ -2,7 +2,7 @@
 //! no server address and no driver's English inside the Chinese console (the log keeps those).
 
 use super::{Lang, action, message_kind, status};
-use crate::domain::command::VisitProblem;
+use crate::domain::command::{Refusal, VisitProblem};
 use crate::domain::field::MessageKind;
 use crate::domain::lifecycle::TransitionError;
 use crate::domain::{TicketId, Timestamp};
@@ -27,6 +27,8 @@ pub enum Problem {
     AlreadyApplied,
     /// The ticket's lifecycle does not allow the step.
     Transition(TransitionError),
+    /// What the command asks cannot be done.
+    Refusal(Refusal),
     /// The input was checked and refused; the check's own words follow.
     Invalid(String),
     /// The server cannot be reached at all.
@@ -151,6 +153,7 @@ pub fn say(lang: Lang, problem: &Problem) -> String {
                 format!("{} needs a reason", action(lang, a))
             }
         }
+        Problem::Refusal(r) => refusal(lang, r),
         Problem::Invalid(detail) => {
             format!("{}{detail}", lang.pick("输入有误：", "invalid input: "))
         }
@@ -205,6 +208,45 @@ pub fn say(lang: Lang, problem: &Problem) -> String {
                 "读取中途停止：请重新打开数据库",
                 "the reading stopped before it finished: open the database again",
             )
+            .into(),
+    }
+}
+
+/// A refused command, in `lang`.
+pub fn refusal(lang: Lang, r: &Refusal) -> String {
+    let zh = lang == Lang::Zh;
+    match r {
+        Refusal::DeadlineUnderAMinute => lang
+            .pick("时限至少为 1 分钟", "deadlines must be at least one minute")
+            .into(),
+        Refusal::BadLogin(login) if zh => {
+            format!("账号「{login}」：请用 1–32 个字母、数字或 . _ -")
+        }
+        Refusal::BadLogin(login) => {
+            format!("login \"{login}\": use 1–32 letters, digits, '.', '_' or '-'")
+        }
+        Refusal::CannotLink { ticket, status: s } if zh => {
+            format!("工单 #{ticket} 已是「{}」，不能并入", status(lang, *s))
+        }
+        Refusal::CannotLink { ticket, status: s } => format!(
+            "ticket #{ticket} is {} already: it cannot be linked",
+            status(lang, *s).to_lowercase()
+        ),
+        Refusal::AlreadyLinked { ticket, parent } if zh => {
+            format!("工单 #{ticket} 已并入管网工单 #{parent}")
+        }
+        Refusal::AlreadyLinked { ticket, parent } => {
+            format!("ticket #{ticket} is already linked to network ticket #{parent}")
+        }
+        Refusal::NotOpen { ticket, status: s } if zh => {
+            format!("工单 #{ticket} 已是「{}」：请新建工单", status(lang, *s))
+        }
+        Refusal::NotOpen { ticket, status: s } => format!(
+            "ticket #{ticket} is {} already: create a new ticket instead",
+            status(lang, *s).to_lowercase()
+        ),
+        Refusal::NoBuildingToNotify => lang
+            .pick("没有可通知的楼栋", "no building to notify")
             .into(),
     }
 }

@@ -377,7 +377,10 @@ fn accounts_keep_a_hash_never_a_password() {
             }),
             &desk(7, 0),
         );
-        assert!(matches!(bad_login, Err(StoreError::Invalid(_))));
+        assert!(
+            matches!(bad_login, Err(StoreError::Refusal(Refusal::BadLogin(_)))),
+            "{bad_login:?}"
+        );
         assert_eq!(store.accounts().unwrap().len(), 1);
     });
 }

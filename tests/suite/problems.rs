@@ -104,6 +104,21 @@ fn every_store_error() -> Vec<StoreError> {
             detail: "permission denied for table sla_rules".into(),
         },
         StoreError::Postgres(postgres),
+        StoreError::Refusal(Refusal::DeadlineUnderAMinute),
+        StoreError::Refusal(Refusal::BadLogin("wang li".into())),
+        StoreError::Refusal(Refusal::CannotLink {
+            ticket: 5,
+            status: TicketStatus::Closed,
+        }),
+        StoreError::Refusal(Refusal::AlreadyLinked {
+            ticket: 5,
+            parent: 9,
+        }),
+        StoreError::Refusal(Refusal::NotOpen {
+            ticket: 5,
+            status: TicketStatus::Fixed,
+        }),
+        StoreError::Refusal(Refusal::NoBuildingToNotify),
         StoreError::File {
             path: "D:/heat/backups".into(),
             kind: std::io::ErrorKind::NotADirectory,
@@ -148,6 +163,10 @@ fn every_store_error_is_said_in_both_languages_without_addresses() {
         "D:/heat/backups：路径中有同名文件而不是文件夹"
     );
     assert_eq!(say(Lang::Zh, &errors[11].problem()), "没有编号为 7 的管段");
+    assert_eq!(
+        say(Lang::Zh, &errors[28].problem()),
+        "工单 #5 已并入管网工单 #9"
+    );
     assert_eq!(
         say(Lang::En, &errors[18].problem()),
         "the database server has been away for 5 s: nothing was written; HeatDesk reconnects by itself"
