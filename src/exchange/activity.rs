@@ -61,7 +61,7 @@ impl Importer {
             words("pipe segment", "管段"),
             false,
         );
-        let created = row.time("created_at", true).flatten();
+        let created = row.time("created_at", true).given();
         let respond_by = row.time("respond_by", false);
         let deadline = row.time("deadline", false);
         let updated = row.time("updated_at", false);
@@ -88,12 +88,15 @@ impl Importer {
             },
             words("满意, 基本满意 or 不满意", "满意、基本满意或不满意"),
         );
-        let (Some(created), Some(status), Some(fixed), Some(closed)) =
-            (created, status, fixed, closed)
-        else {
+        let (Some(created), Some(status)) = (created, status) else {
             self.accept_row(row);
             return;
         };
+        if fixed.refused() || closed.refused() {
+            self.accept_row(row);
+            return;
+        }
+        let (fixed, closed) = (fixed.given(), closed.given());
         // a hotline system that records only when a ticket was closed: it was fixed by then
         let done = matches!(
             status,
@@ -106,13 +109,13 @@ impl Importer {
             channel: channel.unwrap_or(Channel::Hotline),
             category: category.unwrap_or(Category::Enquiry),
             severity: severity.unwrap_or(Severity::Normal),
-            building_id: building.flatten().unwrap_or_default(),
+            building_id: building.given().unwrap_or_default(),
             address_detail: rec.get(Kind::Tickets.field("address_detail")).into(),
             reporter_name: rec.get(Kind::Tickets.field("reporter_name")).into(),
             reporter_phone: rec.get(Kind::Tickets.field("reporter_phone")).into(),
             description: rec.get(Kind::Tickets.field("description")).into(),
             status,
-            team_id: team.flatten(),
+            team_id: team.given(),
             created_at: created,
             respond_by: created,
             deadline: created,
@@ -122,7 +125,7 @@ impl Importer {
             timely: None,
             satisfaction: satisfaction.flatten(),
             parent_id: None,
-            segment_id: segment.flatten(),
+            segment_id: segment.given(),
         };
         // the state it arrives in must be one the lifecycle can reach (the store checks again)
         for problem in record_problems(&ticket) {
@@ -139,15 +142,15 @@ impl Importer {
             return;
         };
         let due = deadlines(&self.rules, ticket.category, ticket.severity, created);
-        ticket.respond_by = respond_by.flatten().unwrap_or(due.0);
-        ticket.deadline = deadline.flatten().unwrap_or(due.1);
+        ticket.respond_by = respond_by.given().unwrap_or(due.0);
+        ticket.deadline = deadline.given().unwrap_or(due.1);
         ticket.timely = timely.flatten().or(fixed.map(|f| f <= ticket.deadline));
         let parent = rec.get(Kind::Tickets.field("parent_id"));
         if !self.accept_row(row) {
             return;
         }
         ticket.updated_at = updated
-            .flatten()
+            .given()
             .unwrap_or_else(|| closed.or(fixed).unwrap_or(created));
         if !parent.is_empty() {
             self.parents
@@ -163,7 +166,7 @@ impl Importer {
         };
         let mut row = Row::new(rec, Kind::Visits);
         let compound = self.compound_ref(&mut row, Kind::Visits);
-        let at = row.time("at", true).flatten();
+        let at = row.time("at", true).given();
         let leaders = row.required("leaders");
         let desk = row.flag("consultation_desk", false);
         let entered = row.count("households_entered", Some(0));
@@ -172,7 +175,7 @@ impl Importer {
         }
         self.out.visits.push(Visit {
             id,
-            compound_id: compound.flatten().unwrap_or_default(),
+            compound_id: compound.given().unwrap_or_default(),
             at: at.unwrap_or_default(),
             leaders: leaders.unwrap_or_default().into(),
             staff: rec.get(Kind::Visits.field("staff")).into(),
@@ -209,14 +212,14 @@ impl Importer {
             TempMethod::from_code,
             &METHODS,
         );
-        let taken = row.time("taken_at", true).flatten();
+        let taken = row.time("taken_at", true).given();
         if !self.accept_row(row) {
             return;
         }
         self.out.readings.push(TemperatureReading {
             id,
-            building_id: building.flatten().unwrap_or_default(),
-            visit_id: visit.flatten(),
+            building_id: building.given().unwrap_or_default(),
+            visit_id: visit.given(),
             room: rec.get(Kind::Readings.field("room")).into(),
             celsius: celsius.unwrap_or_default(),
             method: method.unwrap_or(TempMethod::Thermometer),
@@ -245,15 +248,15 @@ impl Importer {
             false,
         );
         let answer = row.code("answer", None, SurveyAnswer::from_code, &ANSWERS);
-        let at = row.time("at", true).flatten();
+        let at = row.time("at", true).given();
         if !self.accept_row(row) {
             return;
         }
         self.out.surveys.push(SurveyResponse {
             id,
-            building_id: building.flatten().unwrap_or_default(),
-            ticket_id: ticket.flatten(),
-            visit_id: visit.flatten(),
+            building_id: building.given().unwrap_or_default(),
+            ticket_id: ticket.given(),
+            visit_id: visit.given(),
             answer: answer.unwrap_or(SurveyAnswer::Satisfied),
             at: at.unwrap_or_default(),
         });

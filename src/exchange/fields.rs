@@ -277,10 +277,10 @@ impl<'a, 'r> Row<'a, 'r> {
         )
     }
 
-    /// A time in one of [`TIME_FORMATS`]; None inside: empty and optional.
-    pub fn time(&mut self, name: &str, required: bool) -> Option<Option<Timestamp>> {
+    /// A time in one of [`TIME_FORMATS`] (blank only where not `required`).
+    pub fn time(&mut self, name: &str, required: bool) -> Optional<Timestamp> {
         let default = (!required).then_some(None);
-        self.value(
+        Optional::of(self.value(
             name,
             default,
             |v| parse_time(v).map(Some),
@@ -288,7 +288,7 @@ impl<'a, 'r> Row<'a, 'r> {
                 "a date and time like 2026-11-27 08:30",
                 "日期时间（如 2026-11-27 08:30）",
             ),
-        )
+        ))
     }
 
     /// A coded value (a code, or its Chinese or English label); `labels` lists (label, value).
@@ -324,16 +324,16 @@ impl<'a, 'r> Row<'a, 'r> {
         }
     }
 
-    /// A reference to another row by its external id; None inside: empty and optional.
+    /// A reference to another row by its external id (blank only where not `required`).
     pub fn reference(
         &mut self,
         name: &str,
         ids: &Ids,
         what: Words,
         required: bool,
-    ) -> Option<Option<i64>> {
+    ) -> Optional<i64> {
         let default = (!required).then_some(None);
-        self.parsed(name, default, |v| {
+        Optional::of(self.parsed(name, default, |v| {
             ids.find(v).map(Some).ok_or_else(|| {
                 let (en, zh) = (what.en, what.zh);
                 said!(
@@ -341,7 +341,39 @@ impl<'a, 'r> Row<'a, 'r> {
                     "数据库中没有编号为“{v}”的{zh}"
                 )
             })
-        })
+        }))
+    }
+}
+
+/// A field that may be left blank, as read from a row: refused (what is wrong is noted on the
+/// row), left blank, or given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Optional<T> {
+    Refused,
+    Blank,
+    Given(T),
+}
+
+impl<T> Optional<T> {
+    /// From a field's reading: none when refused, none inside when blank.
+    fn of(read: Option<Option<T>>) -> Self {
+        match read {
+            None => Optional::Refused,
+            Some(None) => Optional::Blank,
+            Some(Some(v)) => Optional::Given(v),
+        }
+    }
+
+    /// The value, when one was given.
+    pub fn given(self) -> Option<T> {
+        match self {
+            Optional::Given(v) => Some(v),
+            Optional::Refused | Optional::Blank => None,
+        }
+    }
+
+    pub fn refused(&self) -> bool {
+        matches!(self, Optional::Refused)
     }
 }
 

@@ -162,7 +162,7 @@ impl Importer {
         let assigned = if rec.has(0) {
             self.assign(rec)
         } else {
-            match compound.flatten() {
+            match compound.given() {
                 Some(c) => self.assign_building(rec, c),
                 None => None,
             }
@@ -195,7 +195,7 @@ impl Importer {
         );
         let building = Building {
             id,
-            compound_id: compound.flatten().unwrap_or_default(),
+            compound_id: compound.given().unwrap_or_default(),
             number: number.unwrap_or_default().to_string(),
             units: units.unwrap_or(1),
             floors: floors.unwrap_or(1),
@@ -386,7 +386,7 @@ impl Importer {
             return;
         }
         let position = position.expect("checked");
-        let segment = match segment.flatten() {
+        let segment = match segment.given() {
             Some(s) => Some(s),
             None => {
                 let tolerance = self.options.snap_m.max(5.0);

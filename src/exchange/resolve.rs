@@ -3,7 +3,7 @@
 //! their own, given one (or found again by their name).
 
 use super::address::{Addresses, building_key, compound_key};
-use super::fields::Row;
+use super::fields::{Optional, Row};
 use super::import::Importer;
 use super::kind::Kind;
 use super::records::Record;
@@ -41,20 +41,20 @@ impl Importer {
         row: &mut Row<'_, '_>,
         kind: Kind,
         required: bool,
-    ) -> Option<Option<BuildingId>> {
+    ) -> Optional<BuildingId> {
         let rec = row.rec;
         // picked by hand in the preview
         if let Some(&(_, id)) = self.options.buildings.iter().find(|(l, _)| *l == rec.loc) {
-            return Some(Some(id));
+            return Optional::Given(id);
         }
         match rec.address() {
             Some((compound, number)) if !rec.has(kind.field("building_id")) => {
                 let locality = rec.locality();
                 match self.addresses().building(compound, number, locality) {
-                    Ok(id) => Some(Some(id)),
+                    Ok(id) => Optional::Given(id),
                     Err(e) => {
                         row.unmatched("building_id", e);
-                        None
+                        Optional::Refused
                     }
                 }
             }
@@ -72,16 +72,16 @@ impl Importer {
         &mut self,
         row: &mut Row<'_, '_>,
         kind: Kind,
-    ) -> Option<Option<CompoundId>> {
+    ) -> Optional<CompoundId> {
         let rec = row.rec;
         match rec.compound_name() {
             Some(name) if !rec.has(kind.field("compound_id")) => {
                 let locality = rec.locality();
                 match self.addresses().compound(name, locality) {
-                    Ok(id) => Some(Some(id)),
+                    Ok(id) => Optional::Given(id),
                     Err(e) => {
                         row.unmatched("compound_id", e);
-                        None
+                        Optional::Refused
                     }
                 }
             }
@@ -112,7 +112,7 @@ impl Importer {
                     words("department", "服务部"),
                     true,
                 )
-                .flatten();
+                .given();
         }
         if let Some(text) = rec.department().filter(|t| !t.is_empty()) {
             if let Some(id) = self.ids(Kind::Departments).find(text) {
@@ -214,7 +214,7 @@ impl Importer {
                     words("station", "换热站"),
                     true,
                 )
-                .flatten();
+                .given();
         }
         if let Some(text) = rec.station().filter(|t| !t.is_empty()) {
             if let Some(id) = self.ids(Kind::Stations).find(text) {
