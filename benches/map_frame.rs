@@ -174,7 +174,7 @@ fn bench(c: &mut Criterion) {
         .teams
         .iter()
         .enumerate()
-        .map(|(i, t)| heatdesk::domain::field::TeamPosition {
+        .map(|(i, t)| heatdesk::domain::crew::TeamPosition {
             team_id: t.id,
             position: t.position,
             accuracy_m: 12.0,

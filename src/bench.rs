@@ -267,7 +267,7 @@ pub fn console(db: &Location, now: Timestamp) -> anyhow::Result<Report> {
                 at[1] + 0.0003 * (k % 3) as f64,
             ];
             other.apply(
-                &crate::domain::Command::ReportPosition(crate::domain::field::TeamPosition {
+                &crate::domain::Command::ReportPosition(crate::domain::crew::TeamPosition {
                     team_id: *team,
                     position: moved,
                     accuracy_m: 10.0,

@@ -644,7 +644,7 @@ pub fn room(location: &crate::store::Location, params: &RoomParams) -> anyhow::R
             .events
             .iter()
             .filter(|e| e.id > first_event && written.binary_search(&e.id).is_err())
-            .filter(|e| !crate::domain::field::by_technician(&e.actor))
+            .filter(|e| !crate::domain::crew::by_technician(&e.actor))
             .filter(|e| crate::store::chain::whole_seconds(*at) == e.at)
             .filter(|e| match command {
                 Command::Act { ticket, .. } => e.ticket_id == *ticket,
@@ -666,7 +666,7 @@ pub fn room(location: &crate::store::Location, params: &RoomParams) -> anyhow::R
     let found: Vec<i64> = after
         .events
         .iter()
-        .filter(|e| e.id > first_event && !crate::domain::field::by_technician(&e.actor))
+        .filter(|e| e.id > first_event && !crate::domain::crew::by_technician(&e.actor))
         .map(|e| e.id)
         .collect();
     report.events_found = found.len();

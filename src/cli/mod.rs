@@ -1,8 +1,8 @@
 //! The command line: its arguments, and one module per group of sub-commands.
 
 mod console;
+mod crews;
 mod data;
-mod field;
 mod measure;
 mod reports;
 
@@ -377,13 +377,13 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             &out,
             lang(english),
         ),
-        Some(Cmd::Serve { listen }) => field::serve(need(db, "serve")?, &listen),
-        Some(Cmd::Account { action }) => field::account(need(db, "account")?, action),
+        Some(Cmd::Serve { listen }) => crews::serve(need(db, "serve")?, &listen),
+        Some(Cmd::Account { action }) => crews::account(need(db, "account")?, action),
         Some(Cmd::Audit {
             action: AuditCmd::Verify { english },
         }) => data::audit_verify(need(db, "audit verify")?, lang(english)),
         Some(Cmd::BenchPhones { phones, seconds }) => {
-            field::bench_phones(need(db, "bench-phones")?, phones, seconds)
+            crews::bench_phones(need(db, "bench-phones")?, phones, seconds)
         }
         Some(Cmd::MapImage {
             out,

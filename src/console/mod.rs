@@ -319,13 +319,13 @@ impl Console {
     pub fn photos(
         &self,
         ticket: TicketId,
-    ) -> Result<Vec<crate::domain::field::Photo>, crate::store::StoreError> {
+    ) -> Result<Vec<crate::domain::crew::Photo>, crate::store::StoreError> {
         self.store.photos(ticket)
     }
 
     /// The technicians' accounts (the 班组账号 window reads them when it opens and after each
     /// change).
-    pub fn accounts(&self) -> Result<Vec<crate::domain::field::Account>, crate::store::StoreError> {
+    pub fn accounts(&self) -> Result<Vec<crate::domain::crew::Account>, crate::store::StoreError> {
         self.store.accounts()
     }
 
@@ -333,14 +333,14 @@ impl Console {
     pub fn outbox(
         &self,
         limit: usize,
-    ) -> Result<Vec<crate::domain::field::Message>, crate::store::StoreError> {
+    ) -> Result<Vec<crate::domain::crew::Message>, crate::store::StoreError> {
         self.store.outbox(limit)
     }
 
     /// The texts residents get, as the admin last saved them.
     pub fn message_templates(
         &self,
-    ) -> Result<crate::domain::field::MessageTemplates, crate::store::StoreError> {
+    ) -> Result<crate::domain::crew::MessageTemplates, crate::store::StoreError> {
         self.store.message_templates()
     }
 

@@ -60,13 +60,13 @@ pub enum Command {
     /// A company's file: its rows inserted or updated all together, or none.
     Import(Box<super::batch::ImportBatch>),
     /// A crew's step from the phone page (applied once per client id).
-    Field(Box<super::field::FieldCommand>),
+    Field(Box<super::crew::FieldCommand>),
     /// Where a team's phone is now.
-    ReportPosition(super::field::TeamPosition),
+    ReportPosition(super::crew::TeamPosition),
     /// A technician's account made or changed (its password hash, team, name, disabled).
-    SaveAccount(super::field::Account),
+    SaveAccount(super::crew::Account),
     /// The texts of the messages residents get.
-    SetMessageTemplates(super::field::MessageTemplates),
+    SetMessageTemplates(super::crew::MessageTemplates),
     /// 停热 (or, `restore`, 恢复供热) messages to the residents of these buildings who gave a
     /// number with a report, for the time `when`.
     NotifyOutage {
@@ -269,7 +269,7 @@ pub enum Applied {
     /// A team's row (its status, where it is) and the position its phone reported.
     Team {
         team: Box<super::model::Team>,
-        position: Option<super::field::TeamPosition>,
+        position: Option<super::crew::TeamPosition>,
     },
     /// Readings taken outside a visit (a crew's 完工).
     Readings(Vec<super::model::TemperatureReading>),

@@ -3,7 +3,7 @@
 pub mod batch;
 pub mod colouring;
 pub mod command;
-pub mod field;
+pub mod crew;
 pub mod kpi;
 pub mod lifecycle;
 pub mod model;

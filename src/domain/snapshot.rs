@@ -23,7 +23,7 @@ pub struct Snapshot {
     /// The company's KPI definitions and thresholds.
     pub kpi_rules: super::kpi::KpiRules,
     /// Where each team's phone last said it was (teams without a phone have none).
-    pub positions: Vec<super::field::TeamPosition>,
+    pub positions: Vec<super::crew::TeamPosition>,
     pub(crate) index: Index,
     /// Which loading of the rows this is: things kept per row ([`RowFacts`]) are only valid
     /// for the generation they were made from (rows are replaced or appended in place within
@@ -117,7 +117,7 @@ pub struct Changes {
     pub kpi_rules: Option<super::kpi::KpiRules>,
     /// Teams whose row changed (status, position), and the positions their phones reported.
     pub teams: Vec<Team>,
-    pub positions: Vec<super::field::TeamPosition>,
+    pub positions: Vec<super::crew::TeamPosition>,
 }
 
 impl Changes {
@@ -372,7 +372,7 @@ impl Snapshot {
     }
 
     /// Where a team's phone last said it was.
-    pub fn position_of(&self, team: TeamId) -> Option<&super::field::TeamPosition> {
+    pub fn position_of(&self, team: TeamId) -> Option<&super::crew::TeamPosition> {
         self.positions.iter().find(|p| p.team_id == team)
     }
 

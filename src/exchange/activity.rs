@@ -2,7 +2,7 @@
 
 use std::sync::LazyLock;
 
-use super::fields::{Row, empty, labels};
+use super::columns::{Row, empty, labels};
 use super::import::Importer;
 use super::kind::Kind;
 use super::records::Record;
@@ -70,7 +70,7 @@ impl Importer {
         let timely = row.value(
             "timely",
             Some(None),
-            |v| super::fields::parse_bool(v).map(Some),
+            |v| super::columns::parse_bool(v).map(Some),
             words("yes or no (1/0, 是/否)", "是或否（1/0、是/否）"),
         );
         let satisfaction = row.value(

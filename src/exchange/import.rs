@@ -12,8 +12,8 @@ use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::address::Addresses;
+use super::columns::{Problem, Problems, Row, empty};
 use super::crs::{Converter, Crs, Source as CrsSource};
-use super::fields::{Problem, Problems, Row, empty};
 use super::ids::Ids;
 use super::kind::Kind;
 use super::mapping::Mapping;

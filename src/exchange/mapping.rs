@@ -495,7 +495,7 @@ fn looks_like_times(values: &[&str]) -> bool {
     !filled.is_empty()
         && filled
             .iter()
-            .filter(|v| super::fields::parse_time(v).is_some())
+            .filter(|v| super::columns::parse_time(v).is_some())
             .count()
             * 10
             >= filled.len() * 8

@@ -6,9 +6,9 @@
 
 mod activity;
 pub mod address;
+mod columns;
 pub mod crs;
 pub mod export;
-mod fields;
 mod ids;
 pub mod import;
 pub mod kind;
@@ -21,7 +21,7 @@ pub mod said;
 pub mod shape;
 pub mod source;
 
-pub use fields::{Problem, parse_time};
+pub use columns::{Problem, parse_time};
 pub use import::{Failure, Options, Progress, Report, import};
 pub use kind::Kind;
 pub use said::Said;

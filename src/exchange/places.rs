@@ -1,6 +1,6 @@
 //! The city's rows: departments, compounds, buildings, sources, stations, pipes, valves, teams.
 
-use super::fields::{Row, labels};
+use super::columns::{Row, labels};
 use super::import::Importer;
 use super::kind::{Geom, Kind};
 use super::records::Record;

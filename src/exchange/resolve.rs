@@ -3,7 +3,7 @@
 //! their own, given one (or found again by their name).
 
 use super::address::{Addresses, building_key, compound_key};
-use super::fields::{Optional, Row};
+use super::columns::{Optional, Row};
 use super::import::Importer;
 use super::kind::Kind;
 use super::records::Record;
@@ -317,7 +317,7 @@ impl Importer {
 }
 
 /// Why a row was set aside (`--skip-unmatched`), as the file beside the source says.
-pub fn reason(problems: &[super::fields::Problem]) -> Said {
+pub fn reason(problems: &[super::columns::Problem]) -> Said {
     let en: Vec<String> = problems.iter().map(|p| p.message.en.clone()).collect();
     let zh: Vec<String> = problems.iter().map(|p| p.message.zh.clone()).collect();
     Said {

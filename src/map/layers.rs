@@ -595,7 +595,7 @@ impl Plugin for ActivityLayer<'_> {
             // base, drawn as before)
             let reported: std::collections::HashMap<
                 crate::domain::TeamId,
-                &crate::domain::field::TeamPosition,
+                &crate::domain::crew::TeamPosition,
             > = self.snap.positions.iter().map(|p| (p.team_id, p)).collect();
             for t in &self.snap.teams {
                 let at = screen.project(t.position);

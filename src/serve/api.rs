@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 
 use super::Server;
 use super::auth::{self, Session};
-use crate::domain::field::{self, FieldCommand, FieldStep, Photo, TeamPosition};
+use crate::domain::crew::{self, FieldCommand, FieldStep, Photo, TeamPosition};
 use crate::domain::suggest::distance_km;
 use crate::domain::*;
 use crate::store::StoreError;
@@ -521,14 +521,11 @@ fn photo(data_url: &str) -> ApiResult<Photo> {
         .filter(|m| matches!(*m, "image/jpeg" | "image/png"))
         .ok_or_else(|| ApiError::bad("a photo is a JPEG or PNG data: URL"))?;
     // a photo larger than the limit is refused before it is decoded
-    if data.len() > field::MAX_PHOTO_BYTES * 4 / 3 + 4 {
+    if data.len() > crew::MAX_PHOTO_BYTES * 4 / 3 + 4 {
         return Err(ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             "photo_too_large",
-            format!(
-                "a photo may be at most {} KB",
-                field::MAX_PHOTO_BYTES / 1024
-            ),
+            format!("a photo may be at most {} KB", crew::MAX_PHOTO_BYTES / 1024),
         ));
     }
     let bytes = base64::engine::general_purpose::STANDARD
@@ -669,11 +666,11 @@ async fn complete(
     Body(b): Body<StepBody>,
 ) -> ApiResult<axum::Json<Value>> {
     take(server, s, &id, b, "complete", |_, _, _, b| {
-        if b.photos.len() > field::MAX_PHOTOS {
+        if b.photos.len() > crew::MAX_PHOTOS {
             return Err(ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "invalid",
-                format!("at most {} photos", field::MAX_PHOTOS),
+                format!("at most {} photos", crew::MAX_PHOTOS),
             ));
         }
         let photos = b

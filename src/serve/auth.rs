@@ -6,7 +6,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use crate::domain::TeamId;
-pub use crate::domain::field::{hash_password, verify_password};
+pub use crate::domain::crew::{hash_password, verify_password};
 
 /// A session lasts a shift.
 pub const SESSION_LIFETIME: Duration = Duration::from_secs(12 * 3600);

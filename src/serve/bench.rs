@@ -7,7 +7,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::domain::field::Account;
+use crate::domain::crew::Account;
 use crate::domain::{Command, Origin};
 use crate::store::Location;
 

@@ -10,7 +10,7 @@
 use std::time::Duration;
 
 use super::Clock;
-use crate::domain::field::{MAX_ATTEMPTS, Message, MessageStatus, backoff_minutes};
+use crate::domain::crew::{MAX_ATTEMPTS, Message, MessageStatus, backoff_minutes};
 use crate::store::DispatchStore;
 
 /// The gateway the messages go through.

@@ -6,7 +6,7 @@
 use super::StoreError;
 use crate::domain::batch::{ImportBatch, Rows, Table, is_provisional};
 use crate::domain::command::{NewVisit, Refusal};
-use crate::domain::field::{self, FieldCommand, FieldStep, MessageFacts, MessageKind};
+use crate::domain::crew::{self, FieldCommand, FieldStep, MessageFacts, MessageKind};
 use crate::domain::lifecycle::{
     Transition, TransitionError, deadlines, fixed_with_network, record_problems, transition,
 };
@@ -148,21 +148,21 @@ pub trait Tx {
     /// Write a team's status and position.
     fn set_team(&mut self, team: &Team) -> Result<(), StoreError>;
     /// Where a team's phone last was (one row per team).
-    fn set_position(&mut self, p: &field::TeamPosition) -> Result<(), StoreError>;
+    fn set_position(&mut self, p: &crew::TeamPosition) -> Result<(), StoreError>;
     /// "工银新村 3号楼"
     fn building_label(&mut self, id: BuildingId) -> Result<String, StoreError>;
     /// A company setting's JSON.
     fn setting(&mut self, key: &str) -> Result<Option<String>, StoreError>;
     /// Put a message in the outbox; returns its id.
-    fn queue_message(&mut self, m: &field::Message) -> Result<i64, StoreError>;
+    fn queue_message(&mut self, m: &crew::Message) -> Result<i64, StoreError>;
     fn insert_photo(
         &mut self,
         ticket: TicketId,
         event: i64,
-        photo: &field::Photo,
+        photo: &crew::Photo,
     ) -> Result<(), StoreError>;
     /// Insert or replace an account.
-    fn save_account(&mut self, a: &field::Account) -> Result<(), StoreError>;
+    fn save_account(&mut self, a: &crew::Account) -> Result<(), StoreError>;
     /// The numbers residents of these buildings gave with their reports (each once), with
     /// the latest such ticket.
     fn reporters_in(
@@ -232,7 +232,7 @@ pub fn apply(
         Command::Field(f) => field_step(tx, f, origin)?,
         Command::ReportPosition(p) => report_position(tx, p)?,
         Command::SaveAccount(a) => {
-            if !field::valid_login(&a.login) {
+            if !crew::valid_login(&a.login) {
                 return Err(Refusal::BadLogin(a.login.clone()).into());
             }
             if !a.password_hash.starts_with("$argon2") {
@@ -852,7 +852,7 @@ impl Placed {
 }
 
 /// The message texts the company set (or the defaults).
-fn templates(tx: &mut dyn Tx) -> Result<field::MessageTemplates, StoreError> {
+fn templates(tx: &mut dyn Tx) -> Result<crew::MessageTemplates, StoreError> {
     Ok(tx
         .setting("message_templates")?
         .and_then(|j| serde_json::from_str(&j).ok())
@@ -868,7 +868,7 @@ fn message(
     note: &str,
     origin: &Origin,
 ) -> Result<usize, StoreError> {
-    if !field::reachable(&ticket.reporter_phone) {
+    if !crew::reachable(&ticket.reporter_phone) {
         return Ok(0);
     }
     let team = match team {
@@ -884,7 +884,7 @@ fn message(
         note: note.to_string(),
     };
     let body = templates(tx)?.compose(kind, &facts);
-    tx.queue_message(&field::Message::pending(
+    tx.queue_message(&crew::Message::pending(
         Some(ticket.id),
         kind,
         ticket.reporter_phone.clone(),
@@ -922,7 +922,7 @@ fn notify_outage(
             time: Some(when),
             ..Default::default()
         };
-        tx.queue_message(&field::Message::pending(
+        tx.queue_message(&crew::Message::pending(
             Some(ticket),
             kind,
             phone,
@@ -940,7 +940,7 @@ fn notify_outage(
 }
 
 /// A team's phone says where it is: the team's marker moves there.
-fn report_position(tx: &mut dyn Tx, p: &field::TeamPosition) -> Result<Applied, StoreError> {
+fn report_position(tx: &mut dyn Tx, p: &crew::TeamPosition) -> Result<Applied, StoreError> {
     let valid = p.position[0].is_finite()
         && p.position[1].is_finite()
         && (-180.0..=180.0).contains(&p.position[0])
@@ -1030,7 +1030,7 @@ fn field_step(tx: &mut dyn Tx, f: &FieldCommand, origin: &Origin) -> Result<Appl
             let next = transition(&ticket, &Action::ArriveOnSite, origin.at)?;
             let applied = save_step(tx, ticket.clone(), next, "arrive", note, None, origin)?;
             team.position = *at;
-            tx.set_position(&field::TeamPosition {
+            tx.set_position(&crew::TeamPosition {
                 team_id: f.team,
                 position: *at,
                 accuracy_m: *accuracy_m,
@@ -1052,15 +1052,13 @@ fn field_step(tx: &mut dyn Tx, f: &FieldCommand, origin: &Origin) -> Result<Appl
             if work.trim().is_empty() {
                 return Err(StoreError::Refused(TransitionError::ReasonRequired("fix")));
             }
-            if photos.len() > field::MAX_PHOTOS
-                || photos
-                    .iter()
-                    .any(|p| p.bytes.len() > field::MAX_PHOTO_BYTES)
+            if photos.len() > crew::MAX_PHOTOS
+                || photos.iter().any(|p| p.bytes.len() > crew::MAX_PHOTO_BYTES)
             {
                 return Err(StoreError::Invalid(format!(
                     "at most {} photos of at most {} KB each",
-                    field::MAX_PHOTOS,
-                    field::MAX_PHOTO_BYTES / 1024
+                    crew::MAX_PHOTOS,
+                    crew::MAX_PHOTO_BYTES / 1024
                 )));
             }
             if let Some(c) = celsius
@@ -1164,7 +1162,7 @@ fn field_step(tx: &mut dyn Tx, f: &FieldCommand, origin: &Origin) -> Result<Appl
     }
     tx.set_team(&team)?;
     let position = match &f.step {
-        FieldStep::Arrive { at, accuracy_m, .. } => Some(field::TeamPosition {
+        FieldStep::Arrive { at, accuracy_m, .. } => Some(crew::TeamPosition {
             team_id: f.team,
             position: *at,
             accuracy_m: *accuracy_m,

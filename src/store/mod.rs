@@ -311,9 +311,9 @@ pub struct Everything {
 /// of 完工, the texts messages are written from (the settings row, as stored).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FieldData {
-    pub accounts: Vec<crate::domain::field::Account>,
+    pub accounts: Vec<crate::domain::crew::Account>,
     /// Every message, oldest first.
-    pub outbox: Vec<crate::domain::field::Message>,
+    pub outbox: Vec<crate::domain::crew::Message>,
     pub photos: Vec<StoredPhoto>,
     pub templates: Option<String>,
     /// The phones' steps already applied, by the id each carries: a retry after a copy is
@@ -335,7 +335,7 @@ pub struct StoredPhoto {
     pub id: i64,
     pub ticket: TicketId,
     pub event: i64,
-    pub photo: crate::domain::field::Photo,
+    pub photo: crate::domain::crew::Photo,
 }
 
 /// One row of the season before the first load: a closed ticket, or an earlier answer.
@@ -387,22 +387,22 @@ pub trait DispatchStore: Send {
     /// The audit trail of one ticket, oldest first.
     fn history(&self, ticket: TicketId) -> Result<Vec<TicketEvent>, StoreError>;
     /// The technicians' accounts (the phone page's logins).
-    fn accounts(&self) -> Result<Vec<crate::domain::field::Account>, StoreError>;
-    fn account(&self, login: &str) -> Result<Option<crate::domain::field::Account>, StoreError>;
+    fn accounts(&self) -> Result<Vec<crate::domain::crew::Account>, StoreError>;
+    fn account(&self, login: &str) -> Result<Option<crate::domain::crew::Account>, StoreError>;
     /// The newest `limit` messages to residents, newest first.
-    fn outbox(&self, limit: usize) -> Result<Vec<crate::domain::field::Message>, StoreError>;
+    fn outbox(&self, limit: usize) -> Result<Vec<crate::domain::crew::Message>, StoreError>;
     /// Messages waiting to be sent at `now`, oldest first.
     fn due_messages(
         &self,
         now: Timestamp,
         limit: usize,
-    ) -> Result<Vec<crate::domain::field::Message>, StoreError>;
+    ) -> Result<Vec<crate::domain::crew::Message>, StoreError>;
     /// Record what the SMS gateway said of a message (status, attempts, next try, error).
-    fn message_tried(&mut self, m: &crate::domain::field::Message) -> Result<(), StoreError>;
+    fn message_tried(&mut self, m: &crate::domain::crew::Message) -> Result<(), StoreError>;
     /// The photos taken at a ticket's 完工.
-    fn photos(&self, ticket: TicketId) -> Result<Vec<crate::domain::field::Photo>, StoreError>;
+    fn photos(&self, ticket: TicketId) -> Result<Vec<crate::domain::crew::Photo>, StoreError>;
     /// The texts of the messages residents get.
-    fn message_templates(&self) -> Result<crate::domain::field::MessageTemplates, StoreError>;
+    fn message_templates(&self) -> Result<crate::domain::crew::MessageTemplates, StoreError>;
     /// What other consoles (or this store's other handles) committed since this handle last
     /// loaded or caught up.
     fn catch_up(&mut self) -> Result<Update, StoreError>;

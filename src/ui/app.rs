@@ -57,7 +57,7 @@ pub struct HeatDeskApp {
     /// The basemap window.
     pub basemap_form: super::basemap::BasemapForm,
     /// 班组账号 and 短信.
-    pub field: super::field::FieldWindows,
+    pub crews: super::crews::CrewWindows,
     /// The one ticket whose reporter's number is shown unmasked.
     pub revealed_phone: Option<TicketId>,
     /// A ticket not held as a row, asked for once to be shown.
@@ -100,7 +100,7 @@ impl HeatDeskApp {
             map_tools: Default::default(),
             map_export: Default::default(),
             basemap_form: Default::default(),
-            field: Default::default(),
+            crews: Default::default(),
             trace: None,
             map_alerts: Kept::default(),
             leaders: Default::default(),
@@ -389,7 +389,7 @@ impl HeatDeskApp {
         super::import::show(self, &ui.ctx().clone());
         super::basemap::show(self, &ui.ctx().clone());
         let time = ui.input(|i| i.time);
-        super::field::show(self, &ui.ctx().clone(), time);
+        super::crews::show(self, &ui.ctx().clone(), time);
         egui::Panel::top("top_bar").show(ui, |ui| top_bar::show(self, ui));
         match self.prefs.view {
             View::Dispatch => {
@@ -551,7 +551,7 @@ impl HeatDeskApp {
                     }
                     Tag::VisitForm => self.visit_form.open = false,
                     Tag::KpiRules => self.leaders.show_rules = false,
-                    Tag::Accounts | Tag::Messages => self.field.reread(),
+                    Tag::Accounts | Tag::Messages => self.crews.reread(),
                     Tag::None => {}
                 }
             }
@@ -561,7 +561,7 @@ impl HeatDeskApp {
                     self.visit_form.problem = Some(text.clone());
                 }
                 if matches!(tag, Tag::Accounts | Tag::Messages) {
-                    self.field.problem = Some(text.clone());
+                    self.crews.problem = Some(text.clone());
                 }
                 self.notice = said(false, text);
             }

@@ -356,10 +356,10 @@ fn ticket(app: &mut HeatDeskApp, ui: &mut Ui, id: TicketId) {
             });
         // what the crew's phone said: an arrival far from the building, the photos of 完工
         let events = app.console.history(&t);
-        if let Some(metres) = crate::domain::field::far_arrival(&events) {
+        if let Some(metres) = crate::domain::crew::far_arrival(&events) {
             cols[0].colored_label(
                 Color32::from_rgb(0xc6, 0x28, 0x28),
-                format!("{} {metres:.0} m (> {:.0} m)", tr(Key::FarArrival), crate::domain::field::FAR_ARRIVAL_M),
+                format!("{} {metres:.0} m (> {:.0} m)", tr(Key::FarArrival), crate::domain::crew::FAR_ARRIVAL_M),
             );
         }
         let photos = app.console.photo_count(&t);

@@ -3,8 +3,8 @@
 mod alerts;
 pub mod app;
 pub mod basemap;
+pub mod crews;
 mod detail;
-pub mod field;
 pub mod import;
 pub mod intake;
 mod leaders;

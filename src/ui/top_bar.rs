@@ -124,12 +124,12 @@ fn tools(app: &mut HeatDeskApp, ui: &mut Ui) {
         app.show_rules = true;
     }
     if ui.button(app.tr(Key::MessagesWindow)).clicked() {
-        app.field.messages_open = true;
-        app.field.reread();
+        app.crews.messages_open = true;
+        app.crews.reread();
     }
     if can.accounts && ui.button(app.tr(Key::CrewAccounts)).clicked() {
-        app.field.accounts_open = true;
-        app.field.reread();
+        app.crews.accounts_open = true;
+        app.crews.reread();
     }
     let lang = app.lang();
     egui::containers::menu::MenuButton::new(crate::words::t(lang, Key::Layers))

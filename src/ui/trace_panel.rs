@@ -78,7 +78,7 @@ pub fn show(app: &mut HeatDeskApp, ui: &mut Ui, sel: Selection) {
                 app.trace = None;
             }
             outage_buttons(app, ui);
-            super::field::outage_messages(app, ui);
+            super::crews::outage_messages(app, ui);
         }
     });
     if let Some(t) = &app.trace {

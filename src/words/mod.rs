@@ -702,8 +702,8 @@ pub fn position_age(lang: Lang, minutes: i64) -> String {
     }
 }
 
-pub fn message_kind(lang: Lang, kind: crate::domain::field::MessageKind) -> &'static str {
-    use crate::domain::field::MessageKind;
+pub fn message_kind(lang: Lang, kind: crate::domain::crew::MessageKind) -> &'static str {
+    use crate::domain::crew::MessageKind;
     match kind {
         MessageKind::Assigned => lang.pick("派单通知", "Assigned"),
         MessageKind::Arrived => lang.pick("到场通知", "Arrived"),
@@ -713,8 +713,8 @@ pub fn message_kind(lang: Lang, kind: crate::domain::field::MessageKind) -> &'st
     }
 }
 
-pub fn message_status(lang: Lang, status: crate::domain::field::MessageStatus) -> &'static str {
-    use crate::domain::field::MessageStatus;
+pub fn message_status(lang: Lang, status: crate::domain::crew::MessageStatus) -> &'static str {
+    use crate::domain::crew::MessageStatus;
     match status {
         MessageStatus::Pending => lang.pick("待发送", "Pending"),
         MessageStatus::Sent => lang.pick("已发送", "Sent"),

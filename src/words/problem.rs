@@ -3,7 +3,7 @@
 
 use super::{Lang, action, message_kind, status};
 use crate::domain::command::{Refusal, VisitProblem};
-use crate::domain::field::MessageKind;
+use crate::domain::crew::MessageKind;
 use crate::domain::lifecycle::TransitionError;
 use crate::domain::{TicketId, Timestamp};
 

@@ -6,7 +6,7 @@
 
 use egui::accesskit::Role;
 use egui_kittest::kittest::Queryable;
-use heatdesk::domain::field::*;
+use heatdesk::domain::crew::*;
 use heatdesk::domain::*;
 use heatdesk::store::{DispatchStore, SqliteStore};
 use heatdesk::ui::Selection;
@@ -32,7 +32,7 @@ fn an_admin_adds_resets_and_disables_a_crew_account() {
     let team = harness.state().snap().teams[2].clone();
     // a password too short is refused, and nothing is saved
     {
-        let f = &mut harness.state_mut().field;
+        let f = &mut harness.state_mut().crews;
         f.login = "zhao".into();
         f.name = "赵师傅".into();
         f.team = Some(team.id);
@@ -46,7 +46,7 @@ fn an_admin_adds_resets_and_disables_a_crew_account() {
     let store = SqliteStore::open(&path).unwrap();
     assert!(store.accounts().unwrap().is_empty());
 
-    harness.state_mut().field.password = "winter-2026".into();
+    harness.state_mut().crews.password = "winter-2026".into();
     harness
         .get_by_role_and_label(Role::Button, "添加账号")
         .click_accesskit();
@@ -140,7 +140,7 @@ fn the_outbox_shows_masked_numbers_and_the_templates_are_saved() {
     // the templates: edited and saved, the next message written from them
     harness
         .state_mut()
-        .field
+        .crews
         .templates
         .as_mut()
         .unwrap()
@@ -160,7 +160,7 @@ fn the_outbox_shows_masked_numbers_and_the_templates_are_saved() {
     // an empty template is refused, and the saved ones stay
     harness
         .state_mut()
-        .field
+        .crews
         .templates
         .as_mut()
         .unwrap()

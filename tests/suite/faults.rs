@@ -268,7 +268,7 @@ fn a_phones_steps_retried_across_a_restart_are_applied_exactly_once() {
     let team = snap.teams[0].id;
     store
         .apply(
-            &Command::SaveAccount(heatdesk::domain::field::Account {
+            &Command::SaveAccount(heatdesk::domain::crew::Account {
                 login: "zhang".into(),
                 name: "张师傅".into(),
                 team_id: team,

@@ -3,7 +3,7 @@
 //! the resident; a retry applied once; another team's ticket and a stale version refused with
 //! nothing changed; positions reaching another console; outage messages; accounts.
 
-use heatdesk::domain::field::*;
+use heatdesk::domain::crew::*;
 use heatdesk::domain::*;
 use heatdesk::store::{DispatchStore, StoreError};
 

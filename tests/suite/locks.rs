@@ -297,7 +297,7 @@ fn a_phone_step_the_server_acknowledged_survives_an_outside_client_and_sigkill()
         let mut store = SqliteStore::open(&db).unwrap();
         store
             .apply(
-                &Command::SaveAccount(heatdesk::domain::field::Account {
+                &Command::SaveAccount(heatdesk::domain::crew::Account {
                     login: "zhang".into(),
                     name: "张师傅".into(),
                     team_id: 1,

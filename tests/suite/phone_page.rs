@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder, Locator};
-use heatdesk::domain::field::*;
+use heatdesk::domain::crew::*;
 use heatdesk::domain::*;
 use heatdesk::serve::{self, auth};
 use serde_json::json;

@@ -257,7 +257,7 @@ fn a_refused_command_is_said_on_screen_in_the_consoles_language() {
 #[test]
 fn a_forms_problems_are_said_in_both_languages() {
     use heatdesk::domain::command::VisitProblem;
-    use heatdesk::domain::field::MessageKind;
+    use heatdesk::domain::crew::MessageKind;
     use heatdesk::words::problem::{empty_template, visit};
     let all = [
         VisitProblem::Channel,

@@ -445,7 +445,7 @@ fn a_database_moves_onto_the_server_and_back_unchanged() {
             .unwrap();
         // and the crews': an account, a ticket taken to done from a phone with a photo (its
         // messages in the outbox), a position, the message texts
-        use heatdesk::domain::field::*;
+        use heatdesk::domain::crew::*;
         let team = snap.teams[0].id;
         store
             .apply(

@@ -8,7 +8,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use heatdesk::domain::field::*;
+use heatdesk::domain::crew::*;
 use heatdesk::domain::*;
 use heatdesk::serve::{self, auth};
 use reqwest::StatusCode;

@@ -181,9 +181,9 @@ pub fn places(c: &mut impl GenericClient) -> Result<Snapshot, StoreError> {
         )?,
         teams: rows(
             c,
-            &format!("{} ORDER BY id", super::field::TEAM_COLUMNS),
+            &format!("{} ORDER BY id", super::crew::TEAM_COLUMNS),
             &[],
-            super::field::team_row,
+            super::crew::team_row,
         )?,
         ..Snapshot::default()
     })
@@ -313,11 +313,11 @@ pub fn activity(
     // teams move (their phones report): read with the activity, as of the same mark
     s.teams = rows(
         c,
-        &format!("{} ORDER BY id", super::field::TEAM_COLUMNS),
+        &format!("{} ORDER BY id", super::crew::TEAM_COLUMNS),
         &[],
-        super::field::team_row,
+        super::crew::team_row,
     )?;
-    s.positions = super::field::positions(c)?;
+    s.positions = super::crew::positions(c)?;
     Ok(mark)
 }
 
@@ -539,18 +539,18 @@ pub fn changes(
         surveys: rows(c, &by_ids(SURVEY_COLUMNS), &[&surveys], survey_row)?,
         teams: rows(
             c,
-            &by_ids(super::field::TEAM_COLUMNS),
+            &by_ids(super::crew::TEAM_COLUMNS),
             &[&teams],
-            super::field::team_row,
+            super::crew::team_row,
         )?,
         positions: rows(
             c,
             &format!(
                 "{} WHERE team_id = ANY($1) ORDER BY team_id",
-                super::field::POSITION_COLUMNS
+                super::crew::POSITION_COLUMNS
             ),
             &[&teams],
-            super::field::position_row,
+            super::crew::position_row,
         )?,
         ..Changes::default()
     };

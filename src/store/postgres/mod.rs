@@ -5,7 +5,7 @@
 //! refused with a clear message and the store reconnects, with backoff, and catches up.
 
 mod audit;
-mod field;
+mod crew;
 mod listen;
 pub mod load;
 pub mod schema;
@@ -606,35 +606,35 @@ impl DispatchStore for PgStore {
         self.read_only(|tx| audit::heads(tx))
     }
 
-    fn accounts(&self) -> Result<Vec<crate::domain::field::Account>, StoreError> {
-        self.read_only(|tx| field::accounts(tx))
+    fn accounts(&self) -> Result<Vec<crate::domain::crew::Account>, StoreError> {
+        self.read_only(|tx| crew::accounts(tx))
     }
 
-    fn account(&self, login: &str) -> Result<Option<crate::domain::field::Account>, StoreError> {
-        self.read_only(|tx| field::account(tx, login))
+    fn account(&self, login: &str) -> Result<Option<crate::domain::crew::Account>, StoreError> {
+        self.read_only(|tx| crew::account(tx, login))
     }
 
-    fn outbox(&self, limit: usize) -> Result<Vec<crate::domain::field::Message>, StoreError> {
-        self.read_only(|tx| field::outbox(tx, limit))
+    fn outbox(&self, limit: usize) -> Result<Vec<crate::domain::crew::Message>, StoreError> {
+        self.read_only(|tx| crew::outbox(tx, limit))
     }
 
     fn due_messages(
         &self,
         now: Timestamp,
         limit: usize,
-    ) -> Result<Vec<crate::domain::field::Message>, StoreError> {
-        self.read_only(|tx| field::due_messages(tx, now, limit))
+    ) -> Result<Vec<crate::domain::crew::Message>, StoreError> {
+        self.read_only(|tx| crew::due_messages(tx, now, limit))
     }
 
-    fn message_tried(&mut self, m: &crate::domain::field::Message) -> Result<(), StoreError> {
-        self.with(|client, _| field::message_tried(client, m))
+    fn message_tried(&mut self, m: &crate::domain::crew::Message) -> Result<(), StoreError> {
+        self.with(|client, _| crew::message_tried(client, m))
     }
 
-    fn photos(&self, ticket: TicketId) -> Result<Vec<crate::domain::field::Photo>, StoreError> {
-        self.read_only(|tx| field::photos(tx, ticket))
+    fn photos(&self, ticket: TicketId) -> Result<Vec<crate::domain::crew::Photo>, StoreError> {
+        self.read_only(|tx| crew::photos(tx, ticket))
     }
 
-    fn message_templates(&self) -> Result<crate::domain::field::MessageTemplates, StoreError> {
+    fn message_templates(&self) -> Result<crate::domain::crew::MessageTemplates, StoreError> {
         Ok(self
             .read_only(|tx| load::setting(tx, "message_templates"))?
             .unwrap_or_default())

@@ -450,7 +450,7 @@ pub fn seed(client: &mut Client, shown: &str, all: &Everything) -> Result<(), St
          ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
         &[&kpi],
     )?;
-    super::field::write_everything(
+    super::crew::write_everything(
         &mut super::tx::PgTx::new(&mut tx, &mut Default::default()),
         &all.field,
         &s.positions,
@@ -508,7 +508,7 @@ pub fn everything(tx: &mut impl GenericClient) -> Result<Everything, StoreError>
         .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
         .collect::<Result<Vec<_>, StoreError>>()?;
     Ok(Everything {
-        field: super::field::everything(tx)?,
+        field: super::crew::everything(tx)?,
         city,
         events,
         audit,

@@ -9,7 +9,7 @@ use postgres::{Statement, Transaction};
 
 use super::load::{TICKET_COLUMNS, rules, table_name, ticket_row};
 use crate::domain::batch::{Table, is_provisional};
-use crate::domain::field;
+use crate::domain::crew;
 use crate::domain::*;
 use crate::store::StoreError;
 use crate::store::blob::{encode_path, encode_rings};
@@ -488,9 +488,9 @@ impl Tx for PgTx<'_, '_> {
     }
 
     fn team(&mut self, id: TeamId) -> Result<Option<Team>, StoreError> {
-        let sql = format!("{} WHERE id = $1", super::field::TEAM_COLUMNS);
+        let sql = format!("{} WHERE id = $1", super::crew::TEAM_COLUMNS);
         self.query_opt(&sql, &[&id])?
-            .map(|r| super::field::team_row(&r))
+            .map(|r| super::crew::team_row(&r))
             .transpose()
     }
 
@@ -502,7 +502,7 @@ impl Tx for PgTx<'_, '_> {
         Ok(())
     }
 
-    fn set_position(&mut self, p: &field::TeamPosition) -> Result<(), StoreError> {
+    fn set_position(&mut self, p: &crew::TeamPosition) -> Result<(), StoreError> {
         self.execute(
             "INSERT INTO team_positions (team_id, lon, lat, accuracy_m, at, by)
              VALUES ($1, $2, $3, $4, $5, $6)
@@ -543,7 +543,7 @@ impl Tx for PgTx<'_, '_> {
     }
 
     /// Its id is the database's unless it has one (a copy's).
-    fn queue_message(&mut self, m: &field::Message) -> Result<i64, StoreError> {
+    fn queue_message(&mut self, m: &crew::Message) -> Result<i64, StoreError> {
         let row = self.query_one(
             &format!(
                 "INSERT INTO outbox (id, ticket_id, kind, phone, body, created_at, status,
@@ -572,7 +572,7 @@ impl Tx for PgTx<'_, '_> {
         &mut self,
         ticket: TicketId,
         event: i64,
-        photo: &field::Photo,
+        photo: &crew::Photo,
     ) -> Result<(), StoreError> {
         self.execute(
             "INSERT INTO ticket_photos (ticket_id, event_id, mime, bytes) VALUES ($1, $2, $3, $4)",
@@ -581,7 +581,7 @@ impl Tx for PgTx<'_, '_> {
         Ok(())
     }
 
-    fn save_account(&mut self, a: &field::Account) -> Result<(), StoreError> {
+    fn save_account(&mut self, a: &crew::Account) -> Result<(), StoreError> {
         self.execute(
             "INSERT INTO accounts (login, name, team_id, password, created_at, disabled)
              VALUES ($1, $2, $3, $4, $5, $6)
@@ -612,7 +612,7 @@ impl Tx for PgTx<'_, '_> {
         let mut out = Vec::new();
         for r in rows {
             let phone: String = r.try_get(1)?;
-            if crate::domain::field::reachable(&phone) {
+            if crate::domain::crew::reachable(&phone) {
                 out.push((r.try_get(0)?, phone));
             }
         }

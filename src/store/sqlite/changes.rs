@@ -172,15 +172,15 @@ pub fn changes(
             .query_map([ids(|e| e.surveys.clone())], survey_row)?
             .collect::<Result<_, _>>()?,
         teams: conn
-            .prepare_cached(&by_ids(super::field::TEAM_COLUMNS))?
-            .query_map([ids(|e| e.teams.clone())], super::field::team_row)?
+            .prepare_cached(&by_ids(super::crew::TEAM_COLUMNS))?
+            .query_map([ids(|e| e.teams.clone())], super::crew::team_row)?
             .collect::<Result<_, _>>()?,
         positions: conn
             .prepare_cached(&format!(
                 "{} WHERE team_id IN (SELECT value FROM json_each(?1)) ORDER BY team_id",
-                super::field::POSITION_COLUMNS
+                super::crew::POSITION_COLUMNS
             ))?
-            .query_map([ids(|e| e.teams.clone())], super::field::position_row)?
+            .query_map([ids(|e| e.teams.clone())], super::crew::position_row)?
             .collect::<Result<_, _>>()?,
         ..Changes::default()
     };

@@ -137,8 +137,8 @@ pub fn places(conn: &Connection) -> Result<Snapshot, StoreError> {
         )?,
         teams: all(
             conn,
-            &format!("{} ORDER BY id", super::field::TEAM_COLUMNS),
-            super::field::team_row,
+            &format!("{} ORDER BY id", super::crew::TEAM_COLUMNS),
+            super::crew::team_row,
         )?,
         ..Snapshot::default()
     })
@@ -188,10 +188,10 @@ pub fn activity(
     // teams move (their phones report): read with the activity, as of the same mark
     s.teams = all(
         conn,
-        &format!("{} ORDER BY id", super::field::TEAM_COLUMNS),
-        super::field::team_row,
+        &format!("{} ORDER BY id", super::crew::TEAM_COLUMNS),
+        super::crew::team_row,
     )?;
-    s.positions = super::field::positions(conn)?;
+    s.positions = super::crew::positions(conn)?;
     Ok(read_to)
 }
 

@@ -6,7 +6,7 @@ mod audit;
 pub mod backup;
 mod changes;
 mod codec;
-mod field;
+mod crew;
 mod load;
 pub mod schema;
 mod tx;
@@ -329,35 +329,35 @@ impl DispatchStore for SqliteStore {
         load::history(&self.conn, ticket)
     }
 
-    fn accounts(&self) -> Result<Vec<crate::domain::field::Account>, StoreError> {
-        field::accounts(&self.conn)
+    fn accounts(&self) -> Result<Vec<crate::domain::crew::Account>, StoreError> {
+        crew::accounts(&self.conn)
     }
 
-    fn account(&self, login: &str) -> Result<Option<crate::domain::field::Account>, StoreError> {
-        field::account(&self.conn, login)
+    fn account(&self, login: &str) -> Result<Option<crate::domain::crew::Account>, StoreError> {
+        crew::account(&self.conn, login)
     }
 
-    fn outbox(&self, limit: usize) -> Result<Vec<crate::domain::field::Message>, StoreError> {
-        field::outbox(&self.conn, limit)
+    fn outbox(&self, limit: usize) -> Result<Vec<crate::domain::crew::Message>, StoreError> {
+        crew::outbox(&self.conn, limit)
     }
 
     fn due_messages(
         &self,
         now: crate::domain::Timestamp,
         limit: usize,
-    ) -> Result<Vec<crate::domain::field::Message>, StoreError> {
-        field::due_messages(&self.conn, now, limit)
+    ) -> Result<Vec<crate::domain::crew::Message>, StoreError> {
+        crew::due_messages(&self.conn, now, limit)
     }
 
-    fn message_tried(&mut self, m: &crate::domain::field::Message) -> Result<(), StoreError> {
-        field::message_tried(&self.conn, m)
+    fn message_tried(&mut self, m: &crate::domain::crew::Message) -> Result<(), StoreError> {
+        crew::message_tried(&self.conn, m)
     }
 
-    fn photos(&self, ticket: TicketId) -> Result<Vec<crate::domain::field::Photo>, StoreError> {
-        field::photos(&self.conn, ticket)
+    fn photos(&self, ticket: TicketId) -> Result<Vec<crate::domain::crew::Photo>, StoreError> {
+        crew::photos(&self.conn, ticket)
     }
 
-    fn message_templates(&self) -> Result<crate::domain::field::MessageTemplates, StoreError> {
+    fn message_templates(&self) -> Result<crate::domain::crew::MessageTemplates, StoreError> {
         Ok(load::setting(&self.conn, "message_templates")?.unwrap_or_default())
     }
 
@@ -457,7 +457,7 @@ impl DispatchStore for SqliteStore {
             audit: load::audit(&tx)?,
             external_ids: load::external_ids(&tx)?,
             basemap: load::basemap(&tx)?,
-            field: field::everything(&tx)?,
+            field: crew::everything(&tx)?,
             city,
         })
     }

@@ -10,7 +10,7 @@ use super::write::{
     insert_event, insert_reading, insert_survey, insert_ticket, insert_visit, write_rules,
 };
 use crate::domain::batch::Table;
-use crate::domain::field;
+use crate::domain::crew;
 use crate::domain::*;
 use crate::store::commands::{Logged, Row, Tx};
 
@@ -177,51 +177,51 @@ impl Tx for SqliteTx<'_> {
         actor: &str,
         at: Timestamp,
     ) -> Result<bool, StoreError> {
-        super::field::claim_client(self.tx, client_id, actor, at)
+        super::crew::claim_client(self.tx, client_id, actor, at)
     }
 
     fn team(&mut self, id: TeamId) -> Result<Option<Team>, StoreError> {
-        super::field::team(self.tx, id)
+        super::crew::team(self.tx, id)
     }
 
     fn set_team(&mut self, team: &Team) -> Result<(), StoreError> {
-        super::field::set_team(self.tx, team)
+        super::crew::set_team(self.tx, team)
     }
 
-    fn set_position(&mut self, p: &field::TeamPosition) -> Result<(), StoreError> {
-        super::field::set_position(self.tx, p)
+    fn set_position(&mut self, p: &crew::TeamPosition) -> Result<(), StoreError> {
+        super::crew::set_position(self.tx, p)
     }
 
     fn building_label(&mut self, id: BuildingId) -> Result<String, StoreError> {
-        super::field::building_label(self.tx, id)
+        super::crew::building_label(self.tx, id)
     }
 
     fn setting(&mut self, key: &str) -> Result<Option<String>, StoreError> {
-        super::field::setting(self.tx, key)
+        super::crew::setting(self.tx, key)
     }
 
-    fn queue_message(&mut self, m: &field::Message) -> Result<i64, StoreError> {
-        super::field::queue_message(self.tx, m)
+    fn queue_message(&mut self, m: &crew::Message) -> Result<i64, StoreError> {
+        super::crew::queue_message(self.tx, m)
     }
 
     fn insert_photo(
         &mut self,
         ticket: TicketId,
         event: i64,
-        photo: &field::Photo,
+        photo: &crew::Photo,
     ) -> Result<(), StoreError> {
-        super::field::insert_photo(self.tx, None, ticket, event, photo)
+        super::crew::insert_photo(self.tx, None, ticket, event, photo)
     }
 
-    fn save_account(&mut self, a: &field::Account) -> Result<(), StoreError> {
-        super::field::save_account(self.tx, a)
+    fn save_account(&mut self, a: &crew::Account) -> Result<(), StoreError> {
+        super::crew::save_account(self.tx, a)
     }
 
     fn reporters_in(
         &mut self,
         buildings: &[BuildingId],
     ) -> Result<Vec<(TicketId, String)>, StoreError> {
-        super::field::reporters_in(self.tx, buildings)
+        super::crew::reporters_in(self.tx, buildings)
     }
 
     fn upsert(&mut self, row: Row<'_>, source: &str) -> Result<i64, StoreError> {

@@ -202,7 +202,7 @@ pub fn write_all(conn: &mut Connection, all: &Everything) -> Result<(), StoreErr
                 encode_path(&f.geometry)
             ])?;
         }
-        super::field::write_everything(&tx, &all.field, &s.positions)?;
+        super::crew::write_everything(&tx, &all.field, &s.positions)?;
     }
     tx.commit()?;
     Ok(())

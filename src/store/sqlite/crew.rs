@@ -5,7 +5,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::StoreError;
 use super::codec::{Code, time_from_sql, time_to_sql};
-use crate::domain::field::{Account, Message, MessageKind, MessageStatus, Photo, TeamPosition};
+use crate::domain::crew::{Account, Message, MessageKind, MessageStatus, Photo, TeamPosition};
 use crate::domain::*;
 
 pub const TEAM_COLUMNS: &str = "SELECT id, name, department_id, members, skills, home_lon, home_lat, lon, lat, status FROM teams";
@@ -188,7 +188,7 @@ pub fn reporters_in(
         .query_map([ids], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<Result<Vec<(i64, String)>, _>>()?
         .into_iter()
-        .filter(|(_, phone)| crate::domain::field::reachable(phone))
+        .filter(|(_, phone)| crate::domain::crew::reachable(phone))
         .collect())
 }
 

@@ -3,7 +3,7 @@
 
 use std::io::{BufRead, IsTerminal};
 
-use heatdesk::domain::field::Account;
+use heatdesk::domain::crew::Account;
 use heatdesk::domain::{Command, Origin};
 use heatdesk::store::Location;
 

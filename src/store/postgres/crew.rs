@@ -3,7 +3,7 @@
 
 use postgres::GenericClient;
 
-use crate::domain::field::{Account, Message, MessageKind, MessageStatus, Photo, TeamPosition};
+use crate::domain::crew::{Account, Message, MessageKind, MessageStatus, Photo, TeamPosition};
 use crate::domain::*;
 use crate::store::StoreError;
 

@@ -7,7 +7,7 @@ use egui::{Color32, RichText, Ui};
 
 use super::app::HeatDeskApp;
 use crate::console::Tag;
-use crate::domain::field::{self, Account, Message, MessageKind, MessageStatus, MessageTemplates};
+use crate::domain::crew::{self, Account, Message, MessageKind, MessageStatus, MessageTemplates};
 use crate::domain::{Command, TeamId};
 use crate::words::problem::say;
 use crate::words::{self, Key, format::mask_phone};
@@ -18,7 +18,7 @@ const REREAD_SECONDS: f64 = 3.0;
 
 /// The two windows' state.
 #[derive(Default)]
-pub struct FieldWindows {
+pub struct CrewWindows {
     pub accounts_open: bool,
     pub messages_open: bool,
     accounts: Vec<Account>,
@@ -37,7 +37,7 @@ pub struct FieldWindows {
     pub problem: Option<String>,
 }
 
-impl FieldWindows {
+impl CrewWindows {
     /// Read the lists again at the next frame (a change was made).
     pub fn reread(&mut self) {
         self.read_at = None;
@@ -58,23 +58,23 @@ impl HeatDeskApp {
     pub fn save_account(&mut self, login: &str, name: &str, team: TeamId, password: &str) -> bool {
         let lang = self.lang();
         if !valid_login(login) {
-            self.field.problem = Some(words::t(lang, Key::LoginNeeded).into());
+            self.crews.problem = Some(words::t(lang, Key::LoginNeeded).into());
             return false;
         }
-        let hash = match field::hash_password(password) {
+        let hash = match crew::hash_password(password) {
             Ok(h) => h,
             Err(e) => {
-                self.field.problem = Some(format!("{}: {e}", words::t(lang, Key::Password)));
+                self.crews.problem = Some(format!("{}: {e}", words::t(lang, Key::Password)));
                 return false;
             }
         };
         let created_at = self
-            .field
+            .crews
             .accounts
             .iter()
             .find(|a| a.login == login)
             .map_or(self.now(), |a| a.created_at);
-        self.field.problem = None;
+        self.crews.problem = None;
         self.send_from(
             Tag::Accounts,
             Command::SaveAccount(Account {
@@ -95,28 +95,28 @@ impl HeatDeskApp {
 }
 
 pub fn show(app: &mut HeatDeskApp, ctx: &egui::Context, time: f64) {
-    if !(app.field.accounts_open || app.field.messages_open) {
+    if !(app.crews.accounts_open || app.crews.messages_open) {
         return;
     }
     let due = app
-        .field
+        .crews
         .read_at
         .is_none_or(|at| time - at >= REREAD_SECONDS);
     if due {
-        app.field.read_at = Some(time);
-        if app.field.accounts_open {
+        app.crews.read_at = Some(time);
+        if app.crews.accounts_open {
             match app.console.accounts() {
-                Ok(a) => app.field.accounts = a,
-                Err(e) => app.field.problem = Some(say(app.lang(), &e.problem())),
+                Ok(a) => app.crews.accounts = a,
+                Err(e) => app.crews.problem = Some(say(app.lang(), &e.problem())),
             }
         }
-        if app.field.messages_open {
+        if app.crews.messages_open {
             match app.console.outbox(200) {
-                Ok(m) => app.field.outbox = m,
-                Err(e) => app.field.problem = Some(say(app.lang(), &e.problem())),
+                Ok(m) => app.crews.outbox = m,
+                Err(e) => app.crews.problem = Some(say(app.lang(), &e.problem())),
             }
-            if app.field.templates.is_none() {
-                app.field.templates = Some(app.console.message_templates().unwrap_or_default());
+            if app.crews.templates.is_none() {
+                app.crews.templates = Some(app.console.message_templates().unwrap_or_default());
             }
         }
     }
@@ -126,7 +126,7 @@ pub fn show(app: &mut HeatDeskApp, ctx: &egui::Context, time: f64) {
 }
 
 fn accounts_window(app: &mut HeatDeskApp, ctx: &egui::Context) {
-    if !app.field.accounts_open {
+    if !app.crews.accounts_open {
         return;
     }
     let lang = app.lang();
@@ -154,7 +154,7 @@ fn accounts_window(app: &mut HeatDeskApp, ctx: &egui::Context) {
         .show(ctx, |ui| {
             ui.label(RichText::new(tr(Key::AccountsHint)).small().weak());
             ui.separator();
-            if app.field.accounts.is_empty() {
+            if app.crews.accounts.is_empty() {
                 ui.label(RichText::new(tr(Key::NoAccounts)).weak());
             }
             egui::ScrollArea::vertical()
@@ -170,7 +170,7 @@ fn accounts_window(app: &mut HeatDeskApp, ctx: &egui::Context) {
                             }
                             ui.label("");
                             ui.end_row();
-                            for a in app.field.accounts.clone() {
+                            for a in app.crews.accounts.clone() {
                                 ui.label(&a.login);
                                 ui.label(&a.name);
                                 ui.label(team_name(a.team_id));
@@ -187,12 +187,12 @@ fn accounts_window(app: &mut HeatDeskApp, ctx: &egui::Context) {
                                 }
                                 ui.horizontal(|ui| {
                                     let resetting = app
-                                        .field
+                                        .crews
                                         .reset
                                         .as_ref()
                                         .is_some_and(|(l, _)| *l == a.login);
                                     if resetting {
-                                        let (_, pw) = app.field.reset.as_mut().expect("resetting");
+                                        let (_, pw) = app.crews.reset.as_mut().expect("resetting");
                                         ui.add(
                                             egui::TextEdit::singleline(pw)
                                                 .password(true)
@@ -208,10 +208,10 @@ fn accounts_window(app: &mut HeatDeskApp, ctx: &egui::Context) {
                                             ));
                                         }
                                         if ui.button(tr(Key::Cancel)).clicked() {
-                                            app.field.reset = None;
+                                            app.crews.reset = None;
                                         }
                                     } else if ui.button(tr(Key::ResetPassword)).clicked() {
-                                        app.field.reset = Some((a.login.clone(), String::new()));
+                                        app.crews.reset = Some((a.login.clone(), String::new()));
                                     }
                                     let label = if a.disabled {
                                         Key::EnableAccount
@@ -233,70 +233,70 @@ fn accounts_window(app: &mut HeatDeskApp, ctx: &egui::Context) {
                 .spacing([10.0, 4.0])
                 .show(ui, |ui| {
                     ui.label(tr(Key::LoginName));
-                    ui.add(egui::TextEdit::singleline(&mut app.field.login).desired_width(180.0));
+                    ui.add(egui::TextEdit::singleline(&mut app.crews.login).desired_width(180.0));
                     ui.end_row();
                     ui.label(tr(Key::PersonName));
-                    ui.add(egui::TextEdit::singleline(&mut app.field.name).desired_width(180.0));
+                    ui.add(egui::TextEdit::singleline(&mut app.crews.name).desired_width(180.0));
                     ui.end_row();
                     ui.label(tr(Key::Team));
-                    let chosen = app.field.team.map_or(String::new(), &team_name);
+                    let chosen = app.crews.team.map_or(String::new(), &team_name);
                     egui::ComboBox::from_id_salt("account_team")
                         .selected_text(chosen)
                         .width(180.0)
                         .show_ui(ui, |ui| {
                             for (id, name) in &teams {
-                                ui.selectable_value(&mut app.field.team, Some(*id), name);
+                                ui.selectable_value(&mut app.crews.team, Some(*id), name);
                             }
                         });
                     ui.end_row();
                     ui.label(tr(Key::Password));
                     ui.add(
-                        egui::TextEdit::singleline(&mut app.field.password)
+                        egui::TextEdit::singleline(&mut app.crews.password)
                             .password(true)
                             .desired_width(180.0),
                     );
                     ui.end_row();
                 });
-            let ready = app.field.team.is_some() && !app.field.login.trim().is_empty();
+            let ready = app.crews.team.is_some() && !app.crews.login.trim().is_empty();
             if ui
                 .add_enabled(ready, egui::Button::new(tr(Key::AddAccount)))
                 .clicked()
-                && let Some(team) = app.field.team
+                && let Some(team) = app.crews.team
             {
                 save = Some((
-                    app.field.login.trim().to_string(),
-                    app.field.name.clone(),
+                    app.crews.login.trim().to_string(),
+                    app.crews.name.clone(),
                     team,
-                    app.field.password.clone(),
+                    app.crews.password.clone(),
                 ));
             }
-            if let Some(p) = &app.field.problem {
+            if let Some(p) = &app.crews.problem {
                 ui.colored_label(Color32::from_rgb(0xc6, 0x28, 0x28), p);
             }
         });
     if let Some((login, name, team, password)) = save
         && app.save_account(&login, &name, team, &password)
     {
-        app.field.reset = None;
-        if login == app.field.login.trim() {
-            app.field.login.clear();
-            app.field.name.clear();
+        app.crews.reset = None;
+        if login == app.crews.login.trim() {
+            app.crews.login.clear();
+            app.crews.name.clear();
         }
-        app.field.password.clear();
+        app.crews.password.clear();
     }
     if let Some(mut a) = toggle {
         a.disabled = !a.disabled;
         app.send_from(Tag::Accounts, Command::SaveAccount(a));
     }
     if !open {
-        app.field.accounts_open = false;
-        app.field.password.clear();
-        app.field.reset = None;
+        app.crews.accounts_open = false;
+        app.crews.password.clear();
+        app.crews.reset = None;
     }
 }
 
 fn messages_window(app: &mut HeatDeskApp, ctx: &egui::Context) {
-    if !app.field.messages_open {
+    if !app.crews.messages_open {
         return;
     }
     let lang = app.lang();
@@ -311,7 +311,7 @@ fn messages_window(app: &mut HeatDeskApp, ctx: &egui::Context) {
         .show(ctx, |ui| {
             ui.strong(tr(Key::Outbox));
             ui.label(RichText::new(tr(Key::NoGatewayHint)).small().weak());
-            if app.field.outbox.is_empty() {
+            if app.crews.outbox.is_empty() {
                 ui.label(RichText::new(tr(Key::NoMessages)).weak());
             }
             egui::ScrollArea::vertical()
@@ -323,7 +323,7 @@ fn messages_window(app: &mut HeatDeskApp, ctx: &egui::Context) {
                         .striped(true)
                         .spacing([12.0, 3.0])
                         .show(ui, |ui| {
-                            for m in &app.field.outbox {
+                            for m in &app.crews.outbox {
                                 ui.label(m.created_at.format("%m-%d %H:%M").to_string());
                                 ui.label(words::message_kind(lang, m.kind));
                                 ui.label(m.ticket_id.map_or(String::new(), |t| format!("#{t}")));
@@ -351,7 +351,7 @@ fn messages_window(app: &mut HeatDeskApp, ctx: &egui::Context) {
             ui.separator();
             ui.strong(tr(Key::MessageTemplatesTitle));
             ui.label(RichText::new(tr(Key::TemplateHint)).small().weak());
-            if let Some(t) = app.field.templates.as_mut() {
+            if let Some(t) = app.crews.templates.as_mut() {
                 egui::Grid::new("templates_grid")
                     .num_columns(2)
                     .spacing([10.0, 4.0])
@@ -378,22 +378,22 @@ fn messages_window(app: &mut HeatDeskApp, ctx: &egui::Context) {
                     save = Some(t.clone());
                 }
             }
-            if let Some(p) = &app.field.problem {
+            if let Some(p) = &app.crews.problem {
                 ui.colored_label(Color32::from_rgb(0xc6, 0x28, 0x28), p);
             }
         });
     if let Some(t) = save {
         match t.check() {
             Ok(()) => {
-                app.field.problem = None;
+                app.crews.problem = None;
                 app.send_from(Tag::Messages, Command::SetMessageTemplates(t));
             }
-            Err(kind) => app.field.problem = Some(words::problem::empty_template(app.lang(), kind)),
+            Err(kind) => app.crews.problem = Some(words::problem::empty_template(app.lang(), kind)),
         }
     }
     if !open {
-        app.field.messages_open = false;
-        app.field.templates = None;
+        app.crews.messages_open = false;
+        app.crews.templates = None;
     }
 }
 
