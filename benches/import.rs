@@ -18,7 +18,7 @@ fn bench(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("temp dir");
     let snap = demo::generate(&DemoParams::new(Scale::City, now)).snapshot;
     let tickets = dir.path().join("tickets.csv");
-    let rows = exchange::export::write(&snap, Kind::Tickets, &tickets, true).expect("export");
+    let rows = exchange::writer::write(&snap, Kind::Tickets, &tickets, true).expect("export");
     // the city without its season: where a company's ticket history is imported into
     let places = dir.path().join("places.db");
     {

@@ -155,7 +155,7 @@ pub fn export(
     let snap = super::load(&db)?;
     match layer {
         Some(kind) => {
-            let n = exchange::export::write(&snap, kind, out, unmasked)?;
+            let n = exchange::writer::write(&snap, kind, out, unmasked)?;
             println!("wrote {}: {n} {}", out.display(), kind.code());
         }
         None => {

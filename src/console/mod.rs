@@ -5,7 +5,7 @@
 //! here: the model is tested on its own.
 
 pub mod backups;
-pub mod older;
+pub mod season_reading;
 pub mod views;
 
 use std::cell::RefCell;
@@ -16,7 +16,7 @@ use crate::domain::*;
 use crate::store::{DispatchStore, Location};
 use crate::words::problem::Problem;
 use backups::Backups;
-use older::Older;
+use season_reading::SeasonReading;
 use views::{Change, Dirty, Views};
 
 /// What a user points at: on the map, in a list, in a search result.
@@ -131,7 +131,7 @@ pub struct Console {
     history: RefCell<Option<(TicketId, i64, Vec<TicketEvent>)>>,
     /// How many photos the selected ticket's crew sent, read once per version.
     photo_count: RefCell<Option<(TicketId, i64, usize)>>,
-    older: Option<Older>,
+    older: Option<SeasonReading>,
     /// A full reload being read on a thread: the snapshot, and since when it holds the season.
     reloading: Option<std::sync::mpsc::Receiver<Result<(Snapshot, Timestamp), Problem>>>,
     backups: Option<Backups>,
@@ -182,8 +182,8 @@ impl Console {
     /// The snapshot was loaded with `load_recent(since)`: read the rest of the season on a
     /// second handle of the store and fold it in as it arrives.
     pub fn read_older(&mut self, since: Timestamp) -> Result<(), crate::store::StoreError> {
-        let store = self.store.another()?;
-        self.older = Some(Older::read(store, &self.snap, since));
+        let store = self.store.second_handle()?;
+        self.older = Some(SeasonReading::read(store, &self.snap, since));
         Ok(())
     }
 
@@ -218,7 +218,7 @@ impl Console {
 
     /// A second handle on the store (an import on a worker).
     pub fn another_store(&self) -> Result<Box<dyn DispatchStore>, crate::store::StoreError> {
-        self.store.another()
+        self.store.second_handle()
     }
 
     /// Call `wake` (from the store's thread) when another console commits, so that the
@@ -358,7 +358,7 @@ impl Console {
         self.fold_older(&mut change, &mut events);
         self.take_reload(&mut change, &mut events);
         // about once a second, or at once when the store heard of another console's commit
-        if time - self.last_poll >= 1.0 || self.store.news() {
+        if time - self.last_poll >= 1.0 || self.store.others_committed() {
             self.last_poll = time;
             self.poll(&mut change, &mut events);
             self.tick_backups(backup_every_hours, backups_kept, &mut events);
@@ -530,7 +530,7 @@ impl Console {
     /// Read everything again on a second handle, as at start: what the first frame needs,
     /// then the season's facts behind it (the console keeps drawing meanwhile).
     fn reload(&mut self, events: &mut Vec<Event>) {
-        let store = match self.store.another() {
+        let store = match self.store.second_handle() {
             Ok(store) => store,
             Err(e) => {
                 events.push(Event::Failed(e.problem()));

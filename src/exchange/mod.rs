@@ -2,13 +2,12 @@
 //!
 //! `import` reads a file (UTF-8, GBK or UTF-16; Chinese or English headers; GeoJSON, WKT or
 //! lon/lat geometry), checks every record and writes all of it in one transaction, or nothing;
-//! `export` writes the same kinds back out in the same shape.
+//! `writer` writes the same kinds back out in the same shape.
 
 mod activity;
 pub mod address;
 mod columns;
 pub mod crs;
-pub mod export;
 mod ids;
 pub mod import;
 pub mod kind;
@@ -20,6 +19,7 @@ mod resolve;
 pub mod said;
 pub mod shape;
 pub mod source;
+pub mod writer;
 
 pub use columns::{Problem, parse_time};
 pub use import::{Failure, Options, Progress, Report, import};

@@ -1,5 +1,5 @@
 //! Tickets as a table, as the queue shows them (numbers masked). Layers and data files for
-//! GIS tools and re-import are in [`crate::exchange::export`].
+//! GIS tools and re-import are in [`crate::exchange::writer`].
 
 use super::{Cell, Table};
 use crate::domain::{Snapshot, TicketId};

@@ -363,7 +363,7 @@ async fn logout(State(server): State<Arc<Server>>, headers: HeaderMap) -> Respon
 }
 
 fn me_json(server: &Server, login: &str, team: TeamId) -> ApiResult<Value> {
-    let snap = server.fresh()?;
+    let snap = server.caught_up()?;
     let account_name = login.to_string();
     let t = snap.team(team);
     Ok(json!({
@@ -448,7 +448,7 @@ async fn tickets(
 fn tickets_of(server: &Server, s: &Session, q: ListQuery) -> ApiResult<axum::Json<Value>> {
     let now = server.now();
     let lang = lang_of(q.lang.as_deref());
-    let snap = server.fresh()?;
+    let snap = server.caught_up()?;
     let from = match (q.lon, q.lat) {
         (Some(lon), Some(lat)) if lon.is_finite() && lat.is_finite() => Some([lon, lat]),
         _ => snap.team(s.team).map(|t| t.position),
@@ -481,7 +481,7 @@ async fn call(
 ) -> ApiResult<axum::Json<Value>> {
     let id = ticket_number(&id)?;
     blocking(move || {
-        let snap = server.fresh()?;
+        let snap = server.caught_up()?;
         let t = snap
             .ticket(id)
             .filter(|t| t.team_id == Some(s.team))
@@ -578,7 +578,7 @@ async fn take(
         };
         let duplicate = match server.store().apply(&command, &origin) {
             Ok(applied) => {
-                server.took(applied.update());
+                server.take_in(applied.update());
                 false
             }
             Err(StoreError::AlreadyApplied { .. }) => true,
@@ -586,7 +586,7 @@ async fn take(
         };
         tracing::info!(actor = %s.actor, ticket = id, step = name, duplicate, "field step");
         let now = server.now();
-        let snap = server.fresh()?;
+        let snap = server.caught_up()?;
         let ticket = snap
             .ticket(id)
             .map(|t| ticket_json(&snap, t, lang, None, now));
@@ -639,7 +639,7 @@ async fn arrive(
             return Err(ApiError::bad("the position is not a place on Earth"));
         }
         let centre = {
-            let snap = server.fresh()?;
+            let snap = server.caught_up()?;
             let t = snap
                 .ticket(id)
                 .filter(|t| t.team_id == Some(s.team))
@@ -763,7 +763,7 @@ async fn position(
                 .unwrap_or(now);
         // an older position than the one known does not move the marker back
         let newer = server
-            .fresh()?
+            .caught_up()?
             .position_of(s.team)
             .is_none_or(|known| known.at <= at);
         if !newer {
@@ -781,7 +781,7 @@ async fn position(
             at: now,
         };
         let applied = server.store().apply(&command, &origin)?;
-        server.took(applied.update());
+        server.take_in(applied.update());
         Ok(StatusCode::NO_CONTENT)
     })
     .await

@@ -58,7 +58,7 @@ impl Server {
     }
 
     /// The snapshot, caught up with what consoles and other servers committed.
-    pub fn fresh(&self) -> Result<std::sync::MutexGuard<'_, Served>, StoreError> {
+    pub fn caught_up(&self) -> Result<std::sync::MutexGuard<'_, Served>, StoreError> {
         let update = {
             let mut store = self.store();
             match store.catch_up()? {
@@ -82,7 +82,7 @@ impl Server {
     }
 
     /// Take in what this server's own command changed.
-    pub fn took(&self, update: Update) {
+    pub fn take_in(&self, update: Update) {
         if let Update::Changed(changes) = update {
             self.snap
                 .lock()
@@ -177,7 +177,7 @@ pub fn run(store: Box<dyn DispatchStore>, listen: &str) -> anyhow::Result<()> {
     let addr: SocketAddr = listen
         .parse()
         .map_err(|e| anyhow::anyhow!("--listen {listen:?}: not an address and port ({e})"))?;
-    let sender_store = store.another()?;
+    let sender_store = store.second_handle()?;
     let clock: Clock = Arc::new(|| chrono::Local::now().naive_local());
     let server = Server::new(store, clock.clone())?;
     let runtime = tokio::runtime::Builder::new_multi_thread()

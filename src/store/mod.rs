@@ -408,7 +408,7 @@ pub trait DispatchStore: Send {
     fn catch_up(&mut self) -> Result<Update, StoreError>;
     /// A second handle on the same data, for work on another thread (reading the season's
     /// history, an import).
-    fn another(&self) -> Result<Box<dyn DispatchStore>, StoreError>;
+    fn second_handle(&self) -> Result<Box<dyn DispatchStore>, StoreError>;
     /// Where the data lives.
     fn location(&self) -> &Location;
     /// When the changes the catch-ups since the last call took in were committed (ms since
@@ -419,7 +419,7 @@ pub trait DispatchStore: Send {
     fn watch(&mut self, _wake: Waker) {}
     /// Whether this store heard that another console committed since the last catch-up (the
     /// console then catches up at once instead of at its next look).
-    fn news(&self) -> bool {
+    fn others_committed(&self) -> bool {
         false
     }
     /// Whether the store can be reached now.

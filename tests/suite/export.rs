@@ -156,7 +156,7 @@ fn the_daily_report_has_kpis_overdue_tickets_and_visits() {
 
 #[test]
 fn layers_go_out_as_geojson_and_tickets_as_a_masked_table() {
-    use heatdesk::exchange::{Kind, export::write};
+    use heatdesk::exchange::{Kind, writer::write};
     use heatdesk::export::layers;
     let city = demo::generate(&DemoParams::new(Scale::Demo, now()));
     let snap = &city.snapshot;

@@ -70,7 +70,7 @@ fn export_city(snap: &Snapshot, dir: &Path, geojson: bool) -> Vec<(Kind, PathBuf
                 "csv"
             };
             let path = dir.join(format!("{}.{ext}", kind.code()));
-            let n = exchange::export::write(snap, kind, &path, true).unwrap();
+            let n = exchange::writer::write(snap, kind, &path, true).unwrap();
             assert!(n > 0, "{kind:?} exported nothing");
             (kind, path)
         })
@@ -473,7 +473,7 @@ fn courtyards_and_compounds_in_parts_are_kept_and_go_out_as_they_came() {
             Kind::Buildings
         };
         let path = dir.path().join(out);
-        exchange::export::write(&snap, kind, &path, false).unwrap();
+        exchange::writer::write(&snap, kind, &path, false).unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
         let expected = match (kind, out.ends_with("csv")) {
             (Kind::Compounds, false) => "\"MultiPolygon\"",

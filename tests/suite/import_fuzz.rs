@@ -43,7 +43,7 @@ fn fixture() -> &'static Fixture {
                     continue;
                 }
                 let path = dir.path().join(format!("seed-{}.{ext}", kind.code()));
-                exchange::export::write(&snap, kind, &path, false).unwrap();
+                exchange::writer::write(&snap, kind, &path, false).unwrap();
                 seeds.push((kind, ext, std::fs::read(&path).unwrap()));
             }
         }

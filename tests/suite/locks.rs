@@ -224,7 +224,7 @@ fn role_heatdesk_process() {
     console.read_older(at - chrono::Duration::days(7)).unwrap();
     // the server on the same file, as `heatdesk serve` opens it (its own handles and sender)
     let served = SqliteStore::open(&db).unwrap();
-    let _sender = served.another().unwrap();
+    let _sender = served.second_handle().unwrap();
     let (_addr, _server) =
         heatdesk::serve::spawn_local(Box::new(served), std::sync::Arc::new(move || at)).unwrap();
     // a backup by hand, the restore's check of a backup and of the file, and a migration out

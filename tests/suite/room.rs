@@ -178,7 +178,7 @@ fn another_consoles_commit_reaches_this_one_within_a_second() {
             .recv_timeout(Duration::from_secs(1))
             .unwrap_or_else(|_| panic!("{backend:?}: not told within a second"));
         assert!(woken - committed < Duration::from_millis(1000));
-        assert!(second.news(), "{backend:?}");
+        assert!(second.others_committed(), "{backend:?}");
         let Update::Changed(changes) = second.catch_up().unwrap() else {
             panic!("{backend:?}: the commit is a change")
         };

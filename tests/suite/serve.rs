@@ -314,7 +314,7 @@ fn the_phone_list_follows_a_ticket_moved_between_teams() {
         let mut console = db.open();
         let (addr, server) = server(&db);
         let index_equals_a_scan = |server: &serve::Server| {
-            let served = server.fresh().unwrap();
+            let served = server.caught_up().unwrap();
             for team in [1, 2, 3] {
                 let by_index: Vec<TicketId> = served.team_tickets(team).map(|t| t.id).collect();
                 let mut by_scan: Vec<TicketId> = served

@@ -667,7 +667,7 @@ impl DispatchStore for PgStore {
         Ok(update)
     }
 
-    fn another(&self) -> Result<Box<dyn DispatchStore>, StoreError> {
+    fn second_handle(&self) -> Result<Box<dyn DispatchStore>, StoreError> {
         let mut url = self.url.borrow().clone();
         let client = connect(&mut url)?;
         Ok(Box::new(PgStore::ready(client, url)?))
@@ -695,7 +695,7 @@ impl DispatchStore for PgStore {
         self.listen(wake);
     }
 
-    fn news(&self) -> bool {
+    fn others_committed(&self) -> bool {
         self.news.load(Ordering::SeqCst)
     }
 

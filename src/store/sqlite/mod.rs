@@ -376,7 +376,7 @@ impl DispatchStore for SqliteStore {
         Ok(update)
     }
 
-    fn another(&self) -> Result<Box<dyn DispatchStore>, StoreError> {
+    fn second_handle(&self) -> Result<Box<dyn DispatchStore>, StoreError> {
         Ok(Box::new(SqliteStore::open(&self.path)?))
     }
 
@@ -417,7 +417,7 @@ impl DispatchStore for SqliteStore {
             });
     }
 
-    fn news(&self) -> bool {
+    fn others_committed(&self) -> bool {
         self.news.load(std::sync::atomic::Ordering::SeqCst)
     }
 

@@ -11,14 +11,14 @@ use crate::domain::{Snapshot, Timestamp};
 use crate::store::{DispatchStore, OlderRow};
 
 /// The season's settled facts being read.
-pub struct Older {
+pub struct SeasonReading {
     read: Receiver<Result<Settled, Problem>>,
     /// The snapshot's rows when the reading began (a settled ticket can be a row only if it was
     /// taken in after), and the generation of rows they belong to.
     rows_then: (usize, crate::domain::snapshot::Generation),
 }
 
-impl Older {
+impl SeasonReading {
     /// Read the season before `since` on `store` (a second handle) on a thread of its own.
     pub fn read(store: Box<dyn DispatchStore>, snap: &Snapshot, since: Timestamp) -> Self {
         let (tx, rx) = channel();
@@ -35,7 +35,7 @@ impl Older {
                 .map_err(|e| e.problem());
             let _ = tx.send(read);
         });
-        Older {
+        SeasonReading {
             read: rx,
             rows_then: (snap.tickets.len(), snap.generation()),
         }
