@@ -90,7 +90,7 @@ pub struct ImportArgs {
 
 pub fn import(db: Location, kind: Kind, file: &Path, args: ImportArgs) -> anyhow::Result<()> {
     let lang = args.lang;
-    let said = |s: exchange::Said| anyhow::anyhow!(s.get(lang).to_string());
+    let said = |s: exchange::Bilingual| anyhow::anyhow!(s.get(lang).to_string());
     let mut options = exchange::Options::new(kind, chrono::Local::now().naive_local());
     options.check = args.check;
     options.crs = args

@@ -130,7 +130,7 @@ pub struct ExternalId {
 }
 
 /// Where in its file a row came from: a numbered row (a table's) or feature (a map file's).
-/// Kept per row of an import, so it is two numbers rather than a text.
+/// Memo per row of an import, so it is two numbers rather than a text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum RowAt {
     Row(u64),

@@ -2,11 +2,11 @@
 
 use std::sync::LazyLock;
 
+use super::bilingual::{Bilingual, bilingual, words};
 use super::columns::{Row, empty, labels};
 use super::import::Importer;
 use super::kind::Kind;
 use super::records::Record;
-use super::said::{Said, said, words};
 use crate::domain::lifecycle::{RecordProblem, deadlines, record_problems};
 use crate::domain::*;
 use crate::words;
@@ -131,7 +131,7 @@ impl Importer {
         for problem in record_problems(&ticket) {
             let message = match problem {
                 RecordProblem::FixedBeforeReceived => {
-                    said!("is before the ticket was received", "早于工单受理时间")
+                    bilingual!("is before the ticket was received", "早于工单受理时间")
                 }
                 _ => empty_but(status),
             };
@@ -203,7 +203,7 @@ impl Importer {
             let c = celsius.unwrap_or_default();
             row.fail_field(
                 "celsius",
-                said!("{c} °C is no indoor temperature", "{c} °C 不是室内温度"),
+                bilingual!("{c} °C is no indoor temperature", "{c} °C 不是室内温度"),
             );
         }
         let method = row.code(
@@ -265,7 +265,7 @@ impl Importer {
 }
 
 /// A blank time or team that the ticket's status needs.
-fn empty_but(status: TicketStatus) -> Said {
+fn empty_but(status: TicketStatus) -> Bilingual {
     let (en, zh) = (status.code(), words::status(words::Lang::Zh, status));
     let mut message = empty();
     message.en += &format!(", but the ticket is {en}");

@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use super::said::{Said, said};
+use super::bilingual::{Bilingual, bilingual};
 use crate::domain::{BuildingId, CompoundId, Snapshot};
 
 /// Chinese numerals up to 99 (一 … 九十九) as digits; anything else as it is.
@@ -94,7 +94,7 @@ fn likeness(a: &str, b: &str) -> f64 {
 }
 
 /// Rows matched before: (compound, number, locality) → what they mean.
-type Memo = std::cell::RefCell<HashMap<(String, String, String), Result<BuildingId, Said>>>;
+type Memo = std::cell::RefCell<HashMap<(String, String, String), Result<BuildingId, Bilingual>>>;
 
 /// The city's compounds and buildings, indexed by their usual spellings.
 pub struct Addresses {
@@ -164,7 +164,7 @@ impl Addresses {
 
     /// The compound a name means (one, or a problem naming the candidates); `locality`: where
     /// the row says it is, or "".
-    pub fn compound(&self, name: &str, locality: &str) -> Result<CompoundId, Said> {
+    pub fn compound(&self, name: &str, locality: &str) -> Result<CompoundId, Bilingual> {
         self.compound_in(name, locality, None)
     }
 
@@ -175,7 +175,7 @@ impl Addresses {
         name: &str,
         locality: &str,
         number: Option<&str>,
-    ) -> Result<CompoundId, Said> {
+    ) -> Result<CompoundId, Bilingual> {
         let key = compound_key(name);
         let Some(all) = self.compounds.get(&key).filter(|v| !v.is_empty()) else {
             return Err(self.no_compound(name, &key));
@@ -223,7 +223,7 @@ impl Addresses {
                     .collect::<Vec<_>>();
                 let (en, zh) = (list.join(", "), list.join("、"));
                 let n = many.len();
-                Err(said!(
+                Err(bilingual!(
                     "compound \"{name}\" is the name of {n} compounds ({en}): add a column saying where (its address or department) or give its id",
                     "小区“{name}”同名的有 {n} 个（{zh}）：请增加说明位置的列（小区地址或服务部），或改用小区编号"
                 ))
@@ -231,7 +231,7 @@ impl Addresses {
         }
     }
 
-    fn no_compound(&self, name: &str, key: &str) -> Said {
+    fn no_compound(&self, name: &str, key: &str) -> Bilingual {
         let mut near: Vec<(f64, &str)> = self
             .names
             .iter()
@@ -243,10 +243,10 @@ impl Addresses {
         list.dedup();
         list.truncate(3);
         if list.is_empty() {
-            said!("no compound named \"{name}\"", "没有名为“{name}”的小区")
+            bilingual!("no compound named \"{name}\"", "没有名为“{name}”的小区")
         } else {
             let (en, zh) = (list.join(", "), list.join("、"));
-            said!(
+            bilingual!(
                 "no compound named \"{name}\" (nearest: {en})",
                 "没有名为“{name}”的小区（最接近：{zh}）"
             )
@@ -260,7 +260,7 @@ impl Addresses {
         compound: &str,
         number: &str,
         locality: &str,
-    ) -> Result<BuildingId, Said> {
+    ) -> Result<BuildingId, Bilingual> {
         let memo_key = (
             compound.to_string(),
             number.to_string(),
@@ -279,12 +279,12 @@ impl Addresses {
         compound: &str,
         number: &str,
         locality: &str,
-    ) -> Result<BuildingId, Said> {
+    ) -> Result<BuildingId, Bilingual> {
         if compound.trim().is_empty() {
-            return Err(said!("the compound's name is empty", "小区名称为空"));
+            return Err(bilingual!("the compound's name is empty", "小区名称为空"));
         }
         if number.trim().is_empty() {
-            return Err(said!("the building's number is empty", "楼号为空"));
+            return Err(bilingual!("the building's number is empty", "楼号为空"));
         }
         let c = self.compound_in(compound, locality, Some(number))?;
         match self
@@ -299,7 +299,7 @@ impl Addresses {
                     .map(|id| format!("#{id}"))
                     .collect::<Vec<_>>()
                     .join(", ");
-                Err(said!(
+                Err(bilingual!(
                     "{compound} {number} is more than one building ({ids}): give the building's id",
                     "{compound} {number} 对应多栋楼（{ids}）：请填写楼栋编号"
                 ))
@@ -310,7 +310,7 @@ impl Addresses {
                 let total = have.len();
                 let list = have.iter().take(12).cloned().collect::<Vec<_>>();
                 let (en, zh) = (list.join(", "), list.join("、"));
-                Err(said!(
+                Err(bilingual!(
                     "{compound} has no building \"{number}\" (it has {total}: {en})",
                     "{compound}没有“{number}”（共 {total} 栋：{zh}）"
                 ))

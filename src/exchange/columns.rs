@@ -5,10 +5,10 @@ use std::fmt;
 
 use chrono::{NaiveDate, NaiveDateTime};
 
+use super::bilingual::{Bilingual, Words, bilingual, words};
 use super::ids::Ids;
 use super::kind::{Field, Kind};
 use super::records::{Loc, Record};
-use super::said::{Said, Words, said, words};
 use crate::domain::Timestamp;
 use crate::words::Lang;
 
@@ -17,12 +17,12 @@ use crate::words::Lang;
 pub struct Problem {
     pub loc: Option<Loc>,
     pub field: Option<&'static Field>,
-    pub message: Said,
+    pub message: Bilingual,
 }
 
 impl Problem {
     /// A problem with the file as a whole.
-    pub fn whole(message: Said) -> Problem {
+    pub fn whole(message: Bilingual) -> Problem {
         Problem {
             loc: None,
             field: None,
@@ -175,7 +175,7 @@ impl<'a, 'r> Row<'a, 'r> {
     }
 
     /// A problem with the record as a whole (its geometry, its consistency).
-    pub fn fail(&mut self, message: Said) {
+    pub fn fail(&mut self, message: Bilingual) {
         self.found.push(Problem {
             loc: Some(self.rec.loc),
             field: None,
@@ -184,7 +184,7 @@ impl<'a, 'r> Row<'a, 'r> {
     }
 
     /// A place the row names that matches none or several.
-    pub fn unmatched(&mut self, name: &str, message: Said) {
+    pub fn unmatched(&mut self, name: &str, message: Bilingual) {
         let field = &self.kind.fields()[self.kind.field(name)];
         self.unmatched.push(Problem {
             loc: Some(self.rec.loc),
@@ -193,7 +193,7 @@ impl<'a, 'r> Row<'a, 'r> {
         });
     }
 
-    pub fn fail_field(&mut self, name: &str, message: Said) {
+    pub fn fail_field(&mut self, name: &str, message: Bilingual) {
         let field = &self.kind.fields()[self.kind.field(name)];
         self.found.push(Problem {
             loc: Some(self.rec.loc),
@@ -222,7 +222,7 @@ impl<'a, 'r> Row<'a, 'r> {
         &mut self,
         name: &str,
         default: Option<T>,
-        parse: impl FnOnce(&str) -> Result<T, Said>,
+        parse: impl FnOnce(&str) -> Result<T, Bilingual>,
     ) -> Option<T> {
         let v = self.text(name);
         if v.is_empty() {
@@ -245,7 +245,7 @@ impl<'a, 'r> Row<'a, 'r> {
         self.parsed(name, default, |v| {
             parse(v).ok_or_else(|| {
                 let (en, zh) = (expected.en, expected.zh);
-                said!("\"{v}\" is not {en}", "“{v}”不是{zh}")
+                bilingual!("\"{v}\" is not {en}", "“{v}”不是{zh}")
             })
         })
     }
@@ -336,7 +336,7 @@ impl<'a, 'r> Row<'a, 'r> {
         Optional::of(self.parsed(name, default, |v| {
             ids.find(v).map(Some).ok_or_else(|| {
                 let (en, zh) = (what.en, what.zh);
-                said!(
+                bilingual!(
                     "no {en} with id \"{v}\" in the database",
                     "数据库中没有编号为“{v}”的{zh}"
                 )
@@ -378,8 +378,8 @@ impl<T> Optional<T> {
 }
 
 /// A required field left blank.
-pub fn empty() -> Said {
-    said!("is empty", "为空")
+pub fn empty() -> Bilingual {
+    bilingual!("is empty", "为空")
 }
 
 /// "12", "12.0" (how spreadsheets write whole numbers) → 12.

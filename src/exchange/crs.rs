@@ -7,7 +7,7 @@
 //! numbers where they allow only one reading. Projections are computed by proj4rs from the
 //! EPSG definitions of crs-definitions.
 
-use super::said::{Said, said};
+use super::bilingual::{Bilingual, bilingual};
 use crate::domain::LonLat;
 
 /// A coordinate system a file's geometry is in.
@@ -44,11 +44,11 @@ pub enum Source {
 }
 
 impl Source {
-    pub fn words(self) -> Said {
+    pub fn words(self) -> Bilingual {
         match self {
-            Source::Given => said!("as given", "按指定"),
-            Source::Declared => said!("as the file declares", "按文件声明"),
-            Source::Recognised => said!("recognised from the numbers", "由坐标数值识别"),
+            Source::Given => bilingual!("as given", "按指定"),
+            Source::Declared => bilingual!("as the file declares", "按文件声明"),
+            Source::Recognised => bilingual!("recognised from the numbers", "由坐标数值识别"),
         }
     }
 }
@@ -146,8 +146,8 @@ fn authority(wkt: &str) -> Option<u16> {
     digits.parse().ok()
 }
 
-fn refused_local() -> Said {
-    said!(
+fn refused_local() -> Bilingual {
+    bilingual!(
         "coordinates in Beijing 1954 or Xi'an 1980 need the city's own transformation parameters: export them as CGCS2000 or WGS-84",
         "北京54或西安80坐标需要本地转换参数：请导出为 CGCS2000 或 WGS-84"
     )
@@ -155,7 +155,7 @@ fn refused_local() -> Said {
 
 impl Crs {
     /// A system as `--crs` takes it: wgs84, cgcs2000, gcj02, bd09, webmercator, or EPSG:NNNN.
-    pub fn parse(text: &str) -> Result<Crs, Said> {
+    pub fn parse(text: &str) -> Result<Crs, Bilingual> {
         let t = text
             .trim()
             .to_ascii_lowercase()
@@ -170,7 +170,7 @@ impl Crs {
         }
         match t.strip_prefix("epsg:").unwrap_or(&t).parse::<u16>() {
             Ok(code) => Crs::epsg(code),
-            Err(_) => Err(said!(
+            Err(_) => Err(bilingual!(
                 "unknown coordinate system \"{text}\": wgs84, cgcs2000, gcj02, bd09, webmercator or EPSG:NNNN (e.g. EPSG:4526 for CGCS2000 3° zone 38)",
                 "无法识别的坐标系“{text}”：可用 wgs84、cgcs2000、gcj02、bd09、webmercator 或 EPSG:NNNN（如 EPSG:4526 即 CGCS2000 3 度带第 38 带）"
             )),
@@ -178,14 +178,14 @@ impl Crs {
     }
 
     /// A system by its EPSG code.
-    pub fn epsg(code: u16) -> Result<Crs, Said> {
+    pub fn epsg(code: u16) -> Result<Crs, Bilingual> {
         match code {
             4326 => return Ok(Crs::Wgs84),
             4490 => return Ok(Crs::Cgcs2000),
             _ => {}
         }
         let Some(def) = crs_definitions::from_code(code) else {
-            return Err(said!(
+            return Err(bilingual!(
                 "EPSG:{code} is not a coordinate system HeatDesk knows",
                 "EPSG:{code} 不是已知的坐标系"
             ));
@@ -193,7 +193,7 @@ impl Crs {
         match datum(def.wkt) {
             Datum::Local => return Err(refused_local()),
             Datum::Unknown if !def.proj4.contains("+proj=merc") => {
-                return Err(said!(
+                return Err(bilingual!(
                     "EPSG:{code} is on a datum HeatDesk cannot convert: use CGCS2000 or WGS-84",
                     "EPSG:{code} 的基准无法转换：请使用 CGCS2000 或 WGS-84"
                 ));
@@ -227,7 +227,7 @@ impl Crs {
     }
 
     /// The system a `.prj` or a GeoPackage's definition states (None: it states none).
-    pub fn from_wkt(wkt: &str) -> Result<Option<Crs>, Said> {
+    pub fn from_wkt(wkt: &str) -> Result<Option<Crs>, Bilingual> {
         let wkt = wkt.trim();
         if wkt.is_empty() {
             return Ok(None);
@@ -259,7 +259,7 @@ impl Crs {
         }
         if upper.contains("TRANSVERSE_MERCATOR") || upper.contains("GAUSS_KRUGER") {
             let central = parameter(wkt, "central_meridian").ok_or_else(|| {
-                said!(
+                bilingual!(
                     "the .prj names a Transverse Mercator projection without its central meridian",
                     ".prj 的横轴墨卡托投影缺少中央经线"
                 )
@@ -286,7 +286,7 @@ impl Crs {
             }
             return Ok(Some(crs));
         }
-        Err(said!(
+        Err(bilingual!(
             "the file's coordinate system \"{name}\" is not one HeatDesk converts: export as WGS-84 or CGCS2000 (or name it with --crs EPSG:NNNN)",
             "文件的坐标系“{name}”无法转换：请导出为 WGS-84 或 CGCS2000（或用 --crs EPSG:NNNN 指定）"
         ))
@@ -294,7 +294,7 @@ impl Crs {
 
     /// The system a file's numbers can only be in, when the file says nothing: degrees inside
     /// China, or Gauss-Krüger metres with the zone number before the easting.
-    pub fn recognise(points: &[LonLat]) -> Result<Crs, Said> {
+    pub fn recognise(points: &[LonLat]) -> Result<Crs, Bilingual> {
         let Some(&[x, y]) = points.first() else {
             return Ok(Crs::Wgs84);
         };
@@ -314,13 +314,13 @@ impl Crs {
             return Ok(gauss_kruger(6, zone * 6.0 - 3.0, Some(zone as u32)));
         }
         if (2e5..8e5).contains(&x) && (2e5..6.2e6).contains(&y) {
-            return Err(said!(
+            return Err(bilingual!(
                 "coordinates ({x}, {y}) are Gauss-Krüger metres without the zone number: name the system, e.g. --crs EPSG:4549 (CGCS2000 3° CM 120°E; 4534 + (CM − 75) ÷ 3)",
                 "坐标（{x}, {y}）是不带带号的高斯-克吕格米制坐标：请指定坐标系，如 --crs EPSG:4549（CGCS2000 3 度带中央经线 120°E；代码为 4534 + (中央经线 − 75) ÷ 3）"
             ));
         }
         if x.abs() > 180.0 || y.abs() > 90.0 {
-            return Err(said!(
+            return Err(bilingual!(
                 "coordinates ({x}, {y}) are projected metres of a system the file does not name: give it with --crs (e.g. EPSG:4526, EPSG:3857)",
                 "坐标（{x}, {y}）是未声明坐标系的投影米制坐标：请用 --crs 指定（如 EPSG:4526、EPSG:3857）"
             ));
@@ -344,17 +344,17 @@ impl Crs {
     }
 
     /// A converter from this system to WGS-84 longitude and latitude.
-    pub fn to_wgs84(&self) -> Result<Converter, Said> {
+    pub fn to_wgs84(&self) -> Result<Converter, Bilingual> {
         let projection = match self {
             Crs::Projected { proj4, .. } => {
                 let from = proj4rs::Proj::from_proj_string(proj4).map_err(|e| {
-                    said!(
+                    bilingual!(
                         "cannot use the projection {proj4}: {e}",
                         "无法使用投影 {proj4}：{e}"
                     )
                 })?;
                 let to = proj4rs::Proj::from_proj_string(GEOGRAPHIC_WGS84)
-                    .map_err(|e| said!("cannot set up WGS-84: {e}", "无法建立 WGS-84：{e}"))?;
+                    .map_err(|e| bilingual!("cannot set up WGS-84: {e}", "无法建立 WGS-84：{e}"))?;
                 Some(Box::new((from, to)))
             }
             _ => None,
@@ -381,7 +381,7 @@ pub struct Converter {
 
 impl Converter {
     /// One point to WGS-84; a point outside the system's area is refused, naming it.
-    pub fn point(&self, p: LonLat) -> Result<LonLat, Said> {
+    pub fn point(&self, p: LonLat) -> Result<LonLat, Bilingual> {
         let (x, y) = (p[0], p[1]);
         let out = match &self.crs {
             Crs::Wgs84 | Crs::Cgcs2000 => return Ok(p),
@@ -392,7 +392,7 @@ impl Converter {
                 let mut point = (x, y, 0.0);
                 proj4rs::transform::transform(from, to, &mut point).map_err(|e| {
                     let name = self.crs.name();
-                    said!(
+                    bilingual!(
                         "({x}, {y}) cannot be converted from {name}: {e}",
                         "（{x}, {y}）无法从 {name} 转换：{e}"
                     )
@@ -402,7 +402,7 @@ impl Converter {
                     && !(west..=east).contains(&lon)
                 {
                     let name = self.crs.name();
-                    return Err(said!(
+                    return Err(bilingual!(
                         "({x}, {y}) lies outside {name} (it would be at {lon:.3}°E)",
                         "（{x}, {y}）不在 {name} 的范围内（换算为东经 {lon:.3}°）"
                     ));

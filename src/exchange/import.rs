@@ -12,6 +12,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::address::Addresses;
+use super::bilingual::{Bilingual, bilingual};
 use super::columns::{Problem, Problems, Row, empty};
 use super::crs::{Converter, Crs, Source as CrsSource};
 use super::ids::Ids;
@@ -19,7 +20,6 @@ use super::kind::Kind;
 use super::mapping::Mapping;
 use super::network::{self, NetworkReport, Snapper};
 use super::records::{Columns, Input, Loc, Record};
-use super::said::{Said, said};
 use super::source::Part;
 use crate::domain::batch::{ImportBatch, Rows, Table};
 use crate::domain::*;
@@ -98,7 +98,7 @@ pub struct Report {
     /// The format as read: "CSV, GBK/GB18030", "Excel (.xlsx), sheet 工单" …
     pub encoding: String,
     /// The coordinate system converted from, and how it was decided.
-    pub crs: Option<(String, Said)>,
+    pub crs: Option<(String, Bilingual)>,
     /// The mapping used, when the columns were not HeatDesk's own.
     pub mapping: Option<Mapping>,
     /// Rows set aside (`--skip-unmatched`), and the file they were written to.
@@ -107,7 +107,7 @@ pub struct Report {
     /// Buildings given the nearest station (the file named none).
     pub nearest_station: usize,
     /// The rows set aside: where, their cells, why.
-    pub set_aside_rows: Vec<(Loc, Vec<String>, Said)>,
+    pub set_aside_rows: Vec<(Loc, Vec<String>, Bilingual)>,
     pub rows: usize,
     pub inserted: usize,
     pub updated: usize,
@@ -129,7 +129,7 @@ pub struct Failure {
 }
 
 impl Failure {
-    fn whole_file(file: &str, message: Said) -> Failure {
+    fn whole_file(file: &str, message: Bilingual) -> Failure {
         Failure {
             file: file.to_string(),
             problems: vec![Problem::whole(message)],
@@ -140,7 +140,7 @@ impl Failure {
 
     /// A database the import could not start on.
     pub fn database(file: &str, e: &dyn std::error::Error) -> Failure {
-        Failure::whole_file(file, said!("database: {e}", "数据库：{e}"))
+        Failure::whole_file(file, bilingual!("database: {e}", "数据库：{e}"))
     }
 
     /// The headline and one line per problem (each naming the file), in `lang`.
@@ -279,8 +279,9 @@ pub fn import(
     // written stops the import
     if !report.set_aside_rows.is_empty() && !options.check {
         let to = set_aside_path(path);
-        write_set_aside(&to, &input.headers, &report.set_aside_rows)
-            .map_err(|e| Failure::whole_file(&shown, said!("cannot write {e}", "无法写入：{e}")))?;
+        write_set_aside(&to, &input.headers, &report.set_aside_rows).map_err(|e| {
+            Failure::whole_file(&shown, bilingual!("cannot write {e}", "无法写入：{e}"))
+        })?;
         report.set_aside_file = Some(to);
     }
     apply_batch(store, batch, report, &input.file, options)
@@ -298,7 +299,7 @@ pub fn set_aside_path(source: &Path) -> std::path::PathBuf {
 fn write_set_aside(
     to: &Path,
     headers: &[String],
-    rows: &[(Loc, Vec<String>, Said)],
+    rows: &[(Loc, Vec<String>, Bilingual)],
 ) -> Result<(), String> {
     let mut out = csv::WriterBuilder::new()
         .flexible(true)
@@ -434,7 +435,7 @@ pub struct Preview {
     pub values: Vec<(String, String, usize)>,
     /// What checking the first rows found.
     pub problems: Vec<Problem>,
-    pub crs: Option<(String, Said)>,
+    pub crs: Option<(String, Bilingual)>,
 }
 
 /// One row as it will be stored.
@@ -444,7 +445,7 @@ pub struct PreviewRow {
     /// Each field of the kind, as mapped.
     pub fields: Vec<String>,
     /// The building the row names: found (its label), or why not.
-    pub place: Option<Result<String, Said>>,
+    pub place: Option<Result<String, Bilingual>>,
     /// Buildings it may mean, when not found (to pick from).
     pub candidates: Vec<(BuildingId, String)>,
 }
@@ -462,7 +463,7 @@ pub fn preview(
         || path.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
     );
-    let whole = |m: Said| Failure::whole_file(&shown, m);
+    let whole = |m: Bilingual| Failure::whole_file(&shown, m);
     let input = Input::open(path, options.kind, &options.part, &options.columns).map_err(whole)?;
     let kind = options.kind;
     let samples: Vec<Vec<String>> = input.first_rows(2000).into_iter().map(|(_, r)| r).collect();
@@ -567,7 +568,10 @@ fn names_places(input: &Input) -> bool {
 
 /// The coordinate system the file's geometry is converted from, and how it was decided: as
 /// given, as the file declares, or as its first coordinates can only be read.
-fn coordinates(input: &Input, options: &Options) -> Result<Option<(Converter, CrsSource)>, Said> {
+fn coordinates(
+    input: &Input,
+    options: &Options,
+) -> Result<Option<(Converter, CrsSource)>, Bilingual> {
     if input.kind.geometry().is_none() {
         return Ok(None);
     }
@@ -707,7 +711,7 @@ pub(super) struct Importer {
     /// Buildings given the nearest station.
     pub nearest_station: usize,
     /// Rows set aside (`--skip-unmatched`): where, their cells, why.
-    pub set_aside: Vec<(Loc, Vec<String>, Said)>,
+    pub set_aside: Vec<(Loc, Vec<String>, Bilingual)>,
     /// Values of coded fields that map to nothing: (field, value) → the rows.
     pub unknown:
         std::collections::BTreeMap<(usize, String), (&'static super::kind::Field, Vec<Loc>)>,
@@ -872,7 +876,7 @@ impl Importer {
             self.problems.push(Problem {
                 loc: rows.first().copied(),
                 field: Some(field),
-                message: said!(
+                message: bilingual!(
                     "unknown value \"{value}\" in {n} row(s) ({rows_en}); one of: {choices} — or map it (--mapping, the import window)",
                     "无法识别的值“{value}”，共 {n} 行（{rows_zh}）；可选：{choices_zh}——或在对应关系中映射（--mapping、导入窗口）"
                 ),
@@ -888,7 +892,7 @@ impl Importer {
             self.problems.push(Problem {
                 loc: Some(rec.loc),
                 field: None,
-                message: said!(
+                message: bilingual!(
                     "the same place again (first at {en})",
                     "同一处重复出现（首次出现在{zh}）"
                 ),
@@ -933,7 +937,7 @@ impl Importer {
             self.problems.push(Problem {
                 loc: Some(rec.loc),
                 field: Some(&kind.fields()[0]),
-                message: said!(
+                message: bilingual!(
                     "duplicate id \"{external}\" (first at {en})",
                     "编号“{external}”重复（首次出现在{zh}）"
                 ),
@@ -1103,12 +1107,12 @@ impl Importer {
                     loc: Some(loc),
                     field: Some(field),
                     message: if found.is_some() {
-                        said!(
+                        bilingual!(
                             "a ticket cannot be its own network ticket",
                             "工单不能是自己的管网工单"
                         )
                     } else {
-                        said!(
+                        bilingual!(
                             "no ticket with id \"{external}\"",
                             "没有编号为“{external}”的工单"
                         )

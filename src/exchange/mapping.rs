@@ -9,8 +9,8 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use super::bilingual::{Bilingual, bilingual};
 use super::kind::{Kind, normalise};
-use super::said::{Said, said};
 use crate::domain::*;
 use crate::words::{self, Lang};
 
@@ -692,17 +692,17 @@ impl Mapping {
         missing
     }
 
-    pub fn load(path: &Path) -> Result<Mapping, Said> {
+    pub fn load(path: &Path) -> Result<Mapping, Bilingual> {
         let text = std::fs::read_to_string(path).map_err(|e| {
             let p = path.display();
-            said!(
+            bilingual!(
                 "{p}: cannot read the mapping: {e}",
                 "{p}：无法读取对应关系：{e}"
             )
         })?;
         serde_json::from_str(&text).map_err(|e| {
             let p = path.display();
-            said!(
+            bilingual!(
                 "{p}: not a mapping profile: {e}",
                 "{p}：不是对应关系文件：{e}"
             )

@@ -6,6 +6,7 @@
 
 mod activity;
 pub mod address;
+pub mod bilingual;
 mod columns;
 pub mod crs;
 mod ids;
@@ -16,12 +17,11 @@ pub mod network;
 mod places;
 pub mod records;
 mod resolve;
-pub mod said;
 pub mod shape;
 pub mod source;
 pub mod writer;
 
+pub use bilingual::Bilingual;
 pub use columns::{Problem, parse_time};
 pub use import::{Failure, Options, Progress, Report, import};
 pub use kind::Kind;
-pub use said::Said;

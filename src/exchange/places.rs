@@ -1,10 +1,10 @@
 //! The city's rows: departments, compounds, buildings, sources, stations, pipes, valves, teams.
 
+use super::bilingual::{Bilingual, bilingual, words};
 use super::columns::{Row, labels};
 use super::import::Importer;
 use super::kind::{Geom, Kind};
 use super::records::Record;
-use super::said::{Said, said, words};
 use super::shape::{self, Shape};
 use crate::domain::*;
 use crate::words::{self, Lang};
@@ -13,7 +13,7 @@ impl Importer {
     /// The record's geometry, converted and checked, as the kind needs it.
     fn geometry(&mut self, row: &mut Row<'_, '_>, want: Geom) -> Option<Shape> {
         let Some(shape) = &row.rec.shape else {
-            row.fail(said!("has no geometry", "没有几何"));
+            row.fail(bilingual!("has no geometry", "没有几何"));
             return None;
         };
         let mut shape = match shape {
@@ -29,7 +29,7 @@ impl Importer {
             Shape::Polygons(polygons) => polygons.is_empty(),
         };
         if empty {
-            row.fail(said!("geometry is empty", "几何为空"));
+            row.fail(bilingual!("geometry is empty", "几何为空"));
             return None;
         }
         if let Some(converter) = &self.converter {
@@ -39,7 +39,7 @@ impl Importer {
                     Err(e) => {
                         let n = i + 1;
                         let (en, zh) = (e.en, e.zh);
-                        row.fail(said!(
+                        row.fail(bilingual!(
                             "geometry: coordinate {n} {en}",
                             "几何：第 {n} 个坐标{zh}"
                         ));
@@ -68,7 +68,7 @@ impl Importer {
             let (need_en, need_zh) = (needed(Lang::En), needed(Lang::Zh));
             let kind = self.options.kind;
             let (kind_en, kind_zh) = (kind.code(), kind.name(Lang::Zh));
-            row.fail(said!(
+            row.fail(bilingual!(
                 "geometry is {is_en} where {kind_en} need {need_en}",
                 "几何是{is_zh}，而{kind_zh}需要{need_zh}"
             ));
@@ -80,7 +80,8 @@ impl Importer {
                     let mut message = geometry(&e);
                     if polygons.len() > 1 {
                         let (n, en, zh) = (i + 1, &e.en, &e.zh);
-                        message = said!("geometry (part {n}): {en}", "几何（第 {n} 部分）：{zh}");
+                        message =
+                            bilingual!("geometry (part {n}): {en}", "几何（第 {n} 部分）：{zh}");
                     }
                     row.fail(message);
                     return None;
@@ -315,7 +316,7 @@ impl Importer {
                 } else {
                     "to_node"
                 },
-                said!(
+                bilingual!(
                     "give both ends' nodes, or neither (the ends are then snapped)",
                     "两端节点要么都填，要么都不填（不填则自动吸附）"
                 ),
@@ -343,7 +344,7 @@ impl Importer {
             let snap = self.options.snap_m;
             let node = shown_node(a);
             let (en, zh) = (&node.en, &node.zh);
-            row.fail(said!(
+            row.fail(bilingual!(
                 "both ends join {en}: the pipe is shorter than the snap tolerance ({snap} m)",
                 "两端都吸附到{zh}：管段短于吸附容差（{snap} 米）"
             ));
@@ -392,7 +393,7 @@ impl Importer {
                 let tolerance = self.options.snap_m.max(5.0);
                 let found = self.snapper().nearest_supply(position, tolerance);
                 if found.is_none() {
-                    row.fail(said!(
+                    row.fail(bilingual!(
                         "no supply pipe within {tolerance} m of the valve (or give segment_id)",
                         "阀门 {tolerance} 米内没有供水管（或填写管段编号）"
                     ));
@@ -433,7 +434,7 @@ impl Importer {
                 Some(_) => {}
                 None => row.fail_field(
                     "skills",
-                    said!("unknown skill \"{s}\"", "无法识别的技能“{s}”"),
+                    bilingual!("unknown skill \"{s}\"", "无法识别的技能“{s}”"),
                 ),
             }
         }
@@ -471,16 +472,16 @@ pub(super) fn split_list(text: &str) -> impl Iterator<Item = &str> {
 }
 
 /// A node as the report names it (a new one has no number yet).
-pub(super) fn shown_node(id: NodeId) -> Said {
+pub(super) fn shown_node(id: NodeId) -> Bilingual {
     if crate::domain::batch::is_provisional(id) {
-        said!("a new node", "新节点")
+        bilingual!("a new node", "新节点")
     } else {
-        said!("node {id}", "节点 {id}")
+        bilingual!("node {id}", "节点 {id}")
     }
 }
 
 /// A geometry problem, said as one.
-fn geometry(e: &Said) -> Said {
+fn geometry(e: &Bilingual) -> Bilingual {
     let (en, zh) = (&e.en, &e.zh);
-    said!("geometry: {en}", "几何：{zh}")
+    bilingual!("geometry: {en}", "几何：{zh}")
 }

@@ -9,10 +9,10 @@ use std::path::Path;
 
 use csv::StringRecord;
 
+use super::bilingual::{Bilingual, bilingual};
 use super::crs::Crs;
 use super::kind::{Field, Kind};
 use super::mapping::{Mapping, Target};
-use super::said::{Said, said};
 use super::shape::{self, Shape};
 use super::source::{Part, Source};
 use crate::words::Lang;
@@ -84,9 +84,9 @@ pub struct Record<'a> {
     pub progress: u64,
     values: &'a StringRecord,
     plan: &'a Plan,
-    pub shape: Option<Result<Shape, Said>>,
+    pub shape: Option<Result<Shape, Bilingual>>,
     /// What the reader found wrong with the row itself.
-    pub problem: Option<Said>,
+    pub problem: Option<Bilingual>,
     composed: Option<String>,
 }
 
@@ -172,7 +172,7 @@ pub struct Input {
 /// HeatDesk's own headers as a mapping: each column that is a field (by its English or
 /// Chinese name or a usual variant), and the coordinate columns; two columns of one field
 /// are refused.
-fn own_mapping(kind: Kind, headers: &[String]) -> Result<Mapping, Said> {
+fn own_mapping(kind: Kind, headers: &[String]) -> Result<Mapping, Bilingual> {
     const WKT: &[&str] = &["wkt", "geometry", "geom", "the_geom", "几何", "坐标串"];
     const LON: &[&str] = &["lon", "lng", "longitude", "经度", "x"];
     const LAT: &[&str] = &["lat", "latitude", "纬度", "y"];
@@ -189,7 +189,7 @@ fn own_mapping(kind: Kind, headers: &[String]) -> Result<Mapping, Said> {
                     let field = &kind.fields()[i];
                     let (en, zh) = (field.shown(Lang::En), field.shown(Lang::Zh));
                     let (a, b, earlier) = (first + 1, col + 1, &headers[first]);
-                    return Err(said!(
+                    return Err(bilingual!(
                         "header: columns {a} and {b} are both {en} (\"{earlier}\" and \"{h}\")",
                         "表头：第 {a} 列和第 {b} 列都是{zh}（“{earlier}”和“{h}”）"
                     ));
@@ -228,7 +228,7 @@ pub(crate) fn filled_when_absent(kind: Kind, field: &str) -> bool {
 }
 
 /// The required fields a header row lacks, and which kind it looks like instead.
-fn missing_own(kind: Kind, headers: &[String]) -> Option<Said> {
+fn missing_own(kind: Kind, headers: &[String]) -> Option<Bilingual> {
     let lacks = |k: Kind| -> Vec<&Field> {
         k.fields()
             .iter()
@@ -248,7 +248,7 @@ fn missing_own(kind: Kind, headers: &[String]) -> Option<Said> {
             .join(sep)
     };
     let (en, zh) = (list(Lang::En, ", "), list(Lang::Zh, "、"));
-    let mut message = said!("missing column(s) {en}", "缺少列：{zh}");
+    let mut message = bilingual!("missing column(s) {en}", "缺少列：{zh}");
     if let Some(other) = Kind::ALL
         .iter()
         .copied()
@@ -268,17 +268,22 @@ fn missing_own(kind: Kind, headers: &[String]) -> Option<Said> {
 
 impl Input {
     /// Read a file as `kind`, its columns as `columns` says. The error is about the whole file.
-    pub fn open(path: &Path, kind: Kind, part: &Part, columns: &Columns) -> Result<Input, Said> {
+    pub fn open(
+        path: &Path,
+        kind: Kind,
+        part: &Part,
+        columns: &Columns,
+    ) -> Result<Input, Bilingual> {
         let source = Source::open(path, part)?;
         Input::from_source(source, kind, columns)
     }
 
     /// HeatDesk's own headers (what `heatdesk import` does without `--mapping`).
-    pub fn read(path: &Path, kind: Kind) -> Result<Input, Said> {
+    pub fn read(path: &Path, kind: Kind) -> Result<Input, Bilingual> {
         Input::open(path, kind, &Part::default(), &Columns::Own)
     }
 
-    pub fn from_source(source: Source, kind: Kind, columns: &Columns) -> Result<Input, Said> {
+    pub fn from_source(source: Source, kind: Kind, columns: &Columns) -> Result<Input, Bilingual> {
         let headers = source.headers.clone();
         let mapping = match columns {
             Columns::Own => {
@@ -288,7 +293,7 @@ impl Input {
                     if let Some(message) = missing {
                         return Err(if source.geometry {
                             let (en, zh) = (message.en, message.zh);
-                            said!("feature 1: {en}", "第 1 个要素：{zh}")
+                            bilingual!("feature 1: {en}", "第 1 个要素：{zh}")
                         } else {
                             message
                         });
@@ -313,7 +318,7 @@ impl Input {
             && (plan.lon.is_none() || plan.lat.is_none())
         {
             let (en, zh) = (kind.code(), kind.name(Lang::Zh));
-            return Err(said!(
+            return Err(bilingual!(
                 "{en} need a geometry column: wkt (几何), or lon and lat (经度, 纬度)",
                 "{zh}需要几何列：几何（wkt），或经度和纬度（lon、lat）"
             ));
@@ -349,7 +354,7 @@ impl Input {
     }
 
     /// Walk the records in file order; `f` returns false to stop early.
-    pub fn each(&self, mut f: impl FnMut(Record<'_>) -> bool) -> Result<(), (Loc, Said)> {
+    pub fn each(&self, mut f: impl FnMut(Record<'_>) -> bool) -> Result<(), (Loc, Bilingual)> {
         let plan = &self.plan;
         self.source.each(&mut |raw| {
             let column = |c: Option<usize>| c.and_then(|c| raw.values.get(c)).map_or("", str::trim);
@@ -359,10 +364,11 @@ impl Input {
                 let text = column(plan.wkt);
                 (!text.is_empty()).then(|| shape::from_wkt(text))
             } else if let (Some(x), Some(y)) = (plan.lon, plan.lat) {
-                let n = |c: usize, en: &str, zh: &str| -> Result<f64, Said> {
+                let n = |c: usize, en: &str, zh: &str| -> Result<f64, Bilingual> {
                     let v = column(Some(c));
-                    v.parse::<f64>()
-                        .map_err(|_| said!("{en} \"{v}\" is not a number", "{zh}“{v}”不是数字"))
+                    v.parse::<f64>().map_err(|_| {
+                        bilingual!("{en} \"{v}\" is not a number", "{zh}“{v}”不是数字")
+                    })
                 };
                 Some(
                     n(x, "longitude", "经度")
@@ -411,7 +417,7 @@ impl Input {
     }
 }
 
-fn compile(kind: Kind, mapping: &Mapping) -> Result<Plan, Said> {
+fn compile(kind: Kind, mapping: &Mapping) -> Result<Plan, Bilingual> {
     let fields = kind.fields();
     let mut plan = Plan {
         columns: vec![None; fields.len()],
@@ -431,7 +437,7 @@ fn compile(kind: Kind, mapping: &Mapping) -> Result<Plan, Said> {
     for (col, (header, code)) in mapping.columns.iter().enumerate() {
         let Some(target) = Target::parse(code, kind) else {
             let k = kind.code();
-            return Err(said!(
+            return Err(bilingual!(
                 "the mapping gives column \"{header}\" to \"{code}\", which {k} do not have",
                 "对应关系把“{header}”列对应到“{code}”，而{k}没有这一项"
             ));

@@ -3,11 +3,11 @@
 //! their own, given one (or found again by their name).
 
 use super::address::{Addresses, building_key, compound_key};
+use super::bilingual::{Bilingual, bilingual, words};
 use super::columns::{Optional, Row};
 use super::import::Importer;
 use super::kind::Kind;
 use super::records::Record;
-use super::said::{Said, said, words};
 use crate::domain::*;
 
 /// A name as matched (spaces, case and the usual suffixes aside).
@@ -138,7 +138,7 @@ impl Importer {
                     let (en, zh) = (names.join(", "), names.join("、"));
                     row.unmatched(
                         "department_id",
-                        said!(
+                        bilingual!(
                             "no department named \"{text}\" (there are: {en})",
                             "没有名为“{text}”的服务部（现有：{zh}）"
                         ),
@@ -157,7 +157,7 @@ impl Importer {
         }
         row.fail_field(
             "department_id",
-            said!(
+            bilingual!(
                 "no department: give a column of department names or ids, or --department ID",
                 "没有服务部：请提供服务部名称或编号列，或用 --department 指定"
             ),
@@ -233,7 +233,7 @@ impl Importer {
             }
             row.unmatched(
                 "station_id",
-                said!("no station named \"{text}\"", "没有名为“{text}”的换热站"),
+                bilingual!("no station named \"{text}\"", "没有名为“{text}”的换热站"),
             );
             return None;
         }
@@ -252,7 +252,7 @@ impl Importer {
             None => {
                 row.fail_field(
                     "station_id",
-                    said!(
+                    bilingual!(
                         "is empty and there is no station to take the nearest of",
                         "为空，且没有换热站可取最近的"
                     ),
@@ -317,10 +317,10 @@ impl Importer {
 }
 
 /// Why a row was set aside (`--skip-unmatched`), as the file beside the source says.
-pub fn reason(problems: &[super::columns::Problem]) -> Said {
+pub fn reason(problems: &[super::columns::Problem]) -> Bilingual {
     let en: Vec<String> = problems.iter().map(|p| p.message.en.clone()).collect();
     let zh: Vec<String> = problems.iter().map(|p| p.message.zh.clone()).collect();
-    Said {
+    Bilingual {
         en: en.join("; "),
         zh: zh.join("；"),
     }

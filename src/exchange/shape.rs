@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use super::said::{Said, said};
+use super::bilingual::{Bilingual, bilingual};
 use crate::domain::{ExtraRings, LonLat};
 use crate::words::Lang;
 
@@ -43,16 +43,16 @@ impl Shape {
 }
 
 /// A GeoJSON geometry object (null geometry: None).
-pub fn from_geojson(value: &Value) -> Result<Option<Shape>, Said> {
+pub fn from_geojson(value: &Value) -> Result<Option<Shape>, Bilingual> {
     if value.is_null() {
         return Ok(None);
     }
     let kind = value
         .get("type")
         .and_then(Value::as_str)
-        .ok_or_else(|| said!("geometry has no \"type\"", "几何缺少 \"type\""))?;
+        .ok_or_else(|| bilingual!("geometry has no \"type\"", "几何缺少 \"type\""))?;
     let coords = value.get("coordinates").ok_or_else(|| {
-        said!(
+        bilingual!(
             "{kind} has no \"coordinates\"",
             "{kind} 缺少 \"coordinates\""
         )
@@ -71,7 +71,7 @@ pub fn from_geojson(value: &Value) -> Result<Option<Shape>, Said> {
             Shape::Polygons(array(coords)?.iter().map(rings).collect::<Result<_, _>>()?)
         }
         other => {
-            return Err(said!(
+            return Err(bilingual!(
                 "unsupported geometry type {other}",
                 "不支持的几何类型 {other}"
             ));
@@ -80,21 +80,21 @@ pub fn from_geojson(value: &Value) -> Result<Option<Shape>, Said> {
     Ok(Some(shape))
 }
 
-fn array(v: &Value) -> Result<&Vec<Value>, Said> {
+fn array(v: &Value) -> Result<&Vec<Value>, Bilingual> {
     v.as_array().ok_or_else(|| {
         let found = short(v);
-        said!(
+        bilingual!(
             "expected an array of coordinates, found {found}",
             "应为坐标数组，实际为 {found}"
         )
     })
 }
 
-fn position(v: &Value) -> Result<LonLat, Said> {
+fn position(v: &Value) -> Result<LonLat, Bilingual> {
     let a = array(v)?;
     if a.len() < 2 {
         let found = short(v);
-        return Err(said!(
+        return Err(bilingual!(
             "a position needs lon and lat, found {found}",
             "一个坐标需要经度和纬度，实际为 {found}"
         ));
@@ -102,7 +102,7 @@ fn position(v: &Value) -> Result<LonLat, Said> {
     let n = |x: &Value| {
         x.as_f64().ok_or_else(|| {
             let found = short(x);
-            said!(
+            bilingual!(
                 "coordinate {found} is not a number",
                 "坐标 {found} 不是数字"
             )
@@ -111,11 +111,11 @@ fn position(v: &Value) -> Result<LonLat, Said> {
     Ok([n(&a[0])?, n(&a[1])?])
 }
 
-fn positions(v: &Value) -> Result<Vec<LonLat>, Said> {
+fn positions(v: &Value) -> Result<Vec<LonLat>, Bilingual> {
     array(v)?.iter().map(position).collect()
 }
 
-fn rings(v: &Value) -> Result<Vec<Vec<LonLat>>, Said> {
+fn rings(v: &Value) -> Result<Vec<Vec<LonLat>>, Bilingual> {
     array(v)?.iter().map(positions).collect()
 }
 
@@ -128,11 +128,11 @@ fn short(v: &Value) -> String {
 }
 
 /// A WKT text: POINT, LINESTRING, MULTILINESTRING, POLYGON or MULTIPOLYGON.
-pub fn from_wkt(text: &str) -> Result<Shape, Said> {
+pub fn from_wkt(text: &str) -> Result<Shape, Bilingual> {
     use wkt::Wkt;
     let parsed: Wkt<f64> = text
         .parse()
-        .map_err(|e| said!("not valid WKT ({e})", "不是有效的 WKT（{e}）"))?;
+        .map_err(|e| bilingual!("not valid WKT ({e})", "不是有效的 WKT（{e}）"))?;
     let line = |l: &wkt::types::LineString<f64>| -> Vec<LonLat> {
         l.coords().iter().map(|c| [c.x, c.y]).collect()
     };
@@ -141,14 +141,14 @@ pub fn from_wkt(text: &str) -> Result<Shape, Said> {
     Ok(match parsed {
         Wkt::Point(p) => match p.coord() {
             Some(c) => Shape::Point([c.x, c.y]),
-            None => return Err(said!("POINT EMPTY", "空点（POINT EMPTY）")),
+            None => return Err(bilingual!("POINT EMPTY", "空点（POINT EMPTY）")),
         },
         Wkt::LineString(l) => Shape::Lines(vec![line(&l)]),
         Wkt::MultiLineString(m) => Shape::Lines(m.line_strings().iter().map(line).collect()),
         Wkt::Polygon(p) => Shape::Polygons(vec![polygon(&p)]),
         Wkt::MultiPolygon(m) => Shape::Polygons(m.polygons().iter().map(polygon).collect()),
         _ => {
-            return Err(said!(
+            return Err(bilingual!(
                 "unsupported WKT geometry (use POINT, LINESTRING or POLYGON)",
                 "不支持的 WKT 几何（请用 POINT、LINESTRING 或 POLYGON）"
             ));
@@ -166,11 +166,11 @@ fn in_china(p: LonLat) -> bool {
 
 /// Every coordinate a finite WGS-84 degree inside China; a swapped pair or projected metres
 /// named as such.
-pub fn check_coordinates(shape: &Shape) -> Result<(), Said> {
+pub fn check_coordinates(shape: &Shape) -> Result<(), Bilingual> {
     for (i, &p) in shape.points().enumerate() {
         let n = i + 1;
         if !p[0].is_finite() || !p[1].is_finite() {
-            return Err(said!(
+            return Err(bilingual!(
                 "coordinate {n} is not a number",
                 "第 {n} 个坐标不是数字"
             ));
@@ -180,18 +180,18 @@ pub fn check_coordinates(shape: &Shape) -> Result<(), Said> {
         }
         let (x, y) = (p[0], p[1]);
         if in_china([y, x]) {
-            return Err(said!(
+            return Err(bilingual!(
                 "coordinate {n} ({x}, {y}) looks like latitude, longitude: the order is longitude first",
                 "第 {n} 个坐标（{x}, {y}）像是纬度在前：应为经度在前"
             ));
         }
         if x.abs() > 180.0 || y.abs() > 90.0 {
-            return Err(said!(
+            return Err(bilingual!(
                 "coordinate {n} ({x}, {y}) is not longitude/latitude in degrees (projected metres? export as WGS-84)",
                 "第 {n} 个坐标（{x}, {y}）不是经纬度（投影坐标？请导出为 WGS-84）"
             ));
         }
-        return Err(said!(
+        return Err(bilingual!(
             "coordinate {n} ({x}, {y}) lies outside China (73–136°E, 3–54°N)",
             "第 {n} 个坐标（{x}, {y}）在中国范围之外（东经 73–136°，北纬 3–54°）"
         ));
@@ -200,10 +200,10 @@ pub fn check_coordinates(shape: &Shape) -> Result<(), Said> {
 }
 
 /// Rings closed, at least four points, not crossing themselves.
-pub fn check_polygon(rings: &[Vec<LonLat>]) -> Result<(), Said> {
+pub fn check_polygon(rings: &[Vec<LonLat>]) -> Result<(), Bilingual> {
     use geo::Validation;
     if rings.is_empty() {
-        return Err(said!("a polygon without rings", "面没有环"));
+        return Err(bilingual!("a polygon without rings", "面没有环"));
     }
     for (i, ring) in rings.iter().enumerate() {
         let (en, zh) = if i == 0 {
@@ -213,13 +213,13 @@ pub fn check_polygon(rings: &[Vec<LonLat>]) -> Result<(), Said> {
         };
         let points = ring.len();
         if points < 4 {
-            return Err(said!(
+            return Err(bilingual!(
                 "{en} has {points} points; a closed ring needs at least 4",
                 "{zh}只有 {points} 个点；闭合环至少需要 4 个"
             ));
         }
         if ring.first() != ring.last() {
-            return Err(said!(
+            return Err(bilingual!(
                 "{en} is not closed (its last point is not its first)",
                 "{zh}未闭合（最后一点不等于第一点）"
             ));
@@ -230,7 +230,7 @@ pub fn check_polygon(rings: &[Vec<LonLat>]) -> Result<(), Said> {
     let polygon = geo::Polygon::new(ring(&rings[0]), rings[1..].iter().map(ring).collect());
     polygon
         .check_validation()
-        .map_err(|e| said!("invalid polygon: {e}", "无效的面：{e}"))
+        .map_err(|e| bilingual!("invalid polygon: {e}", "无效的面：{e}"))
 }
 
 /// A polygon's rings → the outline (the outer ring of the largest part) and the rest: its
@@ -259,12 +259,12 @@ pub fn outline(polygons: &[Vec<Vec<LonLat>>]) -> (Vec<LonLat>, ExtraRings) {
 }
 
 /// One polyline from a line shape: the parts of a MultiLineString must join end to start.
-pub fn polyline(lines: &[Vec<LonLat>]) -> Result<Vec<LonLat>, Said> {
+pub fn polyline(lines: &[Vec<LonLat>]) -> Result<Vec<LonLat>, Bilingual> {
     let mut out: Vec<LonLat> = Vec::new();
     for (i, part) in lines.iter().enumerate() {
         if part.len() < 2 {
             let (n, points) = (i + 1, part.len());
-            return Err(said!(
+            return Err(bilingual!(
                 "line part {n} has {points} point(s); a pipe needs 2",
                 "第 {n} 段线只有 {points} 个点；管段至少需要 2 个"
             ));
@@ -274,7 +274,7 @@ pub fn polyline(lines: &[Vec<LonLat>]) -> Result<Vec<LonLat>, Said> {
             Some(end) if end == &part[0] => out.extend_from_slice(&part[1..]),
             Some(_) => {
                 let parts = lines.len();
-                return Err(said!(
+                return Err(bilingual!(
                     "{parts} disconnected line parts: one feature per pipe segment",
                     "{parts} 段线互不相连：每个要素应为一段管"
                 ));
@@ -282,7 +282,7 @@ pub fn polyline(lines: &[Vec<LonLat>]) -> Result<Vec<LonLat>, Said> {
         }
     }
     if out.is_empty() {
-        return Err(said!("an empty line", "空线"));
+        return Err(bilingual!("an empty line", "空线"));
     }
     Ok(out)
 }

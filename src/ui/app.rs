@@ -6,7 +6,7 @@ use egui::Ui;
 pub use super::prefs::{Prefs, View};
 use super::{detail, queue, teams, top_bar};
 pub use crate::console::Selection;
-use crate::console::views::kept::Kept;
+use crate::console::views::memo::Memo;
 use crate::console::{Console, Event, Request, Tag};
 use crate::domain::trace::Network;
 use crate::domain::*;
@@ -29,7 +29,7 @@ pub struct HeatDeskApp {
     pub selection: Option<Selection>,
     pub search: String,
     /// What the last query found.
-    pub search_found: Kept<SearchKey, crate::console::views::search::Found>,
+    pub search_found: Memo<SearchKey, crate::console::views::search::Found>,
     pub notice: Option<Notice>,
     /// Reason typed for hold / return / escalate.
     pub reason: String,
@@ -50,7 +50,7 @@ pub struct HeatDeskApp {
     /// The last network trace, highlighted on the map until cleared.
     pub trace: Option<crate::map::Highlight>,
     /// The alerts' map markers.
-    map_alerts: Kept<AlertsKey, Vec<crate::map::overlays::MapAlert>>,
+    map_alerts: Memo<AlertsKey, Vec<crate::map::overlays::MapAlert>>,
     pub leaders: super::leaders::LeadersState,
     pub visit_form: super::visit_form::VisitForm,
     pub import: super::import::ImportForm,
@@ -87,7 +87,7 @@ impl HeatDeskApp {
             map,
             selection: None,
             search: String::new(),
-            search_found: Kept::default(),
+            search_found: Memo::default(),
             notice: None,
             reason: String::new(),
             mbtiles_input: String::new(),
@@ -102,7 +102,7 @@ impl HeatDeskApp {
             basemap_form: Default::default(),
             crews: Default::default(),
             trace: None,
-            map_alerts: Kept::default(),
+            map_alerts: Memo::default(),
             leaders: Default::default(),
             visit_form: Default::default(),
             import: Default::default(),

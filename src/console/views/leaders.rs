@@ -9,7 +9,7 @@ use crate::domain::planner::{FactorTable, PlanWeights, Priority, factors_from};
 use crate::domain::season::season_start;
 use crate::domain::{Snapshot, Timestamp};
 
-use super::kept::Kept;
+use super::memo::Memo;
 
 /// The period the dashboard covers, ending today.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
@@ -63,10 +63,10 @@ struct RankingKey {
 /// The leaders' figures, made on demand.
 #[derive(Debug, Default)]
 pub struct LeadersFigures {
-    figures: Kept<FiguresKey, Figures>,
+    figures: Memo<FiguresKey, Figures>,
     /// The planner's figures (made from the same as the leaders' figures).
-    factors: Kept<u64, FactorTable>,
-    ranked: Kept<RankingKey, Vec<Priority>>,
+    factors: Memo<u64, FactorTable>,
+    ranked: Memo<RankingKey, Vec<Priority>>,
     made: u64,
 }
 

@@ -5,8 +5,8 @@ pub mod alerts;
 pub mod board;
 pub mod colours;
 pub mod counts;
-pub mod kept;
 pub mod leaders;
+pub mod memo;
 pub mod queue;
 pub mod search;
 

@@ -80,7 +80,7 @@ struct QueueKey {
 /// The queue as last filtered and sorted.
 #[derive(Debug, Default)]
 pub struct QueueList {
-    kept: super::kept::Kept<QueueKey, Vec<TicketId>>,
+    kept: super::memo::Memo<QueueKey, Vec<TicketId>>,
 }
 
 impl QueueList {

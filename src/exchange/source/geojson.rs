@@ -10,9 +10,9 @@ use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor
 use serde_json::Value;
 
 use super::{Body, Raw, Source};
+use crate::exchange::bilingual::{Bilingual, bilingual};
 use crate::exchange::crs::Crs;
 use crate::exchange::records::Loc;
-use crate::exchange::said::{Said, said};
 use crate::exchange::shape;
 
 pub(crate) struct GeoJson {
@@ -21,7 +21,7 @@ pub(crate) struct GeoJson {
     features: u64,
 }
 
-/// Said to stop the walk early (not an error).
+/// Bilingual to stop the walk early (not an error).
 const STOP: &str = "\u{0}heatdesk: stop";
 
 /// The whole document's top level: the features handed to `each` one by one.
@@ -88,7 +88,7 @@ impl<'de> Visitor<'de> for Features<'_, '_> {
 fn walk(
     text: &[u8],
     each: &mut dyn FnMut(Value) -> bool,
-) -> Result<(Option<Value>, Option<String>, bool), Said> {
+) -> Result<(Option<Value>, Option<String>, bool), Bilingual> {
     let mut top = Collection {
         each,
         crs: None,
@@ -100,13 +100,13 @@ fn walk(
     match walked {
         Ok(()) => {}
         Err(e) if e.to_string().starts_with(STOP) => {}
-        Err(e) => return Err(said!("malformed JSON: {e}", "JSON 格式错误：{e}")),
+        Err(e) => return Err(bilingual!("malformed JSON: {e}", "JSON 格式错误：{e}")),
     }
     Ok((top.crs, top.kind, top.features))
 }
 
 /// `{"type":"name","properties":{"name":"urn:ogc:def:crs:EPSG::4526"}}` → the system.
-fn declared(crs: &Value) -> Result<Option<Crs>, Said> {
+fn declared(crs: &Value) -> Result<Option<Crs>, Bilingual> {
     let Some(name) = crs.pointer("/properties/name").and_then(Value::as_str) else {
         return Ok(None);
     };
@@ -124,8 +124,8 @@ fn count_features(text: &[u8]) -> u64 {
     text.windows(needle.len()).filter(|w| w == needle).count() as u64
 }
 
-pub(super) fn open(path: &Path) -> Result<Source, Said> {
-    let bytes = std::fs::read(path).map_err(|e| said!("cannot read: {e}", "无法读取：{e}"))?;
+pub(super) fn open(path: &Path) -> Result<Source, Bilingual> {
+    let bytes = std::fs::read(path).map_err(|e| bilingual!("cannot read: {e}", "无法读取：{e}"))?;
     let text = match std::str::from_utf8(&bytes) {
         Ok(_) => bytes,
         Err(_) => super::decode(bytes)?.0.into_bytes(),
@@ -142,11 +142,11 @@ pub(super) fn open(path: &Path) -> Result<Source, Said> {
     let single = kind.as_deref() == Some("Feature");
     if !has_features && !single {
         return Err(match kind.as_deref() {
-            Some("FeatureCollection") => said!(
+            Some("FeatureCollection") => bilingual!(
                 "a FeatureCollection without a \"features\" array",
                 "FeatureCollection 缺少 \"features\" 数组"
             ),
-            _ => said!(
+            _ => bilingual!(
                 "not GeoJSON: expected a FeatureCollection",
                 "不是 GeoJSON：应为 FeatureCollection"
             ),
@@ -155,7 +155,7 @@ pub(super) fn open(path: &Path) -> Result<Source, Said> {
     // a lone Feature: the whole document is the feature
     let (text, first) = if single {
         let value: Value = serde_json::from_slice(&text)
-            .map_err(|e| said!("malformed JSON: {e}", "JSON 格式错误：{e}"))?;
+            .map_err(|e| bilingual!("malformed JSON: {e}", "JSON 格式错误：{e}"))?;
         let wrapped = serde_json::json!({"type": "FeatureCollection", "features": [value.clone()]});
         (wrapped.to_string().into_bytes(), Some(value))
     } else {
@@ -203,7 +203,7 @@ impl GeoJson {
         self.features.max(1)
     }
 
-    pub fn each(&self, f: &mut dyn FnMut(Raw<'_>) -> bool) -> Result<(), (Loc, Said)> {
+    pub fn each(&self, f: &mut dyn FnMut(Raw<'_>) -> bool) -> Result<(), (Loc, Bilingual)> {
         let mut values = StringRecord::new();
         let mut n = 0usize;
         walk(&self.text, &mut |feature| {

@@ -13,9 +13,9 @@ use rusqlite::{Connection, OpenFlags, types::ValueRef};
 
 use super::{Body, Part, Raw, Source, number_text};
 use crate::domain::LonLat;
+use crate::exchange::bilingual::{Bilingual, bilingual};
 use crate::exchange::crs::Crs;
 use crate::exchange::records::Loc;
-use crate::exchange::said::{Said, said};
 use crate::exchange::shape::Shape;
 
 pub(crate) struct GeoPackage {
@@ -26,14 +26,14 @@ pub(crate) struct GeoPackage {
     count: u64,
 }
 
-fn bad(e: impl std::fmt::Display) -> Said {
-    said!(
+fn bad(e: impl std::fmt::Display) -> Bilingual {
+    bilingual!(
         "cannot read the GeoPackage: {e}",
         "无法读取 GeoPackage：{e}"
     )
 }
 
-fn connect(path: &Path) -> Result<Connection, Said> {
+fn connect(path: &Path) -> Result<Connection, Bilingual> {
     Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(bad)
 }
 
@@ -54,7 +54,7 @@ pub(super) fn layers(path: &Path) -> Vec<String> {
         .unwrap_or_default()
 }
 
-fn feature_layers(conn: &Connection) -> Result<Vec<(String, String, i64)>, Said> {
+fn feature_layers(conn: &Connection) -> Result<Vec<(String, String, i64)>, Bilingual> {
     conn.prepare(
         "SELECT c.table_name, g.column_name, g.srs_id FROM gpkg_contents c
              JOIN gpkg_geometry_columns g ON g.table_name = c.table_name
@@ -65,14 +65,14 @@ fn feature_layers(conn: &Connection) -> Result<Vec<(String, String, i64)>, Said>
             .collect()
     })
     .map_err(|_| {
-        said!(
+        bilingual!(
             "not a GeoPackage with feature layers (no gpkg_contents)",
             "不是含要素图层的 GeoPackage（缺少 gpkg_contents）"
         )
     })
 }
 
-pub(super) fn open(path: &Path, part: &Part) -> Result<Source, Said> {
+pub(super) fn open(path: &Path, part: &Part) -> Result<Source, Bilingual> {
     let conn = connect(path)?;
     let layers = feature_layers(&conn)?;
     let (table, geometry, srs) = match &part.0 {
@@ -86,13 +86,13 @@ pub(super) fn open(path: &Path, part: &Part) -> Result<Source, Said> {
                     .map(|l| l.0.as_str())
                     .collect::<Vec<_>>()
                     .join(", ");
-                said!(
+                bilingual!(
                     "the GeoPackage has no layer \"{name}\" (it has: {all})",
                     "GeoPackage 中没有图层“{name}”（现有：{all}）"
                 )
             })?,
         None => layers.first().cloned().ok_or_else(|| {
-            said!(
+            bilingual!(
                 "the GeoPackage has no feature layer",
                 "GeoPackage 中没有要素图层"
             )
@@ -168,27 +168,27 @@ fn polygon(p: impl PolygonTrait<T = f64>) -> Vec<Vec<LonLat>> {
 }
 
 /// WKB (from a GeoPackage blob) as HeatDesk reads geometry.
-fn from_wkb(wkb: &[u8]) -> Result<Shape, Said> {
+fn from_wkb(wkb: &[u8]) -> Result<Shape, Bilingual> {
     let g = wkb::reader::read_wkb(wkb)
-        .map_err(|e| said!("unreadable geometry: {e}", "几何无法读取：{e}"))?;
+        .map_err(|e| bilingual!("unreadable geometry: {e}", "几何无法读取：{e}"))?;
     Ok(match g.as_type() {
         GeometryType::Point(p) => Shape::Point(
             p.coord()
                 .map(xy)
-                .ok_or_else(|| said!("an empty point", "空点"))?,
+                .ok_or_else(|| bilingual!("an empty point", "空点"))?,
         ),
         GeometryType::MultiPoint(m) if m.num_points() == 1 => Shape::Point(
             m.points()
                 .next()
                 .and_then(|p| p.coord().map(xy))
-                .ok_or_else(|| said!("an empty point", "空点"))?,
+                .ok_or_else(|| bilingual!("an empty point", "空点"))?,
         ),
         GeometryType::LineString(l) => Shape::Lines(vec![ring(l)]),
         GeometryType::MultiLineString(m) => Shape::Lines(m.line_strings().map(ring).collect()),
         GeometryType::Polygon(p) => Shape::Polygons(vec![polygon(p)]),
         GeometryType::MultiPolygon(m) => Shape::Polygons(m.polygons().map(polygon).collect()),
         _ => {
-            return Err(said!(
+            return Err(bilingual!(
                 "a geometry collection or multipoint: HeatDesk reads points, lines and polygons",
                 "几何集合或多点：只支持点、线、面"
             ));
@@ -197,9 +197,9 @@ fn from_wkb(wkb: &[u8]) -> Result<Shape, Said> {
 }
 
 /// A GeoPackage geometry blob: "GP", version, flags, srs id, envelope, then WKB.
-fn from_blob(blob: &[u8]) -> Option<Result<Shape, Said>> {
+fn from_blob(blob: &[u8]) -> Option<Result<Shape, Bilingual>> {
     if blob.len() < 8 || &blob[..2] != b"GP" {
-        return Some(Err(said!(
+        return Some(Err(bilingual!(
             "not a GeoPackage geometry",
             "不是 GeoPackage 几何"
         )));
@@ -214,7 +214,7 @@ fn from_blob(blob: &[u8]) -> Option<Result<Shape, Said>> {
         2 | 3 => 48,
         4 => 64,
         _ => {
-            return Some(Err(said!(
+            return Some(Err(bilingual!(
                 "a GeoPackage geometry with an unknown envelope",
                 "GeoPackage 几何的包络类型未知"
             )));
@@ -228,8 +228,8 @@ impl GeoPackage {
         self.count.max(1)
     }
 
-    pub fn each(&self, f: &mut dyn FnMut(Raw<'_>) -> bool) -> Result<(), (Loc, Said)> {
-        let fail = |n: usize, e: Said| (Loc::Feature(n.max(1)), e);
+    pub fn each(&self, f: &mut dyn FnMut(Raw<'_>) -> bool) -> Result<(), (Loc, Bilingual)> {
+        let fail = |n: usize, e: Bilingual| (Loc::Feature(n.max(1)), e);
         let conn = connect(&self.path).map_err(|e| fail(0, e))?;
         let list = std::iter::once(quoted(&self.geometry))
             .chain(self.columns.iter().map(|c| quoted(c)))

@@ -16,9 +16,9 @@ use std::path::{Path, PathBuf};
 
 use csv::StringRecord;
 
+use super::bilingual::{Bilingual, bilingual};
 use super::crs::Crs;
 use super::records::Loc;
-use super::said::{Said, said};
 use super::shape::Shape;
 
 pub use text::decode;
@@ -33,9 +33,9 @@ pub struct Raw<'a> {
     /// How far into the file, for a progress bar (of [`Source::size`]).
     pub progress: u64,
     pub values: &'a StringRecord,
-    pub shape: Option<Result<Shape, Said>>,
+    pub shape: Option<Result<Shape, Bilingual>>,
     /// What the reader found wrong with the row itself (more fields than the header).
-    pub problem: Option<Said>,
+    pub problem: Option<Bilingual>,
 }
 
 pub(crate) enum Body {
@@ -95,7 +95,7 @@ fn format_of(path: &Path, head: &[u8]) -> Format {
 
 impl Source {
     /// Open a file; the error is about the whole file.
-    pub fn open(path: &Path, part: &Part) -> Result<Source, Said> {
+    pub fn open(path: &Path, part: &Part) -> Result<Source, Bilingual> {
         let file = path.file_name().map_or_else(
             || path.display().to_string(),
             |n| n.to_string_lossy().into_owned(),
@@ -103,7 +103,7 @@ impl Source {
         let mut head = [0u8; 64];
         let read = std::fs::File::open(path)
             .and_then(|mut f| std::io::Read::read(&mut f, &mut head))
-            .map_err(|e| said!("cannot read: {e}", "无法读取：{e}"))?;
+            .map_err(|e| bilingual!("cannot read: {e}", "无法读取：{e}"))?;
         let head = &head[..read];
         let path: PathBuf = path.to_path_buf();
         let source = match format_of(&path, head) {
@@ -138,7 +138,7 @@ impl Source {
     }
 
     /// Walk the rows in file order; `f` returns false to stop early.
-    pub fn each(&self, f: &mut dyn FnMut(Raw<'_>) -> bool) -> Result<(), (Loc, Said)> {
+    pub fn each(&self, f: &mut dyn FnMut(Raw<'_>) -> bool) -> Result<(), (Loc, Bilingual)> {
         match &self.body {
             Body::Text(t) => t.each(f),
             Body::Sheet(s) => s.each(f),

@@ -11,8 +11,8 @@ use calamine::{Data, DataRef, Reader, Xls, Xlsx};
 use csv::StringRecord;
 
 use super::{Body, Part, Raw, Source, header_row, number_text};
+use crate::exchange::bilingual::{Bilingual, bilingual};
 use crate::exchange::records::Loc;
-use crate::exchange::said::{Said, said};
 
 pub(crate) struct Sheet {
     path: PathBuf,
@@ -24,8 +24,8 @@ pub(crate) struct Sheet {
     last: u32,
 }
 
-fn cant_open(e: impl std::fmt::Display) -> Said {
-    said!("cannot read the workbook: {e}", "无法读取工作簿：{e}")
+fn cant_open(e: impl std::fmt::Display) -> Bilingual {
+    bilingual!("cannot read the workbook: {e}", "无法读取工作簿：{e}")
 }
 
 fn datetime_text(dt: chrono::NaiveDateTime) -> String {
@@ -69,11 +69,11 @@ fn cell(value: &Data) -> String {
     }
 }
 
-fn xlsx(path: &Path) -> Result<Xlsx<BufReader<File>>, Said> {
+fn xlsx(path: &Path) -> Result<Xlsx<BufReader<File>>, Bilingual> {
     calamine::open_workbook(path).map_err(cant_open)
 }
 
-fn xls(path: &Path) -> Result<Xls<BufReader<File>>, Said> {
+fn xls(path: &Path) -> Result<Xls<BufReader<File>>, Bilingual> {
     calamine::open_workbook(path).map_err(cant_open)
 }
 
@@ -82,7 +82,7 @@ fn xlsx_rows(
     path: &Path,
     sheet: &str,
     f: &mut dyn FnMut(u32, &mut Vec<String>) -> bool,
-) -> Result<u32, Said> {
+) -> Result<u32, Bilingual> {
     let mut book = xlsx(path)?;
     let mut cells = book.worksheet_cells_reader(sheet).map_err(cant_open)?;
     let last = cells.dimensions().end.0;
@@ -112,7 +112,7 @@ fn xlsx_rows(
 }
 
 /// An .xls sheet whole: its first row index and rows.
-fn xls_rows(path: &Path, sheet: &str) -> Result<(u32, Vec<Vec<String>>), Said> {
+fn xls_rows(path: &Path, sheet: &str) -> Result<(u32, Vec<Vec<String>>), Bilingual> {
     let mut book = xls(path)?;
     let range = book.worksheet_range(sheet).map_err(cant_open)?;
     let start = range.start().map_or(0, |s| s.0);
@@ -129,14 +129,14 @@ pub(super) fn names(path: &Path, is_xlsx: bool) -> Vec<String> {
     }
 }
 
-pub(super) fn open(path: &Path, part: &Part, is_xlsx: bool) -> Result<Source, Said> {
+pub(super) fn open(path: &Path, part: &Part, is_xlsx: bool) -> Result<Source, Bilingual> {
     let names = if is_xlsx {
         xlsx(path)?.sheet_names()
     } else {
         xls(path)?.sheet_names()
     };
     // the first 30 rows of a sheet (0-based index, cells)
-    let first_rows = |name: &str| -> Result<Vec<(u32, Vec<String>)>, Said> {
+    let first_rows = |name: &str| -> Result<Vec<(u32, Vec<String>)>, Bilingual> {
         if is_xlsx {
             let mut rows = Vec::new();
             xlsx_rows(path, name, &mut |r, cells| {
@@ -158,7 +158,7 @@ pub(super) fn open(path: &Path, part: &Part, is_xlsx: bool) -> Result<Source, Sa
         Some(wanted) => {
             let Some(name) = names.iter().find(|n| n.trim() == wanted.trim()) else {
                 let all = names.join(", ");
-                return Err(said!(
+                return Err(bilingual!(
                     "the workbook has no sheet \"{wanted}\" (it has: {all})",
                     "工作簿中没有工作表“{wanted}”（现有：{all}）"
                 ));
@@ -174,7 +174,7 @@ pub(super) fn open(path: &Path, part: &Part, is_xlsx: bool) -> Result<Source, Sa
                     break;
                 }
             }
-            found.ok_or_else(|| said!("every sheet is empty", "所有工作表都是空的"))?
+            found.ok_or_else(|| bilingual!("every sheet is empty", "所有工作表都是空的"))?
         }
     };
     let cells: Vec<Vec<String>> = rows.iter().map(|(_, r)| r.clone()).collect();
@@ -215,7 +215,7 @@ impl Sheet {
         u64::from(self.last.saturating_sub(self.header))
     }
 
-    pub fn each(&self, f: &mut dyn FnMut(Raw<'_>) -> bool) -> Result<(), (Loc, Said)> {
+    pub fn each(&self, f: &mut dyn FnMut(Raw<'_>) -> bool) -> Result<(), (Loc, Bilingual)> {
         let mut values = StringRecord::new();
         let header = self.header;
         let mut emit = |r: u32, cells: &mut Vec<String>| -> bool {

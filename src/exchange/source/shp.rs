@@ -8,9 +8,9 @@ use shapefile::dbase::{self, FieldValue};
 
 use super::{Body, Raw, Source, number_text};
 use crate::domain::LonLat;
+use crate::exchange::bilingual::{Bilingual, bilingual};
 use crate::exchange::crs::Crs;
 use crate::exchange::records::Loc;
-use crate::exchange::said::{Said, said};
 use crate::exchange::shape::Shape;
 
 pub(crate) struct Shapefile {
@@ -71,21 +71,21 @@ fn detect(dbf: &[u8]) -> (&'static encoding_rs::Encoding, &'static str) {
     (encoding_rs::WINDOWS_1252, "Windows-1252")
 }
 
-pub(super) fn open(path: &Path) -> Result<Source, Said> {
+pub(super) fn open(path: &Path) -> Result<Source, Bilingual> {
     let shp = sibling(path, "shp").ok_or_else(|| {
-        said!(
+        bilingual!(
             "a Shapefile needs its .shp beside the .dbf",
             "Shapefile 需要与 .dbf 同名的 .shp 文件"
         )
     })?;
     let dbf = sibling(&shp, "dbf").ok_or_else(|| {
-        said!(
+        bilingual!(
             "a Shapefile needs its .dbf (the attributes) beside the .shp",
             "Shapefile 需要与 .shp 同名的 .dbf 文件（属性表）"
         )
     })?;
     let bytes = std::fs::read(&dbf)
-        .map_err(|e| said!("cannot read the .dbf: {e}", "无法读取 .dbf：{e}"))?;
+        .map_err(|e| bilingual!("cannot read the .dbf: {e}", "无法读取 .dbf：{e}"))?;
     let (encoding, said_how) = match sibling(&shp, "cpg")
         .and_then(|p| std::fs::read_to_string(p).ok())
         .and_then(|label| from_cpg(&label).map(|e| (e, label.trim().to_string())))
@@ -104,7 +104,7 @@ pub(super) fn open(path: &Path) -> Result<Source, Said> {
     let reader = dbase::ReaderBuilder::new()
         .with_encoding(dbase::encoding::EncodingRs::from(encoding))
         .open(&dbf)
-        .map_err(|e| said!("cannot read the .dbf: {e}", "无法读取 .dbf：{e}"))?;
+        .map_err(|e| bilingual!("cannot read the .dbf: {e}", "无法读取 .dbf：{e}"))?;
     let headers: Vec<String> = reader
         .fields()
         .iter()
@@ -163,7 +163,7 @@ fn point(x: f64, y: f64) -> LonLat {
 }
 
 /// A Shapefile's shape as HeatDesk reads geometry (None: a null shape).
-fn shape(s: shapefile::Shape) -> Option<Result<Shape, Said>> {
+fn shape(s: shapefile::Shape) -> Option<Result<Shape, Bilingual>> {
     use shapefile::Shape as S;
     fn polygons<P>(rings: &[shapefile::PolygonRing<P>], xy: impl Fn(&P) -> LonLat) -> Shape {
         // each outer ring starts a polygon; the holes after it are its own
@@ -217,7 +217,7 @@ fn shape(s: shapefile::Shape) -> Option<Result<Shape, Said>> {
             Shape::Point(point(m.points()[0].x, m.points()[0].y))
         }
         _ => {
-            return Some(Err(said!(
+            return Some(Err(bilingual!(
                 "a multipoint or multipatch shape: HeatDesk reads points, lines and polygons",
                 "多点或多面片：只支持点、线、面"
             )));
@@ -230,11 +230,11 @@ impl Shapefile {
         self.count.max(1)
     }
 
-    pub fn each(&self, f: &mut dyn FnMut(Raw<'_>) -> bool) -> Result<(), (Loc, Said)> {
+    pub fn each(&self, f: &mut dyn FnMut(Raw<'_>) -> bool) -> Result<(), (Loc, Bilingual)> {
         let bad = |n: usize, e: &dyn std::fmt::Display| {
             (
                 Loc::Feature(n.max(1)),
-                said!("unreadable Shapefile: {e}", "Shapefile 无法读取：{e}"),
+                bilingual!("unreadable Shapefile: {e}", "Shapefile 无法读取：{e}"),
             )
         };
         let shapes = shapefile::ShapeReader::from_path(&self.shp).map_err(|e| bad(0, &e))?;

@@ -8,19 +8,19 @@ use std::path::{Path, PathBuf};
 use csv::StringRecord;
 
 use super::{Body, Raw, Source, header_row};
+use crate::exchange::bilingual::{Bilingual, bilingual};
 use crate::exchange::records::Loc;
-use crate::exchange::said::{Said, said};
 
 /// Bytes to text: UTF-8 (with or without a BOM), UTF-16 with a BOM, else GB18030 (GBK).
 /// UTF-8 is taken as it is, not copied (a file is never held twice).
-pub fn decode(bytes: Vec<u8>) -> Result<(String, &'static str), Said> {
+pub fn decode(bytes: Vec<u8>) -> Result<(String, &'static str), Bilingual> {
     let bytes = match bytes.strip_prefix(b"\xEF\xBB\xBF") {
         Some(_) => {
             let mut b = bytes;
             b.drain(..3);
             return String::from_utf8(b).map(|s| (s, "UTF-8")).map_err(|e| {
                 let at = e.utf8_error().valid_up_to() + 3;
-                said!(
+                bilingual!(
                     "starts as UTF-8 but byte {at} is not UTF-8",
                     "以 UTF-8 开头，但第 {at} 字节不是 UTF-8"
                 )
@@ -36,9 +36,9 @@ pub fn decode(bytes: Vec<u8>) -> Result<(String, &'static str), Said> {
     decode_other(&bytes)
 }
 
-fn decode_other(bytes: &[u8]) -> Result<(String, &'static str), Said> {
+fn decode_other(bytes: &[u8]) -> Result<(String, &'static str), Bilingual> {
     if bytes.starts_with(b"PK\x03\x04") {
-        return Err(said!(
+        return Err(bilingual!(
             "this is a zip (an Excel workbook?) without .xlsx at the end of its name: rename it",
             "这是压缩包（Excel 工作簿？）但扩展名不是 .xlsx：请改名"
         ));
@@ -48,7 +48,7 @@ fn decode_other(bytes: &[u8]) -> Result<(String, &'static str), Said> {
             .map(|s| (s, "UTF-8"))
             .map_err(|e| {
                 let at = e.utf8_error().valid_up_to() + 3;
-                said!(
+                bilingual!(
                     "starts as UTF-8 but byte {at} is not UTF-8",
                     "以 UTF-8 开头，但第 {at} 字节不是 UTF-8"
                 )
@@ -61,20 +61,20 @@ fn decode_other(bytes: &[u8]) -> Result<(String, &'static str), Said> {
         if bytes.starts_with(bom) {
             let (text, had_errors) = enc.decode_with_bom_removal(bytes);
             if had_errors {
-                return Err(said!("broken UTF-16 text", "UTF-16 文本已损坏"));
+                return Err(bilingual!("broken UTF-16 text", "UTF-16 文本已损坏"));
             }
             return Ok((text.into_owned(), enc.name()));
         }
     }
     if bytes.contains(&0) {
-        return Err(said!(
+        return Err(bilingual!(
             "binary content, not a text file",
             "二进制内容，不是文本文件"
         ));
     }
     let (text, had_errors) = encoding_rs::GB18030.decode_without_bom_handling(bytes);
     if had_errors {
-        return Err(said!(
+        return Err(bilingual!(
             "neither UTF-8 nor GBK/GB18030 text",
             "既不是 UTF-8 也不是 GBK/GB18030 文本"
         ));
@@ -175,8 +175,8 @@ fn reader<R: Read>(from: R) -> csv::Reader<R> {
         .from_reader(from)
 }
 
-pub(super) fn open(path: &Path) -> Result<Source, Said> {
-    let cannot = |e: std::io::Error| said!("cannot read: {e}", "无法读取：{e}");
+pub(super) fn open(path: &Path) -> Result<Source, Bilingual> {
+    let cannot = |e: std::io::Error| bilingual!("cannot read: {e}", "无法读取：{e}");
     let (content, encoding, lines) = match plain_utf8(path).map_err(cannot)? {
         Some(lines) => {
             let len = std::fs::metadata(path).map_err(cannot)?.len();
@@ -201,13 +201,16 @@ pub(super) fn open(path: &Path) -> Result<Source, Said> {
             Ok(true) => first.push(rec.iter().map(|c| c.trim().to_string()).collect::<Vec<_>>()),
             Ok(false) => break,
             Err(e) => {
-                return Err(said!("unreadable CSV header: {e}", "CSV 表头无法读取：{e}"));
+                return Err(bilingual!(
+                    "unreadable CSV header: {e}",
+                    "CSV 表头无法读取：{e}"
+                ));
             }
         }
     }
     drop(rd);
     if first.first().is_some_and(|r| r.len() <= 1) && content.starts_like_json() {
-        return Err(said!(
+        return Err(bilingual!(
             "this is JSON, not CSV: name it .geojson",
             "这是 JSON，不是 CSV：请将扩展名改为 .geojson"
         ));
@@ -243,11 +246,11 @@ impl Text {
         (self.lines as usize).saturating_sub(self.skip)
     }
 
-    pub fn each(&self, f: &mut dyn FnMut(Raw<'_>) -> bool) -> Result<(), (Loc, Said)> {
+    pub fn each(&self, f: &mut dyn FnMut(Raw<'_>) -> bool) -> Result<(), (Loc, Bilingual)> {
         let from = self
             .content
             .open()
-            .map_err(|e| (Loc::Row(1), said!("cannot read: {e}", "无法读取：{e}")))?;
+            .map_err(|e| (Loc::Row(1), bilingual!("cannot read: {e}", "无法读取：{e}")))?;
         let mut rd = reader(from);
         let mut values = StringRecord::new();
         let mut n = 0usize;
@@ -257,7 +260,7 @@ impl Text {
                 Ok(false) => return Ok(()),
                 Ok(true) => {}
                 Err(e) => {
-                    let message = said!("unreadable CSV: {e}", "CSV 无法读取：{e}");
+                    let message = bilingual!("unreadable CSV: {e}", "CSV 无法读取：{e}");
                     return Err((Loc::Row(line), message));
                 }
             }
@@ -269,7 +272,7 @@ impl Text {
             let extra = values.len() > self.width;
             let problem = extra.then(|| {
                 let (got, want) = (values.len(), self.width);
-                said!(
+                bilingual!(
                     "has {got} fields but the header has {want}: a comma inside a text that is not in quotes?",
                     "有 {got} 个字段而表头只有 {want} 列：文本中有未加引号的逗号？"
                 )

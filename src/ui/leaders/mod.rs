@@ -52,7 +52,7 @@ pub struct LeadersState {
     pub sort: Option<Figure>,
     pub worst_first: bool,
     /// The table as last named and sorted.
-    rows: crate::console::views::kept::Kept<TableKey, Vec<dashboard::TableRow>>,
+    rows: crate::console::views::memo::Memo<TableKey, Vec<dashboard::TableRow>>,
     pub weights: PlanWeights,
     /// Compounds picked for the visit day, in the order picked.
     pub picked: Vec<CompoundId>,

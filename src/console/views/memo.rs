@@ -1,23 +1,23 @@
-//! A value kept with what it was made for: made again only when asked for with another key.
+//! A value remembered with what it was made for: made again only when asked for with another key.
 
 /// A value and the key it was made for (a named struct, never a bare tuple, so a reader sees
 /// what the value depends on).
 #[derive(Debug)]
-pub struct Kept<K, V> {
+pub struct Memo<K, V> {
     made_for: Option<K>,
     value: Option<V>,
 }
 
-impl<K, V> Default for Kept<K, V> {
+impl<K, V> Default for Memo<K, V> {
     fn default() -> Self {
-        Kept {
+        Memo {
             made_for: None,
             value: None,
         }
     }
 }
 
-impl<K: PartialEq, V> Kept<K, V> {
+impl<K: PartialEq, V> Memo<K, V> {
     /// The value for `key`: the kept one if it was made for that key, else `make`'s (which
     /// gets the previous value and the key it was made for, to reuse a part of it).
     pub fn get(&mut self, key: K, make: impl FnOnce(Option<(K, V)>) -> V) -> &V {

@@ -7,12 +7,12 @@ use crate::words::Lang;
 
 /// One message, written in Chinese and in English where it arises.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct Said {
+pub struct Bilingual {
     pub zh: String,
     pub en: String,
 }
 
-impl Said {
+impl Bilingual {
     pub fn get(&self, lang: Lang) -> &str {
         match lang {
             Lang::Zh => &self.zh,
@@ -22,22 +22,22 @@ impl Said {
 }
 
 /// English, as logs and `{}` want it.
-impl fmt::Display for Said {
+impl fmt::Display for Bilingual {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.en)
     }
 }
 
-/// `said!("english {x}", "中文{x}")`: both formatted with the caller's variables.
-macro_rules! said {
+/// `bilingual!("english {x}", "中文{x}")`: both formatted with the caller's variables.
+macro_rules! bilingual {
     ($en:literal, $zh:literal $(,)?) => {
-        $crate::exchange::said::Said {
+        $crate::exchange::bilingual::Bilingual {
             en: format!($en),
             zh: format!($zh),
         }
     };
 }
-pub(crate) use said;
+pub(crate) use bilingual;
 
 /// A few words in both languages, for messages built from parts ("a whole number", 整数).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
