@@ -89,7 +89,7 @@ pub fn account(db: Location, action: AccountCmd) -> anyhow::Result<()> {
 }
 
 pub fn bench_phones(db: Location, phones: usize, seconds: f64) -> anyhow::Result<()> {
-    let report = heatdesk::serve::bench::phones(&db, phones, seconds)?;
+    let report = heatdesk::serve::phones::run(&db, phones, seconds)?;
     println!("{report}");
     anyhow::ensure!(
         report.stored == report.applied + report.duplicates,

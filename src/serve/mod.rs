@@ -6,8 +6,8 @@
 
 pub mod api;
 pub mod auth;
-pub mod bench;
 pub mod page;
+pub mod phones;
 pub mod sms;
 
 use std::collections::{BTreeSet, HashMap};

@@ -119,7 +119,7 @@ const PASSWORD: &str = "bench-only-password";
 /// Run `phones` phones against a server on `location` (a file or a PostgreSQL database;
 /// accounts `phone001`… are added). A step refused by an outage (503) or whose answer was lost
 /// is sent again with its id until taken, as the phone page does.
-pub fn phones(location: &Location, phones: usize, seconds: f64) -> anyhow::Result<Report> {
+pub fn run(location: &Location, phones: usize, seconds: f64) -> anyhow::Result<Report> {
     super::https();
     let mut store = crate::store::open(location)?;
     let teams: Vec<i64> = store.load_places()?.teams.iter().map(|t| t.id).collect();
