@@ -243,11 +243,32 @@ impl<'a, 'r> Row<'a, 'r> {
         expected: Words,
     ) -> Option<T> {
         self.parsed(name, default, |v| {
-            parse(v).ok_or_else(|| {
-                let (en, zh) = (expected.en, expected.zh);
-                bilingual!("\"{v}\" is not {en}", "“{v}”不是{zh}")
-            })
+            parse(v).ok_or_else(|| not_a(v, expected))
         })
+    }
+
+    /// A field that may be left blank unless `required`, read straight into [`Optional`].
+    fn optional<T>(
+        &mut self,
+        name: &str,
+        required: bool,
+        parse: impl FnOnce(&str) -> Result<T, Bilingual>,
+    ) -> Optional<T> {
+        let v = self.text(name);
+        if v.is_empty() {
+            if !required {
+                return Optional::Blank;
+            }
+            self.fail_field(name, empty());
+            return Optional::Refused;
+        }
+        match parse(v) {
+            Ok(t) => Optional::Given(t),
+            Err(e) => {
+                self.fail_field(name, e);
+                Optional::Refused
+            }
+        }
     }
 
     pub fn count(&mut self, name: &str, default: Option<u32>) -> Option<u32> {
@@ -279,16 +300,17 @@ impl<'a, 'r> Row<'a, 'r> {
 
     /// A time in one of [`TIME_FORMATS`] (blank only where not `required`).
     pub fn time(&mut self, name: &str, required: bool) -> Optional<Timestamp> {
-        let default = (!required).then_some(None);
-        Optional::of(self.value(
-            name,
-            default,
-            |v| parse_time(v).map(Some),
-            words(
-                "a date and time like 2026-11-27 08:30",
-                "日期时间（如 2026-11-27 08:30）",
-            ),
-        ))
+        self.optional(name, required, |v| {
+            parse_time(v).ok_or_else(|| {
+                not_a(
+                    v,
+                    words(
+                        "a date and time like 2026-11-27 08:30",
+                        "日期时间（如 2026-11-27 08:30）",
+                    ),
+                )
+            })
+        })
     }
 
     /// A coded value (a code, or its Chinese or English label); `labels` lists (label, value).
@@ -332,17 +354,22 @@ impl<'a, 'r> Row<'a, 'r> {
         what: Words,
         required: bool,
     ) -> Optional<i64> {
-        let default = (!required).then_some(None);
-        Optional::of(self.parsed(name, default, |v| {
-            ids.find(v).map(Some).ok_or_else(|| {
+        self.optional(name, required, |v| {
+            ids.find(v).ok_or_else(|| {
                 let (en, zh) = (what.en, what.zh);
                 bilingual!(
                     "no {en} with id \"{v}\" in the database",
                     "数据库中没有编号为“{v}”的{zh}"
                 )
             })
-        }))
+        })
     }
+}
+
+/// "“x”不是数字" / "\"x\" is not a number".
+fn not_a(v: &str, expected: Words) -> Bilingual {
+    let (en, zh) = (expected.en, expected.zh);
+    bilingual!("\"{v}\" is not {en}", "“{v}”不是{zh}")
 }
 
 /// A field that may be left blank, as read from a row: refused (what is wrong is noted on the
@@ -355,15 +382,6 @@ pub enum Optional<T> {
 }
 
 impl<T> Optional<T> {
-    /// From a field's reading: none when refused, none inside when blank.
-    fn of(read: Option<Option<T>>) -> Self {
-        match read {
-            None => Optional::Refused,
-            Some(None) => Optional::Blank,
-            Some(Some(v)) => Optional::Given(v),
-        }
-    }
-
     /// The value, when one was given.
     pub fn given(self) -> Option<T> {
         match self {
