@@ -4,6 +4,7 @@
 //! reads and writes of one transaction, in its own SQL.
 
 use super::StoreError;
+use super::record::{Cell, Dialect, Record};
 use crate::domain::batch::{ImportBatch, Rows, Table, is_provisional};
 use crate::domain::command::{NewVisit, Refusal};
 use crate::domain::crew::{self, FieldCommand, FieldStep, MessageFacts, MessageKind};
@@ -65,26 +66,6 @@ impl Logged {
     }
 }
 
-/// One imported row, its references to other new rows already replaced by their ids.
-#[derive(Debug, Clone, Copy)]
-pub enum Row<'a> {
-    Node(&'a NetworkNode),
-    Department(&'a Department),
-    Compound(&'a Compound),
-    Building(&'a Building),
-    Source(&'a HeatSource),
-    Station(&'a Station),
-    Pipe(&'a PipeSegment),
-    Valve(&'a Valve),
-    /// A team; its current position is the console's, not the file's (kept on update).
-    Team(&'a Team),
-    /// A ticket (its link to a network ticket is set afterwards, [`Tx::set_parent`]).
-    Ticket(&'a Ticket),
-    Visit(&'a Visit),
-    Reading(&'a TemperatureReading),
-    Survey(&'a SurveyResponse),
-}
-
 /// One transaction's reads and writes, in a backend's SQL. Ids of new rows come from the
 /// database (0 in a row asks for one); an event's actor is whom the database says (SQLite:
 /// the console's operator; PostgreSQL: the session's user).
@@ -99,8 +80,12 @@ pub trait Tx {
     /// The last step of a ticket's trail: who, and when (for a stale action's refusal).
     fn last_step(&mut self, ticket: TicketId) -> Result<Option<(String, Timestamp)>, StoreError>;
 
-    /// Insert a ticket; id 0 asks the database for one. Returns its id.
-    fn insert_ticket(&mut self, t: &Ticket) -> Result<TicketId, StoreError>;
+    /// The SQL the store speaks.
+    fn dialect(&self) -> Dialect;
+    /// Run an `INSERT … RETURNING id` with these values: the row's id.
+    fn insert_row(&mut self, sql: &str, cells: &[Cell<'_>]) -> Result<i64, StoreError>;
+    /// Run a statement with these values: the rows it wrote.
+    fn execute_row(&mut self, sql: &str, cells: &[Cell<'_>]) -> Result<u64, StoreError>;
     /// Write a ticket's new state if it is still at `seen_version`; `team_changed`: the
     /// step gives it another team (or none). False when someone else moved it on.
     fn update_ticket(
@@ -113,9 +98,6 @@ pub trait Tx {
     fn link_ticket(&mut self, t: &Ticket) -> Result<(), StoreError>;
     /// Insert an audit event; returns its id and the actor written.
     fn insert_event(&mut self, e: &TicketEvent) -> Result<(i64, String), StoreError>;
-    fn insert_visit(&mut self, v: &Visit) -> Result<i64, StoreError>;
-    fn insert_reading(&mut self, r: &TemperatureReading) -> Result<i64, StoreError>;
-    fn insert_survey(&mut self, s: &SurveyResponse) -> Result<i64, StoreError>;
     fn upsert_rules(&mut self, rules: &[SlaRule]) -> Result<(), StoreError>;
     fn set_setting(&mut self, key: &str, json: &str) -> Result<(), StoreError>;
     /// An audit record of a change that is not a ticket's step.
@@ -123,10 +105,6 @@ pub trait Tx {
     /// Record what the transaction changed, for other consoles (and tell them).
     fn log_change(&mut self, origin: &Origin, change: &Logged) -> Result<i64, StoreError>;
 
-    /// Insert or update one imported row (its id provisional: a new row the database
-    /// numbers; its references already resolved); returns its id. `source` names it in a
-    /// refusal ("tickets.csv row 5").
-    fn upsert(&mut self, row: Row<'_>, source: &str) -> Result<i64, StoreError>;
     /// Record the company's id of a row.
     fn external_id(&mut self, table: Table, external: &str, id: i64) -> Result<(), StoreError>;
     /// Set a ticket's network ticket (an import links them last).
@@ -143,32 +121,91 @@ pub trait Tx {
         client_id: &str,
         actor: &str,
         at: Timestamp,
-    ) -> Result<bool, StoreError>;
+    ) -> Result<bool, StoreError> {
+        let claim = super::ClientCommand {
+            client_id: client_id.to_string(),
+            actor: actor.to_string(),
+            at,
+        };
+        let sql = super::ClientCommand::statements().fresh(self.dialect());
+        Ok(self.execute_row(sql, &claim.cells())? == 1)
+    }
     fn team(&mut self, id: TeamId) -> Result<Option<Team>, StoreError>;
     /// Write a team's status and position.
     fn set_team(&mut self, team: &Team) -> Result<(), StoreError>;
     /// Where a team's phone last was (one row per team).
-    fn set_position(&mut self, p: &crew::TeamPosition) -> Result<(), StoreError>;
+    fn set_position(&mut self, p: &crew::TeamPosition) -> Result<(), StoreError> {
+        let sql = crew::TeamPosition::statements().upsert(self.dialect());
+        self.execute_row(sql, &p.cells()).map(drop)
+    }
     /// "工银新村 3号楼"
     fn building_label(&mut self, id: BuildingId) -> Result<String, StoreError>;
     /// A company setting's JSON.
     fn setting(&mut self, key: &str) -> Result<Option<String>, StoreError>;
-    /// Put a message in the outbox; returns its id.
-    fn queue_message(&mut self, m: &crew::Message) -> Result<i64, StoreError>;
-    fn insert_photo(
-        &mut self,
-        ticket: TicketId,
-        event: i64,
-        photo: &crew::Photo,
-    ) -> Result<(), StoreError>;
-    /// Insert or replace an account.
-    fn save_account(&mut self, a: &crew::Account) -> Result<(), StoreError>;
+    /// Put a message in the outbox (id 0: the next); returns its id.
+    fn queue_message(&mut self, m: &crew::Message) -> Result<i64, StoreError> {
+        let sql = crew::Message::statements().insert(self.dialect());
+        self.insert_row(sql, &m.cells())
+    }
+    /// Keep a photo with a ticket's step (id 0: the next).
+    fn insert_photo(&mut self, photo: &super::StoredPhoto) -> Result<(), StoreError> {
+        let sql = super::StoredPhoto::statements().insert(self.dialect());
+        self.insert_row(sql, &photo.cells()).map(drop)
+    }
+    /// Insert or replace an account (when it was made is kept).
+    fn save_account(&mut self, a: &crew::Account) -> Result<(), StoreError> {
+        let sql = crew::Account::statements().upsert(self.dialect());
+        self.execute_row(sql, &a.cells()).map(drop)
+    }
     /// The numbers residents of these buildings gave with their reports (each once), with
     /// the latest such ticket.
     fn reporters_in(
         &mut self,
         buildings: &[BuildingId],
     ) -> Result<Vec<(TicketId, String)>, StoreError>;
+}
+
+/// Write the crews' rows of a copy, with their ids, and the teams' last positions (through the
+/// same statements as the commands that make them).
+pub fn write_crews(
+    tx: &mut dyn Tx,
+    f: &super::FieldData,
+    positions: &[crew::TeamPosition],
+) -> Result<(), StoreError> {
+    for a in &f.accounts {
+        tx.save_account(a)?;
+    }
+    for p in positions {
+        tx.set_position(p)?;
+    }
+    for m in &f.outbox {
+        tx.queue_message(m)?;
+    }
+    for p in &f.photos {
+        tx.insert_photo(p)?;
+    }
+    for c in &f.client_commands {
+        tx.claim_client(&c.client_id, &c.actor, c.at)?;
+    }
+    if let Some(t) = &f.templates {
+        tx.set_setting("message_templates", t)?;
+    }
+    Ok(())
+}
+
+/// Insert a row (id 0: the database gives the next): its id.
+fn insert<R: Record>(tx: &mut dyn Tx, row: &R) -> Result<i64, StoreError> {
+    let sql = R::statements().insert(tx.dialect());
+    tx.insert_row(sql, &row.cells())
+}
+
+/// Insert or update one imported row (its id provisional: a new row the database numbers;
+/// its references already resolved): its id. `source` names it in a refusal ("tickets.csv
+/// row 5").
+fn upsert<R: Record>(tx: &mut dyn Tx, row: &R, source: &str) -> Result<i64, StoreError> {
+    let st = R::statements();
+    tx.insert_row(st.upsert(tx.dialect()), &st.imported(row.cells()))
+        .map_err(|e| StoreError::Invalid(format!("{source}: the database refused the row: {e}")))
 }
 
 /// Apply one command in `tx` (the caller commits): what it did, and the id of its entry in the
@@ -320,7 +357,7 @@ fn create_ticket_as(
     let due = deadlines(&tx.rules()?, new.category, new.severity, origin.at);
     // the id is the database's to give (never max(id) + 1 read by a client)
     let mut ticket = Ticket::received(0, new, origin.at, due);
-    ticket.id = tx.insert_ticket(&ticket)?;
+    ticket.id = insert(tx, &ticket)?;
     let event = write_event(
         tx,
         TicketEvent {
@@ -429,7 +466,7 @@ fn save_step(
                 answer,
                 at: origin.at,
             };
-            s.id = tx.insert_survey(&s)?;
+            s.id = insert(tx, &s)?;
             Some(s)
         }
         None => None,
@@ -611,7 +648,7 @@ fn record_visit(tx: &mut dyn Tx, new: &NewVisit, origin: &Origin) -> Result<Appl
         households_entered: new.households_entered,
         notes: new.notes.clone(),
     };
-    visit.id = tx.insert_visit(&visit)?;
+    visit.id = insert(tx, &visit)?;
     let taken_by = visit
         .leaders
         .split(['、', ',', '，', ' '])
@@ -638,7 +675,7 @@ fn record_visit(tx: &mut dyn Tx, new: &NewVisit, origin: &Origin) -> Result<Appl
                 taken_at: new.at,
                 taken_by: taken_by.clone(),
             };
-            reading.id = tx.insert_reading(&reading)?;
+            reading.id = insert(tx, &reading)?;
             readings.push(reading);
         }
         if let Some(answer) = household.answer {
@@ -650,7 +687,7 @@ fn record_visit(tx: &mut dyn Tx, new: &NewVisit, origin: &Origin) -> Result<Appl
                 answer,
                 at: new.at,
             };
-            s.id = tx.insert_survey(&s)?;
+            s.id = insert(tx, &s)?;
             surveys.push(s);
         }
         for p in &household.problems {
@@ -706,7 +743,7 @@ fn import(tx: &mut dyn Tx, batch: &ImportBatch, origin: &Origin) -> Result<Appli
     let mut placed = Placed::default();
     let file_source = |i: usize| format!("{} {}", batch.file, source(batch, i));
     for node in &batch.nodes {
-        let id = tx.upsert(Row::Node(node), &batch.file)?;
+        let id = upsert(tx, node, &batch.file)?;
         placed.record(Table::Nodes, node.id, id);
     }
     let table = batch.rows.table();
@@ -726,37 +763,37 @@ fn import(tx: &mut dyn Tx, batch: &ImportBatch, origin: &Origin) -> Result<Appli
     for i in 0..batch.rows.len() {
         let at = file_source(i);
         let (asked, id) = match &batch.rows {
-            Rows::Departments(r) => (r[i].id, tx.upsert(Row::Department(&r[i]), &at)?),
-            Rows::Compounds(r) => (r[i].id, tx.upsert(Row::Compound(&r[i]), &at)?),
+            Rows::Departments(r) => (r[i].id, upsert(tx, &r[i], &at)?),
+            Rows::Compounds(r) => (r[i].id, upsert(tx, &r[i], &at)?),
             Rows::Buildings(r) => {
                 let mut b = r[i].clone();
                 b.entry_node = node(&placed, b.entry_node)?;
-                (b.id, tx.upsert(Row::Building(&b), &at)?)
+                (b.id, upsert(tx, &b, &at)?)
             }
             Rows::Sources(r) => {
                 let mut h = r[i].clone();
                 h.node = node(&placed, h.node)?;
-                (h.id, tx.upsert(Row::Source(&h), &at)?)
+                (h.id, upsert(tx, &h, &at)?)
             }
             Rows::Stations(r) => {
                 let mut s = r[i].clone();
                 s.node = node(&placed, s.node)?;
-                (s.id, tx.upsert(Row::Station(&s), &at)?)
+                (s.id, upsert(tx, &s, &at)?)
             }
             Rows::Pipes(r) => {
                 let mut p = r[i].clone();
                 (p.from, p.to) = (node(&placed, p.from)?, node(&placed, p.to)?);
-                (p.id, tx.upsert(Row::Pipe(&p), &at)?)
+                (p.id, upsert(tx, &p, &at)?)
             }
             Rows::Valves(r) => {
                 let mut v = r[i].clone();
                 v.segment = placed.id(batch, Table::Pipes, v.segment)?;
-                (v.id, tx.upsert(Row::Valve(&v), &at)?)
+                (v.id, upsert(tx, &v, &at)?)
             }
-            Rows::Teams(r) => (r[i].id, tx.upsert(Row::Team(&r[i]), &at)?),
+            Rows::Teams(r) => (r[i].id, upsert(tx, &r[i], &at)?),
             Rows::Tickets(r) => {
                 let t = &r[i];
-                let id = tx.upsert(Row::Ticket(t), &at)?;
+                let id = upsert(tx, t, &at)?;
                 // the trail says where the ticket came from
                 write_event(
                     tx,
@@ -774,9 +811,9 @@ fn import(tx: &mut dyn Tx, batch: &ImportBatch, origin: &Origin) -> Result<Appli
                 )?;
                 (t.id, id)
             }
-            Rows::Visits(r) => (r[i].id, tx.upsert(Row::Visit(&r[i]), &at)?),
-            Rows::Readings(r) => (r[i].id, tx.upsert(Row::Reading(&r[i]), &at)?),
-            Rows::Surveys(r) => (r[i].id, tx.upsert(Row::Survey(&r[i]), &at)?),
+            Rows::Visits(r) => (r[i].id, upsert(tx, &r[i], &at)?),
+            Rows::Readings(r) => (r[i].id, upsert(tx, &r[i], &at)?),
+            Rows::Surveys(r) => (r[i].id, upsert(tx, &r[i], &at)?),
         };
         placed.record(table, asked, id);
     }
@@ -1082,7 +1119,12 @@ fn field_step(tx: &mut dyn Tx, f: &FieldCommand, origin: &Origin) -> Result<Appl
                 unreachable!("one ticket's step")
             };
             for p in photos {
-                tx.insert_photo(f.ticket, event.id, p)?;
+                tx.insert_photo(&super::StoredPhoto {
+                    id: 0,
+                    ticket: f.ticket,
+                    event: event.id,
+                    photo: p.clone(),
+                })?;
             }
             let mut all = vec![applied];
             if let Some(celsius) = celsius {
@@ -1096,7 +1138,7 @@ fn field_step(tx: &mut dyn Tx, f: &FieldCommand, origin: &Origin) -> Result<Appl
                     taken_at: origin.at,
                     taken_by: origin.actor.clone(),
                 };
-                r.id = tx.insert_reading(&r)?;
+                r.id = insert(tx, &r)?;
                 all.push(Applied::Readings(vec![r]));
             }
             // the household reports linked to a network ticket are fixed with it

@@ -11,6 +11,7 @@ pub mod chain;
 pub mod commands;
 pub mod migrate;
 pub mod postgres;
+pub mod record;
 pub mod sqlite;
 
 use std::path::{Path, PathBuf};
@@ -347,12 +348,18 @@ pub enum OlderRow {
 
 /// What the console, the importers and the sub-commands need from any backend.
 pub trait DispatchStore: Send {
+    /// Everything the console shows, or (with `since`) what the first frame needs of it.
+    fn load_since(&self, since: Option<Timestamp>) -> Result<Snapshot, StoreError>;
     /// Everything the console shows.
-    fn load(&self) -> Result<Snapshot, StoreError>;
+    fn load(&self) -> Result<Snapshot, StoreError> {
+        self.load_since(None)
+    }
     /// What the first frame needs: the city, every open ticket and those received, due or
     /// changed since `since`, the answers since then ([`DispatchStore::load_older`] reads the
     /// rest).
-    fn load_recent(&self, since: Timestamp) -> Result<Snapshot, StoreError>;
+    fn load_recent(&self, since: Timestamp) -> Result<Snapshot, StoreError> {
+        self.load_since(Some(since))
+    }
     /// The closed tickets and the answers before `since` that `load_recent` left out, row by
     /// row to `each` (tickets in id order, then answers).
     fn read_older(

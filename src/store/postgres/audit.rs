@@ -6,20 +6,10 @@ use std::io::Write;
 use postgres::GenericClient;
 use postgres::fallible_iterator::FallibleIterator;
 
-use super::load::event_row;
+use crate::domain::TicketEvent;
 use crate::store::chain::{self, Chain, Walk};
+use crate::store::record::{Record, select_linked};
 use crate::store::{AuditEvent, StoreError};
-
-/// An audit record as a row reads (id, at, actor, command, detail first).
-pub(super) fn audit_row(r: &postgres::Row) -> Result<AuditEvent, StoreError> {
-    Ok(AuditEvent {
-        id: r.try_get(0)?,
-        at: r.try_get(1)?,
-        actor: r.try_get(2)?,
-        command: r.try_get(3)?,
-        detail: r.try_get(4)?,
-    })
-}
 
 enum Row {
     Ticket(crate::domain::TicketEvent),
@@ -33,20 +23,21 @@ fn each(
     mut f: impl FnMut(i64, Row, Option<chain::Hash>),
 ) -> Result<(), StoreError> {
     let sql = match which {
-        Chain::TicketEvents => {
-            "SELECT id, ticket_id, at, actor, action, from_status, to_status, team_id, note, hash
-             FROM ticket_events ORDER BY id"
-        }
-        Chain::AuditEvents => {
-            "SELECT id, at, actor, command, detail, hash FROM audit_events ORDER BY id"
-        }
+        Chain::TicketEvents => select_linked::<TicketEvent>("ORDER BY id"),
+        Chain::AuditEvents => select_linked::<AuditEvent>("ORDER BY id"),
     };
     let none: [&(dyn postgres::types::ToSql + Sync); 0] = [];
-    let mut it = c.query_raw(sql, none)?;
+    let mut it = c.query_raw(&sql, none)?;
     while let Some(r) = it.next()? {
         let (row, hash) = match which {
-            Chain::TicketEvents => (Row::Ticket(event_row(&r)?), r.try_get(9)?),
-            Chain::AuditEvents => (Row::Audit(audit_row(&r)?), r.try_get(5)?),
+            Chain::TicketEvents => (
+                Row::Ticket(TicketEvent::read(&r)?),
+                r.try_get(TicketEvent::COLUMNS.len())?,
+            ),
+            Chain::AuditEvents => (
+                Row::Audit(AuditEvent::read(&r)?),
+                r.try_get(AuditEvent::COLUMNS.len())?,
+            ),
         };
         f(r.try_get(0)?, row, chain::from_stored(hash));
     }

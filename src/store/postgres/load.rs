@@ -8,39 +8,13 @@ use postgres::types::ToSql;
 
 use crate::domain::batch::Table;
 use crate::domain::*;
-use crate::store::blob::{decode_path, decode_rings};
+use crate::store::record::{
+    Cells, Dialect, Named, Reader, Record, changed, older_tickets, select, settings_and_teams,
+    table_name,
+};
 use crate::store::{KnownIds, OlderRow, StoreError};
 
-/// A PostgreSQL row's column as one of the domain's coded values.
-fn code<T>(r: &postgres::Row, i: usize, from: fn(&str) -> Option<T>) -> Result<T, StoreError> {
-    let text: String = r.try_get(i)?;
-    from(&text).ok_or_else(|| StoreError::Invalid(format!("unknown code {text:?}")))
-}
-
-fn opt_code<T>(
-    r: &postgres::Row,
-    i: usize,
-    from: fn(&str) -> Option<T>,
-) -> Result<Option<T>, StoreError> {
-    let text: Option<String> = r.try_get(i)?;
-    text.map(|t| from(&t).ok_or_else(|| StoreError::Invalid(format!("unknown code {t:?}"))))
-        .transpose()
-}
-
-fn path(r: &postgres::Row, i: usize) -> Result<Vec<LonLat>, StoreError> {
-    let bytes: &[u8] = r.try_get(i)?;
-    decode_path(bytes).ok_or_else(|| StoreError::Invalid("a geometry is not whole".into()))
-}
-
-fn rings(r: &postgres::Row, i: usize) -> Result<ExtraRings, StoreError> {
-    let text: Option<&str> = r.try_get(i)?;
-    decode_rings(text).map_err(|e| StoreError::Invalid(format!("holes or parts: {e}")))
-}
-
-fn count(r: &postgres::Row, i: usize) -> Result<u32, StoreError> {
-    let n: i32 = r.try_get(i)?;
-    u32::try_from(n).map_err(|_| StoreError::Invalid(format!("{n} is not a count")))
-}
+const PG: Dialect = Dialect::Postgres;
 
 fn rows<T>(
     client: &mut impl GenericClient,
@@ -57,220 +31,47 @@ fn rows<T>(
     Ok(out)
 }
 
+/// Every row of a table, in id order.
+fn every<R: Record>(c: &mut impl GenericClient) -> Result<Vec<R>, StoreError> {
+    rows(
+        c,
+        &select::<R>(&format!("ORDER BY {}", R::KEY)),
+        &[],
+        R::read,
+    )
+}
+
+/// Whole tables' rows from a client.
+struct Rows<'a, C>(&'a mut C);
+
+impl<C: GenericClient> Reader for Rows<'_, C> {
+    fn every<R: Record>(&mut self) -> Result<Vec<R>, StoreError> {
+        every(self.0)
+    }
+
+    fn among<R: Record>(&mut self, keys: &[i64]) -> Result<Vec<R>, StoreError> {
+        let key = R::KEY;
+        rows(
+            self.0,
+            &select::<R>(&format!("WHERE {key} = ANY($1) ORDER BY {key}")),
+            &[&keys],
+            R::read,
+        )
+    }
+
+    fn rules(&mut self) -> Result<Vec<SlaRule>, StoreError> {
+        rules(self.0)
+    }
+
+    fn kpi_rules(&mut self) -> Result<crate::domain::kpi::KpiRules, StoreError> {
+        Ok(setting(self.0, "kpi_rules")?.unwrap_or_default())
+    }
+}
+
 /// The city and its network (not yet indexed).
 pub fn places(c: &mut impl GenericClient) -> Result<Snapshot, StoreError> {
-    Ok(Snapshot {
-        departments: rows(
-            c,
-            "SELECT id, name FROM departments ORDER BY id",
-            &[],
-            |r| {
-                Ok(Department {
-                    id: r.try_get(0)?,
-                    name: r.try_get(1)?,
-                })
-            },
-        )?,
-        compounds: rows(
-            c,
-            "SELECT id, name, address, department_id, households, outline, extra_rings
-             FROM compounds ORDER BY id",
-            &[],
-            |r| {
-                Ok(Compound {
-                    id: r.try_get(0)?,
-                    name: r.try_get(1)?,
-                    address: r.try_get(2)?,
-                    department_id: r.try_get(3)?,
-                    households: count(r, 4)?,
-                    outline: path(r, 5)?,
-                    extra: rings(r, 6)?,
-                })
-            },
-        )?,
-        buildings: rows(
-            c,
-            "SELECT id, compound_id, number, units, floors, households, station_id, entry_node_id,
-                    footprint, extra_rings
-             FROM buildings ORDER BY id",
-            &[],
-            |r| {
-                Ok(Building {
-                    id: r.try_get(0)?,
-                    compound_id: r.try_get(1)?,
-                    number: r.try_get(2)?,
-                    units: count(r, 3)?,
-                    floors: count(r, 4)?,
-                    households: count(r, 5)?,
-                    station_id: r.try_get(6)?,
-                    entry_node: r.try_get(7)?,
-                    footprint: path(r, 8)?,
-                    extra: rings(r, 9)?,
-                })
-            },
-        )?,
-        sources: rows(
-            c,
-            "SELECT id, name, node_id, capacity_mw, lon, lat FROM heat_sources ORDER BY id",
-            &[],
-            |r| {
-                Ok(HeatSource {
-                    id: r.try_get(0)?,
-                    name: r.try_get(1)?,
-                    node: r.try_get(2)?,
-                    capacity_mw: r.try_get(3)?,
-                    position: [r.try_get(4)?, r.try_get(5)?],
-                })
-            },
-        )?,
-        stations: rows(
-            c,
-            "SELECT id, name, department_id, node_id, lon, lat FROM stations ORDER BY id",
-            &[],
-            |r| {
-                Ok(Station {
-                    id: r.try_get(0)?,
-                    name: r.try_get(1)?,
-                    department_id: r.try_get(2)?,
-                    node: r.try_get(3)?,
-                    position: [r.try_get(4)?, r.try_get(5)?],
-                })
-            },
-        )?,
-        nodes: rows(
-            c,
-            "SELECT id, kind, lon, lat FROM network_nodes ORDER BY id",
-            &[],
-            |r| {
-                Ok(NetworkNode {
-                    id: r.try_get(0)?,
-                    kind: code(r, 1, NodeKind::from_code)?,
-                    position: [r.try_get(2)?, r.try_get(3)?],
-                })
-            },
-        )?,
-        segments: rows(
-            c,
-            "SELECT id, from_node, to_node, tier, flow, dn, laid_year, path FROM pipe_segments ORDER BY id",
-            &[],
-            |r| {
-                Ok(PipeSegment {
-                    id: r.try_get(0)?,
-                    from: r.try_get(1)?,
-                    to: r.try_get(2)?,
-                    tier: code(r, 3, Tier::from_code)?,
-                    flow: code(r, 4, Flow::from_code)?,
-                    dn: count(r, 5)?,
-                    laid_year: u16::try_from(r.try_get::<_, i32>(6)?).unwrap_or_default(),
-                    path: path(r, 7)?,
-                })
-            },
-        )?,
-        valves: rows(
-            c,
-            "SELECT id, segment_id, lon, lat, operable FROM valves ORDER BY id",
-            &[],
-            |r| {
-                Ok(Valve {
-                    id: r.try_get(0)?,
-                    segment: r.try_get(1)?,
-                    position: [r.try_get(2)?, r.try_get(3)?],
-                    operable: r.try_get(4)?,
-                })
-            },
-        )?,
-        teams: rows(
-            c,
-            &format!("{} ORDER BY id", super::crew::TEAM_COLUMNS),
-            &[],
-            super::crew::team_row,
-        )?,
-        ..Snapshot::default()
-    })
+    crate::store::record::places(&mut Rows(c))
 }
-
-pub const TICKET_COLUMNS: &str = "SELECT id, version, channel, category, severity, building_id,
-    address_detail, reporter_name, reporter_phone, description, status, team_id, created_at,
-    respond_by, deadline, updated_at, fixed_at, closed_at, timely, satisfaction, parent_id,
-    segment_id FROM tickets";
-
-pub fn ticket_row(r: &postgres::Row) -> Result<Ticket, StoreError> {
-    Ok(Ticket {
-        id: r.try_get(0)?,
-        version: r.try_get(1)?,
-        channel: code(r, 2, Channel::from_code)?,
-        category: code(r, 3, Category::from_code)?,
-        severity: code(r, 4, Severity::from_code)?,
-        building_id: r.try_get(5)?,
-        address_detail: r.try_get(6)?,
-        reporter_name: r.try_get(7)?,
-        reporter_phone: r.try_get(8)?,
-        description: r.try_get(9)?,
-        status: code(r, 10, TicketStatus::from_code)?,
-        team_id: r.try_get(11)?,
-        created_at: r.try_get(12)?,
-        respond_by: r.try_get(13)?,
-        deadline: r.try_get(14)?,
-        updated_at: r.try_get(15)?,
-        fixed_at: r.try_get(16)?,
-        closed_at: r.try_get(17)?,
-        timely: r.try_get(18)?,
-        satisfaction: opt_code(r, 19, SurveyAnswer::from_code)?,
-        parent_id: r.try_get(20)?,
-        segment_id: r.try_get(21)?,
-    })
-}
-
-pub const VISIT_COLUMNS: &str = "SELECT id, compound_id, at, leaders, consultation_desk,
-    households_entered, notes, staff FROM visits";
-
-pub fn visit_row(r: &postgres::Row) -> Result<Visit, StoreError> {
-    Ok(Visit {
-        id: r.try_get(0)?,
-        compound_id: r.try_get(1)?,
-        at: r.try_get(2)?,
-        leaders: r.try_get(3)?,
-        consultation_desk: r.try_get(4)?,
-        households_entered: count(r, 5)?,
-        notes: r.try_get(6)?,
-        staff: r.try_get(7)?,
-    })
-}
-
-pub const READING_COLUMNS: &str = "SELECT id, building_id, visit_id, room, celsius, method,
-    taken_at, taken_by FROM temperature_readings";
-
-pub fn reading_row(r: &postgres::Row) -> Result<TemperatureReading, StoreError> {
-    Ok(TemperatureReading {
-        id: r.try_get(0)?,
-        building_id: r.try_get(1)?,
-        visit_id: r.try_get(2)?,
-        room: r.try_get(3)?,
-        celsius: r.try_get(4)?,
-        method: code(r, 5, TempMethod::from_code)?,
-        taken_at: r.try_get(6)?,
-        taken_by: r.try_get(7)?,
-    })
-}
-
-pub const SURVEY_COLUMNS: &str =
-    "SELECT id, building_id, ticket_id, visit_id, answer, at FROM survey_responses";
-
-pub fn survey_row(r: &postgres::Row) -> Result<SurveyResponse, StoreError> {
-    Ok(SurveyResponse {
-        id: r.try_get(0)?,
-        building_id: r.try_get(1)?,
-        ticket_id: r.try_get(2)?,
-        visit_id: r.try_get(3)?,
-        answer: code(r, 4, SurveyAnswer::from_code)?,
-        at: r.try_get(5)?,
-    })
-}
-
-/// The tickets the recent load leaves for later: closed, and received, due and last changed
-/// before the given time.
-const OLDER_TICKETS: &str = "status IN ('fixed', 'callback_done', 'closed')
-    AND created_at < $1 AND deadline < $1 AND updated_at < $1";
 
 /// What commands change — tickets, visits, readings, answers, rules — and how far the change
 /// log reached, read in one (repeatable-read) transaction so they agree. With `since`, only
@@ -283,41 +84,27 @@ pub fn activity(
     let mark = log_mark(c)?;
     match since {
         None => {
-            s.tickets = rows(c, &format!("{TICKET_COLUMNS} ORDER BY id"), &[], ticket_row)?;
-            s.surveys = rows(c, &format!("{SURVEY_COLUMNS} ORDER BY id"), &[], survey_row)?;
+            s.tickets = every(c)?;
+            s.surveys = every(c)?;
         }
         Some(since) => {
             s.tickets = rows(
                 c,
-                &format!("{TICKET_COLUMNS} WHERE NOT ({OLDER_TICKETS}) ORDER BY id"),
+                &select::<Ticket>(&format!("WHERE NOT ({}) ORDER BY id", older_tickets(PG))),
                 &[&since],
-                ticket_row,
+                Ticket::read,
             )?;
             s.surveys = rows(
                 c,
-                &format!("{SURVEY_COLUMNS} WHERE at >= $1 ORDER BY id"),
+                &select::<SurveyResponse>("WHERE at >= $1 ORDER BY id"),
                 &[&since],
-                survey_row,
+                SurveyResponse::read,
             )?;
         }
     }
-    s.visits = rows(c, &format!("{VISIT_COLUMNS} ORDER BY id"), &[], visit_row)?;
-    s.readings = rows(
-        c,
-        &format!("{READING_COLUMNS} ORDER BY id"),
-        &[],
-        reading_row,
-    )?;
-    s.rules = rules(c)?;
-    s.kpi_rules = setting(c, "kpi_rules")?.unwrap_or_default();
-    // teams move (their phones report): read with the activity, as of the same mark
-    s.teams = rows(
-        c,
-        &format!("{} ORDER BY id", super::crew::TEAM_COLUMNS),
-        &[],
-        super::crew::team_row,
-    )?;
-    s.positions = super::crew::positions(c)?;
+    s.visits = every(c)?;
+    s.readings = every(c)?;
+    settings_and_teams(&mut Rows(c), s)?;
     Ok(mark)
 }
 
@@ -329,19 +116,19 @@ pub fn older_activity(
 ) -> Result<(), StoreError> {
     let params: [&(dyn ToSql + Sync); 1] = [&since];
     let mut it = c.query_raw(
-        &format!("{TICKET_COLUMNS} WHERE {OLDER_TICKETS} ORDER BY id"),
+        &select::<Ticket>(&format!("WHERE {} ORDER BY id", older_tickets(PG))),
         params,
     )?;
     while let Some(r) = it.next()? {
-        each(OlderRow::Ticket(ticket_row(&r)?));
+        each(OlderRow::Ticket(Ticket::read(&r)?));
     }
     drop(it);
     let mut it = c.query_raw(
-        &format!("{SURVEY_COLUMNS} WHERE at < $1 ORDER BY id"),
+        &select::<SurveyResponse>("WHERE at < $1 ORDER BY id"),
         params,
     )?;
     while let Some(r) = it.next()? {
-        each(OlderRow::Answer(survey_row(&r)?));
+        each(OlderRow::Answer(SurveyResponse::read(&r)?));
     }
     Ok(())
 }
@@ -354,10 +141,10 @@ pub fn rules(c: &mut impl GenericClient) -> Result<Vec<SlaRule>, StoreError> {
         &[],
         |r| {
             Ok(SlaRule {
-                category: code(r, 0, Category::from_code)?,
-                severity: code(r, 1, Severity::from_code)?,
-                respond_minutes: count(r, 2)?,
-                resolve_minutes: count(r, 3)?,
+                category: r.code(0)?,
+                severity: r.code(1)?,
+                respond_minutes: r.count(2)?,
+                resolve_minutes: r.count(3)?,
             })
         },
     )
@@ -376,64 +163,25 @@ pub fn setting<T: serde::de::DeserializeOwned>(
     .transpose()
 }
 
-pub(super) fn event_row(r: &postgres::Row) -> Result<TicketEvent, StoreError> {
-    Ok(TicketEvent {
-        id: r.try_get(0)?,
-        ticket_id: r.try_get(1)?,
-        at: r.try_get(2)?,
-        actor: r.try_get(3)?,
-        action: r.try_get(4)?,
-        from_status: opt_code(r, 5, TicketStatus::from_code)?,
-        to_status: code(r, 6, TicketStatus::from_code)?,
-        team_id: r.try_get(7)?,
-        note: r.try_get(8)?,
-    })
-}
-
 pub fn history(
     c: &mut impl GenericClient,
     ticket: TicketId,
 ) -> Result<Vec<TicketEvent>, StoreError> {
     rows(
         c,
-        "SELECT id, ticket_id, at, actor, action, from_status, to_status, team_id, note
-         FROM ticket_events WHERE ticket_id = $1 ORDER BY at, id",
+        &select::<TicketEvent>("WHERE ticket_id = $1 ORDER BY at, id"),
         &[&ticket],
-        event_row,
+        TicketEvent::read,
     )
 }
 
 /// Every ticket's trail, in id order.
 pub fn all_events(c: &mut impl GenericClient) -> Result<Vec<TicketEvent>, StoreError> {
-    rows(
-        c,
-        "SELECT id, ticket_id, at, actor, action, from_status, to_status, team_id, note
-         FROM ticket_events ORDER BY id",
-        &[],
-        event_row,
-    )
+    every(c)
 }
 
 pub fn basemap(c: &mut impl GenericClient) -> Result<Vec<BasemapFeature>, StoreError> {
-    rows(
-        c,
-        "SELECT id, kind, name, width_m, geometry FROM basemap_features ORDER BY id",
-        &[],
-        |r| {
-            Ok(BasemapFeature {
-                id: r.try_get(0)?,
-                kind: code(r, 1, BasemapKind::from_code)?,
-                name: r.try_get(2)?,
-                width_m: r.try_get(3)?,
-                geometry: path(r, 4)?,
-            })
-        },
-    )
-}
-
-/// The SQL table a batch table lives in.
-pub fn table_name(table: Table) -> &'static str {
-    crate::store::sqlite::table_name(table)
+    every(c)
 }
 
 pub fn known_ids(c: &mut impl GenericClient, table: Table) -> Result<KnownIds, StoreError> {
@@ -456,8 +204,8 @@ pub fn known_ids(c: &mut impl GenericClient, table: Table) -> Result<KnownIds, S
 }
 
 pub fn ticket(c: &mut impl GenericClient, id: TicketId) -> Result<Option<Ticket>, StoreError> {
-    c.query_opt(&format!("{TICKET_COLUMNS} WHERE id = $1"), &[&id])?
-        .map(|r| ticket_row(&r))
+    c.query_opt(&select::<Ticket>("WHERE id = $1"), &[&id])?
+        .map(|r| Ticket::read(&r))
         .transpose()
 }
 
@@ -500,9 +248,7 @@ pub fn changes(
         .map(|r| r.try_get::<_, i64>(1))
         .collect::<Result<Vec<_>, _>>()?;
     let mut reload = false;
-    let mut settings = false;
-    let (mut tickets, mut visits, mut readings, mut surveys, mut teams) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut named = Named::default();
     for r in &entries {
         let list = |i: usize| -> Result<Vec<i64>, StoreError> {
             let text: String = r.try_get(i)?;
@@ -510,58 +256,17 @@ pub fn changes(
         };
         let touched: Vec<(i64, i64)> =
             serde_json::from_str(&r.try_get::<_, String>(2)?).unwrap_or_default();
-        tickets.extend(touched.into_iter().map(|t| t.0));
-        visits.extend(list(3)?);
-        readings.extend(list(4)?);
-        surveys.extend(list(5)?);
-        teams.extend(list(8)?);
-        settings |= r.try_get::<_, bool>(6)?;
+        named.tickets.extend(touched.into_iter().map(|t| t.0));
+        named.visits.extend(list(3)?);
+        named.readings.extend(list(4)?);
+        named.surveys.extend(list(5)?);
+        named.teams.extend(list(8)?);
+        named.settings |= r.try_get::<_, bool>(6)?;
         reload |= r.try_get::<_, bool>(7)?;
     }
     if reload {
         return Ok((Update::Reload, now, committed));
     }
-    for list in [
-        &mut tickets,
-        &mut visits,
-        &mut readings,
-        &mut surveys,
-        &mut teams,
-    ] {
-        list.sort_unstable();
-        list.dedup();
-    }
-    let by_ids = |columns: &str| format!("{columns} WHERE id = ANY($1) ORDER BY id");
-    let mut changes = Changes {
-        tickets: rows(c, &by_ids(TICKET_COLUMNS), &[&tickets], ticket_row)?,
-        visits: rows(c, &by_ids(VISIT_COLUMNS), &[&visits], visit_row)?,
-        readings: rows(c, &by_ids(READING_COLUMNS), &[&readings], reading_row)?,
-        surveys: rows(c, &by_ids(SURVEY_COLUMNS), &[&surveys], survey_row)?,
-        teams: rows(
-            c,
-            &by_ids(super::crew::TEAM_COLUMNS),
-            &[&teams],
-            super::crew::team_row,
-        )?,
-        positions: rows(
-            c,
-            &format!(
-                "{} WHERE team_id = ANY($1) ORDER BY team_id",
-                super::crew::POSITION_COLUMNS
-            ),
-            &[&teams],
-            super::crew::position_row,
-        )?,
-        ..Changes::default()
-    };
-    if settings {
-        changes.rules = rules(c)?;
-        changes.kpi_rules = Some(setting(c, "kpi_rules")?.unwrap_or_default());
-    }
-    let update = if changes.is_empty() {
-        Update::UpToDate
-    } else {
-        Update::Changed(changes)
-    };
+    let update = changed(&mut Rows(c), named)?;
     Ok((update, now, committed))
 }

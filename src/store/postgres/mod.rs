@@ -5,6 +5,7 @@
 //! refused with a clear message and the store reconnects, with backoff, and catches up.
 
 mod audit;
+mod cells;
 mod crew;
 mod listen;
 pub mod load;
@@ -380,7 +381,7 @@ impl PgStore {
         }
     }
 
-    fn load_from(&self, since: Option<Timestamp>) -> Result<Snapshot, StoreError> {
+    fn snapshot_from(&self, since: Option<Timestamp>) -> Result<Snapshot, StoreError> {
         // the city on a second connection while this one reads the activity (two cores, two
         // server backends: start-up takes the longer of the two)
         let mut url = self.url.borrow().clone();
@@ -394,19 +395,10 @@ impl PgStore {
         let mut activity = Snapshot::default();
         let mark = self.read_only(|tx| load::activity(tx, &mut activity, since))?;
         self.mark.set(mark);
-        let mut s = places
+        let places = places
             .join()
             .map_err(|_| StoreError::Invalid("the loading thread failed".into()))??;
-        s.tickets = activity.tickets;
-        s.visits = activity.visits;
-        s.readings = activity.readings;
-        s.surveys = activity.surveys;
-        s.rules = activity.rules;
-        s.kpi_rules = activity.kpi_rules;
-        s.teams = activity.teams;
-        s.positions = activity.positions;
-        s.reindex();
-        Ok(s)
+        Ok(crate::store::record::joined(places, activity))
     }
 }
 
@@ -515,12 +507,8 @@ fn migrate(client: &mut Client, from: i64, shown: &str) -> Result<(), StoreError
 }
 
 impl DispatchStore for PgStore {
-    fn load(&self) -> Result<Snapshot, StoreError> {
-        self.load_from(None)
-    }
-
-    fn load_recent(&self, since: Timestamp) -> Result<Snapshot, StoreError> {
-        self.load_from(Some(since))
+    fn load_since(&self, since: Option<Timestamp>) -> Result<Snapshot, StoreError> {
+        self.snapshot_from(since)
     }
 
     fn read_older(

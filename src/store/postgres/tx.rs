@@ -7,14 +7,14 @@ use std::collections::HashMap;
 use postgres::types::ToSql;
 use postgres::{Statement, Transaction};
 
-use super::load::{TICKET_COLUMNS, rules, table_name, ticket_row};
-use crate::domain::batch::{Table, is_provisional};
-use crate::domain::crew;
+use super::load::rules;
+use crate::domain::batch::Table;
 use crate::domain::*;
 use crate::store::StoreError;
-use crate::store::blob::{encode_path, encode_rings};
 use crate::store::chain::{self, Chain};
-use crate::store::commands::{Logged, Row, Tx};
+use crate::store::commands::{Logged, Tx};
+use crate::store::record::table_name;
+use crate::store::record::{Cell, Dialect, Record, UNDONE, select};
 
 /// The channel consoles LISTEN on.
 pub const CHANNEL: &str = "heatdesk_changes";
@@ -138,57 +138,22 @@ impl PgTx<'_, '_> {
         let st = self.prepared(sql)?;
         Ok(self.tx.query_one(&st, params)?)
     }
-
-    /// An imported row's insert-or-update, refused with the row named.
-    fn upsert_row(
-        &mut self,
-        sql: &str,
-        params: &[&(dyn ToSql + Sync)],
-        source: &str,
-    ) -> Result<i64, StoreError> {
-        let st = self.prepared(sql)?;
-        let row = self.tx.query_one(&st, params).map_err(|e| {
-            StoreError::Invalid(format!(
-                "{source}: the database refused the row: {}",
-                super::explain(&e)
-            ))
-        })?;
-        Ok(row.try_get(0)?)
-    }
-}
-
-/// The id a row is written with: NULL asks for the next one of its table's identity.
-fn own(id: i64) -> Option<i64> {
-    (!is_provisional(id)).then_some(id)
-}
-
-/// `$1` as the row's id, or the next of the table's identity when it is NULL.
-fn id_or_next(table: &str) -> String {
-    format!("COALESCE($1, nextval(pg_get_serial_sequence('{table}', 'id')))")
-}
-
-fn i32_of(n: u32) -> i32 {
-    i32::try_from(n).unwrap_or(i32::MAX)
 }
 
 impl Tx for PgTx<'_, '_> {
     fn ticket(&mut self, id: TicketId) -> Result<Option<Ticket>, StoreError> {
-        let sql = format!("{TICKET_COLUMNS} WHERE id = $1");
-        self.query_opt(&sql, &[&id])?
-            .map(|r| ticket_row(&r))
+        self.query_opt(&select::<Ticket>("WHERE id = $1"), &[&id])?
+            .map(|r| Ticket::read(&r))
             .transpose()
     }
 
     fn open_linked(&mut self, parent: TicketId) -> Result<Vec<Ticket>, StoreError> {
-        let sql = format!(
-            "{TICKET_COLUMNS} WHERE parent_id = $1 AND status NOT IN ('fixed', 'callback_done', 'closed')
-             ORDER BY id"
-        );
+        let sql = select::<Ticket>(&format!("WHERE parent_id = $1 AND {UNDONE} ORDER BY id"));
         let st = self.prepared(&sql)?;
         self.tx
             .query(&st, &[&parent])?
             .iter()
-            .map(ticket_row)
+            .map(Ticket::read)
             .collect()
     }
 
@@ -219,44 +184,20 @@ impl Tx for PgTx<'_, '_> {
         .transpose()
     }
 
-    fn insert_ticket(&mut self, t: &Ticket) -> Result<TicketId, StoreError> {
-        let sql = format!(
-            "INSERT INTO tickets (id, version, channel, category, severity, building_id, address_detail,
-                reporter_name, reporter_phone, description, status, team_id, created_at, respond_by,
-                deadline, updated_at, fixed_at, closed_at, timely, satisfaction, parent_id, segment_id)
-             VALUES ({}, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
-                $19, $20, $21, $22)
-             RETURNING id",
-            id_or_next("tickets")
-        );
-        let row = self.query_one(
-            &sql,
-            &[
-                &(t.id != 0).then_some(t.id),
-                &t.version,
-                &t.channel.code(),
-                &t.category.code(),
-                &t.severity.code(),
-                &t.building_id,
-                &t.address_detail,
-                &t.reporter_name,
-                &t.reporter_phone,
-                &t.description,
-                &t.status.code(),
-                &t.team_id,
-                &t.created_at,
-                &t.respond_by,
-                &t.deadline,
-                &t.updated_at,
-                &t.fixed_at,
-                &t.closed_at,
-                &t.timely,
-                &t.satisfaction.map(|a| a.code()),
-                &t.parent_id,
-                &t.segment_id,
-            ],
-        )?;
-        Ok(row.try_get(0)?)
+    fn dialect(&self) -> Dialect {
+        Dialect::Postgres
+    }
+
+    fn execute_row(&mut self, sql: &str, cells: &[Cell<'_>]) -> Result<u64, StoreError> {
+        let params: Vec<&(dyn ToSql + Sync)> =
+            cells.iter().map(|c| c as &(dyn ToSql + Sync)).collect();
+        self.execute(sql, &params)
+    }
+
+    fn insert_row(&mut self, sql: &str, cells: &[Cell<'_>]) -> Result<i64, StoreError> {
+        let params: Vec<&(dyn ToSql + Sync)> =
+            cells.iter().map(|c| c as &(dyn ToSql + Sync)).collect();
+        Ok(self.query_one(sql, &params)?.try_get(0)?)
     }
 
     fn update_ticket(
@@ -318,73 +259,11 @@ impl Tx for PgTx<'_, '_> {
             ..e.clone()
         };
         let hash = chain::ticket_event(&prev, &e);
-        self.execute(
-            "INSERT INTO ticket_events (id, ticket_id, at, actor, action, from_status, to_status, team_id, note, hash)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-            &[
-                &e.id,
-                &e.ticket_id,
-                &e.at,
-                &e.actor,
-                &e.action,
-                &e.from_status.map(|s| s.code()),
-                &e.to_status.code(),
-                &e.team_id,
-                &e.note,
-                &&hash[..],
-            ],
-        )?;
+        let mut cells = e.cells();
+        cells.push(Cell::Borrowed(&hash[..]));
+        self.insert_row(TicketEvent::statements().insert(Dialect::Postgres), &cells)?;
         self.linked(Chain::TicketEvents, e.id, hash);
         Ok((e.id, e.actor))
-    }
-
-    fn insert_visit(&mut self, v: &Visit) -> Result<i64, StoreError> {
-        let row = self.query_one(
-            "INSERT INTO visits (compound_id, at, leaders, staff, consultation_desk, households_entered, notes)
-             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-            &[
-                &v.compound_id,
-                &v.at,
-                &v.leaders,
-                &v.staff,
-                &v.consultation_desk,
-                &i32_of(v.households_entered),
-                &v.notes,
-            ],
-        )?;
-        Ok(row.try_get(0)?)
-    }
-
-    fn insert_reading(&mut self, r: &TemperatureReading) -> Result<i64, StoreError> {
-        let row = self.query_one(
-            "INSERT INTO temperature_readings (building_id, visit_id, room, celsius, method, taken_at, taken_by)
-             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-            &[
-                &r.building_id,
-                &r.visit_id,
-                &r.room,
-                &r.celsius,
-                &r.method.code(),
-                &r.taken_at,
-                &r.taken_by,
-            ],
-        )?;
-        Ok(row.try_get(0)?)
-    }
-
-    fn insert_survey(&mut self, s: &SurveyResponse) -> Result<i64, StoreError> {
-        let row = self.query_one(
-            "INSERT INTO survey_responses (building_id, ticket_id, visit_id, answer, at)
-             VALUES ($1, $2, $3, $4, $5) RETURNING id",
-            &[
-                &s.building_id,
-                &s.ticket_id,
-                &s.visit_id,
-                &s.answer.code(),
-                &s.at,
-            ],
-        )?;
-        Ok(row.try_get(0)?)
     }
 
     fn upsert_rules(&mut self, rules: &[SlaRule]) -> Result<(), StoreError> {
@@ -398,8 +277,8 @@ impl Tx for PgTx<'_, '_> {
                 &[
                     &r.category.code(),
                     &r.severity.code(),
-                    &i32_of(r.respond_minutes),
-                    &i32_of(r.resolve_minutes),
+                    &Cell::int32(r.respond_minutes),
+                    &Cell::int32(r.resolve_minutes),
                 ],
             )?;
         }
@@ -425,10 +304,11 @@ impl Tx for PgTx<'_, '_> {
             detail: detail.to_string(),
         };
         let hash = chain::audit_event(&prev, &a);
-        self.execute(
-            "INSERT INTO audit_events (id, at, actor, command, detail, hash)
-             VALUES ($1, $2, $3, $4, $5, $6)",
-            &[&a.id, &a.at, &a.actor, &a.command, &a.detail, &&hash[..]],
+        let mut cells = a.cells();
+        cells.push(Cell::Borrowed(&hash[..]));
+        self.insert_row(
+            crate::store::AuditEvent::statements().insert(Dialect::Postgres),
+            &cells,
         )?;
         self.linked(Chain::AuditEvents, a.id, hash);
         Ok(())
@@ -473,24 +353,9 @@ impl Tx for PgTx<'_, '_> {
         Ok(id)
     }
 
-    fn claim_client(
-        &mut self,
-        client_id: &str,
-        actor: &str,
-        at: Timestamp,
-    ) -> Result<bool, StoreError> {
-        let n = self.execute(
-            "INSERT INTO client_commands (client_id, actor, at) VALUES ($1, $2, $3)
-             ON CONFLICT (client_id) DO NOTHING",
-            &[&client_id, &actor, &at],
-        )?;
-        Ok(n == 1)
-    }
-
     fn team(&mut self, id: TeamId) -> Result<Option<Team>, StoreError> {
-        let sql = format!("{} WHERE id = $1", super::crew::TEAM_COLUMNS);
-        self.query_opt(&sql, &[&id])?
-            .map(|r| super::crew::team_row(&r))
+        self.query_opt(&select::<Team>("WHERE id = $1"), &[&id])?
+            .map(|r| Team::read(&r))
             .transpose()
     }
 
@@ -498,24 +363,6 @@ impl Tx for PgTx<'_, '_> {
         self.execute(
             "UPDATE teams SET lon = $2, lat = $3, status = $4 WHERE id = $1",
             &[&t.id, &t.position[0], &t.position[1], &t.status.code()],
-        )?;
-        Ok(())
-    }
-
-    fn set_position(&mut self, p: &crew::TeamPosition) -> Result<(), StoreError> {
-        self.execute(
-            "INSERT INTO team_positions (team_id, lon, lat, accuracy_m, at, by)
-             VALUES ($1, $2, $3, $4, $5, $6)
-             ON CONFLICT (team_id) DO UPDATE SET lon = EXCLUDED.lon, lat = EXCLUDED.lat,
-                 accuracy_m = EXCLUDED.accuracy_m, at = EXCLUDED.at, by = EXCLUDED.by",
-            &[
-                &p.team_id,
-                &p.position[0],
-                &p.position[1],
-                &p.accuracy_m,
-                &p.at,
-                &p.by,
-            ],
         )?;
         Ok(())
     }
@@ -543,62 +390,6 @@ impl Tx for PgTx<'_, '_> {
     }
 
     /// Its id is the database's unless it has one (a copy's).
-    fn queue_message(&mut self, m: &crew::Message) -> Result<i64, StoreError> {
-        let row = self.query_one(
-            &format!(
-                "INSERT INTO outbox (id, ticket_id, kind, phone, body, created_at, status,
-                     attempts, next_at, sent_at, error)
-                 VALUES ({}, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
-                id_or_next("outbox")
-            ),
-            &[
-                &(m.id != 0).then_some(m.id),
-                &m.ticket_id,
-                &m.kind.code(),
-                &m.phone,
-                &m.body,
-                &m.created_at,
-                &m.status.code(),
-                &(m.attempts as i32),
-                &m.next_at,
-                &m.sent_at,
-                &m.error,
-            ],
-        )?;
-        Ok(row.try_get(0)?)
-    }
-
-    fn insert_photo(
-        &mut self,
-        ticket: TicketId,
-        event: i64,
-        photo: &crew::Photo,
-    ) -> Result<(), StoreError> {
-        self.execute(
-            "INSERT INTO ticket_photos (ticket_id, event_id, mime, bytes) VALUES ($1, $2, $3, $4)",
-            &[&ticket, &event, &photo.mime, &photo.bytes],
-        )?;
-        Ok(())
-    }
-
-    fn save_account(&mut self, a: &crew::Account) -> Result<(), StoreError> {
-        self.execute(
-            "INSERT INTO accounts (login, name, team_id, password, created_at, disabled)
-             VALUES ($1, $2, $3, $4, $5, $6)
-             ON CONFLICT (login) DO UPDATE SET name = EXCLUDED.name, team_id = EXCLUDED.team_id,
-                 password = EXCLUDED.password, disabled = EXCLUDED.disabled",
-            &[
-                &a.login,
-                &a.name,
-                &a.team_id,
-                &a.password_hash,
-                &a.created_at,
-                &a.disabled,
-            ],
-        )?;
-        Ok(())
-    }
-
     fn reporters_in(
         &mut self,
         buildings: &[BuildingId],
@@ -617,303 +408,6 @@ impl Tx for PgTx<'_, '_> {
             }
         }
         Ok(out)
-    }
-
-    fn upsert(&mut self, row: Row<'_>, source: &str) -> Result<i64, StoreError> {
-        match row {
-            Row::Node(n) => self.upsert_row(
-                &format!(
-                    "INSERT INTO network_nodes (id, kind, lon, lat) VALUES ({}, $2, $3, $4)
-                     ON CONFLICT (id) DO UPDATE SET kind = EXCLUDED.kind, lon = EXCLUDED.lon,
-                         lat = EXCLUDED.lat RETURNING id",
-                    id_or_next("network_nodes")
-                ),
-                &[&own(n.id), &n.kind.code(), &n.position[0], &n.position[1]],
-                source,
-            ),
-            Row::Department(d) => self.upsert_row(
-                &format!(
-                    "INSERT INTO departments (id, name) VALUES ({}, $2)
-                     ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name RETURNING id",
-                    id_or_next("departments")
-                ),
-                &[&own(d.id), &d.name],
-                source,
-            ),
-            Row::Compound(c) => self.upsert_row(
-                &format!(
-                    "INSERT INTO compounds (id, name, address, department_id, households, outline, extra_rings)
-                     VALUES ({}, $2, $3, $4, $5, $6, $7)
-                     ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, address = EXCLUDED.address,
-                         department_id = EXCLUDED.department_id, households = EXCLUDED.households,
-                         outline = EXCLUDED.outline, extra_rings = EXCLUDED.extra_rings
-                     RETURNING id",
-                    id_or_next("compounds")
-                ),
-                &[
-                    &own(c.id),
-                    &c.name,
-                    &c.address,
-                    &c.department_id,
-                    &i32_of(c.households),
-                    &encode_path(&c.outline),
-                    &encode_rings(&c.extra),
-                ],
-                source,
-            ),
-            Row::Building(b) => self.upsert_row(
-                &format!(
-                    "INSERT INTO buildings (id, compound_id, number, units, floors, households, station_id,
-                         entry_node_id, footprint, extra_rings)
-                     VALUES ({}, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-                     ON CONFLICT (id) DO UPDATE SET compound_id = EXCLUDED.compound_id,
-                         number = EXCLUDED.number, units = EXCLUDED.units, floors = EXCLUDED.floors,
-                         households = EXCLUDED.households, station_id = EXCLUDED.station_id,
-                         entry_node_id = EXCLUDED.entry_node_id, footprint = EXCLUDED.footprint,
-                         extra_rings = EXCLUDED.extra_rings
-                     RETURNING id",
-                    id_or_next("buildings")
-                ),
-                &[
-                    &own(b.id),
-                    &b.compound_id,
-                    &b.number,
-                    &i32_of(b.units),
-                    &i32_of(b.floors),
-                    &i32_of(b.households),
-                    &b.station_id,
-                    &b.entry_node,
-                    &encode_path(&b.footprint),
-                    &encode_rings(&b.extra),
-                ],
-                source,
-            ),
-            Row::Source(h) => self.upsert_row(
-                &format!(
-                    "INSERT INTO heat_sources (id, name, node_id, capacity_mw, lon, lat)
-                     VALUES ({}, $2, $3, $4, $5, $6)
-                     ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, node_id = EXCLUDED.node_id,
-                         capacity_mw = EXCLUDED.capacity_mw, lon = EXCLUDED.lon, lat = EXCLUDED.lat
-                     RETURNING id",
-                    id_or_next("heat_sources")
-                ),
-                &[
-                    &own(h.id),
-                    &h.name,
-                    &h.node,
-                    &h.capacity_mw,
-                    &h.position[0],
-                    &h.position[1],
-                ],
-                source,
-            ),
-            Row::Station(s) => self.upsert_row(
-                &format!(
-                    "INSERT INTO stations (id, name, department_id, node_id, lon, lat)
-                     VALUES ({}, $2, $3, $4, $5, $6)
-                     ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name,
-                         department_id = EXCLUDED.department_id, node_id = EXCLUDED.node_id,
-                         lon = EXCLUDED.lon, lat = EXCLUDED.lat
-                     RETURNING id",
-                    id_or_next("stations")
-                ),
-                &[
-                    &own(s.id),
-                    &s.name,
-                    &s.department_id,
-                    &s.node,
-                    &s.position[0],
-                    &s.position[1],
-                ],
-                source,
-            ),
-            Row::Pipe(p) => self.upsert_row(
-                &format!(
-                    "INSERT INTO pipe_segments (id, from_node, to_node, tier, flow, dn, laid_year, path)
-                     VALUES ({}, $2, $3, $4, $5, $6, $7, $8)
-                     ON CONFLICT (id) DO UPDATE SET from_node = EXCLUDED.from_node,
-                         to_node = EXCLUDED.to_node, tier = EXCLUDED.tier, flow = EXCLUDED.flow,
-                         dn = EXCLUDED.dn, laid_year = EXCLUDED.laid_year, path = EXCLUDED.path
-                     RETURNING id",
-                    id_or_next("pipe_segments")
-                ),
-                &[
-                    &own(p.id),
-                    &p.from,
-                    &p.to,
-                    &p.tier.code(),
-                    &p.flow.code(),
-                    &i32_of(p.dn),
-                    &i32::from(p.laid_year),
-                    &encode_path(&p.path),
-                ],
-                source,
-            ),
-            Row::Valve(v) => self.upsert_row(
-                &format!(
-                    "INSERT INTO valves (id, segment_id, lon, lat, operable) VALUES ({}, $2, $3, $4, $5)
-                     ON CONFLICT (id) DO UPDATE SET segment_id = EXCLUDED.segment_id,
-                         lon = EXCLUDED.lon, lat = EXCLUDED.lat, operable = EXCLUDED.operable
-                     RETURNING id",
-                    id_or_next("valves")
-                ),
-                &[
-                    &own(v.id),
-                    &v.segment,
-                    &v.position[0],
-                    &v.position[1],
-                    &v.operable,
-                ],
-                source,
-            ),
-            Row::Team(t) => {
-                let members = serde_json::to_string(&t.members)
-                    .map_err(|e| StoreError::Invalid(e.to_string()))?;
-                let skills: Vec<&str> = t.skills.iter().map(|k| k.code()).collect();
-                // a team's current position stays where the console last saw it
-                self.upsert_row(
-                    &format!(
-                        "INSERT INTO teams (id, name, department_id, members, skills, home_lon, home_lat,
-                             lon, lat, status)
-                         VALUES ({}, $2, $3, $4, $5, $6, $7, $6, $7, $8)
-                         ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name,
-                             department_id = EXCLUDED.department_id, members = EXCLUDED.members,
-                             skills = EXCLUDED.skills, home_lon = EXCLUDED.home_lon,
-                             home_lat = EXCLUDED.home_lat, status = EXCLUDED.status
-                         RETURNING id",
-                        id_or_next("teams")
-                    ),
-                    &[
-                        &own(t.id),
-                        &t.name,
-                        &t.department_id,
-                        &members,
-                        &skills.join(","),
-                        &t.home_base[0],
-                        &t.home_base[1],
-                        &t.status.code(),
-                    ],
-                    source,
-                )
-            }
-            Row::Ticket(t) => self.upsert_row(
-                &format!(
-                    "INSERT INTO tickets (id, version, channel, category, severity, building_id,
-                         address_detail, reporter_name, reporter_phone, description, status, team_id,
-                         created_at, respond_by, deadline, updated_at, fixed_at, closed_at, timely,
-                         satisfaction, segment_id)
-                     VALUES ({}, 1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,
-                         $17, $18, $19, $20)
-                     ON CONFLICT (id) DO UPDATE SET version = tickets.version + 1,
-                         channel = EXCLUDED.channel, category = EXCLUDED.category,
-                         severity = EXCLUDED.severity, building_id = EXCLUDED.building_id,
-                         address_detail = EXCLUDED.address_detail,
-                         reporter_name = EXCLUDED.reporter_name,
-                         -- a masked number (138****5678, from an export) keeps the one on file
-                         reporter_phone = CASE WHEN position('*' IN EXCLUDED.reporter_phone) > 0
-                             THEN tickets.reporter_phone ELSE EXCLUDED.reporter_phone END,
-                         description = EXCLUDED.description, status = EXCLUDED.status,
-                         team_id = EXCLUDED.team_id, created_at = EXCLUDED.created_at,
-                         respond_by = EXCLUDED.respond_by, deadline = EXCLUDED.deadline,
-                         updated_at = EXCLUDED.updated_at, fixed_at = EXCLUDED.fixed_at,
-                         closed_at = EXCLUDED.closed_at, timely = EXCLUDED.timely,
-                         satisfaction = EXCLUDED.satisfaction, segment_id = EXCLUDED.segment_id
-                     RETURNING id",
-                    id_or_next("tickets")
-                ),
-                &[
-                    &own(t.id),
-                    &t.channel.code(),
-                    &t.category.code(),
-                    &t.severity.code(),
-                    &t.building_id,
-                    &t.address_detail,
-                    &t.reporter_name,
-                    &t.reporter_phone,
-                    &t.description,
-                    &t.status.code(),
-                    &t.team_id,
-                    &t.created_at,
-                    &t.respond_by,
-                    &t.deadline,
-                    &t.updated_at,
-                    &t.fixed_at,
-                    &t.closed_at,
-                    &t.timely,
-                    &t.satisfaction.map(|a| a.code()),
-                    &t.segment_id,
-                ],
-                source,
-            ),
-            Row::Visit(v) => self.upsert_row(
-                &format!(
-                    "INSERT INTO visits (id, compound_id, at, leaders, staff, consultation_desk,
-                         households_entered, notes)
-                     VALUES ({}, $2, $3, $4, $5, $6, $7, $8)
-                     ON CONFLICT (id) DO UPDATE SET compound_id = EXCLUDED.compound_id,
-                         at = EXCLUDED.at, leaders = EXCLUDED.leaders, staff = EXCLUDED.staff,
-                         consultation_desk = EXCLUDED.consultation_desk,
-                         households_entered = EXCLUDED.households_entered, notes = EXCLUDED.notes
-                     RETURNING id",
-                    id_or_next("visits")
-                ),
-                &[
-                    &own(v.id),
-                    &v.compound_id,
-                    &v.at,
-                    &v.leaders,
-                    &v.staff,
-                    &v.consultation_desk,
-                    &i32_of(v.households_entered),
-                    &v.notes,
-                ],
-                source,
-            ),
-            Row::Reading(r) => self.upsert_row(
-                &format!(
-                    "INSERT INTO temperature_readings (id, building_id, visit_id, room, celsius, method,
-                         taken_at, taken_by)
-                     VALUES ({}, $2, $3, $4, $5, $6, $7, $8)
-                     ON CONFLICT (id) DO UPDATE SET building_id = EXCLUDED.building_id,
-                         visit_id = EXCLUDED.visit_id, room = EXCLUDED.room,
-                         celsius = EXCLUDED.celsius, method = EXCLUDED.method,
-                         taken_at = EXCLUDED.taken_at, taken_by = EXCLUDED.taken_by
-                     RETURNING id",
-                    id_or_next("temperature_readings")
-                ),
-                &[
-                    &own(r.id),
-                    &r.building_id,
-                    &r.visit_id,
-                    &r.room,
-                    &r.celsius,
-                    &r.method.code(),
-                    &r.taken_at,
-                    &r.taken_by,
-                ],
-                source,
-            ),
-            Row::Survey(s) => self.upsert_row(
-                &format!(
-                    "INSERT INTO survey_responses (id, building_id, ticket_id, visit_id, answer, at)
-                     VALUES ({}, $2, $3, $4, $5, $6)
-                     ON CONFLICT (id) DO UPDATE SET building_id = EXCLUDED.building_id,
-                         ticket_id = EXCLUDED.ticket_id, visit_id = EXCLUDED.visit_id,
-                         answer = EXCLUDED.answer, at = EXCLUDED.at
-                     RETURNING id",
-                    id_or_next("survey_responses")
-                ),
-                &[
-                    &own(s.id),
-                    &s.building_id,
-                    &s.ticket_id,
-                    &s.visit_id,
-                    &s.answer.code(),
-                    &s.at,
-                ],
-                source,
-            ),
-        }
     }
 
     fn external_id(&mut self, table: Table, external: &str, id: i64) -> Result<(), StoreError> {

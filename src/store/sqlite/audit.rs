@@ -4,22 +4,13 @@
 use rusqlite::{Connection, params};
 
 use super::StoreError;
-use super::load::{event_row, time};
+use crate::domain::TicketEvent;
 use crate::store::AuditEvent;
 use crate::store::chain::{self, Chain, Walk};
+use crate::store::record::{Record, select_linked};
 
 /// Rows read at a time while walking a chain.
 const PAGE: i64 = 20_000;
-
-fn audit_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuditEvent> {
-    Ok(AuditEvent {
-        id: r.get(0)?,
-        at: time(r, 1)?,
-        actor: r.get(2)?,
-        command: r.get(3)?,
-        detail: r.get(4)?,
-    })
-}
 
 /// Every event of `which` in id order with its stored hash, a page at a time.
 fn each(
@@ -27,25 +18,26 @@ fn each(
     which: Chain,
     mut f: impl FnMut(Row, Option<chain::Hash>) -> Result<(), StoreError>,
 ) -> Result<(), StoreError> {
+    let page = "WHERE id > ?1 ORDER BY id LIMIT ?2";
     let sql = match which {
-        Chain::TicketEvents => {
-            "SELECT id, ticket_id, at, actor, action, from_status, to_status, team_id, note, hash
-             FROM ticket_events WHERE id > ?1 ORDER BY id LIMIT ?2"
-        }
-        Chain::AuditEvents => {
-            "SELECT id, at, actor, command, detail, hash FROM audit_events
-             WHERE id > ?1 ORDER BY id LIMIT ?2"
-        }
+        Chain::TicketEvents => select_linked::<TicketEvent>(page),
+        Chain::AuditEvents => select_linked::<AuditEvent>(page),
     };
     let mut after = i64::MIN;
     loop {
-        let mut st = conn.prepare_cached(sql)?;
+        let mut st = conn.prepare_cached(&sql)?;
         let mut rows = st.query(params![after, PAGE])?;
         let mut page = Vec::new();
         while let Some(r) = rows.next()? {
             let (row, hash) = match which {
-                Chain::TicketEvents => (Row::Ticket(event_row(r)?), r.get(9)?),
-                Chain::AuditEvents => (Row::Audit(audit_row(r)?), r.get(5)?),
+                Chain::TicketEvents => (
+                    Row::Ticket(TicketEvent::read(r)?),
+                    r.get(TicketEvent::COLUMNS.len())?,
+                ),
+                Chain::AuditEvents => (
+                    Row::Audit(AuditEvent::read(r)?),
+                    r.get(AuditEvent::COLUMNS.len())?,
+                ),
             };
             page.push((row, chain::from_stored(hash)));
         }

@@ -6,12 +6,9 @@ use rusqlite::{Connection, Transaction, params};
 
 use super::StoreError;
 use super::codec::time_to_sql;
-use super::load::{
-    READING_COLUMNS, SURVEY_COLUMNS, TICKET_COLUMNS, VISIT_COLUMNS, reading_row, rules, setting,
-    survey_row, ticket_row, visit_row,
-};
-use crate::domain::{Changes, Origin, Update};
+use crate::domain::{Origin, Update};
 use crate::store::commands::Logged;
+use crate::store::record::{Named, changed};
 
 /// How far a console has read the change log.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -144,54 +141,15 @@ pub fn changes(
     if entries.iter().any(|e| e.reload) {
         return Ok((Update::Reload, now, committed));
     }
-    let ids = |pick: fn(&Entry) -> Vec<i64>| {
-        let mut all: Vec<i64> = entries.iter().flat_map(pick).collect();
-        all.sort_unstable();
-        all.dedup();
-        serde_json::to_string(&all).unwrap_or_else(|_| "[]".into())
+    let ids = |pick: fn(&Entry) -> Vec<i64>| entries.iter().flat_map(pick).collect();
+    let named = Named {
+        tickets: ids(|e| e.tickets.iter().map(|t| t.0).collect()),
+        visits: ids(|e| e.visits.clone()),
+        readings: ids(|e| e.readings.clone()),
+        surveys: ids(|e| e.surveys.clone()),
+        teams: ids(|e| e.teams.clone()),
+        settings: entries.iter().any(|e| e.settings),
     };
-    let by_ids = |columns: &str| {
-        format!("{columns} WHERE id IN (SELECT value FROM json_each(?1)) ORDER BY id")
-    };
-    let tickets = ids(|e| e.tickets.iter().map(|t| t.0).collect());
-    let mut changes = Changes {
-        tickets: conn
-            .prepare_cached(&by_ids(TICKET_COLUMNS))?
-            .query_map([tickets], ticket_row)?
-            .collect::<Result<_, _>>()?,
-        visits: conn
-            .prepare_cached(&by_ids(VISIT_COLUMNS))?
-            .query_map([ids(|e| e.visits.clone())], visit_row)?
-            .collect::<Result<_, _>>()?,
-        readings: conn
-            .prepare_cached(&by_ids(READING_COLUMNS))?
-            .query_map([ids(|e| e.readings.clone())], reading_row)?
-            .collect::<Result<_, _>>()?,
-        surveys: conn
-            .prepare_cached(&by_ids(SURVEY_COLUMNS))?
-            .query_map([ids(|e| e.surveys.clone())], survey_row)?
-            .collect::<Result<_, _>>()?,
-        teams: conn
-            .prepare_cached(&by_ids(super::crew::TEAM_COLUMNS))?
-            .query_map([ids(|e| e.teams.clone())], super::crew::team_row)?
-            .collect::<Result<_, _>>()?,
-        positions: conn
-            .prepare_cached(&format!(
-                "{} WHERE team_id IN (SELECT value FROM json_each(?1)) ORDER BY team_id",
-                super::crew::POSITION_COLUMNS
-            ))?
-            .query_map([ids(|e| e.teams.clone())], super::crew::position_row)?
-            .collect::<Result<_, _>>()?,
-        ..Changes::default()
-    };
-    if entries.iter().any(|e| e.settings) {
-        changes.rules = rules(conn)?;
-        changes.kpi_rules = Some(setting(conn, "kpi_rules")?.unwrap_or_default());
-    }
-    let update = if changes.is_empty() {
-        Update::UpToDate
-    } else {
-        Update::Changed(changes)
-    };
+    let update = changed(&mut super::load::Rows(conn), named)?;
     Ok((update, now, committed))
 }

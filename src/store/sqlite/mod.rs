@@ -11,7 +11,7 @@ mod load;
 pub mod schema;
 mod tx;
 
-pub use load::table_name;
+pub use crate::store::record::table_name;
 mod write;
 
 use std::path::{Path, PathBuf};
@@ -21,10 +21,12 @@ use std::time::Duration;
 use rusqlite::{Connection, OpenFlags};
 
 use super::{DispatchStore, Everything, KnownIds, Location, OlderRow, StoreError};
+use crate::domain::Ticket;
 use crate::domain::batch::Table;
 use crate::domain::{
     Applied, BasemapFeature, Command, Origin, Snapshot, TicketEvent, TicketId, Timestamp, Update,
 };
+use crate::store::record::{Record, select};
 
 pub struct SqliteStore {
     conn: Connection,
@@ -244,7 +246,7 @@ impl SqliteStore {
     }
 
     /// The whole activity, or (with `since`) what the first frame needs of it.
-    fn load_from(&self, since: Option<Timestamp>) -> Result<Snapshot, StoreError> {
+    fn snapshot_from(&self, since: Option<Timestamp>) -> Result<Snapshot, StoreError> {
         // the city on a second connection while this one reads the tickets: start-up on two
         // cores takes the longer of the two, not their sum
         let path = self.path.clone();
@@ -255,29 +257,16 @@ impl SqliteStore {
         let mut activity = Snapshot::default();
         self.mark
             .set(load::activity(&self.conn, &mut activity, since)?);
-        let mut s = places
+        let places = places
             .join()
             .map_err(|_| StoreError::Invalid("the loading thread failed".into()))??;
-        s.tickets = activity.tickets;
-        s.visits = activity.visits;
-        s.readings = activity.readings;
-        s.surveys = activity.surveys;
-        s.rules = activity.rules;
-        s.kpi_rules = activity.kpi_rules;
-        s.teams = activity.teams;
-        s.positions = activity.positions;
-        s.reindex();
-        Ok(s)
+        Ok(crate::store::record::joined(places, activity))
     }
 }
 
 impl DispatchStore for SqliteStore {
-    fn load(&self) -> Result<Snapshot, StoreError> {
-        self.load_from(None)
-    }
-
-    fn load_recent(&self, since: Timestamp) -> Result<Snapshot, StoreError> {
-        self.load_from(Some(since))
+    fn load_since(&self, since: Option<Timestamp>) -> Result<Snapshot, StoreError> {
+        self.snapshot_from(since)
     }
 
     fn read_older(
@@ -292,11 +281,9 @@ impl DispatchStore for SqliteStore {
         use rusqlite::OptionalExtension;
         Ok(self
             .conn
-            .query_row(
-                &format!("{} WHERE id = ?1", load::TICKET_COLUMNS),
-                [id],
-                load::ticket_row,
-            )
+            .query_row(&select::<Ticket>("WHERE id = ?1"), [id], |r| {
+                Ticket::read(r)
+            })
             .optional()?)
     }
 
