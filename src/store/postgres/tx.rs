@@ -261,7 +261,7 @@ impl Tx for PgTx<'_, '_> {
         let hash = chain::ticket_event(&prev, &e);
         let mut cells = e.cells();
         cells.push(Cell::Borrowed(&hash[..]));
-        self.insert_row(TicketEvent::statements().insert(Dialect::Postgres), &cells)?;
+        self.execute_row(TicketEvent::statements().insert(Dialect::Postgres), &cells)?;
         self.linked(Chain::TicketEvents, e.id, hash);
         Ok((e.id, e.actor))
     }
@@ -306,7 +306,7 @@ impl Tx for PgTx<'_, '_> {
         let hash = chain::audit_event(&prev, &a);
         let mut cells = a.cells();
         cells.push(Cell::Borrowed(&hash[..]));
-        self.insert_row(
+        self.execute_row(
             crate::store::AuditEvent::statements().insert(Dialect::Postgres),
             &cells,
         )?;

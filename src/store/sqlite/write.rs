@@ -6,14 +6,15 @@ use rusqlite::{Connection, Transaction, params, params_from_iter};
 use super::StoreError;
 use crate::domain::*;
 use crate::store::chain::{self, Chain};
-use crate::store::record::{Cell, Dialect, Record};
+use crate::store::record::{Cell, Dialect, Record, given_id};
 use crate::store::{AuditEvent, Everything};
 
 /// Insert a row (id 0: the next); returns its id.
 pub fn insert<R: Record>(tx: &Connection, row: &R) -> Result<i64, StoreError> {
-    Ok(tx
-        .prepare_cached(R::statements().insert(Dialect::Sqlite))?
-        .query_row(params_from_iter(row.cells()), |r| r.get(0))?)
+    let cells = row.cells();
+    tx.prepare_cached(R::statements().insert(Dialect::Sqlite))?
+        .execute(params_from_iter(&cells))?;
+    Ok(given_id(&cells).unwrap_or_else(|| tx.last_insert_rowid()))
 }
 
 /// Insert a link of an audit chain with its hash; returns its id.
@@ -24,9 +25,9 @@ fn insert_linked<R: Record>(
 ) -> Result<i64, StoreError> {
     let mut cells = row.cells();
     cells.push(Cell::Borrowed(&hash[..]));
-    Ok(tx
-        .prepare_cached(R::statements().insert(Dialect::Sqlite))?
-        .query_row(params_from_iter(cells), |r| r.get(0))?)
+    tx.prepare_cached(R::statements().insert(Dialect::Sqlite))?
+        .execute(params_from_iter(cells))?;
+    Ok(tx.last_insert_rowid())
 }
 
 fn insert_every<R: Record>(tx: &Connection, rows: &[R]) -> Result<(), StoreError> {
