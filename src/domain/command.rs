@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::lifecycle::Action;
 use super::model::{
-    BuildingId, Category, Channel, CompoundId, SegmentId, Severity, SlaRule, SurveyAnswer,
+    BuildingId, Category, Channel, CompoundId, LonLat, SegmentId, Severity, SlaRule, SurveyAnswer,
     TempMethod, TicketId, TicketStatus, Timestamp,
 };
 use super::snapshot::{Changes, Update};
@@ -161,6 +161,60 @@ pub enum Refusal {
     },
     #[error("no building to notify")]
     NoBuildingToNotify,
+    #[error("an account keeps an Argon2 hash of its password, never the password")]
+    PasswordNotHashed,
+    #[error("the {} message is empty", .0.code())]
+    EmptyTemplate(super::crew::MessageKind),
+    #[error(transparent)]
+    Visit(#[from] VisitProblem),
+    /// `household` counts from 1.
+    #[error("household {household}: building #{building} is not in compound #{compound}")]
+    HouseholdElsewhere {
+        household: usize,
+        building: BuildingId,
+        compound: CompoundId,
+    },
+    #[error("{at}: ticket status {} does not fit field {field}", .status.code())]
+    ImportedMisfit {
+        at: FileRow,
+        status: TicketStatus,
+        field: &'static str,
+    },
+    #[error("{0}: a ticket cannot be its own network ticket")]
+    OwnNetworkTicket(FileRow),
+    #[error("{file}: a {} row refers to a new {} row that the file does not have", .table.code(), .refers.code())]
+    MissingNewRow {
+        file: String,
+        table: super::batch::Table,
+        refers: super::batch::Table,
+    },
+    /// The database's own constraint refused an imported row (its words follow).
+    #[error("{at}: the database refused the row: {detail}")]
+    RowRefused { at: FileRow, detail: String },
+    #[error("position {position:?} ±{accuracy_m} m is not a place on Earth")]
+    NotOnEarth { position: LonLat, accuracy_m: f64 },
+    #[error("a phone's request needs a client id (1–80 characters)")]
+    NoClientId,
+    #[error("at most {} photos of at most {} KB each", super::crew::MAX_PHOTOS, super::crew::MAX_PHOTO_BYTES / 1024)]
+    TooManyPhotos,
+    #[error("an indoor temperature of {0} °C cannot be right")]
+    ImplausibleTemperature(f64),
+}
+
+/// Where in a company's file a row came from: "tickets.csv row 5" (or the file alone).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FileRow {
+    pub file: String,
+    pub at: Option<super::batch::RowAt>,
+}
+
+impl std::fmt::Display for FileRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.at {
+            Some(at) => write!(f, "{} {at}", self.file),
+            None => write!(f, "{}", self.file),
+        }
+    }
 }
 
 /// What a visit's form got wrong: the form says it in the reader's language

@@ -6,7 +6,7 @@
 use super::StoreError;
 use super::record::{Cell, Dialect, Record};
 use crate::domain::batch::{ImportBatch, Rows, Table, is_provisional};
-use crate::domain::command::{NewVisit, Refusal};
+use crate::domain::command::{FileRow, NewVisit, Refusal};
 use crate::domain::crew::{self, FieldCommand, FieldStep, MessageFacts, MessageKind};
 use crate::domain::lifecycle::{
     Transition, TransitionError, deadlines, fixed_with_network, record_problems, transition,
@@ -200,12 +200,21 @@ fn insert<R: Record>(tx: &mut dyn Tx, row: &R) -> Result<i64, StoreError> {
 }
 
 /// Insert or update one imported row (its id provisional: a new row the database numbers;
-/// its references already resolved): its id. `source` names it in a refusal ("tickets.csv
-/// row 5").
-fn upsert<R: Record>(tx: &mut dyn Tx, row: &R, source: &str) -> Result<i64, StoreError> {
+/// its references already resolved): its id. `at` names it in a refusal ("tickets.csv row 5").
+fn upsert<R: Record>(tx: &mut dyn Tx, row: &R, at: &FileRow) -> Result<i64, StoreError> {
     let st = R::statements();
     tx.insert_row(st.upsert(tx.dialect()), &st.imported(row.cells()))
-        .map_err(|e| StoreError::Invalid(format!("{source}: the database refused the row: {e}")))
+        .map_err(|e| {
+            let detail = match e.problem() {
+                crate::words::problem::Problem::Failed(detail) => detail,
+                _ => e.to_string(),
+            };
+            Refusal::RowRefused {
+                at: at.clone(),
+                detail,
+            }
+            .into()
+        })
 }
 
 /// Apply one command in `tx` (the caller commits): what it did, and the id of its entry in the
@@ -273,9 +282,7 @@ pub fn apply(
                 return Err(Refusal::BadLogin(a.login.clone()).into());
             }
             if !a.password_hash.starts_with("$argon2") {
-                return Err(StoreError::Invalid(
-                    "an account keeps an Argon2 hash of its password, never the password".into(),
-                ));
+                return Err(Refusal::PasswordNotHashed.into());
             }
             require(tx, Table::Teams, "team", a.team_id)?;
             tx.save_account(a)?;
@@ -287,9 +294,7 @@ pub fn apply(
             Applied::Noted { messages: 0 }
         }
         Command::SetMessageTemplates(t) => {
-            t.check().map_err(|kind| {
-                StoreError::Invalid(format!("the {} message is empty", kind.code()))
-            })?;
+            t.check().map_err(Refusal::EmptyTemplate)?;
             let json = json(t)?;
             tx.set_setting("message_templates", &json)?;
             tx.audit(origin, "set_message_templates", &json)?;
@@ -625,17 +630,16 @@ fn link_report(
 /// A leaders' visit: the visit, its readings and answers, and a ticket for every problem
 /// found — fixed on site or registered for a team.
 fn record_visit(tx: &mut dyn Tx, new: &NewVisit, origin: &Origin) -> Result<Applied, StoreError> {
-    new.check()
-        .map_err(|e| StoreError::Invalid(e.to_string()))?;
+    new.check().map_err(Refusal::Visit)?;
     require(tx, Table::Compounds, "compound", new.compound_id)?;
     for (h, household) in new.households.iter().enumerate() {
         if tx.compound_of(household.building_id)? != Some(new.compound_id) {
-            return Err(StoreError::Invalid(format!(
-                "household {}: building #{} is not in compound #{}",
-                h + 1,
-                household.building_id,
-                new.compound_id
-            )));
+            return Err(Refusal::HouseholdElsewhere {
+                household: h + 1,
+                building: household.building_id,
+                compound: new.compound_id,
+            }
+            .into());
         }
     }
     let mut visit = Visit {
@@ -741,21 +745,28 @@ fn record_visit(tx: &mut dyn Tx, new: &NewVisit, origin: &Origin) -> Result<Appl
 /// rules and given an `import` step; one audit record.
 fn import(tx: &mut dyn Tx, batch: &ImportBatch, origin: &Origin) -> Result<Applied, StoreError> {
     let mut placed = Placed::default();
-    let file_source = |i: usize| format!("{} {}", batch.file, source(batch, i));
+    let file_source = |i: usize| FileRow {
+        file: batch.file.clone(),
+        at: batch.sources.get(i).copied(),
+    };
     for node in &batch.nodes {
-        let id = upsert(tx, node, &batch.file)?;
+        let whole = FileRow {
+            file: batch.file.clone(),
+            at: None,
+        };
+        let id = upsert(tx, node, &whole)?;
         placed.record(Table::Nodes, node.id, id);
     }
     let table = batch.rows.table();
     if let Rows::Tickets(rows) = &batch.rows {
         for (i, t) in rows.iter().enumerate() {
             if let Some(problem) = record_problems(t).first() {
-                return Err(StoreError::Invalid(format!(
-                    "{}: ticket status {} does not fit field {}",
-                    file_source(i),
-                    t.status.code(),
-                    problem.field()
-                )));
+                return Err(Refusal::ImportedMisfit {
+                    at: file_source(i),
+                    status: t.status,
+                    field: problem.field(),
+                }
+                .into());
             }
         }
     }
@@ -806,7 +817,7 @@ fn import(tx: &mut dyn Tx, batch: &ImportBatch, origin: &Origin) -> Result<Appli
                         from_status: None,
                         to_status: t.status,
                         team_id: t.team_id,
-                        note: at,
+                        note: at.to_string(),
                     },
                 )?;
                 (t.id, id)
@@ -826,10 +837,7 @@ fn import(tx: &mut dyn Tx, batch: &ImportBatch, origin: &Origin) -> Result<Appli
                 placed.id(batch, Table::Tickets, parent)?,
             );
             if id == parent {
-                return Err(StoreError::Invalid(format!(
-                    "{}: a ticket cannot be its own network ticket",
-                    file_source(i)
-                )));
+                return Err(Refusal::OwnNetworkTicket(file_source(i)).into());
             }
             tx.set_parent(id, parent)?;
         }
@@ -878,12 +886,12 @@ impl Placed {
             return Ok(id);
         }
         self.ids.get(&(table, id)).copied().ok_or_else(|| {
-            StoreError::Invalid(format!(
-                "{}: a {} row refers to a new {} row that the file does not have",
-                batch.file,
-                batch.rows.table().code(),
-                table.code()
-            ))
+            Refusal::MissingNewRow {
+                file: batch.file.clone(),
+                table: batch.rows.table(),
+                refers: table,
+            }
+            .into()
         })
     }
 }
@@ -985,10 +993,11 @@ fn report_position(tx: &mut dyn Tx, p: &crew::TeamPosition) -> Result<Applied, S
         && p.accuracy_m.is_finite()
         && p.accuracy_m >= 0.0;
     if !valid {
-        return Err(StoreError::Invalid(format!(
-            "position {:?} ±{} m is not a place on Earth",
-            p.position, p.accuracy_m
-        )));
+        return Err(Refusal::NotOnEarth {
+            position: p.position,
+            accuracy_m: p.accuracy_m,
+        }
+        .into());
     }
     let mut team = tx.team(p.team_id)?.ok_or(StoreError::NotFound {
         what: "team",
@@ -1008,9 +1017,7 @@ fn report_position(tx: &mut dyn Tx, p: &crew::TeamPosition) -> Result<Applied, S
 /// it, and 完工 keeps its reading and photos.
 fn field_step(tx: &mut dyn Tx, f: &FieldCommand, origin: &Origin) -> Result<Applied, StoreError> {
     if f.client_id.trim().is_empty() || f.client_id.len() > 80 {
-        return Err(StoreError::Invalid(
-            "a phone's request needs a client id (1–80 characters)".into(),
-        ));
+        return Err(Refusal::NoClientId.into());
     }
     if !tx.claim_client(&f.client_id, &origin.actor, origin.at)? {
         return Err(StoreError::AlreadyApplied {
@@ -1092,18 +1099,12 @@ fn field_step(tx: &mut dyn Tx, f: &FieldCommand, origin: &Origin) -> Result<Appl
             if photos.len() > crew::MAX_PHOTOS
                 || photos.iter().any(|p| p.bytes.len() > crew::MAX_PHOTO_BYTES)
             {
-                return Err(StoreError::Invalid(format!(
-                    "at most {} photos of at most {} KB each",
-                    crew::MAX_PHOTOS,
-                    crew::MAX_PHOTO_BYTES / 1024
-                )));
+                return Err(Refusal::TooManyPhotos.into());
             }
             if let Some(c) = celsius
                 && !(-30.0..=45.0).contains(c)
             {
-                return Err(StoreError::Invalid(format!(
-                    "an indoor temperature of {c} °C cannot be right"
-                )));
+                return Err(Refusal::ImplausibleTemperature(*c).into());
             }
             let next = transition(&ticket, &Action::Fix, origin.at)?;
             let applied = save_step(

@@ -2,7 +2,8 @@
 //! no server address and no driver's English inside the Chinese console (the log keeps those).
 
 use super::{Lang, action, message_kind, status};
-use crate::domain::command::{Refusal, VisitProblem};
+use crate::domain::batch::{RowAt, Table};
+use crate::domain::command::{FileRow, Refusal, VisitProblem};
 use crate::domain::crew::MessageKind;
 use crate::domain::lifecycle::TransitionError;
 use crate::domain::{TicketId, Timestamp};
@@ -248,6 +249,143 @@ pub fn refusal(lang: Lang, r: &Refusal) -> String {
         Refusal::NoBuildingToNotify => lang
             .pick("没有可通知的楼栋", "no building to notify")
             .into(),
+        Refusal::PasswordNotHashed => lang
+            .pick(
+                "账号只保存密码的 Argon2 摘要，不保存密码本身",
+                "an account keeps an Argon2 hash of its password, never the password",
+            )
+            .into(),
+        Refusal::EmptyTemplate(kind) => empty_template(lang, *kind),
+        Refusal::Visit(problem) => visit(lang, problem),
+        Refusal::HouseholdElsewhere {
+            household,
+            building,
+            compound,
+        } if zh => format!("第 {household} 户：楼栋 #{building} 不在小区 #{compound} 内"),
+        Refusal::HouseholdElsewhere {
+            household,
+            building,
+            compound,
+        } => format!("household {household}: building #{building} is not in compound #{compound}"),
+        Refusal::ImportedMisfit {
+            at,
+            status: s,
+            field,
+        } if zh => format!(
+            "{}：状态「{}」与字段 {field} 不符",
+            file_row(lang, at),
+            status(lang, *s)
+        ),
+        Refusal::ImportedMisfit {
+            at,
+            status: s,
+            field,
+        } => format!(
+            "{}: status \"{}\" does not fit field {field}",
+            file_row(lang, at),
+            status(lang, *s)
+        ),
+        Refusal::OwnNetworkTicket(at) if zh => {
+            format!("{}：工单不能并入它自己", file_row(lang, at))
+        }
+        Refusal::OwnNetworkTicket(at) => {
+            format!(
+                "{}: a ticket cannot be its own network ticket",
+                file_row(lang, at)
+            )
+        }
+        Refusal::MissingNewRow {
+            file,
+            table: t,
+            refers,
+        } if zh => format!(
+            "{file}：一行{}引用了文件中没有的新{}",
+            table(lang, *t),
+            table(lang, *refers)
+        ),
+        Refusal::MissingNewRow {
+            file,
+            table: t,
+            refers,
+        } => format!(
+            "{file}: a {} row refers to a new {} row the file does not have",
+            table(lang, *t),
+            table(lang, *refers)
+        ),
+        Refusal::RowRefused { at, detail } if zh => {
+            format!("{}：数据库拒收这一行（{detail}）", file_row(lang, at))
+        }
+        Refusal::RowRefused { at, detail } => {
+            format!(
+                "{}: the database refused the row ({detail})",
+                file_row(lang, at)
+            )
+        }
+        Refusal::NotOnEarth {
+            position,
+            accuracy_m,
+        } if zh => format!(
+            "位置 {:.5}, {:.5}（±{accuracy_m} 米）不在地球上：请重新定位",
+            position[0], position[1]
+        ),
+        Refusal::NotOnEarth {
+            position,
+            accuracy_m,
+        } => format!(
+            "position {:.5}, {:.5} (±{accuracy_m} m) is not a place on Earth: locate again",
+            position[0], position[1]
+        ),
+        Refusal::NoClientId => lang
+            .pick(
+                "手机请求缺少编号（1–80 个字符）",
+                "a phone's request needs a client id (1–80 characters)",
+            )
+            .into(),
+        Refusal::TooManyPhotos if zh => format!(
+            "最多 {} 张照片，每张不超过 {} KB",
+            crate::domain::crew::MAX_PHOTOS,
+            crate::domain::crew::MAX_PHOTO_BYTES / 1024
+        ),
+        Refusal::TooManyPhotos => format!(
+            "at most {} photos of at most {} KB each",
+            crate::domain::crew::MAX_PHOTOS,
+            crate::domain::crew::MAX_PHOTO_BYTES / 1024
+        ),
+        Refusal::ImplausibleTemperature(c) if zh => {
+            format!("室内温度 {c} °C 不可能：请重新测量")
+        }
+        Refusal::ImplausibleTemperature(c) => {
+            format!("an indoor temperature of {c} °C cannot be right: measure again")
+        }
+    }
+}
+
+/// "tickets.csv 第 5 行" / "tickets.csv row 5".
+fn file_row(lang: Lang, at: &FileRow) -> String {
+    match (at.at, lang) {
+        (None, _) => at.file.clone(),
+        (Some(RowAt::Row(n)), Lang::Zh) => format!("{} 第 {n} 行", at.file),
+        (Some(RowAt::Feature(n)), Lang::Zh) => format!("{} 第 {n} 个要素", at.file),
+        (Some(r), Lang::En) => format!("{} {r}", at.file),
+    }
+}
+
+/// A kind of row, as an import names it.
+fn table(lang: Lang, t: Table) -> &'static str {
+    match t {
+        Table::Departments => lang.pick("服务部", "department"),
+        Table::Compounds => lang.pick("小区", "compound"),
+        Table::Buildings => lang.pick("楼栋", "building"),
+        Table::Sources => lang.pick("热源", "heat source"),
+        Table::Stations => lang.pick("换热站", "station"),
+        Table::Nodes => lang.pick("管网节点", "network node"),
+        Table::Pipes => lang.pick("管段", "pipe segment"),
+        Table::Valves => lang.pick("阀门", "valve"),
+        Table::Teams => lang.pick("班组", "team"),
+        Table::Tickets => lang.pick("工单", "ticket"),
+        Table::Visits => lang.pick("走访", "visit"),
+        Table::Readings => lang.pick("测温", "reading"),
+        Table::Surveys => lang.pick("回访", "answer"),
     }
 }
 

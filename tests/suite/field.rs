@@ -285,7 +285,15 @@ fn positions_reach_another_console() {
             }),
             &crew(10, 1),
         );
-        assert!(matches!(bad, Err(StoreError::Invalid(_))), "{bad:?}");
+        assert!(
+            matches!(
+                bad,
+                Err(StoreError::Refusal(
+                    heatdesk::domain::command::Refusal::NotOnEarth { .. }
+                ))
+            ),
+            "{bad:?}"
+        );
     });
 }
 
@@ -346,7 +354,15 @@ fn accounts_keep_a_hash_never_a_password() {
             disabled: false,
         };
         let plain = store.apply(&Command::SaveAccount(account("secret123")), &desk(7, 0));
-        assert!(matches!(plain, Err(StoreError::Invalid(_))), "{plain:?}");
+        assert!(
+            matches!(
+                plain,
+                Err(StoreError::Refusal(
+                    heatdesk::domain::command::Refusal::PasswordNotHashed
+                ))
+            ),
+            "{plain:?}"
+        );
         let hash = heatdesk::serve::auth::hash_password("secret123").unwrap();
         assert!(heatdesk::serve::auth::verify_password("secret123", &hash));
         assert!(!heatdesk::serve::auth::verify_password("secret124", &hash));

@@ -4,6 +4,7 @@
 
 use egui_kittest::kittest::Queryable;
 use heatdesk::console::Request;
+use heatdesk::domain::batch::RowAt;
 use heatdesk::domain::lifecycle::{Action, TransitionError, transition};
 use heatdesk::domain::*;
 use heatdesk::store::StoreError;
@@ -119,12 +120,53 @@ fn every_store_error() -> Vec<StoreError> {
             status: TicketStatus::Fixed,
         }),
         StoreError::Refusal(Refusal::NoBuildingToNotify),
+        StoreError::Refusal(Refusal::PasswordNotHashed),
+        StoreError::Refusal(Refusal::EmptyTemplate(
+            heatdesk::domain::crew::MessageKind::Arrived,
+        )),
+        StoreError::Refusal(Refusal::Visit(
+            heatdesk::domain::command::VisitProblem::NoLeaders,
+        )),
+        StoreError::Refusal(Refusal::HouseholdElsewhere {
+            household: 2,
+            building: 7,
+            compound: 3,
+        }),
+        StoreError::Refusal(Refusal::ImportedMisfit {
+            at: file_row(Some(RowAt::Row(3))),
+            status: TicketStatus::Assigned,
+            field: "team_id",
+        }),
+        StoreError::Refusal(Refusal::OwnNetworkTicket(file_row(Some(RowAt::Feature(4))))),
+        StoreError::Refusal(Refusal::MissingNewRow {
+            file: "buildings.xlsx".into(),
+            table: heatdesk::domain::batch::Table::Buildings,
+            refers: heatdesk::domain::batch::Table::Compounds,
+        }),
+        StoreError::Refusal(Refusal::RowRefused {
+            at: file_row(None),
+            detail: "FOREIGN KEY constraint failed".into(),
+        }),
+        StoreError::Refusal(Refusal::NotOnEarth {
+            position: [912.5, 37.8],
+            accuracy_m: 20.0,
+        }),
+        StoreError::Refusal(Refusal::NoClientId),
+        StoreError::Refusal(Refusal::TooManyPhotos),
+        StoreError::Refusal(Refusal::ImplausibleTemperature(71.0)),
         StoreError::File {
             path: "D:/heat/backups".into(),
             kind: std::io::ErrorKind::NotADirectory,
             detail: "Not a directory (os error 20)".into(),
         },
     ]
+}
+
+fn file_row(at: Option<RowAt>) -> heatdesk::domain::command::FileRow {
+    heatdesk::domain::command::FileRow {
+        file: "tickets.csv".into(),
+        at,
+    }
 }
 
 fn demo_noon() -> Timestamp {
@@ -167,6 +209,19 @@ fn every_store_error_is_said_in_both_languages_without_addresses() {
         say(Lang::Zh, &errors[28].problem()),
         "工单 #5 已并入管网工单 #9"
     );
+    // an import's refusal names the file and the row in the reader's words
+    let misfit = errors
+        .iter()
+        .find(|e| matches!(e, StoreError::Refusal(Refusal::ImportedMisfit { .. })))
+        .unwrap();
+    assert_eq!(
+        say(Lang::Zh, &misfit.problem()),
+        format!(
+            "tickets.csv 第 3 行：状态「{}」与字段 team_id 不符",
+            heatdesk::words::status(Lang::Zh, TicketStatus::Assigned)
+        )
+    );
+    assert!(say(Lang::En, &misfit.problem()).starts_with("tickets.csv row 3: status"));
     assert_eq!(
         say(Lang::En, &errors[18].problem()),
         "the database server has been away for 5 s: nothing was written; HeatDesk reconnects by itself"
