@@ -199,6 +199,8 @@ pub enum Refusal {
     TooManyPhotos,
     #[error("an indoor temperature of {0} °C cannot be right")]
     ImplausibleTemperature(f64),
+    #[error(transparent)]
+    Kpi(#[from] super::kpi::KpiProblem),
 }
 
 /// Where in a company's file a row came from: "tickets.csv row 5" (or the file alone).

@@ -37,38 +37,63 @@ impl Default for KpiRules {
     }
 }
 
+/// What a company's KPI settings got wrong (said by `words::problem`; English here, for the
+/// log and the API, naming the setting's field).
+#[derive(Debug, Clone, Copy, PartialEq, thiserror::Error)]
+pub enum KpiProblem {
+    #[error("temperature_standard: {0} °C is not an indoor standard")]
+    Standard(f64),
+    #[error("complaints_per_households: {0} (1000 or 10000)")]
+    Basis(u32),
+    #[error("thresholds.{}: the limits must lie in 0..={max}", .rate.field())]
+    Limits { rate: Rate, max: f64 },
+}
+
+/// One of the rates the company sets limits for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rate {
+    Complaints,
+    Satisfaction,
+    Timely,
+    Temperature,
+}
+
+impl Rate {
+    /// Its field in the settings.
+    pub fn field(self) -> &'static str {
+        match self {
+            Rate::Complaints => "complaints",
+            Rate::Satisfaction => "satisfaction",
+            Rate::Timely => "timely",
+            Rate::Temperature => "temperature",
+        }
+    }
+}
+
 impl KpiRules {
     /// Settings a company could mean: a plausible indoor standard, a known basis, and limits
-    /// that are numbers in range (the message names the field).
-    pub fn check(&self) -> Result<(), String> {
+    /// that are numbers in range.
+    pub fn check(&self) -> Result<(), KpiProblem> {
         if !(self.temperature_standard.is_finite()
             && (10.0..=30.0).contains(&self.temperature_standard))
         {
-            return Err(format!(
-                "temperature_standard: {} °C is not an indoor standard",
-                self.temperature_standard
-            ));
+            return Err(KpiProblem::Standard(self.temperature_standard));
         }
         if ![1000, 10_000].contains(&self.complaints_per_households) {
-            return Err(format!(
-                "complaints_per_households: {} (1000 or 10000)",
-                self.complaints_per_households
-            ));
+            return Err(KpiProblem::Basis(self.complaints_per_households));
         }
         let t = &self.thresholds;
-        for (name, limits, max) in [
-            ("complaints", t.complaints, 1000.0),
-            ("satisfaction", t.satisfaction, 1.0),
-            ("timely", t.timely, 1.0),
-            ("temperature", t.temperature, 1.0),
+        for (metric, limits, max) in [
+            (Rate::Complaints, t.complaints, 1000.0),
+            (Rate::Satisfaction, t.satisfaction, 1.0),
+            (Rate::Timely, t.timely, 1.0),
+            (Rate::Temperature, t.temperature, 1.0),
         ] {
             if limits
                 .iter()
                 .any(|v| !(v.is_finite() && (0.0..=max).contains(v)))
             {
-                return Err(format!(
-                    "thresholds.{name}: {limits:?} must lie in 0..={max}"
-                ));
+                return Err(KpiProblem::Limits { rate: metric, max });
             }
         }
         Ok(())

@@ -255,7 +255,7 @@ pub fn apply(
         )?,
         Command::RecordVisit(new) => record_visit(tx, new, origin)?,
         Command::SetKpiRules(rules) => {
-            rules.check().map_err(StoreError::Invalid)?;
+            rules.check().map_err(Refusal::Kpi)?;
             let json = json(rules)?;
             tx.set_setting("kpi_rules", &json)?;
             tx.audit(origin, "set_kpi_rules", &json)?;

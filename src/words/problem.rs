@@ -5,6 +5,7 @@ use super::{Lang, action, message_kind, status};
 use crate::domain::batch::{RowAt, Table};
 use crate::domain::command::{FileRow, Refusal, VisitProblem};
 use crate::domain::crew::MessageKind;
+use crate::domain::kpi::{KpiProblem, Rate};
 use crate::domain::lifecycle::TransitionError;
 use crate::domain::{TicketId, Timestamp};
 
@@ -356,6 +357,35 @@ pub fn refusal(lang: Lang, r: &Refusal) -> String {
         }
         Refusal::ImplausibleTemperature(c) => {
             format!("an indoor temperature of {c} °C cannot be right: measure again")
+        }
+        Refusal::Kpi(problem) => kpi(lang, problem),
+    }
+}
+
+/// What a company's KPI settings got wrong, in `lang`.
+pub fn kpi(lang: Lang, problem: &KpiProblem) -> String {
+    let zh = lang == Lang::Zh;
+    match *problem {
+        KpiProblem::Standard(c) if zh => format!("室温标准 {c} °C 不是室内温度标准（10–30 °C）"),
+        KpiProblem::Standard(c) => {
+            format!("indoor standard: {c} °C is not an indoor standard (10–30 °C)")
+        }
+        KpiProblem::Basis(n) if zh => format!("投诉率基数 {n}：应为每千户或每万户"),
+        KpiProblem::Basis(n) => {
+            format!("complaints per households: {n} (per 1,000 or per 10,000)")
+        }
+        KpiProblem::Limits { rate, max } => {
+            let name = match rate {
+                Rate::Complaints => lang.pick("投诉率", "complaint rate"),
+                Rate::Satisfaction => lang.pick("满意率", "satisfaction rate"),
+                Rate::Timely => lang.pick("处置及时率", "timely-handling rate"),
+                Rate::Temperature => lang.pick("室温达标率", "indoor temperature compliance"),
+            };
+            if zh {
+                format!("{name}的分档界限应在 0 到 {max} 之间")
+            } else {
+                format!("{name}: the limits must lie between 0 and {max}")
+            }
         }
     }
 }

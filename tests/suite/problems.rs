@@ -154,6 +154,14 @@ fn every_store_error() -> Vec<StoreError> {
         StoreError::Refusal(Refusal::NoClientId),
         StoreError::Refusal(Refusal::TooManyPhotos),
         StoreError::Refusal(Refusal::ImplausibleTemperature(71.0)),
+        StoreError::Refusal(Refusal::Kpi(heatdesk::domain::kpi::KpiProblem::Standard(
+            35.0,
+        ))),
+        StoreError::Refusal(Refusal::Kpi(heatdesk::domain::kpi::KpiProblem::Basis(100))),
+        StoreError::Refusal(Refusal::Kpi(heatdesk::domain::kpi::KpiProblem::Limits {
+            rate: heatdesk::domain::kpi::Rate::Timely,
+            max: 1.0,
+        })),
         StoreError::File {
             path: "D:/heat/backups".into(),
             kind: std::io::ErrorKind::NotADirectory,
