@@ -9,7 +9,66 @@ use heatdesk::store::Location;
 
 use super::AccountCmd;
 
-pub fn serve(db: Location, listen: &str) -> anyhow::Result<()> {
+/// Where the server listens, and whether it may speak plain HTTP there: phones give their
+/// position only to an HTTPS page, so plain HTTP is for a proxy in front (`--plain-http`) or
+/// this PC's own loopback.
+fn listen_on(
+    listen: Option<String>,
+    tls: &Option<heatdesk::serve::tls::Tls>,
+    plain_http: bool,
+) -> anyhow::Result<String> {
+    let listen = listen.unwrap_or_else(|| {
+        if tls.is_some() {
+            "0.0.0.0:8443".into()
+        } else {
+            "0.0.0.0:8080".into()
+        }
+    });
+    let loopback = listen
+        .parse::<std::net::SocketAddr>()
+        .is_ok_and(|a| a.ip().is_loopback());
+    if tls.is_none() && !plain_http && !loopback {
+        anyhow::bail!(
+            "serve: phones give their position only to an HTTPS page. Give the server a \
+             certificate: `heatdesk cert --out certs` makes one (install certs/ca.pem on the \
+             room's phones and PCs), then `heatdesk serve --tls-cert certs/server.pem \
+             --tls-key certs/server-key.pem`; or --plain-http behind a proxy that speaks HTTPS"
+        );
+    }
+    Ok(listen)
+}
+
+/// `heatdesk cert`: the room's authority and the server's certificate.
+pub fn cert(out: &std::path::Path, hosts: &[String]) -> anyhow::Result<()> {
+    let today = chrono::Local::now().date_naive();
+    let made = heatdesk::serve::tls::make(out, hosts, today)?;
+    println!(
+        "the room's certificate authority: {} (install it on the room's phones and PCs)",
+        made.ca.display()
+    );
+    println!(
+        "the server's certificate: {} and its key {} (keep the key on the server only), \
+         good for {} until {}",
+        made.cert.display(),
+        made.key.display(),
+        made.hosts.join(", "),
+        made.valid_until
+    );
+    println!(
+        "start the server with: heatdesk serve --db … --tls-cert {} --tls-key {}",
+        made.cert.display(),
+        made.key.display()
+    );
+    Ok(())
+}
+
+pub fn serve(
+    db: Location,
+    listen: Option<String>,
+    tls: Option<heatdesk::serve::tls::Tls>,
+    plain_http: bool,
+) -> anyhow::Result<()> {
+    let listen = listen_on(listen, &tls, plain_http)?;
     let _ = rustls::crypto::ring::default_provider().install_default();
     // the server's log goes to standard error (a service manager keeps it); it names
     // technicians, tickets and message ids, never a resident's number
@@ -19,7 +78,7 @@ pub fn serve(db: Location, listen: &str) -> anyhow::Result<()> {
         .with_target(false)
         .try_init();
     let store = heatdesk::store::open(&db)?;
-    heatdesk::serve::run(store, listen)
+    heatdesk::serve::run(store, &listen, tls)
 }
 
 /// The password: typed unseen at a terminal, else the first line of standard input.

@@ -69,12 +69,33 @@ pub enum Cmd {
         #[arg(long, default_value_t = 18)]
         max_zoom: u8,
     },
-    /// The crews' phone page and its JSON API over HTTP (technicians log in with their own
+    /// The crews' phone page and its JSON API over HTTPS (technicians log in with their own
     /// accounts); messages to residents go out through HEATDESK_SMS_URL when it is set
     Serve {
-        /// The address and port to listen on
-        #[arg(long, default_value = "0.0.0.0:8080")]
-        listen: String,
+        /// The address and port to listen on [default: 0.0.0.0:8443 with TLS, 0.0.0.0:8080
+        /// with --plain-http]
+        #[arg(long)]
+        listen: Option<String>,
+        /// The server's certificate, PEM (the company's, or server.pem from `heatdesk cert`)
+        #[arg(long, requires = "tls_key")]
+        tls_cert: Option<PathBuf>,
+        /// Its private key, PEM (server-key.pem from `heatdesk cert`)
+        #[arg(long, requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
+        /// Plain HTTP, for a server behind a reverse proxy that speaks HTTPS to the phones
+        #[arg(long, conflicts_with_all = ["tls_cert", "tls_key"])]
+        plain_http: bool,
+    },
+    /// Make the room's own certificate authority and a certificate for `heatdesk serve`:
+    /// ca.pem (install it on the room's PCs and phones), server.pem and server-key.pem
+    Cert {
+        /// The folder to write them to (nothing there is overwritten)
+        #[arg(long)]
+        out: PathBuf,
+        /// A name or address the phones reach the server by (repeat for several) [default:
+        /// this machine's name, localhost, 127.0.0.1]
+        #[arg(long = "host")]
+        hosts: Vec<String>,
     },
     /// Technicians' accounts for the phone page
     Account {
@@ -377,7 +398,18 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             &out,
             lang(english),
         ),
-        Some(Cmd::Serve { listen }) => crews::serve(need(db, "serve")?, &listen),
+        Some(Cmd::Serve {
+            listen,
+            tls_cert,
+            tls_key,
+            plain_http,
+        }) => {
+            let tls = tls_cert
+                .zip(tls_key)
+                .map(|(cert, key)| heatdesk::serve::tls::Tls { cert, key });
+            crews::serve(need(db, "serve")?, listen, tls, plain_http)
+        }
+        Some(Cmd::Cert { out, hosts }) => crews::cert(&out, &hosts),
         Some(Cmd::Account { action }) => crews::account(need(db, "account")?, action),
         Some(Cmd::Audit {
             action: AuditCmd::Verify { english },

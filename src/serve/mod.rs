@@ -9,6 +9,7 @@ pub mod auth;
 pub mod page;
 pub mod phones;
 pub mod sms;
+pub mod tls;
 
 use std::collections::{BTreeSet, HashMap};
 use std::net::SocketAddr;
@@ -171,9 +172,14 @@ pub fn https() {
     let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
-/// Serve the phone page and its API on `listen` until the process ends; the SMS sender runs
-/// beside it when a gateway is configured (HEATDESK_SMS_URL).
-pub fn run(store: Box<dyn DispatchStore>, listen: &str) -> anyhow::Result<()> {
+/// Serve the phone page and its API on `listen` until the process ends, over HTTPS with `tls`
+/// (plain HTTP without: behind a proxy that speaks HTTPS, or on this PC's loopback); the SMS
+/// sender runs beside it when a gateway is configured (HEATDESK_SMS_URL).
+pub fn run(
+    store: Box<dyn DispatchStore>,
+    listen: &str,
+    tls: Option<tls::Tls>,
+) -> anyhow::Result<()> {
     let addr: SocketAddr = listen
         .parse()
         .map_err(|e| anyhow::anyhow!("--listen {listen:?}: not an address and port ({e})"))?;
@@ -184,9 +190,14 @@ pub fn run(store: Box<dyn DispatchStore>, listen: &str) -> anyhow::Result<()> {
         .enable_all()
         .build()?;
     runtime.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(addr)
-            .await
+        // the certificate is read before anything listens: a wrong file stops here, named
+        let tls = match &tls {
+            Some(files) => Some(tls::config(files).await?),
+            None => None,
+        };
+        let listener = std::net::TcpListener::bind(addr)
             .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
+        listener.set_nonblocking(true)?;
         match sms::Gateway::from_env()? {
             Some(gateway) => {
                 eprintln!(
@@ -199,17 +210,37 @@ pub fn run(store: Box<dyn DispatchStore>, listen: &str) -> anyhow::Result<()> {
                 "heatdesk: no SMS gateway (HEATDESK_SMS_URL): messages stay in the outbox"
             ),
         }
-        eprintln!(
-            "heatdesk: the crews' page is at http://{}/",
-            listener.local_addr()?
-        );
-        axum::serve(
-            listener,
-            api::router(server).into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await?;
+        let app = api::router(server).into_make_service_with_connect_info::<SocketAddr>();
+        let at = listener.local_addr()?;
+        match tls {
+            Some(config) => {
+                eprintln!(
+                    "heatdesk: the crews' page is at https://{}:{}/ (a name its certificate holds)",
+                    shown_host(at),
+                    at.port()
+                );
+                axum_server::from_tcp_rustls(listener, config)?
+                    .serve(app)
+                    .await?;
+            }
+            None => {
+                eprintln!(
+                    "heatdesk: the crews' page is at http://{at}/ (plain HTTP: phones give no position unless a proxy in front speaks HTTPS)"
+                );
+                axum::serve(tokio::net::TcpListener::from_std(listener)?, app).await?;
+            }
+        }
         Ok(())
     })
+}
+
+/// The host to print for a listening address: this machine's name when it listens on all.
+fn shown_host(at: SocketAddr) -> String {
+    if at.ip().is_unspecified() {
+        tls::this_host().unwrap_or_else(|| "localhost".into())
+    } else {
+        at.ip().to_string()
+    }
 }
 
 /// A server on `127.0.0.1` at a free port, on its own threads (tests and benchmarks): its

@@ -80,13 +80,29 @@ fn chromedriver() -> Driver {
 }
 
 async fn browser(driver: &Driver) -> Client {
+    browser_with(driver, &[]).await
+}
+
+/// A browser session with further command-line switches.
+async fn browser_with(driver: &Driver, extra: &[String]) -> Client {
+    let mut args: Vec<String> = [
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--window-size=360,740",
+        "--lang=zh-CN",
+        "--hide-scrollbars",
+    ]
+    .map(String::from)
+    .to_vec();
+    args.extend(extra.iter().cloned());
     let mut caps = serde_json::Map::new();
     caps.insert(
         "goog:chromeOptions".into(),
         json!({
             "binary": CHROMIUM,
-            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                     "--window-size=360,740", "--lang=zh-CN", "--hide-scrollbars"],
+            "args": args,
             "mobileEmulation": { "deviceMetrics": { "width": 360, "height": 740, "pixelRatio": 2.0, "touch": true } },
         }),
     );
@@ -322,4 +338,165 @@ fn a_technician_takes_a_ticket_to_done_in_a_real_browser() {
         TicketStatus::OnHold,
         "the overtaken step was not applied"
     );
+}
+
+/// A free port on loopback.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Log in as zhang on the page at `url`.
+async fn log_in(c: &Client, url: &str) {
+    c.goto(url).await.unwrap();
+    c.wait()
+        .for_element(Locator::Id("login-name"))
+        .await
+        .unwrap()
+        .send_keys("zhang")
+        .await
+        .unwrap();
+    c.find(Locator::Id("login-password"))
+        .await
+        .unwrap()
+        .send_keys("secret-1")
+        .await
+        .unwrap();
+    c.find(Locator::Id("login-go"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_text(c, "#who", "城西维修一班").await;
+}
+
+async fn secure(c: &Client) -> bool {
+    c.execute("return window.isSecureContext", vec![])
+        .await
+        .unwrap()
+        .as_bool()
+        .unwrap()
+}
+
+#[test]
+fn over_plain_http_the_page_says_why_there_is_no_position_and_https_gives_a_secure_page() {
+    // phones give their position only to a secure page: over http://heatdesk.lan the page
+    // says so (位置不可用 and why) instead of staying silent; over https:// with the room's
+    // certificate (`heatdesk cert`) the page is secure and the browser is asked for it
+    if !browser_here() {
+        return;
+    }
+    let (db, t, _) = setup(Backend::Sqlite);
+    let dir = tempfile::tempdir().unwrap();
+    let today = chrono::Local::now().date_naive();
+    let made =
+        serve::tls::make(&dir.path().join("certs"), &["heatdesk.lan".into()], today).unwrap();
+    // the browser trusts the server's key, as a phone that installed ca.pem trusts its chain
+    let key = rcgen::KeyPair::from_pem(&std::fs::read_to_string(&made.key).unwrap()).unwrap();
+    let spki = {
+        use base64::Engine;
+        use sha2::Digest;
+        let b64 = base64::engine::general_purpose::STANDARD;
+        // the PEM "PUBLIC KEY" is the SubjectPublicKeyInfo chromium hashes
+        let body: String = key
+            .public_key_pem()
+            .lines()
+            .filter(|l| !l.starts_with("-----"))
+            .collect();
+        b64.encode(sha2::Sha256::digest(b64.decode(body).unwrap()))
+    };
+    let (plain, _server) = serve::spawn_local(db.open(), Arc::new(|| at(8, 30))).unwrap();
+    let port = free_port();
+    // killed when the test ends, passed or not (a server left behind holds the test's output)
+    struct Killed(Child);
+    impl Drop for Killed {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let _https = Killed(
+        Process::new(env!("CARGO_BIN_EXE_heatdesk"))
+            .args([
+                "--db",
+                &db.arg(),
+                "serve",
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+            ])
+            .arg("--tls-cert")
+            .arg(&made.cert)
+            .arg("--tls-key")
+            .arg(&made.key)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let start = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "the HTTPS server did not start"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let driver = chromedriver();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let c = browser_with(
+            &driver,
+            &[
+                "--host-resolver-rules=MAP heatdesk.lan 127.0.0.1".into(),
+                format!("--ignore-certificate-errors-spki-list={spki}"),
+            ],
+        )
+        .await;
+        // plain HTTP on a LAN name: not secure; the page says why at once, and 到场 is held
+        log_in(&c, &format!("http://heatdesk.lan:{}/", plain.port())).await;
+        assert!(!secure(&c).await);
+        wait_text(&c, "#notices", "位置不可用").await;
+        wait_text(&c, "#notices", "https://").await;
+        click_step(&c, t.id, "accept").await;
+        wait_text(&c, "#notices", "已接单").await;
+        click_step(&c, t.id, "arrive").await;
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(1) {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let notices = c
+            .find(Locator::Id("notices"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(!notices.contains("已到场"), "{notices}");
+
+        // HTTPS with the room's certificate: a secure page; the phone is asked for its
+        // position (headless chromium has no permission to give: said so, not the https hint)
+        c.execute("localStorage.clear()", vec![]).await.unwrap();
+        log_in(&c, &format!("https://heatdesk.lan:{port}/")).await;
+        assert!(
+            secure(&c).await,
+            "https with the room's certificate is a secure page"
+        );
+        wait_text(&c, "#notices", "位置不可用").await;
+        let notices = c
+            .find(Locator::Id("notices"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(!notices.contains("https://"), "{notices}");
+        c.close().await.unwrap();
+    });
 }

@@ -952,3 +952,164 @@ fn every_answer_carries_a_content_security_policy_and_refuses_framing() {
         }
     });
 }
+
+/// `heatdesk` run to its end: (exit code, standard error).
+fn heatdesk(args: &[&std::ffi::OsStr]) -> (i32, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_heatdesk"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn the_room_gets_its_own_certificate_and_the_server_speaks_https_with_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let certs = dir.path().join("certs");
+    let os = |s: &str| std::ffi::OsString::from(s);
+    let (code, _) = heatdesk(&[
+        &os("cert"),
+        &os("--out"),
+        certs.as_os_str(),
+        &os("--host"),
+        &os("heatdesk.lan"),
+        &os("--host"),
+        &os("127.0.0.1"),
+    ]);
+    assert_eq!(code, 0);
+    for f in ["ca.pem", "server.pem", "server-key.pem"] {
+        let text = std::fs::read_to_string(certs.join(f)).unwrap();
+        assert!(text.starts_with("-----BEGIN"), "{f}: {text}");
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(certs.join("server-key.pem"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o077, 0, "the key is the server's alone: {mode:o}");
+    }
+    // the phones trust the authority they installed: it is never replaced behind their back
+    let ca = std::fs::read(certs.join("ca.pem")).unwrap();
+    let (code, err) = heatdesk(&[&os("cert"), &os("--out"), certs.as_os_str()]);
+    assert_ne!(code, 0);
+    assert!(
+        err.contains("ca.pem") && err.contains("refusing to overwrite"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(certs.join("ca.pem")).unwrap(), ca);
+
+    let (db, _) = room(Backend::Sqlite, "https");
+    let db_arg = os(&db.arg());
+    // plain HTTP to the LAN is refused, saying what to do; a wrong certificate file is named
+    let (code, err) = heatdesk(&[
+        &os("--db"),
+        &db_arg,
+        &os("serve"),
+        &os("--listen"),
+        &os("0.0.0.0:0"),
+    ]);
+    assert_ne!(code, 0);
+    assert!(
+        err.contains("heatdesk cert") && err.contains("--plain-http"),
+        "{err}"
+    );
+    let missing = dir.path().join("nope.pem");
+    let (code, err) = heatdesk(&[
+        &os("--db"),
+        &db_arg,
+        &os("serve"),
+        &os("--listen"),
+        &os("127.0.0.1:0"),
+        &os("--tls-cert"),
+        missing.as_os_str(),
+        &os("--tls-key"),
+        certs.join("server-key.pem").as_os_str(),
+    ]);
+    assert_ne!(code, 0);
+    assert!(err.contains("nope.pem"), "{err}");
+
+    // served over HTTPS: a client that installed ca.pem is served; one that did not, refused
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    struct Killed(std::process::Child);
+    impl Drop for Killed {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let _server = Killed(
+        std::process::Command::new(env!("CARGO_BIN_EXE_heatdesk"))
+            .arg("--db")
+            .arg(&db_arg)
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .arg("--tls-cert")
+            .arg(certs.join("server.pem"))
+            .arg("--tls-key")
+            .arg(certs.join("server-key.pem"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let start = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "the server did not start"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    serve::https();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let trusting = reqwest::Client::builder()
+            .tls_certs_only([reqwest::Certificate::from_pem(&ca).unwrap()])
+            .resolve("heatdesk.lan", SocketAddr::from(([127, 0, 0, 1], port)))
+            .build()
+            .unwrap();
+        for url in [
+            format!("https://heatdesk.lan:{port}/"),
+            format!("https://127.0.0.1:{port}/"),
+        ] {
+            let page = trusting.get(&url).send().await.unwrap();
+            assert_eq!(page.status(), StatusCode::OK, "{url}");
+            assert!(page.text().await.unwrap().contains("app.js"));
+        }
+        let me = trusting
+            .get(format!("https://heatdesk.lan:{port}/api/me"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(me.status(), StatusCode::UNAUTHORIZED);
+        let stranger = reqwest::Client::builder()
+            .tls_certs_only([])
+            .build()
+            .unwrap();
+        let refused = stranger
+            .get(format!("https://127.0.0.1:{port}/"))
+            .send()
+            .await;
+        assert!(
+            refused.is_err(),
+            "an unknown authority is not trusted: {refused:?}"
+        );
+        // a name the certificate does not hold is refused too
+        let wrong_name = trusting
+            .get(format!("https://localhost:{port}/"))
+            .send()
+            .await;
+        assert!(wrong_name.is_err(), "{wrong_name:?}");
+    });
+}

@@ -14,7 +14,11 @@ const WORDS = {
     queued: "条操作待发送（恢复网络后自动发送）", pending: "待发送…",
     overtaken: "未执行：工单 #{id} 已被 {by} 于 {at} 更新（{what}）",
     refused: "未执行：工单 #{id} {what}：{why}", done: "已{what}：工单 #{id}",
-    no_position: "无法获取位置：请打开定位后重试", need_work: "请填写处理情况",
+    no_position: "位置不可用：{why}", need_work: "请填写处理情况",
+    pos_insecure: "本页不是用 https:// 打开的，手机不给位置。请用管理员给的 https 地址打开",
+    pos_denied: "没有允许本页使用定位。请在浏览器的网站设置里允许定位后重试",
+    pos_unavailable: "手机暂时没有定位信号。请到窗边或楼外重试",
+    pos_timeout: "定位超时。请稍后重试", pos_none: "这个浏览器不能定位",
     need_reason: "请填写原因", too_many_photos: "最多3张照片", shrinking: "正在压缩照片…",
     wrong: "账号或密码错误", locked: "密码错误次数过多，请一分钟后再试", team: "班组",
     hold_title: "挂起原因", return_title: "退回原因", complete_title: "完工登记",
@@ -32,7 +36,11 @@ const WORDS = {
     pending: "waiting to be sent…",
     overtaken: "Not done: ticket #{id} was changed by {by} at {at} ({what})",
     refused: "Not done: ticket #{id} {what}: {why}", done: "{what}: ticket #{id}",
-    no_position: "No position: turn location on and try again", need_work: "Say what was done",
+    no_position: "Position unavailable: {why}", need_work: "Say what was done",
+    pos_insecure: "this page was not opened over https://, so the phone gives no position. Open the https address your administrator gave",
+    pos_denied: "this page may not use location. Allow it in the browser's site settings and try again",
+    pos_unavailable: "the phone has no location fix now. Try by a window or outside",
+    pos_timeout: "locating took too long. Try again", pos_none: "this browser cannot locate",
     need_reason: "Give a reason", too_many_photos: "At most 3 photos", shrinking: "Shrinking photos…",
     wrong: "Wrong login or password", locked: "Too many wrong passwords: wait a minute",
     team: "Team", hold_title: "Why on hold", return_title: "Why returned",
@@ -253,16 +261,22 @@ async function call(t) {
 
 // ---- steps ----
 
+// Where the phone is ({lon, lat, accuracy}), or why it cannot say ({why}): browsers give a
+// position only to a secure page (https://, or the PC's own localhost).
 function position() {
   return new Promise((resolve) => {
-    if (!navigator.geolocation) { resolve(null); return; }
+    if (!window.isSecureContext) { resolve({ why: w("pos_insecure") }); return; }
+    if (!navigator.geolocation) { resolve({ why: w("pos_none") }); return; }
     navigator.geolocation.getCurrentPosition(
       (p) => resolve({ lon: p.coords.longitude, lat: p.coords.latitude, accuracy: p.coords.accuracy }),
-      () => resolve(null),
+      (e) => resolve({ why: w(e.code === 1 ? "pos_denied" : e.code === 3 ? "pos_timeout" : "pos_unavailable") }),
       { enableHighAccuracy: true, timeout: 10000, maximumAge: 30000 },
     );
   });
 }
+
+// Said once a session: the phone's position cannot reach the dispatchers' map.
+let saidWhyNoPosition = false;
 
 function enqueue(t, step, extra) {
   const q = queue();
@@ -278,7 +292,7 @@ function enqueue(t, step, extra) {
 async function takeStep(t, step) {
   if (step === "arrive") {
     const p = await position();
-    if (!p) { notice(w("no_position"), true); return; }
+    if (p.why) { notice(fill(w("no_position"), { why: p.why }), true); return; }
     lastPosition = p;
     return enqueue(t, step, { lon: p.lon, lat: p.lat, accuracy: p.accuracy });
   }
@@ -404,7 +418,12 @@ $("sheet-form").addEventListener("submit", async (e) => {
 async function reportPosition() {
   if (!me) return;
   const p = await position();
-  if (!p) return;
+  if (p.why) {
+    if (!saidWhyNoPosition) notice(fill(w("no_position"), { why: p.why }), true);
+    saidWhyNoPosition = true;
+    return;
+  }
+  saidWhyNoPosition = false;
   lastPosition = p;
   const q = queue().filter((c) => c.kind !== "position");
   q.push({ kind: "position", body: { lon: p.lon, lat: p.lat, accuracy: p.accuracy, at: localTime(new Date()) } });
