@@ -5,6 +5,7 @@
 //! here: the model is tested on its own.
 
 pub mod backups;
+pub mod jobs;
 pub mod season_reading;
 pub mod views;
 
@@ -53,7 +54,7 @@ pub enum Tag {
 }
 
 /// What a panel asks of the console.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub enum Request {
     /// Apply a command.
     Apply { command: Command, tag: Tag },
@@ -74,6 +75,21 @@ pub enum Request {
     /// A ticket the snapshot does not hold as a row (one of the season's settled ones) is
     /// looked at: read it from the store and keep it.
     Show(TicketId),
+    /// Import a company's file on a worker (a dry run with `options.check`), its rows counted
+    /// into `progress`; the outcome comes as [`Event::Imported`].
+    Import {
+        file: PathBuf,
+        options: Box<crate::exchange::import::Options>,
+        progress: std::sync::Arc<crate::exchange::Progress>,
+    },
+    /// Read a file for the import window's preview on a worker ([`Event::Previewed`]).
+    Preview {
+        path: PathBuf,
+        options: Box<crate::exchange::import::Options>,
+    },
+    /// Read the city and its own vector map on a worker, to render its basemap from
+    /// ([`Event::CityMapRead`]).
+    ReadCityMap,
 }
 
 impl Request {
@@ -106,6 +122,12 @@ pub enum Event {
     HistoryFailed(Problem),
     BackedUp(PathBuf),
     BackupFailed(Problem),
+    /// An import finished (written, checked, or refused with its problems).
+    Imported(jobs::Outcome<Result<crate::exchange::Report, crate::exchange::Failure>>),
+    /// A file was read for the import window's preview.
+    Previewed(jobs::Outcome<Result<crate::exchange::import::Preview, crate::exchange::Failure>>),
+    /// The city and its vector map were read.
+    CityMapRead(jobs::Outcome<Result<jobs::CityMap, Problem>>),
 }
 
 /// How to take back one assignment.
@@ -135,6 +157,7 @@ pub struct Console {
     /// A full reload being read on a thread: the snapshot, and since when it holds the season.
     reloading: Option<std::sync::mpsc::Receiver<Result<(Snapshot, Timestamp), Problem>>>,
     backups: Option<Backups>,
+    jobs: jobs::Jobs,
     /// When the store was last asked for others' commits (seconds of the frame clock).
     last_poll: f64,
     /// The minute, five minutes and day last seen (views that follow the clock).
@@ -173,6 +196,7 @@ impl Console {
             older: None,
             reloading: None,
             backups: None,
+            jobs: jobs::Jobs::default(),
             last_poll: f64::NEG_INFINITY,
             clock_marks: marks(now),
             pending: Change::default(),
@@ -216,9 +240,19 @@ impl Console {
         self.store.location()
     }
 
-    /// A second handle on the store (an import on a worker).
-    pub fn another_store(&self) -> Result<Box<dyn DispatchStore>, crate::store::StoreError> {
-        self.store.second_handle()
+    /// An import is under way on its worker.
+    pub fn importing(&self) -> bool {
+        self.jobs.importing()
+    }
+
+    /// A file is being read for the import window's preview.
+    pub fn previewing(&self) -> bool {
+        self.jobs.previewing()
+    }
+
+    /// The city's map is being read for its basemap.
+    pub fn reading_city_map(&self) -> bool {
+        self.jobs.reading_city_map()
     }
 
     /// Call `wake` (from the store's thread) when another console commits, so that the
@@ -355,6 +389,13 @@ impl Console {
         for request in requests {
             self.serve(request, &mut change, &mut events);
         }
+        self.jobs.finished(&mut events);
+        if events.iter().any(|e| {
+            matches!(e, Event::Imported(done) if done.0.as_ref().as_ref().is_ok_and(|r| r.written))
+        }) {
+            // the import committed on its own handle: take it in now
+            self.last_poll = f64::NEG_INFINITY;
+        }
         self.fold_older(&mut change, &mut events);
         self.take_reload(&mut change, &mut events);
         // about once a second, or at once when the store heard of another console's commit
@@ -409,6 +450,26 @@ impl Console {
                 }
             }
             Request::PollNow => self.last_poll = f64::NEG_INFINITY,
+            Request::Import {
+                file,
+                options,
+                progress,
+            } => {
+                let location = self.store.location().to_string();
+                self.jobs.import(
+                    self.store.second_handle(),
+                    location,
+                    file,
+                    *options,
+                    progress,
+                );
+            }
+            Request::Preview { path, options } => {
+                let location = self.store.location().to_string();
+                self.jobs
+                    .preview(self.store.second_handle(), location, path, *options);
+            }
+            Request::ReadCityMap => self.jobs.read_city_map(self.store.second_handle()),
             Request::Show(id) => {
                 if self.snap.ticket(id).is_none() {
                     match self.store.ticket(id) {

@@ -585,6 +585,9 @@ impl HeatDeskApp {
             Event::BackupFailed(e) => {
                 self.notice = said(false, headed(lang, t(lang, Key::BackupFailed), &e))
             }
+            Event::Imported(done) => self.imported(done.take()),
+            Event::Previewed(read) => self.previewed(read.take()),
+            Event::CityMapRead(read) => self.city_map_read(read.take()),
         }
         if self.console.views().versions.city != self.map.city_version() {
             self.map

@@ -13,8 +13,9 @@ use egui::RichText;
 use egui_file::FileDialog;
 
 use super::app::{HeatDeskApp, Notice};
+use crate::console::jobs::CityMap;
 use crate::map::Basemap;
-use crate::words::problem::say;
+use crate::words::problem::{Problem, headed};
 use crate::words::{self, Key};
 
 /// A basemap being rendered: (tiles done, tiles in all), and its outcome.
@@ -30,12 +31,14 @@ pub struct BasemapForm {
     pub tianditu_key: String,
     pub tianditu_imagery: bool,
     dialog: Option<FileDialog>,
+    /// The console reads the city's map ([`crate::console::Request::ReadCityMap`]).
+    reading: bool,
     rendering: Option<Rendering>,
 }
 
 impl BasemapForm {
     pub fn rendering(&self) -> bool {
-        self.rendering.is_some()
+        self.reading || self.rendering.is_some()
     }
 }
 
@@ -64,24 +67,45 @@ impl HeatDeskApp {
         self.prefs.map.basemap = Basemap::MbTiles(path);
     }
 
-    /// Render the city's own basemap beside the database (on a worker, with progress).
+    /// Render the city's own basemap beside the database: the console reads the city's map
+    /// on its worker, then it is drawn into tiles on one of the screen's (no store there).
     fn render_city_basemap(&mut self) {
+        if self.map.demo_basemap.is_some() && !self.basemap_form.rendering() {
+            self.console.push(crate::console::Request::ReadCityMap);
+            self.basemap_form.reading = true;
+        }
+    }
+
+    /// The console read the city's map: draw it into tiles (on a worker, with progress).
+    pub(super) fn city_map_read(&mut self, read: Result<CityMap, Problem>) {
+        self.basemap_form.reading = false;
         let Some(out) = self.map.demo_basemap.clone() else {
             return;
         };
+        let city = match read {
+            Ok(city) => city,
+            Err(e) => {
+                let lang = self.lang();
+                self.notice = Some(Notice {
+                    ok: false,
+                    text: headed(lang, self.tr(Key::Refused), &e),
+                });
+                return;
+            }
+        };
         let progress = Arc::new((AtomicU64::new(0), AtomicU64::new(0)));
         let shared = progress.clone();
-        let store = self.console.another_store();
-        let lang = self.lang();
         let (tx, rx) = channel();
         std::thread::spawn(move || {
-            let said = |e: crate::store::StoreError| say(lang, &e.problem());
-            let done = store.map_err(said).and_then(|store| {
-                let city = store.load_places().map_err(said)?;
-                let features = store.basemap_features().map_err(said)?;
-                crate::map::basemap::write_basemap_with(&city, &features, &out, 11, 18, &shared)
-                    .map(|s| s.tiles)
-            });
+            let done = crate::map::basemap::write_basemap_with(
+                &city.places,
+                &city.features,
+                &out,
+                11,
+                18,
+                &shared,
+            )
+            .map(|s| s.tiles);
             let _ = tx.send(done);
         });
         self.basemap_form.rendering = Some((progress, rx));

@@ -7,22 +7,19 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::mpsc::{Receiver, channel};
 
 use egui::RichText;
 
 use super::app::{HeatDeskApp, Notice};
+use crate::console::Request;
 use crate::domain::BuildingId;
 use crate::exchange::crs::Crs;
-use crate::exchange::import::{Preview, preview};
+use crate::exchange::import::Preview;
 use crate::exchange::mapping::{self, Mapping, Target};
 use crate::exchange::records::{Columns, Loc};
 use crate::exchange::source::Part;
 use crate::exchange::{self, Failure, Kind, Progress, Report};
 use crate::words::{self, Key, Lang};
-
-/// An import running on its worker: how far it is, and where its outcome will arrive.
-type Running = (Arc<Progress>, Receiver<Result<Report, Failure>>);
 
 /// What a preview was made from: a change reads the file again.
 #[derive(Debug, Clone, PartialEq)]
@@ -74,9 +71,11 @@ pub struct ImportForm {
     /// Buildings picked by hand for rows.
     pub buildings: Vec<(Loc, BuildingId)>,
     preview: Option<Result<Preview, Failure>>,
-    previewing: Option<Receiver<Result<Preview, Failure>>>,
+    /// The console reads the file for the preview ([`crate::console::Request::Preview`]).
+    previewing: bool,
     preview_for: Option<PreviewKey>,
-    running: Option<Running>,
+    /// An import the console runs ([`crate::console::Request::Import`]): how far it is.
+    running: Option<Arc<Progress>>,
     /// The last run's outcome, shown until the next.
     pub outcome: Option<Result<Report, Failure>>,
     /// Its lines (report details or problems), formatted once per language.
@@ -91,7 +90,7 @@ impl ImportForm {
 
     /// The preview is being read.
     pub fn previewing(&self) -> bool {
-        self.previewing.is_some()
+        self.previewing
     }
 
     /// The last preview, when it is in.
@@ -172,32 +171,29 @@ impl HeatDeskApp {
         options.check = check;
         let file = PathBuf::from(self.import.path.trim());
         let progress = Arc::new(Progress::default());
-        let (tx, rx) = channel();
-        let shared = progress.clone();
-        // a second handle on the store: the file is read and applied on a worker, through the
-        // same one write path as every command
-        let store = self.console.another_store();
-        let location = self.console.location().to_string();
-        std::thread::spawn(move || {
-            let result = store
-                .map_err(|e| Failure::database(&location, &e))
-                .and_then(|mut store| exchange::import(&mut *store, &file, &options, &shared));
-            let _ = tx.send(result);
+        // the console reads and applies the file on a worker, through the same one write
+        // path as every command
+        self.console.push(Request::Import {
+            file,
+            options: Box::new(options),
+            progress: progress.clone(),
         });
         self.import.outcome = None;
-        self.import.running = Some((progress, rx));
+        self.import.running = Some(progress);
     }
 
-    /// Read the file again when what it is read with changed (on a worker).
+    /// The console read the file for the preview.
+    pub(super) fn previewed(&mut self, read: Result<Preview, Failure>) {
+        self.import.previewing = false;
+        if let Ok(p) = &read {
+            self.adopt_mapping(p);
+        }
+        self.import.preview = Some(read);
+    }
+
+    /// Read the file again when what it is read with changed (on the console's worker).
     fn refresh_preview(&mut self) {
-        if let Some(rx) = &self.import.previewing {
-            if let Ok(read) = rx.try_recv() {
-                self.import.previewing = None;
-                if let Ok(p) = &read {
-                    self.adopt_mapping(p);
-                }
-                self.import.preview = Some(read);
-            }
+        if self.import.previewing {
             return;
         }
         let key = self.import.key();
@@ -213,17 +209,11 @@ impl HeatDeskApp {
             options.columns = Columns::Guess;
         }
         self.import.preview_for = Some(key.clone());
-        let store = self.console.another_store();
-        let location = self.console.location().to_string();
-        let (tx, rx) = channel();
-        let path = PathBuf::from(&key.path);
-        std::thread::spawn(move || {
-            let read = store
-                .map_err(|e| Failure::database(&location, &e))
-                .and_then(|store| preview(&*store, &path, &options));
-            let _ = tx.send(read);
+        self.console.push(Request::Preview {
+            path: PathBuf::from(&key.path),
+            options: Box::new(options),
         });
-        self.import.previewing = Some(rx);
+        self.import.previewing = true;
     }
 
     /// The first reading of a file gives the mapping to edit: a profile saved for these
@@ -277,12 +267,8 @@ impl HeatDeskApp {
         });
     }
 
-    /// A finished import's outcome; the console reloads at its next poll.
-    fn finish_import(&mut self) {
-        let Some((_, rx)) = &self.import.running else {
-            return;
-        };
-        let Ok(result) = rx.try_recv() else { return };
+    /// A finished import's outcome (the console takes the rows in at once).
+    pub(super) fn imported(&mut self, result: Result<Report, Failure>) {
         self.import.running = None;
         if let Ok(report) = &result
             && report.written
@@ -298,7 +284,6 @@ impl HeatDeskApp {
                     self.tr(Key::ImportUpdated)
                 ),
             });
-            self.console.push(crate::console::Request::PollNow);
         }
         self.import.outcome = Some(result);
         self.import.details_lang = None;
@@ -338,7 +323,6 @@ pub fn show(app: &mut HeatDeskApp, ctx: &egui::Context) {
         app.import.outcome = None;
         app.import.open = true;
     }
-    app.finish_import();
     if !app.import.open {
         return;
     }
@@ -409,7 +393,7 @@ pub fn show(app: &mut HeatDeskApp, ctx: &egui::Context) {
                     start = Some(false);
                 }
             });
-            if let Some((progress, _)) = &form.running {
+            if let Some(progress) = &form.running {
                 ui.add(egui::ProgressBar::new(progress.fraction()).show_percentage());
                 ui.ctx()
                     .request_repaint_after(std::time::Duration::from_millis(100));

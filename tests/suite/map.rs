@@ -416,3 +416,58 @@ fn click_at(harness: &egui_kittest::Harness<'static, heatdesk::ui::HeatDeskApp>,
         });
     }
 }
+
+#[test]
+fn the_city_basemap_is_rendered_from_what_the_console_reads() {
+    // 生成底图: the console reads the city's map on its worker (the screen never touches the
+    // store); the tiles are drawn beside the database and the map opens them
+    use egui_kittest::kittest::Queryable;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("demo.db");
+    heatdesk::demo::write_new(
+        &path,
+        &heatdesk::demo::DemoParams::new(
+            heatdesk::demo::Scale::Demo,
+            crate::common::console::now(),
+        ),
+    )
+    .unwrap();
+    let out = path.with_extension("mbtiles");
+    assert!(!out.exists());
+    let store = heatdesk::store::SqliteStore::open(&path).unwrap();
+    let snap = heatdesk::store::DispatchStore::load(&store).unwrap();
+    let app = heatdesk::ui::HeatDeskApp::new(
+        Box::new(store),
+        snap,
+        heatdesk::ui::Prefs::default(),
+        Box::new(crate::common::console::now),
+    )
+    .with_demo_basemap(Some(out.clone()));
+    let mut harness = crate::common::console::harness(app);
+    harness.run_steps(2);
+    harness.get_by_label("地图").click();
+    harness.run_steps(3);
+    harness.get_by_label("底图…").click();
+    harness.run_steps(4);
+    harness.get_by_label("生成底图").click();
+    let start = std::time::Instant::now();
+    while harness.state().notice.is_none() {
+        assert!(
+            start.elapsed().as_secs() < 120,
+            "the basemap was not rendered"
+        );
+        harness.run_steps(1);
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let notice = harness.state().notice.clone().unwrap();
+    assert!(
+        notice.ok && notice.text.contains("城市底图已生成"),
+        "{notice:?}"
+    );
+    assert!(out.exists(), "the tiles sit beside the database");
+    let tiles: i64 = crate::common::sql(&out)
+        .query_row("SELECT count(*) FROM tiles", [], |r| r.get(0))
+        .unwrap();
+    assert!(tiles > 100, "{tiles} tiles");
+    assert!(notice.text.contains(&tiles.to_string()), "{notice:?}");
+}

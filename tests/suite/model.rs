@@ -473,3 +473,94 @@ fn an_import_elsewhere_reloads_everything_and_the_views_are_made_anew() {
     let since = recent_since(noon());
     assert_views_equal_a_recount(&mut console, &path, Some(since), "after a reload");
 }
+
+#[test]
+fn long_jobs_are_the_consoles_requests_and_their_outcomes_come_as_events() {
+    // the screen never talks to the store: an import, its preview and the city's map for the
+    // basemap are requests the console runs on a worker; their outcomes come as events and
+    // an import's rows are taken in at once
+    let dir = tempfile::tempdir().unwrap();
+    let path = demo_db(dir.path());
+    let time = Rc::new(Cell::new(noon()));
+    let store = SqliteStore::open(&path).unwrap();
+    let snap = store.load().unwrap();
+    let compound = snap.compounds[0].id;
+    let (compounds, visits) = (snap.compounds.len(), snap.visits.len());
+    let mut console = Console::new(
+        Box::new(store),
+        snap,
+        clock(&time),
+        Metric::OpenFaults,
+        |_| {},
+    );
+    let file = dir.path().join("visits.csv");
+    std::fs::write(
+        &file,
+        format!("id,compound_id,at,leaders\nV-1,{compound},2026-11-27 09:00,王书记\n"),
+    )
+    .unwrap();
+    let options = || {
+        Box::new(heatdesk::exchange::Options::new(
+            heatdesk::exchange::Kind::Visits,
+            noon(),
+        ))
+    };
+    let t = Cell::new(1.0);
+    let until = |console: &mut Console, pick: &dyn Fn(&Event) -> bool| -> Event {
+        for _ in 0..2000 {
+            let events = console.step(t.get(), 0, 1);
+            t.set(t.get() + 0.01);
+            if let Some(e) = events.into_iter().find(|e| pick(e)) {
+                return e;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        panic!("no such event");
+    };
+
+    console.push(Request::Preview {
+        path: file.clone(),
+        options: options(),
+    });
+    console.step(t.get(), 0, 1);
+    assert!(console.previewing());
+    let Event::Previewed(read) = until(&mut console, &|e| matches!(e, Event::Previewed(_))) else {
+        unreachable!()
+    };
+    assert!(!console.previewing());
+    let preview = read.take().unwrap();
+    assert_eq!(preview.rows.len(), 1, "{preview:?}");
+
+    let progress = std::sync::Arc::new(heatdesk::exchange::Progress::default());
+    console.push(Request::Import {
+        file,
+        options: options(),
+        progress: progress.clone(),
+    });
+    let Event::Imported(done) = until(&mut console, &|e| matches!(e, Event::Imported(_))) else {
+        unreachable!()
+    };
+    let report = done.take().unwrap();
+    assert!(report.written && report.inserted == 1, "{report:?}");
+    assert!(
+        progress.fraction() > 0.0,
+        "the rows were counted into the progress given"
+    );
+    // taken in (an import of rows reads everything again) within the next steps
+    let _ = until(&mut console, &|e| {
+        matches!(e, Event::Reloaded | Event::CaughtUp)
+    });
+    assert_eq!(console.snapshot().visits.len(), visits + 1);
+
+    console.push(Request::ReadCityMap);
+    let Event::CityMapRead(read) = until(&mut console, &|e| matches!(e, Event::CityMapRead(_)))
+    else {
+        unreachable!()
+    };
+    let city = read.take().unwrap();
+    assert_eq!(city.places.compounds.len(), compounds);
+    assert!(
+        !city.features.is_empty(),
+        "the demo city has its own roads and river"
+    );
+}

@@ -465,7 +465,11 @@ fn over_plain_http_the_page_says_why_there_is_no_position_and_https_gives_a_secu
         wait_text(&c, "#notices", "位置不可用").await;
         wait_text(&c, "#notices", "https://").await;
         if let Ok(dir) = std::env::var("HEATDESK_SHOTS") {
-            std::fs::write(format!("{dir}/phone-no-position.png"), c.screenshot().await.unwrap()).unwrap();
+            std::fs::write(
+                format!("{dir}/phone-no-position.png"),
+                c.screenshot().await.unwrap(),
+            )
+            .unwrap();
         }
         click_step(&c, t.id, "accept").await;
         wait_text(&c, "#notices", "已接单").await;
