@@ -82,19 +82,14 @@ pub fn open(db: Option<Location>) -> anyhow::Result<()> {
     // every refusal (missing, foreign, newer, corrupt, unreachable, refused) happens here,
     // before a window opens
     let store = heatdesk::store::open(&db)?;
-    let basemap = match &db {
-        Location::File(path) => heatdesk::map::basemap::beside(path),
+    let (basemap, render_basemap) = match &db {
+        Location::File(path) => (heatdesk::map::basemap::beside(path), false),
         Location::Server(_) => {
-            // a server's city rendered once into the data folder
+            // a server's city rendered once into the data folder, after the window is open
+            // (half a minute on a city: the console is usable meanwhile)
             let tiles = folder.join("heatdesk.mbtiles");
-            if !tiles.exists() && !store.basemap_features()?.is_empty() {
-                eprintln!(
-                    "heatdesk: rendering the city's basemap into {} …",
-                    tiles.display()
-                );
-                super::data::render_basemap(&db, &tiles, 11, 18)?;
-            }
-            tiles
+            let render = !tiles.exists() && !store.basemap_features()?.is_empty();
+            (tiles, render)
         }
     };
     // what the first frame needs; the season's history follows on a thread
@@ -106,6 +101,7 @@ pub fn open(db: Option<Location>) -> anyhow::Result<()> {
         snapshot,
         since,
         basemap: Some(basemap),
+        render_basemap,
         exports: folder.join("exports"),
         backups,
         // the company's import profiles are the same for every database on this machine

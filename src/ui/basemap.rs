@@ -40,6 +40,15 @@ impl BasemapForm {
     pub fn rendering(&self) -> bool {
         self.reading || self.rendering.is_some()
     }
+
+    /// While the city's basemap is made: the tiles drawn and in all (0 of 0 while its map is
+    /// read).
+    pub fn progress(&self) -> Option<(u64, u64)> {
+        match &self.rendering {
+            Some((p, _)) => Some((p.0.load(Ordering::Relaxed), p.1.load(Ordering::Relaxed))),
+            None => self.reading.then_some((0, 0)),
+        }
+    }
 }
 
 impl HeatDeskApp {
@@ -69,7 +78,7 @@ impl HeatDeskApp {
 
     /// Render the city's own basemap beside the database: the console reads the city's map
     /// on its worker, then it is drawn into tiles on one of the screen's (no store there).
-    fn render_city_basemap(&mut self) {
+    pub fn render_city_basemap(&mut self) {
         if self.map.demo_basemap.is_some() && !self.basemap_form.rendering() {
             self.console.push(crate::console::Request::ReadCityMap);
             self.basemap_form.reading = true;

@@ -14,7 +14,13 @@ pub fn show(app: &HeatDeskApp, ui: &mut Ui, map: Rect) -> Option<Rect> {
     let lang = app.lang();
     // a basemap that cannot be read is a quiet note, not an alarm (the map works without it)
     let exporting = !matches!(app.map_export, super::picture::Export::Idle);
-    if let Some(problem) = app.map.tiles_problem.as_ref().filter(|_| !exporting) {
+    let rendering = app.basemap_form.progress();
+    if let Some(problem) = app
+        .map
+        .tiles_problem
+        .as_ref()
+        .filter(|_| !exporting && rendering.is_none())
+    {
         let at = Rect::from_min_size(
             map.left_top() + vec2(8.0, 8.0),
             vec2((map.width() - 100.0).max(100.0), 22.0),
@@ -31,6 +37,34 @@ pub fn show(app: &HeatDeskApp, ui: &mut Ui, map: Rect) -> Option<Rect> {
                 .on_hover_text(problem);
             });
         });
+    }
+    // the city's basemap being made (a server's, on first start): how far, on the map itself
+    if let Some((done, all)) = rendering.filter(|_| !exporting) {
+        let at = Rect::from_min_size(map.left_top() + vec2(10.0, 10.0), vec2(320.0, 34.0));
+        ui.scope_builder(UiBuilder::new().max_rect(at), |ui| {
+            egui::Frame::new()
+                .fill(Color32::from_white_alpha(235))
+                .stroke(egui::Stroke::new(1.0, Color32::from_gray(190)))
+                .corner_radius(4.0)
+                .inner_margin(egui::Margin::symmetric(8, 4))
+                .show(ui, |ui| {
+                    ui.horizontal(|ui| {
+                        ui.spinner();
+                        let text = if all == 0 {
+                            format!("{}…", words::t(lang, Key::BasemapRendering))
+                        } else {
+                            format!(
+                                "{} {}%",
+                                words::t(lang, Key::BasemapRendering),
+                                done * 100 / all.max(1)
+                            )
+                        };
+                        ui.label(RichText::new(text).color(Color32::from_gray(40)));
+                    });
+                });
+        });
+        ui.ctx()
+            .request_repaint_after(std::time::Duration::from_millis(250));
     }
     if !app.prefs.layers.legend {
         return None;

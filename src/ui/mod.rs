@@ -74,6 +74,9 @@ pub struct Start {
     pub profiles: Option<std::path::PathBuf>,
     /// Where automatic backups go (a file store).
     pub backups: Option<std::path::PathBuf>,
+    /// The city's basemap is not there yet: make it once the window is open (a server's city
+    /// on this PC's first start), with its progress on the map.
+    pub render_basemap: bool,
 }
 
 /// Open the console window on what `start` loaded and run it until it is closed.
@@ -105,6 +108,9 @@ pub fn open_window(start: Start) -> anyhow::Result<()> {
             }
             if let Some(dir) = start.profiles {
                 app = app.with_profiles_dir(dir);
+            }
+            if start.render_basemap {
+                app.render_city_basemap();
             }
             // another console's commit, heard on the store's thread, redraws the screen now
             let ctx = cc.egui_ctx.clone();

@@ -450,6 +450,14 @@ fn the_city_basemap_is_rendered_from_what_the_console_reads() {
     harness.get_by_label("底图…").click();
     harness.run_steps(4);
     harness.get_by_label("生成底图").click();
+    harness.run_steps(2);
+    // how far it is, on the map itself (the window may be closed)
+    assert!(
+        harness
+            .query_by_label_contains("正在生成城市底图")
+            .is_some(),
+        "the map says the basemap is being made"
+    );
     let start = std::time::Instant::now();
     while harness.state().notice.is_none() {
         assert!(
@@ -469,5 +477,11 @@ fn the_city_basemap_is_rendered_from_what_the_console_reads() {
         .query_row("SELECT count(*) FROM tiles", [], |r| r.get(0))
         .unwrap();
     assert!(tiles > 100, "{tiles} tiles");
+    harness.run_steps(2);
+    assert!(
+        harness
+            .query_by_label_contains("正在生成城市底图")
+            .is_none()
+    );
     assert!(notice.text.contains(&tiles.to_string()), "{notice:?}");
 }
