@@ -67,8 +67,15 @@ pub fn serve(
     listen: Option<String>,
     tls: Option<heatdesk::serve::tls::Tls>,
     plain_http: bool,
+    basemap: Option<std::path::PathBuf>,
 ) -> anyhow::Result<()> {
     let listen = listen_on(listen, &tls, plain_http)?;
+    // the room's basemap: the one given, else the file beside a database file
+    let basemap = basemap.or_else(|| {
+        db.file()
+            .map(heatdesk::map::basemap::beside)
+            .filter(|p| p.exists())
+    });
     let _ = rustls::crypto::ring::default_provider().install_default();
     // the server's log goes to standard error (a service manager keeps it); it names
     // technicians, tickets and message ids, never a resident's number
@@ -78,7 +85,7 @@ pub fn serve(
         .with_target(false)
         .try_init();
     let store = heatdesk::store::open(&db)?;
-    heatdesk::serve::run(store, &listen, tls)
+    heatdesk::serve::run(store, &listen, tls, basemap.as_deref())
 }
 
 /// The password: typed unseen at a terminal, else the first line of standard input.

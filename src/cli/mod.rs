@@ -85,6 +85,10 @@ pub enum Cmd {
         /// Plain HTTP, for a server behind a reverse proxy that speaks HTTPS to the phones
         #[arg(long, conflicts_with_all = ["tls_cert", "tls_key"])]
         plain_http: bool,
+        /// The room's basemap (MBTiles) served to the consoles at /tiles/{z}/{x}/{y}.png
+        /// [default: <database>.mbtiles beside a database file, when there]
+        #[arg(long)]
+        basemap: Option<PathBuf>,
     },
     /// Make the room's own certificate authority and a certificate for `heatdesk serve`:
     /// ca.pem (install it on the room's PCs and phones), server.pem and server-key.pem
@@ -403,11 +407,12 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             tls_cert,
             tls_key,
             plain_http,
+            basemap,
         }) => {
             let tls = tls_cert
                 .zip(tls_key)
                 .map(|(cert, key)| heatdesk::serve::tls::Tls { cert, key });
-            crews::serve(need(db, "serve")?, listen, tls, plain_http)
+            crews::serve(need(db, "serve")?, listen, tls, plain_http, basemap)
         }
         Some(Cmd::Cert { out, hosts }) => crews::cert(&out, &hosts),
         Some(Cmd::Account { action }) => crews::account(need(db, "account")?, action),

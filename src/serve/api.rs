@@ -46,10 +46,40 @@ pub fn router(server: Arc<Server>) -> Router {
         .route("/api/tickets/{id}/return", post(give_back))
         .route("/api/tickets/{id}/{step}", post(no_such_step))
         .route("/api/position", post(position))
+        .route("/tiles/{z}/{x}/{y}", get(tile))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn(announced_size))
         .layer(axum::middleware::from_fn(guarded))
         .with_state(server)
+}
+
+/// One tile of the room's basemap: `/tiles/14/13312/6194.png` (XYZ, rows from the north). The
+/// consoles keep each in their cache; a tile outside the city is 404, as at any tile server.
+async fn tile(
+    State(server): State<Arc<Server>>,
+    Path((z, x, y)): Path<(u8, u32, String)>,
+) -> Response {
+    let Some(y) = y.strip_suffix(".png").unwrap_or(&y).parse::<u32>().ok() else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    if z > 22 {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    let found = tokio::task::spawn_blocking(move || server.tile(z, x, y))
+        .await
+        .ok()
+        .flatten();
+    match found {
+        Some(png) => (
+            [
+                (header::CONTENT_TYPE, "image/png"),
+                (header::CACHE_CONTROL, "public, max-age=86400"),
+            ],
+            png,
+        )
+            .into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
 }
 
 /// What the page may load and where it may be shown: its own script, style and requests only

@@ -30,6 +30,8 @@ pub struct Server {
     /// The password threads (one per core).
     pub verifier: auth::Verifier,
     pub clock: Clock,
+    /// The room's one basemap, served as tiles to the consoles (each keeps a cache).
+    basemap: Option<Mutex<crate::map::tiles::mbtiles::MbTiles>>,
 }
 
 impl Server {
@@ -46,7 +48,36 @@ impl Server {
                 std::thread::available_parallelism().map_or(2, |n| n.get()),
             ),
             clock,
+            basemap: None,
         }))
+    }
+
+    /// A server that also serves `basemap` (an MBTiles file) as tiles.
+    pub fn with_basemap(
+        store: Box<dyn DispatchStore>,
+        clock: Clock,
+        basemap: &std::path::Path,
+    ) -> anyhow::Result<Arc<Self>> {
+        let tiles = crate::map::tiles::mbtiles::MbTiles::open(basemap)
+            .map_err(|e| anyhow::anyhow!("--basemap {}: {e}", basemap.display()))?;
+        let mut server = Server::new(store, clock)?;
+        Arc::get_mut(&mut server)
+            .expect("a new server is not shared yet")
+            .basemap = Some(Mutex::new(tiles));
+        Ok(server)
+    }
+
+    /// One tile of the room's basemap (None: no basemap, or no such tile).
+    pub fn tile(&self, z: u8, x: u32, y: u32) -> Option<Vec<u8>> {
+        let tiles = self
+            .basemap
+            .as_ref()?
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        tiles
+            .tile(crate::map::tiles::mbtiles::TileXyz { z, x, y })
+            .ok()
+            .flatten()
     }
 
     pub fn now(&self) -> Timestamp {
@@ -179,13 +210,23 @@ pub fn run(
     store: Box<dyn DispatchStore>,
     listen: &str,
     tls: Option<tls::Tls>,
+    basemap: Option<&std::path::Path>,
 ) -> anyhow::Result<()> {
     let addr: SocketAddr = listen
         .parse()
         .map_err(|e| anyhow::anyhow!("--listen {listen:?}: not an address and port ({e})"))?;
     let sender_store = store.second_handle()?;
     let clock: Clock = Arc::new(|| chrono::Local::now().naive_local());
-    let server = Server::new(store, clock.clone())?;
+    let server = match basemap {
+        Some(path) => {
+            eprintln!(
+                "heatdesk: serving the room's basemap {} at /tiles/{{z}}/{{x}}/{{y}}.png",
+                path.display()
+            );
+            Server::with_basemap(store, clock.clone(), path)?
+        }
+        None => Server::new(store, clock.clone())?,
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -249,7 +290,11 @@ pub fn spawn_local(
     store: Box<dyn DispatchStore>,
     clock: Clock,
 ) -> anyhow::Result<(SocketAddr, Arc<Server>)> {
-    let server = Server::new(store, clock)?;
+    spawn(Server::new(store, clock)?)
+}
+
+/// [`spawn_local`] for a server already made (one serving a basemap, say).
+pub fn spawn(server: Arc<Server>) -> anyhow::Result<(SocketAddr, Arc<Server>)> {
     let (tx, rx) = std::sync::mpsc::channel();
     let shared = Arc::clone(&server);
     std::thread::Builder::new()

@@ -1113,3 +1113,79 @@ fn the_room_gets_its_own_certificate_and_the_server_speaks_https_with_it() {
         assert!(wrong_name.is_err(), "{wrong_name:?}");
     });
 }
+
+#[test]
+fn the_server_serves_the_rooms_basemap_as_tiles() {
+    // one basemap for the room: rendered once, served by `heatdesk serve` to every console
+    // (each keeps the tiles it fetched in its cache) instead of each PC rendering its own
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("demo.db");
+    heatdesk::demo::write_new(
+        &path,
+        &heatdesk::demo::DemoParams::new(heatdesk::demo::Scale::Demo, at(8, 0)),
+    )
+    .unwrap();
+    let store = heatdesk::store::SqliteStore::open(&path).unwrap();
+    use heatdesk::store::DispatchStore;
+    let places = store.load_places().unwrap();
+    let features = store.basemap_features().unwrap();
+    let tiles = dir.path().join("room.mbtiles");
+    let progress = Default::default();
+    heatdesk::map::basemap::write_basemap_with(&places, &features, &tiles, 11, 12, &progress)
+        .unwrap();
+    // a tile the file holds, by its XYZ address (MBTiles counts rows from the south)
+    let (z, x, row, png): (u8, u32, u32, Vec<u8>) = crate::common::sql(&tiles)
+        .query_row(
+            "SELECT zoom_level, tile_column, tile_row, tile_data FROM tiles WHERE zoom_level = 12 LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .unwrap();
+    let y = (1u32 << z) - 1 - row;
+    let server =
+        serve::Server::with_basemap(Box::new(store), Arc::new(|| at(8, 30)), &tiles).unwrap();
+    let (addr, _server) = serve::spawn(server).unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let client = reqwest::Client::new();
+        let got = client
+            .get(format!("http://{addr}/tiles/{z}/{x}/{y}.png"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(got.status(), StatusCode::OK);
+        assert_eq!(got.headers()["content-type"], "image/png");
+        assert!(
+            got.headers()["cache-control"]
+                .to_str()
+                .unwrap()
+                .contains("max-age")
+        );
+        assert_eq!(
+            got.bytes().await.unwrap().to_vec(),
+            png,
+            "the file's own tile"
+        );
+        // outside the city, or not a tile: not found
+        for url in [
+            format!("http://{addr}/tiles/{z}/0/0.png"),
+            format!("http://{addr}/tiles/{z}/{x}/nope.png"),
+            format!("http://{addr}/tiles/30/{x}/{y}.png"),
+        ] {
+            let got = client.get(&url).send().await.unwrap();
+            assert_eq!(got.status(), StatusCode::NOT_FOUND, "{url}");
+        }
+    });
+    // a server without a basemap has no tiles
+    let (db, _) = room(Backend::Sqlite, "notiles");
+    let (addr, _server) = serve::spawn_local(db.open(), Arc::new(|| at(8, 30))).unwrap();
+    runtime.block_on(async {
+        let got = reqwest::get(format!("http://{addr}/tiles/{z}/{x}/{y}.png"))
+            .await
+            .unwrap();
+        assert_eq!(got.status(), StatusCode::NOT_FOUND);
+    });
+}
