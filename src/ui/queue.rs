@@ -115,30 +115,77 @@ pub fn show(app: &mut HeatDeskApp, ui: &mut Ui) {
         .rows(snap, queued, version, filter, now)
         .to_vec();
 
-    ui.horizontal(|ui| {
-        ui.heading(app.tr(Key::Queue));
-        ui.label(RichText::new(queue.len().to_string()).strong());
-        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-            if ui
-                .button(format!("＋ {}", app.tr(Key::NewTicket)))
-                .clicked()
-            {
-                app.intake.open = true;
-            }
-            // the queue as filtered on screen, for a spreadsheet
-            for ext in ["xlsx", "csv"] {
-                if ui
-                    .small_button(ext.to_uppercase())
-                    .on_hover_text(app.tr(Key::ExportQueue))
+    // the heading and its count, then the buttons at the right; on a panel too narrow for both
+    // (English at 1600 px) the buttons go on a row of their own rather than over the count
+    let title = app.tr(Key::Queue).to_string();
+    let count = queue.len().to_string();
+    let new_ticket = format!("＋ {}", app.tr(Key::NewTicket));
+    let width = |ui: &Ui, text: &str, style: egui::TextStyle| {
+        ui.painter()
+            .layout_no_wrap(
+                text.to_string(),
+                style.resolve(ui.style()),
+                egui::Color32::BLACK,
+            )
+            .size()
+            .x
+    };
+    let pad = ui.spacing().button_padding.x * 2.0 + ui.spacing().item_spacing.x;
+    let needed = width(ui, &title, egui::TextStyle::Heading)
+        + width(ui, &count, egui::TextStyle::Body)
+        + width(ui, &new_ticket, egui::TextStyle::Button)
+        + width(ui, "CSV", egui::TextStyle::Small)
+        + width(ui, "XLSX", egui::TextStyle::Small)
+        + 3.0 * pad
+        + 3.0 * ui.spacing().item_spacing.x
+        + 8.0;
+    let one_row = needed <= ui.available_width();
+    // which button was pressed: the new-ticket form, or an export of the queue as filtered
+    let hint = app.tr(Key::ExportQueue).to_string();
+    let buttons = |ui: &mut Ui, right_to_left: bool| -> Option<&'static str> {
+        // laid out from the right on the heading's row, from the left on a row of their own
+        let order = if right_to_left {
+            ["new", "xlsx", "csv"]
+        } else {
+            ["csv", "xlsx", "new"]
+        };
+        let mut pressed = None;
+        for item in order {
+            let clicked = if item == "new" {
+                ui.button(&new_ticket).clicked()
+            } else {
+                ui.small_button(item.to_uppercase())
+                    .on_hover_text(&hint)
                     .clicked()
-                {
-                    let table =
-                        crate::export::layers::tickets(app.console.snapshot(), &queue, app.lang());
-                    app.export("tickets", ext, &[table]);
-                }
+            };
+            if clicked {
+                pressed = Some(item);
             }
-        });
+        }
+        pressed
+    };
+    let mut pressed = None;
+    ui.horizontal(|ui| {
+        ui.heading(&title);
+        ui.label(RichText::new(&count).strong());
+        if one_row {
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                pressed = buttons(ui, true);
+            });
+        }
     });
+    if !one_row {
+        ui.horizontal(|ui| pressed = buttons(ui, false));
+    }
+    match pressed {
+        Some("new") => app.intake.open = true,
+        // the queue as filtered on screen, for a spreadsheet
+        Some(ext) => {
+            let table = crate::export::layers::tickets(app.console.snapshot(), &queue, app.lang());
+            app.export("tickets", ext, &[table]);
+        }
+        None => {}
+    }
     super::alerts::show(app, ui);
     filters(app, ui);
     ui.separator();

@@ -767,6 +767,56 @@ fn the_top_bar_never_overlaps_itself_at_any_width() {
                 );
             harness.run_steps(4);
             assert_no_overlap_in_top_bar(&harness, &format!("{lang:?} {width} px"));
+            assert_queue_heading_apart(&harness, &format!("{lang:?} {width} px"));
+        }
+    }
+}
+
+/// The queue's heading, its count and its buttons (CSV, XLSX, ＋ New ticket) do not overlap:
+/// in English at 1600 px the city's count (7588) sat under the CSV button.
+fn assert_queue_heading_apart(harness: &Harness<'_, HeatDeskApp>, case: &str) {
+    use egui_kittest::kittest::NodeT;
+    let heading = harness
+        .query_by_label("待派工单")
+        .or_else(|| harness.query_by_label("Ticket queue"))
+        .expect("the queue's heading")
+        .rect();
+    let mut parts = vec![("heading".to_string(), heading)];
+    for n in harness.query_all_by(|_| true) {
+        let a = n.accesskit_node();
+        let label = a
+            .label()
+            .or_else(|| a.value())
+            .unwrap_or_default()
+            .to_string();
+        let Some(bb) = a.bounding_box() else {
+            continue;
+        };
+        let r = egui::Rect::from_min_max(
+            egui::pos2(bb.x0 as f32, bb.y0 as f32),
+            egui::pos2(bb.x1 as f32, bb.y1 as f32),
+        );
+        let near = r.top() < heading.bottom() + 40.0 && r.bottom() > heading.top() - 4.0;
+        let wanted = label == "CSV"
+            || label == "XLSX"
+            || label.starts_with("＋")
+            || (!label.is_empty() && label.chars().all(|c| c.is_ascii_digit()));
+        // (a label's text is a node of its own, with the same rect)
+        if near
+            && wanted
+            && r.left() < heading.left() + 400.0
+            && !parts.contains(&(label.clone(), r))
+        {
+            parts.push((label, r));
+        }
+    }
+    assert!(parts.len() >= 5, "{case}: {parts:?}");
+    for (i, (a, ra)) in parts.iter().enumerate() {
+        for (b, rb) in &parts[i + 1..] {
+            assert!(
+                !ra.shrink(1.0).intersects(rb.shrink(1.0)),
+                "{case}: {a:?} {ra:?} overlaps {b:?} {rb:?}"
+            );
         }
     }
 }
