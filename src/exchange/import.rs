@@ -379,6 +379,10 @@ pub fn build(
         read += 1;
         read < limit
     });
+    // a record's progress is where it starts: the last one read is the whole file
+    progress
+        .done
+        .store(progress.total.load(Ordering::Relaxed), Ordering::Relaxed);
     if let Err((loc, message)) = walked {
         im.problems.push(Problem {
             loc: Some(loc),

@@ -542,9 +542,10 @@ fn long_jobs_are_the_consoles_requests_and_their_outcomes_come_as_events() {
     };
     let report = done.take().unwrap();
     assert!(report.written && report.inserted == 1, "{report:?}");
-    assert!(
-        progress.fraction() > 0.0,
-        "the rows were counted into the progress given"
+    assert_eq!(
+        progress.fraction(),
+        1.0,
+        "the file read whole, into the progress given"
     );
     // taken in (an import of rows reads everything again) within the next steps
     let _ = until(&mut console, &|e| {
