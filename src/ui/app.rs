@@ -15,11 +15,66 @@ use crate::map::{Hit, MapView};
 use crate::words::problem::{headed, say};
 use crate::words::{self, Key, Lang, t};
 
+/// How a notice is said in a language.
+type Saying = std::sync::Arc<dyn Fn(Lang) -> String + Send + Sync>;
+
 /// The outcome of the last action, shown in the status line.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone)]
 pub struct Notice {
     pub ok: bool,
     pub text: String,
+    /// Said again when the console's language changes: the language `text` is in, and how.
+    again: Option<(Lang, Saying)>,
+}
+
+impl Notice {
+    /// A notice said once (a path, a count: the same in both languages, or not kept).
+    pub fn new(ok: bool, text: impl Into<String>) -> Self {
+        Notice {
+            ok,
+            text: text.into(),
+            again: None,
+        }
+    }
+
+    /// A notice said in `lang` now, and again in the language the console switches to.
+    pub fn said(
+        ok: bool,
+        lang: Lang,
+        say: impl Fn(Lang) -> String + Send + Sync + 'static,
+    ) -> Self {
+        Notice {
+            ok,
+            text: say(lang),
+            again: Some((lang, std::sync::Arc::new(say))),
+        }
+    }
+
+    /// The text in `lang` (said again when the language changed since).
+    pub fn in_lang(&mut self, lang: Lang) -> &str {
+        if let Some((was, say)) = &mut self.again
+            && *was != lang
+        {
+            self.text = say(lang);
+            *was = lang;
+        }
+        &self.text
+    }
+}
+
+impl PartialEq for Notice {
+    fn eq(&self, other: &Self) -> bool {
+        self.ok == other.ok && self.text == other.text
+    }
+}
+
+impl std::fmt::Debug for Notice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Notice")
+            .field("ok", &self.ok)
+            .field("text", &self.text)
+            .finish()
+    }
 }
 
 pub struct HeatDeskApp {
@@ -122,10 +177,10 @@ impl HeatDeskApp {
         match self.console.read_older(since) {
             Ok(()) => {}
             Err(e) => {
-                self.notice = Some(Notice {
-                    ok: false,
-                    text: headed(self.lang(), self.tr(Key::HistoryFailed), &e.problem()),
-                })
+                self.notice = Some(Notice::new(
+                    false,
+                    headed(self.lang(), self.tr(Key::HistoryFailed), &e.problem()),
+                ))
             }
         }
         self
@@ -185,10 +240,9 @@ impl HeatDeskApp {
     /// is told so (nothing is dragged for it; this is the last guard).
     pub fn assign(&mut self, ticket: TicketId, seen_version: i64, team: TeamId) {
         if !self.console.permissions().assign {
-            self.notice = Some(Notice {
-                ok: false,
-                text: self.tr(Key::RoleCannotAssign).into(),
-            });
+            self.notice = Some(Notice::said(false, self.lang(), |lang| {
+                t(lang, Key::RoleCannotAssign).into()
+            }));
             return;
         }
         self.console.push(Request::Assign {
@@ -220,15 +274,14 @@ impl HeatDeskApp {
         let result = std::fs::create_dir_all(&self.export_dir)
             .map_err(|e| format!("{}: {e}", self.export_dir.display()))
             .and_then(|()| crate::export::write(&path, tables).map_err(|e| e.to_string()));
+        let lang = self.lang();
         self.notice = Some(match result {
-            Ok(()) => Notice {
-                ok: true,
-                text: format!("{} {}", self.tr(Key::Saved), path.display()),
-            },
-            Err(e) => Notice {
-                ok: false,
-                text: format!("{}: {e}", self.tr(Key::Refused)),
-            },
+            Ok(()) => Notice::said(true, lang, move |lang| {
+                format!("{} {}", t(lang, Key::Saved), path.display())
+            }),
+            Err(e) => Notice::said(false, lang, move |lang| {
+                format!("{}: {e}", t(lang, Key::Refused))
+            }),
         });
     }
 
@@ -529,10 +582,13 @@ impl HeatDeskApp {
     /// What the screen does with an event: the status line, and the form it came from.
     fn answer(&mut self, event: Event) {
         let lang = self.lang();
-        let said = |ok: bool, text: String| Some(Notice { ok, text });
+        let said = |ok: bool, say: Box<dyn Fn(Lang) -> String + Send + Sync>| {
+            Some(Notice::said(ok, lang, say))
+        };
         match event {
             Event::Applied { applied, tag } => {
-                self.notice = said(true, applied_text(lang, &applied));
+                let done = applied.clone();
+                self.notice = said(true, Box::new(move |lang| applied_text(lang, &done)));
                 self.reason.clear();
                 let first = applied.tickets().first().map(|t| t.id);
                 match tag {
@@ -563,27 +619,44 @@ impl HeatDeskApp {
                 if matches!(tag, Tag::Accounts | Tag::Messages) {
                     self.crews.problem = Some(text.clone());
                 }
-                self.notice = said(false, text);
+                self.notice = said(
+                    false,
+                    Box::new(move |lang| headed(lang, t(lang, Key::Refused), &error)),
+                );
             }
-            Event::NothingToUndo => self.notice = said(false, t(lang, Key::NothingToUndo).into()),
+            Event::NothingToUndo => {
+                self.notice = said(false, Box::new(|lang| t(lang, Key::NothingToUndo).into()))
+            }
             Event::Undone(id) => {
-                self.notice = said(true, format!("{} · #{id}", t(lang, Key::Undone)))
+                self.notice = said(
+                    true,
+                    Box::new(move |lang| format!("{} · #{id}", t(lang, Key::Undone))),
+                )
             }
             Event::CaughtUp | Event::Reloaded => {
-                self.notice = said(true, t(lang, Key::ReloadedElsewhere).into());
+                self.notice = said(
+                    true,
+                    Box::new(|lang| t(lang, Key::ReloadedElsewhere).into()),
+                );
             }
-            Event::Failed(e) => self.notice = said(false, say(lang, &e)),
+            Event::Failed(e) => self.notice = said(false, Box::new(move |lang| say(lang, &e))),
             Event::HistoryFailed(e) => {
-                self.notice = said(false, headed(lang, t(lang, Key::HistoryFailed), &e))
+                self.notice = said(
+                    false,
+                    Box::new(move |lang| headed(lang, t(lang, Key::HistoryFailed), &e)),
+                )
             }
             Event::BackedUp(path) => {
                 self.notice = said(
                     true,
-                    format!("{} {}", t(lang, Key::BackedUp), path.display()),
+                    Box::new(move |lang| format!("{} {}", t(lang, Key::BackedUp), path.display())),
                 )
             }
             Event::BackupFailed(e) => {
-                self.notice = said(false, headed(lang, t(lang, Key::BackupFailed), &e))
+                self.notice = said(
+                    false,
+                    Box::new(move |lang| headed(lang, t(lang, Key::BackupFailed), &e)),
+                )
             }
             Event::Imported(done) => self.imported(done.take()),
             Event::Previewed(read) => self.previewed(read.take()),

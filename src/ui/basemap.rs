@@ -95,10 +95,9 @@ impl HeatDeskApp {
             Ok(city) => city,
             Err(e) => {
                 let lang = self.lang();
-                self.notice = Some(Notice {
-                    ok: false,
-                    text: headed(lang, self.tr(Key::Refused), &e),
-                });
+                self.notice = Some(Notice::said(false, lang, move |lang| {
+                    headed(lang, words::t(lang, Key::Refused), &e)
+                }));
                 return;
             }
         };
@@ -131,15 +130,13 @@ impl HeatDeskApp {
                 // opened afresh, now that it is there
                 self.prefs.map.basemap = Basemap::Demo;
                 self.map.reopen_tiles();
-                Notice {
-                    ok: true,
-                    text: format!("{} ({tiles})", self.tr(Key::BasemapRendered)),
-                }
+                Notice::said(true, self.lang(), move |lang| {
+                    format!("{} ({tiles})", words::t(lang, Key::BasemapRendered))
+                })
             }
-            Err(e) => Notice {
-                ok: false,
-                text: format!("{}: {e}", self.tr(Key::Refused)),
-            },
+            Err(e) => Notice::said(false, self.lang(), move |lang| {
+                format!("{}: {e}", words::t(lang, Key::Refused))
+            }),
         });
     }
 }

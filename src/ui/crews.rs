@@ -417,18 +417,17 @@ impl HeatDeskApp {
                 Ok(photos.len())
             });
         self.notice = Some(match result {
-            Ok(n) => super::app::Notice {
-                ok: true,
-                text: format!(
+            Ok(n) => super::app::Notice::new(
+                true,
+                format!(
                     "{} {} ({n})",
                     words::t(lang, Key::PhotosExported),
                     dir.display()
                 ),
-            },
-            Err(e) => super::app::Notice {
-                ok: false,
-                text: format!("{}: {e}", words::t(lang, Key::Refused)),
-            },
+            ),
+            Err(e) => {
+                super::app::Notice::new(false, format!("{}: {e}", words::t(lang, Key::Refused)))
+            }
         });
     }
 }

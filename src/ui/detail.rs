@@ -12,14 +12,17 @@ use crate::words::{self, Key};
 
 pub fn show(app: &mut HeatDeskApp, ui: &mut Ui) {
     ui.heading(app.tr(Key::Detail));
-    if let Some(n) = &app.notice {
+    let lang = app.lang();
+    if let Some(n) = &mut app.notice {
         let colour = if n.ok {
             Color32::from_rgb(0x2e, 0x7d, 0x32)
         } else {
             Color32::from_rgb(0xc6, 0x28, 0x28)
         };
-        // a long refusal wraps within the panel: said in full, never cut at its edge
-        ui.add(egui::Label::new(RichText::new(&n.text).color(colour)).wrap());
+        // in the console's language, said again if it changed since; a long refusal wraps
+        // within the panel: said in full, never cut at its edge
+        let text = n.in_lang(lang).to_string();
+        ui.add(egui::Label::new(RichText::new(text).color(colour)).wrap());
     }
     ui.separator();
     egui::ScrollArea::vertical()

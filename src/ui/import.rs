@@ -164,7 +164,7 @@ impl HeatDeskApp {
         let mut options = match self.import_options(kind) {
             Ok(o) => o,
             Err(e) => {
-                self.notice = Some(Notice { ok: false, text: e });
+                self.notice = Some(Notice::new(false, e));
                 return;
             }
         };
@@ -256,14 +256,11 @@ impl HeatDeskApp {
         };
         let path = mapping::profile_file(&dir, &name);
         self.notice = Some(match profile.save(&path) {
-            Ok(()) => Notice {
-                ok: true,
-                text: format!("{} {}", self.tr(Key::ImportProfileSaved), path.display()),
-            },
-            Err(e) => Notice {
-                ok: false,
-                text: format!("{}: {e}", self.tr(Key::Refused)),
-            },
+            Ok(()) => Notice::new(
+                true,
+                format!("{} {}", self.tr(Key::ImportProfileSaved), path.display()),
+            ),
+            Err(e) => Notice::new(false, format!("{}: {e}", self.tr(Key::Refused))),
         });
     }
 
@@ -273,17 +270,15 @@ impl HeatDeskApp {
         if let Ok(report) = &result
             && report.written
         {
-            self.notice = Some(Notice {
-                ok: true,
-                text: format!(
-                    "{}: {} {} / {} {}",
-                    self.tr(Key::ImportDone),
-                    report.inserted,
-                    self.tr(Key::ImportNew),
-                    report.updated,
-                    self.tr(Key::ImportUpdated)
-                ),
-            });
+            let (inserted, updated) = (report.inserted, report.updated);
+            self.notice = Some(Notice::said(true, self.lang(), move |lang| {
+                format!(
+                    "{}: {inserted} {} / {updated} {}",
+                    words::t(lang, Key::ImportDone),
+                    words::t(lang, Key::ImportNew),
+                    words::t(lang, Key::ImportUpdated)
+                )
+            }));
         }
         self.import.outcome = Some(result);
         self.import.details_lang = None;

@@ -207,22 +207,22 @@ pub fn export_step(app: &mut HeatDeskApp, ui: &Ui, map: Rect) {
         let region = image.region(&map, Some(ppp));
         let result = save_png(app, &region);
         app.notice = Some(match result {
-            Ok(path) => super::app::Notice {
-                ok: true,
-                text: format!("{}: {}", words::t(lang, Key::MapExported), path.display()),
-            },
-            Err(e) => super::app::Notice {
-                ok: false,
-                text: format!("{}: {e:#}", words::t(lang, Key::ExportMap)),
-            },
+            Ok(path) => super::app::Notice::said(true, lang, move |lang| {
+                format!("{}: {}", words::t(lang, Key::MapExported), path.display())
+            }),
+            Err(e) => {
+                let e = format!("{e:#}");
+                super::app::Notice::said(false, lang, move |lang| {
+                    format!("{}: {e}", words::t(lang, Key::ExportMap))
+                })
+            }
         });
     } else if now - since > 5.0 {
         // a window that cannot read its pixels back: say so rather than wait
         app.map_export = Export::Idle;
-        app.notice = Some(super::app::Notice {
-            ok: false,
-            text: words::t(lang, Key::MapExportFailed).to_string(),
-        });
+        app.notice = Some(super::app::Notice::said(false, lang, |lang| {
+            words::t(lang, Key::MapExportFailed).to_string()
+        }));
     } else {
         ui.ctx().request_repaint();
     }

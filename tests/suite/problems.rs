@@ -312,6 +312,13 @@ fn a_refused_command_is_said_on_screen_in_the_consoles_language() {
         assert!(!notice.contains(not), "{notice}");
         harness.get_by_label(&notice);
     }
+    // the notice follows the console's language when it is switched: said again, not kept
+    // in the language it came in
+    harness.state_mut().prefs.lang = Lang::Zh;
+    harness.run_steps(2);
+    let notice = harness.state().notice.clone().expect("a notice").text;
+    assert!(notice.starts_with("操作被拒绝：工单 #"), "{notice}");
+    harness.get_by_label(&notice);
     // nothing changed
     assert_eq!(harness.state().snap().ticket(t.id), Some(&t));
 }
