@@ -177,10 +177,10 @@ impl HeatDeskApp {
         match self.console.read_older(since) {
             Ok(()) => {}
             Err(e) => {
-                self.notice = Some(Notice::new(
-                    false,
-                    headed(self.lang(), self.tr(Key::HistoryFailed), &e.problem()),
-                ))
+                let problem = e.problem();
+                self.notice = Some(Notice::said(false, self.lang(), move |lang| {
+                    headed(lang, t(lang, Key::HistoryFailed), &problem)
+                }))
             }
         }
         self

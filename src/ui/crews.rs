@@ -417,17 +417,16 @@ impl HeatDeskApp {
                 Ok(photos.len())
             });
         self.notice = Some(match result {
-            Ok(n) => super::app::Notice::new(
-                true,
+            Ok(n) => super::app::Notice::said(true, lang, move |lang| {
                 format!(
                     "{} {} ({n})",
                     words::t(lang, Key::PhotosExported),
                     dir.display()
-                ),
-            ),
-            Err(e) => {
-                super::app::Notice::new(false, format!("{}: {e}", words::t(lang, Key::Refused)))
-            }
+                )
+            }),
+            Err(e) => super::app::Notice::said(false, lang, move |lang| {
+                format!("{}: {e}", words::t(lang, Key::Refused))
+            }),
         });
     }
 }

@@ -256,11 +256,16 @@ impl HeatDeskApp {
         };
         let path = mapping::profile_file(&dir, &name);
         self.notice = Some(match profile.save(&path) {
-            Ok(()) => Notice::new(
-                true,
-                format!("{} {}", self.tr(Key::ImportProfileSaved), path.display()),
-            ),
-            Err(e) => Notice::new(false, format!("{}: {e}", self.tr(Key::Refused))),
+            Ok(()) => Notice::said(true, self.lang(), move |lang| {
+                format!(
+                    "{} {}",
+                    words::t(lang, Key::ImportProfileSaved),
+                    path.display()
+                )
+            }),
+            Err(e) => Notice::said(false, self.lang(), move |lang| {
+                format!("{}: {e}", words::t(lang, Key::Refused))
+            }),
         });
     }
 
