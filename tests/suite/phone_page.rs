@@ -21,7 +21,7 @@ use heatdesk::domain::*;
 use heatdesk::serve::{self, auth};
 use serde_json::json;
 
-use crate::common::crews::{assigned, at, city, console_sees, desk};
+use crate::common::crews::{HttpsServer, assigned, at, city, console_sees, desk};
 use crate::common::stores::{self, Backend, TestDb};
 
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
@@ -340,15 +340,6 @@ fn a_technician_takes_a_ticket_to_done_in_a_real_browser() {
     );
 }
 
-/// A free port on loopback.
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 /// Log in as zhang on the page at `url`.
 async fn log_in(c: &Client, url: &str) {
     c.goto(url).await.unwrap();
@@ -410,41 +401,8 @@ fn over_plain_http_the_page_says_why_there_is_no_position_and_https_gives_a_secu
         b64.encode(sha2::Sha256::digest(b64.decode(body).unwrap()))
     };
     let (plain, _server) = serve::spawn_local(db.open(), Arc::new(|| at(8, 30))).unwrap();
-    let port = free_port();
-    // killed when the test ends, passed or not (a server left behind holds the test's output)
-    struct Killed(Child);
-    impl Drop for Killed {
-        fn drop(&mut self) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
-    let _https = Killed(
-        Process::new(env!("CARGO_BIN_EXE_heatdesk"))
-            .args([
-                "--db",
-                &db.arg(),
-                "serve",
-                "--listen",
-                &format!("127.0.0.1:{port}"),
-            ])
-            .arg("--tls-cert")
-            .arg(&made.cert)
-            .arg("--tls-key")
-            .arg(&made.key)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    let start = Instant::now();
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "the HTTPS server did not start"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let https = HttpsServer::start(&db.arg(), &made.cert, &made.key);
+    let port = https.port;
     let driver = chromedriver();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()

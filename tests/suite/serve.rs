@@ -1034,40 +1034,12 @@ fn the_room_gets_its_own_certificate_and_the_server_speaks_https_with_it() {
     assert!(err.contains("nope.pem"), "{err}");
 
     // served over HTTPS: a client that installed ca.pem is served; one that did not, refused
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    struct Killed(std::process::Child);
-    impl Drop for Killed {
-        fn drop(&mut self) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
-    let _server = Killed(
-        std::process::Command::new(env!("CARGO_BIN_EXE_heatdesk"))
-            .arg("--db")
-            .arg(&db_arg)
-            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
-            .arg("--tls-cert")
-            .arg(certs.join("server.pem"))
-            .arg("--tls-key")
-            .arg(certs.join("server-key.pem"))
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap(),
+    let server = crate::common::crews::HttpsServer::start(
+        &db.arg(),
+        &certs.join("server.pem"),
+        &certs.join("server-key.pem"),
     );
-    let start = Instant::now();
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "the server did not start"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let port = server.port;
     serve::https();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()

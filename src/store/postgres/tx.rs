@@ -140,6 +140,11 @@ impl PgTx<'_, '_> {
     }
 }
 
+/// Cells as the driver's parameters.
+fn params<'a>(cells: &'a [Cell<'_>]) -> Vec<&'a (dyn ToSql + Sync)> {
+    cells.iter().map(|c| c as &(dyn ToSql + Sync)).collect()
+}
+
 impl Tx for PgTx<'_, '_> {
     fn ticket(&mut self, id: TicketId) -> Result<Option<Ticket>, StoreError> {
         self.query_opt(&select::<Ticket>("WHERE id = $1"), &[&id])?
@@ -189,15 +194,11 @@ impl Tx for PgTx<'_, '_> {
     }
 
     fn execute_row(&mut self, sql: &str, cells: &[Cell<'_>]) -> Result<u64, StoreError> {
-        let params: Vec<&(dyn ToSql + Sync)> =
-            cells.iter().map(|c| c as &(dyn ToSql + Sync)).collect();
-        self.execute(sql, &params)
+        self.execute(sql, &params(cells))
     }
 
     fn insert_row(&mut self, sql: &str, cells: &[Cell<'_>]) -> Result<i64, StoreError> {
-        let params: Vec<&(dyn ToSql + Sync)> =
-            cells.iter().map(|c| c as &(dyn ToSql + Sync)).collect();
-        Ok(self.query_one(sql, &params)?.try_get(0)?)
+        Ok(self.query_one(sql, &params(cells))?.try_get(0)?)
     }
 
     fn update_ticket(

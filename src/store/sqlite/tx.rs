@@ -11,7 +11,7 @@ use crate::domain::batch::Table;
 use crate::domain::*;
 use crate::store::commands::{Logged, Tx};
 use crate::store::record::table_name;
-use crate::store::record::{Cell, Dialect, Record, UNDONE, given_id, select};
+use crate::store::record::{Cell, Dialect, Record, UNDONE, select};
 
 /// One SQLite transaction (begun IMMEDIATE: the write lock is taken first, so two consoles never
 /// both read a version and then race to write it).
@@ -85,10 +85,7 @@ impl Tx for SqliteTx<'_> {
     }
 
     fn insert_row(&mut self, sql: &str, cells: &[Cell<'_>]) -> Result<i64, StoreError> {
-        self.tx
-            .prepare_cached(sql)?
-            .execute(rusqlite::params_from_iter(cells))?;
-        Ok(given_id(cells).unwrap_or_else(|| self.tx.last_insert_rowid()))
+        super::write::insert_cells(self.tx, sql, cells)
     }
 
     fn update_ticket(

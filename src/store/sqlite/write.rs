@@ -11,10 +11,13 @@ use crate::store::{AuditEvent, Everything};
 
 /// Insert a row (id 0: the next); returns its id.
 pub fn insert<R: Record>(tx: &Connection, row: &R) -> Result<i64, StoreError> {
-    let cells = row.cells();
-    tx.prepare_cached(R::statements().insert(Dialect::Sqlite))?
-        .execute(params_from_iter(&cells))?;
-    Ok(given_id(&cells).unwrap_or_else(|| tx.last_insert_rowid()))
+    insert_cells(tx, R::statements().insert(Dialect::Sqlite), &row.cells())
+}
+
+/// Run an INSERT with these values: the row's own id, or the one SQLite gave it.
+pub fn insert_cells(tx: &Connection, sql: &str, cells: &[Cell<'_>]) -> Result<i64, StoreError> {
+    tx.prepare_cached(sql)?.execute(params_from_iter(cells))?;
+    Ok(given_id(cells).unwrap_or_else(|| tx.last_insert_rowid()))
 }
 
 /// Insert a link of an audit chain with its hash; returns its id.

@@ -102,3 +102,54 @@ pub fn console_sees(
         .unwrap()
     })
 }
+
+/// `heatdesk serve` over HTTPS on a free loopback port, in a process of its own, killed when
+/// this is dropped (passed or not: a server left behind holds the test's output).
+pub struct HttpsServer {
+    pub port: u16,
+    child: std::process::Child,
+}
+
+impl HttpsServer {
+    /// Started on `db` (a `--db` value) with a certificate and its key; returns once it listens.
+    pub fn start(db: &str, cert: &std::path::Path, key: &std::path::Path) -> HttpsServer {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_heatdesk"))
+            .args([
+                "--db",
+                db,
+                "serve",
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+            ])
+            .arg("--tls-cert")
+            .arg(cert)
+            .arg("--tls-key")
+            .arg(key)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let server = HttpsServer { port, child };
+        let start = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "the HTTPS server did not start"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        server
+    }
+}
+
+impl Drop for HttpsServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
