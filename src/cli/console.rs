@@ -37,9 +37,8 @@ fn first_start() -> anyhow::Result<PathBuf> {
 fn own_folder(db: &Location) -> anyhow::Result<PathBuf> {
     match db {
         Location::File(path) => Ok(path.parent().unwrap_or(Path::new(".")).to_path_buf()),
-        Location::Server(url) => {
-            let name: String = url
-                .folder_name()
+        Location::Server(_) | Location::Remote(_) => {
+            let name: String = server_folder(db)
                 .chars()
                 .map(|c| {
                     if c.is_alphanumeric() || c == '-' {
@@ -57,12 +56,21 @@ fn own_folder(db: &Location) -> anyhow::Result<PathBuf> {
     }
 }
 
+/// A server's name as a folder's: host, port and database (or the room's server's host).
+fn server_folder(db: &Location) -> String {
+    match db {
+        Location::Remote(address) => address.folder_name(),
+        Location::Server(url) => url.folder_name(),
+        Location::File(path) => path.display().to_string(),
+    }
+}
+
 /// The offline basemap of a database, if it has one: `<file>.mbtiles` beside a file, or the one
 /// rendered into a server's data folder.
 pub fn basemap_of(db: &Location) -> anyhow::Result<Option<PathBuf>> {
     let path = match db {
         Location::File(path) => heatdesk::map::basemap::beside(path),
-        Location::Server(_) => own_folder(db)?.join("heatdesk.mbtiles"),
+        Location::Server(_) | Location::Remote(_) => own_folder(db)?.join("heatdesk.mbtiles"),
     };
     Ok(path.exists().then_some(path))
 }
@@ -79,12 +87,41 @@ pub fn open(db: Option<Location>) -> anyhow::Result<()> {
     tracing::info!(db = %db, version = env!("CARGO_PKG_VERSION"), "console starting");
     // HTTPS tiles: rustls with the ring provider (see Cargo.toml)
     let _ = rustls::crypto::ring::default_provider().install_default();
+    let exports = folder.join("exports");
+    // the company's import profiles are the same for every database on this machine
+    let profiles = data_folder().ok().map(|d| d.join("import-profiles"));
+    // the room's server: the window opens on its login form (unless a script gives the
+    // password in HEATDESK_PASSWORD)
+    if let Location::Remote(address) = &db
+        && std::env::var("HEATDESK_PASSWORD").is_err()
+    {
+        let tiles = folder.join("heatdesk.mbtiles");
+        let then: heatdesk::ui::door::Then = std::sync::Arc::new(move |store| {
+            let render = !tiles.exists() && !store.basemap_features()?.is_empty();
+            let since = recent_since(chrono::Local::now().naive_local());
+            let snapshot = store.load_recent(since)?;
+            Ok(heatdesk::ui::Start {
+                store,
+                snapshot,
+                since,
+                basemap: Some(tiles.clone()),
+                render_basemap: render,
+                exports: exports.clone(),
+                backups: None,
+                profiles: profiles.clone(),
+            })
+        });
+        return heatdesk::ui::open_window(heatdesk::ui::Opening::Door {
+            address: address.clone(),
+            then,
+        });
+    }
     // every refusal (missing, foreign, newer, corrupt, unreachable, refused) happens here,
     // before a window opens
     let store = heatdesk::store::open(&db)?;
     let (basemap, render_basemap) = match &db {
         Location::File(path) => (heatdesk::map::basemap::beside(path), false),
-        Location::Server(_) => {
+        Location::Server(_) | Location::Remote(_) => {
             // a server's city rendered once into the data folder, after the window is open
             // (half a minute on a city: the console is usable meanwhile)
             let tiles = folder.join("heatdesk.mbtiles");
@@ -96,15 +133,16 @@ pub fn open(db: Option<Location>) -> anyhow::Result<()> {
     let since = recent_since(chrono::Local::now().naive_local());
     let snapshot = store.load_recent(since)?;
     let backups = db.file().map(|_| folder.join("backups"));
-    heatdesk::ui::open_window(heatdesk::ui::Start {
-        store,
-        snapshot,
-        since,
-        basemap: Some(basemap),
-        render_basemap,
-        exports: folder.join("exports"),
-        backups,
-        // the company's import profiles are the same for every database on this machine
-        profiles: data_folder().ok().map(|d| d.join("import-profiles")),
-    })
+    heatdesk::ui::open_window(heatdesk::ui::Opening::Ready(Box::new(
+        heatdesk::ui::Start {
+            store,
+            snapshot,
+            since,
+            basemap: Some(basemap),
+            render_basemap,
+            exports,
+            backups,
+            profiles,
+        },
+    )))
 }

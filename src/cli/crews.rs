@@ -3,7 +3,7 @@
 
 use std::io::{BufRead, IsTerminal};
 
-use heatdesk::domain::crew::Account;
+use heatdesk::domain::crew::{Account, Role};
 use heatdesk::domain::{Command, Origin};
 use heatdesk::store::Location;
 
@@ -106,7 +106,18 @@ pub fn account(db: Location, action: AccountCmd) -> anyhow::Result<()> {
         at: now,
     };
     match action {
-        AccountCmd::Add { login, team, name } => {
+        AccountCmd::Add {
+            login,
+            role,
+            team,
+            name,
+        } => {
+            if (role == Role::Technician) != team.is_some() {
+                anyhow::bail!(
+                    "account {login}: a technician needs --team; a {} takes none",
+                    role.code()
+                );
+            }
             let password = read_password()?;
             let hash =
                 heatdesk::serve::auth::hash_password(&password).map_err(anyhow::Error::msg)?;
@@ -116,27 +127,33 @@ pub fn account(db: Location, action: AccountCmd) -> anyhow::Result<()> {
                     name: name.unwrap_or_else(|| login.clone()),
                     login: login.clone(),
                     team_id: team,
+                    role,
                     password_hash: hash,
                     created_at,
                     disabled: false,
                 }),
                 &origin,
             )?;
-            println!("account {login}: team {team}, can log in");
+            match team {
+                Some(team) => println!("account {login}: technician of team {team}, can log in"),
+                None => println!("account {login}: {}, can log in", role.code()),
+            }
         }
         AccountCmd::List => {
             let snap = store.load_places()?;
             for a in store.accounts()? {
-                let team = snap
-                    .teams
-                    .iter()
-                    .find(|t| t.id == a.team_id)
-                    .map_or("?", |t| t.name.as_str());
+                let team = match a.team_id {
+                    Some(id) => format!(
+                        "team {id} {}",
+                        snap.team(id).map_or("?", |t| t.name.as_str())
+                    ),
+                    None => "-".into(),
+                };
                 println!(
-                    "{}\t{}\tteam {} {}\t{}",
+                    "{}\t{}\t{}\t{}\t{}",
                     a.login,
                     a.name,
-                    a.team_id,
+                    a.role.code(),
                     team,
                     if a.disabled { "disabled" } else { "active" }
                 );

@@ -28,6 +28,14 @@ pub struct Cli {
     /// folder, made on first start
     #[arg(long, global = true)]
     pub db: Option<String>,
+    /// The room's server (`heatdesk serve`): `https://LOGIN@host:8443`. The console logs in
+    /// with your account (password from HEATDESK_PASSWORD or a prompt; the room's private CA
+    /// from HEATDESK_CA=ca.pem) and holds no database password
+    #[arg(long, conflicts_with = "db")]
+    pub server: Option<String>,
+    /// The account to log in to --server with (instead of LOGIN@ in its address)
+    #[arg(long, requires = "server")]
+    pub login: Option<String>,
     #[command(subcommand)]
     pub command: Option<Cmd>,
 }
@@ -303,10 +311,15 @@ pub enum AccountCmd {
     Add {
         #[arg(long)]
         login: String,
-        /// The team (its id, as the console's team cards and `export --layer teams` show it)
+        /// What the account may do: technician (the phone page, for a team), dispatcher,
+        /// leader or admin (the console, through `heatdesk serve`)
+        #[arg(long, default_value = "technician", value_parser = parse_role)]
+        role: heatdesk::domain::crew::Role,
+        /// A technician's team (its id, as the console's team cards and `export --layer
+        /// teams` show it)
         #[arg(long)]
-        team: i64,
-        /// The technician's name, as the audit trail shows it (default: the login)
+        team: Option<i64>,
+        /// Their name, as the audit trail shows it (default: the login)
         #[arg(long)]
         name: Option<String>,
     },
@@ -319,9 +332,24 @@ pub enum AccountCmd {
     },
 }
 
+/// A role as `--role` takes it.
+fn parse_role(text: &str) -> Result<heatdesk::domain::crew::Role, String> {
+    heatdesk::domain::crew::Role::from_code(text)
+        .ok_or_else(|| "one of technician, dispatcher, leader, admin".to_string())
+}
+
 /// Run what the command line asks for.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
-    let db = cli.db.as_deref().map(Location::parse).transpose()?;
+    let db = match (&cli.server, &cli.db) {
+        (Some(server), _) => {
+            let mut address = heatdesk::store::remote::ServerAddress::parse(server)?;
+            if let Some(login) = &cli.login {
+                address = address.with_login(login);
+            }
+            Some(Location::Remote(address))
+        }
+        (None, db) => db.as_deref().map(Location::parse).transpose()?,
+    };
     match cli.command {
         None => console::open(db),
         Some(Cmd::Demo {
@@ -496,6 +524,9 @@ fn file(db: Option<Location>, command: &str) -> anyhow::Result<PathBuf> {
         Location::Server(url) => anyhow::bail!(
             "{command}: {url} is a server; its backups are the server's job \
              (pg_dump, streaming replication: README \"Backups on a server\")"
+        ),
+        Location::Remote(address) => anyhow::bail!(
+            "{command}: {address} is the room's server; run it on the server's database"
         ),
     }
 }

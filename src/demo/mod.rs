@@ -562,6 +562,12 @@ pub fn write_into(
             std::fs::rename(&partial, out)
                 .map_err(|e| StoreError::Invalid(format!("{}: {e}", out.display())))?;
         }
+        Location::Remote(address) => {
+            return Err(StoreError::Forbidden {
+                server: address.to_string(),
+                detail: "the demo city is written into a file or a database, not a server".into(),
+            });
+        }
         Location::Server(_) => {
             // an empty HeatDesk database (made now if the database is empty)
             let mut store = match crate::store::open(location) {

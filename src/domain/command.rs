@@ -141,12 +141,18 @@ pub struct Problem {
 
 /// A command the store refuses for what it asks (its input, or the tickets it names), said in
 /// the reader's language by `words::problem` (English here, for the log and the API).
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error, serde::Serialize, serde::Deserialize)]
 pub enum Refusal {
     #[error("deadlines must be at least one minute")]
     DeadlineUnderAMinute,
     #[error("login {0:?}: use 1–32 letters, digits, '.', '_' or '-'")]
     BadLogin(String),
+    /// A technician's account without a team, or another role's with one.
+    #[error("account {login:?}: a technician belongs to a team; a {} does not", .role.code())]
+    RoleTeam {
+        login: String,
+        role: super::crew::Role,
+    },
     #[error("ticket #{ticket} is already {}: it cannot be linked", .status.code())]
     CannotLink {
         ticket: TicketId,
@@ -178,7 +184,7 @@ pub enum Refusal {
     ImportedMisfit {
         at: FileRow,
         status: TicketStatus,
-        field: &'static str,
+        field: String,
     },
     #[error("{0}: a ticket cannot be its own network ticket")]
     OwnNetworkTicket(FileRow),
@@ -204,7 +210,7 @@ pub enum Refusal {
 }
 
 /// Where in a company's file a row came from: "tickets.csv row 5" (or the file alone).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FileRow {
     pub file: String,
     pub at: Option<super::batch::RowAt>,
@@ -221,7 +227,7 @@ impl std::fmt::Display for FileRow {
 
 /// What a visit's form got wrong: the form says it in the reader's language
 /// (`words::visit_problem`), the store refuses the same (in English, for the log).
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error, serde::Serialize, serde::Deserialize)]
 pub enum VisitProblem {
     #[error("channel: a visit is LeaderVisit or DoorToDoor")]
     Channel,
@@ -300,7 +306,7 @@ pub struct Origin {
 }
 
 /// What an applied command changed, so a view can update without reloading everything.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Applied {
     Ticket {
         ticket: Box<super::model::Ticket>,

@@ -165,13 +165,32 @@ impl TeamPosition {
     }
 }
 
-/// A technician's login for the phone page.
+super::model::coded_enum!(
+    /// What an account may do. A technician works their team's tickets on the phone page; the
+    /// others log in to the console through the room's server, which refuses what their role
+    /// may not do.
+    Role {
+        /// 维修人员: the phone page, for their team.
+        Technician = "technician",
+        /// 调度员: takes in tickets, gives them to teams and moves them on.
+        Dispatcher = "dispatcher",
+        /// 领导: visits (访民问暖), deadline rules and KPI settings; never gives a ticket to a team.
+        Leader = "leader",
+        /// 管理员: everything, the company's files and the accounts included.
+        Admin = "admin",
+    }
+);
+
+/// Someone's login: a technician's for the phone page, or a dispatcher's, a leader's or an
+/// admin's for the console through the room's server.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Account {
     pub login: String,
-    /// The technician's name, as the audit trail shows it.
+    /// Their name, as the audit trail shows it.
     pub name: String,
-    pub team_id: TeamId,
+    /// A technician's team (the others have none).
+    pub team_id: Option<TeamId>,
+    pub role: Role,
     /// The Argon2 hash (PHC string); never the password.
     pub password_hash: String,
     pub created_at: Timestamp,
@@ -179,6 +198,12 @@ pub struct Account {
 }
 
 impl Account {
+    /// Whether the account's role and team fit: a technician belongs to a team, nobody else
+    /// does.
+    pub fn fits(&self) -> bool {
+        (self.role == Role::Technician) == self.team_id.is_some()
+    }
+
     /// "张师傅 (zhang)": who did it, in the audit trail.
     pub fn actor(&self) -> String {
         if self.name.is_empty() || self.name == self.login {

@@ -39,7 +39,7 @@ impl Default for KpiRules {
 
 /// What a company's KPI settings got wrong (said by `words::problem`; English here, for the
 /// log and the API, naming the setting's field).
-#[derive(Debug, Clone, Copy, PartialEq, thiserror::Error)]
+#[derive(Debug, Clone, Copy, PartialEq, thiserror::Error, serde::Serialize, serde::Deserialize)]
 pub enum KpiProblem {
     #[error("temperature_standard: {0} °C is not an indoor standard")]
     Standard(f64),
@@ -50,7 +50,7 @@ pub enum KpiProblem {
 }
 
 /// One of the rates the company sets limits for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Rate {
     Complaints,
     Satisfaction,

@@ -42,6 +42,12 @@ pub enum Action {
     },
 }
 
+/// Every action's code ([`Action::code`]): the codes a refusal read back from the wire names.
+pub const ACTION_CODES: &[&str] = &[
+    "assign", "accept", "arrive", "fix", "callback", "close", "hold", "resume", "return",
+    "escalate",
+];
+
 impl Action {
     /// Stable code for the audit trail.
     pub fn code(&self) -> &'static str {

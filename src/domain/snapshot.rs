@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use super::model::*;
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Snapshot {
     pub departments: Vec<Department>,
     pub compounds: Vec<Compound>,
@@ -24,10 +24,13 @@ pub struct Snapshot {
     pub kpi_rules: super::kpi::KpiRules,
     /// Where each team's phone last said it was (teams without a phone have none).
     pub positions: Vec<super::crew::TeamPosition>,
+    /// Made again where the rows arrive (`reindex`): never sent.
+    #[serde(skip)]
     pub(crate) index: Index,
     /// Which loading of the rows this is: things kept per row ([`RowFacts`]) are only valid
     /// for the generation they were made from (rows are replaced or appended in place within
     /// one, never reordered).
+    #[serde(skip)]
     pub(crate) generation: Generation,
 }
 
@@ -106,7 +109,7 @@ impl<'a, T> IntoIterator for &'a RowFacts<T> {
 
 /// What changed in the store since a console last read it: the tickets touched (whole
 /// rows), new visits, readings and answers, and the settings if any changed.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Changes {
     pub tickets: Vec<Ticket>,
     pub visits: Vec<Visit>,
@@ -136,7 +139,7 @@ impl Changes {
 /// How a console brings itself up to date with the store.
 // one is made per catch-up and consumed at once, never kept in numbers: not worth a box
 #[allow(clippy::large_enum_variant)]
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Update {
     /// Nothing changed.
     UpToDate,

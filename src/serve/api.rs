@@ -17,7 +17,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::Server;
-use super::auth::{self, Session};
+use super::auth;
 use crate::domain::crew::{self, FieldCommand, FieldStep, Photo, TeamPosition};
 use crate::domain::suggest::distance_km;
 use crate::domain::*;
@@ -49,8 +49,9 @@ pub fn router(server: Arc<Server>) -> Router {
         .route("/tiles/{z}/{x}/{y}", get(tile))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn(announced_size))
+        .with_state(Arc::clone(&server))
+        .merge(super::console::router(server))
         .layer(axum::middleware::from_fn(guarded))
-        .with_state(server)
 }
 
 /// One tile of the room's basemap: `/tiles/14/13312/6194.png` (XYZ, rows from the north). The
@@ -149,6 +150,16 @@ impl ApiError {
             StatusCode::UNAUTHORIZED,
             "not_logged_in",
             "log in first (the session is missing or has expired)",
+        )
+    }
+
+    /// An account that is not a technician's on the phone page (or a technician's at the
+    /// console's door).
+    fn not_a_technician() -> Self {
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            "wrong_role",
+            "this account is not a technician's: log in at a console",
         )
     }
 
@@ -282,7 +293,14 @@ fn token(headers: &HeaderMap) -> Option<String> {
 
 /// The logged-in technician a request comes from, or 401. An account disabled in the console
 /// (or gone, or moved to another team) ends its sessions at once.
-struct Crew(Session);
+struct Crew(CrewSession);
+
+/// A technician's session: who, and the team whose tickets they work.
+pub struct CrewSession {
+    pub login: String,
+    pub actor: String,
+    pub team: TeamId,
+}
 
 impl FromRequestParts<Arc<Server>> for Crew {
     type Rejection = ApiError;
@@ -296,7 +314,14 @@ impl FromRequestParts<Arc<Server>> for Crew {
             .ok_or_else(ApiError::unauthorized)?;
         let server = Arc::clone(server);
         blocking(move || match server.store().account(&s.login)? {
-            Some(a) if !a.disabled && a.team_id == s.team => Ok(Crew(s)),
+            Some(a) if !a.disabled && a.team_id == s.team && a.role == s.role => match s.team {
+                Some(team) => Ok(Crew(CrewSession {
+                    login: s.login,
+                    actor: s.actor,
+                    team,
+                })),
+                None => Err(ApiError::not_a_technician()),
+            },
             _ => {
                 server.gate.close_all(&s.login);
                 Err(ApiError::unauthorized())
@@ -359,17 +384,18 @@ async fn login(
             "wrong login or password",
         ));
     };
-    let token = server
-        .gate
-        .open(&account.login, account.actor(), account.team_id);
-    tracing::info!(login = %account.login, team = account.team_id, "logged in");
+    let Some(team) = account.team_id else {
+        return Err(ApiError::not_a_technician());
+    };
+    let token = server.gate.open(&account);
+    tracing::info!(login = %account.login, team, "logged in");
     let cookie = format!(
         "{}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}",
         auth::COOKIE,
         auth::SESSION_LIFETIME.as_secs()
     );
     let me = {
-        let (server, login, team) = (Arc::clone(&server), account.login.clone(), account.team_id);
+        let (server, login) = (Arc::clone(&server), account.login.clone());
         blocking(move || me_json(&server, &login, team)).await?
     };
     let mut response = axum::Json(me).into_response();
@@ -475,7 +501,7 @@ async fn tickets(
     blocking(move || tickets_of(&server, &s, q)).await
 }
 
-fn tickets_of(server: &Server, s: &Session, q: ListQuery) -> ApiResult<axum::Json<Value>> {
+fn tickets_of(server: &Server, s: &CrewSession, q: ListQuery) -> ApiResult<axum::Json<Value>> {
     let now = server.now();
     let lang = lang_of(q.lang.as_deref());
     let snap = server.caught_up()?;
@@ -579,13 +605,13 @@ fn said(t: &Option<String>, what: &str) -> ApiResult<String> {
 }
 
 /// What a step handler makes of its request, on the store's thread.
-type StepOf = fn(&Server, &Session, TicketId, &StepBody) -> ApiResult<FieldStep>;
+type StepOf = fn(&Server, &CrewSession, TicketId, &StepBody) -> ApiResult<FieldStep>;
 
 /// A step on ticket `id`: the step `of` makes is applied for the crew, once per client_id (a
 /// retry answers as a duplicate, with the ticket as it is).
 async fn take(
     server: Arc<Server>,
-    s: Session,
+    s: CrewSession,
     id: &str,
     b: StepBody,
     name: &'static str,
@@ -606,11 +632,8 @@ async fn take(
             actor: s.actor.clone(),
             at: server.now(),
         };
-        let duplicate = match server.store().apply(&command, &origin) {
-            Ok(applied) => {
-                server.take_in(applied.update());
-                false
-            }
+        let duplicate = match server.apply(&command, &origin, None) {
+            Ok(_) => false,
             Err(StoreError::AlreadyApplied { .. }) => true,
             Err(e) => return Err(e.into()),
         };
@@ -810,8 +833,7 @@ async fn position(
             actor: s.actor.clone(),
             at: now,
         };
-        let applied = server.store().apply(&command, &origin)?;
-        server.take_in(applied.update());
+        server.apply(&command, &origin, None)?;
         Ok(StatusCode::NO_CONTENT)
     })
     .await

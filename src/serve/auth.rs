@@ -6,6 +6,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use crate::domain::TeamId;
+use crate::domain::crew::{Account, Role};
 pub use crate::domain::crew::{hash_password, verify_password};
 
 /// A session lasts a shift.
@@ -55,13 +56,16 @@ impl Verifier {
     }
 }
 
-/// A logged-in technician.
+/// Someone logged in: a technician on the phone page, or a dispatcher, leader or admin at a
+/// console.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Session {
     pub login: String,
     /// How the audit trail names them.
     pub actor: String,
-    pub team: TeamId,
+    pub role: Role,
+    /// A technician's team.
+    pub team: Option<TeamId>,
     pub expires: Instant,
 }
 
@@ -99,7 +103,7 @@ impl Gate {
     }
 
     /// Open a session; returns its token.
-    pub fn open(&self, login: &str, actor: String, team: TeamId) -> String {
+    pub fn open(&self, account: &Account) -> String {
         let token = token();
         let mut sessions = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
         let now = Instant::now();
@@ -107,9 +111,10 @@ impl Gate {
         sessions.insert(
             token.clone(),
             Session {
-                login: login.to_string(),
-                actor,
-                team,
+                login: account.login.clone(),
+                actor: account.actor(),
+                role: account.role,
+                team: account.team_id,
                 expires: now + SESSION_LIFETIME,
             },
         );

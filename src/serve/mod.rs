@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod console;
 pub mod page;
 pub mod phones;
 pub mod sms;
@@ -32,12 +33,17 @@ pub struct Server {
     pub clock: Clock,
     /// The room's one basemap, served as tiles to the consoles (each keeps a cache).
     basemap: Option<Mutex<crate::map::tiles::mbtiles::MbTiles>>,
+    /// What changed, in order, for the consoles' change feed.
+    journal: Mutex<console::Journal>,
+    /// Moves on each entry of the journal (the feed's waiting requests wake on it).
+    moved: tokio::sync::watch::Sender<u64>,
 }
 
 impl Server {
     /// A server on an open store, its snapshot read now.
-    pub fn new(store: Box<dyn DispatchStore>, clock: Clock) -> Result<Arc<Self>, StoreError> {
+    pub fn new(mut store: Box<dyn DispatchStore>, clock: Clock) -> Result<Arc<Self>, StoreError> {
         https();
+        store.speak_for_accounts();
         let since = crate::console::recent_since(clock());
         let snap = store.load_recent(since)?;
         Ok(Arc::new(Server {
@@ -49,6 +55,8 @@ impl Server {
             ),
             clock,
             basemap: None,
+            journal: Mutex::new(console::Journal::new()),
+            moved: tokio::sync::watch::channel(0).0,
         }))
     }
 
@@ -93,7 +101,13 @@ impl Server {
     pub fn caught_up(&self) -> Result<std::sync::MutexGuard<'_, Served>, StoreError> {
         let update = {
             let mut store = self.store();
-            match store.catch_up()? {
+            let update = store.catch_up()?;
+            // journaled while the store is held: the feed's order is the commits' order
+            let committed = store.committed_at();
+            if update != Update::UpToDate {
+                self.journal(None, update.clone(), committed);
+            }
+            match update {
                 Update::Reload => {
                     tracing::info!(
                         "another program changed the places: the snapshot is read again"
@@ -113,8 +127,38 @@ impl Server {
         Ok(snap)
     }
 
+    /// Apply `command` for `origin` (a session's, `by` its token), and take in what it
+    /// changed: into the journal while the store is held, then into the snapshot.
+    pub fn apply(
+        &self,
+        command: &crate::domain::Command,
+        origin: &crate::domain::Origin,
+        by: Option<&str>,
+    ) -> Result<crate::domain::Applied, StoreError> {
+        let (applied, update) = {
+            let mut store = self.store();
+            let applied = store.apply(command, origin)?;
+            let update = applied.update();
+            if update != Update::UpToDate {
+                self.journal(by, update.clone(), vec![crate::store::now_ms()]);
+            }
+            (applied, update)
+        };
+        self.take_in(update);
+        Ok(applied)
+    }
+
+    fn journal(&self, by: Option<&str>, update: Update, committed: Vec<i64>) {
+        let last = self
+            .journal
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(by, update, committed);
+        self.moved.send_replace(last);
+    }
+
     /// Take in what this server's own command changed.
-    pub fn take_in(&self, update: Update) {
+    fn take_in(&self, update: Update) {
         if let Update::Changed(changes) = update {
             self.snap
                 .lock()
@@ -251,6 +295,7 @@ pub fn run(
                 "heatdesk: no SMS gateway (HEATDESK_SMS_URL): messages stay in the outbox"
             ),
         }
+        tokio::spawn(console::follow(Arc::clone(&server)));
         let app = api::router(server).into_make_service_with_connect_info::<SocketAddr>();
         let at = listener.local_addr()?;
         match tls {
@@ -310,6 +355,7 @@ pub fn spawn(server: Arc<Server>) -> anyhow::Result<(SocketAddr, Arc<Server>)> {
                     .await
                     .expect("a local port");
                 let _ = tx.send(listener.local_addr().expect("its address"));
+                tokio::spawn(console::follow(Arc::clone(&shared)));
                 let _ = axum::serve(
                     listener,
                     api::router(shared).into_make_service_with_connect_info::<SocketAddr>(),

@@ -142,7 +142,8 @@ pub fn run(location: &Location, phones: usize, seconds: f64) -> anyhow::Result<R
             &Command::SaveAccount(Account {
                 login: format!("phone{:03}", i + 1),
                 name: format!("测试{:03}", i + 1),
-                team_id: teams[i % teams.len()],
+                team_id: Some(teams[i % teams.len()]),
+                role: crate::domain::crew::Role::Technician,
                 password_hash: hash.clone(),
                 created_at: now,
                 disabled: false,

@@ -19,7 +19,7 @@ pub type Hash = [u8; 32];
 pub const GENESIS: Hash = [0; 32];
 
 /// The two chains, by their tables.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Chain {
     /// The tickets' steps.
     TicketEvents,
@@ -140,7 +140,7 @@ pub fn from_stored(v: Option<Vec<u8>>) -> Option<Hash> {
 }
 
 /// Where a chain breaks.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Break {
     pub chain: Chain,
     /// The first event whose stored hash is not the one its content and its predecessor give:
@@ -151,7 +151,7 @@ pub struct Break {
 }
 
 /// The last link of a chain.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Head {
     pub chain: Chain,
     pub last_event: Option<i64>,
@@ -159,7 +159,7 @@ pub struct Head {
 }
 
 /// What a walk over both chains found.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Report {
     pub events: u64,
     pub heads: Vec<Head>,

@@ -284,11 +284,21 @@ pub fn apply(
             if !a.password_hash.starts_with("$argon2") {
                 return Err(Refusal::PasswordNotHashed.into());
             }
-            require(tx, Table::Teams, "team", a.team_id)?;
+            if !a.fits() {
+                return Err(Refusal::RoleTeam {
+                    login: a.login.clone(),
+                    role: a.role,
+                }
+                .into());
+            }
+            if let Some(team) = a.team_id {
+                require(tx, Table::Teams, "team", team)?;
+            }
             tx.save_account(a)?;
             // the audit trail names the account and its team, never the hash
             let detail = serde_json::json!({
-                "login": a.login, "name": a.name, "team": a.team_id, "disabled": a.disabled,
+                "login": a.login, "name": a.name, "team": a.team_id, "role": a.role.code(),
+                "disabled": a.disabled,
             });
             tx.audit(origin, "save_account", &detail.to_string())?;
             Applied::Noted { messages: 0 }
@@ -764,7 +774,7 @@ fn import(tx: &mut dyn Tx, batch: &ImportBatch, origin: &Origin) -> Result<Appli
                 return Err(Refusal::ImportedMisfit {
                     at: file_source(i),
                     status: t.status,
-                    field: problem.field(),
+                    field: problem.field().into(),
                 }
                 .into());
             }

@@ -12,6 +12,7 @@ pub mod commands;
 pub mod migrate;
 pub mod postgres;
 pub mod record;
+pub mod remote;
 pub mod sqlite;
 
 use std::path::{Path, PathBuf};
@@ -101,6 +102,22 @@ pub enum StoreError {
     SchemaRefused { path: String, detail: String },
     #[error("{server}: your role may not do this: {detail}")]
     Forbidden { server: String, detail: String },
+    #[error("{server}: wrong login or password")]
+    WrongPassword { server: String },
+    #[error("{server}: too many wrong passwords for this login; wait a minute and try again")]
+    TooManyGuesses { server: String },
+    #[error("{server}: a technician's account logs in on the phone page, not at a console")]
+    NotConsoleAccount { server: String },
+    #[error(
+        "{server}: the session ended (logged out, expired, or the account disabled); start the console again to log in"
+    )]
+    SessionEnded { server: String },
+    #[error(
+        "{server}: runs HeatDesk {version}, which speaks another console API; install that version here"
+    )]
+    OtherServer { server: String, version: String },
+    #[error("{server}: the server could not do it: {detail}")]
+    ServerFailed { server: String, detail: String },
     #[error("database error: {}", postgres::explain(.0))]
     Postgres(#[from] ::postgres::Error),
     /// A file or folder beside the database (a backup's) could not be made or moved.
@@ -136,6 +153,12 @@ impl StoreError {
             E::Occupied { .. } => db(Unusable::Occupied),
             E::Empty { .. } => db(Unusable::Empty),
             E::SchemaRefused { .. } => db(Unusable::SchemaRefused),
+            E::WrongPassword { .. } => db(Unusable::WrongPassword),
+            E::TooManyGuesses { .. } => db(Unusable::TooManyGuesses),
+            E::NotConsoleAccount { .. } => db(Unusable::NotConsoleAccount),
+            E::SessionEnded { .. } => db(Unusable::SessionEnded),
+            E::OtherServer { .. } => db(Unusable::OtherServer),
+            E::ServerFailed { detail, .. } => Problem::Failed(detail.clone()),
             E::Stale {
                 ticket,
                 seen,
@@ -196,12 +219,16 @@ pub enum Location {
     File(PathBuf),
     /// A PostgreSQL server's database.
     Server(postgres::ServerUrl),
+    /// The room's server (`heatdesk serve`), as a console's account.
+    Remote(remote::ServerAddress),
 }
 
 impl Location {
     /// A `--db` value: a server's address (`postgres://…`) or a file.
     pub fn parse(text: &str) -> Result<Self, StoreError> {
-        if postgres::url::is_server(text) {
+        if remote::is_remote(text) {
+            Ok(Location::Remote(remote::ServerAddress::parse(text)?))
+        } else if postgres::url::is_server(text) {
             Ok(Location::Server(postgres::ServerUrl::parse(text)?))
         } else {
             Ok(Location::File(PathBuf::from(text)))
@@ -212,7 +239,7 @@ impl Location {
     pub fn file(&self) -> Option<&Path> {
         match self {
             Location::File(p) => Some(p),
-            Location::Server(_) => None,
+            Location::Server(_) | Location::Remote(_) => None,
         }
     }
 }
@@ -222,6 +249,7 @@ impl std::fmt::Display for Location {
         match self {
             Location::File(p) => write!(f, "{}", p.display()),
             Location::Server(url) => write!(f, "{url}"),
+            Location::Remote(address) => write!(f, "{address}"),
         }
     }
 }
@@ -243,7 +271,7 @@ pub enum Health {
 
 /// What the user's role lets them change (a server refuses the rest; the console offers only
 /// this).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Permissions {
     /// Give a ticket to a team (or take it back).
     pub assign: bool,
@@ -269,11 +297,67 @@ impl Permissions {
         import: true,
         accounts: true,
     };
+
+    pub const NONE: Permissions = Permissions {
+        assign: false,
+        act: false,
+        visits: false,
+        deadline_rules: false,
+        kpi_rules: false,
+        import: false,
+        accounts: false,
+    };
+
+    /// What an account's role lets it change in the console (the same split as the database
+    /// roles of a PostgreSQL room): a technician works through the phone page alone.
+    pub fn of(role: crate::domain::crew::Role) -> Permissions {
+        use crate::domain::crew::Role;
+        match role {
+            Role::Technician => Permissions::NONE,
+            Role::Dispatcher => Permissions {
+                assign: true,
+                act: true,
+                visits: true,
+                ..Permissions::NONE
+            },
+            Role::Leader => Permissions {
+                act: true,
+                visits: true,
+                deadline_rules: true,
+                kpi_rules: true,
+                ..Permissions::NONE
+            },
+            Role::Admin => Permissions::ALL,
+        }
+    }
+
+    /// Whether these permissions let a console send `command` (a phone's steps and positions
+    /// come through the phone page, never from a console).
+    pub fn allows(&self, command: &Command) -> bool {
+        use crate::domain::Action;
+        match command {
+            Command::Act {
+                action: Action::Assign { .. } | Action::Return { .. },
+                ..
+            } => self.assign,
+            Command::Act { .. }
+            | Command::CreateTicket(_)
+            | Command::NetworkTicket { .. }
+            | Command::LinkReport { .. }
+            | Command::NotifyOutage { .. } => self.act,
+            Command::RecordVisit(_) => self.visits,
+            Command::SetSlaRule(_) => self.deadline_rules,
+            Command::SetKpiRules(_) | Command::SetMessageTemplates(_) => self.kpi_rules,
+            Command::Import(_) => self.import,
+            Command::SaveAccount(_) => self.accounts,
+            Command::Field(_) | Command::ReportPosition(_) => false,
+        }
+    }
 }
 
 /// The company's ids of one table and the rows it holds: what an import needs to tell a new
 /// row from one it updates.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct KnownIds {
     /// Every row id in the table.
     pub rows: Vec<i64>,
@@ -340,7 +424,7 @@ pub struct StoredPhoto {
 }
 
 /// One row of the season before the first load: a closed ticket, or an earlier answer.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum OlderRow {
     Ticket(Ticket),
     Answer(SurveyResponse),
@@ -437,6 +521,9 @@ pub trait DispatchStore: Send {
     fn permissions(&self) -> Permissions {
         Permissions::ALL
     }
+    /// This handle is the room's server's: each command is done for the account its origin
+    /// names (a database that records its own user records both; a file records the origin).
+    fn speak_for_accounts(&mut self) {}
     /// Fill a new, empty database with a whole data set (the demo city, another store's
     /// contents), its ids kept, in one transaction. Refused on a database that holds data
     /// already (that is what imports are for).
@@ -462,6 +549,7 @@ pub fn open(location: &Location) -> Result<Box<dyn DispatchStore>, StoreError> {
     match location {
         Location::File(path) => Ok(Box::new(SqliteStore::open(path)?)),
         Location::Server(url) => Ok(Box::new(postgres::PgStore::open(url)?)),
+        Location::Remote(address) => Ok(Box::new(remote::RemoteStore::open(address)?)),
     }
 }
 
@@ -470,5 +558,9 @@ pub fn create(location: &Location) -> Result<Box<dyn DispatchStore>, StoreError>
     match location {
         Location::File(path) => Ok(Box::new(SqliteStore::create(path)?)),
         Location::Server(url) => Ok(Box::new(postgres::PgStore::create(url)?)),
+        Location::Remote(address) => Err(StoreError::Forbidden {
+            server: address.to_string(),
+            detail: "a new database is made on the server's own (heatdesk init --db …)".into(),
+        }),
     }
 }

@@ -6,7 +6,7 @@
 use std::sync::OnceLock;
 
 use crate::domain::batch::is_provisional;
-use crate::domain::crew::{Account, Message, MessageKind, MessageStatus, TeamPosition};
+use crate::domain::crew::{Account, Message, MessageKind, MessageStatus, Role, TeamPosition};
 use crate::domain::*;
 use crate::store::{ClientCommand, StoredPhoto};
 
@@ -132,7 +132,8 @@ coded!(
     TempMethod,
     BasemapKind,
     MessageKind,
-    MessageStatus
+    MessageStatus,
+    Role
 );
 
 /// How an import writes a row over one on file (`INSERT … ON CONFLICT (id) DO UPDATE`).
@@ -1139,6 +1140,7 @@ impl Record for Account {
         "password",
         "created_at",
         "disabled",
+        "role",
     ];
     const KEY: &'static str = "login";
     /// Saving an account keeps when it was made.
@@ -1152,10 +1154,11 @@ impl Record for Account {
         vec![
             Cell::Text(&self.login),
             Cell::Text(&self.name),
-            Cell::Int(self.team_id),
+            Cell::OptInt(self.team_id),
             Cell::Text(&self.password_hash),
             time(self.created_at),
             Cell::Flag(self.disabled),
+            Cell::Text(self.role.code()),
         ]
     }
 
@@ -1163,10 +1166,11 @@ impl Record for Account {
         Ok(Account {
             login: r.text(0)?,
             name: r.text(1)?,
-            team_id: r.int(2)?,
+            team_id: r.opt_int(2)?,
             password_hash: r.text(3)?,
             created_at: r.time(4)?,
             disabled: r.flag(5)?,
+            role: r.code(6)?,
         })
     }
 

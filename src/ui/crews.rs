@@ -7,9 +7,11 @@ use egui::{Color32, RichText, Ui};
 
 use super::app::HeatDeskApp;
 use crate::console::Tag;
-use crate::domain::crew::{self, Account, Message, MessageKind, MessageStatus, MessageTemplates};
+use crate::domain::crew::{
+    self, Account, Message, MessageKind, MessageStatus, MessageTemplates, Role,
+};
 use crate::domain::{Command, TeamId};
-use crate::words::problem::say;
+use crate::words::problem::{role_name, say};
 use crate::words::{self, Key, format::mask_phone};
 
 /// Seconds between readings of the outbox while the window is open (the sender is another
@@ -31,10 +33,21 @@ pub struct CrewWindows {
     pub login: String,
     pub name: String,
     pub team: Option<TeamId>,
+    /// The new account's role (None: a technician).
+    pub role: Option<Role>,
     pub password: String,
     /// An account whose password is being reset, and the new one.
     reset: Option<(String, String)>,
     pub problem: Option<String>,
+}
+
+/// An account as typed into the window (its password hashed when it is saved).
+pub struct Typed {
+    pub login: String,
+    pub name: String,
+    pub role: Role,
+    pub team: Option<TeamId>,
+    pub password: String,
 }
 
 impl CrewWindows {
@@ -55,7 +68,15 @@ pub fn valid_login(login: &str) -> bool {
 
 impl HeatDeskApp {
     /// Save an account as typed (its password hashed here; the password itself goes nowhere).
-    pub fn save_account(&mut self, login: &str, name: &str, team: TeamId, password: &str) -> bool {
+    pub fn save_account(&mut self, typed: &Typed) -> bool {
+        let Typed {
+            login,
+            name,
+            role,
+            team,
+            password,
+        } = typed;
+        let (login, role, team) = (login.as_str(), *role, *team);
         let lang = self.lang();
         if !valid_login(login) {
             self.crews.problem = Some(words::t(lang, Key::LoginNeeded).into());
@@ -85,6 +106,7 @@ impl HeatDeskApp {
                     name.trim().to_string()
                 },
                 team_id: team,
+                role,
                 password_hash: hash,
                 created_at,
                 disabled: false,
@@ -144,7 +166,7 @@ fn accounts_window(app: &mut HeatDeskApp, ctx: &egui::Context) {
             .map_or_else(|| format!("#{id}"), |(_, n)| n.clone())
     };
     let mut open = true;
-    let mut save: Option<(String, String, TeamId, String)> = None;
+    let mut save: Option<Typed> = None;
     let mut toggle: Option<Account> = None;
     egui::Window::new(tr(Key::CrewAccounts))
         .open(&mut open)
@@ -161,11 +183,17 @@ fn accounts_window(app: &mut HeatDeskApp, ctx: &egui::Context) {
                 .max_height(280.0)
                 .show(ui, |ui| {
                     egui::Grid::new("accounts_grid")
-                        .num_columns(5)
+                        .num_columns(6)
                         .striped(true)
                         .spacing([14.0, 4.0])
                         .show(ui, |ui| {
-                            for h in [Key::LoginName, Key::PersonName, Key::Team, Key::Status] {
+                            for h in [
+                                Key::LoginName,
+                                Key::PersonName,
+                                Key::Role,
+                                Key::Team,
+                                Key::Status,
+                            ] {
                                 ui.strong(tr(h));
                             }
                             ui.label("");
@@ -173,7 +201,8 @@ fn accounts_window(app: &mut HeatDeskApp, ctx: &egui::Context) {
                             for a in app.crews.accounts.clone() {
                                 ui.label(&a.login);
                                 ui.label(&a.name);
-                                ui.label(team_name(a.team_id));
+                                ui.label(role_name(lang, a.role));
+                                ui.label(a.team_id.map_or_else(String::new, team_name));
                                 if a.disabled {
                                     ui.label(
                                         RichText::new(tr(Key::AccountDisabled))
@@ -200,12 +229,13 @@ fn accounts_window(app: &mut HeatDeskApp, ctx: &egui::Context) {
                                                 .desired_width(110.0),
                                         );
                                         if ui.button(tr(Key::Save)).clicked() {
-                                            save = Some((
-                                                a.login.clone(),
-                                                a.name.clone(),
-                                                a.team_id,
-                                                pw.clone(),
-                                            ));
+                                            save = Some(Typed {
+                                                login: a.login.clone(),
+                                                name: a.name.clone(),
+                                                role: a.role,
+                                                team: a.team_id,
+                                                password: pw.clone(),
+                                            });
                                         }
                                         if ui.button(tr(Key::Cancel)).clicked() {
                                             app.crews.reset = None;
@@ -238,17 +268,35 @@ fn accounts_window(app: &mut HeatDeskApp, ctx: &egui::Context) {
                     ui.label(tr(Key::PersonName));
                     ui.add(egui::TextEdit::singleline(&mut app.crews.name).desired_width(180.0));
                     ui.end_row();
-                    ui.label(tr(Key::Team));
-                    let chosen = app.crews.team.map_or(String::new(), &team_name);
-                    egui::ComboBox::from_id_salt("account_team")
-                        .selected_text(chosen)
+                    ui.label(tr(Key::Role));
+                    let role = app.crews.role.unwrap_or(Role::Technician);
+                    egui::ComboBox::from_id_salt("account_role")
+                        .selected_text(role_name(lang, role))
                         .width(180.0)
                         .show_ui(ui, |ui| {
-                            for (id, name) in &teams {
-                                ui.selectable_value(&mut app.crews.team, Some(*id), name);
+                            for r in Role::ALL {
+                                ui.selectable_value(
+                                    &mut app.crews.role,
+                                    Some(*r),
+                                    role_name(lang, *r),
+                                );
                             }
                         });
                     ui.end_row();
+                    // only a technician belongs to a team
+                    if role == Role::Technician {
+                        ui.label(tr(Key::Team));
+                        let chosen = app.crews.team.map_or_else(String::new, team_name);
+                        egui::ComboBox::from_id_salt("account_team")
+                            .selected_text(chosen)
+                            .width(180.0)
+                            .show_ui(ui, |ui| {
+                                for (id, name) in &teams {
+                                    ui.selectable_value(&mut app.crews.team, Some(*id), name);
+                                }
+                            });
+                        ui.end_row();
+                    }
                     ui.label(tr(Key::Password));
                     ui.add(
                         egui::TextEdit::singleline(&mut app.crews.password)
@@ -257,28 +305,31 @@ fn accounts_window(app: &mut HeatDeskApp, ctx: &egui::Context) {
                     );
                     ui.end_row();
                 });
-            let ready = app.crews.team.is_some() && !app.crews.login.trim().is_empty();
+            let role = app.crews.role.unwrap_or(Role::Technician);
+            let team = app.crews.team.filter(|_| role == Role::Technician);
+            let ready =
+                (role != Role::Technician || team.is_some()) && !app.crews.login.trim().is_empty();
             if ui
                 .add_enabled(ready, egui::Button::new(tr(Key::AddAccount)))
                 .clicked()
-                && let Some(team) = app.crews.team
             {
-                save = Some((
-                    app.crews.login.trim().to_string(),
-                    app.crews.name.clone(),
+                save = Some(Typed {
+                    login: app.crews.login.trim().to_string(),
+                    name: app.crews.name.clone(),
+                    role,
                     team,
-                    app.crews.password.clone(),
-                ));
+                    password: app.crews.password.clone(),
+                });
             }
             if let Some(p) = &app.crews.problem {
                 ui.colored_label(Color32::from_rgb(0xc6, 0x28, 0x28), p);
             }
         });
-    if let Some((login, name, team, password)) = save
-        && app.save_account(&login, &name, team, &password)
+    if let Some(typed) = save
+        && app.save_account(&typed)
     {
         app.crews.reset = None;
-        if login == app.crews.login.trim() {
+        if typed.login == app.crews.login.trim() {
             app.crews.login.clear();
             app.crews.name.clear();
         }

@@ -5,6 +5,7 @@ pub mod app;
 pub mod basemap;
 pub mod crews;
 mod detail;
+pub mod door;
 pub mod import;
 pub mod intake;
 mod leaders;
@@ -79,8 +80,41 @@ pub struct Start {
     pub render_basemap: bool,
 }
 
-/// Open the console window on what `start` loaded and run it until it is closed.
-pub fn open_window(start: Start) -> anyhow::Result<()> {
+/// What the window opens on: a store ready, or the room's server's door first.
+pub enum Opening {
+    Ready(Box<Start>),
+    /// Log in to the room's server in the window, then start on what `then` reads.
+    Door {
+        address: crate::store::remote::ServerAddress,
+        then: door::Then,
+    },
+}
+
+/// The console on what `start` loaded, with the remembered preferences.
+pub fn console_app(start: Start, prefs: Prefs, ctx: &egui::Context) -> HeatDeskApp {
+    let clock: crate::console::Clock = Box::new(|| chrono::Local::now().naive_local());
+    let mut app = HeatDeskApp::new(start.store, start.snapshot, prefs, clock)
+        .with_demo_basemap(start.basemap)
+        .with_export_dir(start.exports)
+        .with_older(start.since);
+    if let Some(dir) = start.backups {
+        app = app.with_backups(dir);
+    }
+    if let Some(dir) = start.profiles {
+        app = app.with_profiles_dir(dir);
+    }
+    if start.render_basemap {
+        app.render_city_basemap();
+    }
+    // another console's commit, heard on the store's thread, redraws the screen now
+    let ctx = ctx.clone();
+    app.console
+        .watch(std::sync::Arc::new(move || ctx.request_repaint()));
+    app
+}
+
+/// Open the console window on `opening` and run it until it is closed.
+pub fn open_window(opening: Opening) -> anyhow::Result<()> {
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_inner_size([1600.0, 1000.0])
@@ -98,25 +132,14 @@ pub fn open_window(start: Start) -> anyhow::Result<()> {
                 .storage
                 .and_then(|s| eframe::get_value(s, eframe::APP_KEY))
                 .unwrap_or_default();
-            let clock: crate::console::Clock = Box::new(|| chrono::Local::now().naive_local());
-            let mut app = HeatDeskApp::new(start.store, start.snapshot, prefs, clock)
-                .with_demo_basemap(start.basemap)
-                .with_export_dir(start.exports)
-                .with_older(start.since);
-            if let Some(dir) = start.backups {
-                app = app.with_backups(dir);
-            }
-            if let Some(dir) = start.profiles {
-                app = app.with_profiles_dir(dir);
-            }
-            if start.render_basemap {
-                app.render_city_basemap();
-            }
-            // another console's commit, heard on the store's thread, redraws the screen now
-            let ctx = cc.egui_ctx.clone();
-            app.console
-                .watch(std::sync::Arc::new(move || ctx.request_repaint()));
-            Ok(Box::new(app))
+            Ok(match opening {
+                Opening::Ready(start) => Box::new(console_app(*start, prefs, &cc.egui_ctx)),
+                Opening::Door { address, then } => {
+                    let remembered = prefs.server_logins.get(&address.base).cloned();
+                    let door = door::Door::new(address, remembered.as_deref(), then);
+                    Box::new(door::Entrance::new(door, prefs))
+                }
+            })
         }),
     )
     .map_err(|e| anyhow::anyhow!("cannot open the console window: {e}"))

@@ -32,6 +32,9 @@ pub struct Prefs {
     /// MBTiles files used lately (the basemap window offers them).
     #[serde(default)]
     pub recent_mbtiles: Vec<std::path::PathBuf>,
+    /// The login that last got in at each room's server (never a password).
+    #[serde(default)]
+    pub server_logins: std::collections::BTreeMap<String, String>,
 }
 
 impl Default for Prefs {
@@ -47,6 +50,7 @@ impl Default for Prefs {
             backup_every_hours: 4,
             backups_kept: 20,
             recent_mbtiles: Vec::new(),
+            server_logins: Default::default(),
         }
     }
 }

@@ -76,6 +76,11 @@ pub enum Unusable {
     Occupied,
     Empty,
     SchemaRefused,
+    WrongPassword,
+    TooManyGuesses,
+    NotConsoleAccount,
+    SessionEnded,
+    OtherServer,
 }
 
 /// "操作被拒绝：…" / "Refused: …": what failed, then why.
@@ -214,6 +219,17 @@ pub fn say(lang: Lang, problem: &Problem) -> String {
     }
 }
 
+/// A role's name, in `lang`.
+pub fn role_name(lang: Lang, role: crate::domain::crew::Role) -> &'static str {
+    use crate::domain::crew::Role;
+    match role {
+        Role::Technician => lang.pick("维修人员", "Technician"),
+        Role::Dispatcher => lang.pick("调度员", "Dispatcher"),
+        Role::Leader => lang.pick("领导", "Leader"),
+        Role::Admin => lang.pick("管理员", "Admin"),
+    }
+}
+
 /// A refused command, in `lang`.
 pub fn refusal(lang: Lang, r: &Refusal) -> String {
     let zh = lang == Lang::Zh;
@@ -227,6 +243,21 @@ pub fn refusal(lang: Lang, r: &Refusal) -> String {
         Refusal::BadLogin(login) => {
             format!("login \"{login}\": use 1–32 letters, digits, '.', '_' or '-'")
         }
+        Refusal::RoleTeam { login, role } if zh => match role {
+            crate::domain::crew::Role::Technician => {
+                format!("账号「{login}」：维修人员须属于一个班组")
+            }
+            _ => format!("账号「{login}」：{}不属于班组", role_name(lang, *role)),
+        },
+        Refusal::RoleTeam { login, role } => match role {
+            crate::domain::crew::Role::Technician => {
+                format!("account \"{login}\": a technician belongs to a team")
+            }
+            _ => format!(
+                "account \"{login}\": a {} belongs to no team",
+                role_name(lang, *role).to_lowercase()
+            ),
+        },
         Refusal::CannotLink { ticket, status: s } if zh => {
             format!("工单 #{ticket} 已是「{}」，不能并入", status(lang, *s))
         }
@@ -509,9 +540,26 @@ fn unusable(lang: Lang, why: Unusable) -> String {
             "the database holds tables already: create an empty one",
         ),
         Unusable::Empty => s("数据库是空的", "an empty database"),
+        Unusable::WrongPassword => s("账号或密码不对", "wrong login or password"),
+        Unusable::TooManyGuesses => s(
+            "密码错误次数过多：请一分钟后再试",
+            "too many wrong passwords: wait a minute and try again",
+        ),
+        Unusable::NotConsoleAccount => s(
+            "维修人员账号只能登录手机页面，不能登录调度台",
+            "a technician's account logs in on the phone page, not at a console",
+        ),
+        Unusable::SessionEnded => s(
+            "登录已失效（已退出、过期或账号被停用）：请重新启动调度台登录",
+            "the session ended (logged out, expired or the account disabled): start the console again to log in",
+        ),
         Unusable::SchemaRefused => s(
             "服务器拒绝了数据库结构：请让管理员升级",
             "the server refused the schema: ask an administrator to upgrade it",
+        ),
+        Unusable::OtherServer => s(
+            "服务器的 HeatDesk 版本与本机不同：请安装与服务器相同的版本",
+            "the server runs another HeatDesk version: install the server's version here",
         ),
     }
 }

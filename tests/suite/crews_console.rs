@@ -54,7 +54,7 @@ fn an_admin_adds_resets_and_disables_a_crew_account() {
     let a = store.account("zhao").unwrap().expect("saved");
     assert_eq!(
         (a.name.as_str(), a.team_id, a.disabled),
-        ("赵师傅", team.id, false)
+        ("赵师傅", Some(team.id), false)
     );
     assert!(verify_password("winter-2026", &a.password_hash));
     assert!(!a.password_hash.contains("winter"));

@@ -271,7 +271,8 @@ fn a_phones_steps_retried_across_a_restart_are_applied_exactly_once() {
             &Command::SaveAccount(heatdesk::domain::crew::Account {
                 login: "zhang".into(),
                 name: "张师傅".into(),
-                team_id: team,
+                team_id: Some(team),
+                role: heatdesk::domain::crew::Role::Technician,
                 password_hash: heatdesk::serve::auth::hash_password("secret-1").unwrap(),
                 created_at: now,
                 disabled: false,

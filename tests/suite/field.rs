@@ -348,7 +348,8 @@ fn accounts_keep_a_hash_never_a_password() {
         let account = |hash: &str| Account {
             login: "zhang".into(),
             name: "张师傅".into(),
-            team_id: 1,
+            team_id: Some(1),
+            role: heatdesk::domain::crew::Role::Technician,
             password_hash: hash.into(),
             created_at: at(7, 0),
             disabled: false,
@@ -377,7 +378,7 @@ fn accounts_keep_a_hash_never_a_password() {
         );
         let no_team = store.apply(
             &Command::SaveAccount(Account {
-                team_id: 99,
+                team_id: Some(99),
                 ..account(&hash)
             }),
             &desk(7, 0),
@@ -386,6 +387,34 @@ fn accounts_keep_a_hash_never_a_password() {
             matches!(no_team, Err(StoreError::NotFound { .. })),
             "{no_team:?}"
         );
+        // a technician belongs to a team; a dispatcher to none
+        for (role, team) in [
+            (heatdesk::domain::crew::Role::Technician, None),
+            (heatdesk::domain::crew::Role::Dispatcher, Some(1)),
+        ] {
+            let misfit = store.apply(
+                &Command::SaveAccount(Account {
+                    role,
+                    team_id: team,
+                    ..account(&hash)
+                }),
+                &desk(7, 0),
+            );
+            assert!(
+                matches!(misfit, Err(StoreError::Refusal(Refusal::RoleTeam { .. }))),
+                "{role:?} {team:?}: {misfit:?}"
+            );
+        }
+        let dispatcher = Account {
+            login: "wang".into(),
+            role: heatdesk::domain::crew::Role::Dispatcher,
+            team_id: None,
+            ..account(&hash)
+        };
+        store
+            .apply(&Command::SaveAccount(dispatcher.clone()), &desk(7, 0))
+            .unwrap();
+        assert_eq!(store.account("wang").unwrap(), Some(dispatcher));
         let bad_login = store.apply(
             &Command::SaveAccount(Account {
                 login: "x'; DROP TABLE accounts; --".into(),
@@ -397,6 +426,10 @@ fn accounts_keep_a_hash_never_a_password() {
             matches!(bad_login, Err(StoreError::Refusal(Refusal::BadLogin(_)))),
             "{bad_login:?}"
         );
-        assert_eq!(store.accounts().unwrap().len(), 1);
+        assert_eq!(
+            store.accounts().unwrap().len(),
+            2,
+            "the technician and wang"
+        );
     });
 }

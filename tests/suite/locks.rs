@@ -300,7 +300,8 @@ fn a_phone_step_the_server_acknowledged_survives_an_outside_client_and_sigkill()
                 &Command::SaveAccount(heatdesk::domain::crew::Account {
                     login: "zhang".into(),
                     name: "张师傅".into(),
-                    team_id: 1,
+                    team_id: Some(1),
+                    role: heatdesk::domain::crew::Role::Technician,
                     password_hash: heatdesk::serve::auth::hash_password("secret-1").unwrap(),
                     created_at: crate::common::crews::at(7, 0),
                     disabled: false,

@@ -32,6 +32,7 @@ mod picture;
 mod planner;
 mod problems;
 mod room;
+mod room_server;
 mod serve;
 mod store;
 mod trace;

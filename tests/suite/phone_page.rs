@@ -176,7 +176,8 @@ fn setup(backend: Backend) -> (TestDb, Ticket, Ticket) {
             &Command::SaveAccount(Account {
                 login: "zhang".into(),
                 name: "张师傅".into(),
-                team_id: 1,
+                team_id: Some(1),
+                role: heatdesk::domain::crew::Role::Technician,
                 password_hash: auth::hash_password("secret-1").unwrap(),
                 created_at: at(7, 0),
                 disabled: false,

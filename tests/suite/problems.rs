@@ -135,7 +135,7 @@ fn every_store_error() -> Vec<StoreError> {
         StoreError::Refusal(Refusal::ImportedMisfit {
             at: file_row(Some(RowAt::Row(3))),
             status: TicketStatus::Assigned,
-            field: "team_id",
+            field: "team_id".into(),
         }),
         StoreError::Refusal(Refusal::OwnNetworkTicket(file_row(Some(RowAt::Feature(4))))),
         StoreError::Refusal(Refusal::MissingNewRow {
@@ -162,6 +162,34 @@ fn every_store_error() -> Vec<StoreError> {
             rate: heatdesk::domain::kpi::Rate::Timely,
             max: 1.0,
         })),
+        StoreError::Refusal(Refusal::RoleTeam {
+            login: "wang".into(),
+            role: heatdesk::domain::crew::Role::Leader,
+        }),
+        StoreError::Refusal(Refusal::RoleTeam {
+            login: "zhang".into(),
+            role: heatdesk::domain::crew::Role::Technician,
+        }),
+        StoreError::WrongPassword {
+            server: server.clone(),
+        },
+        StoreError::TooManyGuesses {
+            server: server.clone(),
+        },
+        StoreError::NotConsoleAccount {
+            server: server.clone(),
+        },
+        StoreError::SessionEnded {
+            server: server.clone(),
+        },
+        StoreError::OtherServer {
+            server: server.clone(),
+            version: "0.2.0".into(),
+        },
+        StoreError::ServerFailed {
+            server: server.clone(),
+            detail: "the answer could not be written".into(),
+        },
         StoreError::File {
             path: "D:/heat/backups".into(),
             kind: std::io::ErrorKind::NotADirectory,

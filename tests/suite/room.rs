@@ -452,7 +452,8 @@ fn a_database_moves_onto_the_server_and_back_unchanged() {
                 &Command::SaveAccount(Account {
                     login: "zhang".into(),
                     name: "张师傅".into(),
-                    team_id: team,
+                    team_id: Some(team),
+                    role: heatdesk::domain::crew::Role::Technician,
                     password_hash: hash_password("secret-1").unwrap(),
                     created_at: at(9, 0),
                     disabled: false,

@@ -30,7 +30,8 @@ fn room(backend: Backend, label: &str) -> (TestDb, Ticket) {
                 &Command::SaveAccount(Account {
                     login: login.into(),
                     name: name.into(),
-                    team_id: team,
+                    team_id: Some(team),
+                    role: heatdesk::domain::crew::Role::Technician,
                     password_hash: auth::hash_password("secret-1").unwrap(),
                     created_at: at(7, 0),
                     disabled: false,

@@ -57,6 +57,8 @@ pub struct PgStore {
     listener: RefCell<Option<Listener>>,
     offline: Cell<Option<Offline>>,
     permissions: Permissions,
+    /// The room's server's connection: every command is done for the account its origin names.
+    for_accounts: bool,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -233,6 +235,7 @@ impl PgStore {
             listener: RefCell::default(),
             offline: Cell::new(None),
             permissions: Permissions::ALL,
+            for_accounts: false,
         };
         store.permissions = store.read_permissions()?;
         Ok(store)
@@ -545,8 +548,9 @@ impl DispatchStore for PgStore {
         let url = self.shown();
         let committing = Cell::new(false);
         // a phone's step is done by the server's user for the technician: both are recorded
-        let on_behalf = matches!(command, Command::Field(_) | Command::ReportPosition(_))
-            .then(|| origin.actor.clone());
+        let on_behalf = (self.for_accounts
+            || matches!(command, Command::Field(_) | Command::ReportPosition(_)))
+        .then(|| origin.actor.clone());
         let done = self.with(|client, statements| {
             let mut tx = client.transaction()?;
             let mut ptx = tx::PgTx::new(&mut tx, statements);
@@ -702,6 +706,10 @@ impl DispatchStore for PgStore {
 
     fn permissions(&self) -> Permissions {
         self.permissions
+    }
+
+    fn speak_for_accounts(&mut self) {
+        self.for_accounts = true;
     }
 }
 

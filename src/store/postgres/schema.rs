@@ -286,6 +286,17 @@ BEGIN
     RETURN NEXT;
 END $$;
 "#,
+    // 5: accounts for everyone (SQLite's 10): a role each; only a technician belongs to a team
+    r#"
+ALTER TABLE accounts ALTER COLUMN team_id DROP NOT NULL;
+ALTER TABLE accounts ADD COLUMN IF NOT EXISTS role TEXT NOT NULL DEFAULT 'technician'
+    CHECK (role IN ('technician','dispatcher','leader','admin'));
+DO $$ BEGIN
+    ALTER TABLE accounts ADD CONSTRAINT accounts_role_team
+        CHECK ((role = 'technician') = (team_id IS NOT NULL));
+EXCEPTION WHEN duplicate_object THEN NULL;
+END $$;
+"#,
 ];
 
 /// The schema version that brought the audit chains: upgrading to it hashes the events before.

@@ -278,6 +278,25 @@ ALTER TABLE change_log ADD COLUMN teams TEXT NOT NULL DEFAULT '[]';
 ALTER TABLE ticket_events ADD COLUMN hash BLOB;
 ALTER TABLE audit_events ADD COLUMN hash BLOB;
 "#,
+    // 10: accounts for everyone: a role each (technician, dispatcher, leader, admin); only a
+    //     technician belongs to a team (the table made again: SQLite cannot drop a NOT NULL)
+    r#"
+CREATE TABLE accounts_with_roles (
+    login      TEXT PRIMARY KEY,
+    name       TEXT NOT NULL,
+    team_id    INTEGER REFERENCES teams(id),
+    password   TEXT NOT NULL,   -- Argon2 (PHC string)
+    created_at INTEGER NOT NULL,
+    disabled   INTEGER NOT NULL DEFAULT 0,
+    role       TEXT NOT NULL DEFAULT 'technician'
+               CHECK (role IN ('technician','dispatcher','leader','admin')),
+    CHECK ((role = 'technician') = (team_id IS NOT NULL))
+);
+INSERT INTO accounts_with_roles (login, name, team_id, password, created_at, disabled)
+    SELECT login, name, team_id, password, created_at, disabled FROM accounts;
+DROP TABLE accounts;
+ALTER TABLE accounts_with_roles RENAME TO accounts;
+"#,
 ];
 
 /// The schema version that brought the audit chains: upgrading to it hashes the events before.

@@ -139,7 +139,7 @@ impl TestDb {
     fn location_text(&self) -> String {
         match &self.location {
             Location::File(p) => p.display().to_string(),
-            Location::Server(_) => self.url.clone().unwrap_or_default(),
+            Location::Server(_) | Location::Remote(_) => self.url.clone().unwrap_or_default(),
         }
     }
 

@@ -1,0 +1,804 @@
+//! The console as a client of the room's server (`heatdesk --server https://wang@host:8443`):
+//! a third [`DispatchStore`], over HTTPS, that holds no database credentials. It logs in with
+//! the operator's account (the login is remembered in the address, the password never), sends
+//! each call as one JSON request the server answers under the account's role, and hears of
+//! other consoles' and phones' changes from a long-polled change feed.
+//!
+//! The wire types here are the server's too (`serve::console`): one enum of calls, one of
+//! refusals, so both sides read the same words.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
+
+use super::{
+    DispatchStore, Everything, Health, KnownIds, Location, OlderRow, Permissions, StoreError,
+    Waker, chain,
+};
+use crate::domain::batch::Table;
+use crate::domain::crew::{Account, Message, MessageTemplates, Photo, Role};
+use crate::domain::lifecycle::TransitionError;
+use crate::domain::{
+    Applied, BasemapFeature, Command, Origin, Refusal, SlaRule, Snapshot, Ticket, TicketEvent,
+    TicketId, Timestamp, Update,
+};
+
+/// The version of the console API: a server of another answers the login with its own, and the
+/// console says which to install.
+pub const API_VERSION: u32 = 1;
+
+/// How long the change feed holds a request open when nothing happened.
+pub const FEED_WAIT: Duration = Duration::from_secs(20);
+
+/// One request of a console to the server (`POST /api/console/call`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum Call {
+    LoadSince { since: Option<Timestamp> },
+    ReadOlder { since: Timestamp },
+    Ticket { id: TicketId },
+    LoadPlaces,
+    DeadlineRules,
+    BasemapFeatures,
+    KnownIds { table: Table },
+    Apply { command: Command },
+    History { ticket: TicketId },
+    Accounts,
+    Account { login: String },
+    Outbox { limit: usize },
+    Photos { ticket: TicketId },
+    MessageTemplates,
+    VerifyAudit,
+    AuditHeads,
+}
+
+impl Call {
+    /// Whether a role may make this call at all (commands are weighed one by one by
+    /// [`Permissions::allows`]).
+    pub fn open_to(&self, can: &Permissions) -> bool {
+        match self {
+            Call::Apply { command } => can.allows(command),
+            // the accounts' list (with their hashes) is the admin's
+            Call::Accounts | Call::Account { .. } => can.accounts,
+            _ => true,
+        }
+    }
+}
+
+/// `POST /api/console/login`
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Login {
+    pub login: String,
+    pub password: String,
+    pub api: u32,
+}
+
+/// The server's answer to a login.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LoggedIn {
+    pub token: String,
+    pub actor: String,
+    pub role: Role,
+    pub permissions: Permissions,
+    pub api: u32,
+    /// The server's HeatDesk version.
+    pub version: String,
+}
+
+/// One answer of the change feed (`GET /api/console/changes?epoch=E&after=N&wait_ms=W`): what
+/// happened after entry `after` of the server's journal `epoch`, up to entry `last`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Feed {
+    /// The server's journal (a server started again has another: the console reads all again).
+    pub epoch: u64,
+    pub last: u64,
+    pub update: Update,
+    /// When each change taken in was committed (ms since 1970 UTC).
+    pub committed_at: Vec<i64>,
+}
+
+/// A refusal as the server sends it: the same refusals the stores make, typed, so the console
+/// says each in its own language.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum WireError {
+    Stale {
+        ticket: TicketId,
+        seen: i64,
+        current: i64,
+        by: Option<String>,
+        at: Option<Timestamp>,
+    },
+    NotFound {
+        what: String,
+        id: i64,
+    },
+    AlreadyApplied {
+        client_id: String,
+    },
+    /// A step the ticket's state does not allow (`action` as [`Action::code`] says it).
+    ///
+    /// [`Action::code`]: crate::domain::Action::code
+    Illegal {
+        ticket: TicketId,
+        status: crate::domain::TicketStatus,
+        action: String,
+    },
+    ReasonRequired(String),
+    Invalid(String),
+    Refusal(Refusal),
+    /// The account's role may not do this.
+    Forbidden(String),
+    NotLoggedIn,
+    WrongPassword,
+    TooManyGuesses,
+    /// A technician's account at the console's door.
+    WrongRole,
+    /// A console of another API version.
+    OtherVersion {
+        api: u32,
+        version: String,
+    },
+    Unavailable {
+        since_s: u64,
+    },
+    CommitUnknown,
+    /// Anything else: the server logged it.
+    Failed(String),
+    /// The request itself was unreadable.
+    BadRequest(String),
+}
+
+impl WireError {
+    /// What the server sends for a store's refusal (the database's addresses stay on the
+    /// server).
+    pub fn from_store(e: &StoreError) -> WireError {
+        use StoreError as E;
+        match e {
+            E::Stale {
+                ticket,
+                seen,
+                current,
+                by,
+                at,
+            } => WireError::Stale {
+                ticket: *ticket,
+                seen: *seen,
+                current: *current,
+                by: by.clone(),
+                at: *at,
+            },
+            E::NotFound { what, id } => WireError::NotFound {
+                what: (*what).into(),
+                id: *id,
+            },
+            E::AlreadyApplied { client_id } => WireError::AlreadyApplied {
+                client_id: client_id.clone(),
+            },
+            E::Refused(TransitionError::Illegal {
+                ticket,
+                status,
+                action,
+            }) => WireError::Illegal {
+                ticket: *ticket,
+                status: *status,
+                action: (*action).into(),
+            },
+            E::Refused(TransitionError::ReasonRequired(action)) => {
+                WireError::ReasonRequired((*action).into())
+            }
+            E::Invalid(s) => WireError::Invalid(s.clone()),
+            E::Refusal(r) => WireError::Refusal(r.clone()),
+            E::Forbidden { detail, .. } => WireError::Forbidden(detail.clone()),
+            E::Unavailable { since_s, .. } => WireError::Unavailable { since_s: *since_s },
+            E::CommitUnknown { .. } => WireError::CommitUnknown,
+            other => WireError::Failed(crate::words::problem::say(
+                crate::words::Lang::En,
+                &other.problem(),
+            )),
+        }
+    }
+
+    /// The store's refusal this stands for, naming `server`.
+    pub fn into_store(self, server: &str) -> StoreError {
+        let server = server.to_string();
+        match self {
+            WireError::Stale {
+                ticket,
+                seen,
+                current,
+                by,
+                at,
+            } => StoreError::Stale {
+                ticket,
+                seen,
+                current,
+                by,
+                at,
+            },
+            WireError::NotFound { what, id } => StoreError::NotFound {
+                what: known_what(&what),
+                id,
+            },
+            WireError::AlreadyApplied { client_id } => StoreError::AlreadyApplied { client_id },
+            WireError::Illegal {
+                ticket,
+                status,
+                action,
+            } => StoreError::Refused(TransitionError::Illegal {
+                ticket,
+                status,
+                action: action_code(&action),
+            }),
+            WireError::ReasonRequired(action) => {
+                StoreError::Refused(TransitionError::ReasonRequired(action_code(&action)))
+            }
+            WireError::Invalid(s) => StoreError::Invalid(s),
+            WireError::Refusal(r) => StoreError::Refusal(r),
+            WireError::Forbidden(detail) => StoreError::Forbidden { server, detail },
+            WireError::NotLoggedIn => StoreError::SessionEnded { server },
+            WireError::WrongPassword => StoreError::WrongPassword { server },
+            WireError::TooManyGuesses => StoreError::TooManyGuesses { server },
+            WireError::WrongRole => StoreError::NotConsoleAccount { server },
+            WireError::OtherVersion { version, .. } => StoreError::OtherServer { server, version },
+            WireError::Unavailable { since_s } => StoreError::Unavailable { server, since_s },
+            WireError::CommitUnknown => StoreError::CommitUnknown { server },
+            WireError::Failed(detail) | WireError::BadRequest(detail) => {
+                StoreError::ServerFailed { server, detail }
+            }
+        }
+    }
+}
+
+/// An action's code as the lifecycle names it.
+fn action_code(code: &str) -> &'static str {
+    crate::domain::lifecycle::ACTION_CODES
+        .iter()
+        .find(|k| **k == code)
+        .copied()
+        .unwrap_or("act")
+}
+
+/// A `NotFound`'s table, as the stores name it.
+fn known_what(what: &str) -> &'static str {
+    const KNOWN: &[&str] = &["ticket", "team", "building", "compound", "pipe segment"];
+    KNOWN.iter().find(|k| **k == what).copied().unwrap_or("row")
+}
+
+/// The room's server as a console names it: `https://wang@host:8443` (the login in it, never
+/// a password).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerAddress {
+    /// `https://host:8443`, without the login or a trailing slash.
+    pub base: String,
+    pub login: String,
+}
+
+/// Whether a `--db` or `--server` value names the room's server.
+pub fn is_remote(text: &str) -> bool {
+    text.starts_with("https://") || text.starts_with("http://")
+}
+
+impl ServerAddress {
+    /// `https://login@host:port`; the login may also come apart (`--login`).
+    pub fn parse(text: &str) -> Result<Self, StoreError> {
+        let bad = |detail: &str| StoreError::BadUrl {
+            url: redacted(text),
+            detail: detail.into(),
+        };
+        let (scheme, rest) = text
+            .split_once("://")
+            .filter(|(s, _)| matches!(*s, "https" | "http"))
+            .ok_or_else(|| bad("the address starts with https://"))?;
+        let rest = rest.trim_end_matches('/');
+        let (login, host) = match rest.rsplit_once('@') {
+            Some((user, host)) => {
+                if user.contains(':') {
+                    return Err(bad(
+                        "a password does not belong in the address (HEATDESK_PASSWORD or the prompt)",
+                    ));
+                }
+                (user.to_string(), host)
+            }
+            None => (String::new(), rest),
+        };
+        if host.is_empty() || host.contains('/') {
+            return Err(bad("host[:port], then nothing"));
+        }
+        let base = format!("{scheme}://{host}");
+        reqwest::Url::parse(&base).map_err(|e| bad(&e.to_string()))?;
+        if !login.is_empty() && !crate::domain::crew::valid_login(&login) {
+            return Err(bad("the login: 1–32 letters, digits, '.', '_' or '-'"));
+        }
+        Ok(ServerAddress { base, login })
+    }
+
+    pub fn with_login(mut self, login: &str) -> Self {
+        self.login = login.to_string();
+        self
+    }
+
+    /// A folder name for what the console keeps of this server.
+    pub fn folder_name(&self) -> String {
+        self.base
+            .split_once("://")
+            .map_or(self.base.as_str(), |(_, h)| h)
+            .to_string()
+    }
+}
+
+impl std::fmt::Display for ServerAddress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.base.split_once("://") {
+            Some((scheme, host)) if !self.login.is_empty() => {
+                write!(f, "{scheme}://{}@{host}", self.login)
+            }
+            _ => f.write_str(&self.base),
+        }
+    }
+}
+
+/// An address as shown when it did not parse: anything between `://` and `@` hidden.
+fn redacted(text: &str) -> String {
+    match (text.find("://"), text.rfind('@')) {
+        (Some(i), Some(j)) if j > i + 3 && text[i + 3..j].contains(':') => {
+            format!("{}****{}", &text[..i + 3], &text[j..])
+        }
+        _ => text.to_string(),
+    }
+}
+
+/// How the console reaches the server: the HTTPS client (trusting the room's private CA when
+/// `HEATDESK_CA` names its `ca.pem`, else the system's roots).
+fn client(timeout: Option<Duration>) -> Result<reqwest::blocking::Client, String> {
+    // rustls with the ring provider, as the tile client and the server
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let mut builder = reqwest::blocking::Client::builder()
+        .connect_timeout(Duration::from_secs(5))
+        .timeout(timeout);
+    if let Ok(path) = std::env::var("HEATDESK_CA")
+        && !path.is_empty()
+    {
+        let pem = std::fs::read(&path).map_err(|e| format!("HEATDESK_CA {path}: {e}"))?;
+        let cert = reqwest::Certificate::from_pem(&pem)
+            .map_err(|e| format!("HEATDESK_CA {path}: not a PEM certificate ({e})"))?;
+        builder = builder.add_root_certificate(cert);
+    }
+    builder.build().map_err(|e| e.to_string())
+}
+
+/// What the handles of one login share: the session, and the feed's news.
+struct Shared {
+    address: ServerAddress,
+    token: String,
+    actor: String,
+    permissions: Permissions,
+    /// The change feed heard of a change the handle has not caught up with.
+    news: AtomicBool,
+    /// Since when the server has not answered (None: it answers).
+    offline: Mutex<Option<Instant>>,
+}
+
+/// The console's store over the room's server.
+pub struct RemoteStore {
+    shared: Arc<Shared>,
+    http: reqwest::blocking::Client,
+    location: Location,
+    /// Where this handle is in the server's journal.
+    cursor: Option<(u64, u64)>,
+    committed: Vec<i64>,
+    watching: Option<Arc<AtomicBool>>,
+}
+
+impl std::fmt::Debug for RemoteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "RemoteStore({})", self.location)
+    }
+}
+
+impl RemoteStore {
+    /// Log in to the server at `address` as its login with `password`.
+    pub fn login(address: &ServerAddress, password: &str) -> Result<RemoteStore, StoreError> {
+        let shown = address.to_string();
+        let unreachable = |detail: String| StoreError::Unreachable {
+            server: shown.clone(),
+            detail,
+        };
+        if address.login.is_empty() {
+            return Err(StoreError::BadUrl {
+                url: shown.clone(),
+                detail: "no login: https://LOGIN@host:port (or --login)".into(),
+            });
+        }
+        let http = client(Some(Duration::from_secs(600))).map_err(unreachable)?;
+        let answer = http
+            .post(format!("{}/api/console/login", address.base))
+            .json(&Login {
+                login: address.login.clone(),
+                password: password.to_string(),
+                api: API_VERSION,
+            })
+            .send()
+            .map_err(|e| unreachable(plain(&e)))?;
+        let me: LoggedIn = read_answer(answer, &shown)?;
+        tracing::info!(server = %shown, role = me.role.code(), "logged in to the room's server");
+        let location = Location::Remote(address.clone());
+        Ok(RemoteStore {
+            shared: Arc::new(Shared {
+                address: address.clone(),
+                token: me.token,
+                actor: me.actor,
+                permissions: me.permissions,
+                news: AtomicBool::new(false),
+                offline: Mutex::new(None),
+            }),
+            http,
+            location,
+            cursor: None,
+            committed: Vec::new(),
+            watching: None,
+        })
+    }
+
+    /// Open `address` with the password from `HEATDESK_PASSWORD`, else typed at the terminal.
+    pub fn open(address: &ServerAddress) -> Result<RemoteStore, StoreError> {
+        let password = match std::env::var("HEATDESK_PASSWORD") {
+            Ok(p) if !p.is_empty() => p,
+            _ => rpassword::prompt_password(format!("{address} password: ")).map_err(|e| {
+                StoreError::Unreachable {
+                    server: address.to_string(),
+                    detail: format!(
+                        "no password (HEATDESK_PASSWORD, or a terminal to type it): {e}"
+                    ),
+                }
+            })?,
+        };
+        RemoteStore::login(address, &password)
+    }
+
+    /// How the audit trail names this console's user.
+    pub fn actor(&self) -> &str {
+        &self.shared.actor
+    }
+
+    fn shown(&self) -> String {
+        self.shared.address.to_string()
+    }
+
+    /// One call, its answer read as `T`.
+    fn call<T: DeserializeOwned>(&self, call: &Call) -> Result<T, StoreError> {
+        let sent = self
+            .http
+            .post(format!("{}/api/console/call", self.shared.address.base))
+            .bearer_auth(&self.shared.token)
+            .json(call)
+            .send();
+        let answer = match sent {
+            Ok(a) => {
+                *self
+                    .shared
+                    .offline
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner()) = None;
+                a
+            }
+            Err(e) => return Err(self.lost(e, matches!(call, Call::Apply { .. }))),
+        };
+        read_answer(answer, &self.shown())
+    }
+
+    /// A request that got no answer: the server unavailable, or (for a command sent) a
+    /// commit whose outcome is unknown until the feed says.
+    fn lost(&self, e: reqwest::Error, command: bool) -> StoreError {
+        let mut offline = self
+            .shared
+            .offline
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        let since = *offline.get_or_insert_with(Instant::now);
+        tracing::warn!(server = %self.shown(), error = %plain(&e), "the server did not answer");
+        if command && !e.is_connect() {
+            StoreError::CommitUnknown {
+                server: self.shown(),
+            }
+        } else {
+            StoreError::Unavailable {
+                server: self.shown(),
+                since_s: since.elapsed().as_secs(),
+            }
+        }
+    }
+
+    /// The change feed after `cursor`, waiting up to `wait` for something to happen.
+    fn feed(
+        http: &reqwest::blocking::Client,
+        shared: &Shared,
+        cursor: Option<(u64, u64)>,
+        wait: Duration,
+    ) -> Result<Feed, StoreError> {
+        let (epoch, after) = cursor.unwrap_or((0, 0));
+        let answer = http
+            .get(format!(
+                "{}/api/console/changes?epoch={epoch}&after={after}&wait_ms={}",
+                shared.address.base,
+                wait.as_millis()
+            ))
+            .bearer_auth(&shared.token)
+            .send()
+            .map_err(|e| {
+                StoreError::Unavailable {
+                    server: shared.address.to_string(),
+                    since_s: 0,
+                    // the detail goes to the log
+                }
+                .logged(&plain(&e))
+            })?;
+        read_answer(answer, &shared.address.to_string())
+    }
+
+    /// Where the journal is now (a load starts the feed from here).
+    fn mark_now(&mut self) -> Result<(), StoreError> {
+        let feed = Self::feed(&self.http, &self.shared, None, Duration::ZERO)?;
+        self.cursor = Some((feed.epoch, feed.last));
+        Ok(())
+    }
+}
+
+impl StoreError {
+    /// This error, its detail written to the log.
+    fn logged(self, detail: &str) -> StoreError {
+        tracing::warn!(error = %self, detail, "the server did not answer");
+        self
+    }
+}
+
+/// An HTTP error without the request's URL repeated (it is named once, by the caller).
+fn plain(e: &reqwest::Error) -> String {
+    let mut text = e.to_string();
+    if let Some(url) = e.url() {
+        text = text.replace(&format!(" ({url})"), "");
+    }
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}
+
+/// An answer read as `T`, or the server's refusal as the store's.
+fn read_answer<T: DeserializeOwned>(
+    answer: reqwest::blocking::Response,
+    server: &str,
+) -> Result<T, StoreError> {
+    let status = answer.status();
+    let bytes = answer.bytes().map_err(|e| {
+        StoreError::Unavailable {
+            server: server.to_string(),
+            since_s: 0,
+        }
+        .logged(&plain(&e))
+    })?;
+    if status.is_success() {
+        return serde_json::from_slice(&bytes).map_err(|e| StoreError::ServerFailed {
+            server: server.to_string(),
+            detail: format!("an answer this console cannot read ({e}): is it a HeatDesk server?"),
+        });
+    }
+    match serde_json::from_slice::<WireError>(&bytes) {
+        Ok(refusal) => Err(refusal.into_store(server)),
+        Err(_) => Err(StoreError::ServerFailed {
+            server: server.to_string(),
+            detail: format!(
+                "HTTP {status}: {}",
+                String::from_utf8_lossy(&bytes[..bytes.len().min(200)])
+            ),
+        }),
+    }
+}
+
+impl DispatchStore for RemoteStore {
+    fn load_since(&self, since: Option<Timestamp>) -> Result<Snapshot, StoreError> {
+        let mut snap: Snapshot = self.call(&Call::LoadSince { since })?;
+        snap.reindex();
+        Ok(snap)
+    }
+
+    fn read_older(
+        &self,
+        since: Timestamp,
+        each: &mut dyn FnMut(OlderRow),
+    ) -> Result<(), StoreError> {
+        let rows: Vec<OlderRow> = self.call(&Call::ReadOlder { since })?;
+        rows.into_iter().for_each(each);
+        Ok(())
+    }
+
+    fn ticket(&self, id: TicketId) -> Result<Option<Ticket>, StoreError> {
+        self.call(&Call::Ticket { id })
+    }
+
+    fn load_places(&self) -> Result<Snapshot, StoreError> {
+        let mut snap: Snapshot = self.call(&Call::LoadPlaces)?;
+        snap.reindex();
+        Ok(snap)
+    }
+
+    fn deadline_rules(&self) -> Result<Vec<SlaRule>, StoreError> {
+        self.call(&Call::DeadlineRules)
+    }
+
+    fn basemap_features(&self) -> Result<Vec<BasemapFeature>, StoreError> {
+        self.call(&Call::BasemapFeatures)
+    }
+
+    fn known_ids(&self, table: Table) -> Result<KnownIds, StoreError> {
+        self.call(&Call::KnownIds { table })
+    }
+
+    /// The server applies it as this console's account (the origin's name is the server's to
+    /// say).
+    fn apply(&mut self, command: &Command, _origin: &Origin) -> Result<Applied, StoreError> {
+        if self.cursor.is_none() {
+            self.mark_now()?;
+        }
+        self.call(&Call::Apply {
+            command: command.clone(),
+        })
+    }
+
+    fn history(&self, ticket: TicketId) -> Result<Vec<TicketEvent>, StoreError> {
+        self.call(&Call::History { ticket })
+    }
+
+    fn accounts(&self) -> Result<Vec<Account>, StoreError> {
+        self.call(&Call::Accounts)
+    }
+
+    fn account(&self, login: &str) -> Result<Option<Account>, StoreError> {
+        self.call(&Call::Account {
+            login: login.to_string(),
+        })
+    }
+
+    fn outbox(&self, limit: usize) -> Result<Vec<Message>, StoreError> {
+        self.call(&Call::Outbox { limit })
+    }
+
+    fn due_messages(&self, _now: Timestamp, _limit: usize) -> Result<Vec<Message>, StoreError> {
+        Err(self.servers_own("sending messages"))
+    }
+
+    fn message_tried(&mut self, _m: &Message) -> Result<(), StoreError> {
+        Err(self.servers_own("sending messages"))
+    }
+
+    fn photos(&self, ticket: TicketId) -> Result<Vec<Photo>, StoreError> {
+        self.call(&Call::Photos { ticket })
+    }
+
+    fn message_templates(&self) -> Result<MessageTemplates, StoreError> {
+        self.call(&Call::MessageTemplates)
+    }
+
+    fn catch_up(&mut self) -> Result<Update, StoreError> {
+        self.shared.news.store(false, Ordering::SeqCst);
+        if self.cursor.is_none() {
+            self.mark_now()?;
+            return Ok(Update::UpToDate);
+        }
+        let feed = Self::feed(&self.http, &self.shared, self.cursor, Duration::ZERO)?;
+        self.cursor = Some((feed.epoch, feed.last));
+        self.committed.extend(feed.committed_at);
+        Ok(feed.update)
+    }
+
+    fn second_handle(&self) -> Result<Box<dyn DispatchStore>, StoreError> {
+        Ok(Box::new(RemoteStore {
+            shared: Arc::clone(&self.shared),
+            http: self.http.clone(),
+            location: self.location.clone(),
+            cursor: None,
+            committed: Vec::new(),
+            watching: None,
+        }))
+    }
+
+    fn location(&self) -> &Location {
+        &self.location
+    }
+
+    fn committed_at(&mut self) -> Vec<i64> {
+        std::mem::take(&mut self.committed)
+    }
+
+    /// A thread holds the change feed open and wakes the console when it moves.
+    fn watch(&mut self, wake: Waker) {
+        let stop = Arc::new(AtomicBool::new(false));
+        self.watching = Some(Arc::clone(&stop));
+        let shared = Arc::clone(&self.shared);
+        let Ok(http) = client(Some(FEED_WAIT + Duration::from_secs(10))) else {
+            return;
+        };
+        let mut cursor = self.cursor;
+        let _ = std::thread::Builder::new()
+            .name("heatdesk-feed".into())
+            .spawn(move || {
+                while !stop.load(Ordering::SeqCst) {
+                    match Self::feed(&http, &shared, cursor, FEED_WAIT) {
+                        Ok(feed) => {
+                            let moved = cursor.is_some_and(|c| c != (feed.epoch, feed.last));
+                            cursor = Some((feed.epoch, feed.last));
+                            if moved {
+                                shared.news.store(true, Ordering::SeqCst);
+                                wake();
+                            }
+                        }
+                        Err(StoreError::SessionEnded { .. }) => return,
+                        // the server away: try again in a while
+                        Err(_) => std::thread::sleep(Duration::from_secs(2)),
+                    }
+                }
+            });
+    }
+
+    fn others_committed(&self) -> bool {
+        self.shared.news.load(Ordering::SeqCst)
+    }
+
+    fn health(&self) -> Health {
+        match *self
+            .shared
+            .offline
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+        {
+            None => Health::Online,
+            Some(since) => Health::Offline {
+                since_s: since.elapsed().as_secs(),
+                retry_in_s: 0,
+            },
+        }
+    }
+
+    fn permissions(&self) -> Permissions {
+        self.shared.permissions
+    }
+
+    fn seed(&mut self, _all: &Everything) -> Result<(), StoreError> {
+        Err(self.servers_own("filling a new database"))
+    }
+
+    fn everything(&self) -> Result<Everything, StoreError> {
+        Err(self.servers_own("copying the whole database"))
+    }
+
+    fn verify_audit(&self) -> Result<chain::Report, StoreError> {
+        self.call(&Call::VerifyAudit)
+    }
+
+    fn audit_heads(&self) -> Result<Vec<chain::Head>, StoreError> {
+        self.call(&Call::AuditHeads)
+    }
+}
+
+impl RemoteStore {
+    /// What only the server's own connection does.
+    fn servers_own(&self, what: &str) -> StoreError {
+        StoreError::Forbidden {
+            server: self.shown(),
+            detail: format!(
+                "{what} is done on the server's database (heatdesk --db postgres://… or the room's file)"
+            ),
+        }
+    }
+}
+
+impl Drop for RemoteStore {
+    fn drop(&mut self) {
+        if let Some(stop) = &self.watching {
+            stop.store(true, Ordering::SeqCst);
+        }
+    }
+}

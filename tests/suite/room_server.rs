@@ -1,0 +1,386 @@
+//! Consoles through the room's server (`heatdesk --server`), on SQLite and PostgreSQL: a
+//! dispatcher's console logs in with its account, drags a ticket and the database holds the
+//! change under that account's name; another console hears of it on the change feed; each
+//! role is refused what it may not do and nothing changes; a wrong password, a technician at
+//! the console's door, a forged session and a disabled account are each told so.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use heatdesk::domain::crew::{Account, Role};
+use heatdesk::domain::*;
+use heatdesk::serve::{self, auth};
+use heatdesk::store::remote::{RemoteStore, ServerAddress};
+use heatdesk::store::{DispatchStore, Location, StoreError};
+
+use crate::common::crews::{assigned, at, city, desk};
+use crate::common::stores::{self, Backend, TestDb};
+
+const PASSWORD: &str = "winter-2026";
+
+/// A database with the tiny city, a ticket given to team 1, and an account for each role:
+/// wang (调度员王), liu (刘经理, leader), admin, and zhang (张师傅, technician of team 1).
+fn room(backend: Backend, label: &str) -> (TestDb, Ticket) {
+    let db = TestDb::seeded(backend, label, &city());
+    let mut store = db.open();
+    let hash = auth::hash_password(PASSWORD).unwrap();
+    for (login, name, role, team) in [
+        ("wang", "调度员王", Role::Dispatcher, None),
+        ("liu", "刘经理", Role::Leader, None),
+        ("admin", "admin", Role::Admin, None),
+        ("zhang", "张师傅", Role::Technician, Some(1)),
+    ] {
+        store
+            .apply(
+                &Command::SaveAccount(Account {
+                    login: login.into(),
+                    name: name.into(),
+                    team_id: team,
+                    role,
+                    password_hash: hash.clone(),
+                    created_at: at(7, 0),
+                    disabled: false,
+                }),
+                &desk(7, 0),
+            )
+            .unwrap();
+    }
+    let t = assigned(&mut *store, 1, "3单元 502", "暖气片上热下凉");
+    (db, t)
+}
+
+fn server(db: &TestDb) -> (SocketAddr, Arc<serve::Server>) {
+    serve::spawn_local(db.open(), Arc::new(|| at(8, 30))).unwrap()
+}
+
+fn address(addr: SocketAddr, login: &str) -> ServerAddress {
+    ServerAddress::parse(&format!("http://{login}@{addr}")).unwrap()
+}
+
+fn console(addr: SocketAddr, login: &str) -> RemoteStore {
+    RemoteStore::login(&address(addr, login), PASSWORD).unwrap()
+}
+
+fn assign(
+    store: &mut dyn DispatchStore,
+    t: &Ticket,
+    team: TeamId,
+    who: &str,
+) -> Result<Applied, StoreError> {
+    store.apply(
+        &Command::Act {
+            ticket: t.id,
+            seen_version: t.version,
+            action: Action::Assign { team },
+        },
+        &Origin {
+            actor: who.into(),
+            at: at(8, 40),
+        },
+    )
+}
+
+/// Catch up until `t` shows up changed (within two seconds), the update that held it.
+fn hears_of(store: &mut dyn DispatchStore, t: TicketId) -> Changes {
+    let start = Instant::now();
+    loop {
+        if let Update::Changed(c) = store.catch_up().unwrap()
+            && c.tickets.iter().any(|x| x.id == t)
+        {
+            return c;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(2),
+            "the change to #{t} never reached the other console"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn a_console_through_the_server_drags_under_its_account_and_others_hear_of_it() {
+    for backend in stores::backends() {
+        let (db, t) = room(backend, "room_drag");
+        let (addr, _server) = server(&db);
+        let mut wang = console(addr, "wang");
+        let mut admin = console(addr, "admin");
+        assert_eq!(wang.actor(), "调度员王 (wang)");
+        assert!(wang.permissions().assign && !wang.permissions().kpi_rules);
+
+        // the snapshot is the database's
+        let direct = db.open().load().unwrap();
+        let through = wang.load().unwrap();
+        assert_eq!(through.tickets, direct.tickets, "{backend:?}");
+        assert_eq!(through.teams, direct.teams);
+        assert_eq!(through.ticket(t.id).map(|x| x.id), Some(t.id), "indexed");
+        admin.catch_up().unwrap();
+        wang.catch_up().unwrap();
+
+        // the drag: the console's typed name is not what the trail says
+        let applied = assign(&mut wang, &t, 2, "forged name").unwrap();
+        let Applied::Ticket { ticket, .. } = &applied else {
+            panic!("{applied:?}")
+        };
+        assert_eq!((ticket.team_id, ticket.version), (Some(2), t.version + 1));
+        assert_eq!(
+            db.count(&format!("SELECT team_id FROM tickets WHERE id = {}", t.id)),
+            2
+        );
+        let trail = wang.history(t.id).unwrap();
+        let last = trail.last().unwrap();
+        assert!(
+            last.actor.contains("调度员王 (wang)") && !last.actor.contains("forged"),
+            "{backend:?}: {}",
+            last.actor
+        );
+
+        // the admin's console hears of it; wang's own is not told twice
+        let heard = hears_of(&mut admin, t.id);
+        let moved = heard.tickets.iter().rfind(|x| x.id == t.id).unwrap();
+        assert_eq!(moved.team_id, Some(2));
+        assert!(!admin.committed_at().is_empty(), "when it was committed");
+        std::thread::sleep(Duration::from_millis(300));
+        assert_eq!(wang.catch_up().unwrap(), Update::UpToDate, "{backend:?}");
+
+        // a stale drag is refused, typed, with who changed it
+        match assign(&mut admin, &t, 3, "admin") {
+            Err(StoreError::Stale { ticket, by, .. }) => {
+                assert_eq!(ticket, t.id);
+                assert!(by.unwrap_or_default().contains("wang"));
+            }
+            other => panic!("{backend:?}: {other:?}"),
+        }
+        // what a console on the database commits reaches the server's consoles too
+        let mut desk_store = db.open();
+        let fresh = desk_store.ticket(t.id).unwrap().unwrap();
+        assign(&mut *desk_store, &fresh, 1, "调度员").unwrap();
+        let heard = hears_of(&mut wang, t.id);
+        assert_eq!(heard.tickets.last().unwrap().team_id, Some(1));
+    }
+}
+
+#[test]
+fn each_role_is_refused_what_it_may_not_do_and_nothing_changes() {
+    for backend in stores::backends() {
+        let (db, t) = room(backend, "room_roles");
+        let (addr, _server) = server(&db);
+        let events = || db.count("SELECT count(*) FROM ticket_events");
+        let before = events();
+
+        // a leader never gives a ticket to a team
+        let mut liu = console(addr, "liu");
+        assert!(!liu.permissions().assign);
+        let refused = assign(&mut liu, &t, 2, "刘经理");
+        assert!(
+            matches!(refused, Err(StoreError::Forbidden { .. })),
+            "{backend:?}: {refused:?}"
+        );
+        assert_eq!(events(), before, "nothing written");
+        // … but sets the deadline rules
+        let mut rule = liu.deadline_rules().unwrap()[0];
+        rule.resolve_minutes += 60;
+        liu.apply(&Command::SetSlaRule(rule), &desk(9, 0)).unwrap();
+        assert!(liu.deadline_rules().unwrap().contains(&rule));
+
+        // a dispatcher sets no KPI and sees no accounts
+        let mut wang = console(addr, "wang");
+        let kpi = wang.load().unwrap().kpi_rules;
+        assert!(matches!(
+            wang.apply(&Command::SetKpiRules(kpi), &desk(9, 0)),
+            Err(StoreError::Forbidden { .. })
+        ));
+        assert!(matches!(wang.accounts(), Err(StoreError::Forbidden { .. })));
+        // nor does a console send a phone's steps
+        assert!(matches!(
+            wang.apply(
+                &Command::ReportPosition(heatdesk::domain::crew::TeamPosition {
+                    team_id: 1,
+                    position: [112.5, 37.8],
+                    accuracy_m: 5.0,
+                    at: at(9, 0),
+                    by: "wang".into(),
+                }),
+                &desk(9, 0)
+            ),
+            Err(StoreError::Forbidden { .. })
+        ));
+
+        // the door: a wrong password, a technician, too many guesses
+        let wrong = RemoteStore::login(&address(addr, "wang"), "not-it");
+        assert!(
+            matches!(wrong, Err(StoreError::WrongPassword { .. })),
+            "{wrong:?}"
+        );
+        let tech = RemoteStore::login(&address(addr, "zhang"), PASSWORD);
+        assert!(
+            matches!(tech, Err(StoreError::NotConsoleAccount { .. })),
+            "{tech:?}"
+        );
+        for _ in 0..auth::MAX_GUESSES {
+            let _ = RemoteStore::login(&address(addr, "liu"), "guess");
+        }
+        let locked = RemoteStore::login(&address(addr, "liu"), PASSWORD);
+        assert!(
+            matches!(locked, Err(StoreError::TooManyGuesses { .. })),
+            "{locked:?}"
+        );
+
+        // a forged session is not logged in
+        let forged = reqwest::blocking::Client::new()
+            .post(format!("http://{addr}/api/console/call"))
+            .bearer_auth("0".repeat(64))
+            .json(&heatdesk::store::remote::Call::LoadPlaces)
+            .send()
+            .unwrap();
+        assert_eq!(forged.status(), reqwest::StatusCode::UNAUTHORIZED);
+        // nor is a phone's cookie a console's
+        // a dispatcher's account does not open the phone page
+        let phone = reqwest::blocking::Client::new()
+            .post(format!("http://{addr}/api/login"))
+            .json(&serde_json::json!({"login": "wang", "password": PASSWORD}))
+            .send()
+            .unwrap();
+        assert_eq!(phone.status(), reqwest::StatusCode::FORBIDDEN);
+
+        // an admin disables wang: his console's session ends at its next request
+        let mut admin = console(addr, "admin");
+        let mut a = admin.account("wang").unwrap().unwrap();
+        a.disabled = true;
+        admin.apply(&Command::SaveAccount(a), &desk(9, 5)).unwrap();
+        let ended = wang.load_places();
+        assert!(
+            matches!(ended, Err(StoreError::SessionEnded { .. })),
+            "{backend:?}: {ended:?}"
+        );
+        let again = RemoteStore::login(&address(addr, "wang"), PASSWORD);
+        assert!(matches!(again, Err(StoreError::WrongPassword { .. })));
+        // the admin's own change is on the trail under the admin's name
+        assert_eq!(
+            db.count("SELECT count(*) FROM audit_events WHERE command = 'save_account' AND actor LIKE '%admin%'"),
+            1
+        );
+    }
+}
+
+#[test]
+fn a_wrong_address_is_named_without_a_password_and_each_refusal_said_in_both_languages() {
+    let bad = Location::parse("https://wang:secret@heatdesk.lan:8443");
+    let Err(e) = bad else {
+        panic!("a password in the address")
+    };
+    assert!(!e.to_string().contains("secret"), "{e}");
+    let Location::Remote(nobody) = Location::parse("http://wang@127.0.0.1:9").unwrap() else {
+        panic!("the room's server")
+    };
+    let e = RemoteStore::login(&nobody, PASSWORD).expect_err("nothing listens");
+    assert!(matches!(e, StoreError::Unreachable { .. }), "{e:?}");
+    assert!(e.to_string().contains("http://wang@127.0.0.1:9"), "{e}");
+    assert!(!e.to_string().contains(PASSWORD));
+    for e in [
+        StoreError::WrongPassword { server: "s".into() },
+        StoreError::TooManyGuesses { server: "s".into() },
+        StoreError::NotConsoleAccount { server: "s".into() },
+        StoreError::SessionEnded { server: "s".into() },
+        StoreError::OtherServer {
+            server: "s".into(),
+            version: "9.9".into(),
+        },
+    ] {
+        let zh = heatdesk::words::problem::say(heatdesk::words::Lang::Zh, &e.problem());
+        let en = heatdesk::words::problem::say(heatdesk::words::Lang::En, &e.problem());
+        assert!(zh.chars().any(|c| c > '\u{2e80}'), "{zh}");
+        assert!(en.is_ascii() && en != zh, "{en}");
+    }
+}
+
+/// The console's window opens on the server's door: a wrong password is said in Chinese and
+/// lets nobody in; the right one opens the console on the server's tickets, as its account.
+#[test]
+fn the_window_opens_on_a_login_form_and_the_console_behind_it() {
+    use egui_kittest::kittest::Queryable;
+    use heatdesk::ui::door::{Door, Entrance, Then};
+
+    let (db, t) = room(Backend::Sqlite, "room_door");
+    let (addr, _server) = server(&db);
+    let dir = tempfile::tempdir().unwrap();
+    let exports = dir.path().join("exports");
+    let then: Then = Arc::new(move |store| {
+        let snapshot = store.load()?;
+        Ok(heatdesk::ui::Start {
+            store,
+            snapshot,
+            since: at(0, 0),
+            basemap: None,
+            render_basemap: false,
+            exports: exports.clone(),
+            backups: None,
+            profiles: None,
+        })
+    });
+    let address = ServerAddress::parse(&format!("http://{addr}")).unwrap();
+    let door = Door::new(address, Some("wang"), then);
+    let mut harness = egui_kittest::Harness::builder()
+        .with_size(egui::vec2(1600.0, 1000.0))
+        .build_ui_state(
+            |ui, e: &mut Entrance| {
+                heatdesk::ui::install_fonts(ui.ctx());
+                e.show(ui);
+            },
+            Entrance::new(door, heatdesk::ui::Prefs::default()),
+        );
+    harness.run_steps(2);
+    harness.get_by_label("登录调度服务器");
+    assert_eq!(
+        harness.state_mut().door().login,
+        "wang",
+        "the remembered login"
+    );
+
+    // a wrong password: said, and nobody in
+    harness.state_mut().door().password = "not-it".into();
+    harness.run_steps(1);
+    harness.get_by_label("登录").click_accesskit();
+    let settled = |h: &mut egui_kittest::Harness<'_, Entrance>,
+                   done: &dyn Fn(&Entrance) -> bool| {
+        let start = Instant::now();
+        while !done(h.state()) && start.elapsed() < Duration::from_secs(10) {
+            h.run_steps(1);
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        h.run_steps(2);
+    };
+    let shown = |h: &egui_kittest::Harness<'_, Entrance>| {
+        h.query_by_label_contains("账号或密码不对").is_some()
+    };
+    let start = Instant::now();
+    while !shown(&harness) && start.elapsed() < Duration::from_secs(10) {
+        harness.run_steps(1);
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(
+        shown(&harness),
+        "the refusal is said in the console's language"
+    );
+    assert!(harness.state().console.is_none());
+    assert!(
+        harness.state_mut().door().password.is_empty(),
+        "the password is not kept"
+    );
+
+    // the right one: the console, on the server's tickets, as wang
+    harness.state_mut().door().password = PASSWORD.into();
+    harness.run_steps(1);
+    harness.get_by_label("登录").click_accesskit();
+    settled(&mut harness, &|e: &Entrance| e.console.is_some());
+    let entrance = harness.state();
+    let app = entrance
+        .console
+        .as_ref()
+        .expect("the console behind the door");
+    assert!(app.snap().ticket(t.id).is_some());
+    assert_eq!(
+        app.console.location().to_string(),
+        format!("http://wang@{addr}")
+    );
+}
