@@ -244,10 +244,11 @@ pub struct Compound {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ExtraRings {
     /// Holes in the outer ring.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    // (always written: the consoles' binary wire form has no field names to leave out)
+    #[serde(default)]
     pub holes: Vec<Vec<LonLat>>,
     /// Further polygons, each an outer ring and its holes.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default)]
     pub parts: Vec<Vec<Vec<LonLat>>>,
 }
 

@@ -19,7 +19,9 @@ use super::Server;
 use super::auth::Session;
 use crate::domain::crew::Role;
 use crate::domain::{Changes, Origin, Update};
-use crate::store::remote::{API_VERSION, Call, Feed, LoggedIn, Login, WireError};
+use crate::store::remote::{
+    API_VERSION, BINARY, Call, City, CityAnswer, Feed, LoggedIn, Login, WireError, decode, encode,
+};
 use crate::store::{OlderRow, Permissions, StoreError};
 
 /// A console's request may be this large: a company's file to import, as rows.
@@ -137,6 +139,27 @@ impl Journal {
     }
 }
 
+/// `value` as the answer's body, binary or JSON.
+fn written<T: serde::Serialize>(
+    binary: bool,
+    value: Result<T, StoreError>,
+) -> Result<Response, Refused> {
+    let value = value?;
+    let body = if binary {
+        encode(&value)
+    } else {
+        serde_json::to_vec(&value).map_err(|e| e.to_string())
+    }
+    .map_err(|e| {
+        Refused(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            WireError::Failed(format!("the answer could not be written: {e}")),
+        )
+    })?;
+    let kind = if binary { BINARY } else { "application/json" };
+    Ok(([(header::CONTENT_TYPE, kind)], body).into_response())
+}
+
 /// `later` after `into`: rows appended in order (a row changed twice is taken in twice, the
 /// later last), settings replaced.
 fn merge(into: &mut Changes, later: Changes) {
@@ -186,23 +209,41 @@ fn unauthorized() -> Refused {
     Refused(StatusCode::UNAUTHORIZED, WireError::NotLoggedIn)
 }
 
-/// A request's body as JSON, or 400 naming what is wrong with it.
+/// A request's body (binary as the console sends it, or JSON), or 400 naming what is wrong
+/// with it.
 struct Json<T>(T);
 
 impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
     type Rejection = Refused;
 
     async fn from_request(request: axum::extract::Request, state: &S) -> Result<Self, Refused> {
+        let binary = request
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .is_some_and(|v| v.as_bytes() == BINARY.as_bytes());
         let bytes = axum::body::Bytes::from_request(request, state)
             .await
             .map_err(|e| Refused(e.status(), WireError::BadRequest(e.body_text())))?;
-        serde_json::from_slice(&bytes).map(Json).map_err(|e| {
+        let read = if binary {
+            decode(&bytes)
+        } else {
+            serde_json::from_slice(&bytes).map_err(|e| e.to_string())
+        };
+        read.map(Json).map_err(|e| {
             Refused(
                 StatusCode::BAD_REQUEST,
-                WireError::BadRequest(format!("the request's JSON: {e}")),
+                WireError::BadRequest(format!("the request's body: {e}")),
             )
         })
     }
+}
+
+/// Whether the asker reads the binary form.
+fn wants_binary(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains(BINARY))
 }
 
 /// The console's user a request comes from (`Authorization: Bearer …`), or 401. An account
@@ -232,7 +273,7 @@ impl FromRequestParts<Arc<Server>> for Desk {
             .filter(|s| s.role != Role::Technician)
             .ok_or_else(unauthorized)?;
         let server = Arc::clone(server);
-        blocking(move || match server.store().account(&session.login)? {
+        blocking(move || match server.account(&session.login)? {
             Some(a) if !a.disabled && a.role == session.role => Ok(Desk { session, token }),
             _ => {
                 server.gate.close_all(&session.login);
@@ -327,9 +368,11 @@ async fn logout(State(server): State<Arc<Server>>, desk: Desk) -> StatusCode {
 /// One call of a console's store, answered as JSON under the account's role.
 async fn call(
     State(server): State<Arc<Server>>,
+    headers: axum::http::HeaderMap,
     desk: Desk,
     Json(call): Json<Call>,
 ) -> Result<Response, Refused> {
+    let binary = wants_binary(&headers);
     let can = Permissions::of(desk.session.role);
     if !call.open_to(&can) {
         tracing::info!(login = %desk.session.login, call = ?std::mem::discriminant(&call), "refused for the role");
@@ -338,50 +381,60 @@ async fn call(
             WireError::Forbidden(format!("a {} may not do this", desk.session.role.code())),
         ));
     }
-    blocking(move || answer(&server, &desk, call)).await
+    blocking(move || answer(&server, &desk, call, binary)).await
 }
 
-/// The answer to `call`, as JSON.
-fn answer(server: &Server, desk: &Desk, call: Call) -> Result<Response, Refused> {
-    fn json<T: serde::Serialize>(value: Result<T, StoreError>) -> Result<Response, Refused> {
-        let value = value?;
-        let body = serde_json::to_vec(&value).map_err(|e| {
-            Refused(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                WireError::Failed(format!("the answer could not be written: {e}")),
-            )
-        })?;
-        Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
-    }
+/// The answer to `call`, binary or JSON as asked.
+fn answer(server: &Server, desk: &Desk, call: Call, binary: bool) -> Result<Response, Refused> {
     let store = || server.store();
     match call {
-        Call::LoadSince { since } => json(store().load_since(since)),
+        Call::City { have } => {
+            let (version, rows) = server.city(binary)?;
+            if have.as_deref() == Some(version.as_str()) {
+                written(binary, Ok(CityAnswer::Same))
+            } else {
+                written(
+                    binary,
+                    Ok(CityAnswer::Fresh {
+                        version,
+                        rows: rows.to_vec(),
+                    }),
+                )
+            }
+        }
+        Call::Activity { since } => {
+            let snap = server.reader().load_since(since).map(|mut snap| {
+                City::take(&mut snap);
+                snap
+            });
+            written(binary, snap)
+        }
         Call::ReadOlder { since } => {
             let mut rows: Vec<OlderRow> = Vec::new();
-            let read = store().read_older(since, &mut |row| rows.push(row));
-            json(read.map(|()| rows))
+            let read = server.reader().read_older(since, &mut |row| rows.push(row));
+            written(binary, read.map(|()| rows))
         }
-        Call::Ticket { id } => json(store().ticket(id)),
-        Call::LoadPlaces => json(store().load_places()),
-        Call::DeadlineRules => json(store().deadline_rules()),
-        Call::BasemapFeatures => json(store().basemap_features()),
-        Call::KnownIds { table } => json(store().known_ids(table)),
+        Call::Ticket { id } => written(binary, store().ticket(id)),
+        Call::LoadPlaces => written(binary, server.reader().load_places()),
+        Call::DeadlineRules => written(binary, store().deadline_rules()),
+        Call::BasemapFeatures => written(binary, store().basemap_features()),
+        Call::KnownIds { table } => written(binary, store().known_ids(table)),
         Call::Apply { command } => {
             // the server says who did it, and when: never the console
             let origin = Origin {
                 actor: desk.session.actor.clone(),
                 at: server.now(),
             };
-            json(server.apply(&command, &origin, Some(&desk.token)))
+            written(binary, server.apply(&command, &origin, Some(&desk.token)))
         }
-        Call::History { ticket } => json(store().history(ticket)),
-        Call::Accounts => json(store().accounts()),
-        Call::Account { login } => json(store().account(&login)),
-        Call::Outbox { limit } => json(store().outbox(limit.min(10_000))),
-        Call::Photos { ticket } => json(store().photos(ticket)),
-        Call::MessageTemplates => json(store().message_templates()),
-        Call::VerifyAudit => json(store().verify_audit()),
-        Call::AuditHeads => json(store().audit_heads()),
+        Call::History { ticket } => written(binary, store().history(ticket)),
+        Call::Accounts => written(binary, store().accounts()),
+        Call::Account { login } => written(binary, store().account(&login)),
+        Call::Outbox { limit } => written(binary, store().outbox(limit.min(10_000))),
+        Call::Photos { ticket } => written(binary, store().photos(ticket)),
+        Call::MessageTemplates => written(binary, store().message_templates()),
+        Call::VerifyAudit => written(binary, store().verify_audit()),
+        Call::AuditHeads => written(binary, store().audit_heads()),
     }
 }
 

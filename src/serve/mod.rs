@@ -19,6 +19,10 @@ use std::sync::{Arc, Mutex};
 use crate::domain::{Changes, Snapshot, TeamId, Ticket, TicketId, TicketStatus, Timestamp, Update};
 use crate::store::{DispatchStore, StoreError};
 
+/// How long an account read for a console's request is trusted: an account disabled on
+/// another server (or by `heatdesk account disable`) ends its sessions within this.
+pub const ACCOUNT_FRESH: std::time::Duration = std::time::Duration::from_secs(3);
+
 /// The wall clock, or a test's.
 pub type Clock = Arc<dyn Fn() -> Timestamp + Send + Sync>;
 
@@ -26,6 +30,12 @@ pub type Clock = Arc<dyn Fn() -> Timestamp + Send + Sync>;
 /// snapshot the lists are read from (kept up with the store's change log), the sessions.
 pub struct Server {
     store: Mutex<Box<dyn DispatchStore>>,
+    /// A second handle for the long reads (a console's first load, the season's history), so
+    /// that commands and logins do not wait behind them.
+    reader: Mutex<Box<dyn DispatchStore>>,
+    /// Accounts as last read, for the consoles' requests (each would read its account
+    /// otherwise): kept a few seconds, dropped when this server saves one.
+    accounts: Mutex<HashMap<String, (Option<crate::domain::crew::Account>, std::time::Instant)>>,
     snap: Mutex<Served>,
     pub gate: auth::Gate,
     /// The password threads (one per core).
@@ -37,7 +47,14 @@ pub struct Server {
     journal: Mutex<console::Journal>,
     /// Moves on each entry of the journal (the feed's waiting requests wake on it).
     moved: tokio::sync::watch::Sender<u64>,
+    /// The city's rows as the consoles fetch them (binary), and their version: made at the
+    /// first console's start, again after an import.
+    city: Mutex<Option<CityRows>>,
 }
+
+/// The city's rows encoded once for every console: its version (a hash of the bytes) and
+/// the bytes.
+type CityRows = (String, Arc<Vec<u8>>);
 
 impl Server {
     /// A server on an open store, its snapshot read now.
@@ -46,8 +63,11 @@ impl Server {
         store.speak_for_accounts();
         let since = crate::console::recent_since(clock());
         let snap = store.load_recent(since)?;
+        let reader = store.second_handle()?;
         Ok(Arc::new(Server {
             store: Mutex::new(store),
+            reader: Mutex::new(reader),
+            accounts: Mutex::new(HashMap::new()),
             snap: Mutex::new(Served::new(snap)),
             gate: auth::Gate::default(),
             verifier: auth::Verifier::new(
@@ -57,6 +77,7 @@ impl Server {
             basemap: None,
             journal: Mutex::new(console::Journal::new()),
             moved: tokio::sync::watch::channel(0).0,
+            city: Mutex::new(None),
         }))
     }
 
@@ -97,6 +118,31 @@ impl Server {
         self.store.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// The handle for long reads.
+    pub fn reader(&self) -> std::sync::MutexGuard<'_, Box<dyn DispatchStore>> {
+        self.reader.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// `login`'s account as read at most [`ACCOUNT_FRESH`] ago.
+    pub fn account(&self, login: &str) -> Result<Option<crate::domain::crew::Account>, StoreError> {
+        let now = std::time::Instant::now();
+        if let Some((a, at)) = self
+            .accounts
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(login)
+            && now.duration_since(*at) < ACCOUNT_FRESH
+        {
+            return Ok(a.clone());
+        }
+        let a = self.store().account(login)?;
+        self.accounts
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(login.to_string(), (a.clone(), now));
+        Ok(a)
+    }
+
     /// The snapshot, caught up with what consoles and other servers committed.
     pub fn caught_up(&self) -> Result<std::sync::MutexGuard<'_, Served>, StoreError> {
         let update = {
@@ -135,6 +181,13 @@ impl Server {
         origin: &crate::domain::Origin,
         by: Option<&str>,
     ) -> Result<crate::domain::Applied, StoreError> {
+        if let crate::domain::Command::SaveAccount(a) = command {
+            // the next request of that login reads the account as saved
+            self.accounts
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .remove(&a.login);
+        }
         let (applied, update) = {
             let mut store = self.store();
             let applied = store.apply(command, origin)?;
@@ -148,7 +201,32 @@ impl Server {
         Ok(applied)
     }
 
+    /// The city's rows and their version, encoded (`binary`) for the consoles.
+    pub fn city(&self, binary: bool) -> Result<CityRows, StoreError> {
+        if !binary {
+            // a look from outside (curl): made fresh, not kept
+            let mut places = self.reader().load_places()?;
+            let rows = serde_json::to_vec(&crate::store::remote::City::take(&mut places))
+                .map_err(|e| StoreError::Invalid(e.to_string()))?;
+            return Ok((version_of(&rows), Arc::new(rows)));
+        }
+        let mut kept = self.city.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(city) = kept.as_ref() {
+            return Ok(city.clone());
+        }
+        let mut places = self.reader().load_places()?;
+        let rows = crate::store::remote::encode(&crate::store::remote::City::take(&mut places))
+            .map_err(StoreError::Invalid)?;
+        let city = (version_of(&rows), Arc::new(rows));
+        *kept = Some(city.clone());
+        Ok(city)
+    }
+
     fn journal(&self, by: Option<&str>, update: Update, committed: Vec<i64>) {
+        if update == Update::Reload {
+            // an import changed the city: the next console fetches it anew
+            *self.city.lock().unwrap_or_else(|e| e.into_inner()) = None;
+        }
         let last = self
             .journal
             .lock()
@@ -221,6 +299,15 @@ impl Served {
             .flatten()
             .filter_map(|&id| self.snap.ticket(id))
     }
+}
+
+/// A version for `bytes`: their SHA-256, in hex.
+fn version_of(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Whether a crew works on `t` now.

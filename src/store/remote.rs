@@ -35,19 +35,42 @@ pub const FEED_WAIT: Duration = Duration::from_secs(20);
 /// One request of a console to the server (`POST /api/console/call`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum Call {
-    LoadSince { since: Option<Timestamp> },
-    ReadOlder { since: Timestamp },
-    Ticket { id: TicketId },
+    /// The city's rows, unless the console holds the version `have` names already.
+    City {
+        have: Option<String>,
+    },
+    /// What the first frame needs besides the city (`load_since` without the city's rows).
+    Activity {
+        since: Option<Timestamp>,
+    },
+    ReadOlder {
+        since: Timestamp,
+    },
+    Ticket {
+        id: TicketId,
+    },
     LoadPlaces,
     DeadlineRules,
     BasemapFeatures,
-    KnownIds { table: Table },
-    Apply { command: Command },
-    History { ticket: TicketId },
+    KnownIds {
+        table: Table,
+    },
+    Apply {
+        command: Command,
+    },
+    History {
+        ticket: TicketId,
+    },
     Accounts,
-    Account { login: String },
-    Outbox { limit: usize },
-    Photos { ticket: TicketId },
+    Account {
+        login: String,
+    },
+    Outbox {
+        limit: usize,
+    },
+    Photos {
+        ticket: TicketId,
+    },
     MessageTemplates,
     VerifyAudit,
     AuditHeads,
@@ -64,6 +87,72 @@ impl Call {
             _ => true,
         }
     }
+}
+
+/// The city's own rows: what changes only when a company's file is imported, kept on the PC
+/// between starts.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct City {
+    pub departments: Vec<crate::domain::Department>,
+    pub compounds: Vec<crate::domain::Compound>,
+    pub buildings: Vec<crate::domain::Building>,
+    pub sources: Vec<crate::domain::HeatSource>,
+    pub stations: Vec<crate::domain::Station>,
+    pub nodes: Vec<crate::domain::NetworkNode>,
+    pub segments: Vec<crate::domain::PipeSegment>,
+    pub valves: Vec<crate::domain::Valve>,
+}
+
+impl City {
+    /// The city's rows taken out of `snap` (which keeps the season's).
+    pub fn take(snap: &mut Snapshot) -> City {
+        use std::mem::take;
+        City {
+            departments: take(&mut snap.departments),
+            compounds: take(&mut snap.compounds),
+            buildings: take(&mut snap.buildings),
+            sources: take(&mut snap.sources),
+            stations: take(&mut snap.stations),
+            nodes: take(&mut snap.nodes),
+            segments: take(&mut snap.segments),
+            valves: take(&mut snap.valves),
+        }
+    }
+
+    /// Put the city's rows into `snap` (indexed after).
+    pub fn put(self, snap: &mut Snapshot) {
+        snap.departments = self.departments;
+        snap.compounds = self.compounds;
+        snap.buildings = self.buildings;
+        snap.sources = self.sources;
+        snap.stations = self.stations;
+        snap.nodes = self.nodes;
+        snap.segments = self.segments;
+        snap.valves = self.valves;
+    }
+}
+
+/// The answer to [`Call::City`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum CityAnswer {
+    /// The version the console holds is the server's.
+    Same,
+    /// The city's rows ([`City`], encoded as answers are) and their version.
+    Fresh { version: String, rows: Vec<u8> },
+}
+
+/// How answers travel: compact binary (postcard) for the console, JSON for anyone asking
+/// without this type (a look with curl).
+pub const BINARY: &str = "application/x-postcard";
+
+/// `value` as the wire carries it.
+pub fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, String> {
+    postcard::to_stdvec(value).map_err(|e| e.to_string())
+}
+
+/// A value off the wire.
+pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, String> {
+    postcard::from_bytes(bytes).map_err(|e| e.to_string())
 }
 
 /// `POST /api/console/login`
@@ -348,6 +437,36 @@ fn redacted(text: &str) -> String {
     }
 }
 
+/// Where a PC keeps what it fetched from `address`: the platform's cache folder
+/// (`%LOCALAPPDATA%\HeatDesk\cache`, `$XDG_CACHE_HOME/heatdesk` or `~/.cache/heatdesk`), one
+/// folder per server.
+fn default_cache(address: &ServerAddress) -> Option<std::path::PathBuf> {
+    let var = |name: &str| {
+        std::env::var_os(name)
+            .filter(|v| !v.is_empty())
+            .map(std::path::PathBuf::from)
+    };
+    let root = if cfg!(windows) {
+        var("LOCALAPPDATA")?.join("HeatDesk").join("cache")
+    } else {
+        var("XDG_CACHE_HOME")
+            .or_else(|| var("HOME").map(|h| h.join(".cache")))?
+            .join("heatdesk")
+    };
+    let name: String = address
+        .folder_name()
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    Some(root.join(name))
+}
+
 /// How the console reaches the server: the HTTPS client (trusting the room's private CA when
 /// `HEATDESK_CA` names its `ca.pem`, else the system's roots).
 fn client(timeout: Option<Duration>) -> Result<reqwest::blocking::Client, String> {
@@ -388,6 +507,8 @@ pub struct RemoteStore {
     cursor: Option<(u64, u64)>,
     committed: Vec<i64>,
     watching: Option<Arc<AtomicBool>>,
+    /// Where the city's rows are kept between starts.
+    cache: Option<std::path::PathBuf>,
 }
 
 impl std::fmt::Debug for RemoteStore {
@@ -437,6 +558,7 @@ impl RemoteStore {
             cursor: None,
             committed: Vec::new(),
             watching: None,
+            cache: default_cache(address),
         })
     }
 
@@ -467,11 +589,17 @@ impl RemoteStore {
 
     /// One call, its answer read as `T`.
     fn call<T: DeserializeOwned>(&self, call: &Call) -> Result<T, StoreError> {
+        let body = encode(call).map_err(|detail| StoreError::ServerFailed {
+            server: self.shown(),
+            detail,
+        })?;
         let sent = self
             .http
             .post(format!("{}/api/console/call", self.shared.address.base))
             .bearer_auth(&self.shared.token)
-            .json(call)
+            .header(reqwest::header::CONTENT_TYPE, BINARY)
+            .header(reqwest::header::ACCEPT, BINARY)
+            .body(body)
             .send();
         let answer = match sent {
             Ok(a) => {
@@ -573,6 +701,10 @@ fn read_answer<T: DeserializeOwned>(
     server: &str,
 ) -> Result<T, StoreError> {
     let status = answer.status();
+    let binary = answer
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes() == BINARY.as_bytes());
     let bytes = answer.bytes().map_err(|e| {
         StoreError::Unavailable {
             server: server.to_string(),
@@ -581,7 +713,12 @@ fn read_answer<T: DeserializeOwned>(
         .logged(&plain(&e))
     })?;
     if status.is_success() {
-        return serde_json::from_slice(&bytes).map_err(|e| StoreError::ServerFailed {
+        let read = if binary {
+            decode(&bytes)
+        } else {
+            serde_json::from_slice(&bytes).map_err(|e| e.to_string())
+        };
+        return read.map_err(|e| StoreError::ServerFailed {
             server: server.to_string(),
             detail: format!("an answer this console cannot read ({e}): is it a HeatDesk server?"),
         });
@@ -599,8 +736,12 @@ fn read_answer<T: DeserializeOwned>(
 }
 
 impl DispatchStore for RemoteStore {
+    /// The city from this PC's cache when the server still has that version, and the
+    /// season's rows from the server.
     fn load_since(&self, since: Option<Timestamp>) -> Result<Snapshot, StoreError> {
-        let mut snap: Snapshot = self.call(&Call::LoadSince { since })?;
+        let city = self.city()?;
+        let mut snap: Snapshot = self.call(&Call::Activity { since })?;
+        city.put(&mut snap);
         snap.reindex();
         Ok(snap)
     }
@@ -702,6 +843,7 @@ impl DispatchStore for RemoteStore {
             cursor: None,
             committed: Vec::new(),
             watching: None,
+            cache: self.cache.clone(),
         }))
     }
 
@@ -784,6 +926,69 @@ impl DispatchStore for RemoteStore {
 }
 
 impl RemoteStore {
+    /// The city's rows: the cached version when the server says it is current, else fetched
+    /// (and cached for the next start).
+    fn city(&self) -> Result<City, StoreError> {
+        let cached = self.cache.as_ref().and_then(|dir| {
+            let version = std::fs::read_to_string(dir.join("city.version")).ok()?;
+            let rows = std::fs::read(dir.join("city.bin")).ok()?;
+            Some((version.trim().to_string(), rows))
+        });
+        let have = cached.as_ref().map(|(v, _)| v.clone());
+        let unreadable = |detail: String| StoreError::ServerFailed {
+            server: self.shown(),
+            detail,
+        };
+        match (self.call(&Call::City { have })?, cached) {
+            (CityAnswer::Same, Some((_, rows))) => match decode(&rows) {
+                Ok(city) => Ok(city),
+                // a cache written by another HeatDesk: fetched again
+                Err(_) => self.fresh_city(),
+            },
+            (CityAnswer::Same, None) => Err(unreadable("the server sent no city".into())),
+            (CityAnswer::Fresh { version, rows }, _) => {
+                let city = decode(&rows).map_err(unreadable)?;
+                self.keep_city(&version, &rows);
+                Ok(city)
+            }
+        }
+    }
+
+    fn fresh_city(&self) -> Result<City, StoreError> {
+        match self.call(&Call::City { have: None })? {
+            CityAnswer::Fresh { version, rows } => {
+                self.keep_city(&version, &rows);
+                decode(&rows).map_err(|detail| StoreError::ServerFailed {
+                    server: self.shown(),
+                    detail,
+                })
+            }
+            CityAnswer::Same => Err(StoreError::ServerFailed {
+                server: self.shown(),
+                detail: "the server sent no city".into(),
+            }),
+        }
+    }
+
+    /// Keep the city's rows for the next start (a cache: a failure only costs the next start
+    /// a download).
+    fn keep_city(&self, version: &str, rows: &[u8]) {
+        let Some(dir) = &self.cache else { return };
+        let written = std::fs::create_dir_all(dir)
+            .and_then(|()| std::fs::write(dir.join("city.bin.partial"), rows))
+            .and_then(|()| std::fs::rename(dir.join("city.bin.partial"), dir.join("city.bin")))
+            .and_then(|()| std::fs::write(dir.join("city.version"), version));
+        if let Err(e) = written {
+            tracing::warn!(folder = %dir.display(), error = %e, "the city could not be cached");
+        }
+    }
+
+    /// Keep the city in `dir` between starts (None: fetch it each time).
+    pub fn with_cache(mut self, dir: Option<std::path::PathBuf>) -> Self {
+        self.cache = dir;
+        self
+    }
+
     /// What only the server's own connection does.
     fn servers_own(&self, what: &str) -> StoreError {
         StoreError::Forbidden {

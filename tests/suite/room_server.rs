@@ -384,3 +384,105 @@ fn the_window_opens_on_a_login_form_and_the_console_behind_it() {
         format!("http://wang@{addr}")
     );
 }
+
+/// The database holds one writer: a reporting tool's login (heatdesk_reader) reads every
+/// table and the accounts' names, and may write nothing nor read a password's hash.
+#[test]
+fn a_reporting_tools_login_reads_everything_and_writes_nothing() {
+    let Some(backend) = stores::postgres() else {
+        return;
+    };
+    // the role is made with the first database; the login is dropped after the database
+    let (db, t) = room(backend, "room_reader");
+    let report = stores::Login::new("report", "heatdesk_reader");
+    let db = db;
+    let mut tool = postgres::Client::connect(&db.url_as(&report.name), postgres::NoTls).unwrap();
+    let open: i64 = tool
+        .query_one("SELECT count(*) FROM tickets", &[])
+        .unwrap()
+        .get(0);
+    assert!(open >= 1);
+    let logins: i64 = tool
+        .query_one("SELECT count(login) FROM accounts", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(logins, 4);
+    for write in [
+        format!(
+            "UPDATE tickets SET status = 'closed', satisfaction = 'satisfied' WHERE id = {}",
+            t.id
+        ),
+        "DELETE FROM audit_events".to_string(),
+        "INSERT INTO settings (key, value) VALUES ('x', 'y')".to_string(),
+    ] {
+        let refused = tool.batch_execute(&write).unwrap_err();
+        assert_eq!(
+            refused.code(),
+            Some(&postgres::error::SqlState::INSUFFICIENT_PRIVILEGE),
+            "{write}: {refused}"
+        );
+    }
+    let hashes = tool
+        .query("SELECT password FROM accounts", &[])
+        .unwrap_err();
+    assert_eq!(
+        hashes.code(),
+        Some(&postgres::error::SqlState::INSUFFICIENT_PRIVILEGE)
+    );
+    assert_eq!(
+        db.count(&format!("SELECT version FROM tickets WHERE id = {}", t.id)),
+        t.version,
+        "nothing changed"
+    );
+}
+
+/// The city is kept on the PC between starts: the next start reads it from there while the
+/// server's version is the same, and fetches it again once an import changed it.
+#[test]
+fn the_city_is_kept_on_the_pc_until_an_import_changes_it() {
+    use heatdesk::domain::batch::{ImportBatch, RowAt, Rows};
+    use heatdesk::store::remote::{City, decode, encode};
+
+    let (db, _) = room(Backend::Sqlite, "room_cache");
+    let (addr, _server) = server(&db);
+    let cache = tempfile::tempdir().unwrap();
+    let start = |login: &str| console(addr, login).with_cache(Some(cache.path().to_path_buf()));
+    let first = start("wang").load().unwrap();
+    let kept = cache.path().join("city.bin");
+    assert!(kept.exists() && cache.path().join("city.version").exists());
+    let name = first.compounds[0].name.clone();
+
+    // the next start reads the PC's copy: a name changed in it shows
+    let mut city: City = decode(&std::fs::read(&kept).unwrap()).unwrap();
+    city.compounds[0].name = "只在本机".into();
+    std::fs::write(&kept, encode(&city).unwrap()).unwrap();
+    let second = start("wang").load().unwrap();
+    assert_eq!(second.compounds[0].name, "只在本机", "read from the cache");
+    assert_eq!(
+        second.tickets, first.tickets,
+        "the season's rows from the server"
+    );
+
+    // an admin imports the compound renamed: the next start fetches the city anew
+    let mut renamed = first.compounds[0].clone();
+    renamed.name = format!("{name}（新）");
+    start("admin")
+        .apply(
+            &Command::Import(Box::new(ImportBatch {
+                file: "compounds.xlsx".into(),
+                sources: vec![RowAt::Row(2)],
+                external_ids: Vec::new(),
+                rows: Rows::Compounds(vec![renamed.clone()]),
+                nodes: Vec::new(),
+                inserted: 0,
+                updated: 1,
+                dry_run: false,
+            })),
+            &desk(9, 0),
+        )
+        .unwrap();
+    let third = start("wang").load().unwrap();
+    assert_eq!(third.compounds[0].name, renamed.name, "fetched again");
+    let city: City = decode(&std::fs::read(&kept).unwrap()).unwrap();
+    assert_eq!(city.compounds[0].name, renamed.name, "and kept");
+}

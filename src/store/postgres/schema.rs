@@ -307,6 +307,8 @@ pub fn latest_version() -> i64 {
     MIGRATIONS.len() as i64
 }
 
+/// `heatdesk_reader`: read-only, for the company's reporting tools (no password hashes).
+///
 /// The three roles a company grants its people (`GRANT heatdesk_dispatcher TO wang;`): a
 /// dispatcher takes in and moves tickets but sets no deadline rule or KPI definition; a
 /// leader records visits and sets those, but never gives a ticket to a team; an admin does
@@ -321,7 +323,15 @@ DO $$ BEGIN
   EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END;
   BEGIN CREATE ROLE heatdesk_admin NOLOGIN;
   EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END;
+  BEGIN CREATE ROLE heatdesk_reader NOLOGIN;
+  EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END;
 END $$;
+-- the company's reporting tools (Excel, FineReport, Power BI) read the tables and write nothing;
+-- of the accounts they see who, never a password's hash
+GRANT USAGE ON SCHEMA public TO heatdesk_reader;
+GRANT SELECT ON ALL TABLES IN SCHEMA public TO heatdesk_reader;
+REVOKE SELECT ON accounts FROM heatdesk_reader;
+GRANT SELECT (login, name, team_id, role, created_at, disabled) ON accounts TO heatdesk_reader;
 GRANT USAGE ON SCHEMA public TO heatdesk_dispatcher, heatdesk_leader, heatdesk_admin;
 GRANT SELECT ON ALL TABLES IN SCHEMA public TO heatdesk_dispatcher, heatdesk_leader, heatdesk_admin;
 GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO heatdesk_dispatcher, heatdesk_leader, heatdesk_admin;
