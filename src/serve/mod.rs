@@ -69,7 +69,8 @@ impl Server {
             reader: Mutex::new(reader),
             accounts: Mutex::new(HashMap::new()),
             snap: Mutex::new(Served::new(snap)),
-            gate: auth::Gate::default(),
+            // the room's key when two servers share the sessions (checked by `run`)
+            gate: auth::Gate::from_env().unwrap_or_default(),
             verifier: auth::Verifier::new(
                 std::thread::available_parallelism().map_or(2, |n| n.get()),
             ),
@@ -346,6 +347,10 @@ pub fn run(
     let addr: SocketAddr = listen
         .parse()
         .map_err(|e| anyhow::anyhow!("--listen {listen:?}: not an address and port ({e})"))?;
+    if std::env::var_os("HEATDESK_SESSION_KEY").is_some() {
+        auth::Gate::from_env()?;
+        eprintln!("heatdesk: sessions signed with the room's key (HEATDESK_SESSION_KEY)");
+    }
     let sender_store = store.second_handle()?;
     let clock: Clock = Arc::new(|| chrono::Local::now().naive_local());
     let server = match basemap {

@@ -486,3 +486,173 @@ fn the_city_is_kept_on_the_pc_until_an_import_changes_it() {
     let city: City = decode(&std::fs::read(&kept).unwrap()).unwrap();
     assert_eq!(city.compounds[0].name, renamed.name, "and kept");
 }
+
+/// nginx in front of two servers, for the test's length (killed when dropped).
+struct Proxy {
+    port: u16,
+    child: std::process::Child,
+    _dir: tempfile::TempDir,
+}
+
+impl Proxy {
+    /// nginx on a free port, keeping each session on one of `servers` (by its token) and
+    /// moving it to the other when that one is down.
+    fn start(servers: [u16; 2]) -> Proxy {
+        let dir = tempfile::tempdir().unwrap();
+        let port = crate::common::crews::free_port();
+        let d = dir.path().display();
+        let conf = format!(
+            "daemon off; worker_processes 1; pid {d}/nginx.pid; error_log {d}/error.log;
+events {{}}
+http {{
+  access_log off;
+  client_body_temp_path {d}/body; proxy_temp_path {d}/proxy;
+  fastcgi_temp_path {d}/fastcgi; uwsgi_temp_path {d}/uwsgi; scgi_temp_path {d}/scgi;
+  upstream room {{
+    hash $http_authorization consistent;
+    server 127.0.0.1:{a} max_fails=1 fail_timeout=1s;
+    server 127.0.0.1:{b} max_fails=1 fail_timeout=1s;
+  }}
+  server {{
+    listen 127.0.0.1:{port};
+    client_max_body_size 512m;
+    location / {{
+      proxy_pass http://room;
+      proxy_next_upstream error timeout;
+      proxy_read_timeout 60s;
+      proxy_buffering off;
+    }}
+  }}
+}}
+",
+            a = servers[0],
+            b = servers[1],
+        );
+        std::fs::write(dir.path().join("nginx.conf"), conf).unwrap();
+        let child = std::process::Command::new("nginx")
+            .arg("-c")
+            .arg(dir.path().join("nginx.conf"))
+            .arg("-p")
+            .arg(dir.path())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("nginx (Debian's nginx-light; .ci/run installs it)");
+        let start = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "nginx did not start"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Proxy {
+            port,
+            child,
+            _dir: dir,
+        }
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Two `heatdesk serve` on one database behind nginx serve one room: a session opened through
+/// one is good on the other, and a console rides through either server going away — each
+/// drag lands once, under its account.
+#[test]
+fn two_servers_behind_nginx_serve_one_room_and_a_session_works_on_either() {
+    use crate::common::crews::{HttpsServer, free_port};
+
+    const KEY: &str = "the-room-s-session-key-32-chars-or-more";
+    for backend in stores::backends() {
+        let (db, t) = room(backend, "room_two");
+        let ports = [free_port(), free_port()];
+        let mut a = Some(HttpsServer::plain(&db.arg(), ports[0], KEY));
+        let mut b = Some(HttpsServer::plain(&db.arg(), ports[1], KEY));
+        let proxy = Proxy::start(ports);
+        let via = format!("http://wang@127.0.0.1:{}", proxy.port);
+        let mut wang = RemoteStore::login(&ServerAddress::parse(&via).unwrap(), PASSWORD).unwrap();
+        let snap = wang.load().unwrap();
+        wang.catch_up().unwrap();
+
+        // the session is good on either server, asked directly
+        let token = {
+            let login = reqwest::blocking::Client::new()
+                .post(format!("http://127.0.0.1:{}/api/console/login", ports[0]))
+                .json(&serde_json::json!({"login": "wang", "password": PASSWORD, "api": 1}))
+                .send()
+                .unwrap();
+            assert!(login.status().is_success());
+            login.json::<serde_json::Value>().unwrap()["token"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        };
+        for port in ports {
+            let asked = reqwest::blocking::Client::new()
+                .post(format!("http://127.0.0.1:{port}/api/console/call"))
+                .bearer_auth(&token)
+                .json(&serde_json::json!({"Ticket": {"id": t.id}}))
+                .send()
+                .unwrap();
+            assert_eq!(
+                asked.status(),
+                reqwest::StatusCode::OK,
+                "{backend:?} :{port}"
+            );
+        }
+
+        // a drag; then each server goes away in turn and the next drag goes through the other
+        let mut version = snap.ticket(t.id).unwrap().version;
+        for (round, team) in [(0, 2), (1, 1), (2, 2)] {
+            match round {
+                1 => drop(a.take()),
+                2 => {
+                    a = Some(HttpsServer::plain(&db.arg(), ports[0], KEY));
+                    // nginx tries a server it saw fail again after fail_timeout (1 s)
+                    std::thread::sleep(Duration::from_millis(2500));
+                    drop(b.take());
+                }
+                _ => {}
+            }
+            let seen = Ticket {
+                version,
+                ..t.clone()
+            };
+            let applied = assign(&mut wang, &seen, team, "wang")
+                .unwrap_or_else(|e| panic!("{backend:?} round {round}: {e:?}"));
+            let Applied::Ticket { ticket, .. } = applied else {
+                panic!("{applied:?}")
+            };
+            version = ticket.version;
+            assert_eq!(
+                db.count(&format!("SELECT team_id FROM tickets WHERE id = {}", t.id)),
+                team
+            );
+        }
+        assert_eq!(version, t.version + 3, "each drag applied once");
+        assert_eq!(
+            db.count(&format!(
+                "SELECT count(*) FROM ticket_events WHERE ticket_id = {} AND actor LIKE '%(wang)%'",
+                t.id
+            )),
+            3,
+            "{backend:?}: each under the account"
+        );
+        // the feed after a move to another server: everything read again, nothing lost
+        let after = wang.catch_up().unwrap();
+        assert!(
+            matches!(
+                after,
+                Update::Reload | Update::UpToDate | Update::Changed(_)
+            ),
+            "{after:?}"
+        );
+        drop(proxy);
+    }
+}

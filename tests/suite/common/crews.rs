@@ -103,21 +103,45 @@ pub fn console_sees(
     })
 }
 
-/// `heatdesk serve` over HTTPS on a free loopback port, in a process of its own, killed when
-/// this is dropped (passed or not: a server left behind holds the test's output).
+/// `heatdesk serve` in a process of its own on a loopback port, killed when this is dropped
+/// (passed or not: a server left behind holds the test's output).
 pub struct HttpsServer {
     pub port: u16,
     child: std::process::Child,
 }
 
+/// A free loopback port.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
 impl HttpsServer {
     /// Started on `db` (a `--db` value) with a certificate and its key; returns once it listens.
     pub fn start(db: &str, cert: &std::path::Path, key: &std::path::Path) -> HttpsServer {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let tls = [
+            "--tls-cert".as_ref(),
+            cert.as_os_str(),
+            "--tls-key".as_ref(),
+            key.as_os_str(),
+        ];
+        HttpsServer::with(db, free_port(), &tls, &[])
+    }
+
+    /// Started on `db` over plain HTTP at `port`, signing sessions with the room's `key`.
+    pub fn plain(db: &str, port: u16, key: &str) -> HttpsServer {
+        HttpsServer::with(
+            db,
+            port,
+            &["--plain-http".as_ref()],
+            &[("HEATDESK_SESSION_KEY", key)],
+        )
+    }
+
+    fn with(db: &str, port: u16, args: &[&std::ffi::OsStr], envs: &[(&str, &str)]) -> HttpsServer {
         let child = std::process::Command::new(env!("CARGO_BIN_EXE_heatdesk"))
             .args([
                 "--db",
@@ -126,10 +150,8 @@ impl HttpsServer {
                 "--listen",
                 &format!("127.0.0.1:{port}"),
             ])
-            .arg("--tls-cert")
-            .arg(cert)
-            .arg("--tls-key")
-            .arg(key)
+            .args(args)
+            .envs(envs.iter().copied())
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()
@@ -139,7 +161,7 @@ impl HttpsServer {
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
             assert!(
                 start.elapsed() < Duration::from_secs(20),
-                "the HTTPS server did not start"
+                "the server did not start"
             );
             std::thread::sleep(Duration::from_millis(50));
         }
