@@ -14,7 +14,8 @@ pub struct MapAlert {
     pub text: String,
 }
 
-/// A warning sign at every suspected network fault; its label goes before all others.
+/// A warning sign at every suspected network fault; its label goes before all others, and
+/// where it found no room (alerts crowd at district zoom) the sign says it on hover.
 pub struct AlertLayer<'a> {
     pub gcj02: bool,
     pub labels: &'a std::cell::RefCell<LabelPlacer>,
@@ -22,13 +23,21 @@ pub struct AlertLayer<'a> {
 }
 
 impl Plugin for AlertLayer<'_> {
-    fn run(self: Box<Self>, ui: &mut Ui, _: &Response, projector: &Projector, _: &MapMemory) {
+    fn run(
+        self: Box<Self>,
+        ui: &mut Ui,
+        response: &Response,
+        projector: &Projector,
+        _: &MapMemory,
+    ) {
         let screen = Screen {
             projector,
             gcj02: self.gcj02,
         };
         let painter = ui.painter();
         let clip = projector.clip_rect().expand(20.0);
+        let pointer = response.hover_pos();
+        let mut hovered: Option<&str> = None;
         // a slow pulse, so the eye finds it on a busy map
         let t = ui.input(|i| i.time);
         let pulse = (t * 2.0).sin().abs() as f32;
@@ -37,6 +46,9 @@ impl Plugin for AlertLayer<'_> {
             let at = screen.project(a.position);
             if !clip.contains(at) {
                 continue;
+            }
+            if pointer.is_some_and(|p| p.distance(at) <= SIGN_RADIUS) {
+                hovered = Some(&a.text);
             }
             painter.circle_stroke(
                 at,
@@ -69,12 +81,18 @@ impl Plugin for AlertLayer<'_> {
                 style::ALERT,
             );
         }
+        if let Some(text) = hovered {
+            response.clone().on_hover_text_at_pointer(text);
+        }
         if !self.alerts.is_empty() {
             ui.ctx()
                 .request_repaint_after(std::time::Duration::from_millis(50));
         }
     }
 }
+
+/// How far from an alert's sign the pointer still points at it (px): the sign and its pulse.
+const SIGN_RADIUS: f32 = 16.0;
 
 /// A leaders' visit day: where the car starts, and each stop with its name and the minutes
 /// of driving that lead to it.

@@ -864,3 +864,35 @@ pub fn assert_no_overlap_in_top_bar(harness: &Harness<'_, HeatDeskApp>, case: &s
         }
     }
 }
+
+/// An alert's sign says its line on hover: at district zoom the labels crowd and only the
+/// largest get room, so the others are read by pointing at them.
+#[test]
+fn an_alerts_sign_says_its_line_on_hover() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut harness, _) = console(dir.path());
+    harness.run_steps(2);
+    let position = harness.state().console.views().alerts.clusters[0].position;
+    harness.state_mut().map.fly_to(position, 14.0);
+    harness.run_steps(3);
+    let headline = |h: &egui_kittest::Harness<'_, HeatDeskApp>| {
+        h.get_all_by_label_contains("疑似管网故障").count()
+    };
+    let before = headline(&harness);
+    let rect = harness.state().map_rect.unwrap();
+    let home = harness.state().city_centre();
+    let at = harness
+        .state()
+        .map
+        .screen_position(rect, home, position, false);
+    harness.hover_at(at + egui::vec2(3.0, 2.0));
+    harness.run_steps(60);
+    assert!(
+        headline(&harness) > before,
+        "the line in a tooltip beside the sign"
+    );
+    // away from it, gone
+    harness.hover_at(at + egui::vec2(120.0, 90.0));
+    harness.run_steps(10);
+    assert_eq!(headline(&harness), before);
+}
