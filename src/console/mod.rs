@@ -47,7 +47,7 @@ pub enum Tag {
     VisitForm,
     KpiRules,
     NetworkTicket,
-    /// The 班组账号 window.
+    /// The 账号管理 window.
     Accounts,
     /// The 短信 window (templates, outage notices).
     Messages,
@@ -357,7 +357,7 @@ impl Console {
         self.store.photos(ticket)
     }
 
-    /// The technicians' accounts (the 班组账号 window reads them when it opens and after each
+    /// The technicians' accounts (the 账号管理 window reads them when it opens and after each
     /// change).
     pub fn accounts(&self) -> Result<Vec<crate::domain::crew::Account>, crate::store::StoreError> {
         self.store.accounts()

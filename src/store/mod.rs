@@ -283,7 +283,7 @@ pub struct Permissions {
     pub kpi_rules: bool,
     /// Import a company's files (the city's own rows among them).
     pub import: bool,
-    /// Keep the technicians' accounts (班组账号).
+    /// Keep the technicians' accounts (账号管理).
     pub accounts: bool,
 }
 

@@ -111,7 +111,7 @@ pub struct HeatDeskApp {
     pub import: super::import::ImportForm,
     /// The basemap window.
     pub basemap_form: super::basemap::BasemapForm,
-    /// 班组账号 and 短信.
+    /// 账号管理 and 短信.
     pub crews: super::crews::CrewWindows,
     /// The one ticket whose reporter's number is shown unmasked.
     pub revealed_phone: Option<TicketId>,

@@ -1,4 +1,4 @@
-//! The crews in the console: 班组账号 (the technicians' accounts for the phone page — add one,
+//! The crews in the console: 账号管理 (the technicians' accounts for the phone page — add one,
 //! reset a password, disable or enable), 短信 (the outbox with masked numbers and where each
 //! message is, and the templates residents' messages are written from), and the trace panel's
 //! buttons that text the residents of an outage.

@@ -1,4 +1,4 @@
-//! The crews as the dispatcher's console shows them (egui_kittest on the demo city): 班组账号
+//! The crews as the dispatcher's console shows them (egui_kittest on the demo city): 账号管理
 //! adds, resets and disables a technician's account; 短信 lists the outbox with masked numbers
 //! and saves the templates; a trace texts the residents of an outage; a team's card says how
 //! old its phone's position is and when it is stale; a 到场 far from the building and the
@@ -25,10 +25,10 @@ fn an_admin_adds_resets_and_disables_a_crew_account() {
     let dir = tempfile::tempdir().unwrap();
     let (mut harness, path) = console(dir.path());
     harness.run_steps(3);
-    harness.get_by_label("班组账号").click_accesskit();
+    harness.get_by_label("账号管理").click_accesskit();
     harness.run_steps(3);
     harness.get_by_label_contains("Argon2");
-    harness.get_by_label("还没有班组账号");
+    harness.get_by_label("还没有账号");
     let team = harness.state().snap().teams[2].clone();
     // a password too short is refused, and nothing is saved
     {
