@@ -38,16 +38,7 @@ fn own_folder(db: &Location) -> anyhow::Result<PathBuf> {
     match db {
         Location::File(path) => Ok(path.parent().unwrap_or(Path::new(".")).to_path_buf()),
         Location::Server(_) | Location::Remote(_) => {
-            let name: String = server_folder(db)
-                .chars()
-                .map(|c| {
-                    if c.is_alphanumeric() || c == '-' {
-                        c
-                    } else {
-                        '_'
-                    }
-                })
-                .collect();
+            let name = heatdesk::store::folder_name(&server_folder(db));
             let dir = data_folder()?.join("servers").join(name);
             std::fs::create_dir_all(&dir)
                 .with_context(|| format!("cannot create {}", dir.display()))?;

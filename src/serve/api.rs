@@ -360,24 +360,7 @@ async fn login(
             ),
         ));
     }
-    let account = {
-        let (server, login) = (Arc::clone(&server), login.clone());
-        blocking(move || Ok(server.store().account(&login)?)).await?
-    };
-    // Argon2 takes tens of milliseconds and ~19 MB: on the password threads
-    let verified = match account {
-        Some(a) if !a.disabled => {
-            let ok = server
-                .verifier
-                .verify(password, a.password_hash.clone())
-                .await;
-            ok.then_some(a)
-        }
-        _ => None,
-    };
-    let Some(account) = verified else {
-        server.gate.wrong(&login);
-        tracing::info!(login = %login, "wrong password or unknown login");
+    let Some(account) = server.check_password(&login, password).await? else {
         return Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
             "wrong_password",

@@ -326,23 +326,7 @@ async fn login(
             WireError::TooManyGuesses,
         ));
     }
-    let account = {
-        let (server, login) = (Arc::clone(&server), login.clone());
-        blocking(move || Ok(server.store().account(&login)?)).await?
-    };
-    let verified = match account {
-        Some(a) if !a.disabled => {
-            let ok = server
-                .verifier
-                .verify(password, a.password_hash.clone())
-                .await;
-            ok.then_some(a)
-        }
-        _ => None,
-    };
-    let Some(account) = verified else {
-        server.gate.wrong(&login);
-        tracing::info!(login = %login, "a console's wrong password or unknown login");
+    let Some(account) = server.check_password(&login, password).await? else {
         return Err(Refused(StatusCode::UNAUTHORIZED, WireError::WrongPassword));
     };
     if account.role == Role::Technician {

@@ -119,6 +119,37 @@ impl Server {
         self.store.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// The account `login` names when `password` is its own and it is not disabled (Argon2
+    /// on the password threads: tens of milliseconds and ~19 MB each); a wrong password is
+    /// counted towards the login's lock.
+    pub async fn check_password(
+        self: &Arc<Self>,
+        login: &str,
+        password: String,
+    ) -> Result<Option<crate::domain::crew::Account>, StoreError> {
+        let account = {
+            let (server, login) = (Arc::clone(self), login.to_string());
+            tokio::task::spawn_blocking(move || server.store().account(&login))
+                .await
+                .map_err(|e| StoreError::Invalid(format!("the password check failed: {e}")))??
+        };
+        let verified = match account {
+            Some(a) if !a.disabled => {
+                let ok = self
+                    .verifier
+                    .verify(password, a.password_hash.clone())
+                    .await;
+                ok.then_some(a)
+            }
+            _ => None,
+        };
+        if verified.is_none() {
+            self.gate.wrong(login);
+            tracing::info!(login = %login, "wrong password or unknown login");
+        }
+        Ok(verified)
+    }
+
     /// The handle for long reads.
     pub fn reader(&self) -> std::sync::MutexGuard<'_, Box<dyn DispatchStore>> {
         self.reader.lock().unwrap_or_else(|e| e.into_inner())

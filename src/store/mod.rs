@@ -536,6 +536,19 @@ pub trait DispatchStore: Send {
     fn audit_heads(&self) -> Result<Vec<chain::Head>, StoreError>;
 }
 
+/// `name` (a server's host and port, its database) as one folder's name on any system.
+pub fn folder_name(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
 /// Milliseconds of the wall clock (since 1970 UTC): when a change was committed, to measure how
 /// long it takes to reach other consoles.
 pub fn now_ms() -> i64 {

@@ -453,18 +453,7 @@ fn default_cache(address: &ServerAddress) -> Option<std::path::PathBuf> {
             .or_else(|| var("HOME").map(|h| h.join(".cache")))?
             .join("heatdesk")
     };
-    let name: String = address
-        .folder_name()
-        .chars()
-        .map(|c| {
-            if c.is_alphanumeric() || c == '-' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    Some(root.join(name))
+    Some(root.join(super::folder_name(&address.folder_name())))
 }
 
 /// How the console reaches the server: the HTTPS client (trusting the room's private CA when

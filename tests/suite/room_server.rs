@@ -8,13 +8,13 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use heatdesk::domain::crew::{Account, Role};
+use heatdesk::domain::crew::Role;
 use heatdesk::domain::*;
 use heatdesk::serve::{self, auth};
 use heatdesk::store::remote::{RemoteStore, ServerAddress};
 use heatdesk::store::{DispatchStore, Location, StoreError};
 
-use crate::common::crews::{assigned, at, city, desk};
+use crate::common::crews::{assigned, at, city, desk, save_accounts};
 use crate::common::stores::{self, Backend, TestDb};
 
 const PASSWORD: &str = "winter-2026";
@@ -24,28 +24,16 @@ const PASSWORD: &str = "winter-2026";
 fn room(backend: Backend, label: &str) -> (TestDb, Ticket) {
     let db = TestDb::seeded(backend, label, &city());
     let mut store = db.open();
-    let hash = auth::hash_password(PASSWORD).unwrap();
-    for (login, name, role, team) in [
-        ("wang", "调度员王", Role::Dispatcher, None),
-        ("liu", "刘经理", Role::Leader, None),
-        ("admin", "admin", Role::Admin, None),
-        ("zhang", "张师傅", Role::Technician, Some(1)),
-    ] {
-        store
-            .apply(
-                &Command::SaveAccount(Account {
-                    login: login.into(),
-                    name: name.into(),
-                    team_id: team,
-                    role,
-                    password_hash: hash.clone(),
-                    created_at: at(7, 0),
-                    disabled: false,
-                }),
-                &desk(7, 0),
-            )
-            .unwrap();
-    }
+    save_accounts(
+        &mut *store,
+        PASSWORD,
+        &[
+            ("wang", "调度员王", Role::Dispatcher, None),
+            ("liu", "刘经理", Role::Leader, None),
+            ("admin", "admin", Role::Admin, None),
+            ("zhang", "张师傅", Role::Technician, Some(1)),
+        ],
+    );
     let t = assigned(&mut *store, 1, "3单元 502", "暖气片上热下凉");
     (db, t)
 }

@@ -14,7 +14,7 @@ use heatdesk::serve::{self, auth};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::common::crews::{PHONE, assigned, at, city, console_sees, desk};
+use crate::common::crews::{PHONE, assigned, at, city, console_sees, desk, save_accounts};
 use crate::common::stores::{self, Backend, TestDb};
 
 const HOSTILE: &str = "'; DROP TABLE tickets; -- \" OR 1=1 /* 🙂";
@@ -24,22 +24,14 @@ const HOSTILE: &str = "'; DROP TABLE tickets; -- \" OR 1=1 /* 🙂";
 fn room(backend: Backend, label: &str) -> (TestDb, Ticket) {
     let db = TestDb::seeded(backend, label, &city());
     let mut store = db.open();
-    for (login, name, team) in [("zhang", "张师傅", 1), ("li", "李师傅", 2)] {
-        store
-            .apply(
-                &Command::SaveAccount(Account {
-                    login: login.into(),
-                    name: name.into(),
-                    team_id: Some(team),
-                    role: heatdesk::domain::crew::Role::Technician,
-                    password_hash: auth::hash_password("secret-1").unwrap(),
-                    created_at: at(7, 0),
-                    disabled: false,
-                }),
-                &desk(7, 0),
-            )
-            .unwrap();
-    }
+    save_accounts(
+        &mut *store,
+        "secret-1",
+        &[
+            ("zhang", "张师傅", Role::Technician, Some(1)),
+            ("li", "李师傅", Role::Technician, Some(2)),
+        ],
+    );
     let t = assigned(&mut *store, 1, "3单元 502", "暖气片上热下凉");
     (db, t)
 }

@@ -41,6 +41,31 @@ pub fn city() -> Everything {
     all
 }
 
+/// Save accounts at 07:00, each (login, name, role, team) with `password`.
+pub fn save_accounts(
+    store: &mut dyn DispatchStore,
+    password: &str,
+    accounts: &[(&str, &str, crew::Role, Option<TeamId>)],
+) {
+    let hash = heatdesk::serve::auth::hash_password(password).unwrap();
+    for &(login, name, role, team) in accounts {
+        store
+            .apply(
+                &Command::SaveAccount(crew::Account {
+                    login: login.into(),
+                    name: name.into(),
+                    team_id: team,
+                    role,
+                    password_hash: hash.clone(),
+                    created_at: at(7, 0),
+                    disabled: false,
+                }),
+                &desk(7, 0),
+            )
+            .unwrap();
+    }
+}
+
 /// A hotline report from 王先生 (who left [`PHONE`]) in building 1, made at 08:00 and given to
 /// `team` at 08:05; the ticket as assigned.
 pub fn assigned(store: &mut dyn DispatchStore, team: TeamId, room: &str, what: &str) -> Ticket {
