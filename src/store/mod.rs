@@ -309,7 +309,8 @@ impl Permissions {
     };
 
     /// What an account's role lets it change in the console (the same split as the database
-    /// roles of a PostgreSQL room): a technician works through the phone page alone.
+    /// roles a PostgreSQL room had before its operators went through the server): a technician
+    /// works through the phone page alone.
     pub fn of(role: crate::domain::crew::Role) -> Permissions {
         use crate::domain::crew::Role;
         match role {

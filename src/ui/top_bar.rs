@@ -201,17 +201,25 @@ fn search(app: &mut HeatDeskApp, ui: &mut Ui) {
     }
 }
 
-/// A server's database: which, and whether it answers (a file says nothing here).
+/// A server's database, or who is logged in at which room's server, and whether it answers
+/// (a file says nothing here).
 fn server(app: &HeatDeskApp, ui: &mut Ui) {
-    let crate::store::Location::Server(url) = app.console.location() else {
-        return;
+    use crate::store::Location;
+    let (name, url) = match app.console.location() {
+        Location::Server(url) => (url.database().to_string(), url.to_string()),
+        Location::Remote(address) => {
+            let url = address.to_string();
+            let name = url.split_once("://").map_or(url.as_str(), |(_, at)| at);
+            (name.to_string(), url.clone())
+        }
+        Location::File(_) => return,
     };
     let lang = app.lang();
     let tr = |k| crate::words::t(lang, k);
     match app.console.health() {
         crate::store::Health::Online => {
             dot(ui, Color32::from_rgb(30, 150, 60));
-            ui.label(RichText::new(url.database()).small())
+            ui.label(RichText::new(name).small())
                 .on_hover_text(format!("{} · {url}", tr(Key::ServerOnline)));
         }
         crate::store::Health::Offline {
@@ -230,7 +238,7 @@ fn server(app: &HeatDeskApp, ui: &mut Ui) {
                 .color(red)
                 .strong(),
             )
-            .on_hover_text(url.to_string());
+            .on_hover_text(url);
             // the countdown moves on its own
             ui.ctx()
                 .request_repaint_after(std::time::Duration::from_millis(500));
@@ -250,7 +258,10 @@ fn dot(ui: &mut Ui, colour: Color32) {
 fn backup_menu(app: &mut HeatDeskApp, ui: &mut Ui) {
     let lang = app.lang();
     let tr = |k| crate::words::t(lang, k);
-    if matches!(app.console.location(), crate::store::Location::Server(_)) {
+    if matches!(
+        app.console.location(),
+        crate::store::Location::Server(_) | crate::store::Location::Remote(_)
+    ) {
         ui.menu_button(tr(Key::Backups), |ui| {
             ui.label(tr(Key::ServerBackups));
         });

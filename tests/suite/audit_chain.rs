@@ -204,8 +204,10 @@ fn an_operator_meeting_an_older_schema_is_told_who_upgrades_it() {
     let Some(backend) = stores::postgres() else {
         return;
     };
-    let wang = stores::Login::new("upgrade_wang", "heatdesk_dispatcher");
+    // the reader's role is made with the first database; the login goes before the database
     let db = stores::tiny_db(backend, "older_schema");
+    let wang = stores::Login::new("upgrade_wang", "heatdesk_reader");
+    let db = db;
     db.execute(
         "",
         "DROP FUNCTION heatdesk_begin_write(TEXT); UPDATE heatdesk_meta SET value = '3' WHERE key = 'schema';",

@@ -644,3 +644,35 @@ fn two_servers_behind_nginx_serve_one_room_and_a_session_works_on_either() {
         drop(proxy);
     }
 }
+
+/// A room that used operator roles before: the upgrade takes every write away from them, so a
+/// database password in an operator's hands no longer changes a ticket unseen.
+#[test]
+fn the_upgrade_takes_the_writes_from_the_old_operator_roles() {
+    let Some(backend) = stores::postgres() else {
+        return;
+    };
+    let (db, t) = room(backend, "room_one_writer");
+    db.execute(
+        "",
+        "DO $$ BEGIN CREATE ROLE heatdesk_dispatcher NOLOGIN;
+           EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$;
+         GRANT INSERT, UPDATE ON tickets, ticket_events TO heatdesk_dispatcher;
+         UPDATE heatdesk_meta SET value = '5' WHERE key = 'schema';",
+    );
+    let can = |what: &str| {
+        db.count(&format!(
+            "SELECT has_table_privilege('heatdesk_dispatcher', '{what}', 'UPDATE')::int::bigint"
+        ))
+    };
+    assert_eq!(can("tickets"), 1, "as a room of before");
+    // the owner's first open upgrades the database
+    let store = db.open();
+    assert!(store.ticket(t.id).unwrap().is_some());
+    assert_eq!(can("tickets"), 0);
+    assert_eq!(can("ticket_events"), 0);
+    assert_eq!(
+        db.count("SELECT value::bigint FROM heatdesk_meta WHERE key = 'schema'"),
+        heatdesk::store::postgres::schema::latest_version()
+    );
+}

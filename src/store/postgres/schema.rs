@@ -297,6 +297,18 @@ DO $$ BEGIN
 EXCEPTION WHEN duplicate_object THEN NULL;
 END $$;
 "#,
+    // 6: one writer. The operator roles of before (heatdesk_dispatcher, _leader, _admin) lose
+    //    every write: operators go through the room's server with their accounts, and a
+    //    database password in an operator's hands no longer changes a ticket unseen
+    r#"
+DO $$ DECLARE r TEXT; BEGIN
+  FOREACH r IN ARRAY ARRAY['heatdesk_dispatcher', 'heatdesk_leader', 'heatdesk_admin'] LOOP
+    IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = r) THEN
+      EXECUTE format('REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON ALL TABLES IN SCHEMA public FROM %I', r);
+    END IF;
+  END LOOP;
+END $$;
+"#,
 ];
 
 /// The schema version that brought the audit chains: upgrading to it hashes the events before.
@@ -307,22 +319,13 @@ pub fn latest_version() -> i64 {
     MIGRATIONS.len() as i64
 }
 
-/// `heatdesk_reader`: read-only, for the company's reporting tools (no password hashes).
-///
-/// The three roles a company grants its people (`GRANT heatdesk_dispatcher TO wang;`): a
-/// dispatcher takes in and moves tickets but sets no deadline rule or KPI definition; a
-/// leader records visits and sets those, but never gives a ticket to a team; an admin does
-/// everything, imports included. What a role may not do, the server refuses.
+/// The roles `heatdesk init` makes besides the owner (the room's server's role, the one writer):
+/// `heatdesk_reader`, read-only, for the company's reporting tools (no password hashes).
+/// Operators have no database role: they log in to the room's server with their accounts.
 pub const ROLES: &str = r#"
 DO $$ BEGIN
   -- roles are the cluster's: two databases made at once may both find a role missing, and the
   -- second CREATE then fails on the role's unique name; that is the role existing, as wanted
-  BEGIN CREATE ROLE heatdesk_dispatcher NOLOGIN;
-  EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END;
-  BEGIN CREATE ROLE heatdesk_leader NOLOGIN;
-  EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END;
-  BEGIN CREATE ROLE heatdesk_admin NOLOGIN;
-  EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END;
   BEGIN CREATE ROLE heatdesk_reader NOLOGIN;
   EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END;
 END $$;
@@ -332,21 +335,4 @@ GRANT USAGE ON SCHEMA public TO heatdesk_reader;
 GRANT SELECT ON ALL TABLES IN SCHEMA public TO heatdesk_reader;
 REVOKE SELECT ON accounts FROM heatdesk_reader;
 GRANT SELECT (login, name, team_id, role, created_at, disabled) ON accounts TO heatdesk_reader;
-GRANT USAGE ON SCHEMA public TO heatdesk_dispatcher, heatdesk_leader, heatdesk_admin;
-GRANT SELECT ON ALL TABLES IN SCHEMA public TO heatdesk_dispatcher, heatdesk_leader, heatdesk_admin;
-GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO heatdesk_dispatcher, heatdesk_leader, heatdesk_admin;
-GRANT INSERT ON ticket_events, audit_events, change_log, survey_responses, visits,
-    temperature_readings TO heatdesk_dispatcher, heatdesk_leader;
-GRANT DELETE ON change_log TO heatdesk_dispatcher, heatdesk_leader;
-GRANT UPDATE ON change_log_pruned TO heatdesk_dispatcher, heatdesk_leader;
-GRANT INSERT, UPDATE ON tickets TO heatdesk_dispatcher;
-GRANT INSERT ON tickets TO heatdesk_leader;
-GRANT UPDATE (version, status, fixed_at, timely, satisfaction, closed_at, updated_at,
-    parent_id, segment_id) ON tickets TO heatdesk_leader;
-GRANT INSERT, UPDATE ON settings, sla_rules TO heatdesk_leader;
--- a dispatcher's 派单 and a leader's steps queue messages to residents; the field server (an
--- admin's connection) does the rest
-GRANT INSERT ON outbox TO heatdesk_dispatcher, heatdesk_leader;
-GRANT ALL ON ALL TABLES IN SCHEMA public TO heatdesk_admin;
-GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO heatdesk_admin;
 "#;

@@ -126,11 +126,6 @@ impl TestDb {
         }
     }
 
-    /// A handle opened as `user`.
-    pub fn open_as(&self, user: &str) -> Box<dyn DispatchStore> {
-        heatdesk::store::open(&Location::parse(&self.url_as(user)).unwrap()).unwrap()
-    }
-
     /// The `--db` argument for the command line.
     pub fn arg(&self) -> String {
         self.location_text()
