@@ -20,7 +20,8 @@ use super::auth::Session;
 use crate::domain::crew::Role;
 use crate::domain::{Changes, Origin, Update};
 use crate::store::remote::{
-    API_VERSION, BINARY, Call, City, CityAnswer, Feed, LoggedIn, Login, WireError, decode, encode,
+    API_VERSION, BINARY, Call, City, CityAnswer, FRAMES_DONE, FRAMES_FAILED, Feed, LoggedIn, Login,
+    WireError, decode, encode,
 };
 use crate::store::{OlderRow, Permissions, StoreError};
 
@@ -137,6 +138,54 @@ impl Journal {
             committed_at,
         }
     }
+}
+
+/// The season's history as frames (see [`FRAMES_DONE`]), each row sent as it is read: a
+/// console's start no longer waits for the whole season on either side, nor holds it twice.
+fn older_rows(server: Arc<Server>, since: crate::domain::Timestamp) -> Response {
+    type Chunk = Result<axum::body::Bytes, std::io::Error>;
+    const CHUNK: usize = 256 * 1024;
+    let (tx, rx) = tokio::sync::mpsc::channel::<Chunk>(8);
+    tokio::task::spawn_blocking(move || {
+        let mut buf = Vec::with_capacity(CHUNK + 4096);
+        let frame = |buf: &mut Vec<u8>, bytes: &[u8]| {
+            buf.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
+            buf.extend_from_slice(bytes);
+        };
+        let mut gone = false;
+        let read = server.reader().read_older(since, &mut |row| {
+            if gone {
+                return;
+            }
+            match encode(&row) {
+                Ok(bytes) => frame(&mut buf, &bytes),
+                Err(e) => tracing::error!(error = %e, "a row could not be written"),
+            }
+            if buf.len() >= CHUNK {
+                let full = std::mem::replace(&mut buf, Vec::with_capacity(CHUNK + 4096));
+                // the console went away: read on, send nothing
+                gone = tx.blocking_send(Ok(full.into())).is_err();
+            }
+        });
+        match read {
+            Ok(()) => buf.extend_from_slice(&FRAMES_DONE.to_le_bytes()),
+            Err(e) => {
+                tracing::error!(error = %e, "the season's history could not be read");
+                buf.extend_from_slice(&FRAMES_FAILED.to_le_bytes());
+                let refusal = encode(&WireError::from_store(&e)).unwrap_or_default();
+                frame(&mut buf, &refusal);
+            }
+        }
+        let _ = tx.blocking_send(Ok(buf.into()));
+    });
+    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|chunk| (chunk, rx))
+    });
+    (
+        [(header::CONTENT_TYPE, BINARY)],
+        axum::body::Body::from_stream(stream),
+    )
+        .into_response()
 }
 
 /// `value` as the answer's body, binary or JSON.
@@ -364,6 +413,9 @@ async fn call(
             StatusCode::FORBIDDEN,
             WireError::Forbidden(format!("a {} may not do this", desk.session.role.code())),
         ));
+    }
+    if let (Call::ReadOlder { since }, true) = (&call, binary) {
+        return Ok(older_rows(server, *since));
     }
     blocking(move || answer(&server, &desk, call, binary)).await
 }

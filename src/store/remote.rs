@@ -145,6 +145,12 @@ pub enum CityAnswer {
 /// without this type (a look with curl).
 pub const BINARY: &str = "application/x-postcard";
 
+/// The season's history comes as frames: each row's length (u32, little-endian) and the row;
+/// this length instead says the rows are all there …
+pub const FRAMES_DONE: u32 = u32::MAX - 1;
+/// … and this one that a [`WireError`] follows (the read failed half-way).
+pub const FRAMES_FAILED: u32 = u32::MAX;
+
 /// `value` as the wire carries it.
 pub fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, String> {
     postcard::to_stdvec(value).map_err(|e| e.to_string())
@@ -735,14 +741,66 @@ impl DispatchStore for RemoteStore {
         Ok(snap)
     }
 
+    /// Row by row as the server reads them: neither side holds the season at once.
     fn read_older(
         &self,
         since: Timestamp,
         each: &mut dyn FnMut(OlderRow),
     ) -> Result<(), StoreError> {
-        let rows: Vec<OlderRow> = self.call(&Call::ReadOlder { since })?;
-        rows.into_iter().for_each(each);
-        Ok(())
+        use std::io::Read;
+        let call = Call::ReadOlder { since };
+        let body = encode(&call).map_err(|detail| StoreError::ServerFailed {
+            server: self.shown(),
+            detail,
+        })?;
+        let answer = self
+            .http
+            .post(format!("{}/api/console/call", self.shared.address.base))
+            .bearer_auth(&self.shared.token)
+            .header(reqwest::header::CONTENT_TYPE, BINARY)
+            .header(reqwest::header::ACCEPT, BINARY)
+            .body(body)
+            .send()
+            .map_err(|e| self.lost(e, false))?;
+        if !answer.status().is_success() {
+            return read_answer::<()>(answer, &self.shown());
+        }
+        let cut = |e: std::io::Error| {
+            StoreError::Unavailable {
+                server: self.shown(),
+                since_s: 0,
+            }
+            .logged(&e.to_string())
+        };
+        let unreadable = |detail: String| StoreError::ServerFailed {
+            server: self.shown(),
+            detail,
+        };
+        let mut stream = std::io::BufReader::with_capacity(256 * 1024, answer);
+        let mut frame = Vec::new();
+        loop {
+            let mut len = [0u8; 4];
+            stream.read_exact(&mut len).map_err(cut)?;
+            let len = u32::from_le_bytes(len);
+            if len == FRAMES_DONE {
+                return Ok(());
+            }
+            let failed = len == FRAMES_FAILED;
+            let len = if failed {
+                let mut len = [0u8; 4];
+                stream.read_exact(&mut len).map_err(cut)?;
+                u32::from_le_bytes(len)
+            } else {
+                len
+            };
+            frame.resize(len as usize, 0);
+            stream.read_exact(&mut frame).map_err(cut)?;
+            if failed {
+                let refusal: WireError = decode(&frame).map_err(unreadable)?;
+                return Err(refusal.into_store(&self.shown()));
+            }
+            each(decode(&frame).map_err(unreadable)?);
+        }
     }
 
     fn ticket(&self, id: TicketId) -> Result<Option<Ticket>, StoreError> {

@@ -822,6 +822,18 @@ fn a_leaders_console_offers_no_assignment_and_names_the_server() {
             .unwrap()
             .with_cache(None);
         let store: Box<dyn DispatchStore> = Box::new(store);
+        // the season before the recent days, streamed row by row: the database's rows
+        let since = heatdesk::domain::season::recent_since(now);
+        let (older, answers) = store.load_older(since).unwrap();
+        assert!(
+            !older.is_empty() && !answers.is_empty(),
+            "a season to stream"
+        );
+        assert_eq!(
+            (older, answers),
+            db.open().load_older(since).unwrap(),
+            "{backend:?}"
+        );
         let snap = store.load().unwrap();
         let mut app = HeatDeskApp::new(store, snap, Prefs::default(), Box::new(move || now));
         let queued = app.console.views().board.queued[0];

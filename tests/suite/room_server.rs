@@ -102,6 +102,7 @@ fn a_console_through_the_server_drags_under_its_account_and_others_hear_of_it() 
         assert_eq!(through.tickets, direct.tickets, "{backend:?}");
         assert_eq!(through.teams, direct.teams);
         assert_eq!(through.ticket(t.id).map(|x| x.id), Some(t.id), "indexed");
+
         admin.catch_up().unwrap();
         wang.catch_up().unwrap();
 
