@@ -29,6 +29,9 @@ use crate::domain::{
 /// console says which to install.
 pub const API_VERSION: u32 = 1;
 
+/// How long the change feed waits before trying a server that did not answer again.
+const FEED_RETRY: Duration = Duration::from_secs(2);
+
 /// How long the change feed holds a request open when nothing happened.
 pub const FEED_WAIT: Duration = Duration::from_secs(20);
 
@@ -470,15 +473,28 @@ fn client(timeout: Option<Duration>) -> Result<reqwest::blocking::Client, String
     let mut builder = reqwest::blocking::Client::builder()
         .connect_timeout(Duration::from_secs(5))
         .timeout(timeout);
-    if let Ok(path) = std::env::var("HEATDESK_CA")
-        && !path.is_empty()
-    {
-        let pem = std::fs::read(&path).map_err(|e| format!("HEATDESK_CA {path}: {e}"))?;
-        let cert = reqwest::Certificate::from_pem(&pem)
-            .map_err(|e| format!("HEATDESK_CA {path}: not a PEM certificate ({e})"))?;
+    if let Some(cert) = room_ca()? {
         builder = builder.add_root_certificate(cert);
     }
     builder.build().map_err(|e| e.to_string())
+}
+
+/// The room's private CA (`HEATDESK_CA`), read once, at the first login: before the console
+/// opens any SQLite file (its basemap), so closing this file's descriptor cannot drop a
+/// database's locks — and a PEM file is never a database anyway.
+fn room_ca() -> Result<Option<reqwest::Certificate>, String> {
+    static CA: std::sync::OnceLock<Result<Option<reqwest::Certificate>, String>> =
+        std::sync::OnceLock::new();
+    CA.get_or_init(|| {
+        let Some(path) = std::env::var("HEATDESK_CA").ok().filter(|p| !p.is_empty()) else {
+            return Ok(None);
+        };
+        let pem = std::fs::read(&path).map_err(|e| format!("HEATDESK_CA {path}: {e}"))?;
+        reqwest::Certificate::from_pem(&pem)
+            .map(Some)
+            .map_err(|e| format!("HEATDESK_CA {path}: not a PEM certificate ({e})"))
+    })
+    .clone()
 }
 
 /// What the handles of one login share: the session, and the feed's news.
@@ -491,6 +507,22 @@ struct Shared {
     news: AtomicBool,
     /// Since when the server has not answered (None: it answers).
     offline: Mutex<Option<Instant>>,
+    /// When the change feed tries the server again (while it does not answer).
+    retry_at: Mutex<Option<Instant>>,
+}
+
+impl Shared {
+    /// The server answered.
+    fn answered(&self) {
+        *self.offline.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    }
+
+    /// The server did not answer: for how long now (s).
+    fn unanswered(&self, e: &reqwest::Error) -> u64 {
+        tracing::warn!(server = %self.address, error = %plain(e), "the server did not answer");
+        let mut offline = self.offline.lock().unwrap_or_else(|e| e.into_inner());
+        offline.get_or_insert_with(Instant::now).elapsed().as_secs()
+    }
 }
 
 /// The console's store over the room's server.
@@ -547,6 +579,7 @@ impl RemoteStore {
                 permissions: me.permissions,
                 news: AtomicBool::new(false),
                 offline: Mutex::new(None),
+                retry_at: Mutex::new(None),
             }),
             http,
             location,
@@ -584,6 +617,13 @@ impl RemoteStore {
 
     /// One call, its answer read as `T`.
     fn call<T: DeserializeOwned>(&self, call: &Call) -> Result<T, StoreError> {
+        read_answer(self.send(call)?, &self.shown())
+    }
+
+    /// Send one call (binary both ways); the answer as it comes, or why there is none: the
+    /// server unavailable, or (for a command sent) a commit whose outcome is unknown until the
+    /// feed says.
+    fn send(&self, call: &Call) -> Result<reqwest::blocking::Response, StoreError> {
         let body = encode(call).map_err(|detail| StoreError::ServerFailed {
             server: self.shown(),
             detail,
@@ -596,38 +636,23 @@ impl RemoteStore {
             .header(reqwest::header::ACCEPT, BINARY)
             .body(body)
             .send();
-        let answer = match sent {
-            Ok(a) => {
-                *self
-                    .shared
-                    .offline
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner()) = None;
-                a
+        match sent {
+            Ok(answer) => {
+                self.shared.answered();
+                Ok(answer)
             }
-            Err(e) => return Err(self.lost(e, matches!(call, Call::Apply { .. }))),
-        };
-        read_answer(answer, &self.shown())
-    }
-
-    /// A request that got no answer: the server unavailable, or (for a command sent) a
-    /// commit whose outcome is unknown until the feed says.
-    fn lost(&self, e: reqwest::Error, command: bool) -> StoreError {
-        let mut offline = self
-            .shared
-            .offline
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        let since = *offline.get_or_insert_with(Instant::now);
-        tracing::warn!(server = %self.shown(), error = %plain(&e), "the server did not answer");
-        if command && !e.is_connect() {
-            StoreError::CommitUnknown {
-                server: self.shown(),
-            }
-        } else {
-            StoreError::Unavailable {
-                server: self.shown(),
-                since_s: since.elapsed().as_secs(),
+            Err(e) => {
+                let since_s = self.shared.unanswered(&e);
+                Err(if matches!(call, Call::Apply { .. }) && !e.is_connect() {
+                    StoreError::CommitUnknown {
+                        server: self.shown(),
+                    }
+                } else {
+                    StoreError::Unavailable {
+                        server: self.shown(),
+                        since_s,
+                    }
+                })
             }
         }
     }
@@ -648,14 +673,12 @@ impl RemoteStore {
             ))
             .bearer_auth(&shared.token)
             .send()
-            .map_err(|e| {
-                StoreError::Unavailable {
-                    server: shared.address.to_string(),
-                    since_s: 0,
-                    // the detail goes to the log
-                }
-                .logged(&plain(&e))
+            // the feed is how a quiet console hears the server went away: the top bar says so
+            .map_err(|e| StoreError::Unavailable {
+                server: shared.address.to_string(),
+                since_s: shared.unanswered(&e),
             })?;
+        shared.answered();
         read_answer(answer, &shared.address.to_string())
     }
 
@@ -748,20 +771,7 @@ impl DispatchStore for RemoteStore {
         each: &mut dyn FnMut(OlderRow),
     ) -> Result<(), StoreError> {
         use std::io::Read;
-        let call = Call::ReadOlder { since };
-        let body = encode(&call).map_err(|detail| StoreError::ServerFailed {
-            server: self.shown(),
-            detail,
-        })?;
-        let answer = self
-            .http
-            .post(format!("{}/api/console/call", self.shared.address.base))
-            .bearer_auth(&self.shared.token)
-            .header(reqwest::header::CONTENT_TYPE, BINARY)
-            .header(reqwest::header::ACCEPT, BINARY)
-            .body(body)
-            .send()
-            .map_err(|e| self.lost(e, false))?;
+        let answer = self.send(&Call::ReadOlder { since })?;
         if !answer.status().is_success() {
             return read_answer::<()>(answer, &self.shown());
         }
@@ -925,8 +935,12 @@ impl DispatchStore for RemoteStore {
                             }
                         }
                         Err(StoreError::SessionEnded { .. }) => return,
-                        // the server away: try again in a while
-                        Err(_) => std::thread::sleep(Duration::from_secs(2)),
+                        // the server away: try again in a while (the top bar counts down)
+                        Err(_) => {
+                            *shared.retry_at.lock().unwrap_or_else(|e| e.into_inner()) =
+                                Some(Instant::now() + FEED_RETRY);
+                            std::thread::sleep(FEED_RETRY);
+                        }
                     }
                 }
             });
@@ -946,7 +960,17 @@ impl DispatchStore for RemoteStore {
             None => Health::Online,
             Some(since) => Health::Offline {
                 since_s: since.elapsed().as_secs(),
-                retry_in_s: 0,
+                retry_in_s: self
+                    .shared
+                    .retry_at
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .map_or(0, |at| {
+                        // rounded up: "1 s" until the try, not "0 s" for a whole second
+                        at.saturating_duration_since(Instant::now())
+                            .as_millis()
+                            .div_ceil(1000) as u64
+                    }),
             },
         }
     }
@@ -976,45 +1000,32 @@ impl RemoteStore {
     /// The city's rows: the cached version when the server says it is current, else fetched
     /// (and cached for the next start).
     fn city(&self) -> Result<City, StoreError> {
+        // our own two files in the cache folder, never a database
         let cached = self.cache.as_ref().and_then(|dir| {
             let version = std::fs::read_to_string(dir.join("city.version")).ok()?;
             let rows = std::fs::read(dir.join("city.bin")).ok()?;
             Some((version.trim().to_string(), rows))
         });
-        let have = cached.as_ref().map(|(v, _)| v.clone());
-        let unreadable = |detail: String| StoreError::ServerFailed {
-            server: self.shown(),
-            detail,
-        };
-        match (self.call(&Call::City { have })?, cached) {
+        let have = cached.as_ref().map(|(version, _)| version.clone());
+        let answer = match (self.call(&Call::City { have })?, cached) {
             (CityAnswer::Same, Some((_, rows))) => match decode(&rows) {
-                Ok(city) => Ok(city),
-                // a cache written by another HeatDesk: fetched again
-                Err(_) => self.fresh_city(),
+                Ok(city) => return Ok(city),
+                // a cache another HeatDesk wrote: fetched again
+                Err(_) => self.call(&Call::City { have: None })?,
             },
-            (CityAnswer::Same, None) => Err(unreadable("the server sent no city".into())),
-            (CityAnswer::Fresh { version, rows }, _) => {
-                let city = decode(&rows).map_err(unreadable)?;
-                self.keep_city(&version, &rows);
-                Ok(city)
-            }
-        }
-    }
-
-    fn fresh_city(&self) -> Result<City, StoreError> {
-        match self.call(&Call::City { have: None })? {
-            CityAnswer::Fresh { version, rows } => {
-                self.keep_city(&version, &rows);
-                decode(&rows).map_err(|detail| StoreError::ServerFailed {
-                    server: self.shown(),
-                    detail,
-                })
-            }
-            CityAnswer::Same => Err(StoreError::ServerFailed {
+            (answer, _) => answer,
+        };
+        let CityAnswer::Fresh { version, rows } = answer else {
+            return Err(StoreError::ServerFailed {
                 server: self.shown(),
                 detail: "the server sent no city".into(),
-            }),
-        }
+            });
+        };
+        self.keep_city(&version, &rows);
+        decode(&rows).map_err(|detail| StoreError::ServerFailed {
+            server: self.shown(),
+            detail,
+        })
     }
 
     /// Keep the city's rows for the next start (a cache: a failure only costs the next start

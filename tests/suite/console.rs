@@ -784,11 +784,7 @@ fn assert_queue_heading_apart(harness: &Harness<'_, HeatDeskApp>, case: &str) {
     let mut parts = vec![("heading".to_string(), heading)];
     for n in harness.query_all_by(|_| true) {
         let a = n.accesskit_node();
-        let label = a
-            .label()
-            .or_else(|| a.value())
-            .unwrap_or_default()
-            .to_string();
+        let label = spoken(&n);
         let Some(bb) = a.bounding_box() else {
             continue;
         };
@@ -842,15 +838,7 @@ pub fn assert_no_overlap_in_top_bar(harness: &Harness<'_, HeatDeskApp>, case: &s
                     | Role::Link
             )
         })
-        .map(|n| {
-            let a = n.accesskit_node();
-            let label = a
-                .label()
-                .or_else(|| a.value())
-                .unwrap_or_default()
-                .to_string();
-            (label, n.rect())
-        })
+        .map(|n| (spoken(&n), n.rect()))
         .filter(|(_, r)| r.bottom() <= heading && r.area() > 0.0)
         .collect();
     assert!(widgets.len() > 10, "{case}: the bar's widgets: {widgets:?}");
@@ -895,4 +883,14 @@ fn an_alerts_sign_says_its_line_on_hover() {
     harness.hover_at(at + egui::vec2(120.0, 90.0));
     harness.run_steps(10);
     assert_eq!(headline(&harness), before);
+}
+
+/// What a screen reader says of a node: its label, else its value.
+fn spoken(n: &egui_kittest::Node<'_>) -> String {
+    use egui_kittest::kittest::NodeT;
+    let a = n.accesskit_node();
+    a.label()
+        .or_else(|| a.value())
+        .unwrap_or_default()
+        .to_string()
 }

@@ -36,6 +36,23 @@ fn demo_db(dir: &std::path::Path) -> std::path::PathBuf {
     path
 }
 
+/// A console on the whole demo city in `dir`, its clock at noon: the database's path, the
+/// clock to move, the console.
+fn demo_console(dir: &std::path::Path) -> (std::path::PathBuf, Rc<Cell<Timestamp>>, Console) {
+    let path = demo_db(dir);
+    let time = Rc::new(Cell::new(noon()));
+    let store = SqliteStore::open(&path).unwrap();
+    let snap = store.load().unwrap();
+    let console = Console::new(
+        Box::new(store),
+        snap,
+        clock(&time),
+        Metric::OpenFaults,
+        |_| {},
+    );
+    (path, time, console)
+}
+
 /// The board's lists in a canonical order (kept lists grow at their ends).
 fn board_key(b: &Board) -> impl PartialEq + std::fmt::Debug {
     let sorted = |v: &[TicketId]| {
@@ -224,17 +241,7 @@ fn visit(compound: CompoundId, building: BuildingId, at: Timestamp) -> Command {
 #[test]
 fn requests_wait_for_the_frames_step_and_every_view_keeps_equal_to_a_recount() {
     let dir = tempfile::tempdir().unwrap();
-    let path = demo_db(dir.path());
-    let time = Rc::new(Cell::new(noon()));
-    let store = SqliteStore::open(&path).unwrap();
-    let snap = store.load().unwrap();
-    let mut console = Console::new(
-        Box::new(store),
-        snap,
-        clock(&time),
-        Metric::OpenFaults,
-        |_| {},
-    );
+    let (path, time, mut console) = demo_console(dir.path());
     assert_views_equal_a_recount(&mut console, &path, None, "at start");
 
     // a panel asks; nothing changes until the step (every panel of the frame sees one state)
@@ -413,18 +420,8 @@ fn the_seasons_settled_facts_behind_the_first_frame_equal_a_recount() {
 #[test]
 fn an_import_elsewhere_reloads_everything_and_the_views_are_made_anew() {
     let dir = tempfile::tempdir().unwrap();
-    let path = demo_db(dir.path());
-    let time = Rc::new(Cell::new(noon()));
-    let store = SqliteStore::open(&path).unwrap();
-    let snap = store.load().unwrap();
-    let compound = snap.compounds[0].id;
-    let mut console = Console::new(
-        Box::new(store),
-        snap,
-        clock(&time),
-        Metric::OpenFaults,
-        |_| {},
-    );
+    let (path, _time, mut console) = demo_console(dir.path());
+    let compound = console.snapshot().compounds[0].id;
     let city = console.views().versions.city;
     // another console imports visits: a command of its own, through the store
     let file = dir.path().join("visits.csv");
@@ -480,19 +477,10 @@ fn long_jobs_are_the_consoles_requests_and_their_outcomes_come_as_events() {
     // basemap are requests the console runs on a worker; their outcomes come as events and
     // an import's rows are taken in at once
     let dir = tempfile::tempdir().unwrap();
-    let path = demo_db(dir.path());
-    let time = Rc::new(Cell::new(noon()));
-    let store = SqliteStore::open(&path).unwrap();
-    let snap = store.load().unwrap();
+    let (_, _time, mut console) = demo_console(dir.path());
+    let snap = console.snapshot();
     let compound = snap.compounds[0].id;
     let (compounds, visits) = (snap.compounds.len(), snap.visits.len());
-    let mut console = Console::new(
-        Box::new(store),
-        snap,
-        clock(&time),
-        Metric::OpenFaults,
-        |_| {},
-    );
     let file = dir.path().join("visits.csv");
     std::fs::write(
         &file,
