@@ -380,15 +380,17 @@ impl DispatchStore for SqliteStore {
             // the console still looks about once a second
             return;
         };
+        let version =
+            |c: &Connection| c.query_row("PRAGMA data_version", [], |r| r.get::<_, i64>(0));
+        // the mark is taken here, before this returns: taken on the thread, a commit made
+        // meanwhile would be in it and never be news (seen under load in CI)
+        let Ok(mut seen) = version(&conn) else { return };
         let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
         self.watching = Some(stop.clone());
         let news = self.news.clone();
         let _ = std::thread::Builder::new()
             .name("sqlite-watch".into())
             .spawn(move || {
-                let version =
-                    |c: &Connection| c.query_row("PRAGMA data_version", [], |r| r.get::<_, i64>(0));
-                let Ok(mut seen) = version(&conn) else { return };
                 while !stop.load(Ordering::SeqCst) {
                     std::thread::sleep(WATCH_EVERY);
                     match version(&conn) {
