@@ -35,9 +35,19 @@ fn soak(db: &Path, args: &[&str]) -> std::process::Child {
         .arg("--db")
         .arg(db)
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(std::fs::File::create(said(db, args)).unwrap())
         .spawn()
         .unwrap()
+}
+
+/// Where a soak child's stderr goes (beside its database, named by its actor).
+fn said(db: &Path, args: &[&str]) -> PathBuf {
+    let actor = args
+        .iter()
+        .skip_while(|a| **a != "--actor")
+        .nth(1)
+        .unwrap_or(&"soak");
+    db.with_file_name(format!("{actor}.stderr"))
 }
 
 /// The outcomes a child printed (a line cut short by a kill is not a promise).
@@ -193,8 +203,13 @@ fn consoles_racing_on_the_same_tickets_lose_no_update() {
         })
         .collect();
     let readers: Vec<_> = children.iter_mut().map(outcomes).collect();
-    for c in &mut children {
-        assert!(c.wait().unwrap().success());
+    for (k, c) in children.iter_mut().enumerate() {
+        let stderr = shared.with_file_name(format!("console-{k}.stderr"));
+        assert!(
+            c.wait().unwrap().success(),
+            "console-{k} failed: {}",
+            std::fs::read_to_string(stderr).unwrap_or_default()
+        );
     }
     let all: Vec<Outcome> = readers
         .into_iter()
@@ -248,6 +263,35 @@ fn consoles_racing_on_the_same_tickets_lose_no_update() {
         refused.len()
     );
     assert!(stale > 0, "the consoles did collide");
+}
+
+/// A console opening a file in rollback-journal mode (as a copy or a restored backup is) while
+/// another writes to it waits its turn to switch the file to WAL. SQLite asks for the write
+/// lock there while already reading, which fails at once rather than waiting: consoles started
+/// together exited "database is locked" about once in fifteen starts.
+#[test]
+fn a_console_opening_a_file_another_is_writing_waits_its_turn() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = base(dir.path());
+    let other = common::sql(&path);
+    let mode: String = other
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(mode, "delete", "the demo city is written in rollback mode");
+    other.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let (opened, took) = std::thread::scope(|s| {
+        let opening = s.spawn(|| {
+            let started = std::time::Instant::now();
+            (SqliteStore::open(&path).map(|_| ()), started.elapsed())
+        });
+        std::thread::sleep(Duration::from_millis(300));
+        other.execute_batch("COMMIT").unwrap();
+        opening.join().unwrap()
+    });
+    if let Err(e) = opened {
+        panic!("the second console could not open the file: {e}");
+    }
+    assert!(took >= Duration::from_millis(250), "it waited: {took:?}");
 }
 
 fn dump(store: &mut SqliteStore, sql: &str) -> Vec<String> {

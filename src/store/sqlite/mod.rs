@@ -154,9 +154,7 @@ impl SqliteStore {
         let shown = path.display().to_string();
         conn.busy_timeout(Duration::from_secs(5))?;
         conn.pragma_update(None, "foreign_keys", true)?;
-        let mode: String = conn
-            .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
-            .map_err(|e| classify(&shown, e))?;
+        let mode = to_wal(&conn).map_err(|e| classify(&shown, e))?;
         if !mode.eq_ignore_ascii_case("wal") {
             return Err(StoreError::Corrupt {
                 path: shown,
@@ -182,13 +180,21 @@ impl SqliteStore {
         Ok(store)
     }
 
-    /// Run the migrations this file has not seen yet, each in its own transaction.
+    /// Run the migrations this file has not seen yet, each in its own transaction (begun
+    /// IMMEDIATE, the version read again inside: a console opening the file at the same moment
+    /// waits, then finds the step done).
     fn migrate(&mut self) -> Result<(), StoreError> {
         let current: i64 = self
             .conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))?;
         for (i, sql) in schema::MIGRATIONS.iter().enumerate().skip(current as usize) {
-            let tx = self.conn.transaction()?;
+            let tx = self
+                .conn
+                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let now: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+            if now > i as i64 {
+                continue;
+            }
             tx.execute_batch(sql)?;
             if i as i64 + 1 == schema::CHAIN_VERSION {
                 let hashed = audit::start(&tx)?;
@@ -449,6 +455,25 @@ impl DispatchStore for SqliteStore {
             field: crew::everything(&tx)?,
             city,
         })
+    }
+}
+
+/// Switch the file to WAL (a no-op when it is already). SQLite takes the write lock for the
+/// switch while it already reads the file, and a lock taken that way fails at once rather than
+/// calling the busy handler; so another connection writing, or switching at the same moment,
+/// makes this wait and try again here, for as long as the busy timeout would have.
+fn to_wal(conn: &Connection) -> rusqlite::Result<String> {
+    let until = std::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        match conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0)) {
+            Err(e)
+                if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy)
+                    && std::time::Instant::now() < until =>
+            {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            done => return done,
+        }
     }
 }
 
