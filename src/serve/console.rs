@@ -455,13 +455,31 @@ fn answer(server: &Server, desk: &Desk, call: Call, binary: bool) -> Result<Resp
         Call::DeadlineRules => written(binary, store().deadline_rules()),
         Call::BasemapFeatures => written(binary, store().basemap_features()),
         Call::KnownIds { table } => written(binary, store().known_ids(table)),
-        Call::Apply { command } => {
+        Call::Apply { command, request } => {
+            if request.is_empty()
+                || request.len() > 40
+                || !request
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            {
+                return written(
+                    binary,
+                    Err::<(), _>(StoreError::Invalid(format!(
+                        "a command's request id is 1 to 40 letters, digits or '-', not {request:?}"
+                    ))),
+                );
+            }
             // the server says who did it, and when: never the console
             let origin = Origin {
                 actor: desk.session.actor.clone(),
                 at: server.now(),
             };
-            written(binary, server.apply(&command, &origin, Some(&desk.token)))
+            // one account's ids never meet another's
+            let request = format!("console:{}:{request}", desk.session.login);
+            written(
+                binary,
+                server.apply_once(&command, &origin, Some(&desk.token), Some(&request)),
+            )
         }
         Call::History { ticket } => written(binary, store().history(ticket)),
         Call::Accounts => written(binary, store().accounts()),

@@ -50,6 +50,30 @@ pub struct Server {
     /// The city's rows as the consoles fetch them (binary), and their version: made at the
     /// first console's start, again after an import.
     city: Mutex<Option<CityRows>>,
+    /// The answers to the consoles' last commands by request id, for a retry whose first
+    /// try committed while its answer was lost on the way.
+    answers: Mutex<Answers>,
+}
+
+/// The last [`Answers::KEPT`] commands' answers by request id, oldest dropped first.
+#[derive(Default)]
+struct Answers {
+    by_request: HashMap<String, crate::domain::Applied>,
+    order: std::collections::VecDeque<String>,
+}
+
+impl Answers {
+    const KEPT: usize = 1024;
+
+    fn keep(&mut self, request: &str, applied: &crate::domain::Applied) {
+        if self.order.len() >= Self::KEPT
+            && let Some(oldest) = self.order.pop_front()
+        {
+            self.by_request.remove(&oldest);
+        }
+        self.order.push_back(request.to_string());
+        self.by_request.insert(request.to_string(), applied.clone());
+    }
 }
 
 /// The city's rows encoded once for every console: its version (a hash of the bytes) and
@@ -79,6 +103,7 @@ impl Server {
             journal: Mutex::new(console::Journal::new()),
             moved: tokio::sync::watch::channel(0).0,
             city: Mutex::new(None),
+            answers: Mutex::new(Answers::default()),
         }))
     }
 
@@ -213,6 +238,19 @@ impl Server {
         origin: &crate::domain::Origin,
         by: Option<&str>,
     ) -> Result<crate::domain::Applied, StoreError> {
+        self.apply_once(command, origin, by, None)
+    }
+
+    /// [`Server::apply`], once per `request` (a console's id for the command): a retry gets
+    /// the first try's answer from this server, or [`StoreError::AlreadyApplied`] from
+    /// another (the id is recorded in the database, in the command's transaction).
+    pub fn apply_once(
+        &self,
+        command: &crate::domain::Command,
+        origin: &crate::domain::Origin,
+        by: Option<&str>,
+        request: Option<&str>,
+    ) -> Result<crate::domain::Applied, StoreError> {
         if let crate::domain::Command::SaveAccount(a) = command {
             // the next request of that login reads the account as saved
             self.accounts
@@ -222,7 +260,15 @@ impl Server {
         }
         let (applied, update) = {
             let mut store = self.store();
-            let applied = store.apply(command, origin)?;
+            let mut answers = self.answers.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(answer) = request.and_then(|r| answers.by_request.get(r)) {
+                return Ok(answer.clone());
+            }
+            let applied = store.apply_once(command, origin, request)?;
+            if let Some(request) = request {
+                answers.keep(request, &applied);
+            }
+            drop(answers);
             let update = applied.update();
             if update != Update::UpToDate {
                 self.journal(by, update.clone(), vec![crate::store::now_ms()]);

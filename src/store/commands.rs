@@ -217,13 +217,22 @@ fn upsert<R: Record>(tx: &mut dyn Tx, row: &R, at: &FileRow) -> Result<i64, Stor
         })
 }
 
-/// Apply one command in `tx` (the caller commits): what it did, and the id of its entry in the
-/// change log (a handle skips its own entries when it catches up).
+/// Apply one command in `tx` (the caller commits), once per `request` when there is one: what
+/// it did, and the id of its entry in the change log (a handle skips its own entries when it
+/// catches up).
 pub fn apply(
     tx: &mut dyn Tx,
     command: &Command,
     origin: &Origin,
+    request: Option<&str>,
 ) -> Result<(Applied, i64), StoreError> {
+    if let Some(request) = request
+        && !tx.claim_client(request, &origin.actor, origin.at)?
+    {
+        return Err(StoreError::AlreadyApplied {
+            client_id: request.to_string(),
+        });
+    }
     let applied = match command {
         Command::CreateTicket(new) => create_ticket(tx, new, origin)?,
         Command::Act {

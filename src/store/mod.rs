@@ -475,7 +475,18 @@ pub trait DispatchStore: Send {
     /// The rows of a table and the company's ids for them (for an import).
     fn known_ids(&self, table: Table) -> Result<KnownIds, StoreError>;
     /// Apply one command: the change and its audit event commit together, or nothing does.
-    fn apply(&mut self, command: &Command, origin: &Origin) -> Result<Applied, StoreError>;
+    fn apply(&mut self, command: &Command, origin: &Origin) -> Result<Applied, StoreError> {
+        self.apply_once(command, origin, None)
+    }
+    /// Apply one command once per `request` (a client's id for it): the id is recorded in the
+    /// command's transaction, and a second command with the same id is refused
+    /// [`StoreError::AlreadyApplied`] with nothing written (a retry whose first try committed).
+    fn apply_once(
+        &mut self,
+        command: &Command,
+        origin: &Origin,
+        request: Option<&str>,
+    ) -> Result<Applied, StoreError>;
     /// The audit trail of one ticket, oldest first.
     fn history(&self, ticket: TicketId) -> Result<Vec<TicketEvent>, StoreError>;
     /// The technicians' accounts (the phone page's logins).

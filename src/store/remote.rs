@@ -27,7 +27,7 @@ use crate::domain::{
 
 /// The version of the console API: a server of another answers the login with its own, and the
 /// console says which to install.
-pub const API_VERSION: u32 = 1;
+pub const API_VERSION: u32 = 2;
 
 /// How long the change feed waits before trying a server that did not answer again.
 const FEED_RETRY: Duration = Duration::from_secs(2);
@@ -58,8 +58,11 @@ pub enum Call {
     KnownIds {
         table: Table,
     },
+    /// A command, with the console's id for it (a retry sends the same id: the server applies
+    /// it once).
     Apply {
         command: Command,
+        request: String,
     },
     History {
         ticket: TicketId,
@@ -84,7 +87,7 @@ impl Call {
     /// [`Permissions::allows`]).
     pub fn open_to(&self, can: &Permissions) -> bool {
         match self {
-            Call::Apply { command } => can.allows(command),
+            Call::Apply { command, .. } => can.allows(command),
             // the accounts' list (with their hashes) is the admin's
             Call::Accounts | Call::Account { .. } => can.accounts,
             _ => true,
@@ -690,6 +693,17 @@ impl RemoteStore {
     }
 }
 
+/// How long a command whose answer was lost is sent again (with its id) before the console
+/// says its outcome is unknown: a server restarting, a proxy's connection dropped.
+const RETRY_UNKNOWN_FOR: Duration = Duration::from_secs(4);
+
+/// A command's id: 128 random bits in hex.
+fn request_id() -> String {
+    let mut bits = [0u8; 16];
+    getrandom::fill(&mut bits).expect("the system's random numbers");
+    bits.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 impl StoreError {
     /// This error, its detail written to the log.
     fn logged(self, detail: &str) -> StoreError {
@@ -836,14 +850,45 @@ impl DispatchStore for RemoteStore {
     }
 
     /// The server applies it as this console's account (the origin's name is the server's to
-    /// say).
-    fn apply(&mut self, command: &Command, _origin: &Origin) -> Result<Applied, StoreError> {
+    /// say), once: the command goes with an id of its own, and when the answer is lost on the
+    /// way (the server went away after the request was sent) it is sent again with that id
+    /// for a few seconds. The server answers a retry whose first try committed with the first
+    /// answer (or says it was saved already) and never applies it twice: a new ticket sent
+    /// again is not a second ticket.
+    fn apply_once(
+        &mut self,
+        command: &Command,
+        _origin: &Origin,
+        _request: Option<&str>,
+    ) -> Result<Applied, StoreError> {
         if self.cursor.is_none() {
             self.mark_now()?;
         }
-        self.call(&Call::Apply {
+        let call = Call::Apply {
             command: command.clone(),
-        })
+            request: request_id(),
+        };
+        let until = std::time::Instant::now() + RETRY_UNKNOWN_FOR;
+        let mut pause = Duration::from_millis(100);
+        let mut unknown = false;
+        loop {
+            let early = std::time::Instant::now() < until;
+            match self.call(&call) {
+                // sent, no answer: send it again
+                Err(StoreError::CommitUnknown { .. }) if early => unknown = true,
+                // the server not back yet
+                Err(StoreError::Unavailable { .. }) if unknown && early => {}
+                // the first try may have committed: still unknown, not "nothing was written"
+                Err(StoreError::Unavailable { .. }) if unknown => {
+                    return Err(StoreError::CommitUnknown {
+                        server: self.shown(),
+                    });
+                }
+                done => return done,
+            }
+            std::thread::sleep(pause);
+            pause = (pause * 2).min(Duration::from_secs(1));
+        }
     }
 
     fn history(&self, ticket: TicketId) -> Result<Vec<TicketEvent>, StoreError> {

@@ -573,7 +573,7 @@ fn two_servers_behind_nginx_serve_one_room_and_a_session_works_on_either() {
         let token = {
             let login = reqwest::blocking::Client::new()
                 .post(format!("http://127.0.0.1:{}/api/console/login", ports[0]))
-                .json(&serde_json::json!({"login": "wang", "password": PASSWORD, "api": 1}))
+                .json(&serde_json::json!({"login": "wang", "password": PASSWORD, "api": heatdesk::store::remote::API_VERSION}))
                 .send()
                 .unwrap();
             assert!(login.status().is_success());
@@ -676,4 +676,110 @@ fn the_upgrade_takes_the_writes_from_the_old_operator_roles() {
         db.count("SELECT value::bigint FROM heatdesk_meta WHERE key = 'schema'"),
         heatdesk::store::postgres::schema::latest_version()
     );
+}
+
+/// A loopback relay to `upstream` that, when `lose` is set, swallows the next answer and
+/// closes the connection: a command reached the server, its answer never reached the PC.
+fn lossy_relay(upstream: SocketAddr, lose: Arc<std::sync::atomic::AtomicBool>) -> SocketAddr {
+    use std::io::{Read, Write};
+    use std::sync::atomic::Ordering;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for pc in listener.incoming().map_while(Result::ok) {
+            let lose = lose.clone();
+            std::thread::spawn(move || {
+                let server = std::net::TcpStream::connect(upstream).unwrap();
+                let (mut pc_in, mut server_out) =
+                    (pc.try_clone().unwrap(), server.try_clone().unwrap());
+                std::thread::spawn(move || std::io::copy(&mut pc_in, &mut server_out));
+                let (mut pc, mut server) = (pc, server);
+                let mut chunk = [0u8; 64 * 1024];
+                while let Ok(n @ 1..) = server.read(&mut chunk) {
+                    if lose.swap(false, Ordering::SeqCst) {
+                        let _ = pc.shutdown(std::net::Shutdown::Both);
+                        let _ = server.shutdown(std::net::Shutdown::Both);
+                        return;
+                    }
+                    if pc.write_all(&chunk[..n]).is_err() {
+                        return;
+                    }
+                }
+                let _ = pc.shutdown(std::net::Shutdown::Both);
+            });
+        }
+    });
+    addr
+}
+
+/// A new ticket whose answer is lost on the way is sent again with its id and made once: the
+/// console gets the first try's answer, the database holds one ticket. The same id sent to a
+/// second server of the room (or after a restart) is refused "saved already", nothing written;
+/// a replayed request changes nothing.
+#[test]
+fn a_command_whose_answer_is_lost_is_sent_again_and_made_once() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    for backend in stores::backends() {
+        let (db, _) = room(backend, "room_once");
+        let (addr, _server) = server(&db);
+        let lose = Arc::new(AtomicBool::new(false));
+        let relay = lossy_relay(addr, lose.clone());
+        let mut wang = console(relay, "wang");
+        wang.catch_up().unwrap();
+        let tickets = || db.count("SELECT count(*) FROM tickets");
+        let before = tickets();
+
+        let new = Command::CreateTicket(NewTicket {
+            channel: Channel::Hotline,
+            category: Category::NoHeat,
+            severity: Severity::Normal,
+            building_id: 1,
+            address_detail: "5单元 101".into(),
+            reporter_name: "李女士".into(),
+            reporter_phone: "13900001111".into(),
+            description: "整屋不热".into(),
+        });
+        lose.store(true, Ordering::SeqCst);
+        let made = wang.apply(&new, &desk(9, 0)).unwrap();
+        assert!(
+            !lose.load(Ordering::SeqCst),
+            "{backend:?}: the first answer was lost"
+        );
+        assert_eq!(tickets(), before + 1, "{backend:?}: one ticket, not two");
+        let Applied::Ticket { ticket, .. } = &made else {
+            panic!("{made:?}")
+        };
+        assert_eq!(ticket.description, "整屋不热");
+        assert_eq!(
+            db.count(&format!(
+                "SELECT count(*) FROM ticket_events WHERE ticket_id = {}",
+                ticket.id
+            )),
+            1,
+            "one created event"
+        );
+
+        // the same id again at a server: its first answer, nothing new written
+        let (_, other) = server(&db);
+        let origin = Origin {
+            actor: "调度员王 (wang)".into(),
+            at: at(9, 1),
+        };
+        let request = Some("console:wang:0123abcd");
+        let first = other.apply_once(&new, &origin, None, request).unwrap();
+        let made = tickets();
+        let again = other.apply_once(&new, &origin, None, request).unwrap();
+        assert_eq!(again, first, "{backend:?}: the first answer");
+        // at another server of the room, or after a restart: the database knows the id
+        let (_, restarted) = server(&db);
+        match restarted.apply_once(&new, &origin, None, request) {
+            Err(StoreError::AlreadyApplied { .. }) => {}
+            again => panic!("{backend:?}: a replay was applied again: {again:?}"),
+        }
+        assert_eq!(
+            tickets(),
+            made,
+            "{backend:?}: nothing written by the replays"
+        );
+    }
 }

@@ -544,7 +544,12 @@ impl DispatchStore for PgStore {
         self.read_only(|tx| load::ticket(tx, id))
     }
 
-    fn apply(&mut self, command: &Command, origin: &Origin) -> Result<Applied, StoreError> {
+    fn apply_once(
+        &mut self,
+        command: &Command,
+        origin: &Origin,
+        request: Option<&str>,
+    ) -> Result<Applied, StoreError> {
         let url = self.shown();
         let committing = Cell::new(false);
         // a phone's step is done by the server's user for the technician: both are recorded
@@ -555,8 +560,9 @@ impl DispatchStore for PgStore {
             let mut tx = client.transaction()?;
             let mut ptx = tx::PgTx::new(&mut tx, statements);
             ptx.begin_write(on_behalf.as_deref())?;
-            let (applied, logged) = crate::store::commands::apply(&mut ptx, command, origin)
-                .map_err(|e| forbidden(e, &url))?;
+            let (applied, logged) =
+                crate::store::commands::apply(&mut ptx, command, origin, request)
+                    .map_err(|e| forbidden(e, &url))?;
             match &applied {
                 // a dry run checked everything, the database's own rules included
                 Applied::Import(summary) if !summary.written => tx.rollback()?,

@@ -11,6 +11,7 @@ pub fn apply(
     conn: &mut Connection,
     command: &Command,
     origin: &Origin,
+    request: Option<&str>,
 ) -> Result<(Applied, i64), StoreError> {
     // a season of tickets touches more pages than SQLite's default 2 MB cache holds: without
     // room it writes pages out and reads them back within the transaction. Places (compounds,
@@ -33,7 +34,7 @@ pub fn apply(
     } else {
         None
     };
-    let result = in_transaction(conn, command, origin);
+    let result = in_transaction(conn, command, origin, request);
     if let Some(cache) = cache {
         let _ = conn.pragma_update(None, "cache_size", cache);
     }
@@ -44,12 +45,13 @@ fn in_transaction(
     conn: &mut Connection,
     command: &Command,
     origin: &Origin,
+    request: Option<&str>,
 ) -> Result<(Applied, i64), StoreError> {
     // IMMEDIATE takes the write lock first, so two consoles never both read a version and
     // then race to write it
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let (applied, logged) =
-        crate::store::commands::apply(&mut SqliteTx { tx: &tx }, command, origin)?;
+        crate::store::commands::apply(&mut SqliteTx { tx: &tx }, command, origin, request)?;
     match &applied {
         // a dry run checked everything, the database's own rules included; nothing stays
         Applied::Import(summary) if !summary.written => tx.rollback()?,

@@ -311,8 +311,13 @@ impl DispatchStore for SqliteStore {
         load::known_ids(&self.conn, table)
     }
 
-    fn apply(&mut self, command: &Command, origin: &Origin) -> Result<Applied, StoreError> {
-        let (applied, logged) = apply::apply(&mut self.conn, command, origin)?;
+    fn apply_once(
+        &mut self,
+        command: &Command,
+        origin: &Origin,
+        request: Option<&str>,
+    ) -> Result<Applied, StoreError> {
+        let (applied, logged) = apply::apply(&mut self.conn, command, origin, request)?;
         self.mark
             .set(changes::own_entry(self.mark.get(), logged, &mut self.own));
         Ok(applied)
