@@ -171,9 +171,22 @@ pub fn account(db: Location, action: AccountCmd) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub fn bench_phones(db: Location, phones: usize, seconds: f64) -> anyhow::Result<()> {
-    let report = heatdesk::serve::phones::run(&db, phones, seconds)?;
+pub fn bench_phones(
+    db: Location,
+    phones: usize,
+    consoles: usize,
+    seconds: f64,
+) -> anyhow::Result<()> {
+    let report = heatdesk::serve::phones::run(&db, phones, consoles, seconds)?;
     println!("{report}");
+    if let Some(room) = &report.consoles {
+        anyhow::ensure!(
+            room.problems.is_empty() && room.errors.is_empty(),
+            "bench-phones: the consoles met {} problems, {} errors",
+            room.problems.len(),
+            room.errors.len()
+        );
+    }
     anyhow::ensure!(
         report.stored == report.applied + report.duplicates,
         "bench-phones: {} steps taken ({} of them retries of a step whose answer was lost) but \

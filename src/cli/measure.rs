@@ -10,26 +10,10 @@ pub fn soak(db: Location, params: heatdesk::soak::SoakParams) -> anyhow::Result<
 }
 
 /// A room of consoles under load; fails when anything was lost.
-pub fn room(
-    db: &Location,
-    consoles: usize,
-    seconds: f64,
-    seed: u64,
-    tickets: Option<i64>,
-    pace_ms: u64,
-) -> anyhow::Result<()> {
+pub fn room(db: &Location, params: heatdesk::soak::RoomParams) -> anyhow::Result<()> {
+    let consoles = params.consoles;
     anyhow::ensure!(consoles >= 1, "soak: --consoles must be at least 1");
-    let report = heatdesk::soak::room(
-        db,
-        &heatdesk::soak::RoomParams {
-            consoles,
-            seconds,
-            seed,
-            pace_ms,
-            tickets,
-            now: chrono::Local::now().naive_local(),
-        },
-    )?;
+    let report = heatdesk::soak::room(db, &params)?;
     for p in report.problems.iter().chain(&report.errors) {
         eprintln!("soak: {p}");
     }

@@ -125,6 +125,10 @@ pub enum Cmd {
     BenchPhones {
         #[arg(long, default_value_t = 200)]
         phones: usize,
+        /// Dispatchers' consoles through the same server at the same time (each commits about
+        /// once a second); adds their propagation delay and the room soak's checks
+        #[arg(long, default_value_t = 0)]
+        consoles: usize,
         #[arg(long, default_value_t = 60.0)]
         seconds: f64,
     },
@@ -170,7 +174,9 @@ pub enum Cmd {
     /// each committing random legal commands; then checks that every console equals a fresh
     /// load, no audit event was lost or doubled and no stale write was accepted. The last line
     /// gives commits, refusals and the propagation delay (p50, p99); non-zero exit on any loss.
-    /// Without --consoles: one burst of --commands, one JSON line per outcome (crash tests)
+    /// With --server URL (and --db, where the checks read), the consoles go through the room's
+    /// server. Without --consoles: one burst of --commands, one JSON line per outcome (crash
+    /// tests)
     Soak {
         #[arg(long)]
         consoles: Option<usize>,
@@ -447,9 +453,11 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Cmd::Audit {
             action: AuditCmd::Verify { english },
         }) => data::audit_verify(need(db, "audit verify")?, lang(english)),
-        Some(Cmd::BenchPhones { phones, seconds }) => {
-            crews::bench_phones(need(db, "bench-phones")?, phones, seconds)
-        }
+        Some(Cmd::BenchPhones {
+            phones,
+            consoles,
+            seconds,
+        }) => crews::bench_phones(need(db, "bench-phones")?, phones, consoles, seconds),
         Some(Cmd::MapImage {
             out,
             compound,
@@ -480,14 +488,33 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             tickets,
             pace_ms,
             ..
-        }) => measure::room(
-            &need(db, "soak")?,
-            consoles,
-            seconds,
-            seed,
-            tickets,
-            pace_ms.unwrap_or(1000),
-        ),
+        }) => {
+            // through the room's server: the consoles log in there, the checks read the
+            // database itself
+            let (check, through) = match (db, &cli.db) {
+                (Some(Location::Remote(address)), Some(database)) => {
+                    let password = heatdesk::store::remote::password_for(&address)?;
+                    (Location::parse(database)?, Some((address, password)))
+                }
+                (Some(Location::Remote(address)), None) => anyhow::bail!(
+                    "soak --server {address}: name its database too (--db FILE or \
+                     postgres://…): the checks read what the consoles wrote there"
+                ),
+                (db, _) => (need(db, "soak")?, None),
+            };
+            measure::room(
+                &check,
+                heatdesk::soak::RoomParams {
+                    consoles,
+                    seconds,
+                    seed,
+                    pace_ms: pace_ms.unwrap_or(1000),
+                    tickets,
+                    now: chrono::Local::now().naive_local(),
+                    through,
+                },
+            )
+        }
         Some(Cmd::Soak {
             consoles: None,
             seed,

@@ -20,8 +20,8 @@ use super::auth::Session;
 use crate::domain::crew::Role;
 use crate::domain::{Changes, Origin, Update};
 use crate::store::remote::{
-    API_VERSION, BINARY, Call, City, CityAnswer, FRAMES_DONE, FRAMES_FAILED, Feed, LoggedIn, Login,
-    WireError, decode, encode,
+    API_VERSION, Activity, BINARY, Call, City, CityAnswer, FRAMES_DONE, FRAMES_FAILED, Feed,
+    LoggedIn, Login, WireError, decode, encode,
 };
 use crate::store::{OlderRow, Permissions, StoreError};
 
@@ -439,9 +439,15 @@ fn answer(server: &Server, desk: &Desk, call: Call, binary: bool) -> Result<Resp
             }
         }
         Call::Activity { since } => {
+            // where the journal stands before the read: what commits during it comes on the
+            // feed after (perhaps twice), never falls between
+            let (epoch, last) = {
+                let journal = server.journal.lock().unwrap_or_else(|e| e.into_inner());
+                (journal.epoch, journal.last())
+            };
             let snap = server.reader().load_since(since).map(|mut snap| {
                 City::take(&mut snap);
-                snap
+                Activity { snap, epoch, last }
             });
             written(binary, snap)
         }

@@ -30,6 +30,8 @@ pub struct Report {
     /// applied or answered as a duplicate (its first try held but its answer was lost): each
     /// was applied exactly once when the database holds `applied + duplicates`.
     pub stored: usize,
+    /// The dispatchers' consoles through the same server at the same time (`--consoles`).
+    pub consoles: Option<crate::soak::RoomReport>,
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -96,7 +98,14 @@ impl std::fmt::Display for Report {
             } else {
                 "MISMATCH"
             }
-        )
+        )?;
+        if let Some(room) = &self.consoles {
+            write!(f, "\nconsoles through the server: {}", room.last_line())?;
+            for p in room.problems.iter().chain(&room.errors) {
+                write!(f, "\n  {p}")?;
+            }
+        }
+        Ok(())
     }
 }
 
@@ -119,7 +128,15 @@ const PASSWORD: &str = "bench-only-password";
 /// Run `phones` phones against a server on `location` (a file or a PostgreSQL database;
 /// accounts `phone001`… are added). A step refused by an outage (503) or whose answer was lost
 /// is sent again with its id until taken, as the phone page does.
-pub fn run(location: &Location, phones: usize, seconds: f64) -> anyhow::Result<Report> {
+/// With `consoles`, as many dispatchers' consoles work through the same server at the same
+/// time (the room soak: each commits about once a second and takes in the others' changes
+/// from the server's feed); their propagation delay and checks join the report.
+pub fn run(
+    location: &Location,
+    phones: usize,
+    consoles: usize,
+    seconds: f64,
+) -> anyhow::Result<Report> {
     super::https();
     let mut store = crate::store::open(location)?;
     let teams: Vec<i64> = store.load_places()?.teams.iter().map(|t| t.id).collect();
@@ -144,6 +161,20 @@ pub fn run(location: &Location, phones: usize, seconds: f64) -> anyhow::Result<R
                 name: format!("测试{:03}", i + 1),
                 team_id: Some(teams[i % teams.len()]),
                 role: crate::domain::crew::Role::Technician,
+                password_hash: hash.clone(),
+                created_at: now,
+                disabled: false,
+            }),
+            &origin,
+        )?;
+    }
+    if consoles > 0 {
+        store.apply(
+            &Command::SaveAccount(Account {
+                login: DESK.into(),
+                name: "调度台".into(),
+                team_id: None,
+                role: crate::domain::crew::Role::Dispatcher,
                 password_hash: hash.clone(),
                 created_at: now,
                 disabled: false,
@@ -186,10 +217,38 @@ pub fn run(location: &Location, phones: usize, seconds: f64) -> anyhow::Result<R
             .spawn()?,
     );
     let base = format!("http://127.0.0.1:{port}");
-    let result = drive(&base, phones, seconds, centre);
+    let (result, room) = std::thread::scope(|s| {
+        let room = (consoles > 0).then(|| {
+            s.spawn(|| -> anyhow::Result<crate::soak::RoomReport> {
+                listening(port)?;
+                let through = crate::store::remote::ServerAddress::parse(&format!(
+                    "http://{DESK}@127.0.0.1:{port}"
+                ))?;
+                crate::soak::room(
+                    location,
+                    &crate::soak::RoomParams {
+                        consoles,
+                        seconds,
+                        seed: 1,
+                        pace_ms: 1000,
+                        tickets: None,
+                        now,
+                        through: Some((through, PASSWORD.to_string())),
+                    },
+                )
+            })
+        });
+        let result = drive(&base, phones, seconds, centre);
+        let room = room.map(|r| {
+            r.join()
+                .unwrap_or_else(|_| Err(anyhow::anyhow!("the consoles panicked")))
+        });
+        (result, room)
+    });
     let (rss, peak) = memory_of(child.0.id());
     drop(child);
     let seen = result?;
+    let consoles = room.transpose()?;
     // the steps the database holds from this run, on the tickets the phones stepped
     let store = crate::store::open(location)?;
     let mut stored = 0;
@@ -212,7 +271,24 @@ pub fn run(location: &Location, phones: usize, seconds: f64) -> anyhow::Result<R
         applied: seen.applied,
         duplicates: seen.duplicates,
         stored,
+        consoles,
     })
+}
+
+/// The consoles' account in a run with `--consoles`.
+const DESK: &str = "bench-desk";
+
+/// Wait (up to 30 s) until the server on `port` takes connections.
+fn listening(port: u16) -> anyhow::Result<()> {
+    let started = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        anyhow::ensure!(
+            started.elapsed() < Duration::from_secs(30),
+            "the server did not start"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Ok(())
 }
 
 /// What the phones saw: every answered request (kind, latency), how many were refused, failed;

@@ -226,6 +226,12 @@ pub fn apply(
     origin: &Origin,
     request: Option<&str>,
 ) -> Result<(Applied, i64), StoreError> {
+    // the store keeps whole seconds: the answer says what the database holds, so a console
+    // that takes it in agrees with a fresh load (a server's clock gives nanoseconds)
+    let origin = &Origin {
+        actor: origin.actor.clone(),
+        at: super::chain::whole_seconds(origin.at),
+    };
     if let Some(request) = request
         && !tx.claim_client(request, &origin.actor, origin.at)?
     {

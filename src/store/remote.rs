@@ -187,6 +187,15 @@ pub struct LoggedIn {
     pub version: String,
 }
 
+/// The answer to [`Call::Activity`]: the season's activity, and where the server's journal
+/// stood before it was read (the console's feed starts there).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Activity {
+    pub snap: Snapshot,
+    pub epoch: u64,
+    pub last: u64,
+}
+
 /// One answer of the change feed (`GET /api/console/changes?epoch=E&after=N&wait_ms=W`): what
 /// happened after entry `after` of the server's journal `epoch`, up to entry `last`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -534,7 +543,8 @@ pub struct RemoteStore {
     http: reqwest::blocking::Client,
     location: Location,
     /// Where this handle is in the server's journal.
-    cursor: Option<(u64, u64)>,
+    /// Where in the server's journal this console's snapshot stands (set by each load).
+    cursor: std::cell::Cell<Option<(u64, u64)>>,
     committed: Vec<i64>,
     watching: Option<Arc<AtomicBool>>,
     /// Where the city's rows are kept between starts.
@@ -586,7 +596,7 @@ impl RemoteStore {
             }),
             http,
             location,
-            cursor: None,
+            cursor: Default::default(),
             committed: Vec::new(),
             watching: None,
             cache: default_cache(address),
@@ -595,18 +605,7 @@ impl RemoteStore {
 
     /// Open `address` with the password from `HEATDESK_PASSWORD`, else typed at the terminal.
     pub fn open(address: &ServerAddress) -> Result<RemoteStore, StoreError> {
-        let password = match std::env::var("HEATDESK_PASSWORD") {
-            Ok(p) if !p.is_empty() => p,
-            _ => rpassword::prompt_password(format!("{address} password: ")).map_err(|e| {
-                StoreError::Unreachable {
-                    server: address.to_string(),
-                    detail: format!(
-                        "no password (HEATDESK_PASSWORD, or a terminal to type it): {e}"
-                    ),
-                }
-            })?,
-        };
-        RemoteStore::login(address, &password)
+        RemoteStore::login(address, &password_for(address)?)
     }
 
     /// How the audit trail names this console's user.
@@ -688,8 +687,21 @@ impl RemoteStore {
     /// Where the journal is now (a load starts the feed from here).
     fn mark_now(&mut self) -> Result<(), StoreError> {
         let feed = Self::feed(&self.http, &self.shared, None, Duration::ZERO)?;
-        self.cursor = Some((feed.epoch, feed.last));
+        self.cursor.set(Some((feed.epoch, feed.last)));
         Ok(())
+    }
+}
+
+/// The password for `address`: `HEATDESK_PASSWORD`, else typed at the terminal.
+pub fn password_for(address: &ServerAddress) -> Result<String, StoreError> {
+    match std::env::var("HEATDESK_PASSWORD") {
+        Ok(p) if !p.is_empty() => Ok(p),
+        _ => rpassword::prompt_password(format!("{address} password: ")).map_err(|e| {
+            StoreError::Unreachable {
+                server: address.to_string(),
+                detail: format!("no password (HEATDESK_PASSWORD, or a terminal to type it): {e}"),
+            }
+        }),
     }
 }
 
@@ -772,7 +784,14 @@ impl DispatchStore for RemoteStore {
     /// season's rows from the server.
     fn load_since(&self, since: Option<Timestamp>) -> Result<Snapshot, StoreError> {
         let city = self.city()?;
-        let mut snap: Snapshot = self.call(&Call::Activity { since })?;
+        let Activity {
+            mut snap,
+            epoch,
+            last,
+        } = self.call(&Call::Activity { since })?;
+        // the feed goes on from where the server stood before it read: a change committed
+        // while it read comes again (taken in twice, harmlessly), none is missed
+        self.cursor.set(Some((epoch, last)));
         city.put(&mut snap);
         snap.reindex();
         Ok(snap)
@@ -861,7 +880,7 @@ impl DispatchStore for RemoteStore {
         _origin: &Origin,
         _request: Option<&str>,
     ) -> Result<Applied, StoreError> {
-        if self.cursor.is_none() {
+        if self.cursor.get().is_none() {
             self.mark_now()?;
         }
         let call = Call::Apply {
@@ -927,12 +946,12 @@ impl DispatchStore for RemoteStore {
 
     fn catch_up(&mut self) -> Result<Update, StoreError> {
         self.shared.news.store(false, Ordering::SeqCst);
-        if self.cursor.is_none() {
+        if self.cursor.get().is_none() {
             self.mark_now()?;
             return Ok(Update::UpToDate);
         }
-        let feed = Self::feed(&self.http, &self.shared, self.cursor, Duration::ZERO)?;
-        self.cursor = Some((feed.epoch, feed.last));
+        let feed = Self::feed(&self.http, &self.shared, self.cursor.get(), Duration::ZERO)?;
+        self.cursor.set(Some((feed.epoch, feed.last)));
         self.committed.extend(feed.committed_at);
         Ok(feed.update)
     }
@@ -942,7 +961,7 @@ impl DispatchStore for RemoteStore {
             shared: Arc::clone(&self.shared),
             http: self.http.clone(),
             location: self.location.clone(),
-            cursor: None,
+            cursor: Default::default(),
             committed: Vec::new(),
             watching: None,
             cache: self.cache.clone(),
@@ -965,7 +984,7 @@ impl DispatchStore for RemoteStore {
         let Ok(http) = client(Some(FEED_WAIT + Duration::from_secs(10))) else {
             return;
         };
-        let mut cursor = self.cursor;
+        let mut cursor = self.cursor.get();
         let _ = std::thread::Builder::new()
             .name("heatdesk-feed".into())
             .spawn(move || {

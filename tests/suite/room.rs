@@ -218,6 +218,7 @@ fn a_room_of_consoles_under_load_loses_nothing() {
                 // a small pool: they collide
                 tickets: Some(400),
                 now: chrono::Local::now().naive_local(),
+                through: None,
             },
         )
         .unwrap();

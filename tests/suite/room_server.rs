@@ -783,3 +783,74 @@ fn a_command_whose_answer_is_lost_is_sent_again_and_made_once() {
         );
     }
 }
+
+/// The room soak with its consoles through the server: every console ends equal to a fresh
+/// load of the database, every audit event committed is stored once, none stale.
+#[test]
+fn a_room_of_consoles_through_the_server_loses_nothing() {
+    use heatdesk::demo::{self, DemoParams, Scale};
+    for backend in stores::backends() {
+        let db = TestDb::blank(backend, "room_soak");
+        let now = demo::noon(chrono::NaiveDate::from_ymd_opt(2026, 11, 27).unwrap());
+        demo::write_into(&db.location, &DemoParams::new(Scale::Demo, now)).unwrap();
+        save_accounts(
+            &mut *db.open(),
+            PASSWORD,
+            &[("desk", "调度台", Role::Dispatcher, None)],
+        );
+        let (addr, _server) =
+            serve::spawn_local(db.open(), Arc::new(|| chrono::Local::now().naive_local())).unwrap();
+        let report = heatdesk::soak::room(
+            &db.location,
+            &heatdesk::soak::RoomParams {
+                consoles: 4,
+                seconds: 3.0,
+                seed: 7,
+                pace_ms: 60,
+                tickets: Some(400),
+                now: chrono::Local::now().naive_local(),
+                through: Some((address(addr, "desk"), PASSWORD.into())),
+            },
+        )
+        .unwrap();
+        eprintln!("{backend:?} through the server: {}", report.last_line());
+        assert!(
+            report.problems.is_empty(),
+            "{backend:?}: {:#?}",
+            report.problems
+        );
+        assert!(report.errors.is_empty(), "{backend:?}: {:?}", report.errors);
+        assert!(report.commits > 50, "{backend:?}: {}", report.last_line());
+        assert_eq!(report.events_written, report.events_found);
+        assert!(
+            !report.delays_ms.is_empty(),
+            "the consoles heard of each other"
+        );
+    }
+}
+
+/// A change committed between a console's load and its first look at the feed reaches it:
+/// the feed starts where the server stood when it read the load, not at the first look.
+#[test]
+fn a_change_made_while_a_console_starts_reaches_it() {
+    for backend in stores::backends() {
+        let (db, t) = room(backend, "room_start");
+        let (addr, _server) = server(&db);
+        let mut wang = console(addr, "wang");
+        let mut admin = console(addr, "admin");
+        let held = admin.load().unwrap();
+        assert_eq!(held.ticket(t.id).unwrap().team_id, Some(1));
+        assign(&mut wang, &t, 2, "wang").unwrap();
+        let heard = hears_of(&mut admin, t.id);
+        assert_eq!(
+            heard
+                .tickets
+                .iter()
+                .rfind(|x| x.id == t.id)
+                .unwrap()
+                .team_id,
+            Some(2),
+            "{backend:?}"
+        );
+    }
+}
