@@ -22,11 +22,24 @@ fn at(h: u32, m: u32) -> Timestamp {
 }
 
 fn origin(h: u32, m: u32) -> Origin {
+    if SERVED.get() {
+        // the server stamps a command with its own clock: the test's
+        *CLOCK.lock().unwrap_or_else(|e| e.into_inner()) = at(h, m);
+    }
     Origin {
         actor: "调度员 测试".into(),
         at: at(h, m),
     }
 }
+
+thread_local! {
+    /// This test thread runs a test through the room's server (and holds [`CLOCK`]).
+    static SERVED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// The clock of the server a test runs through, set by [`origin`]: one such test at a time.
+static CLOCK: std::sync::Mutex<Timestamp> = std::sync::Mutex::new(Timestamp::MIN);
+static ONE_SERVED: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 fn bytes(path: &Path) -> Vec<u8> {
     std::fs::read(path).unwrap()
@@ -74,13 +87,39 @@ impl std::fmt::Debug for Contents {
     }
 }
 
-/// Run `test` on the tiny data set in every store.
+/// Run `test` on the tiny data set in every store, and through the room's server (an admin's
+/// console on a server over the SQLite file; `db` is the file behind it).
 fn each(label: &str, test: impl Fn(&TestDb, Box<dyn DispatchStore>)) {
     for backend in stores::backends() {
         let db = stores::tiny_db(backend, label);
         let store = db.open();
         test(&db, store);
     }
+    let _one = ONE_SERVED.lock().unwrap_or_else(|e| e.into_inner());
+    *CLOCK.lock().unwrap_or_else(|e| e.into_inner()) = at(8, 0);
+    let mut db = stores::tiny_db(stores::Backend::Sqlite, label);
+    crate::common::crews::save_accounts(
+        &mut *db.open(),
+        "winter-2026",
+        &[(
+            "desk",
+            "调度员 测试",
+            heatdesk::domain::crew::Role::Admin,
+            None,
+        )],
+    );
+    db.served_as = Some("调度员 测试 (desk)".into());
+    let (addr, _server) = heatdesk::serve::spawn_local(
+        db.open(),
+        std::sync::Arc::new(|| *CLOCK.lock().unwrap_or_else(|e| e.into_inner())),
+    )
+    .unwrap();
+    let address =
+        heatdesk::store::remote::ServerAddress::parse(&format!("http://desk@{addr}")).unwrap();
+    let store = heatdesk::store::remote::RemoteStore::login(&address, "winter-2026").unwrap();
+    SERVED.set(true);
+    test(&db, Box::new(store));
+    SERVED.set(false);
 }
 
 #[test]

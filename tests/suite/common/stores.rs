@@ -20,6 +20,8 @@ pub struct TestDb {
     /// The server's URL for this database (PostgreSQL), as the command line takes it.
     pub url: Option<String>,
     name: Option<String>,
+    /// Through the room's server: the name its account gives every command.
+    pub served_as: Option<String>,
     _dir: tempfile::TempDir,
 }
 
@@ -63,6 +65,7 @@ impl TestDb {
                 location: Location::File(dir.path().join("heatdesk.db")),
                 url: None,
                 name: None,
+                served_as: None,
                 _dir: dir,
             },
             Backend::Postgres => {
@@ -88,6 +91,7 @@ impl TestDb {
                     location: Location::parse(&url).unwrap(),
                     url: Some(url),
                     name: Some(name),
+                    served_as: None,
                     _dir: dir,
                 }
             }
@@ -166,6 +170,9 @@ impl TestDb {
     /// The name the audit trail records for a command sent as `typed`: what the console says
     /// on a file, the server's session user on a server.
     pub fn actor(&self, typed: &str) -> String {
+        if let Some(account) = &self.served_as {
+            return account.clone();
+        }
         match self.backend {
             Backend::Sqlite => typed.to_string(),
             Backend::Postgres => {
