@@ -550,14 +550,29 @@ async fn changes(
 pub async fn follow(server: Arc<Server>) {
     let mut tick = tokio::time::interval(Duration::from_millis(200));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
+    for n in 1u64.. {
         tick.tick().await;
         let server = Arc::clone(&server);
         let _ = tokio::task::spawn_blocking(move || {
             if let Err(e) = server.caught_up() {
                 tracing::warn!(error = %e, "the server could not catch up with the database");
             }
+            if n % 25 == 0 {
+                give_back_memory();
+            }
         })
         .await;
+    }
+}
+
+/// Hand freed memory back to the system (every 5 s). A console's first load builds the
+/// season's snapshot and its encoding on one of the blocking threads, and glibc keeps what
+/// they freed in that thread's arena: 20 consoles starting at once left the server holding
+/// 884 MB after, with this 256 MB or less.
+fn give_back_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only releases free memory of the allocator's own arenas.
+    unsafe {
+        libc::malloc_trim(0);
     }
 }

@@ -590,8 +590,8 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         ServerOffline => lang.pick("服务器已断开", "Server unreachable"),
         ServerRetry => lang.pick("秒后重连", "s to the next try"),
         ServerBackups => lang.pick(
-            "数据在服务器上：备份由服务器负责（pg_dump 或流复制，见 README）。",
-            "The data is on the server: backups are the server's job (pg_dump or streaming replication; see README).",
+            "数据在服务器上：备份在服务器上做（数据库文件用 heatdesk backup，PostgreSQL 用 pg_dump 或流复制，见 README）。",
+            "The data is on the server: backups are made there (heatdesk backup for a database file; pg_dump or streaming replication for PostgreSQL; see README).",
         ),
         RoleCannotAssign => lang.pick(
             "领导不派单：工单由调度员派给班组",
