@@ -174,12 +174,15 @@ pub enum Cmd {
     /// each committing random legal commands; then checks that every console equals a fresh
     /// load, no audit event was lost or doubled and no stale write was accepted. The last line
     /// gives commits, refusals and the propagation delay (p50, p99); non-zero exit on any loss.
-    /// With --server URL (and --db, where the checks read), the consoles go through the room's
-    /// server. Without --consoles: one burst of --commands, one JSON line per outcome (crash
-    /// tests)
+    /// With --through URL, the consoles go through the room's server (the checks read --db).
+    /// Without --consoles: one burst of --commands, one JSON line per outcome (crash tests)
     Soak {
         #[arg(long)]
         consoles: Option<usize>,
+        /// The room's server the consoles go through, `https://LOGIN@host:8443` (password from
+        /// HEATDESK_PASSWORD or a prompt); --db names its database, where the checks read
+        #[arg(long, requires = "consoles")]
+        through: Option<String>,
         #[arg(long, default_value_t = 30.0)]
         seconds: f64,
         #[arg(long, default_value_t = 1)]
@@ -487,21 +490,25 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             seed,
             tickets,
             pace_ms,
+            through,
             ..
         }) => {
             // through the room's server: the consoles log in there, the checks read the
             // database itself
-            let (check, through) = match (db, &cli.db) {
-                (Some(Location::Remote(address)), Some(database)) => {
+            let through = match through {
+                Some(url) => {
+                    let address = heatdesk::store::remote::ServerAddress::parse(&url)?;
                     let password = heatdesk::store::remote::password_for(&address)?;
-                    (Location::parse(database)?, Some((address, password)))
+                    Some((address, password))
                 }
-                (Some(Location::Remote(address)), None) => anyhow::bail!(
-                    "soak --server {address}: name its database too (--db FILE or \
-                     postgres://…): the checks read what the consoles wrote there"
-                ),
-                (db, _) => (need(db, "soak")?, None),
+                None => None,
             };
+            let check = need(db, "soak")?;
+            anyhow::ensure!(
+                through.is_none() || !matches!(check, Location::Remote(_)),
+                "soak --through: --db names the server's database (a file or postgres://…), \
+                 where the checks read what the consoles wrote"
+            );
             measure::room(
                 &check,
                 heatdesk::soak::RoomParams {
