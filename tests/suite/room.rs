@@ -859,7 +859,7 @@ fn a_leaders_console_offers_no_assignment_and_names_the_server() {
         harness.run();
         assert!(
             harness
-                .query_by_label_contains("备份由服务器负责")
+                .query_by_label_contains("备份在服务器上做")
                 .is_some()
         );
         // a queue row dragged onto a team card: said why where it would land, and on the

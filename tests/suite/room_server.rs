@@ -854,3 +854,29 @@ fn a_change_made_while_a_console_starts_reaches_it() {
         );
     }
 }
+
+/// Two servers on one database: a drag through one reaches a console on the other, woken by
+/// the database's news (PostgreSQL's NOTIFY, the file's watcher) rather than a poll.
+#[test]
+fn a_drag_through_one_server_reaches_a_console_on_the_other() {
+    for backend in stores::backends() {
+        let (db, t) = room(backend, "room_two");
+        let (a, _first) = server(&db);
+        let (b, _second) = server(&db);
+        let mut wang = console(a, "wang");
+        let mut admin = console(b, "admin");
+        admin.load().unwrap();
+        assign(&mut wang, &t, 2, "wang").unwrap();
+        let heard = hears_of(&mut admin, t.id);
+        assert_eq!(
+            heard
+                .tickets
+                .iter()
+                .rfind(|x| x.id == t.id)
+                .unwrap()
+                .team_id,
+            Some(2),
+            "{backend:?}"
+        );
+    }
+}
