@@ -880,3 +880,58 @@ fn a_drag_through_one_server_reaches_a_console_on_the_other() {
         );
     }
 }
+
+/// The change feed's answer lost on the way (a proxy's connection cut): the console says the
+/// server is away, and its next look brings everything since its last answer, the change made
+/// meanwhile included, none twice.
+#[test]
+fn a_feed_cut_on_the_way_resumes_without_a_gap() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let (db, t) = room(Backend::Sqlite, "room_gap");
+    let (addr, _server) = server(&db);
+    let lose = Arc::new(AtomicBool::new(false));
+    let relay = lossy_relay(addr, lose.clone());
+    let mut admin = console(relay, "admin");
+    let mut wang = console(addr, "wang");
+    admin.load().unwrap();
+    let moved = assign(&mut wang, &t, 2, "wang").unwrap();
+    lose.store(true, Ordering::SeqCst);
+    match admin.catch_up() {
+        Err(StoreError::Unavailable { .. }) => {}
+        other => panic!("the answer was lost: {other:?}"),
+    }
+    // meanwhile another step on the same ticket
+    let Applied::Ticket { ticket, .. } = moved else {
+        panic!()
+    };
+    let Applied::Ticket {
+        ticket: accepted, ..
+    } = wang
+        .apply(
+            &Command::Act {
+                ticket: t.id,
+                seen_version: ticket.version,
+                action: Action::Accept,
+            },
+            &desk(8, 50),
+        )
+        .unwrap()
+    else {
+        panic!()
+    };
+    let Update::Changed(changes) = admin.catch_up().unwrap() else {
+        panic!("both steps come on the next look")
+    };
+    let seen: Vec<(i64, i64)> = changes
+        .tickets
+        .iter()
+        .filter(|x| x.id == t.id)
+        .map(|x| (x.version, x.team_id.unwrap_or(0)))
+        .collect();
+    assert_eq!(
+        seen,
+        [(ticket.version, 2), (accepted.version, 2)],
+        "each step once, in order"
+    );
+    assert_eq!(admin.catch_up().unwrap(), Update::UpToDate);
+}
