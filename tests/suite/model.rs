@@ -238,10 +238,60 @@ fn visit(compound: CompoundId, building: BuildingId, at: Timestamp) -> Command {
     })
 }
 
+/// The same console on the demo city, through the room's server (an admin's account; the
+/// server's clock at noon, as the console's): the database's path, the clock, the console, and
+/// the server (kept while the test runs).
+fn demo_console_through_the_server(
+    dir: &std::path::Path,
+) -> (
+    std::path::PathBuf,
+    Rc<Cell<Timestamp>>,
+    Console,
+    std::sync::Arc<heatdesk::serve::Server>,
+) {
+    let path = demo_db(dir);
+    crate::common::crews::save_accounts(
+        &mut SqliteStore::open(&path).unwrap(),
+        "winter-2026",
+        &[("desk", "调度台", heatdesk::domain::crew::Role::Admin, None)],
+    );
+    let (addr, server) = heatdesk::serve::spawn_local(
+        Box::new(SqliteStore::open(&path).unwrap()),
+        std::sync::Arc::new(noon),
+    )
+    .unwrap();
+    let address =
+        heatdesk::store::remote::ServerAddress::parse(&format!("http://desk@{addr}")).unwrap();
+    let store = heatdesk::store::remote::RemoteStore::login(&address, "winter-2026").unwrap();
+    let time = Rc::new(Cell::new(noon()));
+    let snap = store.load().unwrap();
+    let console = Console::new(
+        Box::new(store),
+        snap,
+        clock(&time),
+        Metric::OpenFaults,
+        |_| {},
+    );
+    (path, time, console, server)
+}
+
 #[test]
 fn requests_wait_for_the_frames_step_and_every_view_keeps_equal_to_a_recount() {
     let dir = tempfile::tempdir().unwrap();
-    let (path, time, mut console) = demo_console(dir.path());
+    let (path, time, console) = demo_console(dir.path());
+    console_model_flow(&path, &time, console);
+}
+
+/// The console model's flow through the room's server, as on the file.
+#[test]
+fn the_console_model_through_the_server_keeps_every_view_equal_to_a_recount() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, time, console, _server) = demo_console_through_the_server(dir.path());
+    console_model_flow(&path, &time, console);
+}
+
+fn console_model_flow(path: &std::path::Path, time: &Rc<Cell<Timestamp>>, mut console: Console) {
+    let path = path.to_path_buf();
     assert_views_equal_a_recount(&mut console, &path, None, "at start");
 
     // a panel asks; nothing changes until the step (every panel of the frame sees one state)
@@ -333,6 +383,8 @@ fn requests_wait_for_the_frames_step_and_every_view_keeps_equal_to_a_recount() {
     other
         .apply(&visit(building.compound_id, building.id, noon()), &origin)
         .unwrap();
+    // a server hears of it within its watcher's tenth of a second
+    std::thread::sleep(std::time::Duration::from_millis(400));
     let events = console.step(2.0, 0, 1);
     assert!(events.contains(&Event::CaughtUp), "{events:?}");
     assert_eq!(
