@@ -20,8 +20,8 @@ use super::auth::Session;
 use crate::domain::crew::Role;
 use crate::domain::{Changes, Origin, Update};
 use crate::store::remote::{
-    API_VERSION, Activity, BINARY, Call, City, CityAnswer, FRAMES_DONE, FRAMES_FAILED, Feed,
-    LoggedIn, Login, WireError, decode, encode,
+    API_VERSION, BINARY, Call, CityAnswer, FRAMES_DONE, FRAMES_FAILED, Feed, LoggedIn, Login,
+    WireError, decode, encode,
 };
 use crate::store::{OlderRow, Permissions, StoreError};
 
@@ -74,6 +74,11 @@ impl Journal {
             first: 1,
             entries: VecDeque::new(),
         }
+    }
+
+    /// This journal's number (another server's, or this one's after a restart, differs).
+    pub fn epoch(&self) -> u64 {
+        self.epoch
     }
 
     /// The number of the last entry (0: none yet).
@@ -184,6 +189,22 @@ fn older_rows(server: Arc<Server>, since: crate::domain::Timestamp) -> Response 
     (
         [(header::CONTENT_TYPE, BINARY)],
         axum::body::Body::from_stream(stream),
+    )
+        .into_response()
+}
+
+/// An answer encoded once for many consoles, sent without a copy.
+fn shared(binary: bool, answer: Arc<Vec<u8>>) -> Response {
+    struct Shared(Arc<Vec<u8>>);
+    impl AsRef<[u8]> for Shared {
+        fn as_ref(&self) -> &[u8] {
+            &self.0
+        }
+    }
+    let kind = if binary { BINARY } else { "application/json" };
+    (
+        [(header::CONTENT_TYPE, kind)],
+        axum::body::Body::from(bytes::Bytes::from_owner(Shared(answer))),
     )
         .into_response()
 }
@@ -425,32 +446,15 @@ fn answer(server: &Server, desk: &Desk, call: Call, binary: bool) -> Result<Resp
     let store = || server.store();
     match call {
         Call::City { have } => {
-            let (version, rows) = server.city(binary)?;
+            let (version, answer) = server.city(binary)?;
             if have.as_deref() == Some(version.as_str()) {
                 written(binary, Ok(CityAnswer::Same))
             } else {
-                written(
-                    binary,
-                    Ok(CityAnswer::Fresh {
-                        version,
-                        rows: rows.to_vec(),
-                    }),
-                )
+                Ok(shared(binary, answer))
             }
         }
-        Call::Activity { since } => {
-            // where the journal stands before the read: what commits during it comes on the
-            // feed after (perhaps twice), never falls between
-            let (epoch, last) = {
-                let journal = server.journal.lock().unwrap_or_else(|e| e.into_inner());
-                (journal.epoch, journal.last())
-            };
-            let snap = server.reader().load_since(since).map(|mut snap| {
-                City::take(&mut snap);
-                Activity { snap, epoch, last }
-            });
-            written(binary, snap)
-        }
+        Call::Activity { since } if binary => Ok(shared(true, server.activity(since)?)),
+        Call::Activity { since } => written(binary, server.read_activity(since)),
         Call::ReadOlder { since } => {
             let mut rows: Vec<OlderRow> = Vec::new();
             let read = server.reader().read_older(since, &mut |row| rows.push(row));
@@ -574,6 +578,7 @@ pub async fn follow(server: Arc<Server>) {
                 tracing::warn!(error = %e, "the server could not catch up with the database");
             }
             if n % 25 == 0 {
+                server.forget_old_activity();
                 give_back_memory();
             }
         })

@@ -53,7 +53,23 @@ pub struct Server {
     /// The answers to the consoles' last commands by request id, for a retry whose first
     /// try committed while its answer was lost on the way.
     answers: Mutex<Answers>,
+    /// The season's activity as a console's start last read it (binary), shared with the
+    /// consoles that start within [`ACTIVITY_SHARED_FOR`] of it: a room starting at once costs
+    /// one read and one encoding, and the server holds one copy of the answer, not one each.
+    activity: Mutex<Option<SharedActivity>>,
+    /// How long a start's read is shared (ms): [`ACTIVITY_SHARED_FOR`], a test's longer.
+    activity_window_ms: std::sync::atomic::AtomicU64,
 }
+
+struct SharedActivity {
+    since: Option<Timestamp>,
+    made: std::time::Instant,
+    bytes: Arc<Vec<u8>>,
+}
+
+/// How long a console's start shares the activity another read: the feed brings each console
+/// what was committed since (it starts where the journal stood before that read).
+const ACTIVITY_SHARED_FOR: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// The last [`Answers::KEPT`] commands' answers by request id, oldest dropped first.
 #[derive(Default)]
@@ -76,8 +92,8 @@ impl Answers {
     }
 }
 
-/// The city's rows encoded once for every console: its version (a hash of the bytes) and
-/// the bytes.
+/// The city's rows for every console: their version (a hash of their encoding) and the
+/// answer that carries them, encoded once.
 type CityRows = (String, Arc<Vec<u8>>);
 
 impl Server {
@@ -104,6 +120,10 @@ impl Server {
             moved: tokio::sync::watch::channel(0).0,
             city: Mutex::new(None),
             answers: Mutex::new(Answers::default()),
+            activity: Mutex::new(None),
+            activity_window_ms: std::sync::atomic::AtomicU64::new(
+                ACTIVITY_SHARED_FOR.as_millis() as u64
+            ),
         }))
     }
 
@@ -279,23 +299,102 @@ impl Server {
         Ok(applied)
     }
 
-    /// The city's rows and their version, encoded (`binary`) for the consoles.
+    /// The season's activity after `since` for a console's start, encoded (binary), with where
+    /// the journal stood before it was read; shared by the starts of the next second.
+    pub fn activity(&self, since: Option<Timestamp>) -> Result<Arc<Vec<u8>>, StoreError> {
+        let mut shared = self.activity.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(a) = shared.as_ref()
+            && a.since == since
+            && a.made.elapsed() < self.activity_window()
+        {
+            return Ok(Arc::clone(&a.bytes));
+        }
+        *shared = None;
+        let made = std::time::Instant::now();
+        let activity = self.read_activity(since)?;
+        let bytes = Arc::new(crate::store::remote::encode(&activity).map_err(StoreError::Invalid)?);
+        *shared = Some(SharedActivity {
+            since,
+            made,
+            bytes: Arc::clone(&bytes),
+        });
+        Ok(bytes)
+    }
+
+    /// The season's activity after `since` (the city's rows left out), and where the journal
+    /// stood before the read: what commits during it comes on the feed after (perhaps twice),
+    /// never falls between.
+    pub fn read_activity(
+        &self,
+        since: Option<Timestamp>,
+    ) -> Result<crate::store::remote::Activity, StoreError> {
+        let (epoch, last) = {
+            let journal = self.journal.lock().unwrap_or_else(|e| e.into_inner());
+            (journal.epoch(), journal.last())
+        };
+        let mut snap = self.reader().load_since(since)?;
+        crate::store::remote::City::take(&mut snap);
+        Ok(crate::store::remote::Activity { snap, epoch, last })
+    }
+
+    fn activity_window(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(
+            self.activity_window_ms
+                .load(std::sync::atomic::Ordering::Relaxed),
+        )
+    }
+
+    /// Share a start's read for `window` instead of a second (a test that must not depend on
+    /// the machine's speed).
+    pub fn share_activity_for(&self, window: std::time::Duration) {
+        self.activity_window_ms.store(
+            window.as_millis() as u64,
+            std::sync::atomic::Ordering::Relaxed,
+        );
+    }
+
+    /// Let go of a shared activity past its second (its bytes are the season's).
+    pub fn forget_old_activity(&self) {
+        let mut shared = self.activity.lock().unwrap_or_else(|e| e.into_inner());
+        if shared
+            .as_ref()
+            .is_some_and(|a| a.made.elapsed() >= self.activity_window())
+        {
+            *shared = None;
+        }
+    }
+
+    /// The city's version, and the answer that sends its rows to a console that holds
+    /// another ([`CityAnswer::Fresh`](crate::store::remote::CityAnswer), encoded `binary` or as
+    /// JSON). The binary answer is made once and every console is sent the same bytes.
     pub fn city(&self, binary: bool) -> Result<CityRows, StoreError> {
+        use crate::store::remote::{City, CityAnswer, encode};
         if !binary {
             // a look from outside (curl): made fresh, not kept
             let mut places = self.reader().load_places()?;
-            let rows = serde_json::to_vec(&crate::store::remote::City::take(&mut places))
+            let rows = serde_json::to_vec(&City::take(&mut places))
                 .map_err(|e| StoreError::Invalid(e.to_string()))?;
-            return Ok((version_of(&rows), Arc::new(rows)));
+            let version = version_of(&rows);
+            let answer = serde_json::to_vec(&CityAnswer::Fresh {
+                version: version.clone(),
+                rows,
+            })
+            .map_err(|e| StoreError::Invalid(e.to_string()))?;
+            return Ok((version, Arc::new(answer)));
         }
         let mut kept = self.city.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(city) = kept.as_ref() {
             return Ok(city.clone());
         }
         let mut places = self.reader().load_places()?;
-        let rows = crate::store::remote::encode(&crate::store::remote::City::take(&mut places))
-            .map_err(StoreError::Invalid)?;
-        let city = (version_of(&rows), Arc::new(rows));
+        let rows = encode(&City::take(&mut places)).map_err(StoreError::Invalid)?;
+        let version = version_of(&rows);
+        let answer = encode(&CityAnswer::Fresh {
+            version: version.clone(),
+            rows,
+        })
+        .map_err(StoreError::Invalid)?;
+        let city = (version, Arc::new(answer));
         *kept = Some(city.clone());
         Ok(city)
     }

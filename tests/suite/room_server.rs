@@ -935,3 +935,42 @@ fn a_feed_cut_on_the_way_resumes_without_a_gap() {
     );
     assert_eq!(admin.catch_up().unwrap(), Update::UpToDate);
 }
+
+/// Consoles starting within a second share one read of the season (one encoding held, not one
+/// each), and one that took a shared read made before a drag still hears of the drag.
+#[test]
+fn consoles_starting_together_share_one_read_and_miss_nothing() {
+    let (db, t) = room(Backend::Sqlite, "room_share");
+    let (addr, served) = server(&db);
+    served.share_activity_for(Duration::from_secs(60));
+    let (admin, mut wang, mut liu) = (
+        console(addr, "admin"),
+        console(addr, "wang"),
+        console(addr, "liu"),
+    );
+    admin.load().unwrap();
+    assign(&mut wang, &t, 2, "wang").unwrap();
+    let shared = liu.load().unwrap();
+    assert_eq!(
+        shared.ticket(t.id).unwrap().team_id,
+        Some(1),
+        "the read shared from the first start, made before the drag"
+    );
+    let heard = hears_of(&mut liu, t.id);
+    assert_eq!(
+        heard
+            .tickets
+            .iter()
+            .rfind(|x| x.id == t.id)
+            .unwrap()
+            .team_id,
+        Some(2)
+    );
+    served.share_activity_for(Duration::ZERO);
+    let fresh = liu.load().unwrap();
+    assert_eq!(
+        fresh.ticket(t.id).unwrap().team_id,
+        Some(2),
+        "read anew after the second"
+    );
+}
