@@ -59,11 +59,15 @@ pub struct Server {
     activity: Mutex<Option<SharedActivity>>,
     /// How long a start's read is shared (ms): [`ACTIVITY_SHARED_FOR`], a test's longer.
     activity_window_ms: std::sync::atomic::AtomicU64,
+    /// How many times the season was read for a console's start (shared reads not counted).
+    activity_reads: std::sync::atomic::AtomicU64,
 }
 
 struct SharedActivity {
     since: Option<Timestamp>,
     made: std::time::Instant,
+    /// Where the journal stood before the read.
+    mark: (u64, u64),
     bytes: Arc<Vec<u8>>,
 }
 
@@ -124,6 +128,7 @@ impl Server {
             activity_window_ms: std::sync::atomic::AtomicU64::new(
                 ACTIVITY_SHARED_FOR.as_millis() as u64
             ),
+            activity_reads: std::sync::atomic::AtomicU64::new(0),
         }))
     }
 
@@ -300,11 +305,18 @@ impl Server {
     }
 
     /// The season's activity after `since` for a console's start, encoded (binary), with where
-    /// the journal stood before it was read; shared by the starts of the next second.
+    /// the journal stood before it was read; shared by the starts of the next second while
+    /// nothing has come into the journal since (so a console reads its own commits, and an
+    /// import's, as a fresh read would).
     pub fn activity(&self, since: Option<Timestamp>) -> Result<Arc<Vec<u8>>, StoreError> {
         let mut shared = self.activity.lock().unwrap_or_else(|e| e.into_inner());
+        let now = {
+            let journal = self.journal.lock().unwrap_or_else(|e| e.into_inner());
+            (journal.epoch(), journal.last())
+        };
         if let Some(a) = shared.as_ref()
             && a.since == since
+            && a.mark == now
             && a.made.elapsed() < self.activity_window()
         {
             return Ok(Arc::clone(&a.bytes));
@@ -312,10 +324,14 @@ impl Server {
         *shared = None;
         let made = std::time::Instant::now();
         let activity = self.read_activity(since)?;
+        self.activity_reads
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let mark = (activity.epoch, activity.last);
         let bytes = Arc::new(crate::store::remote::encode(&activity).map_err(StoreError::Invalid)?);
         *shared = Some(SharedActivity {
             since,
             made,
+            mark,
             bytes: Arc::clone(&bytes),
         });
         Ok(bytes)
@@ -342,6 +358,12 @@ impl Server {
             self.activity_window_ms
                 .load(std::sync::atomic::Ordering::Relaxed),
         )
+    }
+
+    /// How many times the season was read for a console's start (a shared read is not one).
+    pub fn activity_reads(&self) -> u64 {
+        self.activity_reads
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Share a start's read for `window` instead of a second (a test that must not depend on

@@ -40,17 +40,16 @@ fn demo_db(dir: &std::path::Path) -> std::path::PathBuf {
 /// clock to move, the console.
 fn demo_console(dir: &std::path::Path) -> (std::path::PathBuf, Rc<Cell<Timestamp>>, Console) {
     let path = demo_db(dir);
-    let time = Rc::new(Cell::new(noon()));
-    let store = SqliteStore::open(&path).unwrap();
-    let snap = store.load().unwrap();
-    let console = Console::new(
-        Box::new(store),
-        snap,
-        clock(&time),
-        Metric::OpenFaults,
-        |_| {},
-    );
+    let (time, console) = console_on(Box::new(SqliteStore::open(&path).unwrap()));
     (path, time, console)
+}
+
+/// A console on `store`, its clock at noon: the clock to move, the console.
+fn console_on(store: Box<dyn DispatchStore>) -> (Rc<Cell<Timestamp>>, Console) {
+    let time = Rc::new(Cell::new(noon()));
+    let snap = store.load().unwrap();
+    let console = Console::new(store, snap, clock(&time), Metric::OpenFaults, |_| {});
+    (time, console)
 }
 
 /// The board's lists in a canonical order (kept lists grow at their ends).
@@ -263,15 +262,7 @@ fn demo_console_through_the_server(
     let address =
         heatdesk::store::remote::ServerAddress::parse(&format!("http://desk@{addr}")).unwrap();
     let store = heatdesk::store::remote::RemoteStore::login(&address, "winter-2026").unwrap();
-    let time = Rc::new(Cell::new(noon()));
-    let snap = store.load().unwrap();
-    let console = Console::new(
-        Box::new(store),
-        snap,
-        clock(&time),
-        Metric::OpenFaults,
-        |_| {},
-    );
+    let (time, console) = console_on(Box::new(store));
     (path, time, console, server)
 }
 
