@@ -29,6 +29,8 @@ use crate::words::problem::{FileTrouble, Problem, Unusable};
 
 pub use sqlite::{SqliteStore, backup};
 
+pub use crate::words::problem::CertProblem;
+
 #[derive(Debug, Error)]
 pub enum StoreError {
     #[error(
@@ -84,6 +86,8 @@ pub enum StoreError {
     BadUrl { url: String, detail: String },
     #[error("{server}: cannot connect: {detail}")]
     Unreachable { server: String, detail: String },
+    #[error("{server}: the server's certificate {}", .why.english())]
+    Certificate { server: String, why: CertProblem },
     #[error(
         "{server}: the server is unavailable (for {since_s} s); nothing was written — HeatDesk reconnects by itself"
     )]
@@ -178,6 +182,7 @@ impl StoreError {
             E::Invalid(detail) => Problem::Invalid(detail.clone()),
             E::Refusal(r) => Problem::Refusal(r.clone()),
             E::Unreachable { .. } => Problem::Unreachable,
+            E::Certificate { why, .. } => Problem::Certificate(*why),
             E::Unavailable { since_s, .. } => Problem::Unavailable { since_s: *since_s },
             E::CommitUnknown { .. } => Problem::CommitUnknown,
             E::Forbidden { .. } => Problem::Forbidden,

@@ -580,7 +580,13 @@ impl RemoteStore {
                 api: API_VERSION,
             })
             .send()
-            .map_err(|e| unreachable(plain(&e)))?;
+            .map_err(|e| match certificate_problem(&e) {
+                Some(why) => StoreError::Certificate {
+                    server: shown.clone(),
+                    why,
+                },
+                None => unreachable(plain(&e)),
+            })?;
         let me: LoggedIn = read_answer(answer, &shown)?;
         tracing::info!(server = %shown, role = me.role.code(), "logged in to the room's server");
         let location = Location::Remote(address.clone());
@@ -725,6 +731,37 @@ impl StoreError {
 }
 
 /// An HTTP error without the request's URL repeated (it is named once, by the caller).
+/// What is wrong with the server's certificate, when that is why the connection failed (a
+/// TLS error of rustls somewhere down the error's chain, perhaps inside I/O errors inside I/O
+/// errors, whose `source` passes over what they hold).
+fn certificate_problem(e: &reqwest::Error) -> Option<crate::store::CertProblem> {
+    use crate::store::CertProblem as P;
+    use rustls::CertificateError as C;
+    type Dyn = dyn std::error::Error + 'static;
+    fn tls_in(mut e: &Dyn) -> Option<&rustls::Error> {
+        loop {
+            if let Some(tls) = e.downcast_ref::<rustls::Error>() {
+                return Some(tls);
+            }
+            let io = e.downcast_ref::<std::io::Error>()?;
+            e = io.get_ref()?;
+        }
+    }
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        if let Some(rustls::Error::InvalidCertificate(c)) = tls_in(s) {
+            return Some(match c {
+                C::Expired | C::ExpiredContext { .. } => P::Expired,
+                C::UnknownIssuer | C::BadSignature => P::NotTrusted,
+                C::NotValidForName | C::NotValidForNameContext { .. } => P::OtherName,
+                _ => P::Invalid,
+            });
+        }
+        source = s.source();
+    }
+    None
+}
+
 fn plain(e: &reqwest::Error) -> String {
     let mut text = e.to_string();
     if let Some(url) = e.url() {

@@ -9,6 +9,36 @@ use crate::domain::kpi::{KpiProblem, Rate};
 use crate::domain::lifecycle::TransitionError;
 use crate::domain::{TicketId, Timestamp};
 
+/// Why the console does not trust the room's server's certificate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CertProblem {
+    /// Past its end date (a certificate from `heatdesk cert` lasts about two years).
+    Expired,
+    /// Not signed by an authority this PC trusts (the room's own CA not installed).
+    NotTrusted,
+    /// Made for another name than the address the console was given.
+    OtherName,
+    /// Refused for another reason (revoked, not yet valid, malformed).
+    Invalid,
+}
+
+impl CertProblem {
+    pub fn english(&self) -> &'static str {
+        match self {
+            CertProblem::Expired => {
+                "has expired; nothing was sent (the server's administrator makes a new one: heatdesk cert)"
+            }
+            CertProblem::NotTrusted => {
+                "is not signed by an authority this PC trusts; nothing was sent (install the room's ca.pem, or set HEATDESK_CA=ca.pem)"
+            }
+            CertProblem::OtherName => {
+                "was made for another name than this address; nothing was sent (use the name the certificate names)"
+            }
+            CertProblem::Invalid => "was refused; nothing was sent",
+        }
+    }
+}
+
 /// A refusal, failure or notice the console shows.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Problem {
@@ -35,6 +65,8 @@ pub enum Problem {
     Invalid(String),
     /// The server cannot be reached at all.
     Unreachable,
+    /// The room's server's certificate is not trusted, and why.
+    Certificate(CertProblem),
     /// The server went away; nothing was written and HeatDesk reconnects.
     Unavailable { since_s: u64 },
     /// The connection was lost while saving: whether it holds shows when the server is back.
@@ -163,6 +195,28 @@ pub fn say(lang: Lang, problem: &Problem) -> String {
         Problem::Refusal(r) => refusal(lang, r),
         Problem::Invalid(detail) => {
             format!("{}{detail}", lang.pick("输入有误：", "invalid input: "))
+        }
+        Problem::Certificate(why) => {
+            use CertProblem as P;
+            match why {
+                P::Expired => lang.pick(
+                    "服务器的证书已过期，没有发送任何内容：请管理员重新生成证书（heatdesk cert）",
+                    "the server's certificate has expired; nothing was sent: the server's administrator makes a new one (heatdesk cert)",
+                ),
+                P::NotTrusted => lang.pick(
+                    "本机不信任服务器的证书，没有发送任何内容：请安装本调度室的 ca.pem（或设置 HEATDESK_CA=ca.pem）",
+                    "this PC does not trust the server's certificate; nothing was sent: install the room's ca.pem (or set HEATDESK_CA=ca.pem)",
+                ),
+                P::OtherName => lang.pick(
+                    "服务器的证书是为另一个名称签发的，没有发送任何内容：请使用证书上的服务器名称",
+                    "the server's certificate was made for another name; nothing was sent: use the server's name the certificate names",
+                ),
+                P::Invalid => lang.pick(
+                    "服务器的证书无效，没有发送任何内容",
+                    "the server's certificate was refused; nothing was sent",
+                ),
+            }
+            .into()
         }
         Problem::Unreachable => lang
             .pick(

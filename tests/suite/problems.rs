@@ -190,6 +190,22 @@ fn every_store_error() -> Vec<StoreError> {
             server: server.clone(),
             detail: "the answer could not be written".into(),
         },
+        StoreError::Certificate {
+            server: server.clone(),
+            why: heatdesk::store::CertProblem::Expired,
+        },
+        StoreError::Certificate {
+            server: server.clone(),
+            why: heatdesk::store::CertProblem::NotTrusted,
+        },
+        StoreError::Certificate {
+            server: server.clone(),
+            why: heatdesk::store::CertProblem::OtherName,
+        },
+        StoreError::Certificate {
+            server: server.clone(),
+            why: heatdesk::store::CertProblem::Invalid,
+        },
         StoreError::File {
             path: "D:/heat/backups".into(),
             kind: std::io::ErrorKind::NotADirectory,

@@ -958,3 +958,70 @@ fn consoles_starting_together_share_one_read_and_miss_nothing() {
     assert_eq!(liu.load().unwrap().ticket(t.id).unwrap().team_id, Some(2));
     assert_eq!(served.activity_reads(), reads + 2, "shared again");
 }
+
+/// A console that does not trust the server's certificate says why, names the server (not the
+/// password) and sends nothing: expired, signed by an authority this PC does not know, made for
+/// another name.
+#[test]
+fn a_certificate_the_console_does_not_trust_is_named_and_nothing_is_sent() {
+    use crate::common::crews::HttpsServer;
+    let (db, _) = room(Backend::Sqlite, "room_cert");
+    let dir = tempfile::tempdir().unwrap();
+    let today = chrono::Local::now().date_naive();
+    let localhost = ["localhost".to_string()];
+    let old = serve::tls::make(
+        &dir.path().join("old"),
+        &localhost,
+        today - chrono::Days::new(900),
+    )
+    .unwrap();
+    let new = serve::tls::make(&dir.path().join("new"), &localhost, today).unwrap();
+    let expired = HttpsServer::start(&db.arg(), &old.cert, &old.key);
+    let fresh = HttpsServer::start(&db.arg(), &new.cert, &new.key);
+    let login = |host: &str, port: u16, ca: Option<&std::path::Path>| {
+        let server = format!("https://wang@{host}:{port}");
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_heatdesk"))
+            .args(["--server", &server, "soak", "--commands", "0"])
+            .env("HEATDESK_PASSWORD", PASSWORD)
+            .env("HEATDESK_CA", ca.map(|p| p.as_os_str()).unwrap_or_default())
+            .output()
+            .unwrap();
+        let said = String::from_utf8_lossy(&out.stderr).to_string();
+        assert!(!out.status.success(), "{said}");
+        assert!(said.contains(&server), "the server is named: {said}");
+        assert!(!said.contains(PASSWORD), "{said}");
+        said
+    };
+    let said = login("localhost", expired.port, Some(&old.ca));
+    assert!(said.contains("certificate has expired"), "{said}");
+    let said = login("localhost", fresh.port, None);
+    assert!(
+        said.contains("not signed by an authority this PC trusts"),
+        "{said}"
+    );
+    let said = login("127.0.0.1", fresh.port, Some(&new.ca));
+    assert!(said.contains("made for another name"), "{said}");
+    // the room's CA, the certificate's name: in
+    let ok = std::process::Command::new(env!("CARGO_BIN_EXE_heatdesk"))
+        .args([
+            "--server",
+            &format!("https://wang@localhost:{}", fresh.port),
+            "soak",
+            "--commands",
+            "0",
+        ])
+        .env("HEATDESK_PASSWORD", PASSWORD)
+        .env("HEATDESK_CA", &new.ca)
+        .output()
+        .unwrap();
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    assert_eq!(
+        db.count("SELECT count(*) FROM ticket_events WHERE actor LIKE '%wang%'"),
+        0,
+        "nothing was sent"
+    );
+}
