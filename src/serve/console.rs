@@ -23,7 +23,7 @@ use crate::store::remote::{
     API_VERSION, BINARY, Call, CityAnswer, FRAMES_DONE, FRAMES_FAILED, Feed, LoggedIn, Login,
     WireError, decode, encode,
 };
-use crate::store::{OlderRow, Permissions, StoreError};
+use crate::store::{DispatchStore, OlderRow, Permissions, StoreError};
 
 /// A console's request may be this large: a company's file to import, as rows.
 pub const CONSOLE_BODY_LIMIT: usize = 512 * 1024 * 1024;
@@ -554,17 +554,29 @@ async fn changes(
 /// the room; a file's watcher), and five times a second anyway.
 pub async fn follow(server: Arc<Server>) {
     let news = Arc::new(tokio::sync::Notify::new());
-    {
-        // off the runtime's threads: PostgreSQL's listener opens a blocking connection
+    // a handle of its own listens (on a blocking thread: PostgreSQL's listener opens a blocking
+    // connection), so the server's own handle still reads the log at every look: a phone's
+    // list asked for right after a console's commit sees it, news or not
+    let watching = {
         let (news, server) = (Arc::clone(&news), Arc::clone(&server));
-        let watching = tokio::task::spawn_blocking(move || {
-            server.store().watch(Arc::new(move || news.notify_one()));
+        tokio::task::spawn_blocking(move || -> Result<Box<dyn DispatchStore>, StoreError> {
+            let mut watcher = server.store().second_handle()?;
+            watcher.watch(Arc::new(move || news.notify_one()));
+            Ok(watcher)
         })
-        .await;
-        if let Err(e) = watching {
+        .await
+    };
+    let _watcher = match watching {
+        Ok(Ok(watcher)) => Some(watcher),
+        Ok(Err(e)) => {
             tracing::error!(error = %e, "cannot watch the database: catching up by the clock only");
+            None
         }
-    }
+        Err(e) => {
+            tracing::error!(error = %e, "cannot watch the database: catching up by the clock only");
+            None
+        }
+    };
     let mut tick = tokio::time::interval(Duration::from_millis(200));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     for n in 1u64.. {
