@@ -566,17 +566,13 @@ pub async fn follow(server: Arc<Server>) {
         })
         .await
     };
-    let _watcher = match watching {
-        Ok(Ok(watcher)) => Some(watcher),
-        Ok(Err(e)) => {
+    let _watcher = watching
+        .map_err(|e| e.to_string())
+        .and_then(|w| w.map_err(|e| e.to_string()))
+        .inspect_err(|e| {
             tracing::error!(error = %e, "cannot watch the database: catching up by the clock only");
-            None
-        }
-        Err(e) => {
-            tracing::error!(error = %e, "cannot watch the database: catching up by the clock only");
-            None
-        }
-    };
+        })
+        .ok();
     let mut tick = tokio::time::interval(Duration::from_millis(200));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     for n in 1u64.. {

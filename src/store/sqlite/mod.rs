@@ -53,6 +53,9 @@ impl Drop for SqliteStore {
     }
 }
 
+/// How long a connection waits for another's lock before it says the file is busy.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// How often the watcher looks at the file for other connections' commits (a pragma that
 /// reads a counter in shared memory: microseconds).
 const WATCH_EVERY: Duration = Duration::from_millis(100);
@@ -152,7 +155,7 @@ impl SqliteStore {
 
     fn ready(conn: Connection, path: &Path) -> Result<Self, StoreError> {
         let shown = path.display().to_string();
-        conn.busy_timeout(Duration::from_secs(5))?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
         conn.pragma_update(None, "foreign_keys", true)?;
         let mode = to_wal(&conn).map_err(|e| classify(&shown, e))?;
         if !mode.eq_ignore_ascii_case("wal") {
@@ -468,7 +471,7 @@ impl DispatchStore for SqliteStore {
 /// calling the busy handler; so another connection writing, or switching at the same moment,
 /// makes this wait and try again here, for as long as the busy timeout would have.
 fn to_wal(conn: &Connection) -> rusqlite::Result<String> {
-    let until = std::time::Instant::now() + Duration::from_secs(5);
+    let until = std::time::Instant::now() + BUSY_TIMEOUT;
     loop {
         match conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0)) {
             Err(e)

@@ -102,3 +102,21 @@ pub fn succeeded(run: &std::process::Output) -> String {
     );
     String::from_utf8_lossy(&run.stdout).into_owned()
 }
+
+/// A room soak that lost nothing: no problem, no error, more than 50 commits, every audit event
+/// written stored once, and the consoles heard of each other.
+pub fn soak_lost_nothing(report: &heatdesk::soak::RoomReport, label: &str) {
+    eprintln!("{label}: {}", report.last_line());
+    assert!(
+        report.problems.is_empty(),
+        "{label}: {:#?}",
+        report.problems
+    );
+    assert!(report.errors.is_empty(), "{label}: {:?}", report.errors);
+    assert!(report.commits > 50, "{label}: {}", report.last_line());
+    assert_eq!(report.events_written, report.events_found);
+    assert!(
+        !report.delays_ms.is_empty(),
+        "the consoles heard of each other"
+    );
+}
